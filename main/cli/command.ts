@@ -1,0 +1,18 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export interface CliContext {
+  /** --home or WORKBENCH_HOME, resolved. */
+  home: string;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+/** One `sae-workbench <name>` command. Options follow node:util parseArgs. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  /** Resolves to the process exit code. */
+  run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }, ctx: CliContext): Promise<number>;
+}

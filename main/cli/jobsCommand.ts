@@ -1,0 +1,131 @@
+import type { JobView } from '../../preload/api';
+import { createCore } from '../api/core';
+import { openDatabase } from '../db/connection';
+import { WorkbenchError } from '../errors';
+import { prepareHome } from '../home';
+import { homeLockOwner } from '../lock';
+import { findJobKind } from '../jobs/registry';
+import { JobStore } from '../jobs/store';
+import type { CliCommand, CliContext } from './command';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+function store(home: string) {
+  prepareHome(home);
+  const db = openDatabase(home);
+  return { db, store: new JobStore(db, (k) => safePausable(k)) };
+}
+
+function safePausable(kind: string): boolean {
+  try {
+    return findJobKind(kind).pausable;
+  } catch {
+    return false;
+  }
+}
+
+function formatJob(j: JobView): string {
+  const pct = j.progress == null ? '   -' : `${Math.round(j.progress * 100)}%`.padStart(4);
+  return `${j.id}  ${j.state.padEnd(11)} ${pct}  ${j.kind.padEnd(18)} ${j.title}${j.error ? `  [${j.error.code}: ${j.error.message}]` : ''}`;
+}
+
+export const jobsCommand: CliCommand = {
+  name: 'jobs',
+  summary: 'List, add or cancel queued jobs.',
+  usage: [
+    'sae-workbench jobs list [--json]',
+    'sae-workbench jobs add <kind> [--params JSON] [--priority N] [--wait]',
+    'sae-workbench jobs cancel <id>',
+  ].join('\n       '),
+  options: { json: { type: 'boolean' }, params: { type: 'string' }, priority: { type: 'string' }, wait: { type: 'boolean' } },
+  async run({ values, positionals }, ctx) {
+    const [sub, arg] = positionals;
+    switch (sub) {
+      case 'list': {
+        const { db, store: s } = store(ctx.home);
+        const jobs = s.list();
+        db.close();
+        if (values.json) ctx.stdout(JSON.stringify(jobs, null, 2));
+        else if (jobs.length === 0) ctx.stdout('No jobs.');
+        else jobs.forEach((j) => ctx.stdout(formatJob(j)));
+        return 0;
+      }
+      case 'add':
+        if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs add needs a job kind.', 'Example: sae-workbench jobs add files.verify --params \'{"paths":["model.safetensors"]}\'');
+        return addJob(arg, values, ctx);
+      case 'cancel': {
+        if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs cancel needs a job id.', 'See `sae-workbench jobs list`.');
+        const { db, store: s } = store(ctx.home);
+        const job = s.get(arg);
+        if (!job) throw new WorkbenchError('JOB_NOT_FOUND', `There is no job ${arg}.`, 'See `sae-workbench jobs list`.');
+        if (job.state === 'running' || job.state === 'pausing') {
+          // The owning core notices within a second and stops the worker.
+          s.update(arg, { state: 'cancelling' });
+        } else if (!TERMINAL.has(job.state)) {
+          s.update(arg, { state: 'cancelled', finishedAt: Date.now() });
+        }
+        ctx.stdout(formatJob(s.get(arg)!));
+        db.close();
+        return 0;
+      }
+      default:
+        throw new WorkbenchError('BAD_ARGUMENT', `Unknown jobs subcommand "${sub ?? ''}".`, `Usage: ${jobsCommand.usage}`);
+    }
+  },
+};
+
+async function addJob(kind: string, values: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  let params: unknown = {};
+  if (typeof values.params === 'string') {
+    try {
+      params = JSON.parse(values.params);
+    } catch {
+      throw new WorkbenchError('BAD_ARGUMENT', '--params is not valid JSON.', 'Quote it for your shell: --params \'{"paths":["a.bin"]}\'');
+    }
+  }
+  const priority = values.priority === undefined ? 0 : Number(values.priority);
+  if (!values.wait || homeLockOwner(ctx.home) !== null) {
+    // Queue through the database; a running app's scheduler picks it up within a second.
+    const { db, store: s } = store(ctx.home);
+    const k = findJobKind(kind);
+    const parsed = k.params.parse(params);
+    const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    ctx.stdout(formatJob(job));
+    if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());
+    db.close();
+    if (homeLockOwner(ctx.home) === null) ctx.stdout('Queued. It runs when the app (npm start / npm run serve) opens; add --wait to run it now.');
+    return 0;
+  }
+  const core = createCore({ home: ctx.home, frontDoor: 'cli' });
+  const added = await core.call('jobs.add', { kind, params, priority });
+  if (!added.ok) {
+    await core.close();
+    throw new WorkbenchError(added.error.code, added.error.message, added.error.hint);
+  }
+  const job = added.result as JobView;
+  ctx.stdout(formatJob(job));
+  const final = await new Promise<JobView>((resolve) => {
+    core.subscribe((event, payload) => {
+      const j = payload as JobView;
+      if (event === 'job.updated' && j.id === job.id) {
+        if (j.progress != null && process.stderr.isTTY) process.stderr.write(`\r${Math.round(j.progress * 100)}% ${j.progressMessage ?? ''}`.padEnd(60));
+        if (TERMINAL.has(j.state)) resolve(j);
+      }
+    });
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  await core.close();
+  ctx.stdout(formatJob(final));
+  return final.state === 'completed' ? 0 : 1;
+}
+
+async function waitByPolling(s: JobStore, id: string, ctx: CliContext): Promise<number> {
+  for (;;) {
+    const j = s.get(id)!;
+    if (TERMINAL.has(j.state)) {
+      ctx.stdout(formatJob(j));
+      return j.state === 'completed' ? 0 : 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

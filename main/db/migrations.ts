@@ -1,0 +1,54 @@
+/**
+ * Numbered, append-only schema migrations. Never edit a shipped migration: add the next number.
+ * Ranges reserved per domain keep parallel work from colliding: 1-99 core/jobs, 100-199 library
+ * and hub, 200-299 engine, 300-399 index, 400-499 training, 500-599 analysis.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'jobs',
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        params TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        position INTEGER NOT NULL,
+        resource TEXT NOT NULL CHECK (resource IN ('gpu', 'cpu')),
+        progress REAL,
+        progress_message TEXT,
+        eta_seconds REAL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        elapsed_ms INTEGER NOT NULL DEFAULT 0,
+        attempt_started_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        result TEXT,
+        checkpoint TEXT
+      );
+      CREATE INDEX jobs_state ON jobs(state);
+      CREATE TABLE job_logs (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      );
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];

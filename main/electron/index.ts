@@ -1,0 +1,96 @@
+/**
+ * The Electron shell: a thin host around the core. Creates a locked-down window, forwards the
+ * API over IPC, and runs job workers with utilityProcess. Everything else lives in the core.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
+import type { WireEvent } from '../../preload/api';
+import { createCore, type Core } from '../api/core';
+import { WorkbenchError } from '../errors';
+import { resolveHome } from '../home';
+import type { WorkerHandle, WorkerSpawner } from '../jobs/workerHost';
+import type { WorkerToHost } from '../jobs/protocol';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Job workers as Electron utility processes (same worker entry as in Node). */
+class UtilityProcessSpawner implements WorkerSpawner {
+  spawn(jobId: string): WorkerHandle {
+    const child = utilityProcess.fork(path.join(here, 'worker.js'), [jobId], { serviceName: `job ${jobId}`, stdio: 'inherit' });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send: (m) => child.postMessage(m),
+      onMessage: (l) => child.on('message', (m: WorkerToHost) => l(m)),
+      onExit: (l) => child.once('exit', (code) => l(code, null)),
+      kill: () => child.kill(),
+    };
+  }
+}
+
+let core: Core | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'SAE Workbench',
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  // No navigation away from the app and no new windows; external links open in the browser.
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  return win;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+  try {
+    core = createCore({ home: resolveHome(process.env.WORKBENCH_HOME ?? app.getPath('userData')), frontDoor: 'electron', spawner: new UtilityProcessSpawner() });
+  } catch (err) {
+    const e = err instanceof WorkbenchError ? err : new WorkbenchError('START_FAILED', String((err as Error).message ?? err));
+    dialog.showErrorBox('SAE Workbench cannot start', `${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
+    app.exit(1);
+    return;
+  }
+  const c = core;
+  ipcMain.handle('workbench:call', (_e, method: string, params: unknown) => c.call(method, params));
+  c.subscribe((event, payload) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send('workbench:event', { event, payload } satisfies WireEvent);
+  });
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('before-quit', (e) => {
+  if (!core) return;
+  e.preventDefault();
+  const c = core;
+  core = undefined;
+  void c.close().finally(() => app.quit());
+});
+
+void start();

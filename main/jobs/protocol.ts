@@ -1,0 +1,18 @@
+import type { ApiError } from '../../preload/api';
+import type { StopReason } from './kind';
+
+/** Messages from the core to a job worker. */
+export type HostToWorker =
+  | { type: 'start'; job: { id: string; kind: string; params: unknown; checkpoint: unknown; home: string; runDir: string } }
+  | { type: 'stop'; reason: StopReason }
+  | { type: 'checkpoint-saved'; seq: number };
+
+/** Messages from a job worker to the core. */
+export type WorkerToHost =
+  | { type: 'ready' }
+  | { type: 'progress'; fraction: number | null; message?: string }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  | { type: 'checkpoint'; seq: number; state: unknown }
+  | { type: 'done'; result: unknown }
+  | { type: 'stopped'; reason: StopReason }
+  | { type: 'failed'; error: ApiError };

@@ -1,0 +1,359 @@
+import path from 'node:path';
+import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
+import { WorkbenchError } from '../errors';
+import type { StopReason } from './kind';
+import type { WorkerToHost } from './protocol';
+import { findJobKind } from './registry';
+import type { JobStore } from './store';
+import type { WorkerHandle, WorkerSpawner } from './workerHost';
+
+export interface SchedulerEvents {
+  jobUpdated(job: JobView): void;
+  jobRemoved(id: string): void;
+  jobLog(line: JobLogLine): void;
+}
+
+interface RunningJob {
+  handle: WorkerHandle;
+  resource: ResourceClass;
+  attemptStartedAt: number;
+  elapsedBefore: number;
+  /** (time, progress) samples of this attempt, for the ETA. */
+  samples: { t: number; p: number }[];
+  lastProgressWrite: number;
+  stopRequested: StopReason | null;
+  outcome: WorkerToHost | null;
+  killTimer?: NodeJS.Timeout;
+}
+
+const PROGRESS_WRITE_INTERVAL_MS = 250;
+const STOP_GRACE_MS = 3000;
+const ETA_WINDOW_MS = 30_000;
+
+const ACTIVE: JobState[] = ['running', 'pausing', 'cancelling'];
+
+/**
+ * Runs queued jobs in worker processes: at most one GPU-class job at a time and a configurable
+ * number of CPU-class jobs. Every transition is committed to the store before it is announced.
+ */
+export class JobScheduler {
+  private readonly running = new Map<string, RunningJob>();
+  private closed = false;
+  private readonly poller: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly spawner: WorkerSpawner,
+    private readonly home: string,
+    private readonly events: SchedulerEvents,
+    private cpuConcurrency: number,
+  ) {
+    // Other processes (the CLI) may queue or cancel jobs in the shared database: notice them.
+    this.poller = setInterval(() => this.syncFromStore(), 1000);
+    this.poller.unref();
+  }
+
+  private syncFromStore(): void {
+    for (const [id, r] of this.running) {
+      const state = this.store.get(id)?.state;
+      if (!r.stopRequested && state === 'cancelling') this.requestStop(id, 'cancel');
+      if (!r.stopRequested && state === 'pausing') this.requestStop(id, 'pause');
+    }
+    this.pump();
+  }
+
+  /** After a crash or restart: jobs that were running are interrupted, and resumed if they can be. */
+  recoverAfterRestart(): void {
+    for (const job of this.store.inStates(ACTIVE)) {
+      if (job.state === 'cancelling') {
+        this.transition(job.id, { state: 'cancelled', finishedAt: Date.now(), attemptStartedAt: null }, 'The app stopped while this job was being cancelled; it is cancelled.');
+        continue;
+      }
+      const pausable = job.pausable;
+      if (job.state === 'pausing' && pausable) {
+        this.transition(job.id, { state: 'paused', etaSeconds: null, attemptStartedAt: null }, 'The app stopped while this job was pausing; it is paused at its last checkpoint.');
+      } else if (pausable) {
+        this.transition(job.id, { state: 'queued', etaSeconds: null, attemptStartedAt: null }, 'The app stopped while this job ran; it was re-queued and continues from its last checkpoint.');
+      } else {
+        this.transition(
+          job.id,
+          { state: 'interrupted', etaSeconds: null, attemptStartedAt: null, error: { code: 'INTERRUPTED', message: 'The app stopped while this job was running.', hint: 'Retry it to run it again from the start.' } },
+          'The app stopped while this job ran; this kind cannot resume, retry it to start again.',
+        );
+      }
+    }
+    this.pump();
+  }
+
+  add(kindName: string, rawParams: unknown, priority = 0): JobView {
+    const kind = findJobKind(kindName);
+    const parsed = kind.params.safeParse(rawParams ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new WorkbenchError(
+        'INVALID_JOB_PARAMS',
+        `Invalid parameters for a "${kindName}" job: ${issue?.path.join('.') || '(params)'}: ${issue?.message}.`,
+        'Check the job parameters against the job kind.',
+      );
+    }
+    const params = parsed.data;
+    const resource = typeof kind.resource === 'function' ? kind.resource(params) : kind.resource;
+    const job = this.store.insert({ kind: kindName, title: kind.title(params), params, priority, resource });
+    this.events.jobUpdated(job);
+    this.pump();
+    return this.store.get(job.id)!;
+  }
+
+  setCpuConcurrency(n: number): void {
+    this.cpuConcurrency = n;
+    this.pump();
+  }
+
+  pause(id: string): JobView {
+    const job = this.require(id);
+    if (!job.pausable) throw new WorkbenchError('NOT_PAUSABLE', `"${job.title}" cannot be paused: its kind does not checkpoint.`, 'Cancel it instead, or let it finish.');
+    if (job.state === 'queued' || job.state === 'interrupted') return this.transition(id, { state: 'paused' }, 'Paused before it started.');
+    if (job.state === 'running') {
+      this.requestStop(id, 'pause');
+      return this.transition(id, { state: 'pausing' }, 'Pausing: the job saves a checkpoint and stops.');
+    }
+    throw this.wrongState(job, 'paused');
+  }
+
+  resume(id: string): JobView {
+    const job = this.require(id);
+    if (job.state !== 'paused' && job.state !== 'interrupted') throw this.wrongState(job, 'resumed');
+    const view = this.transition(id, { state: 'queued', error: null }, 'Resumed: queued to continue from its last checkpoint.');
+    this.pump();
+    return this.store.get(view.id)!;
+  }
+
+  cancel(id: string): JobView {
+    const job = this.require(id);
+    if (job.state === 'queued' || job.state === 'paused' || job.state === 'interrupted') {
+      return this.transition(id, { state: 'cancelled', finishedAt: Date.now(), etaSeconds: null }, 'Cancelled.');
+    }
+    if (job.state === 'running' || job.state === 'pausing') {
+      this.requestStop(id, 'cancel');
+      return this.transition(id, { state: 'cancelling' }, 'Cancelling: the worker is being stopped.');
+    }
+    throw this.wrongState(job, 'cancelled');
+  }
+
+  retry(id: string): JobView {
+    const job = this.require(id);
+    if (job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted') throw this.wrongState(job, 'retried');
+    // Pausable kinds keep their checkpoint, so a retry continues rather than redoing finished work.
+    const patch = job.pausable ? {} : { checkpoint: null, progress: null };
+    this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null }, 'Retry: queued again.');
+    this.pump();
+    return this.store.get(id)!;
+  }
+
+  remove(id: string): void {
+    const job = this.require(id);
+    if (ACTIVE.includes(job.state)) throw new WorkbenchError('JOB_ACTIVE', `"${job.title}" is still running.`, 'Cancel it first, then remove it.');
+    this.store.remove(id);
+    this.events.jobRemoved(id);
+  }
+
+  /** Move a waiting job one place up or down among the waiting jobs of the queue. */
+  move(id: string, direction: -1 | 1): JobView[] {
+    const job = this.require(id);
+    const waiting = this.store.list().filter((j) => j.state === 'queued' || j.state === 'paused');
+    const i = waiting.findIndex((j) => j.id === id);
+    if (i < 0) throw this.wrongState(job, 'reordered');
+    const other = waiting[i + direction];
+    if (other) {
+      this.store.swapPositions(id, other.id);
+      this.events.jobUpdated(this.store.get(id)!);
+      this.events.jobUpdated(this.store.get(other.id)!);
+    }
+    this.pump();
+    return this.store.list();
+  }
+
+  /** Stop all workers: pausable jobs checkpoint, others are interrupted. Resolves when all exited. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poller);
+    const exits = [...this.running.entries()].map(
+      ([id, r]) =>
+        new Promise<void>((resolve) => {
+          r.handle.onExit(() => resolve());
+          if (!r.stopRequested) this.requestStop(id, this.require(id).pausable ? 'pause' : 'cancel', true);
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const counts = { gpu: 0, cpu: 0 };
+    for (const r of this.running.values()) counts[r.resource]++;
+    for (const job of this.store.inStates(['queued'])) {
+      const limit = job.resource === 'gpu' ? 1 : this.cpuConcurrency;
+      if (counts[job.resource] >= limit) continue;
+      counts[job.resource]++;
+      this.start(job);
+    }
+  }
+
+  private start(job: JobView): void {
+    const now = Date.now();
+    const handle = this.spawner.spawn(job.id);
+    const r: RunningJob = {
+      handle,
+      resource: job.resource,
+      attemptStartedAt: now,
+      elapsedBefore: job.elapsedMs,
+      samples: [],
+      lastProgressWrite: 0,
+      stopRequested: null,
+      outcome: null,
+    };
+    this.running.set(job.id, r);
+    this.transition(job.id, { state: 'running', startedAt: job.startedAt ?? now, attemptStartedAt: now, attempts: job.attempts + 1, etaSeconds: null }, `Started (attempt ${job.attempts + 1}, worker pid ${handle.pid ?? '?'}).`);
+    handle.onMessage((m) => this.onMessage(job.id, r, m));
+    handle.onExit((code, signal) => this.onExit(job.id, r, code, signal));
+    handle.send({
+      type: 'start',
+      job: { id: job.id, kind: job.kind, params: job.params, checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: path.join(this.home, 'runs', job.id) },
+    });
+  }
+
+  private onMessage(id: string, r: RunningJob, m: WorkerToHost): void {
+    const now = Date.now();
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'progress': {
+        const p = m.fraction == null ? null : Math.min(1, Math.max(0, m.fraction));
+        if (p != null) {
+          r.samples.push({ t: now, p });
+          while (r.samples.length > 2 && now - r.samples[0].t > ETA_WINDOW_MS) r.samples.shift();
+        }
+        if (now - r.lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+        r.lastProgressWrite = now;
+        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, etaSeconds: estimateEta(r.samples) });
+        this.events.jobUpdated(job);
+        return;
+      }
+      case 'log':
+        this.log(id, m.level, m.message);
+        return;
+      case 'checkpoint':
+        this.store.update(id, { checkpoint: m.state });
+        r.handle.send({ type: 'checkpoint-saved', seq: m.seq });
+        return;
+      case 'done':
+        // Commit the result the moment it exists: a crash after this line loses nothing.
+        r.outcome = m;
+        this.transition(
+          id,
+          { state: 'completed', result: m.result, progress: 1, etaSeconds: 0, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null, error: null },
+          'Completed.',
+        );
+        return;
+      case 'failed':
+        r.outcome = m;
+        this.transition(id, { state: 'failed', error: m.error, etaSeconds: null, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }, `Failed: ${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, 'error');
+        return;
+      case 'stopped':
+        r.outcome = m;
+        this.transition(
+          id,
+          m.reason === 'pause'
+            ? { state: this.closed ? 'queued' : 'paused', etaSeconds: null, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }
+            : { state: 'cancelled', etaSeconds: null, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null },
+          m.reason === 'pause' ? 'Paused at a checkpoint.' : 'Cancelled.',
+        );
+        return;
+    }
+  }
+
+  private onExit(id: string, r: RunningJob, code: number | null, signal: string | null): void {
+    clearTimeout(r.killTimer);
+    this.running.delete(id);
+    const job = this.store.get(id);
+    if (job && !r.outcome) {
+      const now = Date.now();
+      const elapsedMs = r.elapsedBefore + (now - r.attemptStartedAt);
+      const attemptStartedAt = null;
+      if (r.stopRequested === 'cancel' && !this.closed) {
+        this.transition(id, { state: 'cancelled', finishedAt: now, etaSeconds: null, elapsedMs, attemptStartedAt }, 'Cancelled: the worker was stopped.');
+      } else if (this.closed) {
+        // App shutdown: a pausable job is paused at its last checkpoint, the others interrupted.
+        const state = job.pausable ? 'queued' : 'interrupted';
+        this.transition(id, { state, etaSeconds: null, elapsedMs, attemptStartedAt }, 'The app closed while this job ran.');
+      } else {
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const kind = findJobKind(job.kind);
+        const canRetry = job.pausable && job.attempts < (kind.maxAttempts ?? 1);
+        this.transition(
+          id,
+          canRetry
+            ? { state: 'queued', etaSeconds: null, elapsedMs, attemptStartedAt }
+            : {
+                state: 'failed',
+                finishedAt: now,
+                etaSeconds: null,
+                elapsedMs,
+                attemptStartedAt,
+                error: { code: 'WORKER_CRASHED', message: `The worker process of "${job.title}" died (${how}).`, hint: job.pausable ? 'Retry it: it continues from its last checkpoint.' : 'Retry it; if it keeps crashing, read its log.' },
+              },
+          `Worker died (${how}).${canRetry ? ' Retrying from the last checkpoint.' : ''}`,
+          'error',
+        );
+      }
+    }
+    this.pump();
+  }
+
+  private requestStop(id: string, reason: StopReason, quiet = false): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    r.stopRequested = reason;
+    r.handle.send({ type: 'stop', reason });
+    // Pausing needs time to write a checkpoint; cancelling must really stop the worker soon.
+    const grace = reason === 'cancel' ? STOP_GRACE_MS : STOP_GRACE_MS * 10;
+    r.killTimer = setTimeout(() => {
+      if (!quiet) this.log(id, 'warn', `The worker did not stop within ${grace / 1000}s; killing it.`);
+      r.handle.kill();
+    }, grace);
+  }
+
+  private transition(id: string, patch: Parameters<JobStore['update']>[1], message: string, level: JobLogLine['level'] = 'info'): JobView {
+    const job = this.store.update(id, patch);
+    this.log(id, level, message);
+    this.events.jobUpdated(job);
+    return job;
+  }
+
+  private log(id: string, level: JobLogLine['level'], message: string): void {
+    this.events.jobLog(this.store.appendLog(id, level, message));
+  }
+
+  private require(id: string): JobView {
+    const job = this.store.get(id);
+    if (!job) throw new WorkbenchError('JOB_NOT_FOUND', `There is no job ${id}.`, 'It may have been removed; refresh the Queue.');
+    return job;
+  }
+
+  private wrongState(job: JobView, verb: string): WorkbenchError {
+    return new WorkbenchError('JOB_WRONG_STATE', `"${job.title}" is ${job.state} and cannot be ${verb}.`);
+  }
+}
+
+function estimateEta(samples: { t: number; p: number }[]): number | null {
+  if (samples.length < 2) return null;
+  const a = samples[0];
+  const b = samples[samples.length - 1];
+  const rate = (b.p - a.p) / (b.t - a.t);
+  if (!(rate > 0) || b.t - a.t < 500) return null;
+  return (1 - b.p) / rate / 1000;
+}

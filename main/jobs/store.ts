@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { ApiError, JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
+import type { Db } from '../db/connection';
+
+interface JobRow {
+  id: string;
+  kind: string;
+  title: string;
+  params: string;
+  state: JobState;
+  priority: number;
+  position: number;
+  resource: ResourceClass;
+  progress: number | null;
+  progress_message: string | null;
+  eta_seconds: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  elapsed_ms: number;
+  attempt_started_at: number | null;
+  attempts: number;
+  error: string | null;
+  result: string | null;
+  checkpoint: string | null;
+}
+
+export type JobPatch = Partial<{
+  state: JobState;
+  progress: number | null;
+  progressMessage: string | null;
+  etaSeconds: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  elapsedMs: number;
+  attemptStartedAt: number | null;
+  attempts: number;
+  error: ApiError | null;
+  result: unknown;
+  checkpoint: unknown;
+  position: number;
+}>;
+
+const columnOf: Record<keyof JobPatch, string> = {
+  state: 'state',
+  progress: 'progress',
+  progressMessage: 'progress_message',
+  etaSeconds: 'eta_seconds',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  elapsedMs: 'elapsed_ms',
+  attemptStartedAt: 'attempt_started_at',
+  attempts: 'attempts',
+  error: 'error',
+  result: 'result',
+  checkpoint: 'checkpoint',
+  position: 'position',
+};
+const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint']);
+
+/** The persistent queue: every state change is one committed row update. */
+export class JobStore {
+  constructor(
+    private readonly db: Db,
+    private readonly isPausable: (kind: string) => boolean,
+  ) {}
+
+  insert(job: { kind: string; title: string; params: unknown; priority: number; resource: ResourceClass }): JobView {
+    const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
+    const position = ((this.db.prepare('SELECT max(position) AS p FROM jobs').get() as { p: number | null }).p ?? 0) + 1;
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, title, params, state, priority, position, resource, created_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      )
+      .run(id, job.kind, job.title, JSON.stringify(job.params ?? null), job.priority, position, job.resource, Date.now());
+    return this.get(id)!;
+  }
+
+  get(id: string): JobView | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row && this.toView(row);
+  }
+
+  list(): JobView[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY position ASC').all() as JobRow[]).map((r) => this.toView(r));
+  }
+
+  inStates(states: JobState[]): JobView[] {
+    const marks = states.map(() => '?').join(',');
+    return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY priority DESC, position ASC`).all(...states) as JobRow[]).map((r) =>
+      this.toView(r),
+    );
+  }
+
+  checkpointOf(id: string): unknown {
+    const row = this.db.prepare('SELECT checkpoint FROM jobs WHERE id = ?').get(id) as { checkpoint: string | null } | undefined;
+    return row?.checkpoint ? JSON.parse(row.checkpoint) : null;
+  }
+
+  update(id: string, patch: JobPatch): JobView {
+    const keys = Object.keys(patch) as (keyof JobPatch)[];
+    if (keys.length > 0) {
+      const sets = keys.map((k) => `${columnOf[k]} = ?`).join(', ');
+      const values = keys.map((k) => (jsonColumns.has(k) ? (patch[k] == null ? null : JSON.stringify(patch[k])) : (patch[k] as unknown)));
+      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
+    }
+    return this.get(id)!;
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+  }
+
+  /** Swap a job's position with its neighbour among jobs in the same state group. */
+  swapPositions(a: string, b: string): void {
+    this.db.transaction(() => {
+      const pa = (this.db.prepare('SELECT position FROM jobs WHERE id = ?').get(a) as { position: number }).position;
+      const pb = (this.db.prepare('SELECT position FROM jobs WHERE id = ?').get(b) as { position: number }).position;
+      this.db.prepare('UPDATE jobs SET position = ? WHERE id = ?').run(pb, a);
+      this.db.prepare('UPDATE jobs SET position = ? WHERE id = ?').run(pa, b);
+    })();
+  }
+
+  appendLog(jobId: string, level: JobLogLine['level'], message: string): JobLogLine {
+    const seq = ((this.db.prepare('SELECT max(seq) AS s FROM job_logs WHERE job_id = ?').get(jobId) as { s: number | null }).s ?? 0) + 1;
+    const line: JobLogLine = { jobId, seq, ts: Date.now(), level, message };
+    this.db.prepare('INSERT INTO job_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)').run(jobId, seq, line.ts, level, message);
+    return line;
+  }
+
+  logs(jobId: string, afterSeq = 0, limit = 1000): JobLogLine[] {
+    return (
+      this.db.prepare('SELECT job_id, seq, ts, level, message FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?').all(jobId, afterSeq, limit) as {
+        job_id: string;
+        seq: number;
+        ts: number;
+        level: JobLogLine['level'];
+        message: string;
+      }[]
+    ).map((r) => ({ jobId: r.job_id, seq: r.seq, ts: r.ts, level: r.level, message: r.message }));
+  }
+
+  private toView(r: JobRow): JobView {
+    return {
+      id: r.id,
+      kind: r.kind,
+      title: r.title,
+      params: JSON.parse(r.params),
+      state: r.state,
+      priority: r.priority,
+      position: r.position,
+      resource: r.resource,
+      progress: r.progress,
+      progressMessage: r.progress_message,
+      etaSeconds: r.eta_seconds,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      elapsedMs: r.elapsed_ms,
+      attemptStartedAt: r.attempt_started_at,
+      attempts: r.attempts,
+      error: r.error ? JSON.parse(r.error) : null,
+      result: r.result ? JSON.parse(r.result) : null,
+      pausable: this.isPausable(r.kind),
+    };
+  }
+}

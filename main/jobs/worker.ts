@@ -1,0 +1,99 @@
+/**
+ * Entry point of a job worker process (child_process.fork in Node, utilityProcess in Electron).
+ * It runs exactly one job, reports through the parent channel, and exits. If the parent goes
+ * away the worker exits too, so a killed core never leaves orphans burning the GPU.
+ */
+import fs from 'node:fs';
+import { toApiError } from '../errors';
+import { JobStopped, type JobContext, type StopReason } from './kind';
+import type { HostToWorker, WorkerToHost } from './protocol';
+import { findJobKind } from './registry';
+
+interface ParentPort {
+  send(message: WorkerToHost): void;
+  on(listener: (message: HostToWorker) => void): void;
+  onDisconnect(listener: () => void): void;
+}
+
+function nodeParentPort(): ParentPort {
+  return {
+    send: (m) => {
+      if (process.send && process.connected) process.send(m);
+    },
+    on: (listener) => process.on('message', (m) => listener(m as HostToWorker)),
+    onDisconnect: (listener) => process.on('disconnect', listener),
+  };
+}
+
+/** Electron's utilityProcess exposes process.parentPort instead of process.send. */
+function electronParentPort(): ParentPort | null {
+  const port = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }).parentPort;
+  if (!port) return null;
+  return {
+    send: (m) => port.postMessage(m),
+    on: (listener) => port.on('message', (ev) => listener(ev.data as HostToWorker)),
+    onDisconnect: () => {},
+  };
+}
+
+export function runWorker(port: ParentPort): void {
+  const controller = new AbortController();
+  let stopReason: StopReason | null = null;
+  let checkpointSeq = 0;
+  const pendingCheckpoints = new Map<number, () => void>();
+
+  port.onDisconnect(() => process.exit(1));
+  port.on(async (message) => {
+    if (message.type === 'stop') {
+      stopReason ??= message.reason;
+      controller.abort(message.reason);
+      return;
+    }
+    if (message.type === 'checkpoint-saved') {
+      pendingCheckpoints.get(message.seq)?.();
+      pendingCheckpoints.delete(message.seq);
+      return;
+    }
+    const { job } = message;
+    const ctx: JobContext = {
+      jobId: job.id,
+      home: job.home,
+      runDir: job.runDir,
+      checkpoint: job.checkpoint,
+      signal: controller.signal,
+      stopReason: () => stopReason,
+      throwIfStopped() {
+        if (stopReason) throw new JobStopped(stopReason);
+      },
+      progress: (fraction, msg) => port.send({ type: 'progress', fraction, message: msg }),
+      log: (level, msg) => port.send({ type: 'log', level, message: msg }),
+      saveCheckpoint(state) {
+        const seq = ++checkpointSeq;
+        return new Promise<void>((resolve) => {
+          pendingCheckpoints.set(seq, resolve);
+          port.send({ type: 'checkpoint', seq, state });
+        });
+      },
+    };
+    try {
+      const kind = findJobKind(job.kind);
+      fs.mkdirSync(job.runDir, { recursive: true });
+      const params = kind.params.parse(job.params);
+      const result = await kind.run(ctx, params);
+      port.send({ type: 'done', result: result ?? null });
+    } catch (err) {
+      if (err instanceof JobStopped || (stopReason && controller.signal.aborted)) {
+        port.send({ type: 'stopped', reason: err instanceof JobStopped ? err.reason : stopReason! });
+      } else {
+        port.send({ type: 'failed', error: toApiError(err) });
+      }
+    }
+    // Give the channel a moment to flush the final message before exiting.
+    setTimeout(() => process.exit(0), 20);
+  });
+  port.send({ type: 'ready' });
+}
+
+if (process.env.SAE_WORKBENCH_WORKER === '1' || (process as unknown as { parentPort?: unknown }).parentPort) {
+  runWorker(electronParentPort() ?? nodeParentPort());
+}

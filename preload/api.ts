@@ -1,0 +1,44 @@
+/**
+ * THE contract between the renderer and the core. Every front door (Electron IPC, browser-mode
+ * WebSocket, tests) speaks exactly this: a method name, params validated with the zod schema on
+ * the core side, a typed result, and typed events pushed from the core.
+ *
+ * Each domain keeps its part in preload/contract/<domain>.ts; this file joins them.
+ */
+import type { z } from 'zod';
+import type { MethodSpec } from './contract/define';
+import { appContract, type AppEvents } from './contract/app';
+import { jobsContract, type JobsEvents } from './contract/jobs';
+
+export * from './contract/define';
+export * from './contract/app';
+export * from './contract/jobs';
+
+export const contract = {
+  ...appContract,
+  ...jobsContract,
+};
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type ParamsOf<M extends MethodName> = z.input<Contract[M]['params']>;
+export type ResultOf<M extends MethodName> = Contract[M] extends MethodSpec<z.ZodType, infer R> ? R : never;
+
+export type ApiEvents = AppEvents & JobsEvents;
+export type EventName = keyof ApiEvents;
+
+/** Wire format shared by the WebSocket and IPC transports. */
+export type WireRequest = { id: number; method: string; params: unknown };
+export type WireResult = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
+export type WireResponse = WireResult & { id: number };
+export type WireEvent = { event: string; payload: unknown };
+
+/** The one interface the renderer (and tests) use to talk to the core. */
+export interface ApiClient {
+  call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}

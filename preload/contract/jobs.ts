@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { method, type ApiError } from './define';
+
+export const JobStates = ['queued', 'running', 'pausing', 'paused', 'cancelling', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type JobState = (typeof JobStates)[number];
+export type ResourceClass = 'gpu' | 'cpu';
+
+/** What the UI knows about a job; `progress` is 0..1 or null when the kind cannot tell. */
+export interface JobView {
+  id: string;
+  kind: string;
+  title: string;
+  params: unknown;
+  state: JobState;
+  priority: number;
+  position: number;
+  resource: ResourceClass;
+  progress: number | null;
+  progressMessage: string | null;
+  etaSeconds: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Milliseconds spent running in finished attempts (excludes time queued or paused). */
+  elapsedMs: number;
+  /** When the current attempt started, while one runs: elapsed = elapsedMs + (now - this). */
+  attemptStartedAt: number | null;
+  attempts: number;
+  error: ApiError | null;
+  result: unknown;
+  /** Whether the kind can checkpoint, so pause and resume-after-crash keep its work. */
+  pausable: boolean;
+}
+
+export interface JobLogLine {
+  jobId: string;
+  seq: number;
+  ts: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface JobKindView {
+  kind: string;
+  title: string;
+  description: string;
+  resource: ResourceClass;
+  pausable: boolean;
+}
+
+const JobId = z.string().min(1).max(64);
+
+export const jobsContract = {
+  'jobs.kinds': method<JobKindView[]>()(z.object({}).strict()),
+  'jobs.list': method<JobView[]>()(z.object({}).strict()),
+  'jobs.get': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.add': method<JobView>()(
+    z.object({ kind: z.string().min(1), params: z.unknown(), priority: z.number().int().min(-100).max(100).optional() }).strict(),
+  ),
+  'jobs.cancel': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.pause': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.resume': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.retry': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.remove': method<{ removed: true }>()(z.object({ id: JobId }).strict()),
+  /** Move a queued job up (-1) or down (+1) among queued jobs. */
+  'jobs.move': method<JobView[]>()(z.object({ id: JobId, direction: z.union([z.literal(-1), z.literal(1)]) }).strict()),
+  'jobs.logs': method<JobLogLine[]>()(
+    z.object({ id: JobId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+  ),
+  'jobs.settings': method<{ cpuConcurrency: number }>()(
+    z.object({ cpuConcurrency: z.number().int().min(1).max(64).optional() }).strict(),
+  ),
+};
+
+export interface JobsEvents {
+  'job.updated': JobView;
+  'job.removed': { id: string };
+  'job.log': JobLogLine;
+}

@@ -1,0 +1,111 @@
+import type { ApiClient, ApiEvents, EventName, MethodName, ParamsOf, ResultOf, WireEvent, WireResponse, WireResult } from '../../../preload/api';
+
+/** Thrown by the client when the core answered with an error; carries code and hint for the UI. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+/** The part both transports share: listeners by event name and unwrapping responses. */
+export abstract class BaseClient implements ApiClient {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  abstract call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as Listener);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as Listener);
+  }
+
+  protected dispatch(e: WireEvent): void {
+    this.listeners.get(e.event)?.forEach((l) => l(e.payload));
+  }
+
+  protected unwrap<T>(res: WireResult): T {
+    if (res.ok) return res.result as T;
+    throw new ApiCallError(res.error.code, res.error.message, res.error.hint);
+  }
+}
+
+/** Electron: the preload bridge (contextBridge) carries calls over IPC. */
+export class IpcClient extends BaseClient {
+  constructor(private readonly bridge: { call(method: string, params: unknown): Promise<WireResult>; onEvent(l: (e: WireEvent) => void): () => void }) {
+    super();
+    bridge.onEvent((e) => this.dispatch(e));
+  }
+
+  async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+    return this.unwrap(await this.bridge.call(method, params));
+  }
+}
+
+/** Browser mode: a WebSocket to the core on 127.0.0.1, authenticated by the launch token. */
+export class WebSocketClient extends BaseClient {
+  private socket!: WebSocket;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: WireResult) => void; reject: (e: Error) => void }>();
+  private opened: Promise<void>;
+  onConnectionChange?: (connected: boolean) => void;
+
+  constructor(private readonly url: string) {
+    super();
+    this.opened = this.connect();
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this.socket = ws;
+      ws.onopen = () => {
+        this.onConnectionChange?.(true);
+        resolve();
+      };
+      ws.onerror = () => reject(new ApiCallError('DISCONNECTED', 'Cannot reach the SAE Workbench core.', 'Is `npm run serve` still running? Open the URL it printed (with its token).'));
+      ws.onclose = () => {
+        this.onConnectionChange?.(false);
+        for (const p of this.pending.values()) p.reject(new ApiCallError('DISCONNECTED', 'The connection to the core was lost.', 'Restart `npm run serve` and reload.'));
+        this.pending.clear();
+      };
+      ws.onmessage = (m) => {
+        const data = JSON.parse(String(m.data)) as WireResponse | WireEvent;
+        if ('event' in data) this.dispatch(data);
+        else this.pending.get(data.id)?.resolve(data);
+        if ('id' in data) this.pending.delete(data.id);
+      };
+    });
+  }
+
+  async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+    await this.opened;
+    const id = this.nextId++;
+    const res = await new Promise<WireResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+    return this.unwrap(res);
+  }
+}
+
+/** Pick the transport for where we run: the preload bridge in Electron, else the WebSocket. */
+export function createClient(): ApiClient {
+  const bridge = (window as unknown as { workbench?: ConstructorParameters<typeof IpcClient>[0] }).workbench;
+  if (bridge) return new IpcClient(bridge);
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token') ?? sessionStorage.getItem('workbench.token') ?? '';
+  if (params.get('token')) {
+    // Keep the token for reloads but drop it from the address bar.
+    sessionStorage.setItem('workbench.token', token);
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return new WebSocketClient(`${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`);
+}

@@ -1,0 +1,14 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { createClient } from './client/client';
+import { ClientContext } from './client/context';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ClientContext.Provider value={createClient()}>
+      <App />
+    </ClientContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,37 @@
+import type { ReactElement } from 'react';
+import { QueuePage } from './QueuePage';
+import { LibraryPage } from './LibraryPage';
+import { PlannedPage } from './PlannedPage';
+
+export interface PageEntry {
+  id: string;
+  label: string;
+  render: () => ReactElement;
+}
+
+/** The sidebar, in order. Each page owns one file under pages/. */
+export const pages: PageEntry[] = [
+  { id: 'library', label: 'Library', render: () => <LibraryPage /> },
+  { id: 'queue', label: 'Queue', render: () => <QueuePage /> },
+  {
+    id: 'prompt',
+    label: 'Prompt',
+    render: () => <PlannedPage title="Prompt" holds="Type text, pick a model pair and an SAE per model, and see each token coloured by its strongest feature, the two models side by side." />,
+  },
+  {
+    id: 'features',
+    label: 'Features',
+    render: () => <PlannedPage title="Features" holds="One feature at a time: density, activation histogram, top and quantile examples with context, and logit effects, from the SQLite index." />,
+  },
+  {
+    id: 'compare',
+    label: 'Compare',
+    render: () => <PlannedPage title="Compare" holds="Two models side by side: matched features, features of one model without a counterpart in the other, and condition differences (e.g. step-onset tokens)." />,
+  },
+  {
+    id: 'experiments',
+    label: 'Experiments',
+    render: () => <PlannedPage title="Experiments" holds="Ablation and steering with random-feature nulls across seeds, linear probes, and their results with error bars." />,
+  },
+  { id: 'settings', label: 'Settings', render: () => <PlannedPage title="Settings" holds="Execution provider, Hub token and offline mode, data directory, and job concurrency." /> },
+];
