@@ -196,6 +196,8 @@ export class JobScheduler {
     const counts = { gpu: 0, cpu: 0 };
     for (const r of this.running.values()) counts[r.resource]++;
     for (const job of this.store.inStates(['queued'])) {
+      // A job resumed right after pausing may still have its previous worker exiting.
+      if (this.running.has(job.id)) continue;
       const limit = job.resource === 'gpu' ? 1 : this.cpuConcurrency;
       if (counts[job.resource] >= limit) continue;
       counts[job.resource]++;
@@ -278,7 +280,7 @@ export class JobScheduler {
 
   private onExit(id: string, r: RunningJob, code: number | null, signal: string | null): void {
     clearTimeout(r.killTimer);
-    this.running.delete(id);
+    if (this.running.get(id) === r) this.running.delete(id);
     const job = this.store.get(id);
     if (job && !r.outcome) {
       const now = Date.now();
