@@ -21,7 +21,7 @@ export function acquireHomeLock(home: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(file, 'utf8'));
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && isAlive(owner)) {
         throw new WorkbenchError(
           'HOME_IN_USE',
           `Another SAE Workbench (pid ${owner}) is running with the data directory ${home}.`,
