@@ -9,14 +9,17 @@ import type { z } from 'zod';
 import type { MethodSpec } from './contract/define';
 import { appContract, type AppEvents } from './contract/app';
 import { jobsContract, type JobsEvents } from './contract/jobs';
+import { libraryContract, type LibraryEvents } from './contract/library';
 
 export * from './contract/define';
 export * from './contract/app';
 export * from './contract/jobs';
+export * from './contract/library';
 
 export const contract = {
   ...appContract,
   ...jobsContract,
+  ...libraryContract,
 };
 
 export type Contract = typeof contract;
@@ -24,7 +27,7 @@ export type MethodName = keyof Contract;
 export type ParamsOf<M extends MethodName> = z.input<Contract[M]['params']>;
 export type ResultOf<M extends MethodName> = Contract[M] extends MethodSpec<z.ZodType, infer R> ? R : never;
 
-export type ApiEvents = AppEvents & JobsEvents;
+export type ApiEvents = AppEvents & JobsEvents & LibraryEvents;
 export type EventName = keyof ApiEvents;
 
 /** Wire format shared by the WebSocket and IPC transports. */

@@ -11,6 +11,7 @@ import { NodeWorkerSpawner, type WorkerSpawner } from '../jobs/workerHost';
 import { EventBus } from './eventBus';
 import type { Handler, HandlerTable } from './handlers';
 import { jobsHandlers, readCpuConcurrency } from './jobsHandlers';
+import { libraryHandlers, watchLibrary } from './libraryHandlers';
 import type { CoreServices } from './services';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -33,6 +34,7 @@ export interface Core {
 const handlers: HandlerTable = {
   'app.info': (_p, s) => ({ version, home: s.home, frontDoor: s.frontDoor, node: process.versions.node, platform: `${process.platform}-${process.arch}` }),
   ...jobsHandlers,
+  ...libraryHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
@@ -65,6 +67,7 @@ export function createCore(options: CoreOptions): Core {
     readCpuConcurrency(db),
   );
   const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor };
+  watchLibrary(services);
   jobs.recoverAfterRestart();
   let closed = false;
 

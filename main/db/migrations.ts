@@ -51,4 +51,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 150,
+    name: 'library catalog',
+    sql: `
+      CREATE TABLE library_roots (
+        path TEXT PRIMARY KEY,
+        added_at INTEGER NOT NULL
+      );
+      CREATE TABLE library_items (
+        id TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        item TEXT NOT NULL
+      );
+      CREATE INDEX library_items_origin ON library_items(origin);
+      CREATE TABLE library_scans (
+        origin TEXT PRIMARY KEY,
+        location TEXT NOT NULL,
+        scanned_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

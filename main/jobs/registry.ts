@@ -1,6 +1,7 @@
 import { WorkbenchError } from '../errors';
 import type { JobKind } from './kind';
 import { verifyFilesJob } from '../library/verifyFilesJob';
+import { libraryScanJob } from '../library/scanJob';
 
 /**
  * Every job kind the app knows. Kinds keep their heavy imports inside run() so that the core,
@@ -8,7 +9,7 @@ import { verifyFilesJob } from '../library/verifyFilesJob';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
 type AnyJobKind = JobKind<any>;
-const kinds: AnyJobKind[] = [verifyFilesJob];
+const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob];
 
 export function allJobKinds(): AnyJobKind[] {
   return kinds;

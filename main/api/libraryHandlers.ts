@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobView } from '../../preload/api';
+import { HUB_DOWNLOAD_JOB_KIND } from '../../preload/contract/hub';
+import { WorkbenchError } from '../errors';
+import { LibraryCatalog } from '../library/libraryCatalog';
+import { LIBRARY_SCAN_KIND } from '../library/scanJob';
+import { addLocalRoot } from '../library/scanLibrary';
+import type { HandlerTable } from './handlers';
+import type { CoreServices } from './services';
+
+type LibraryMethods = 'library.list' | 'library.scan' | 'library.addFolder' | 'library.removeFolder' | 'library.readArtifact';
+
+/** Result files above this are not sent to the viewer whole. */
+const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
+
+export const libraryHandlers: HandlerTable<LibraryMethods> = {
+  'library.list': (_p, s) => new LibraryCatalog(s.db).listing(),
+  'library.scan': (_p, s) => queueLibraryScan(s),
+  'library.addFolder': ({ path: input }, s) => {
+    const catalog = new LibraryCatalog(s.db);
+    const added = addLocalRoot(catalog, input);
+    s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
+    return added;
+  },
+  'library.removeFolder': ({ path: input }, s) => {
+    const catalog = new LibraryCatalog(s.db);
+    const root = path.resolve(input);
+    if (!catalog.removeRoot(root)) {
+      throw new WorkbenchError('ROOT_NOT_FOUND', `${root} is not a folder added to the Library.`, `Added folders: ${catalog.roots().map((r) => r.path).join(', ') || '(none)'}.`);
+    }
+    s.events.emit('library.changed', { reason: 'removed', itemCount: catalog.items().length });
+    return { removed: true as const };
+  },
+  'library.readArtifact': ({ id }, s) => {
+    const item = new LibraryCatalog(s.db).item(id);
+    if (!item) throw new WorkbenchError('ITEM_NOT_FOUND', `There is no Library item ${id}.`, 'The Library may have been rescanned since; reload the list.');
+    if (item.kind !== 'result') throw new WorkbenchError('NOT_AN_ARTIFACT', `${item.path} is a ${item.kind}, not a JSON result file.`, 'Open a file listed under Results.');
+    let size: number;
+    try {
+      size = fs.statSync(item.path).size;
+    } catch {
+      throw new WorkbenchError('FILE_NOT_FOUND', `${item.path} no longer exists.`, 'Rescan the Library, or download the file again.');
+    }
+    if (size > MAX_ARTIFACT_BYTES) {
+      throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is ${size} bytes, over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
+    }
+    try {
+      return { item, content: JSON.parse(fs.readFileSync(item.path, 'utf8')) as unknown };
+    } catch (err) {
+      throw new WorkbenchError('ARTIFACT_INVALID_JSON', `${item.path} is not valid JSON: ${(err as Error).message}.`, 'The file may be truncated: download it again.');
+    }
+  },
+};
+
+/** One scan at a time: a scan already queued or running answers for a new request. */
+export function queueLibraryScan(s: CoreServices): JobView {
+  const pending = s.jobStore.list().find((j) => j.kind === LIBRARY_SCAN_KIND && (j.state === 'queued' || j.state === 'running'));
+  return pending ?? s.jobs.add(LIBRARY_SCAN_KIND, {}, 10);
+}
+
+/**
+ * Keep the Library in step with the rest of the core: announce `library.changed` when a scan
+ * completes, and rescan when the hub puts files into the cache.
+ */
+export function watchLibrary(s: CoreServices): () => void {
+  return s.events.subscribe((event, payload) => {
+    if (event === 'job.updated') {
+      const job = payload as JobView;
+      if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
+        s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
+      } else if (job.kind === HUB_DOWNLOAD_JOB_KIND && job.state === 'completed') {
+        queueLibraryScan(s);
+      }
+    } else if ((event as string) === 'hub.cacheChanged') {
+      queueLibraryScan(s);
+    }
+  });
+}

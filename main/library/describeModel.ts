@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelSummary } from '../../preload/api';
+import { elementCount, readSafetensorsHeader } from '../formats/safetensors';
+
+/**
+ * What the Library shows about a model directory: the config.json fields of HF GPT-2 style
+ * (n_layer, n_embd), Llama/NeoX style (num_hidden_layers, hidden_size) and TransformerLens
+ * (n_layers, d_model), and the exact parameter count from the safetensors headers.
+ */
+export function describeModelDirectory(dir: string, files: string[]): { model: ModelSummary; problems: string[] } {
+  const problems: string[] = [];
+  let cfg: Record<string, unknown> = {};
+  const cfgFile = path.join(dir, 'config.json');
+  try {
+    const parsed = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cfg = parsed as Record<string, unknown>;
+    else problems.push(`${cfgFile} is not a JSON object`);
+  } catch (err) {
+    problems.push(`${cfgFile} cannot be read: ${(err as Error).message}`);
+  }
+  const safetensors = files.filter((f) => f.endsWith('.safetensors'));
+  let params: number | null = null;
+  for (const f of safetensors) {
+    try {
+      params = (params ?? 0) + readSafetensorsHeader(path.join(dir, f)).entries.reduce((n, e) => n + elementCount(e.shape), 0);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const architectures = Array.isArray(cfg.architectures) ? cfg.architectures.filter((a): a is string => typeof a === 'string') : [];
+  const isTransformerLens = 'd_model' in cfg && 'n_layers' in cfg;
+  return {
+    model: {
+      architecture: architectures[0] ?? str(cfg.model_type) ?? (isTransformerLens ? 'HookedTransformer' : null),
+      nLayers: firstInt(cfg, ['n_layer', 'num_hidden_layers', 'n_layers', 'num_layers']),
+      dModel: firstInt(cfg, ['n_embd', 'hidden_size', 'd_model']),
+      nHeads: firstInt(cfg, ['n_head', 'num_attention_heads', 'n_heads']),
+      dVocab: firstInt(cfg, ['vocab_size', 'd_vocab']),
+      nCtx: firstInt(cfg, ['n_positions', 'max_position_embeddings', 'n_ctx']),
+      params,
+      weightFormat: safetensors.length > 0 ? 'safetensors' : files.some((f) => f.endsWith('.bin') || f.endsWith('.pt') || f.endsWith('.pth')) ? 'pytorch' : 'none',
+    },
+    problems,
+  };
+}
+
+function firstInt(cfg: Record<string, unknown>, keys: string[]): number | null {
+  for (const k of keys) {
+    const v = cfg[k];
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+  }
+  return null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}

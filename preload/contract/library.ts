@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { method } from './define';
+import type { JobView } from './jobs';
+
+export const LibraryItemKinds = ['model', 'sae', 'dataset', 'result'] as const;
+export type LibraryItemKind = (typeof LibraryItemKinds)[number];
+
+/** Where an item was found: a snapshot of the HF cache, or a folder/file the user added. */
+export type LibrarySource =
+  | {
+      type: 'hub';
+      repoType: 'model' | 'dataset';
+      repoId: string;
+      /** Commit sha of the snapshot the item lives in. */
+      commit: string;
+      /** Refs (branches, tags) that point at this commit, e.g. ["main"]. */
+      refs: string[];
+      /** Path of the item inside the repo ('' for the repo root). */
+      pathInRepo: string;
+    }
+  | { type: 'local'; root: string };
+
+export interface SaeSummary {
+  architecture: string | null;
+  dIn: number | null;
+  dSae: number | null;
+  k: number | null;
+  hookName: string | null;
+  layer: number | null;
+  /** cfg metadata model_name, when present. */
+  modelName: string | null;
+  /** From a folder named like `adhd_L2_hook_resid_post`: "adhd". */
+  variant: string | null;
+  /** The Library model this SAE belongs to, when one matches. */
+  modelItemId: string | null;
+  /** Display key for grouping: the model it belongs to (repo id, model name or variant). */
+  groupModel: string;
+}
+
+export interface ModelSummary {
+  architecture: string | null;
+  nLayers: number | null;
+  dModel: number | null;
+  nHeads: number | null;
+  dVocab: number | null;
+  nCtx: number | null;
+  /** Parameter count from the safetensors headers (exact), null when no header could be read. */
+  params: number | null;
+  weightFormat: 'safetensors' | 'pytorch' | 'none';
+}
+
+export interface DatasetSummary {
+  /** File formats present, e.g. ["parquet"] or ["jsonl"]. */
+  formats: string[];
+  dataFiles: string[];
+}
+
+export interface ResultSummary {
+  /** Top-level JSON shape, for the list: "object (4 keys)", "array (120 items)". */
+  shape: string;
+}
+
+export interface LibraryItem {
+  /** Stable across scans: derived from the item's path. */
+  id: string;
+  kind: LibraryItemKind;
+  name: string;
+  /** Absolute path of the item's directory or file. */
+  path: string;
+  source: LibrarySource;
+  sizeBytes: number;
+  fileCount: number;
+  sae: SaeSummary | null;
+  model: ModelSummary | null;
+  dataset: DatasetSummary | null;
+  result: ResultSummary | null;
+  /** Things that are off with this item (an unreadable cfg, a missing weights file), for display. */
+  problems: string[];
+  scannedAt: number;
+}
+
+export interface LibraryRoot {
+  path: string;
+  addedAt: number;
+}
+
+export interface LibraryListing {
+  items: LibraryItem[];
+  roots: LibraryRoot[];
+  /** The HF cache the last scan read. */
+  hubCacheDir: string;
+  /** null until the first scan. */
+  scannedAt: number | null;
+}
+
+export interface LibraryArtifact {
+  item: LibraryItem;
+  /** The parsed JSON, for the table viewer. */
+  content: unknown;
+}
+
+const ItemId = z.string().min(1).max(64);
+
+export const libraryContract = {
+  /** The stored catalog: instant, no disk walk. */
+  'library.list': method<LibraryListing>()(z.object({}).strict()),
+  /** Queue a rescan of the HF cache and the added folders (job kind `library.scan`); reuses a scan already queued. */
+  'library.scan': method<JobView>()(z.object({}).strict()),
+  /** Add a local SAE directory, model directory, dataset file, result file or a folder holding several. */
+  'library.addFolder': method<{ root: LibraryRoot; items: LibraryItem[] }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  'library.removeFolder': method<{ removed: true }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** A result file's JSON, parsed, for the artifact viewer. */
+  'library.readArtifact': method<LibraryArtifact>()(z.object({ id: ItemId }).strict()),
+};
+
+export interface LibraryEvents {
+  /** The catalog changed (scan finished, folder added or removed): reload with library.list. */
+  'library.changed': { reason: 'scan' | 'added' | 'removed'; itemCount: number };
+}
