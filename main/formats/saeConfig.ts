@@ -151,7 +151,7 @@ export function parseSaeConfig(json: unknown, file = SAE_CFG_FILE, scaler?: unkn
     new CfgReader(file, json, null).fail('metadata' in json ? 'metadata' : 'meta', metaRaw, 'an object');
   }
   const meta = isObject(metaRaw) ? metaRaw : null;
-  const r = new CfgReader(file, json, meta);
+  const r: CfgReader = new CfgReader(file, json, meta);
   const { generation, v6 } = generationOf(json, meta);
 
   const dIn = r.positiveInt('d_in');
