@@ -1,42 +1,32 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SaeSummary } from '../../preload/api';
-import { layerFromHookName, parseSaeFolderName } from './saeFolderName';
+import type { SaeConfig } from '../formats/sae';
+import { readSaeConfig, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { readSafetensorsHeader } from '../formats/safetensors';
+import { parseSaeFolderName } from './saeFolderName';
 
 export type SaeDescription = Omit<SaeSummary, 'modelItemId' | 'groupModel'>;
 
 /**
- * What the Library shows about an sae_lens directory: cfg.json fields across generations (v6
- * nested metadata, v4-v5 flat with hook_point / activation_fn_kwargs.k), checked against the
- * weight shapes in the safetensors header, plus what the folder name says.
+ * What the Library shows about an sae_lens directory: the cfg.json as main/formats reads it (all
+ * generations), checked against the weight shapes in the safetensors header, plus what the folder
+ * name says (`adhd_L2_hook_resid_post`). A bad cfg does not hide the SAE: it is listed with its
+ * problem and whatever the folder name and weights tell.
  */
 export function describeSaeDirectory(dir: string): { sae: SaeDescription; problems: string[] } {
   const problems: string[] = [];
   const folder = parseSaeFolderName(path.basename(dir));
-  let cfg: Record<string, unknown> = {};
-  const cfgFile = path.join(dir, 'cfg.json');
+  let cfg: SaeConfig | null = null;
   try {
-    const parsed = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cfg = parsed as Record<string, unknown>;
-    else problems.push(`${cfgFile} is not a JSON object`);
+    cfg = readSaeConfig(dir);
   } catch (err) {
-    problems.push(`${cfgFile} cannot be read: ${(err as Error).message}`);
+    problems.push((err as Error).message);
   }
-  const meta = isRecord(cfg.metadata) ? cfg.metadata : {};
-  const kwargs = isRecord(cfg.activation_fn_kwargs) ? cfg.activation_fn_kwargs : {};
-  const activation = str(cfg.activation_fn_str) ?? str(cfg.activation_fn);
-  let architecture = str(cfg.architecture);
-  if (architecture === 'standard' && activation === 'topk') architecture = 'topk';
-  const hookName = str(meta.hook_name) ?? str(cfg.hook_name) ?? str(cfg.hook_point);
-  let dIn = int(cfg.d_in);
-  let dSae = int(cfg.d_sae);
-  const k = int(cfg.k) ?? int(kwargs.k);
-
-  const weights = path.join(dir, 'sae_weights.safetensors');
+  let dIn = cfg?.dIn ?? null;
+  let dSae = cfg?.dSae ?? null;
+  const weights = path.join(dir, SAE_WEIGHTS_FILE);
   try {
-    const header = readSafetensorsHeader(weights);
-    const wEnc = header.entries.find((e) => e.name === 'W_enc')?.shape;
+    const wEnc = readSafetensorsHeader(weights).entries.find((e) => e.name === 'W_enc')?.shape;
     if (!wEnc || wEnc.length !== 2) problems.push(`${weights} has no 2-D W_enc tensor`);
     else {
       if (dIn !== null && dIn !== wEnc[0]) problems.push(`cfg.json d_in=${dIn} but W_enc is [${wEnc.join(', ')}]`);
@@ -47,30 +37,17 @@ export function describeSaeDirectory(dir: string): { sae: SaeDescription; proble
   } catch (err) {
     problems.push((err as Error).message);
   }
-
   return {
     sae: {
-      architecture: architecture ?? null,
+      architecture: cfg?.architecture ?? null,
       dIn,
       dSae,
-      k,
-      hookName: hookName ?? (folder ? `blocks.${folder.layer}.${folder.hook}` : null),
-      layer: layerFromHookName(hookName) ?? int(meta.hook_layer) ?? int(cfg.hook_layer) ?? folder?.layer ?? null,
-      modelName: str(meta.model_name) ?? str(cfg.model_name) ?? null,
+      k: cfg?.k ?? null,
+      hookName: cfg?.hookName ?? (folder ? `blocks.${folder.layer}.${folder.hook}` : null),
+      layer: cfg?.hookLayer ?? folder?.layer ?? null,
+      modelName: cfg?.modelName ?? null,
       variant: folder?.variant ?? null,
     },
     problems,
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-function int(v: unknown): number | null {
-  return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }

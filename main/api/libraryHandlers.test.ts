@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LibraryArtifact, LibraryItem, LibraryListing, JobView } from '../../preload/api';
+import { makeTempDir } from '../testing/tempDirs';
+import { seedArtifacts, seedModelRepoFiles, seedSaeRepoFiles, SEED_MODEL_REPOS, SEED_SAE_REPO, writeHfCacheRepo, writeTree } from '../library/testing/seedRepoFixture';
+import { createCore, type Core } from './core';
+
+const cleanups: (() => void | Promise<void>)[] = [];
+const savedCache = process.env.HF_HUB_CACHE;
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  if (savedCache === undefined) delete process.env.HF_HUB_CACHE;
+  else process.env.HF_HUB_CACHE = savedCache;
+});
+
+function temp(label: string): string {
+  const t = makeTempDir(label);
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+function startCore(): Core {
+  const core = createCore({ home: temp('home'), frontDoor: 'test' });
+  cleanups.push(() => core.close());
+  return core;
+}
+
+async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
+  const res = await core.call(method, params);
+  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
+  return res.result as T;
+}
+
+function nextEvent<T>(core: Core, name: string, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${timeoutMs} ms`)), timeoutMs);
+    const off = core.subscribe((event, payload) => {
+      if (event === name) {
+        clearTimeout(timer);
+        off();
+        resolve(payload as T);
+      }
+    });
+  });
+}
+
+describe('library API', () => {
+  it('scans the HF cache in a worker, announces library.changed, and serves the catalog', async () => {
+    const cache = temp('hfcache');
+    writeHfCacheRepo(cache, { repoType: 'model', repoId: SEED_SAE_REPO, files: seedSaeRepoFiles() });
+    writeHfCacheRepo(cache, { repoType: 'model', repoId: SEED_MODEL_REPOS.adhd, files: seedModelRepoFiles() });
+    process.env.HF_HUB_CACHE = cache;
+    const core = startCore();
+    expect(await call<LibraryListing>(core, 'library.list', {})).toMatchObject({ items: [], roots: [], scannedAt: null });
+
+    const changed = nextEvent<{ reason: string; itemCount: number }>(core, 'library.changed');
+    const job = await call<JobView>(core, 'library.scan', {});
+    expect(job.kind).toBe('library.scan');
+    // A second request while the first is pending reuses it.
+    expect((await call<JobView>(core, 'library.scan', {})).id).toBe(job.id);
+    expect(await changed).toEqual({ reason: 'scan', itemCount: 12 });
+
+    const listing = await call<LibraryListing>(core, 'library.list', {});
+    expect(listing.hubCacheDir).toBe(cache);
+    const adhd = listing.items.filter((i) => i.kind === 'sae' && i.sae!.variant === 'adhd');
+    expect(adhd).toHaveLength(3);
+    expect(new Set(adhd.map((i) => i.sae!.groupModel))).toEqual(new Set([SEED_MODEL_REPOS.adhd]));
+
+    const result = listing.items.find((i) => i.name === 'causal_nulls_per_seed.json')!;
+    const artifact = await call<LibraryArtifact>(core, 'library.readArtifact', { id: result.id });
+    expect(artifact.content).toEqual(seedArtifacts(5)['causal_nulls_per_seed.json']);
+    const sae = listing.items.find((i) => i.kind === 'sae')!;
+    await expect(call(core, 'library.readArtifact', { id: sae.id })).rejects.toMatchObject({ code: 'NOT_AN_ARTIFACT' });
+    await expect(call(core, 'library.readArtifact', { id: 'nope' })).rejects.toMatchObject({ code: 'ITEM_NOT_FOUND' });
+  });
+
+  it('adds and removes a local folder directly, with events', async () => {
+    process.env.HF_HUB_CACHE = temp('emptycache');
+    const core = startCore();
+    const local = temp('local');
+    writeTree(local, seedSaeRepoFiles());
+    fs.writeFileSync(path.join(local, 'standard_L0_hook_resid_post', 'cfg.json'), '{ not json');
+
+    const added = nextEvent<{ reason: string; itemCount: number }>(core, 'library.changed');
+    const res = await call<{ root: { path: string }; items: LibraryItem[] }>(core, 'library.addFolder', { path: local });
+    expect(await added).toEqual({ reason: 'added', itemCount: 11 });
+    expect(res.root.path).toBe(local);
+    const broken = res.items.find((i) => i.name === 'standard_L0_hook_resid_post')!;
+    // A damaged cfg keeps the SAE listed, with what the folder name and weights tell and the problem.
+    expect(broken.sae).toMatchObject({ layer: 0, variant: 'standard', dIn: 16, dSae: 64, architecture: null });
+    expect(broken.problems.join(' ')).toContain('cfg.json');
+
+    await expect(call(core, 'library.addFolder', { path: path.join(local, 'missing') })).rejects.toMatchObject({ code: 'PATH_NOT_FOUND' });
+    const removed = nextEvent<{ reason: string; itemCount: number }>(core, 'library.changed');
+    await call(core, 'library.removeFolder', { path: local });
+    expect(await removed).toEqual({ reason: 'removed', itemCount: 0 });
+    await expect(call(core, 'library.removeFolder', { path: local })).rejects.toMatchObject({ code: 'ROOT_NOT_FOUND' });
+  });
+});
