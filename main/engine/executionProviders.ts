@@ -1,0 +1,83 @@
+import * as ort from 'onnxruntime-node';
+import { WorkbenchError } from '../errors';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+export type DeviceChoice = 'auto' | ExecutionProvider;
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+/** Why one EP was or was not used: what the Settings page shows. */
+export interface EpAttempt {
+  ep: ExecutionProvider;
+  ok: boolean;
+  /** The ORT error (first line) when it failed, or why it was not tried. */
+  reason?: string;
+}
+
+export interface EpReport {
+  requested: DeviceChoice;
+  running: ExecutionProvider;
+  attempts: EpAttempt[];
+}
+
+/** 'auto' prefers a GPU; ORT does not fall back by itself, so each is tried in turn. */
+export function candidateProviders(choice: DeviceChoice): ExecutionProvider[] {
+  if (choice === 'auto') return ['cuda', 'webgpu', 'cpu'];
+  if (choice === 'cuda' || choice === 'webgpu') return [choice, 'cpu'];
+  return ['cpu'];
+}
+
+export function parseDeviceChoice(value: string | undefined, field = '--device'): DeviceChoice {
+  if (value === undefined) return 'auto';
+  if ((DEVICE_CHOICES as readonly string[]).includes(value)) return value as DeviceChoice;
+  throw new WorkbenchError('ENGINE_DEVICE', `${field} "${value}" is not a device.`, `Use one of: ${DEVICE_CHOICES.join(', ')}.`);
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // ORT prefixes messages with a source path; the tail says what went wrong.
+  const line = msg.split('\n').find((l) => l.trim().length > 0) ?? msg;
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
+/** EPs that failed once in this process are not retried: each try costs seconds on some machines. */
+const knownFailures = new Map<ExecutionProvider, string>();
+
+/** The report of the latest session creation, for display ("which EP runs and why"). */
+let lastReport: EpReport | null = null;
+export function lastEpReport(): EpReport | null {
+  return lastReport;
+}
+
+/**
+ * Creates a session on the first EP of `choice` that works. The report lists every EP tried,
+ * with ORT's reason for each one that failed.
+ */
+export async function createSessionWithFallback(bytes: Uint8Array, choice: DeviceChoice): Promise<{ session: ort.InferenceSession; report: EpReport }> {
+  const attempts: EpAttempt[] = [];
+  for (const ep of candidateProviders(choice)) {
+    const known = knownFailures.get(ep);
+    if (known !== undefined) {
+      attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known}` });
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' });
+      attempts.push({ ep, ok: true });
+      const report: EpReport = { requested: choice, running: ep, attempts };
+      lastReport = report;
+      return { session, report };
+    } catch (err) {
+      const reason = firstLine(err);
+      attempts.push({ ep, ok: false, reason });
+      // A CPU failure is about the graph, not the machine: do not blacklist it.
+      if (ep !== 'cpu') knownFailures.set(ep, reason);
+      else throw new WorkbenchError('ENGINE_SESSION', `onnxruntime could not load the graph on CPU: ${reason}`, 'This is a bug in the graph builder; report it with the model config.', { cause: err });
+    }
+  }
+  throw new WorkbenchError('ENGINE_SESSION', `No execution provider could run the graph (${attempts.map((a) => `${a.ep}: ${a.reason}`).join('; ')}).`, 'Choose --device cpu.');
+}
+
+/** Forget remembered EP failures (after the user installs drivers, for example). */
+export function resetEpFailures(): void {
+  knownFailures.clear();
+}

@@ -1,0 +1,142 @@
+import type { SaeArchitecture, SaeConfig, SaeNormalization, SaeWeights } from '../formats/sae';
+import type { Tensor32 } from '../formats/tensor';
+import type { TransformerBlockWeights, TransformerConfig, TransformerWeights } from '../formats/transformer';
+
+/** mulberry32: a small seeded PRNG so fixtures and benches are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples (Box-Muller) scaled by `std`. */
+export function randomTensor(rand: () => number, shape: number[], std: number, mean = 0): Tensor32 {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = Math.max(rand(), 1e-12);
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u)) * std;
+    data[i] = mean + r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) data[i + 1] = mean + r * Math.sin(2 * Math.PI * v);
+  }
+  return { data, shape };
+}
+
+export type RandomModelOptions = Partial<Omit<TransformerConfig, 'dHead'>> & { seed?: number };
+
+/** A GPT-2-shaped model with random weights (std 0.02 like GPT-2 init, LN weights near 1). */
+export function randomTransformer(opts: RandomModelOptions = {}): TransformerWeights {
+  const nHeads = opts.nHeads ?? 4;
+  const dModel = opts.dModel ?? 32;
+  const config: TransformerConfig = {
+    sourceFormat: 'random',
+    nLayers: opts.nLayers ?? 2,
+    dModel,
+    nHeads,
+    dHead: dModel / nHeads,
+    dMlp: opts.dMlp ?? 4 * dModel,
+    dVocab: opts.dVocab ?? 50,
+    nCtx: opts.nCtx ?? 64,
+    normalization: opts.normalization ?? 'LN',
+    lnEps: opts.lnEps ?? 1e-5,
+    activation: opts.activation ?? 'gelu_new',
+    positional: 'learned',
+    attnScale: opts.attnScale ?? Math.sqrt(dModel / nHeads),
+    bosTokenId: opts.bosTokenId ?? 0,
+    eosTokenId: opts.eosTokenId ?? 0,
+    prependBos: opts.prependBos ?? true,
+    name: opts.name ?? 'random-gpt2',
+  };
+  const rand = seededRandom(opts.seed ?? 1);
+  const hd = config.nHeads * config.dHead;
+  const std = 0.02 * Math.sqrt(768 / dModel); // keep activations O(1) at tiny widths
+  const ln = () => (config.normalization === 'LN' ? { w: randomTensor(rand, [dModel], 0.1, 1), b: randomTensor(rand, [dModel], 0.1) } : { w: null, b: null });
+  const blocks: TransformerBlockWeights[] = [];
+  for (let l = 0; l < config.nLayers; l++) {
+    blocks.push({
+      ln1: ln(),
+      W_Q: randomTensor(rand, [dModel, hd], std * 4),
+      W_K: randomTensor(rand, [dModel, hd], std * 4),
+      W_V: randomTensor(rand, [dModel, hd], std),
+      b_Q: randomTensor(rand, [hd], std),
+      b_K: randomTensor(rand, [hd], std),
+      b_V: randomTensor(rand, [hd], std),
+      W_O: randomTensor(rand, [hd, dModel], std),
+      b_O: randomTensor(rand, [dModel], std),
+      ln2: ln(),
+      W_in: randomTensor(rand, [dModel, config.dMlp], std * 2),
+      b_in: randomTensor(rand, [config.dMlp], std),
+      W_out: randomTensor(rand, [config.dMlp, dModel], std),
+      b_out: randomTensor(rand, [dModel], std),
+    });
+  }
+  return {
+    config,
+    W_E: randomTensor(rand, [config.dVocab, dModel], std * 5),
+    W_pos: randomTensor(rand, [config.nCtx, dModel], std),
+    blocks,
+    lnFinal: ln(),
+    W_U: randomTensor(rand, [dModel, config.dVocab], std * 5),
+    b_U: randomTensor(rand, [config.dVocab], std),
+  };
+}
+
+export interface RandomSaeOptions {
+  architecture?: SaeArchitecture;
+  dIn?: number;
+  dSae?: number;
+  k?: number;
+  hookName?: string;
+  applyBDecToInput?: boolean;
+  normalizeActivations?: SaeNormalization;
+  rescaleActsByDecoderNorm?: boolean;
+  inputScalingFactor?: number | null;
+  seed?: number;
+}
+
+/** An SAE with random weights; decoder rows are not unit norm so rescaling is exercised. */
+export function randomSae(opts: RandomSaeOptions = {}): SaeWeights {
+  const dIn = opts.dIn ?? 32;
+  const dSae = opts.dSae ?? 128;
+  const architecture = opts.architecture ?? 'topk';
+  const hookName = opts.hookName ?? 'blocks.1.hook_resid_post';
+  const m = /^blocks\.(\d+)\./.exec(hookName);
+  const config: SaeConfig = {
+    architecture,
+    dIn,
+    dSae,
+    k: architecture === 'topk' ? (opts.k ?? 8) : null,
+    hookName,
+    hookLayer: m ? Number(m[1]) : null,
+    modelName: 'random-gpt2',
+    dtype: 'float32',
+    applyBDecToInput: opts.applyBDecToInput ?? true,
+    normalizeActivations: opts.normalizeActivations ?? 'none',
+    rescaleActsByDecoderNorm: opts.rescaleActsByDecoderNorm ?? false,
+    contextSize: 64,
+    prependBos: true,
+    inputScalingFactor: opts.inputScalingFactor ?? null,
+    cfgGeneration: 'v6',
+    raw: {},
+  };
+  const rand = seededRandom(opts.seed ?? 7);
+  const W_dec = randomTensor(rand, [dSae, dIn], 1 / Math.sqrt(dIn));
+  const W_enc: Tensor32 = { data: new Float32Array(dIn * dSae), shape: [dIn, dSae] };
+  // W_enc ~ W_dec^T plus noise: realistic enough that pre-activations are spread both ways.
+  const noise = randomTensor(rand, [dIn, dSae], 0.3 / Math.sqrt(dIn));
+  for (let i = 0; i < dIn; i++) for (let j = 0; j < dSae; j++) W_enc.data[i * dSae + j] = W_dec.data[j * dIn + i] + noise.data[i * dSae + j];
+  return {
+    config,
+    W_enc,
+    W_dec,
+    b_enc: randomTensor(rand, [dSae], 0.1),
+    b_dec: randomTensor(rand, [dIn], 0.1),
+    threshold: architecture === 'jumprelu' ? randomTensor(rand, [dSae], 0.1, 0.2) : null,
+  };
+}

@@ -1,0 +1,135 @@
+import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../../formats/transformer';
+import { LN_FINAL_HOOK } from '../hooks';
+
+/**
+ * Float64 model forward for ONE unpadded sequence, written for clarity (tests only): returns
+ * every hook as [seq * d] row-major, plus logits [seq * dVocab].
+ */
+export function referenceForward(w: TransformerWeights, tokens: number[], start?: { hook: string; activation: Float64Array }): { hooks: Map<string, Float64Array>; logits: Float64Array } {
+  const c = w.config;
+  const S = tokens.length || (start ? start.activation.length / c.dModel : 0);
+  const d = c.dModel;
+  const hooks = new Map<string, Float64Array>();
+  const matmul = (x: Float64Array, W: Float32Array, b: Float32Array | null, rows: number, k: number, m: number): Float64Array => {
+    const out = new Float64Array(rows * m);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < m; j++) {
+        let s = b ? b[j] : 0;
+        for (let i = 0; i < k; i++) s += x[r * k + i] * W[i * m + j];
+        out[r * m + j] = s;
+      }
+    return out;
+  };
+  const layerNorm = (x: Float64Array, ln: LayerNormWeights): Float64Array => {
+    const out = new Float64Array(x.length);
+    for (let r = 0; r < S; r++) {
+      let mean = 0;
+      for (let i = 0; i < d; i++) mean += x[r * d + i];
+      mean /= d;
+      let v = 0;
+      for (let i = 0; i < d; i++) v += (x[r * d + i] - mean) ** 2;
+      const inv = 1 / Math.sqrt(v / d + c.lnEps);
+      for (let i = 0; i < d; i++) {
+        const y = (x[r * d + i] - mean) * inv;
+        out[r * d + i] = c.normalization === 'LN' && ln.w ? y * ln.w.data[i] + (ln.b ? ln.b.data[i] : 0) : y;
+      }
+    }
+    return out;
+  };
+  const act = (x: number): number => {
+    switch (c.activation) {
+      case 'relu':
+        return Math.max(0, x);
+      case 'silu':
+        return x / (1 + Math.exp(-x));
+      case 'gelu':
+        return 0.5 * x * (1 + erf(x / Math.SQRT2));
+      default:
+        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+    }
+  };
+  const attention = (x: Float64Array, b: TransformerBlockWeights): Float64Array => {
+    const hd = c.nHeads * c.dHead;
+    const q = matmul(x, b.W_Q.data, b.b_Q.data, S, d, hd);
+    const k = matmul(x, b.W_K.data, b.b_K.data, S, d, hd);
+    const v = matmul(x, b.W_V.data, b.b_V.data, S, d, hd);
+    const z = new Float64Array(S * hd);
+    for (let h = 0; h < c.nHeads; h++)
+      for (let i = 0; i < S; i++) {
+        const scores: number[] = [];
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let e = 0; e < c.dHead; e++) s += q[i * hd + h * c.dHead + e] * k[j * hd + h * c.dHead + e];
+          scores.push(s / c.attnScale);
+        }
+        const max = Math.max(...scores);
+        const exps = scores.map((s) => Math.exp(s - max));
+        const sum = exps.reduce((a, b) => a + b, 0);
+        for (let j = 0; j <= i; j++) for (let e = 0; e < c.dHead; e++) z[i * hd + h * c.dHead + e] += (exps[j] / sum) * v[j * hd + h * c.dHead + e];
+      }
+    return matmul(z, b.W_O.data, b.b_O.data, S, hd, d);
+  };
+  const add = (a: Float64Array, b: Float64Array): Float64Array => a.map((x, i) => x + b[i]);
+
+  let resid: Float64Array;
+  let firstLayer = 0;
+  let skipAttn = false;
+  if (start) {
+    resid = Float64Array.from(start.activation);
+    const m = /^blocks\.(\d+)\.hook_(resid_pre|resid_mid|resid_post)$/.exec(start.hook);
+    if (!m) throw new Error(`reference: bad start ${start.hook}`);
+    firstLayer = Number(m[1]) + (m[2] === 'resid_post' ? 1 : 0);
+    skipAttn = m[2] === 'resid_mid';
+  } else {
+    const embed = new Float64Array(S * d);
+    const pos = new Float64Array(S * d);
+    tokens.forEach((t, p) => {
+      for (let i = 0; i < d; i++) {
+        embed[p * d + i] = w.W_E.data[t * d + i];
+        pos[p * d + i] = w.W_pos.data[p * d + i];
+      }
+    });
+    hooks.set('hook_embed', embed);
+    hooks.set('hook_pos_embed', pos);
+    resid = add(embed, pos);
+  }
+  for (let l = firstLayer; l < c.nLayers; l++) {
+    const b = w.blocks[l];
+    if (!(skipAttn && l === firstLayer)) {
+      hooks.set(`blocks.${l}.hook_resid_pre`, resid);
+      const attnOut = attention(layerNorm(resid, b.ln1), b);
+      hooks.set(`blocks.${l}.hook_attn_out`, attnOut);
+      resid = add(resid, attnOut);
+    }
+    hooks.set(`blocks.${l}.hook_resid_mid`, resid);
+    const h = matmul(layerNorm(resid, b.ln2), b.W_in.data, b.b_in.data, S, d, c.dMlp).map(act);
+    const mlpOut = matmul(h, b.W_out.data, b.b_out.data, S, c.dMlp, d);
+    hooks.set(`blocks.${l}.hook_mlp_out`, mlpOut);
+    resid = add(resid, mlpOut);
+    hooks.set(`blocks.${l}.hook_resid_post`, resid);
+  }
+  const normalized = layerNorm(resid, w.lnFinal);
+  hooks.set(LN_FINAL_HOOK, normalized);
+  return { hooks, logits: matmul(normalized, w.W_U.data, w.b_U.data, S, d, c.dVocab) };
+}
+
+/** erf to ~1e-15 via its Taylor series / continued fraction (Math has no erf). */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let sum = ax;
+    let term = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (-ax * ax) / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // Continued fraction for erfc at |x| >= 3.
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+  return Math.sign(x) * (1 - erfc);
+}

@@ -1,0 +1,183 @@
+import * as ort from 'onnxruntime-node';
+import { WorkbenchError } from '../errors';
+import type { SaeWeights } from '../formats/sae';
+import type { Tensor32 } from '../formats/tensor';
+import type { TransformerWeights } from '../formats/transformer';
+import type { DeviceChoice, EpReport } from './executionProviders';
+import { parseHook, parseStartHook } from './hooks';
+import { ACTIVATION_INPUT, buildForwardGraph, forwardSpecKey, LOGITS_OUTPUT, MASK_INPUT, TOKENS_INPUT, type ForwardGraphSpec } from './modelGraph';
+import { buildSaeGraph, SAE_INPUT, saeSpecKey, type SaeOutput } from './saeGraph';
+import { cachedSession, weightsId } from './session';
+
+export interface RunOptions {
+  logits?: boolean;
+  device?: DeviceChoice;
+  /** Sequences (windows) per ORT call; default 8. */
+  batchSize?: number;
+}
+
+/** Per input sequence: each hook as [len, d], logits as [len, dVocab] when asked. */
+export interface ModelRun {
+  hooks: Record<string, Tensor32[]>;
+  logits: Tensor32[] | null;
+  report: EpReport;
+}
+
+function validateTokens(weights: TransformerWeights, sequences: number[][]): void {
+  const v = weights.config.dVocab;
+  sequences.forEach((seq, s) => {
+    if (seq.length === 0) throw new WorkbenchError('ENGINE_EMPTY_SEQUENCE', `Sequence ${s} has no tokens.`, 'Give every sequence at least one token.');
+    seq.forEach((t, p) => {
+      if (!Number.isInteger(t) || t < 0 || t >= v) {
+        throw new WorkbenchError('ENGINE_TOKEN_OUT_OF_VOCAB', `Token id ${t} (sequence ${s}, position ${p}) is outside the vocabulary of "${weights.config.name}" (d_vocab ${v}: ids 0..${v - 1}).`, 'Use the tokenizer that belongs to this model.');
+      }
+    });
+  });
+}
+
+/** One unit of work: a slice of an input sequence no longer than nCtx. */
+interface Window {
+  seq: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Sequences longer than nCtx are cut into non-overlapping windows of nCtx tokens, each run as
+ * its own context (no state carries over), and the outputs are stitched back in order.
+ */
+function windowsOf(lengths: number[], nCtx: number): Window[] {
+  const out: Window[] = [];
+  lengths.forEach((len, seq) => {
+    for (let offset = 0; offset < len; offset += nCtx) out.push({ seq, offset, length: Math.min(nCtx, len - offset) });
+  });
+  return out;
+}
+
+interface BatchInput {
+  /** Builds the non-mask feeds for these windows padded to `width`. */
+  feeds(batch: Window[], width: number): Record<string, ort.Tensor>;
+}
+
+async function runBatched(
+  weights: TransformerWeights,
+  spec: ForwardGraphSpec,
+  lengths: number[],
+  input: BatchInput,
+  opts: RunOptions,
+): Promise<ModelRun> {
+  const c = weights.config;
+  const device = opts.device ?? 'auto';
+  const { session, report } = await cachedSession(`${weightsId(weights)}|${forwardSpecKey(spec)}`, device, () => buildForwardGraph(weights, spec));
+  const hookNames = [...new Set(spec.hooks)];
+  const alloc = (d: number) => lengths.map((len) => ({ data: new Float32Array(len * d), shape: [len, d] }));
+  const hooks: Record<string, Tensor32[]> = Object.fromEntries(hookNames.map((h) => [h, alloc(c.dModel)]));
+  const logits = spec.logits ? alloc(c.dVocab) : null;
+  const windows = windowsOf(lengths, c.nCtx);
+  const batchSize = Math.max(1, opts.batchSize ?? 8);
+  for (let b = 0; b < windows.length; b += batchSize) {
+    const batch = windows.slice(b, b + batchSize);
+    const width = Math.max(...batch.map((w) => w.length));
+    const feeds = input.feeds(batch, width);
+    if (session.inputNames.includes(MASK_INPUT)) {
+      const mask = new BigInt64Array(batch.length * width);
+      batch.forEach((w, i) => mask.fill(1n, i * width, i * width + w.length));
+      feeds[MASK_INPUT] = new ort.Tensor('int64', mask, [batch.length, width]);
+    }
+    const result = await session.run(feeds);
+    const scatter = (name: string, targets: Tensor32[], d: number) => {
+      const data = result[name].data as Float32Array;
+      batch.forEach((w, i) => targets[w.seq].data.set(data.subarray(i * width * d, (i * width + w.length) * d), w.offset * d));
+    };
+    for (const h of hookNames) scatter(h, hooks[h], c.dModel);
+    if (logits) scatter(LOGITS_OUTPUT, logits, c.dVocab);
+    for (const t of Object.values(result)) t.dispose?.();
+  }
+  return { hooks, logits, report };
+}
+
+/**
+ * Runs the model on token sequences (any lengths; right-padded into batches with an attention
+ * mask) and returns the requested TransformerLens hooks and optionally logits per sequence.
+ */
+export async function runModel(weights: TransformerWeights, tokens: number[][], hooks: string[], opts: RunOptions = {}): Promise<ModelRun> {
+  for (const h of hooks) parseHook(h, weights.config.nLayers);
+  validateTokens(weights, tokens);
+  const spec: ForwardGraphSpec = { hooks, logits: opts.logits ?? false };
+  return runBatched(weights, spec, tokens.map((t) => t.length), {
+    feeds(batch, width) {
+      const ids = new BigInt64Array(batch.length * width);
+      batch.forEach((w, i) => {
+        for (let p = 0; p < w.length; p++) ids[i * width + p] = BigInt(tokens[w.seq][w.offset + p]);
+      });
+      return { [TOKENS_INPUT]: new ort.Tensor('int64', ids, [batch.length, width]) };
+    },
+  }, opts);
+}
+
+/**
+ * Runs the forward from a residual hook: `activations` are per sequence [len, dModel] at
+ * `startHook` (e.g. edited by an SAE or a steering vector); returns later hooks and logits.
+ * Sequences must fit in nCtx (a window cannot resume mid-context).
+ */
+export async function runFromHook(weights: TransformerWeights, startHook: string, activations: Tensor32[], hooks: string[], opts: RunOptions = {}): Promise<ModelRun> {
+  const c = weights.config;
+  parseStartHook(startHook, c.nLayers);
+  for (const h of hooks) parseHook(h, c.nLayers);
+  activations.forEach((a, i) => {
+    if (a.shape.length !== 2 || a.shape[1] !== c.dModel) throw new WorkbenchError('ENGINE_ACTIVATION_SHAPE', `Activation ${i} for "${startHook}" has shape [${a.shape.join(', ')}]; the model needs [len, ${c.dModel}].`, 'Pass activations taken at this hook of this model.');
+    if (a.shape[0] > c.nCtx || a.shape[0] === 0) throw new WorkbenchError('ENGINE_ACTIVATION_SHAPE', `Activation ${i} has ${a.shape[0]} positions; a segment runs 1..${c.nCtx} (n_ctx).`, 'Split the input into windows of n_ctx tokens first.');
+  });
+  const spec: ForwardGraphSpec = { start: startHook, hooks, logits: opts.logits ?? false };
+  return runBatched(weights, spec, activations.map((a) => a.shape[0]), {
+    feeds(batch, width) {
+      const x = new Float32Array(batch.length * width * c.dModel);
+      batch.forEach((w, i) => x.set(activations[w.seq].data.subarray(w.offset * c.dModel, (w.offset + w.length) * c.dModel), i * width * c.dModel));
+      return { [ACTIVATION_INPUT]: new ort.Tensor('float32', x, [batch.length, width, c.dModel]) };
+    },
+  }, opts);
+}
+
+export interface SaeRun {
+  outputs: Partial<Record<SaeOutput, Tensor32 | { data: BigInt64Array; shape: number[] }>>;
+  report: EpReport;
+}
+
+/** Rows per ORT call: bounds the dense [rows, d_sae] intermediate to ~256 MB. */
+function saeRowChunk(dSae: number): number {
+  return Math.max(1, Math.min(8192, Math.floor((64 * 1024 * 1024) / dSae)));
+}
+
+/**
+ * Encodes/decodes activations x [n, d_in] with an SAE (sae_lens v6 semantics); returns the
+ * requested outputs concatenated over row chunks.
+ */
+export async function runSae(sae: SaeWeights, x: Tensor32, outputs: SaeOutput[], opts: { device?: DeviceChoice; sparseK?: number } = {}): Promise<SaeRun> {
+  const c = sae.config;
+  const width = x.shape[x.shape.length - 1];
+  if (width !== c.dIn) throw new WorkbenchError('ENGINE_SAE_WIDTH', `The SAE for "${c.hookName}" has d_in ${c.dIn}, but the activations are ${width} wide (shape [${x.shape.join(', ')}]).`, 'Use activations from the hook and model the SAE was trained on.');
+  const n = x.data.length / width;
+  const spec = { outputs, sparseK: opts.sparseK };
+  const { session, report } = await cachedSession(`${weightsId(sae)}|${saeSpecKey(spec)}`, opts.device ?? 'auto', () => buildSaeGraph(sae, spec));
+  const chunk = saeRowChunk(c.dSae);
+  const parts: Record<string, ort.Tensor[]> = {};
+  for (let r = 0; r < n; r += chunk) {
+    const rows = Math.min(chunk, n - r);
+    const result = await session.run({ [SAE_INPUT]: new ort.Tensor('float32', x.data.subarray(r * width, (r + rows) * width), [rows, width]) });
+    for (const o of outputs) (parts[o] ??= []).push(result[o]);
+  }
+  const out: SaeRun['outputs'] = {};
+  for (const o of outputs) {
+    const ts = parts[o] ?? [];
+    const cols = ts[0]?.dims[1] ?? (o === 'feature_acts' ? c.dSae : c.dIn);
+    const isInt = o === 'feature_indices';
+    const data = isInt ? new BigInt64Array(n * cols) : new Float32Array(n * cols);
+    let off = 0;
+    for (const t of ts) {
+      (data as Float32Array).set(t.data as Float32Array, off);
+      off += (t.data as Float32Array).length;
+    }
+    out[o] = { data, shape: [n, cols] } as Tensor32;
+  }
+  return { outputs: out, report };
+}
