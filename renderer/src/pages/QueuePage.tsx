@@ -167,7 +167,10 @@ function JobDetail({ job }: { job: JobView }) {
   useEvent('job.log', (line) => {
     if (line.jobId === job.id) setLines((l) => (l.some((x) => x.seq === line.seq) ? l : [...l, line]));
   }, [job.id]);
-  useEffect(() => end.current?.scrollIntoView({ block: 'nearest' }), [lines.length]);
+  useEffect(() => {
+    // Braces matter: newer Chromium returns a Promise from scrollIntoView, which React would take for a cleanup.
+    void end.current?.scrollIntoView({ block: 'nearest' });
+  }, [lines.length]);
   return (
     <div className="panel job-detail" aria-label="Job detail">
       <h2>{job.title}</h2>
