@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../testing/tempDirs';
+import { runCli } from './main';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (l) => (out += l + '\n'), stderr: (l) => (err += l + '\n') });
+  return { code, out, err };
+}
+
+function home(): string {
+  const t = makeTempDir('cli');
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+describe('sae-workbench CLI', () => {
+  it('--help lists the commands', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/serve/);
+    expect(r.out).toMatch(/jobs/);
+  });
+
+  it('an unknown command or option exits non-zero with usage', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const bad = await cli(['jobs', 'list', '--no-such-flag']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Usage/);
+  });
+
+  it('jobs add --wait runs a job and jobs list shows it; errors print message and hint', async () => {
+    const h = home();
+    const file = path.join(h, 'x.txt');
+    fs.writeFileSync(file, 'x');
+    const added = await cli(['jobs', 'add', 'files.verify', '--params', JSON.stringify({ paths: [file] }), '--wait', '--home', h]);
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(/completed/);
+    const listed = await cli(['jobs', 'list', '--json', '--home', h]);
+    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ kind: 'files.verify', state: 'completed' })]);
+    const bad = await cli(['jobs', 'add', 'files.verify', '--params', '{oops', '--home', h]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/Error: --params is not valid JSON[\s\S]*Hint:/);
+  });
+
+  it('jobs add without --wait queues for the app, and jobs cancel cancels a queued job', async () => {
+    const h = home();
+    const queued = await cli(['jobs', 'add', 'files.verify', '--params', JSON.stringify({ paths: [h] }), '--home', h]);
+    expect(queued.code).toBe(0);
+    const id = queued.out.split(/\s+/)[0];
+    expect((await cli(['jobs', 'cancel', id, '--home', h])).out).toMatch(/cancelled/);
+  });
+});
