@@ -1,0 +1,120 @@
+/** Typed access to a model config.json with errors that name the file, field and value. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { WorkbenchError } from '../../errors';
+
+export type JsonObject = Record<string, unknown>;
+
+/** The parsed object, or null when the file is absent, unreadable or not a JSON object (for detect). */
+export function tryReadJsonObject(file: string): JsonObject | null {
+  if (!existsSync(file)) return null;
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function readJsonObject(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WorkbenchError('MODEL_CONFIG_MISSING', `Cannot read ${file}: ${(err as Error).message}`, 'A model directory needs its config.json; download it with the weights.', { cause: err });
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new WorkbenchError('MODEL_CONFIG_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, 'The file is damaged; download the model again.');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new WorkbenchError('MODEL_CONFIG_INVALID', `${file}: is not a JSON object.`, 'The file is damaged; download the model again.');
+  return v as JsonObject;
+}
+
+export class ConfigFields {
+  constructor(
+    readonly file: string,
+    readonly cfg: JsonObject,
+  ) {}
+
+  fail(field: string, value: unknown, expected: string): never {
+    throw new WorkbenchError(
+      'MODEL_CONFIG_INVALID',
+      `${this.file}: field "${field}" is ${value === undefined ? 'missing' : JSON.stringify(value)}; expected ${expected}.`,
+      'The model config is damaged or from an unsupported variant; compare it with the original config.json.',
+    );
+  }
+
+  /** The first of `names` that is present (older configs used other names for the same field). */
+  private first(names: string[]): [string, unknown] {
+    for (const n of names) if (this.cfg[n] !== undefined && this.cfg[n] !== null) return [n, this.cfg[n]];
+    return [names[0], undefined];
+  }
+
+  positiveInt(...names: string[]): number {
+    const [n, v] = this.first(names);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) this.fail(n, v, 'a positive integer');
+    return v;
+  }
+
+  optionalPositiveInt(fallback: number, ...names: string[]): number {
+    const [, v] = this.first(names);
+    return v === undefined ? fallback : this.positiveInt(...names);
+  }
+
+  positiveNumber(fallback: number, ...names: string[]): number {
+    const [n, v] = this.first(names);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) this.fail(n, v, 'a positive number');
+    return v;
+  }
+
+  bool(fallback: boolean, ...names: string[]): boolean {
+    const [n, v] = this.first(names);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') this.fail(n, v, 'true or false');
+    return v;
+  }
+
+  tokenId(name: string): number | null {
+    const v = this.cfg[name];
+    if (v === undefined || v === null) return null;
+    // Some configs list several ids; the first is the one tokenizers emit.
+    const id = Array.isArray(v) ? v[0] : v;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) this.fail(name, v, 'a token id (non-negative integer)');
+    return id;
+  }
+
+  optionalString(name: string): string | null {
+    const v = this.cfg[name];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string') this.fail(name, v, 'a string');
+    return v;
+  }
+
+  oneOf<T extends string>(fallback: T, allowed: readonly T[], name: string): T {
+    const v = this.cfg[name];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(name, v, allowed.map((a) => `"${a}"`).join(', '));
+    return v as T;
+  }
+}
+
+/**
+ * A display name for a model folder: the repo id for an HF cache snapshot
+ * (.../models--org--name/snapshots/<sha>), else the config's own name, else the folder name.
+ */
+export function modelNameFor(dir: string, fromConfig: string | null): string {
+  const m = /models--([^/\\]+)[/\\]snapshots[/\\][^/\\]+[/\\]?$/.exec(dir);
+  if (m) return m[1].split('--').join('/');
+  if (fromConfig) return fromConfig;
+  return basename(dir) || basename(dirname(dir));
+}
+
+export const CONFIG_FILE = 'config.json';
+
+export function configPath(dir: string): string {
+  return join(dir, CONFIG_FILE);
+}
