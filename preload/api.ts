@@ -10,16 +10,19 @@ import type { MethodSpec } from './contract/define';
 import { appContract, type AppEvents } from './contract/app';
 import { jobsContract, type JobsEvents } from './contract/jobs';
 import { libraryContract, type LibraryEvents } from './contract/library';
+import { hubContract, type HubEvents } from './contract/hub';
 
 export * from './contract/define';
 export * from './contract/app';
 export * from './contract/jobs';
 export * from './contract/library';
+export * from './contract/hub';
 
 export const contract = {
   ...appContract,
   ...jobsContract,
   ...libraryContract,
+  ...hubContract,
 };
 
 export type Contract = typeof contract;
@@ -27,7 +30,7 @@ export type MethodName = keyof Contract;
 export type ParamsOf<M extends MethodName> = z.input<Contract[M]['params']>;
 export type ResultOf<M extends MethodName> = Contract[M] extends MethodSpec<z.ZodType, infer R> ? R : never;
 
-export type ApiEvents = AppEvents & JobsEvents & LibraryEvents;
+export type ApiEvents = AppEvents & JobsEvents & LibraryEvents & HubEvents;
 export type EventName = keyof ApiEvents;
 
 /** Wire format shared by the WebSocket and IPC transports. */

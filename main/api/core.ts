@@ -12,6 +12,7 @@ import { EventBus } from './eventBus';
 import type { Handler, HandlerTable } from './handlers';
 import { jobsHandlers, readCpuConcurrency } from './jobsHandlers';
 import { libraryHandlers, watchLibrary } from './libraryHandlers';
+import { hubHandlers, watchHubDownloads } from './hubHandlers';
 import type { CoreServices } from './services';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -35,6 +36,7 @@ const handlers: HandlerTable = {
   'app.info': (_p, s) => ({ version, home: s.home, frontDoor: s.frontDoor, node: process.versions.node, platform: `${process.platform}-${process.arch}` }),
   ...jobsHandlers,
   ...libraryHandlers,
+  ...hubHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
@@ -68,6 +70,7 @@ export function createCore(options: CoreOptions): Core {
   );
   const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor };
   watchLibrary(services);
+  watchHubDownloads(services);
   jobs.recoverAfterRestart();
   let closed = false;
 

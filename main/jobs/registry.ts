@@ -2,6 +2,7 @@ import { WorkbenchError } from '../errors';
 import type { JobKind } from './kind';
 import { verifyFilesJob } from '../library/verifyFilesJob';
 import { libraryScanJob } from '../library/scanJob';
+import { hubDownloadJob } from '../hub/downloadJob';
 
 /**
  * Every job kind the app knows. Kinds keep their heavy imports inside run() so that the core,
@@ -9,7 +10,7 @@ import { libraryScanJob } from '../library/scanJob';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
 type AnyJobKind = JobKind<any>;
-const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob];
+const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob, hubDownloadJob];
 
 export function allJobKinds(): AnyJobKind[] {
   return kinds;

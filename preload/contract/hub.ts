@@ -82,6 +82,9 @@ export interface HubDownloadProgress {
   total: number;
   bytesPerSecond: number;
   etaSeconds: number | null;
+  filesDone: number;
+  filesTotal: number;
+  /** Active and failed files first, then some queued and recently finished ones (capped for big repos). */
   files: HubFileProgress[];
 }
 
