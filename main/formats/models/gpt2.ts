@@ -23,7 +23,7 @@ const ACTIVATIONS: Record<string, TransformerConfig['activation']> = {
 
 export function gpt2Config(dir: string): TransformerConfig {
   const file = configPath(dir);
-  const f = new ConfigFields(file, readJsonObject(file));
+  const f: ConfigFields = new ConfigFields(file, readJsonObject(file));
   const nLayers = f.positiveInt('n_layer', 'num_hidden_layers');
   const dModel = f.positiveInt('n_embd', 'hidden_size');
   const nHeads = f.positiveInt('n_head', 'num_attention_heads');

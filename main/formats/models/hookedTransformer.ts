@@ -37,7 +37,7 @@ function unsupported(file: string, what: string): never {
 
 export function hookedTransformerConfig(dir: string): TransformerConfig {
   const file = configPath(dir);
-  const f = new ConfigFields(file, readJsonObject(file));
+  const f: ConfigFields = new ConfigFields(file, readJsonObject(file));
   const c = f.cfg;
   const normalization = c.normalization_type;
   if (normalization !== 'LN' && normalization !== 'LNPre') unsupported(file, `normalization_type ${JSON.stringify(normalization)}`);
