@@ -30,5 +30,32 @@ export function toApiError(err: unknown): ApiError {
     return e.hint === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, hint: e.hint };
   }
   const message = err instanceof Error ? err.message : String(err);
+  const known = describeSystemError(err);
+  if (known) return known.toJSON();
   return { code: 'INTERNAL', message, hint: 'This is a bug in SAE Workbench; the job log has the details.' };
+}
+
+/**
+ * Failures of the machine rather than of our code (disk full, locked database, permissions):
+ * give them a code and a hint instead of calling them bugs.
+ */
+export function describeSystemError(err: unknown): WorkbenchError | null {
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  const where = (err as { path?: string }).path ? ` (${(err as { path?: string }).path})` : '';
+  switch (code) {
+    case 'ENOSPC':
+    case 'SQLITE_FULL':
+    case 'EDQUOT':
+      return new WorkbenchError('DISK_FULL', `The disk is full${where}: ${message}`, 'Free some space (old runs/ or unused HF cache entries) and retry; finished results were kept.', { cause: err });
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new WorkbenchError('DB_LOCKED', `The database is locked by another process: ${message}`, 'Another program holds a write lock on workbench.sqlite; close it and retry.', { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new WorkbenchError('PERMISSION_DENIED', `Permission denied${where}: ${message}`, 'Fix the permissions of that path or choose another location.', { cause: err });
+    default:
+      return null;
+  }
 }

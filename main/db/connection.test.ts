@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../api/core';
+import { toApiError } from '../errors';
 import { makeTempDir } from '../testing/tempDirs';
 import { migrate, openDatabase } from './connection';
 
@@ -30,6 +32,28 @@ describe('app database', () => {
     const home = temp();
     fs.writeFileSync(path.join(home, 'workbench.sqlite'), Buffer.alloc(8192, 0x5a));
     expect(() => openDatabase(home)).toThrowError(expect.objectContaining({ code: 'DB_CORRUPT', message: expect.stringContaining('workbench.sqlite'), hint: expect.stringContaining('move') }));
+  });
+
+  it('a database locked by another process is reported as locked, with what to do', () => {
+    const home = temp();
+    openDatabase(home).close();
+    const holder = new Database(path.join(home, 'workbench.sqlite'));
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      // In WAL mode opening succeeds; the first write is where the lock bites, and the API reports it.
+      const db = openDatabase(home, { busyTimeoutMs: 100 });
+      let caught: unknown;
+      try {
+        db.prepare("INSERT INTO settings (key, value) VALUES ('probe', '1')").run();
+      } catch (err) {
+        caught = err;
+      }
+      db.close();
+      expect(toApiError(caught)).toMatchObject({ code: 'DB_LOCKED', hint: expect.stringContaining('close it') });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
   });
 
   it('refuses a database from a newer version instead of damaging it', () => {

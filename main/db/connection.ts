@@ -23,15 +23,16 @@ function nativeBindingOption(): { nativeBinding?: string } {
  * Open the app database (WAL, so worker processes can write while the core reads) and bring its
  * schema up to date. A damaged or locked file becomes a WorkbenchError that says what to do.
  */
-export function openDatabase(home: string, options: { migrate?: boolean; migrations?: Migration[] } = {}): Db {
+export function openDatabase(home: string, options: { migrate?: boolean; migrations?: Migration[]; busyTimeoutMs?: number } = {}): Db {
   const file = databasePath(home);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   let db: Db;
   try {
-    db = new Database(file, { timeout: 5000, ...nativeBindingOption() });
+    db = new Database(file, { timeout: busyTimeoutMs, ...nativeBindingOption() });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Touch the schema so a corrupt file fails here rather than at the first query.
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
