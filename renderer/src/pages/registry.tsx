@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import { QueuePage } from './QueuePage';
 import { LibraryPage } from './LibraryPage';
 import { PlannedPage } from './PlannedPage';
+import { SettingsPage } from './SettingsPage';
 
 export interface PageEntry {
   id: string;
@@ -33,5 +34,5 @@ export const pages: PageEntry[] = [
     label: 'Experiments',
     render: () => <PlannedPage title="Experiments" holds="Ablation and steering with random-feature nulls across seeds, linear probes, and their results with error bars." />,
   },
-  { id: 'settings', label: 'Settings', render: () => <PlannedPage title="Settings" holds="Execution provider, Hub token and offline mode, data directory, and job concurrency." /> },
+  { id: 'settings', label: 'Settings', render: () => <SettingsPage /> },
 ];

@@ -1,0 +1,70 @@
+import { useMemo, useState } from 'react';
+import { describeValue, formatScalar, isCellValue, sortRows, toTables, type JsonTable } from './jsonTables';
+
+const PAGE_ROWS = 100;
+
+/** Any JSON value as tables; nested values open in place, as tables again. */
+export function JsonTableView({ value, title = '' }: { value: unknown; title?: string }) {
+  const tables = useMemo(() => toTables(value, title), [value, title]);
+  return (
+    <div className="json-tables">
+      {tables.map((t, i) => (
+        <JsonTableBlock key={`${t.title}-${i}`} table={t} />
+      ))}
+    </div>
+  );
+}
+
+function JsonTableBlock({ table }: { table: JsonTable }) {
+  const [sort, setSort] = useState<{ column: number; direction: 1 | -1 } | null>(null);
+  const [showAll, setShowAll] = useState(false);
+  const rows = useMemo(() => (sort ? sortRows(table.rows, sort.column, sort.direction) : table.rows), [table.rows, sort]);
+  const visible = showAll ? rows : rows.slice(0, PAGE_ROWS);
+  const toggleSort = (column: number) => setSort((s) => (s?.column === column ? (s.direction === 1 ? { column, direction: -1 } : null) : { column, direction: 1 }));
+  return (
+    <div className="json-table-block">
+      {table.title && <h3 className="json-table-title">{table.title}</h3>}
+      <table className="json-table" aria-label={table.title || 'values'}>
+        <thead>
+          <tr>
+            {table.columns.map((c, i) => (
+              <th key={`${c}-${i}`} onClick={() => toggleSort(i)} title="Sort by this column" aria-sort={sort?.column === i ? (sort.direction === 1 ? 'ascending' : 'descending') : undefined}>
+                {c}
+                {sort?.column === i ? (sort.direction === 1 ? ' ▲' : ' ▼') : ''}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {visible.map((row, r) => (
+            <tr key={r}>
+              {row.map((cell, c) => (
+                <td key={c} className={typeof cell === 'number' ? 'num' : undefined}>
+                  <JsonCell value={cell} title={`${table.title ? `${table.title}.` : ''}${String(row[0])}.${table.columns[c]}`} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > PAGE_ROWS && (
+        <button className="link" onClick={() => setShowAll((v) => !v)}>
+          {showAll ? `Show the first ${PAGE_ROWS} rows` : `Show all ${rows.length} rows`}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function JsonCell({ value, title }: { value: unknown; title: string }) {
+  const [open, setOpen] = useState(false);
+  if (value === undefined || isCellValue(value)) return <>{formatScalar(value)}</>;
+  return (
+    <div className="json-nested">
+      <button className="link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        {open ? '▾' : '▸'} {describeValue(value)}
+      </button>
+      {open && <JsonTableView value={value} title={title} />}
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { AppInfo, HubSettings } from '../../../preload/api';
+import { useClient } from '../client/context';
+import { ErrorBanner } from '../components/ErrorBanner';
+import '../components/library/library.css';
+
+const sourceNote = (source: 'env' | 'settings' | 'default', envName: string) =>
+  source === 'env' ? `Set by ${envName} in the environment; unset it to change this here.` : source === 'settings' ? 'Saved in settings.' : 'Default.';
+
+/** Hub token (write-only), offline mode, endpoint, download parallelism, data directory, job concurrency. */
+export function SettingsPage() {
+  const client = useClient();
+  const [hub, setHub] = useState<HubSettings | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [cpu, setCpu] = useState<number | null>(null);
+  const [token, setToken] = useState('');
+  const [endpoint, setEndpoint] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  const applyHub = useCallback((s: HubSettings) => {
+    setHub(s);
+    setEndpoint(s.endpoint);
+  }, []);
+  useEffect(() => {
+    client.call('hub.settings', {}).then(applyHub, setError);
+    client.call('app.info', {}).then(setInfo, setError);
+    client.call('jobs.settings', {}).then((s) => setCpu(s.cpuConcurrency), setError);
+  }, [client, applyHub]);
+
+  const run = async (what: string, fn: () => Promise<void>) => {
+    setError(null);
+    setSaved(null);
+    try {
+      await fn();
+      setSaved(what);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const updateHub = (what: string, patch: Parameters<typeof client.call<'hub.settings'>>[1]) => run(what, async () => applyHub(await client.call('hub.settings', patch)));
+
+  return (
+    <section className="page settings-page">
+      <h1>Settings</h1>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {saved && (
+        <div className="ok-text small" role="status">
+          Saved: {saved}.
+        </div>
+      )}
+
+      <div className="panel">
+        <h2>Hugging Face Hub</h2>
+        {hub && (
+          <>
+            <form
+              className="field"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void run('token', async () => {
+                  applyHub(await client.call('hub.setToken', { token: token.trim() }));
+                  setToken('');
+                });
+              }}
+            >
+              Access token (for private and gated repos)
+              <div className="inline-form">
+                <input type="password" autoComplete="off" aria-label="Hub token" placeholder={hub.tokenSource ? 'Enter a new token to replace it' : 'hf_…'} value={token} onChange={(e) => setToken(e.target.value)} />
+                <button className="primary" type="submit" disabled={token.trim() === ''}>
+                  Save token
+                </button>
+                {hub.tokenSource === 'stored' && (
+                  <button type="button" onClick={() => void run('token removed', async () => applyHub(await client.call('hub.setToken', { token: null })))}>
+                    Forget token
+                  </button>
+                )}
+              </div>
+              <span className="setting-source" data-testid="token-status">
+                {hub.tokenSource === 'env'
+                  ? 'A token is set by HF_TOKEN in the environment.'
+                  : hub.tokenSource === 'stored'
+                    ? 'A token is stored (encrypted with the OS keychain where available). It is never shown.'
+                    : 'No token set.'}
+              </span>
+            </form>
+
+            <label className="switch">
+              <input type="checkbox" aria-label="Offline mode" checked={hub.offline} disabled={hub.offlineSource === 'env'} onChange={(e) => void updateHub('offline mode', { offline: e.target.checked })} />
+              Offline mode: never touch the network; only cached files are used.
+            </label>
+            <div className="setting-source">{sourceNote(hub.offlineSource, 'HF_HUB_OFFLINE')}</div>
+
+            <form
+              className="field"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void updateHub('endpoint', { endpoint: endpoint.trim() });
+              }}
+            >
+              Endpoint (HF_ENDPOINT)
+              <div className="inline-form">
+                <input aria-label="Hub endpoint" value={endpoint} disabled={hub.endpointSource === 'env'} onChange={(e) => setEndpoint(e.target.value)} />
+                <button type="submit" disabled={hub.endpointSource === 'env' || endpoint.trim() === hub.endpoint}>
+                  Save
+                </button>
+                {hub.endpointSource === 'settings' && (
+                  <button type="button" onClick={() => void updateHub('endpoint reset', { endpoint: null })}>
+                    Reset
+                  </button>
+                )}
+              </div>
+              <span className="setting-source">{sourceNote(hub.endpointSource, 'HF_ENDPOINT')}</span>
+            </form>
+
+            <label className="field">
+              Parallel downloads (files at once per download)
+              <input type="number" min={1} max={16} aria-label="Parallel downloads" value={hub.parallelFiles} onChange={(e) => void updateHub('parallel downloads', { parallelFiles: clamp(Number(e.target.value), 1, 16) })} />
+            </label>
+            <div className="field">
+              HF cache
+              <span className="mono">{hub.cacheDir}</span>
+              <span className="setting-source">Shared with Python's huggingface_hub. Set HF_HUB_CACHE or HF_HOME to move it.</span>
+            </div>
+          </>
+        )}
+      </div>
+
+      <div className="panel">
+        <h2>App</h2>
+        <div className="field">
+          Data directory
+          <span className="mono" data-testid="data-directory">
+            {info?.home ?? '…'}
+          </span>
+          <span className="setting-source">Database, job runs and exports. Choose another with --home DIR or WORKBENCH_HOME.</span>
+        </div>
+        {cpu != null && (
+          <label className="field">
+            CPU jobs at once
+            <input
+              type="number"
+              min={1}
+              max={64}
+              aria-label="CPU job concurrency"
+              value={cpu}
+              onChange={(e) => {
+                const n = clamp(Number(e.target.value), 1, 64);
+                void run('CPU job concurrency', async () => setCpu((await client.call('jobs.settings', { cpuConcurrency: n })).cpuConcurrency));
+              }}
+            />
+          </label>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, Math.round(n))) : lo;
+}
