@@ -23,12 +23,9 @@ describe.runIf(binary)('Electron window (runs only where the Electron binary exi
     const app = await electron.launch({ executablePath: binary!, args: [projectRoot], env: { ...process.env, WORKBENCH_HOME: tempHome('electron') } });
     const win = await app.firstWindow();
     await win.getByRole('navigation', { name: 'Main' }).waitFor();
-    const prefs = await app.evaluate(({ BrowserWindow }) => {
-      const w = BrowserWindow.getAllWindows()[0];
-      const p = w.webContents.getLastWebPreferences();
-      return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration };
-    });
-    expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    // Isolation as the page sees it: no Node globals, only the bridge the preload exposed.
+    const seen = await win.evaluate('({ require: typeof require, process: typeof process, bridge: typeof window.workbench?.call })');
+    expect(seen).toEqual({ require: 'undefined', process: 'undefined', bridge: 'function' });
     await win.screenshot({ path: path.join(projectRoot, 'e2e-output', 'electron-shell.png') });
     await app.close();
   });

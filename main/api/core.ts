@@ -4,6 +4,7 @@ import { openDatabase } from '../db/connection';
 import { WorkbenchError, toApiError } from '../errors';
 import { prepareHome } from '../home';
 import { acquireHomeLock } from '../lock';
+import { createFileLogger } from '../log';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { findJobKind } from '../jobs/registry';
@@ -49,6 +50,8 @@ export function createCore(options: CoreOptions): Core {
     releaseLock();
     throw err;
   }
+  const log = createFileLogger(options.home, { echo: options.frontDoor !== 'test' });
+  log.log('info', 'core', 'started', { frontDoor: options.frontDoor, version, pid: process.pid });
   const events = new EventBus();
   const jobStore = new JobStore(db, (kind) => {
     try {
@@ -68,7 +71,7 @@ export function createCore(options: CoreOptions): Core {
     },
     readCpuConcurrency(db),
   );
-  const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor };
+  const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log };
   watchLibrary(services);
   watchHubDownloads(services);
   jobs.recoverAfterRestart();
@@ -89,7 +92,9 @@ export function createCore(options: CoreOptions): Core {
         const result = await handler(parsed.data as never, services);
         return { ok: true, result };
       } catch (err) {
-        return { ok: false, error: toApiError(err) };
+        const error = toApiError(err);
+        if (error.code === 'INTERNAL') log.log('error', 'api', `${method} failed`, { error: (err as Error)?.stack ?? String(err) });
+        return { ok: false, error };
       }
     },
     subscribe: (listener) => events.subscribe(listener),

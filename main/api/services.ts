@@ -2,6 +2,7 @@ import type { AppInfo } from '../../preload/api';
 import type { Db } from '../db/connection';
 import type { JobScheduler } from '../jobs/scheduler';
 import type { JobStore } from '../jobs/store';
+import type { Logger } from '../log';
 import type { EventBus } from './eventBus';
 
 /** What request handlers may use. Built once per core; workers build their own. */
@@ -12,4 +13,5 @@ export interface CoreServices {
   jobs: JobScheduler;
   jobStore: JobStore;
   frontDoor: AppInfo['frontDoor'];
+  log: Logger;
 }

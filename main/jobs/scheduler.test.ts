@@ -172,7 +172,9 @@ describe('job scheduler with real worker processes', () => {
     });
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(home, 'workbench.sqlite'), { timeout: 5000 });
-    cleanups.push(() => db.close());
+    cleanups.push(() => {
+      db.close();
+    });
     const progressOf = () => {
       try {
         return db.prepare("SELECT id, progress FROM jobs WHERE kind = 'files.verify'").get() as { id: string; progress: number | null } | undefined;
