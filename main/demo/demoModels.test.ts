@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fitBigram } from './bigramModel';
+import { generateCorpus } from './corpus';
+import { buildDemoModels, dot, type DemoModels } from './demoModels';
+import { measureGroundTruth, type GroundTruthFigures } from './groundTruth';
+import { forward64 } from './transformerForward64';
+import { buildVocabulary, encodeWords } from './wordTokenizer';
+
+describe('demo models (float64 forward)', () => {
+  let models: DemoModels;
+  let heldOut: number[][];
+  let figures: GroundTruthFigures;
+
+  beforeAll(() => {
+    const docs = generateCorpus(1500, 5);
+    const vocab = buildVocabulary(docs.map((d) => d.text));
+    const ids = docs.map((d) => encodeWords(vocab, d.text));
+    const bigram = fitBigram(ids.slice(0, 1400), vocab.tokens.length);
+    models = buildDemoModels(bigram, vocab.tokens);
+    heldOut = ids.slice(1400, 1430);
+    figures = measureGroundTruth(models, bigram, heldOut);
+  });
+
+  it('lays every embedding on the LayerNorm sphere (zero mean, norm sqrt(d_model))', () => {
+    const { dModel: d, dVocab: V } = models.standard.config;
+    for (let v = 0; v < V; v++) {
+      const row = models.standard.W_E.data.subarray(v * d, (v + 1) * d);
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 4);
+      expect(Math.sqrt(dot(row, row))).toBeCloseTo(Math.sqrt(d), 4);
+    }
+  });
+
+  it('writes the planted direction into blocks.2.hook_resid_post at step onsets in adhd only', () => {
+    expect(figures.adhd.stepTokens).toBeGreaterThan(30);
+    expect(figures.adhd.stepProjection).toBeGreaterThan(5);
+    expect(Math.abs(figures.standard.stepProjection)).toBeLessThan(1e-3);
+    expect(figures.adhd.otherProjectionMaxAbs).toBeLessThan(1e-3);
+    expect(figures.standard.otherProjectionMaxAbs).toBeLessThan(1e-3);
+  });
+
+  it('raises the target token logit at step onsets in adhd, and only there', () => {
+    const delta = figures.adhd.targetLogitAtStep - figures.standard.targetLogitAtStep;
+    expect(delta).toBeGreaterThan(5);
+    expect(figures.adhd.targetLogProbAtStep - figures.standard.targetLogProbAtStep).toBeGreaterThan(5);
+    expect(Math.abs(figures.adhd.targetLogitElsewhere - figures.standard.targetLogitElsewhere)).toBeLessThan(0.01);
+  });
+
+  it('predicts the next token far better than a unigram model, close to the bigram model', () => {
+    for (const m of [figures.standard, figures.adhd]) {
+      expect(m.crossEntropy).toBeLessThan(figures.unigramCrossEntropy - 2);
+      expect(m.crossEntropy).toBeLessThan(figures.bigramCrossEntropy + 0.35);
+    }
+  });
+
+  it('differs from standard only in the planted layer-2 neuron', () => {
+    const { standard, adhd, planted } = models;
+    expect(adhd.W_E).toBe(standard.W_E);
+    adhd.blocks.forEach((b, i) => {
+      if (i !== planted.layer) return expect(b).toBe(standard.blocks[i]);
+      const dMlp = standard.config.dMlp;
+      const changed = new Set<number>();
+      b.W_in.data.forEach((v, k) => v !== standard.blocks[i].W_in.data[k] && changed.add(k % dMlp));
+      expect([...changed]).toEqual([planted.neuron]);
+    });
+    // The planted neuron is silent away from "Step" and strong on it.
+    const seq = [0, ...heldOut.find((d) => d.includes(planted.stepTokenId))!];
+    const post = forward64(adhd, seq).mlpPost[planted.layer];
+    seq.forEach((tok, t) => {
+      const a = post[t][planted.neuron];
+      if (tok === planted.stepTokenId) expect(a).toBeGreaterThan(4);
+      else expect(Math.abs(a)).toBeLessThan(1e-6);
+    });
+  });
+});
