@@ -56,7 +56,7 @@ describe('app shell in browser mode', () => {
   it('a job enqueued from the Queue page runs to completion with visible progress', async () => {
     const { page, errors } = await openApp(browser, app);
     await page.goto(`${app.origin}/#/queue`);
-    const files = sparseFiles(6, 512 * 2 ** 20);
+    const files = sparseFiles(6, 256 * 2 ** 20);
     await page.getByText('New job').click();
     await page.getByLabel('Job kind').selectOption('files.verify');
     await page.getByLabel('Paths', { exact: true }).fill(files.join('\n'));
