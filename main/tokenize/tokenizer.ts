@@ -1,0 +1,174 @@
+/**
+ * tokenizer.json (+ tokenizer_config.json) through @huggingface/tokenizers, with BOS handled here
+ * the way TransformerLens does it: text is encoded without the tokenizer's own special tokens, then
+ * BOS is prepended when the model config says so. That keeps Llama-style tokenizers (whose
+ * post-processor adds BOS) and GPT-2 (whose does not) consistent and never doubles BOS.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkbenchError } from '../errors';
+import { byteLevelBytes } from './byteLevel';
+
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+
+export interface TokenizerOptions {
+  /** Prepend BOS by default (the model's prependBos; TransformerLens default true). */
+  prependBos?: boolean;
+  /** The model config's BOS id; otherwise tokenizer_config.json's bos_token is looked up. */
+  bosTokenId?: number | null;
+  eosTokenId?: number | null;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function readJson(file: string, what: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WorkbenchError('TOKENIZER_MISSING', `Cannot read ${file}: ${(err as Error).message}`, `Download the model's ${what} with its weights.`, { cause: err });
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new WorkbenchError('TOKENIZER_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, 'The file is damaged; download the model again.');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new WorkbenchError('TOKENIZER_INVALID', `${file}: is not a JSON object.`, 'The file is damaged; download the model again.');
+  return v as JsonObject;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function strictUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** tokenizer_config.json writes special tokens as strings or as {content: "..."} objects. */
+function specialTokenText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return null;
+}
+
+export class WorkbenchTokenizer {
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  readonly prependBos: boolean;
+  readonly vocabSize: number;
+  private readonly unkId: number | null;
+  private readonly byteLevel: boolean;
+
+  constructor(
+    private readonly inner: Tokenizer,
+    private readonly source: string,
+    tokenizerJson: JsonObject,
+    config: JsonObject,
+    options: TokenizerOptions,
+  ) {
+    const idOf = (v: unknown) => {
+      const text = specialTokenText(v);
+      return text === null ? null : (inner.token_to_id(text) ?? null);
+    };
+    this.bosTokenId = options.bosTokenId ?? idOf(config.bos_token);
+    this.eosTokenId = options.eosTokenId ?? idOf(config.eos_token);
+    this.prependBos = options.prependBos ?? true;
+    this.vocabSize = inner.get_vocab(true).size;
+    const model = (tokenizerJson.model ?? {}) as JsonObject;
+    this.unkId = idOf(model.unk_token) ?? idOf(config.unk_token);
+    const decoder = tokenizerJson.decoder as JsonObject | null | undefined;
+    this.byteLevel = decoder?.type === 'ByteLevel';
+  }
+
+  /** Token ids for text; BOS first when `prependBos` (default: the model's setting). */
+  encode(text: string, options: { prependBos?: boolean } = {}): number[] {
+    const prepend = options.prependBos ?? this.prependBos;
+    const raw = this.inner.encode(text, { add_special_tokens: false });
+    const ids = raw.ids.map((id, i) => {
+      if (typeof id === 'number') return id;
+      // The JS WordLevel model returns undefined for out-of-vocabulary words instead of unk.
+      if (this.unkId !== null) return this.unkId;
+      throw new WorkbenchError('TOKENIZER_ENCODE', `${this.source}: "${raw.tokens[i]}" is not in the vocabulary and the tokenizer has no unk token.`, 'Use text the tokenizer covers, or a tokenizer with an unk token.');
+    });
+    if (!prepend) return ids;
+    if (this.bosTokenId === null) {
+      throw new WorkbenchError('TOKENIZER_NO_BOS', `${this.source}: BOS was requested but neither the model config (bos_token_id) nor tokenizer_config.json (bos_token) names a BOS token.`, 'Turn off "prepend BOS", or add bos_token_id to the model config.json.');
+    }
+    return [this.bosTokenId, ...ids];
+  }
+
+  decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
+  }
+
+  idToToken(id: number): string | null {
+    return this.inner.id_to_token(id) ?? null;
+  }
+
+  tokenToId(token: string): number | null {
+    return this.inner.token_to_id(token) ?? null;
+  }
+
+  /**
+   * One display string per token: its own decoded text (" world", "<|endoftext|>"). A byte-level
+   * token holding only part of a UTF-8 character shows its bytes as \xNN instead of U+FFFD.
+   */
+  tokenStrings(ids: readonly number[]): string[] {
+    return ids.map((id) => {
+      const text = this.inner.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+      if (!text.includes('\uFFFD') || !this.byteLevel) return text;
+      const token = this.inner.id_to_token(id);
+      const bytes = token === undefined ? null : byteLevelBytes(token);
+      if (!bytes) return text;
+      let out = '';
+      let i = 0;
+      while (i < bytes.length) {
+        // Keep whole UTF-8 characters readable; escape only the stray bytes.
+        const lead = bytes[i];
+        const n = lead < 0x80 ? 1 : lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+        const char = n > 0 && i + n <= bytes.length ? strictUtf8(bytes.subarray(i, i + n)) : null;
+        if (char !== null) {
+          out += char;
+          i += n;
+        } else {
+          out += `\\x${lead.toString(16).toUpperCase().padStart(2, '0')}`;
+          i++;
+        }
+      }
+      return out;
+    });
+  }
+}
+
+/** Build from already-parsed JSON (a Hub download in memory, or a test fixture). */
+export function createTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown = {}, options: TokenizerOptions = {}, source = TOKENIZER_FILE): WorkbenchTokenizer {
+  if (tokenizerJson === null || typeof tokenizerJson !== 'object' || Array.isArray(tokenizerJson)) {
+    throw new WorkbenchError('TOKENIZER_INVALID', `${source}: is not a JSON object.`, 'Choose the model\'s tokenizer.json.');
+  }
+  const config = tokenizerConfig && typeof tokenizerConfig === 'object' && !Array.isArray(tokenizerConfig) ? (tokenizerConfig as JsonObject) : {};
+  let inner: Tokenizer;
+  try {
+    inner = new Tokenizer(tokenizerJson, config);
+  } catch (err) {
+    const model = (tokenizerJson as { model?: { type?: unknown } }).model?.type;
+    throw new WorkbenchError('TOKENIZER_INVALID', `${source}: cannot be loaded (${(err as Error).message}; model type ${JSON.stringify(model)}).`, 'The tokenizer uses a feature @huggingface/tokenizers does not support, or the file is damaged.', { cause: err });
+  }
+  return new WorkbenchTokenizer(inner, source, tokenizerJson as JsonObject, config, options);
+}
+
+/** Load <dir>/tokenizer.json and, if present, <dir>/tokenizer_config.json. */
+export function loadTokenizer(dir: string, options: TokenizerOptions = {}): WorkbenchTokenizer {
+  const file = join(dir, TOKENIZER_FILE);
+  if (!existsSync(file)) {
+    throw new WorkbenchError('TOKENIZER_MISSING', `${dir}: has no ${TOKENIZER_FILE}.`, 'SAE Workbench needs the fast-tokenizer file tokenizer.json; download it with the model (older repos may only have vocab.json + merges.txt).');
+  }
+  const configFile = join(dir, TOKENIZER_CONFIG_FILE);
+  const config = existsSync(configFile) ? readJson(configFile, TOKENIZER_CONFIG_FILE) : {};
+  return createTokenizer(readJson(file, TOKENIZER_FILE), config, options, file);
+}
