@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobView } from '../../preload/api';
-import { HUB_DOWNLOAD_JOB_KIND } from '../../preload/contract/hub';
 import { WorkbenchError } from '../errors';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { LIBRARY_SCAN_KIND } from '../library/scanJob';
@@ -69,10 +68,8 @@ export function watchLibrary(s: CoreServices): () => void {
       const job = payload as JobView;
       if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
         s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
-      } else if (job.kind === HUB_DOWNLOAD_JOB_KIND && job.state === 'completed') {
-        queueLibraryScan(s);
       }
-    } else if ((event as string) === 'hub.cacheChanged') {
+    } else if (event === 'hub.cacheChanged') {
       queueLibraryScan(s);
     }
   });

@@ -3,7 +3,7 @@ import type { LibraryItem, LibraryListing } from '../../preload/api';
 import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
-import { resolveHubCacheDir } from '../library/hubCacheDir';
+import { resolveCacheDir } from '../hub/hubConfig';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { addLocalRoot, scanEverything } from '../library/scanLibrary';
 import type { CliCommand, CliContext } from './command';
@@ -32,7 +32,7 @@ export const libraryCommand: CliCommand = {
     switch (sub) {
       case 'list': {
         const listing = withCatalog(ctx.home, (catalog) => {
-          if (!values.cached) scanEverything(catalog, resolveHubCacheDir());
+          if (!values.cached) scanEverything(catalog, resolveCacheDir());
           return catalog.listing();
         });
         if (values.json) ctx.stdout(JSON.stringify(listing, null, 2));

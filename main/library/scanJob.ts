@@ -18,12 +18,12 @@ export const libraryScanJob = defineJobKind({
     const { openDatabase } = await import('../db/connection');
     const { LibraryCatalog } = await import('./libraryCatalog');
     const { scanEverything } = await import('./scanLibrary');
-    const { resolveHubCacheDir } = await import('./hubCacheDir');
+    const { resolveCacheDir } = await import('../hub/hubConfig');
     const db = openDatabase(ctx.home);
     try {
       const summary = scanEverything(
         new LibraryCatalog(db),
-        resolveHubCacheDir(),
+        resolveCacheDir(),
         (done, total, what) => ctx.progress(done / total, what),
         () => ctx.throwIfStopped(),
       );
