@@ -98,3 +98,35 @@ describe('library API', () => {
     await expect(call(core, 'library.removeFolder', { path: local })).rejects.toMatchObject({ code: 'ROOT_NOT_FOUND' });
   });
 });
+
+describe('library + hub', () => {
+  it('files downloaded by hub.download from the mock Hub are read back by the Library', async () => {
+    const { MockHubServer } = await import('../hub/testing/mockHubServer');
+    const hub = await MockHubServer.start();
+    cleanups.push(() => hub.close());
+    const folder = temp('repo');
+    writeTree(folder, seedSaeRepoFiles());
+    const { commit } = hub.addRepo({ repoId: SEED_SAE_REPO, folder });
+    const savedEndpoint = process.env.HF_ENDPOINT;
+    cleanups.push(() => {
+      if (savedEndpoint === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = savedEndpoint;
+    });
+    process.env.HF_ENDPOINT = hub.url;
+    const cache = temp('hfcache');
+    process.env.HF_HUB_CACHE = cache;
+    const core = startCore();
+
+    const changed = nextEvent<{ reason: string; itemCount: number }>(core, 'library.changed');
+    await call<JobView>(core, 'hub.download', { repo: SEED_SAE_REPO, include: ['adhd_L2_hook_resid_post/*', '*.json'] });
+    expect(await changed).toEqual({ reason: 'scan', itemCount: 5 });
+    const listing = await call<LibraryListing>(core, 'library.list', {});
+    const sae = listing.items.find((i) => i.kind === 'sae')!;
+    expect(sae.name).toBe('adhd_L2_hook_resid_post');
+    expect(sae.source).toEqual({ type: 'hub', repoType: 'model', repoId: SEED_SAE_REPO, commit, refs: ['main'], pathInRepo: 'adhd_L2_hook_resid_post' });
+    expect(sae.sae).toMatchObject({ layer: 2, variant: 'adhd', dIn: 16, dSae: 64, k: 8 });
+    expect(listing.items.filter((i) => i.kind === 'result').map((i) => i.name).sort()).toEqual(['causal_nulls_per_seed.json', 'deepdive_steering.json', 'feature_diff.json', 'three_probes.json']);
+    // The snapshot is real HF layout: symlinks into blobs/.
+    expect(fs.lstatSync(path.join(sae.path, 'cfg.json')).isSymbolicLink()).toBe(true);
+  });
+});
