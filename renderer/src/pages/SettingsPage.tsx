@@ -80,7 +80,7 @@ export function SettingsPage() {
                 {hub.tokenSource === 'env'
                   ? 'A token is set by HF_TOKEN in the environment.'
                   : hub.tokenSource === 'stored'
-                    ? 'A token is stored (encrypted with the OS keychain where available). It is never shown.'
+                    ? 'A token is stored (in the OS keychain where available, else an owner-only file in the data directory). It is never shown.'
                     : 'No token set.'}
               </span>
             </form>

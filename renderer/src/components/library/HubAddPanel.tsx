@@ -65,7 +65,7 @@ export function HubAddPanel() {
     setBusy(true);
     setError(null);
     try {
-      const job = await client.call('hub.download', { ...query(), repo: listing.repoId, repoType: listing.repoType, revision: listing.commitSha, files: [...selected].sort(), keepPartialOnCancel: keepPartial });
+      const job = await client.call('hub.download', { ...query(), repo: listing.repoId, repoType: listing.repoType, revision: listing.revision, files: [...selected].sort(), keepPartialOnCancel: keepPartial });
       setDownloads((list) => (list.some((j) => j.id === job.id) ? list : [...list, job]));
       setListing(null);
     } catch (e) {
