@@ -2,9 +2,10 @@ import { actsCommand } from './actsCommand';
 import type { CliCommand } from './command';
 import { demoCommand } from '../demo/demoCommand';
 import { encodeCommand } from './encodeCommand';
+import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
 import { libraryCommand } from './libraryCommand';
 import { serveCommand } from './serveCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, actsCommand, encodeCommand, demoCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, inspectCommand, actsCommand, encodeCommand, demoCommand];

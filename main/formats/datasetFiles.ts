@@ -1,0 +1,104 @@
+/**
+ * Recognising dataset files (.jsonl, .json, .txt, .parquet) and counting their rows when that is
+ * cheap: text formats are streamed (never loaded whole) up to a size limit; parquet row counts come
+ * from the footer metadata alone.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parquetMetadata } from 'hyparquet';
+import { WorkbenchError } from '../errors';
+
+export type DatasetFormat = 'jsonl' | 'json' | 'text' | 'parquet';
+
+export interface DatasetFileInfo {
+  file: string;
+  format: DatasetFormat;
+  bytes: number;
+  /** Rows (jsonl/text: non-blank lines; json: array length; parquet: num_rows), null when not cheap to know. */
+  rows: number | null;
+}
+
+/** Text files above this are not scanned for row counts (inspect must stay interactive). */
+export const ROW_COUNT_TEXT_LIMIT = 256 * 1024 * 1024;
+const JSON_PARSE_LIMIT = 64 * 1024 * 1024;
+
+export function datasetFormatOf(file: string): DatasetFormat | null {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.parquet')) return 'parquet';
+  if (lower.endsWith('.txt')) return 'text';
+  if (lower.endsWith('.json')) return 'json';
+  return null;
+}
+
+function withFd<T>(file: string, use: (fd: number, size: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new WorkbenchError('FILE_NOT_READABLE', `Cannot open ${file}: ${(err as Error).message}`, 'Check that the file exists and is readable.', { cause: err });
+  }
+  try {
+    return use(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function countNonBlankLines(fd: number, size: number): number {
+  const chunk = new Uint8Array(1 << 20);
+  let rows = 0;
+  let lineHasText = false;
+  for (let pos = 0; pos < size; ) {
+    const n = readSync(fd, chunk, 0, chunk.length, pos);
+    if (n === 0) break;
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i];
+      if (b === 0x0a) {
+        if (lineHasText) rows++;
+        lineHasText = false;
+      } else if (b !== 0x0d && b !== 0x20 && b !== 0x09) lineHasText = true;
+    }
+    pos += n;
+  }
+  return lineHasText ? rows + 1 : rows;
+}
+
+function parquetRows(file: string, fd: number, size: number): number {
+  const bad = (why: string) => new WorkbenchError('DATASET_INVALID', `${file}: is not a valid parquet file (${why}).`, 'The file is damaged or not parquet; re-download it.');
+  if (size < 12) throw bad(`${size} bytes is too short`);
+  const tail = new Uint8Array(8);
+  readSync(fd, tail, 0, 8, size - 8);
+  const view = new DataView(tail.buffer);
+  if (view.getUint32(4, true) !== 0x31524150) throw bad('no PAR1 footer');
+  const metaLength = view.getUint32(0, true);
+  if (metaLength > size - 12) throw bad(`footer metadata length ${metaLength} exceeds the file`);
+  const footer = new Uint8Array(metaLength + 8);
+  readSync(fd, footer, 0, metaLength + 8, size - 8 - metaLength);
+  try {
+    return Number(parquetMetadata(footer).num_rows);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+}
+
+export function datasetFileInfo(file: string): DatasetFileInfo {
+  const format = datasetFormatOf(file);
+  if (!format) throw new WorkbenchError('DATASET_INVALID', `${file}: is not a dataset file (.jsonl, .json, .txt or .parquet).`, 'Choose a .jsonl, .json, .txt or .parquet file, or a folder of them.');
+  return withFd(file, (fd, size) => {
+    let rows: number | null = null;
+    if (format === 'parquet') rows = parquetRows(file, fd, size);
+    else if ((format === 'jsonl' || format === 'text') && size <= ROW_COUNT_TEXT_LIMIT) rows = countNonBlankLines(fd, size);
+    else if (format === 'json' && size <= JSON_PARSE_LIMIT) {
+      const buf = new Uint8Array(size);
+      readSync(fd, buf, 0, size, 0);
+      let v: unknown;
+      try {
+        v = JSON.parse(new TextDecoder().decode(buf));
+      } catch (err) {
+        throw new WorkbenchError('DATASET_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, 'Fix the file, or save it as JSON Lines (.jsonl) with one record per line.');
+      }
+      rows = Array.isArray(v) ? v.length : null;
+    }
+    return { file, format, bytes: size, rows };
+  });
+}

@@ -1,0 +1,130 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/main';
+import { WorkbenchError } from '../errors';
+import { byteLevelBpeJson } from '../tokenize/testing/tinyTokenizers';
+import { datasetFileInfo } from './datasetFiles';
+import { inspectDirectory, type Inspection } from './inspect';
+import { writeGpt2Directory } from './models/gpt2Writer';
+import { writeHookedTransformerDirectory } from './models/hookedTransformerWriter';
+import { parquetWithRowCount } from './testing/parquetFooter';
+import { randomSaeTensors, v6TopkCfg, writeSaeDir } from './testing/saeFixture';
+import { randomTransformer, tinyConfig } from './testing/transformerFixture';
+
+const root = mkdtempSync(join(tmpdir(), 'inspect-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const model = join(root, 'hub', 'models--org--tiny', 'snapshots', 'abc');
+const tl = join(root, 'tl');
+const sae = join(root, 'release', 'blocks.1.hook_resid_post');
+const data = join(root, 'data');
+writeGpt2Directory(model, randomTransformer(tinyConfig(), 1));
+writeFileSync(join(model, 'tokenizer.json'), JSON.stringify(byteLevelBpeJson().json));
+writeHookedTransformerDirectory(tl, randomTransformer(tinyConfig({ normalization: 'LNPre' }), 2, false));
+writeSaeDir(sae, v6TopkCfg(8, 32, 4), randomSaeTensors(8, 32, 3), new Float32Array(32));
+mkdirSync(join(data, 'train'), { recursive: true });
+writeFileSync(join(data, 'train', 'a.jsonl'), '{"text":"a"}\n\n{"text":"b"}\r\n{"text":"c"}');
+writeFileSync(join(data, 'train', 'b.parquet'), parquetWithRowCount(1234));
+writeFileSync(join(data, 'dataset_info.json'), '{}');
+writeFileSync(join(data, 'README.md'), '# data');
+
+function errorOf(fn: () => unknown): WorkbenchError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkbenchError);
+    return err as WorkbenchError;
+  }
+  throw new Error('expected a WorkbenchError');
+}
+
+describe('inspectDirectory', () => {
+  it('describes an HF model snapshot, naming it by repo id', () => {
+    const x = inspectDirectory(model);
+    const c = tinyConfig();
+    expect(x).toMatchObject({ kind: 'model', format: 'hf-gpt2', architecture: 'GPT2LMHeadModel', name: 'org/tiny', layers: 2, dModel: 8, heads: 2, dHead: 4, dMlp: 32, vocab: 11, nCtx: 6, normalization: 'LN', activation: 'gelu_new', weightFiles: ['model.safetensors'], weightDtypes: ['F32'], hasTokenizer: true });
+    const perBlock = 4 * c.dModel + 3 * c.dModel * c.dModel + 3 * c.dModel + c.dModel * c.dModel + c.dModel + 2 * c.dModel * c.dMlp + c.dMlp + c.dModel;
+    expect((x as { params: number }).params).toBe(c.dVocab * c.dModel + c.nCtx * c.dModel + c.nLayers * perBlock + 2 * c.dModel);
+    // A file inside the folder stands for the folder.
+    expect(inspectDirectory(join(model, 'model.safetensors')).kind).toBe('model');
+  });
+
+  it('describes a TransformerLens folder', () => {
+    expect(inspectDirectory(tl)).toMatchObject({ kind: 'model', format: 'hooked-transformer', normalization: 'LNPre', hasTokenizer: false });
+  });
+
+  it('describes a sae_lens folder and reports shape disagreements without failing', () => {
+    expect(inspectDirectory(sae)).toMatchObject({ kind: 'sae', architecture: 'topk', dIn: 8, dSae: 32, k: 4, hook: 'blocks.1.hook_resid_post', layer: 1, modelName: 'tiny-gpt2', cfgGeneration: 'v6', dtype: 'float32', weightDtypes: ['F32'], hasSparsity: true, problems: [] });
+    const odd = writeSaeDir(join(root, 'odd'), v6TopkCfg(8, 16, 4), randomSaeTensors(8, 32, 3));
+    expect((inspectDirectory(odd) as { problems: string[] }).problems).toEqual(['W_enc is [8, 32] but cfg.json implies [8, 16]', 'W_dec is [32, 8] but cfg.json implies [16, 8]', 'b_enc is [32] but cfg.json implies [16]']);
+  });
+
+  it('describes dataset folders and files with cheap row counts', () => {
+    const x = inspectDirectory(data);
+    expect(x).toMatchObject({ kind: 'dataset', format: 'mixed', rows: 3 + 1234 });
+    expect((x as { files: { file: string; rows: number | null }[] }).files.map((f) => [f.file, f.rows])).toEqual([
+      [join('train', 'a.jsonl'), 3],
+      [join('train', 'b.parquet'), 1234],
+    ]);
+    expect(inspectDirectory(join(data, 'train', 'b.parquet'))).toMatchObject({ kind: 'dataset', format: 'parquet', rows: 1234 });
+    const txt = join(root, 'lines.txt');
+    writeFileSync(txt, 'one\ntwo\n   \nthree\n');
+    expect(inspectDirectory(txt)).toMatchObject({ kind: 'dataset', format: 'text', rows: 3 });
+    const json = join(root, 'rows.json');
+    writeFileSync(json, JSON.stringify([{ text: 'a' }, { text: 'b' }]));
+    expect(datasetFileInfo(json)).toMatchObject({ format: 'json', rows: 2 });
+    writeFileSync(join(root, 'broken.parquet'), Buffer.from('PAR1 not really'));
+    expect(errorOf(() => inspectDirectory(join(root, 'broken.parquet'))).code).toBe('DATASET_INVALID');
+  });
+
+  it('lists recognised children of an unknown folder', () => {
+    const x = inspectDirectory(join(root, 'release'));
+    expect(x).toMatchObject({ kind: 'unknown', children: [{ name: 'blocks.1.hook_resid_post', kind: 'sae' }] });
+    const llama = join(root, 'llama');
+    mkdirSync(llama);
+    writeFileSync(join(llama, 'config.json'), JSON.stringify({ model_type: 'llama' }));
+    expect((inspectDirectory(llama) as { reason: string }).reason).toMatch(/describes a "llama" model, which is not a supported model format \(supported: hf-gpt2, hooked-transformer\)/);
+  });
+
+  it('fails loudly on missing paths and damaged configs', () => {
+    expect(errorOf(() => inspectDirectory(join(root, 'nope'))).code).toBe('PATH_NOT_FOUND');
+    const bad = join(root, 'badsae');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'cfg.json'), JSON.stringify({ d_in: 'x' }));
+    expect(errorOf(() => inspectDirectory(bad)).code).toBe('SAE_CONFIG_INVALID');
+  });
+});
+
+describe('sae-workbench inspect', () => {
+  async function cli(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['inspect', ...args], { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('prints the inspection as JSON', async () => {
+    const r = await cli(sae, '--json');
+    expect(r.code).toBe(0);
+    const x = JSON.parse(r.out) as Inspection;
+    expect(x).toEqual(inspectDirectory(sae));
+  });
+
+  it('prints a readable summary', async () => {
+    const r = await cli(model);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Model +org\/tiny +\(hf-gpt2, GPT2LMHeadModel\)/);
+    expect(r.out).toMatch(/2 layers, d_model 8, 2 heads x 4, d_mlp 32, vocab 11, context 6/);
+    expect((await cli(sae)).out).toMatch(/SAE +topk \(k=4\), d_in 8, d_sae 32\nPath .*\nHook +blocks\.1\.hook_resid_post \(layer 1\) on tiny-gpt2/);
+    expect((await cli(data)).out).toMatch(/Dataset +mixed, 2 files, .*, 1237 rows/);
+  });
+
+  it('exits non-zero with the message and hint on errors', async () => {
+    const r = await cli(join(root, 'nope'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^Error: .*nope: does not exist\.\nHint: Check the path/);
+    expect((await cli()).code).toBe(1);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * What is at a path: a model folder, a sae_lens SAE folder, a dataset (file or folder of files), or
+ * something else. Reads configs and file headers only, so it is fast on multi-gigabyte folders.
+ * Unrecognised paths are not errors (kind "unknown", with the reason); damaged recognised ones are.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { WorkbenchError } from '../errors';
+import { datasetFileInfo, datasetFormatOf, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
+import { tryReadJsonObject } from './models/configFields';
+import { detectModelLoader, modelLoaders } from './models/registry';
+import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
+import { readSafetensorsHeader } from './safetensors';
+import type { SaeArchitecture, SaeNormalization } from './sae';
+import { TOKENIZER_FILE } from '../tokenize/tokenizer';
+
+export interface ModelInspection {
+  kind: 'model';
+  path: string;
+  format: string;
+  architecture: string;
+  name: string;
+  layers: number;
+  dModel: number;
+  heads: number;
+  dHead: number;
+  dMlp: number;
+  vocab: number;
+  nCtx: number;
+  normalization: string;
+  activation: string;
+  params: number;
+  weightFiles: string[];
+  weightDtypes: string[];
+  hasTokenizer: boolean;
+}
+
+export interface SaeInspection {
+  kind: 'sae';
+  path: string;
+  architecture: SaeArchitecture;
+  dIn: number;
+  dSae: number;
+  k: number | null;
+  hook: string;
+  layer: number | null;
+  modelName: string | null;
+  cfgGeneration: string;
+  dtype: string;
+  normalizeActivations: SaeNormalization;
+  weightDtypes: string[];
+  hasSparsity: boolean;
+  /** Disagreements between cfg.json and the weight shapes; empty when consistent. */
+  problems: string[];
+}
+
+export interface DatasetInspection {
+  kind: 'dataset';
+  path: string;
+  /** The format shared by all files, or "mixed". */
+  format: DatasetFormat | 'mixed';
+  files: (Omit<DatasetFileInfo, 'file'> & { file: string })[];
+  /** Sum over files, null if any file's count was not cheap to get. */
+  rows: number | null;
+  bytes: number;
+}
+
+export interface UnknownInspection {
+  kind: 'unknown';
+  path: string;
+  reason: string;
+  /** Recognised items one level down (e.g. a release repo holding many SAE folders). */
+  children: { name: string; kind: 'model' | 'sae' | 'dataset' }[];
+}
+
+export type Inspection = ModelInspection | SaeInspection | DatasetInspection | UnknownInspection;
+
+/** Files that sit in dataset folders but are not data. */
+const NOT_DATA = new Set([
+  'dataset_info.json',
+  'dataset_infos.json',
+  'state.json',
+  'dataset_dict.json',
+  'cfg.json',
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'generation_config.json',
+  'vocab.json',
+  'activation_scaler.json',
+  'runner_cfg.json',
+]);
+const MAX_DATASET_FILES = 10_000;
+
+function shapeText(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}
+
+function inspectSae(dir: string): SaeInspection {
+  const cfg = readSaeConfig(dir);
+  const problems: string[] = [];
+  let weightDtypes: string[] = [];
+  const weights = join(dir, SAE_WEIGHTS_FILE);
+  if (!existsSync(weights)) problems.push(`${SAE_WEIGHTS_FILE} is missing`);
+  else {
+    const header = readSafetensorsHeader(weights);
+    weightDtypes = [...new Set(header.entries.map((e) => e.dtype))].sort();
+    const expected: Record<string, number[]> = { W_enc: [cfg.dIn, cfg.dSae], W_dec: [cfg.dSae, cfg.dIn], b_enc: [cfg.dSae], b_dec: [cfg.dIn] };
+    if (cfg.architecture === 'jumprelu') expected.threshold = [cfg.dSae];
+    for (const [name, shape] of Object.entries(expected)) {
+      const e = header.entries.find((x) => x.name === name) ?? (name === 'threshold' ? header.entries.find((x) => x.name === 'log_threshold') : undefined);
+      if (!e) problems.push(`${SAE_WEIGHTS_FILE} has no ${name} (expected ${shapeText(shape)})`);
+      else if (shapeText(e.shape) !== shapeText(shape)) problems.push(`${e.name} is ${shapeText(e.shape)} but cfg.json implies ${shapeText(shape)}`);
+    }
+  }
+  return {
+    kind: 'sae',
+    path: dir,
+    architecture: cfg.architecture,
+    dIn: cfg.dIn,
+    dSae: cfg.dSae,
+    k: cfg.k,
+    hook: cfg.hookName,
+    layer: cfg.hookLayer,
+    modelName: cfg.modelName,
+    cfgGeneration: cfg.cfgGeneration,
+    dtype: cfg.dtype,
+    normalizeActivations: cfg.normalizeActivations,
+    weightDtypes,
+    hasSparsity: existsSync(join(dir, SAE_SPARSITY_FILE)),
+    problems,
+  };
+}
+
+function inspectModel(dir: string): ModelInspection | null {
+  const loader = detectModelLoader(dir);
+  if (!loader) return null;
+  const d = loader.describe(dir);
+  const c = d.config;
+  return {
+    kind: 'model',
+    path: dir,
+    format: d.format,
+    architecture: d.architecture,
+    name: c.name,
+    layers: c.nLayers,
+    dModel: c.dModel,
+    heads: c.nHeads,
+    dHead: c.dHead,
+    dMlp: c.dMlp,
+    vocab: c.dVocab,
+    nCtx: c.nCtx,
+    normalization: c.normalization,
+    activation: c.activation,
+    params: d.paramCount,
+    weightFiles: d.weightFiles,
+    weightDtypes: d.weightDtypes,
+    hasTokenizer: existsSync(join(dir, TOKENIZER_FILE)),
+  };
+}
+
+function findDatasetFiles(dir: string, depth = 0, out: string[] = []): string[] {
+  if (depth > 3 || out.length >= MAX_DATASET_FILES) return out;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    // Model and SAE folders are never dataset folders, whatever .json files they hold.
+    if (e.isDirectory()) {
+      if (!existsSync(join(p, SAE_CFG_FILE)) && !existsSync(join(p, 'config.json'))) findDatasetFiles(p, depth + 1, out);
+    }
+    else if (datasetFormatOf(e.name) && !NOT_DATA.has(e.name) && !e.name.endsWith('.index.json')) out.push(p);
+    if (out.length >= MAX_DATASET_FILES) break;
+  }
+  return out;
+}
+
+function datasetInspection(path: string, files: string[], base: string): DatasetInspection {
+  const infos = files.map((f) => ({ ...datasetFileInfo(f), file: relative(base, f) || basename(f) }));
+  const formats = new Set(infos.map((i) => i.format));
+  return {
+    kind: 'dataset',
+    path,
+    format: formats.size === 1 ? [...formats][0] : 'mixed',
+    files: infos,
+    rows: infos.every((i) => i.rows !== null) ? infos.reduce((n, i) => n + (i.rows as number), 0) : null,
+    bytes: infos.reduce((n, i) => n + i.bytes, 0),
+  };
+}
+
+/** A quick guess for listing children: never throws, never reads weights. */
+function quickKind(dir: string): 'model' | 'sae' | 'dataset' | null {
+  try {
+    if (existsSync(join(dir, SAE_CFG_FILE))) return 'sae';
+    if (detectModelLoader(dir)) return 'model';
+    if (findDatasetFiles(dir, 2).length > 0 && !existsSync(join(dir, 'config.json'))) return 'dataset';
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+export function inspectDirectory(pathOrFile: string): Inspection {
+  if (!existsSync(pathOrFile)) throw new WorkbenchError('PATH_NOT_FOUND', `${pathOrFile}: does not exist.`, 'Check the path (for Hub downloads, the snapshot folder under the HF cache).');
+  const stat = statSync(pathOrFile);
+  if (stat.isFile()) {
+    const name = basename(pathOrFile);
+    // A file that belongs to a model or SAE folder stands for that folder.
+    if (name === SAE_CFG_FILE || name === SAE_WEIGHTS_FILE || name === 'config.json' || name.endsWith('.safetensors')) return inspectDirectory(dirname(pathOrFile));
+    if (datasetFormatOf(name)) return datasetInspection(pathOrFile, [pathOrFile], dirname(pathOrFile));
+    return { kind: 'unknown', path: pathOrFile, reason: 'not a model, SAE or dataset file', children: [] };
+  }
+  const dir = pathOrFile;
+  if (existsSync(join(dir, SAE_CFG_FILE))) return inspectSae(dir);
+  const model = inspectModel(dir);
+  if (model) return model;
+  const hasConfig = existsSync(join(dir, 'config.json'));
+  if (!hasConfig) {
+    const files = findDatasetFiles(dir);
+    if (files.length > 0) return datasetInspection(dir, files, dir);
+  }
+  const children: UnknownInspection['children'] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const kind = quickKind(join(dir, e.name));
+    if (kind) children.push({ name: e.name, kind });
+    if (children.length >= 500) break;
+  }
+  children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const modelType = hasConfig ? tryReadJsonObject(join(dir, 'config.json'))?.model_type : undefined;
+  const supported = modelLoaders.map((l) => l.format).join(', ');
+  const reason = hasConfig
+    ? `config.json ${typeof modelType === 'string' ? `describes a "${modelType}" model, which is` : 'is'} not a supported model format (supported: ${supported})`
+    : 'no cfg.json (SAE), config.json (model) or dataset files';
+  return { kind: 'unknown', path: dir, reason, children };
+}
