@@ -55,13 +55,13 @@ describe('Add from Hub', () => {
     await page.getByLabel('Select adhd_L2_hook_resid_post', { exact: true }).check();
     await page.getByLabel('Select feature_diff.json').check();
     await page.getByLabel('Select causal_nulls_per_seed.json').check();
-    await expect(page.getByLabel('Select all files').evaluate((el) => (el as HTMLInputElement).indeterminate)).resolves.toBe(true);
+    await expect(page.getByLabel('Select all files').evaluate((el) => (el as unknown as { indeterminate: boolean }).indeterminate)).resolves.toBe(true);
     await page.getByRole('button', { name: /^Download 4 files/ }).click();
 
     const download = page.locator('.download').first();
     await page.locator('.download[data-state="running"]').waitFor({ timeout: 30_000 });
     // Progress visible while running: bytes, a rate, and the file being fetched.
-    await page.waitForFunction(() => /\/s · ETA/.test(document.querySelector('.download')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await download.getByText(/\/s · ETA/).waitFor({ timeout: 30_000 });
     await download.locator(`tr[data-file="${WEIGHTS}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
     const bar = download.getByRole('progressbar', { name: /^Total progress/ });
     const partial = Number(await bar.getAttribute('aria-valuenow'));
