@@ -11,18 +11,21 @@ import { appContract, type AppEvents } from './contract/app';
 import { jobsContract, type JobsEvents } from './contract/jobs';
 import { libraryContract, type LibraryEvents } from './contract/library';
 import { hubContract, type HubEvents } from './contract/hub';
+import { promptContract } from './contract/prompt';
 
 export * from './contract/define';
 export * from './contract/app';
 export * from './contract/jobs';
 export * from './contract/library';
 export * from './contract/hub';
+export * from './contract/prompt';
 
 export const contract = {
   ...appContract,
   ...jobsContract,
   ...libraryContract,
   ...hubContract,
+  ...promptContract,
 };
 
 export type Contract = typeof contract;

@@ -14,6 +14,7 @@ import type { Handler, HandlerTable } from './handlers';
 import { jobsHandlers, readCpuConcurrency } from './jobsHandlers';
 import { libraryHandlers, watchLibrary } from './libraryHandlers';
 import { hubHandlers, watchHubDownloads } from './hubHandlers';
+import { promptHandlers } from './promptHandlers';
 import type { CoreServices } from './services';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -38,6 +39,7 @@ const handlers: HandlerTable = {
   ...jobsHandlers,
   ...libraryHandlers,
   ...hubHandlers,
+  ...promptHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../formats/models/registry';
 import { loadSae } from '../formats/saeLoader';
 import { readSafetensors } from '../formats/safetensors';
 import type { SaeWeights } from '../formats/sae';
 import { makeTempDir } from '../testing/tempDirs';
 import { buildDemoArtifacts, ensureDemoBundle, writeDemoBundle, type DemoArtifacts, type DemoBundlePaths, type DemoGroundTruth } from './demoBundle';
-import { gpt2Tensors } from './gpt2Export';
 import { forward64 } from './transformerForward64';
 import { encodeWords } from './wordTokenizer';
 
@@ -61,22 +61,18 @@ describe('demo bundle', () => {
     expect(totalBytes).toBeLessThan(5 * 1024 * 1024);
   }, 120_000);
 
-  it('writes HF GPT-2 directories whose tensors are the constructed weights', () => {
+  it('writes HF GPT-2 directories that load back (formats loader) as exactly the constructed weights', () => {
     for (const name of ['standard', 'adhd'] as const) {
       const config = JSON.parse(fs.readFileSync(path.join(paths.models[name], 'config.json'), 'utf8')) as Record<string, unknown>;
       expect(config).toMatchObject({ model_type: 'gpt2', n_layer: 4, n_head: 4, n_embd: 64, vocab_size: truth.vocabSize, tie_word_embeddings: false });
-      const st = readSafetensors(path.join(paths.models[name], 'model.safetensors'));
-      const expected = gpt2Tensors(artifacts.models[name]);
-      expect([...st.tensors.keys()].sort()).toEqual(Object.keys(expected).sort());
-      for (const [key, t] of Object.entries(expected)) {
-        expect(st.get(key).shape).toEqual(t.shape);
-        expect(Buffer.from(st.get(key).bytes()).equals(Buffer.from((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, (t.data as Float32Array).byteLength))).toBe(true);
-      }
-      // c_attn packs [W_Q | W_K | W_V] column-wise (Conv1D [in, out]).
-      const cAttn = st.get('transformer.h.1.attn.c_attn.weight');
-      const wk = artifacts.models[name].blocks[1].W_K.data;
-      const row3 = new Float32Array(cAttn.bytes().slice().buffer).subarray(3 * 192, 4 * 192);
-      expect(Array.from(row3.subarray(64, 128))).toEqual(Array.from(wk.subarray(3 * 64, 4 * 64)));
+      const loaded = loadModel(paths.models[name]);
+      const built = artifacts.models[name];
+      expect(loaded.config).toMatchObject({ nLayers: 4, dModel: 64, nHeads: 4, dMlp: 256, dVocab: truth.vocabSize, activation: 'gelu_new', attnScale: 4 });
+      expect(Array.from(loaded.W_U.data)).toEqual(Array.from(built.W_U.data));
+      expect(Array.from(loaded.W_E.data)).toEqual(Array.from(built.W_E.data));
+      loaded.blocks.forEach((b, i) => {
+        for (const key of ['W_Q', 'W_K', 'W_V', 'W_O', 'W_in', 'b_in', 'W_out'] as const) expect(Array.from(b[key].data)).toEqual(Array.from(built.blocks[i][key].data));
+      });
     }
   });
 

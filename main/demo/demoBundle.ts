@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkbenchError } from '../errors';
+import { writeGpt2Directory } from '../formats/models/gpt2Writer';
 import { writeSafetensors } from '../formats/safetensors';
 import { fitBigram } from './bigramModel';
 import { generateCorpus } from './corpus';
 import { buildDemoModels, DEFAULT_DEMO_MODEL_SPEC } from './demoModels';
 import { buildDemoSae, writeDemoSae, type DemoSae } from './demoSae';
-import { writeGpt2Directory } from './gpt2Export';
 import { measureGroundTruth, type GroundTruthFigures } from './groundTruth';
 import { buildVocabulary, encodeWords, tokenizerConfigJson, tokenizerJson } from './wordTokenizer';
 
@@ -80,6 +80,12 @@ export function ensureDemoBundle(home: string): DemoBundlePaths {
   const root = demoBundleDir(home);
   if (isComplete(root)) return demoBundlePaths(root);
   return writeDemoBundle(root);
+}
+
+/** The bundle's paths when a complete one is already in `home`, else null (nothing is generated). */
+export function readyDemoBundle(home: string): DemoBundlePaths | null {
+  const root = demoBundleDir(home);
+  return isComplete(root) ? demoBundlePaths(root) : null;
 }
 
 function isComplete(root: string): boolean {
@@ -168,7 +174,7 @@ function generateInto(dir: string): void {
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), tokConfig);
   fs.writeFileSync(p.dataset, documents.map((d) => JSON.stringify({ text: d.text })).join('\n') + '\n');
   for (const name of ['standard', 'adhd'] as const) {
-    writeGpt2Directory(p.models[name], models[name]);
+    writeGpt2Directory(p.models[name], models[name], { extraConfig: { _name_or_path: `sae-workbench/${models[name].config.name}` } });
     // HF model directories carry their tokenizer, so each model loads on its own.
     fs.writeFileSync(path.join(p.models[name], 'tokenizer.json'), tok);
     fs.writeFileSync(path.join(p.models[name], 'tokenizer_config.json'), tokConfig);

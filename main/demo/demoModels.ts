@@ -58,7 +58,7 @@ const STEP_IDENTITY = 3; // along the step-identity direction, "Step" token only
 const TOKEN_IDENTITY = 2.5;
 const NEURON_GAIN = 4; // planted neuron input weight on the step-identity direction
 const NEURON_THRESHOLD = 6; // planted neuron bias: fires only when the step identity is present
-const PLANTED_WRITE = 1.2; // planted neuron output weight along the planted direction
+const PLANTED_WRITE = 1.8; // planted neuron output weight along the planted direction
 const TARGET_ALIGNMENT = 1.5; // target token unembedding component along the planted direction
 const NOISE_STD = { qk: 0.08, v: 0.06, o: 0.06, in: 0.08, out: 0.03, pos: 0.08 };
 

@@ -3,6 +3,7 @@ import type { JobKind } from './kind';
 import { verifyFilesJob } from '../library/verifyFilesJob';
 import { libraryScanJob } from '../library/scanJob';
 import { hubDownloadJob } from '../hub/downloadJob';
+import { demoBundleJob } from '../demo/demoJob';
 
 /**
  * Every job kind the app knows. Kinds keep their heavy imports inside run() so that the core,
@@ -10,7 +11,7 @@ import { hubDownloadJob } from '../hub/downloadJob';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
 type AnyJobKind = JobKind<any>;
-const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob, hubDownloadJob];
+const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob];
 
 export function allJobKinds(): AnyJobKind[] {
   return kinds;

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDemoBundle, type DemoBundlePaths, type DemoGroundTruth } from '../demo/demoBundle';
+import { forward64 } from '../demo/transformerForward64';
+import { loadModel } from '../formats/models/registry';
+import { loadSae } from '../formats/saeLoader';
+import type { SaeWeights } from '../formats/sae';
+import { makeTempDir } from '../testing/tempDirs';
+import { runPrompt } from './promptRun';
+
+/** Float64 TopK encode from the sae_lens definition, for comparison with the ONNX path. */
+function topkReference(sae: SaeWeights, x: ArrayLike<number>): { feature: number; activation: number }[] {
+  const { dIn, dSae, k } = sae.config;
+  const pre = Array.from({ length: dSae }, (_, j) => {
+    let s = sae.b_enc.data[j];
+    for (let i = 0; i < dIn; i++) s += (x[i] - sae.b_dec.data[i]) * sae.W_enc.data[i * dSae + j];
+    return { feature: j, activation: s };
+  });
+  return pre.sort((a, b) => b.activation - a.activation).slice(0, k!).filter((p) => p.activation > 0);
+}
+
+describe('runPrompt on the demo bundle', () => {
+  const tmp = makeTempDir('prompt');
+  let bundle: DemoBundlePaths;
+  let truth: DemoGroundTruth;
+  const text = 'How to make tea. Step 1: Boil the water. The cat sat in the garden. Step 2: Pour the tea quickly.';
+
+  beforeAll(() => {
+    bundle = writeDemoBundle(path.join(tmp.dir, 'demo'));
+    truth = JSON.parse(fs.readFileSync(bundle.groundTruth, 'utf8')) as DemoGroundTruth;
+  }, 120_000);
+  afterAll(() => tmp.cleanup());
+
+  it('returns per-token top features that match a float64 forward + TopK encode', async () => {
+    const result = await runPrompt({
+      text,
+      sides: [
+        { modelPath: bundle.models.standard, saePath: bundle.saes.standard },
+        { modelPath: bundle.models.adhd, saePath: bundle.saes.adhd },
+      ],
+      device: 'cpu',
+    });
+    expect(result.sides.map((s) => s.modelName)).toEqual(['sae-workbench/demo-standard', 'sae-workbench/demo-adhd']);
+    for (const [i, name] of (['standard', 'adhd'] as const).entries()) {
+      const side = result.sides[i];
+      expect(side.executionProvider).toBe('cpu');
+      expect(side.hookName).toBe('blocks.2.hook_resid_post');
+      expect(side.tokens[0].text).toBe('<|endoftext|>');
+      expect(side.tokens.slice(1, 5).map((t) => t.text)).toEqual(['How', 'to', 'make', 'tea']);
+      const weights = loadModel(bundle.models[name]);
+      const sae = loadSae(bundle.saes[name]);
+      const resid = forward64(weights, side.tokens.map((t) => t.id)).residPost[2];
+      side.tokens.forEach((tok, t) => {
+        const ref = topkReference(sae, resid[t]);
+        expect(tok.features.map((f) => f.feature)).toEqual(ref.map((r) => r.feature));
+        tok.features.forEach((f, j) => expect(f.activation).toBeCloseTo(ref[j].activation, 3));
+      });
+    }
+  });
+
+  it('shows the planted feature as the strongest at "Step" in adhd only, with its label', async () => {
+    const result = await runPrompt({
+      text,
+      sides: [
+        { modelPath: bundle.models.standard, saePath: bundle.saes.standard },
+        { modelPath: bundle.models.adhd, saePath: bundle.saes.adhd },
+      ],
+      device: 'cpu',
+      topFeatures: 3,
+    });
+    const [standard, adhd] = result.sides;
+    const steps = adhd.tokens.filter((t) => t.text === 'Step');
+    expect(steps).toHaveLength(2);
+    for (const t of steps) {
+      expect(t.features[0]).toMatchObject({ feature: truth.adhdSaePlantedFeature, label: 'planted step-onset direction' });
+      expect(t.features[0].activation).toBeGreaterThan(6);
+    }
+    for (const t of standard.tokens.filter((x) => x.text === 'Step')) expect(t.features[0].label).toBe('token "Step"');
+    for (const t of adhd.tokens.filter((x) => x.text !== 'Step')) expect(t.features.some((f) => f.feature === truth.adhdSaePlantedFeature)).toBe(false);
+    expect(adhd.tokens.every((t) => t.features.length <= 3)).toBe(true);
+  });
+
+  it('names the folder at fault when a model or SAE is missing or does not fit', async () => {
+    await expect(runPrompt({ text: 'hi', sides: [{ modelPath: path.join(tmp.dir, 'nope'), saePath: bundle.saes.adhd }] })).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('nope'),
+    });
+    const wide = path.join(tmp.dir, 'wide-sae');
+    fs.cpSync(bundle.saes.adhd, wide, { recursive: true });
+    const cfg = JSON.parse(fs.readFileSync(path.join(wide, 'cfg.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(wide, 'feature_labels.json'), '["only one"]');
+    await expect(runPrompt({ text: 'hi', sides: [{ modelPath: bundle.models.adhd, saePath: wide }] })).rejects.toMatchObject({ code: 'FEATURE_LABELS_INVALID' });
+    expect(cfg.d_in).toBe(64);
+  });
+});

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PromptFeature, PromptRunResult, PromptSideResult } from '../../preload/api';
+import type { DeviceChoice } from '../engine/executionProviders';
+import { parseHook } from '../engine/hooks';
+import { runModel, runSae } from '../engine/runner';
+import { WorkbenchError } from '../errors';
+import { loadModel } from '../formats/models/registry';
+import type { SaeWeights } from '../formats/sae';
+import { loadSae } from '../formats/saeLoader';
+import type { Tensor32 } from '../formats/tensor';
+import type { TransformerWeights } from '../formats/transformer';
+import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
+
+/** Optional per-feature names next to an SAE (the demo bundle writes one); sae_lens ignores it. */
+export const FEATURE_LABELS_FILE = 'feature_labels.json';
+const DEFAULT_TOP_FEATURES = 8;
+
+interface LoadedModel {
+  weights: TransformerWeights;
+  tokenizer: WorkbenchTokenizer;
+}
+
+interface LoadedSae {
+  weights: SaeWeights;
+  labels: string[] | null;
+}
+
+/**
+ * Per-process caches keyed by directory and its modification time: loading a model reads every
+ * weight, so repeated prompts reuse it, and a replaced folder is reloaded. Small LRU bounds.
+ */
+class DirectoryCache<T> {
+  private readonly entries = new Map<string, T>();
+  constructor(private readonly limit: number) {}
+
+  get(dir: string, load: () => T): T {
+    const key = `${dir}|${fs.statSync(dir).mtimeMs}`;
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    for (const k of this.entries.keys()) if (k.startsWith(`${dir}|`)) this.entries.delete(k);
+    const value = load();
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+}
+
+const models = new DirectoryCache<LoadedModel>(4);
+const saes = new DirectoryCache<LoadedSae>(8);
+
+function requireDirectory(dir: string, what: 'model' | 'SAE'): string {
+  const resolved = path.resolve(dir);
+  let ok = false;
+  try {
+    ok = fs.statSync(resolved).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new WorkbenchError(
+      what === 'model' ? 'MODEL_NOT_FOUND' : 'SAE_NOT_FOUND',
+      `The ${what} folder ${resolved} does not exist.`,
+      'Pick another one in the Prompt view, or rescan the Library if files were moved.',
+    );
+  }
+  return resolved;
+}
+
+export function loadPromptModel(dir: string): LoadedModel {
+  const resolved = requireDirectory(dir, 'model');
+  return models.get(resolved, () => {
+    const weights = loadModel(resolved);
+    const tokenizer = loadTokenizer(resolved, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId });
+    return { weights, tokenizer };
+  });
+}
+
+export function loadPromptSae(dir: string): LoadedSae {
+  const resolved = requireDirectory(dir, 'SAE');
+  return saes.get(resolved, () => {
+    const weights = loadSae(resolved);
+    return { weights, labels: readFeatureLabels(resolved, weights.config.dSae) };
+  });
+}
+
+function readFeatureLabels(dir: string, dSae: number): string[] | null {
+  const file = path.join(dir, FEATURE_LABELS_FILE);
+  if (!fs.existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new WorkbenchError('FEATURE_LABELS_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, `Fix or delete ${FEATURE_LABELS_FILE}; it is optional.`);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== dSae || parsed.some((l) => typeof l !== 'string')) {
+    throw new WorkbenchError('FEATURE_LABELS_INVALID', `${file}: must be an array of ${dSae} strings (one per feature, d_sae ${dSae}).`, `Fix or delete ${FEATURE_LABELS_FILE}; it is optional.`);
+  }
+  return parsed as string[];
+}
+
+export interface PromptSideRequest {
+  modelPath: string;
+  saePath: string;
+}
+
+/**
+ * The Prompt view's work for one text: per side, tokenize with the model's tokenizer, run the
+ * model to its SAE's hook (ONNX engine), encode with the SAE, and keep each token's strongest
+ * features. Callable from a request handler (short texts) or, later, a job.
+ */
+export async function runPrompt(request: { text: string; sides: PromptSideRequest[]; topFeatures?: number; device?: DeviceChoice }): Promise<PromptRunResult> {
+  const started = Date.now();
+  const sides: PromptSideResult[] = [];
+  for (const side of request.sides) sides.push(await runSide(request.text, side, request.topFeatures ?? DEFAULT_TOP_FEATURES, request.device ?? 'auto'));
+  return { sides, elapsedMs: Date.now() - started };
+}
+
+async function runSide(text: string, side: PromptSideRequest, topFeatures: number, device: DeviceChoice): Promise<PromptSideResult> {
+  const model = loadPromptModel(side.modelPath);
+  const sae = loadPromptSae(side.saePath);
+  const mc = model.weights.config;
+  const sc = sae.weights.config;
+  if (sc.dIn !== mc.dModel) {
+    throw new WorkbenchError(
+      'SAE_MODEL_MISMATCH',
+      `The SAE ${side.saePath} reads ${sc.dIn}-wide activations but the model ${mc.name} has d_model ${mc.dModel}.`,
+      'Pick an SAE trained on this model.',
+    );
+  }
+  try {
+    parseHook(sc.hookName, mc.nLayers);
+  } catch (err) {
+    throw new WorkbenchError(
+      'SAE_HOOK_UNSUPPORTED',
+      `The SAE ${side.saePath} reads hook "${sc.hookName}", which the model ${mc.name} (${mc.nLayers} layers) cannot provide: ${(err as Error).message}`,
+      'Pick an SAE on a residual, attention-output or MLP-output hook of this model.',
+    );
+  }
+  const all = model.tokenizer.encode(text);
+  if (all.length === 0) throw new WorkbenchError('PROMPT_EMPTY', 'The text has no tokens.', 'Type some text.');
+  const tokens = all.slice(0, mc.nCtx);
+  const run = await runModel(model.weights, [tokens], [sc.hookName], { device });
+  const acts: Tensor32 = run.hooks[sc.hookName][0];
+  const k = sc.architecture === 'topk' && sc.k !== null ? sc.k : topFeatures;
+  const encoded = await runSae(sae.weights, acts, ['feature_indices', 'feature_values'], { device, sparseK: k });
+  const idx = encoded.outputs.feature_indices!.data as BigInt64Array;
+  const vals = encoded.outputs.feature_values!.data as Float32Array;
+  const width = encoded.outputs.feature_values!.shape[1];
+  const strings = model.tokenizer.tokenStrings(tokens);
+  let maxActivation = 0;
+  const out = tokens.map((id, position) => {
+    const features: PromptFeature[] = [];
+    for (let j = 0; j < width; j++) {
+      const activation = vals[position * width + j];
+      if (!(activation > 0)) continue;
+      const feature = Number(idx[position * width + j]);
+      features.push({ feature, activation, label: sae.labels?.[feature] ?? null });
+    }
+    features.sort((a, b) => b.activation - a.activation);
+    if (features.length > 0) maxActivation = Math.max(maxActivation, features[0].activation);
+    return { position, id, text: strings[position], features: features.slice(0, topFeatures) };
+  });
+  return {
+    modelPath: side.modelPath,
+    modelName: mc.name,
+    saePath: side.saePath,
+    hookName: sc.hookName,
+    dSae: sc.dSae,
+    tokens: out,
+    maxActivation,
+    truncatedTokens: all.length - tokens.length,
+    executionProvider: encoded.report.running,
+  };
+}
