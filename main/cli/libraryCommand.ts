@@ -78,7 +78,7 @@ function describeItem(i: LibraryItem): string {
       return `sae      ${i.name}  ${s.architecture ?? '?'} d_in=${s.dIn ?? '?'} d_sae=${s.dSae ?? '?'}${s.k != null ? ` k=${s.k}` : ''} hook=${s.hookName ?? '?'} model=${s.groupModel}  [${where}]`;
     }
     case 'dataset':
-      return `dataset  ${i.name}  ${i.dataset!.formats.join(',')}  ${i.dataset!.dataFiles.length} file(s)  [${where}]`;
+      return `dataset  ${i.name}  ${i.dataset!.formats.join(',')}  ${i.dataset!.dataFiles.length} file(s), ${i.dataset!.rows ?? '?'} rows  [${where}]`;
     case 'result':
       return `result   ${i.name}  ${i.result!.shape}  [${where}]`;
   }

@@ -1,14 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelSummary } from '../../preload/api';
+import { detectModelLoader, modelLoaders } from '../formats/models/registry';
 import { elementCount, readSafetensorsHeader } from '../formats/safetensors';
 
 /**
- * What the Library shows about a model directory: the config.json fields of HF GPT-2 style
- * (n_layer, n_embd), Llama/NeoX style (num_hidden_layers, hidden_size) and TransformerLens
- * (n_layers, d_model), and the exact parameter count from the safetensors headers.
+ * What the Library shows about a model directory. Formats the app can run are described by their
+ * main/formats loader; any other config.json still gets listed from its common fields (GPT-2's
+ * n_layer/n_embd, Llama/NeoX's num_hidden_layers/hidden_size) with a note that it cannot run yet.
  */
 export function describeModelDirectory(dir: string, files: string[]): { model: ModelSummary; problems: string[] } {
+  const loader = detectModelLoader(dir);
+  if (loader) {
+    try {
+      const d = loader.describe(dir);
+      const c = d.config;
+      return {
+        model: { architecture: d.architecture, nLayers: c.nLayers, dModel: c.dModel, nHeads: c.nHeads, dVocab: c.dVocab, nCtx: c.nCtx, params: d.paramCount, weightFormat: weightFormatOf(files) },
+        problems: [],
+      };
+    } catch (err) {
+      return { ...describeFromConfigFields(dir, files), problems: [(err as Error).message] };
+    }
+  }
+  const described = describeFromConfigFields(dir, files);
+  described.problems.push(`not a model format SAE Workbench can run yet (supported: ${modelLoaders.map((l) => l.label).join('; ')})`);
+  return described;
+}
+
+function weightFormatOf(files: string[]): ModelSummary['weightFormat'] {
+  return files.some((f) => f.endsWith('.safetensors')) ? 'safetensors' : files.some((f) => /\.(bin|pt|pth)$/.test(f)) ? 'pytorch' : 'none';
+}
+
+function describeFromConfigFields(dir: string, files: string[]): { model: ModelSummary; problems: string[] } {
   const problems: string[] = [];
   let cfg: Record<string, unknown> = {};
   const cfgFile = path.join(dir, 'config.json');
@@ -39,7 +63,7 @@ export function describeModelDirectory(dir: string, files: string[]): { model: M
       dVocab: firstInt(cfg, ['vocab_size', 'd_vocab']),
       nCtx: firstInt(cfg, ['n_positions', 'max_position_embeddings', 'n_ctx']),
       params,
-      weightFormat: safetensors.length > 0 ? 'safetensors' : files.some((f) => f.endsWith('.bin') || f.endsWith('.pt') || f.endsWith('.pth')) ? 'pytorch' : 'none',
+      weightFormat: weightFormatOf(files),
     },
     problems,
   };

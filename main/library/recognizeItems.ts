@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LibraryItem, LibrarySource } from '../../preload/api';
+import { datasetFileInfo } from '../formats/datasetFiles';
 import { describeModelDirectory } from './describeModel';
 import { describeSaeDirectory } from './describeSae';
 
@@ -89,7 +90,7 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
       if (options.datasetRepo) {
         if (hasExt(f.name, DATASET_REPO_EXTENSIONS)) datasetFiles.push(f);
       } else if (hasExt(f.name, DATA_EXTENSIONS)) {
-        items.push({ ...base('dataset', f.name, f.abs, f.rel, f.size, 1), dataset: { formats: [formatOf(f.name)], dataFiles: [f.rel] } });
+        items.push({ ...base('dataset', f.name, f.abs, f.rel, f.size, 1), dataset: { formats: [formatOf(f.name)], dataFiles: [f.rel], rows: countRows([f.abs]) } });
       } else if (!isModel && f.name.endsWith('.json') && !CONFIG_JSON.has(f.name)) {
         items.push({ ...base('result', f.name, f.abs, f.rel, f.size, 1), result: { shape: jsonShape(f.abs) } });
       } else if (isModel && f.name.endsWith('.json') && !CONFIG_JSON.has(f.name) && !f.name.startsWith('tokenizer')) {
@@ -111,7 +112,7 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
   if (options.datasetRepo && datasetFiles.length > 0) {
     items.push({
       ...base('dataset', options.datasetRepo.name, root, '', sum(datasetFiles), datasetFiles.length),
-      dataset: { formats: [...new Set(datasetFiles.map((f) => formatOf(f.name)))].sort(), dataFiles: datasetFiles.map((f) => f.rel).sort() },
+      dataset: { formats: [...new Set(datasetFiles.map((f) => formatOf(f.name)))].sort(), dataFiles: datasetFiles.map((f) => f.rel).sort(), rows: countRows(datasetFiles.map((f) => f.abs)) },
     });
   }
   return items;
@@ -121,15 +122,30 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
 function recognizeFile(file: string, options: RecognizeOptions, size: number, base: (kind: LibraryItem['kind'], name: string, abs: string, rel: string, size: number, n: number) => LibraryItem): LibraryItem[] {
   const name = path.basename(file);
   if (hasExt(name, DATASET_REPO_EXTENSIONS) && !(name.endsWith('.json') && !hasExt(name, ['.jsonl']))) {
-    return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: [formatOf(name)], dataFiles: [name] } }];
+    return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: [formatOf(name)], dataFiles: [name], rows: countRows([file]) } }];
   }
   if (name.endsWith('.json')) {
     const shape = jsonShape(file);
     // A JSON list of strings or of {"text": ...} records is a dataset; anything else is a result.
-    if (/^array/.test(shape) && looksLikeTextRecords(file)) return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: ['json'], dataFiles: [name] } }];
+    if (/^array/.test(shape) && looksLikeTextRecords(file)) return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: ['json'], dataFiles: [name], rows: countRows([file]) } }];
     return [{ ...base('result', name, file, '', size, 1), result: { shape } }];
   }
   return [];
+}
+
+/** Rows over all files as main/formats counts them (parquet footers, lines); null if any is unknown. */
+function countRows(files: string[]): number | null {
+  let rows = 0;
+  for (const f of files) {
+    try {
+      const n = datasetFileInfo(f).rows;
+      if (n === null) return null;
+      rows += n;
+    } catch {
+      return null;
+    }
+  }
+  return rows;
 }
 
 function modelDisplayName(options: RecognizeOptions, root: string): string {

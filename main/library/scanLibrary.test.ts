@@ -65,11 +65,13 @@ describe('scanHubCache on an HF cache layout (blobs, symlinked snapshots, refs)'
     const model = byName(items, SEED_MODEL_REPOS.adhd);
     expect(model.model).toMatchObject({ architecture: 'GPT2LMHeadModel', nLayers: FIXTURE_LAYERS, dModel: FIXTURE_D_MODEL, nHeads: 2, dVocab: 50, nCtx: 32, weightFormat: 'safetensors' });
     expect(model.model!.params).toBe(gpt2ParamCount(FIXTURE_D_MODEL, FIXTURE_LAYERS, 50, 32));
+    expect(model.problems).toEqual([]);
     expect(model.sizeBytes).toBe(Object.values(seedModelRepoFiles(2)).reduce((s, b) => s + b.length, 0));
 
     const dataset = items.find((i) => i.kind === 'dataset')!;
     expect(dataset.name).toBe('connaaa/tinystories-steps');
-    expect(dataset.dataset).toEqual({ formats: ['jsonl', 'parquet'], dataFiles: ['data/train-00000.parquet', 'data/val.jsonl'] });
+    // The fake parquet file has no readable footer, so the row count is unknown.
+    expect(dataset.dataset).toEqual({ formats: ['jsonl', 'parquet'], dataFiles: ['data/train-00000.parquet', 'data/val.jsonl'], rows: null });
   });
 
   it('links each SAE to its model and groups by model', () => {
@@ -134,7 +136,8 @@ describe('addLocalRoot', () => {
       expect(sae.items[0]).toMatchObject({ kind: 'sae', name: 'adhd_L2_hook_resid_post', source: { type: 'local' } });
       expect(sae.items[0].sae).toMatchObject({ layer: 2, variant: 'adhd', dIn: FIXTURE_D_MODEL });
 
-      expect(addLocalRoot(catalog, path.join(local, 'prompts.jsonl')).items.map((i) => [i.kind, i.name])).toEqual([['dataset', 'prompts.jsonl']]);
+      const prompts = addLocalRoot(catalog, path.join(local, 'prompts.jsonl')).items;
+      expect(prompts.map((i) => [i.kind, i.name, i.dataset?.rows])).toEqual([['dataset', 'prompts.jsonl', 1]]);
       const model = addLocalRoot(catalog, path.join(local, 'model')).items;
       expect(model.map((i) => [i.kind, i.name])).toEqual([['model', 'model']]);
       expect(model[0].model!.params).toBe(gpt2ParamCount(FIXTURE_D_MODEL, FIXTURE_LAYERS, 50, 32));
@@ -149,6 +152,23 @@ describe('addLocalRoot', () => {
 
       expect(catalog.removeRoot(path.join(local, 'seed'))).toBe(true);
       expect(catalog.items().filter((i) => i.kind === 'sae')).toHaveLength(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lists a model in a format it cannot run yet, from its config fields, with a note', () => {
+    const local = temp('llama');
+    writeTree(local, {
+      'config.json': Buffer.from(JSON.stringify({ architectures: ['LlamaForCausalLM'], model_type: 'llama', num_hidden_layers: 2, hidden_size: 8, num_attention_heads: 2, vocab_size: 10, max_position_embeddings: 64 })),
+      'model.safetensors': seedModelRepoFiles()['model.safetensors'],
+    });
+    const db = openDatabase(temp('home'));
+    try {
+      const [item] = addLocalRoot(new LibraryCatalog(db), local).items;
+      expect(item.model).toMatchObject({ architecture: 'LlamaForCausalLM', nLayers: 2, dModel: 8, nHeads: 2, dVocab: 10, nCtx: 64, weightFormat: 'safetensors' });
+      expect(item.model!.params).toBe(gpt2ParamCount(FIXTURE_D_MODEL, FIXTURE_LAYERS, 50, 32));
+      expect(item.problems.join(' ')).toMatch(/not a model format SAE Workbench can run yet/);
     } finally {
       db.close();
     }
@@ -175,7 +195,8 @@ describe('addLocalRoot', () => {
     const db = openDatabase(temp('home'));
     try {
       const [item] = addLocalRoot(new LibraryCatalog(db), path.join(local, 'bad_L0_hook_resid_post')).items;
-      expect(item.problems).toEqual([`cfg.json d_in=99 but W_enc is [${FIXTURE_D_MODEL}, ${FIXTURE_D_SAE}]`]);
+      expect(item.problems).toContain(`W_enc is [${FIXTURE_D_MODEL}, ${FIXTURE_D_SAE}] but cfg.json implies [99, ${FIXTURE_D_SAE}]`);
+      expect(item.sae).toMatchObject({ dIn: 99, layer: 0, variant: 'bad' });
     } finally {
       db.close();
     }

@@ -53,6 +53,8 @@ export interface DatasetSummary {
   /** File formats present, e.g. ["parquet"] or ["jsonl"]. */
   formats: string[];
   dataFiles: string[];
+  /** Rows (records, non-blank lines, parquet num_rows) summed over the files; null when not cheap to know. */
+  rows: number | null;
 }
 
 export interface ResultSummary {

@@ -128,6 +128,7 @@ export function DatasetsTable({ items }: { items: LibraryItem[] }) {
           <th>Dataset</th>
           <th>Formats</th>
           <th>Files</th>
+          <th>Rows</th>
           <th>Size</th>
         </tr>
       </thead>
@@ -140,6 +141,7 @@ export function DatasetsTable({ items }: { items: LibraryItem[] }) {
             </td>
             <td>{i.dataset?.formats.join(', ')}</td>
             <td title={i.dataset?.dataFiles.join('\n')}>{i.dataset?.dataFiles.length}</td>
+            <td className="num">{num(i.dataset?.rows)}</td>
             <td className="num">{formatBytes(i.sizeBytes)}</td>
           </tr>
         ))}
