@@ -59,7 +59,10 @@ export class HubClient {
     this.guardOffline(subject);
     let res: Response;
     try {
-      res = await fetch(url, { ...init, headers: { ...this.headers(), ...(init.headers as Record<string, string> | undefined) } });
+      // Headers, not an object spread: "Authorization" from @huggingface/hub and ours must not both be sent.
+      const headers = new Headers(init.headers);
+      for (const [k, v] of Object.entries(this.headers())) if (!headers.has(k)) headers.set(k, v);
+      res = await fetch(url, { ...init, headers });
     } catch (err) {
       if ((err as Error).name === 'AbortError' || init.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -71,7 +74,7 @@ export class HubClient {
 
   private async httpError(res: Response, target: RepoTarget, subject: string): Promise<WorkbenchError> {
     const code = res.headers.get('x-error-code');
-    const serverMessage = res.headers.get('x-error-message') ?? '';
+    const serverMessage = (res.headers.get('x-error-message') ?? '').replace(/\.+$/, '');
     await res.body?.cancel().catch(() => {});
     const repo = `${target.repoType} ${target.repoId}`;
     const tokenHint = this.options.token

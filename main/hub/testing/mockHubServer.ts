@@ -93,6 +93,8 @@ export class MockHubServer {
 
   private constructor() {
     this.server = http.createServer((req, res) => {
+      // A client that vanished mid-body (a killed worker) is expected here, not an error.
+      res.on('error', () => {});
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(String(err));
@@ -100,6 +102,7 @@ export class MockHubServer {
     });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
+      s.on('error', () => {});
       s.on('close', () => this.sockets.delete(s));
     });
   }
@@ -336,6 +339,7 @@ export class MockHubServer {
       sent += piece.length;
       this.served.set(file.path, this.bytesServed(file.path) + piece.length);
       if (req.socket.destroyed) return;
+      if (sent >= body.length) break;
       if (slow) await new Promise((r) => setTimeout(r, 50));
       else if (!ok) await new Promise((r) => res.once('drain', r));
     }
