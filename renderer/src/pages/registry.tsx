@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import { QueuePage } from './QueuePage';
 import { LibraryPage } from './LibraryPage';
 import { PlannedPage } from './PlannedPage';
+import { PromptPage } from './PromptPage';
 import { SettingsPage } from './SettingsPage';
 
 export interface PageEntry {
@@ -14,11 +15,7 @@ export interface PageEntry {
 export const pages: PageEntry[] = [
   { id: 'library', label: 'Library', render: () => <LibraryPage /> },
   { id: 'queue', label: 'Queue', render: () => <QueuePage /> },
-  {
-    id: 'prompt',
-    label: 'Prompt',
-    render: () => <PlannedPage title="Prompt" holds="Type text, pick a model pair and an SAE per model, and see each token coloured by its strongest feature, the two models side by side." />,
-  },
+  { id: 'prompt', label: 'Prompt', render: () => <PromptPage /> },
   {
     id: 'features',
     label: 'Features',
