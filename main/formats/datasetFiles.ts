@@ -15,6 +15,8 @@ export interface DatasetFileInfo {
   bytes: number;
   /** Rows (jsonl/text: non-blank lines; json: array length; parquet: num_rows), null when not cheap to know. */
   rows: number | null;
+  /** .json only, when parsed: an object (a config or manifest, not rows) vs an array of records. */
+  topLevel?: 'array' | 'object' | 'scalar';
 }
 
 /** Text files above this are not scanned for row counts (inspect must stay interactive). */
@@ -81,24 +83,34 @@ function parquetRows(file: string, fd: number, size: number): number {
   }
 }
 
+/** The first non-blank line parses as JSON: how Hugging Face's json loader tells JSON Lines in a .json file. */
+function looksLikeJsonLines(text: string): boolean {
+  const first = text.split('\n').find((l) => l.trim().length > 0);
+  if (first === undefined) return false;
+  try {
+    JSON.parse(first);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function datasetFileInfo(file: string): DatasetFileInfo {
   const format = datasetFormatOf(file);
   if (!format) throw new WorkbenchError('DATASET_INVALID', `${file}: is not a dataset file (.jsonl, .json, .txt or .parquet).`, 'Choose a .jsonl, .json, .txt or .parquet file, or a folder of them.');
   return withFd(file, (fd, size) => {
-    let rows: number | null = null;
-    if (format === 'parquet') rows = parquetRows(file, fd, size);
-    else if ((format === 'jsonl' || format === 'text') && size <= ROW_COUNT_TEXT_LIMIT) rows = countNonBlankLines(fd, size);
-    else if (format === 'json' && size <= JSON_PARSE_LIMIT) {
-      const buf = new Uint8Array(size);
-      readSync(fd, buf, 0, size, 0);
-      let v: unknown;
-      try {
-        v = JSON.parse(new TextDecoder().decode(buf));
-      } catch (err) {
-        throw new WorkbenchError('DATASET_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, 'Fix the file, or save it as JSON Lines (.jsonl) with one record per line.');
-      }
-      rows = Array.isArray(v) ? v.length : null;
+    if (format === 'parquet') return { file, format, bytes: size, rows: parquetRows(file, fd, size) };
+    if (format === 'jsonl' || format === 'text') return { file, format, bytes: size, rows: size <= ROW_COUNT_TEXT_LIMIT ? countNonBlankLines(fd, size) : null };
+    if (size > JSON_PARSE_LIMIT) return { file, format, bytes: size, rows: null };
+    const buf = new Uint8Array(size);
+    readSync(fd, buf, 0, size, 0);
+    const text = new TextDecoder().decode(buf);
+    try {
+      const v = JSON.parse(text) as unknown;
+      return { file, format, bytes: size, rows: Array.isArray(v) ? v.length : null, topLevel: Array.isArray(v) ? 'array' : typeof v === 'object' && v !== null ? 'object' : 'scalar' };
+    } catch (err) {
+      if (looksLikeJsonLines(text)) return { file, format: 'jsonl', bytes: size, rows: countNonBlankLines(fd, size) };
+      throw new WorkbenchError('DATASET_INVALID', `${file}: is neither JSON nor JSON Lines (${(err as Error).message}).`, 'Fix the file, or save it as JSON Lines (.jsonl) with one record per line.');
     }
-    return { file, format, bytes: size, rows };
   });
 }

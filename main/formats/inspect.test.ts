@@ -74,14 +74,32 @@ describe('inspectDirectory', () => {
     expect(inspectDirectory(txt)).toMatchObject({ kind: 'dataset', format: 'text', rows: 3 });
     const json = join(root, 'rows.json');
     writeFileSync(json, JSON.stringify([{ text: 'a' }, { text: 'b' }]));
-    expect(datasetFileInfo(json)).toMatchObject({ format: 'json', rows: 2 });
+    expect(datasetFileInfo(json)).toMatchObject({ format: 'json', rows: 2, topLevel: 'array' });
+    // Hugging Face's json loader also takes JSON Lines in a .json file.
+    const jsonl = join(root, 'lines.json');
+    writeFileSync(jsonl, '{"text":"a"}\n{"text":"b"}\n{"text":"c"}\n');
+    expect(datasetFileInfo(jsonl)).toMatchObject({ format: 'jsonl', rows: 3 });
+    writeFileSync(join(root, 'junk.json'), 'not json at all');
+    expect(errorOf(() => datasetFileInfo(join(root, 'junk.json'))).message).toMatch(/is neither JSON nor JSON Lines/);
     writeFileSync(join(root, 'broken.parquet'), Buffer.from('PAR1 not really'));
     expect(errorOf(() => inspectDirectory(join(root, 'broken.parquet'))).code).toBe('DATASET_INVALID');
   });
 
-  it('lists recognised children of an unknown folder', () => {
+  it('lists the models, SAEs and dataset files of a collection folder, nested up to four levels', () => {
     const x = inspectDirectory(join(root, 'release'));
     expect(x).toMatchObject({ kind: 'unknown', children: [{ name: 'blocks.1.hook_resid_post', kind: 'sae' }] });
+    const bundle = join(root, 'bundle');
+    writeSaeDir(join(bundle, 'saes', 'gpt2', 'layer_3', 'width_16'), v6TopkCfg(8, 16, 2), randomSaeTensors(8, 16, 4));
+    writeGpt2Directory(join(bundle, 'models', 'tiny'), randomTransformer(tinyConfig(), 5));
+    writeFileSync(join(bundle, 'corpus.jsonl'), '{"text":"x"}\n');
+    writeFileSync(join(bundle, 'manifest.json'), '{"version":1}');
+    const y = inspectDirectory(bundle);
+    expect(y).toMatchObject({ kind: 'unknown', reason: 'a collection: 1 model(s), 1 SAE(s), 1 dataset file(s); inspect each path' });
+    expect((y as { children: unknown[] }).children).toEqual([
+      { name: 'corpus.jsonl', kind: 'dataset' },
+      { name: join('models', 'tiny'), kind: 'model' },
+      { name: join('saes', 'gpt2', 'layer_3', 'width_16'), kind: 'sae' },
+    ]);
     const llama = join(root, 'llama');
     mkdirSync(llama);
     writeFileSync(join(llama, 'config.json'), JSON.stringify({ model_type: 'llama' }));

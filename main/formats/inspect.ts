@@ -92,6 +92,7 @@ const NOT_DATA = new Set([
   'runner_cfg.json',
 ]);
 const MAX_DATASET_FILES = 10_000;
+const MAX_CHILDREN = 500;
 
 function shapeText(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
@@ -182,7 +183,10 @@ function findDatasetFiles(dir: string, depth = 0, out: string[] = []): string[] 
 }
 
 function datasetInspection(path: string, files: string[], base: string): DatasetInspection {
-  const infos = files.map((f) => ({ ...datasetFileInfo(f), file: relative(base, f) || basename(f) }));
+  // In a folder, a .json holding one object is a manifest or config, not rows.
+  const infos = files
+    .map((f) => ({ ...datasetFileInfo(f), file: relative(base, f) || basename(f) }))
+    .filter((i) => files.length === 1 || i.topLevel === undefined || i.topLevel === 'array');
   const formats = new Set(infos.map((i) => i.format));
   return {
     kind: 'dataset',
@@ -194,16 +198,38 @@ function datasetInspection(path: string, files: string[], base: string): Dataset
   };
 }
 
-/** A quick guess for listing children: never throws, never reads weights. */
-function quickKind(dir: string): 'model' | 'sae' | 'dataset' | null {
-  try {
-    if (existsSync(join(dir, SAE_CFG_FILE))) return 'sae';
-    if (detectModelLoader(dir)) return 'model';
-    if (findDatasetFiles(dir, 2).length > 0 && !existsSync(join(dir, 'config.json'))) return 'dataset';
-  } catch {
-    return null;
-  }
-  return null;
+/**
+ * Model and SAE folders up to four levels down (release repos nest them: layer_12/width_16k/average_l0_82),
+ * never descending into a recognised folder. Cheap: configs only.
+ */
+function recognisedFolders(dir: string): UnknownInspection['children'] {
+  const found: UnknownInspection['children'] = [];
+  const walk = (d: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name.startsWith('.') || found.length >= MAX_CHILDREN) continue;
+      const p = join(d, e.name);
+      let kind: 'model' | 'sae' | null = null;
+      try {
+        kind = existsSync(join(p, SAE_CFG_FILE)) ? 'sae' : detectModelLoader(p) ? 'model' : null;
+      } catch {
+        kind = null;
+      }
+      if (kind) found.push({ name: relative(dir, p), kind });
+      else if (depth < 4) walk(p, depth + 1);
+    }
+  };
+  walk(dir, 1);
+  return found;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 export function inspectDirectory(pathOrFile: string): Inspection {
@@ -221,18 +247,14 @@ export function inspectDirectory(pathOrFile: string): Inspection {
   const model = inspectModel(dir);
   if (model) return model;
   const hasConfig = existsSync(join(dir, 'config.json'));
-  if (!hasConfig) {
-    const files = findDatasetFiles(dir);
-    if (files.length > 0) return datasetInspection(dir, files, dir);
+  const folders = recognisedFolders(dir);
+  const data = hasConfig ? null : datasetInspection(dir, findDatasetFiles(dir), dir);
+  if (data && folders.length === 0 && data.files.length > 0) return data;
+  const children = [...folders, ...(data?.files ?? []).map((f) => ({ name: f.file, kind: 'dataset' as const }))].sort(byName);
+  if (folders.length > 0) {
+    const n = (k: string) => children.filter((c) => c.kind === k).length;
+    return { kind: 'unknown', path: dir, reason: `a collection: ${n('model')} model(s), ${n('sae')} SAE(s), ${n('dataset')} dataset file(s); inspect each path`, children };
   }
-  const children: UnknownInspection['children'] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
-    const kind = quickKind(join(dir, e.name));
-    if (kind) children.push({ name: e.name, kind });
-    if (children.length >= 500) break;
-  }
-  children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const modelType = hasConfig ? tryReadJsonObject(join(dir, 'config.json'))?.model_type : undefined;
   const supported = modelLoaders.map((l) => l.format).join(', ');
   const reason = hasConfig
