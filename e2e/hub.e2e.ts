@@ -95,4 +95,33 @@ describe('Add from Hub', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('with the Settings offline switch on, listing answers from the cache and never asks the Hub', async () => {
+    const { page, errors } = await openApp(browser, app);
+    await page.goto(`${app.origin}/#/settings`);
+    const offline = page.getByLabel('Offline mode');
+    await expect(offline.isChecked()).resolves.toBe(false);
+    await offline.check();
+    await page.getByText('Saved: offline mode').waitFor();
+    await page.getByText('Saved in settings.').waitFor();
+
+    const before = hub.requests.length;
+    await page.goto(`${app.origin}/#/library`);
+    await page.getByLabel('Hub repository').fill(SEED_SAE_REPO);
+    await page.getByRole('button', { name: 'List files' }).click();
+    await page.getByText('from cache (offline)').waitFor();
+    // Only what is in the cache is listed, and every file is marked cached.
+    await expect(page.locator('.hub-listing').innerText()).resolves.toMatch(/· 4 files, [\d.]+ KB \(0 B not cached\)/);
+    await page.getByLabel('Hub repository').fill('connaaa/not-downloaded');
+    await page.getByRole('button', { name: 'List files' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(hub.requests.length).toBe(before);
+    await screenshot(page, 'hub-offline');
+
+    await page.goto(`${app.origin}/#/settings`);
+    await page.getByLabel('Offline mode').uncheck();
+    await page.getByText('Saved: offline mode').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

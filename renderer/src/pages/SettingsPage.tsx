@@ -38,7 +38,11 @@ export function SettingsPage() {
       setError(e);
     }
   };
-  const updateHub = (what: string, patch: Parameters<typeof client.call<'hub.settings'>>[1]) => run(what, async () => applyHub(await client.call('hub.settings', patch)));
+  const updateHub = async (what: string, patch: Parameters<typeof client.call<'hub.settings'>>[1]) => {
+    await run(what, async () => applyHub(await client.call('hub.settings', patch)));
+    // After a refused change, show what is really in effect.
+    client.call('hub.settings', {}).then(applyHub, setError);
+  };
 
   return (
     <section className="page settings-page">
@@ -86,7 +90,12 @@ export function SettingsPage() {
             </form>
 
             <label className="switch">
-              <input type="checkbox" aria-label="Offline mode" checked={hub.offline} disabled={hub.offlineSource === 'env'} onChange={(e) => void updateHub('offline mode', { offline: e.target.checked })} />
+              <input type="checkbox" aria-label="Offline mode" checked={hub.offline} disabled={hub.offlineSource === 'env'} onChange={(e) => {
+                  // Show the new position at once; the saved settings replace it when they come back.
+                  setHub({ ...hub, offline: e.target.checked });
+                  void updateHub('offline mode', { offline: e.target.checked });
+                }}
+              />
               Offline mode: never touch the network; only cached files are used.
             </label>
             <div className="setting-source">{sourceNote(hub.offlineSource, 'HF_HUB_OFFLINE')}</div>
@@ -115,7 +124,18 @@ export function SettingsPage() {
 
             <label className="field">
               Parallel downloads (files at once per download)
-              <input type="number" min={1} max={16} aria-label="Parallel downloads" value={hub.parallelFiles} onChange={(e) => void updateHub('parallel downloads', { parallelFiles: clamp(Number(e.target.value), 1, 16) })} />
+              <input
+                type="number"
+                min={1}
+                max={16}
+                aria-label="Parallel downloads"
+                value={hub.parallelFiles}
+                onChange={(e) => {
+                  const n = clamp(Number(e.target.value), 1, 16);
+                  setHub({ ...hub, parallelFiles: n });
+                  void updateHub('parallel downloads', { parallelFiles: n });
+                }}
+              />
             </label>
             <div className="field">
               HF cache
