@@ -165,6 +165,20 @@ describe('safetensors reader', () => {
     expect(errorOf(() => readSafetensors(file)).message).toMatch(/40 bytes missing/);
   });
 
+  it('reads tensors lazily from disk for files over the whole-file limit', () => {
+    const file = join(dir, 'lazy.safetensors');
+    const a = new Float32Array([1, 2, 3]);
+    writeSafetensors(file, { a: { dtype: 'F32', shape: [3], data: a }, h: { dtype: 'F16', shape: [2], data: new Float32Array([0.5, -4]) } });
+    const st = readSafetensors(file, { wholeFileLimit: 0 });
+    expect(Array.from(toFloat32(st.get('a')))).toEqual([1, 2, 3]);
+    expect(Array.from(toFloat32(st.get('h')))).toEqual([0.5, -4]);
+    expect(st.get('a').bytes().byteOffset).toBe(0);
+    // Read whole, every tensor is a view on one buffer; read lazily, each has its own.
+    const whole = readSafetensors(file);
+    expect(whole.get('a').bytes().buffer).toBe(whole.get('h').bytes().buffer);
+    expect(st.get('a').bytes().buffer).not.toBe(st.get('h').bytes().buffer);
+  });
+
   it('reports a missing file', () => {
     expect(errorOf(() => readSafetensorsHeader(join(dir, 'nope.safetensors'))).code).toBe('FILE_NOT_READABLE');
   });

@@ -221,12 +221,13 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
 }
 
 /**
- * Read a safetensors file. Up to 1 GiB it is read whole and tensors are views into it; larger files
- * keep only the header in memory and read each tensor from disk when its bytes() is called.
+ * Read a safetensors file. Up to 1 GiB (or `wholeFileLimit`) it is read whole and tensors are views
+ * into it; larger files keep only the header in memory and read each tensor from disk when its
+ * bytes() is called (Node cannot read files over 2 GiB into one buffer anyway).
  */
-export function readSafetensors(file: string): Safetensors {
+export function readSafetensors(file: string, options: { wholeFileLimit?: number } = {}): Safetensors {
   const size = withFile(file, (fd, s) => s);
-  if (size <= WHOLE_FILE_LIMIT) {
+  if (size <= (options.wholeFileLimit ?? WHOLE_FILE_LIMIT)) {
     // readFileSync of a large file returns a Buffer with its own ArrayBuffer at offset 0.
     const buf = readFileSync(file);
     return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), file);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../errors';
-import { writeSafetensors } from '../safetensors';
+import { readSafetensors, toFloat32, writeSafetensors } from '../safetensors';
 import { flattenWeights, randomTransformer, tinyConfig } from '../testing/transformerFixture';
 import { modelNameFor } from './configFields';
 import { writeGpt2Directory } from './gpt2Writer';
@@ -144,6 +144,27 @@ describe('GPT-2 and TransformerLens loaders', () => {
     expect(d).toMatchObject({ format: 'hf-gpt2', architecture: 'GPT2LMHeadModel', weightFiles: ['model.safetensors'], paramCount: expected, weightDtypes: ['F32'] });
     expect(d.config.nLayers).toBe(2);
     expect(readModelConfig(join(root, 'tl'))).toMatchObject({ format: 'hooked-transformer', architecture: 'HookedTransformer (GPT2LMHeadModel)' });
+  });
+
+  it('reads sharded weights through model.safetensors.index.json', () => {
+    const dir = join(root, 'sharded');
+    writeGpt2Directory(dir, original);
+    const whole = readSafetensors(join(dir, 'model.safetensors'));
+    const names = [...whole.tensors.keys()].sort();
+    const half = Math.floor(names.length / 2);
+    const shards = [names.slice(0, half), names.slice(half)];
+    const weightMap: Record<string, string> = {};
+    shards.forEach((shard, k) => {
+      const file = `model-0000${k + 1}-of-00002.safetensors`;
+      writeSafetensors(join(dir, file), Object.fromEntries(shard.map((n) => [n, { dtype: 'F32' as const, shape: whole.get(n).shape, data: toFloat32(whole.get(n)) }])));
+      for (const n of shard) weightMap[n] = file;
+    });
+    rmSync(join(dir, 'model.safetensors'));
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
+    expect(readModelConfig(dir).weightFiles).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    expect(flattenWeights(loadModel(dir))).toEqual(flattenWeights(original));
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: [] }));
+    expect(errorOf(() => loadModel(dir)).message).toMatch(/has no weight_map/);
   });
 
   it('names HF cache snapshots by repo id', () => {
