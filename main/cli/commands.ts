@@ -5,7 +5,8 @@ import { encodeCommand } from './encodeCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
 import { libraryCommand } from './libraryCommand';
+import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, inspectCommand, actsCommand, encodeCommand, demoCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, demoCommand];

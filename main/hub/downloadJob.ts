@@ -78,6 +78,13 @@ async function runDownload(ctx: JobContext, p: HubDownloadParams): Promise<HubDo
   } else {
     ctx.progress(null, `Resolving ${p.repoId}@${p.revision}`);
     const listed = await listRepoFiles(session, { ...target, revision: p.revision, include: p.include, exclude: p.exclude, files: p.files });
+    if (listed.remote.length === 0 && listed.fromCache) {
+      throw new WorkbenchError(
+        'HUB_OFFLINE_NOT_CACHED',
+        `Offline mode is on and no cached file of ${p.repoId}@${p.revision} matches include ${JSON.stringify(p.include ?? ['*'])} / exclude ${JSON.stringify(p.exclude ?? [])}.`,
+        'Offline, only files already in the HF cache can be used: turn offline mode off in Settings (and unset HF_HUB_OFFLINE) to download them.',
+      );
+    }
     if (listed.remote.length === 0) {
       throw new WorkbenchError(
         'HUB_NOTHING_MATCHED',
