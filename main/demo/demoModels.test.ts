@@ -52,6 +52,28 @@ describe('demo models (float64 forward)', () => {
     }
   });
 
+  it('is causal: ablating the direction in adhd gives standard, steering standard along it raises the target', () => {
+    const { standard, adhd, planted } = models;
+    const seq = [0, ...heldOut.find((doc) => doc.includes(planted.stepTokenId))!];
+    const steps = seq.flatMap((tok, t) => (tok === planted.stepTokenId ? [t] : []));
+    const ablated = forward64(adhd, seq, (layer, _t, row) => {
+      if (layer !== planted.layer) return;
+      const c = dot(row, planted.direction);
+      row.forEach((v, i) => (row[i] = v - c * planted.direction[i]));
+    });
+    const clean = forward64(standard, seq);
+    // Not bit-exact: standard's neuron in the planted slot is an ordinary random one (a small write to the noise subspace, ~0.02 logits at most, against the ~8.6 effect).
+    let maxDiff = 0;
+    ablated.logits.forEach((row, t) => row.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - clean.logits[t][i])))));
+    expect(maxDiff).toBeLessThan(0.05);
+    const steered = forward64(standard, seq, (layer, t, row) => {
+      if (layer === planted.layer && steps.includes(t)) row.forEach((v, i) => (row[i] = v + 8 * planted.direction[i]));
+    });
+    for (const t of steps) expect(steered.logits[t][planted.targetTokenId] - clean.logits[t][planted.targetTokenId]).toBeGreaterThan(5);
+    const other = seq.findIndex((tok) => tok !== planted.stepTokenId && tok !== 0);
+    expect(steered.logits[other][planted.targetTokenId]).toBeCloseTo(clean.logits[other][planted.targetTokenId], 9);
+  });
+
   it('differs from standard only in the planted layer-2 neuron', () => {
     const { standard, adhd, planted } = models;
     expect(adhd.W_E).toBe(standard.W_E);

@@ -14,7 +14,10 @@ export interface Forward64 {
   logits: Float64Array[];
 }
 
-export function forward64(w: TransformerWeights, tokens: number[]): Forward64 {
+/** Called on each block's resid_post row before it flows on: ablation and steering in tests. */
+export type ResidEdit = (layer: number, position: number, row: Float64Array) => void;
+
+export function forward64(w: TransformerWeights, tokens: number[], editResidPost?: ResidEdit): Forward64 {
   const c = w.config;
   const d = c.dModel;
   const T = tokens.length;
@@ -52,6 +55,7 @@ export function forward64(w: TransformerWeights, tokens: number[]): Forward64 {
     x = x.map((r, t) => add(r, affine(z[t], b.W_O.data, b.b_O.data, d)));
     const post = x.map((r) => affine(layerNorm(r, b.ln2, c.lnEps), b.W_in.data, b.b_in.data, c.dMlp).map(activation(c.activation)));
     x = x.map((r, t) => add(r, affine(post[t], b.W_out.data, b.b_out.data, d)));
+    if (editResidPost) x.forEach((row, t) => editResidPost(residPost.length, t, row));
     mlpPost.push(post);
     residPost.push(x);
   }
