@@ -1,19 +1,27 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only model|sae]`: engine benchmarks,
- * printed as ratios against a plain ORT MatMul measured in the same run.
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only model|sae|check]`: engine
+ * benchmarks, printed as ratios against a plain ORT MatMul measured in the same run, after a
+ * correctness check of the engine on the same device.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { lastEpReport, parseDeviceChoice } from '../main/engine/executionProviders';
+import { engineCheck } from './engineCheck';
 import { modelForwardBench } from './modelForwardBench';
 import { saeEncodeBench } from './saeEncodeBench';
 
 const { values } = parseArgs({ options: { device: { type: 'string' }, only: { type: 'string' } } });
 const device = parseDeviceChoice((values.device as string | undefined) ?? 'cpu');
-console.log(`SAE Workbench engine bench: device=${device}, ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'})`);
-const lines: string[] = [];
-if (values.only !== 'model') lines.push(...(await saeEncodeBench(device)));
-if (values.only !== 'sae') lines.push(...(await modelForwardBench(device)));
-for (const l of lines) console.log(l);
+const only = values.only as string | undefined;
+console.log(`SAE Workbench engine bench: device=${device}, ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0].toFixed(1)}`);
+const sections: [string, () => Promise<string[]>][] = [
+  ['check', () => engineCheck(device)],
+  ['sae', () => saeEncodeBench(device)],
+  ['model', () => modelForwardBench(device)],
+];
+for (const [name, fn] of sections) {
+  if (only && only !== name) continue;
+  for (const line of await fn()) console.log(line);
+}
 const report = lastEpReport();
 if (report) console.log(`EP report: ${JSON.stringify(report)}`);

@@ -3,23 +3,24 @@ import { runSae } from '../main/engine/runner';
 import { releaseSessions } from '../main/engine/session';
 import type { DeviceChoice } from '../main/engine/executionProviders';
 import { matmulBaseline } from './matmulBaseline';
-import { medianMs } from './timing';
+import { fmt, time } from './timing';
 
 /** (b) TopK SAE encode of n x d_in activations vs the raw encoder MatMul of the same shape. */
-export async function saeEncodeBench(device: DeviceChoice, n = 4096, dIn = 512, dSae = 4096, k = 40): Promise<string[]> {
+export async function saeEncodeBench(device: DeviceChoice, n = 4096, dIn = 512, dSae = 4096, k = 40, reps = 7): Promise<string[]> {
   const sae = randomSae({ dIn, dSae, k, rescaleActsByDecoderNorm: true, seed: 3 });
   const x = randomTensor(seededRandom(4), [n, dIn], 1);
   const sparse = await runSae(sae, x, ['feature_indices', 'feature_values'], { device });
-  const sparseMs = await medianMs(() => runSae(sae, x, ['feature_indices', 'feature_values'], { device }), { reps: 7 });
-  const denseMs = await medianMs(() => runSae(sae, x, ['feature_acts'], { device }), { reps: 5 });
-  const roundMs = await medianMs(() => runSae(sae, x, ['feature_indices', 'feature_values', 'sae_out'], { device }), { reps: 5 });
-  const base = await matmulBaseline(n, dIn, dSae, device);
+  const base = await matmulBaseline(n, dIn, dSae, device, reps);
+  const sparseT = await time(() => runSae(sae, x, ['feature_indices', 'feature_values'], { device }), { reps });
+  const denseT = await time(() => runSae(sae, x, ['feature_acts'], { device }), { reps: Math.max(3, reps - 2) });
+  const roundT = await time(() => runSae(sae, x, ['feature_indices', 'feature_values', 'sae_out'], { device }), { reps: Math.max(3, reps - 2) });
   await releaseSessions();
+  const b = base.timing.best;
   return [
-    `(b) TopK SAE encode [${n}x${dIn}] -> ${dSae} latents, k=${k} on ${sparse.report.running}:`,
-    `    raw MatMul [${n}x${dIn}]@[${dIn}x${dSae}]: ${base.ms.toFixed(1)} ms`,
-    `    encode, sparse out (indices+values): ${sparseMs.toFixed(1)} ms -> ratio MatMul/encode = ${(base.ms / sparseMs).toFixed(2)}x (target >= 0.9x)`,
-    `    encode, dense feature_acts:          ${denseMs.toFixed(1)} ms -> ${(base.ms / denseMs).toFixed(2)}x`,
-    `    encode + sparse decode (sae_out):    ${roundMs.toFixed(1)} ms -> ${(base.ms / roundMs).toFixed(2)}x`,
+    `(b) TopK SAE [${n}x${dIn}] -> ${dSae} latents, k=${k} on ${sparse.report.running}:`,
+    `    raw MatMul [${n}x${dIn}]@[${dIn}x${dSae}]:    ${fmt(base.timing)}`,
+    `    encode, sparse out (indices+values): ${fmt(sparseT)} -> MatMul/encode = ${(b / sparseT.best).toFixed(2)}x (target >= 0.9x)`,
+    `    encode, dense feature_acts:          ${fmt(denseT)} -> ${(b / denseT.best).toFixed(2)}x`,
+    `    encode + sparse decode (sae_out):    ${fmt(roundT)} -> ${(b / roundT.best).toFixed(2)}x`,
   ];
 }

@@ -1,5 +1,12 @@
-/** Median wall time (ms) of `reps` runs after `warmup` runs, stopping early past `budgetMs`. */
-export async function medianMs(fn: () => Promise<unknown>, opts: { warmup?: number; reps?: number; budgetMs?: number } = {}): Promise<number> {
+export interface Timing {
+  /** Fastest run (ms): the least disturbed by other processes on a shared machine. */
+  best: number;
+  median: number;
+  runs: number;
+}
+
+/** Times `fn` `reps` times after `warmup` runs, stopping early once `budgetMs` is spent. */
+export async function time(fn: () => Promise<unknown>, opts: { warmup?: number; reps?: number; budgetMs?: number } = {}): Promise<Timing> {
   for (let i = 0; i < (opts.warmup ?? 1); i++) await fn();
   const times: number[] = [];
   const deadline = performance.now() + (opts.budgetMs ?? 20_000);
@@ -10,9 +17,13 @@ export async function medianMs(fn: () => Promise<unknown>, opts: { warmup?: numb
     if (performance.now() > deadline && times.length >= 2) break;
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { best: times[0], median: times[Math.floor(times.length / 2)], runs: times.length };
 }
 
 export function gflops(flop: number, ms: number): number {
   return flop / (ms * 1e6);
+}
+
+export function fmt(t: Timing): string {
+  return `${t.best.toFixed(1)} ms best (median ${t.median.toFixed(1)}, ${t.runs} runs)`;
 }

@@ -112,10 +112,10 @@ describe('segment graphs', () => {
 describe('graph pruning', () => {
   const model = variants[0].model; // 3 layers
   const decode = (bytes: Uint8Array) => pkg.onnx.ModelProto.decode(bytes).graph!;
-  const count = (bytes: Uint8Array, op: string) => decode(bytes).node!.filter((n) => n.opType === op).length;
+  const count = (bytes: Uint8Array, op: string) => decode(bytes).node!.filter((n) => n.opType === op || (op === 'MatMul' && n.opType === 'Gemm')).length;
 
   it('computes only the layers the outputs need', () => {
-    // Per block: 4 MatMuls in attention (qkv, scores, mix, W_O) and 2 in the MLP.
+    // Per block: 4 MatMul/Gemm in attention (qkv, scores, mix, W_O) and 2 in the MLP.
     expect(count(buildForwardGraph(model, { hooks: ['hook_embed'], logits: false }), 'MatMul')).toBe(0);
     expect(count(buildForwardGraph(model, { hooks: ['blocks.0.hook_resid_post'], logits: false }), 'MatMul')).toBe(6);
     expect(count(buildForwardGraph(model, { hooks: ['blocks.1.hook_attn_out'], logits: false }), 'MatMul')).toBe(10);

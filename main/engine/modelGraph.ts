@@ -82,20 +82,25 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
     seqLen = g.shape(tokens, 1, 2);
     const embed = g.gather(g.initializerF32(weights.W_E.data, weights.W_E.shape, 'W_E'), tokens);
     const pos = g.slice(g.initializerF32(weights.W_pos.data, weights.W_pos.shape, 'W_pos'), g.ints([0]), seqLen, g.ints([0]));
-    values.set('hook_embed', embed);
-    if (wanted.has('hook_pos_embed')) values.set('hook_pos_embed', g.expand(pos, g.shape(embed)));
-    resid = g.add(embed, pos);
+    values.set('hook_embed', g.reshape(embed, g.ints([-1, c.dModel])));
+    if (wanted.has('hook_pos_embed')) values.set('hook_pos_embed', g.reshape(g.expand(pos, g.shape(embed)), g.ints([-1, c.dModel])));
+    resid = g.reshape(g.add(embed, pos), g.ints([-1, c.dModel]));
     values.set('blocks.0.hook_resid_pre', resid);
     startPhase = 0;
   } else {
     const start = parseStartHook(spec.start, n);
-    resid = g.input(ACTIVATION_INPUT, 'float32', hidden);
-    seqLen = g.shape(resid, 1, 2);
+    const activation = g.input(ACTIVATION_INPUT, 'float32', hidden);
+    seqLen = g.shape(activation, 1, 2);
+    resid = g.reshape(activation, g.ints([-1, c.dModel]));
     values.set(start.name, resid);
     startPhase = hookPhase(start, n);
     if (start.point === 'hook_resid_post' && start.layer + 1 < n) values.set(`blocks.${start.layer + 1}.hook_resid_pre`, resid);
     if (start.point === 'hook_resid_pre' && start.layer > 0) values.set(`blocks.${start.layer - 1}.hook_resid_post`, resid);
   }
+
+  // The residual stream is kept 2-D [batch*seq, d] so every linear layer is one Gemm with its
+  // bias fused; outputs are reshaped back to [batch, seq, d].
+  const unflatten = (v: Value, width: number): Value => g.reshape(v, g.concat([g.ints([-1]), seqLen, g.ints([width])], 0));
 
   const lnParams = (ln: LayerNormWeights): [Value, Value] => {
     if (c.normalization === 'LNPre' || !ln.w) return [g.initializerF32(new Float32Array(c.dModel).fill(1), [c.dModel], 'ln_one'), g.initializerF32(new Float32Array(c.dModel), [c.dModel], 'ln_zero')];
@@ -125,14 +130,14 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
     const qs = 1 / c.attnScale;
     const W = concatColumns([b.W_Q.data, b.W_K.data, b.W_V.data], c.dModel, [hd, hd, hd], [qs, 1, 1]);
     const bias = concatColumns([b.b_Q.data, b.b_K.data, b.b_V.data], 1, [hd, hd, hd], [qs, 1, 1]);
-    const qkv = g.add(g.matmul(x, g.initializerF32(W, [c.dModel, 3 * hd], 'W_qkv')), g.initializerF32(bias, [3 * hd], 'b_qkv'));
-    const split = g.reshape(qkv, g.ints([0, 0, 3, c.nHeads, c.dHead]));
+    const qkv = g.gemm(x, g.initializerF32(W, [c.dModel, 3 * hd], 'W_qkv'), g.initializerF32(bias, [3 * hd], 'b_qkv'));
+    const split = g.reshape(qkv, g.concat([g.ints([-1]), seqLen, g.ints([3, c.nHeads, c.dHead])], 0));
     const q = g.transpose(g.gather(split, g.intScalar(0), 2), [0, 2, 1, 3]);
     const kT = g.transpose(g.gather(split, g.intScalar(1), 2), [0, 2, 3, 1]);
     const v = g.transpose(g.gather(split, g.intScalar(2), 2), [0, 2, 1, 3]);
     const probs = g.softmax(g.add(g.matmul(q, kT), ensureBias()), -1);
-    const z = g.reshape(g.transpose(g.matmul(probs, v), [0, 2, 1, 3]), g.ints([0, 0, hd]));
-    return g.add(g.matmul(z, g.initializerF32(b.W_O.data, [hd, c.dModel], 'W_O')), g.initializerF32(b.b_O.data, [c.dModel], 'b_O'));
+    const z = g.reshape(g.transpose(g.matmul(probs, v), [0, 2, 1, 3]), g.ints([-1, hd]));
+    return g.gemm(z, g.initializerF32(b.W_O.data, [hd, c.dModel], 'W_O'), g.initializerF32(b.b_O.data, [c.dModel], 'b_O'));
   };
 
   const activation = (h: Value): Value => {
@@ -154,8 +159,8 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
   };
 
   const mlp = (x: Value, b: TransformerBlockWeights): Value => {
-    const h = g.add(g.matmul(x, g.initializerF32(b.W_in.data, [c.dModel, c.dMlp], 'W_in')), g.initializerF32(b.b_in.data, [c.dMlp], 'b_in'));
-    return g.add(g.matmul(activation(h), g.initializerF32(b.W_out.data, [c.dMlp, c.dModel], 'W_out')), g.initializerF32(b.b_out.data, [c.dModel], 'b_out'));
+    const h = g.gemm(x, g.initializerF32(b.W_in.data, [c.dModel, c.dMlp], 'W_in'), g.initializerF32(b.b_in.data, [c.dMlp], 'b_in'));
+    return g.gemm(activation(h), g.initializerF32(b.W_out.data, [c.dMlp, c.dModel], 'W_out'), g.initializerF32(b.b_out.data, [c.dModel], 'b_out'));
   };
 
   for (let phase = startPhase + 1; phase <= endPhase; phase++) {
@@ -163,8 +168,8 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
       const normalized = layerNorm(resid, weights.lnFinal);
       values.set(LN_FINAL_HOOK, normalized);
       if (spec.logits) {
-        const logits = g.add(g.matmul(normalized, g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U')), g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
-        g.output(logits, LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
+        const logits = g.gemm(normalized, g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U'), g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
+        g.output(unflatten(logits, c.dVocab), LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
       }
       break;
     }
@@ -187,7 +192,7 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
   for (const h of requested) {
     const v = values.get(h.name);
     if (!v) throw new WorkbenchError('ENGINE_HOOK_BEFORE_START', `Hook "${h.name}" comes before the segment start "${spec.start}", so this graph cannot return it.`, 'Ask only for hooks at or after the start hook, or run the full forward.');
-    g.output(v, h.name, 'float32', hidden);
+    g.output(unflatten(v, c.dModel), h.name, 'float32', hidden);
   }
   return g.toBytes();
 }

@@ -84,14 +84,18 @@ async function runBatched(
       batch.forEach((w, i) => mask.fill(1n, i * width, i * width + w.length));
       feeds[MASK_INPUT] = new ort.Tensor('int64', mask, [batch.length, width]);
     }
-    const result = await session.run(feeds);
+    // Preallocated outputs: ORT writes straight into JS memory instead of returning a copy.
+    const fetches: Record<string, ort.Tensor> = {};
+    const prealloc = (name: string, d: number) => (fetches[name] = new ort.Tensor('float32', new Float32Array(batch.length * width * d), [batch.length, width, d]));
+    for (const h of hookNames) prealloc(h, c.dModel);
+    if (logits) prealloc(LOGITS_OUTPUT, c.dVocab);
+    await session.run(feeds, fetches);
     const scatter = (name: string, targets: Tensor32[], d: number) => {
-      const data = result[name].data as Float32Array;
+      const data = fetches[name].data as Float32Array;
       batch.forEach((w, i) => targets[w.seq].data.set(data.subarray(i * width * d, (i * width + w.length) * d), w.offset * d));
     };
     for (const h of hookNames) scatter(h, hooks[h], c.dModel);
     if (logits) scatter(LOGITS_OUTPUT, logits, c.dVocab);
-    for (const t of Object.values(result)) t.dispose?.();
   }
   return { hooks, logits, report };
 }
@@ -150,34 +154,30 @@ function saeRowChunk(dSae: number): number {
 
 /**
  * Encodes/decodes activations x [n, d_in] with an SAE (sae_lens v6 semantics); returns the
- * requested outputs concatenated over row chunks.
+ * requested outputs for all rows. Rows go through in chunks, each written by ORT straight into
+ * its slice of the result (no copies).
  */
-export async function runSae(sae: SaeWeights, x: Tensor32, outputs: SaeOutput[], opts: { device?: DeviceChoice; sparseK?: number } = {}): Promise<SaeRun> {
+export async function runSae(sae: SaeWeights, x: Tensor32, outputs: SaeOutput[], opts: { device?: DeviceChoice; sparseK?: number; rowChunk?: number } = {}): Promise<SaeRun> {
   const c = sae.config;
   const width = x.shape[x.shape.length - 1];
   if (width !== c.dIn) throw new WorkbenchError('ENGINE_SAE_WIDTH', `The SAE for "${c.hookName}" has d_in ${c.dIn}, but the activations are ${width} wide (shape [${x.shape.join(', ')}]).`, 'Use activations from the hook and model the SAE was trained on.');
   const n = x.data.length / width;
-  const spec = { outputs, sparseK: opts.sparseK };
+  const spec = { outputs: [...new Set(outputs)], sparseK: opts.sparseK };
   const { session, report } = await cachedSession(`${weightsId(sae)}|${saeSpecKey(spec)}`, opts.device ?? 'auto', () => buildSaeGraph(sae, spec));
-  const chunk = saeRowChunk(c.dSae);
-  const parts: Record<string, ort.Tensor[]> = {};
+  const sparseWidth = c.architecture === 'topk' ? (c.k as number) : (opts.sparseK ?? 64);
+  const cols: Record<SaeOutput, number> = { feature_acts: c.dSae, sae_out: c.dIn, sae_error: c.dIn, feature_indices: sparseWidth, feature_values: sparseWidth };
+  const out: SaeRun['outputs'] = {};
+  for (const o of spec.outputs) out[o] = { data: o === 'feature_indices' ? new BigInt64Array(n * cols[o]) : new Float32Array(n * cols[o]), shape: [n, cols[o]] } as Tensor32;
+  const chunk = Math.max(1, opts.rowChunk ?? saeRowChunk(c.dSae));
   for (let r = 0; r < n; r += chunk) {
     const rows = Math.min(chunk, n - r);
-    const result = await session.run({ [SAE_INPUT]: new ort.Tensor('float32', x.data.subarray(r * width, (r + rows) * width), [rows, width]) });
-    for (const o of outputs) (parts[o] ??= []).push(result[o]);
-  }
-  const out: SaeRun['outputs'] = {};
-  for (const o of outputs) {
-    const ts = parts[o] ?? [];
-    const cols = ts[0]?.dims[1] ?? (o === 'feature_acts' ? c.dSae : c.dIn);
-    const isInt = o === 'feature_indices';
-    const data = isInt ? new BigInt64Array(n * cols) : new Float32Array(n * cols);
-    let off = 0;
-    for (const t of ts) {
-      (data as Float32Array).set(t.data as Float32Array, off);
-      off += (t.data as Float32Array).length;
+    const fetches: Record<string, ort.Tensor> = {};
+    for (const o of spec.outputs) {
+      const all = out[o]!.data;
+      const view = all.subarray(r * cols[o], (r + rows) * cols[o]);
+      fetches[o] = view instanceof BigInt64Array ? new ort.Tensor('int64', view, [rows, cols[o]]) : new ort.Tensor('float32', view as Float32Array, [rows, cols[o]]);
     }
-    out[o] = { data, shape: [n, cols] } as Tensor32;
+    await session.run({ [SAE_INPUT]: new ort.Tensor('float32', x.data.subarray(r * width, (r + rows) * width), [rows, width]) }, fetches);
   }
   return { outputs: out, report };
 }

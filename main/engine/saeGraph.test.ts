@@ -98,6 +98,16 @@ describe('SAE graph vs float64 sae_lens reference', () => {
     }
   });
 
+  it('row chunks write into their slices of the result', async () => {
+    const sae = randomSae({ dIn: 32, dSae: 128, k: 8, seed: 6 });
+    const x = activations(32, 13);
+    const whole = await runSae(sae, x, ['feature_acts', 'sae_out', 'feature_indices'], { device: 'cpu' });
+    const chunked = await runSae(sae, x, ['feature_acts', 'sae_out', 'feature_indices'], { device: 'cpu', rowChunk: 5 });
+    expect(Array.from(chunked.outputs.feature_indices!.data as BigInt64Array)).toEqual(Array.from(whole.outputs.feature_indices!.data as BigInt64Array));
+    expect(relativeError(chunked.outputs.feature_acts!.data as Float32Array, whole.outputs.feature_acts!.data as Float32Array)).toBe(0);
+    expect(relativeError(chunked.outputs.sae_out!.data as Float32Array, referenceSae(sae, x.data, N).saeOut)).toBeLessThan(1e-5);
+  });
+
   it('names both widths when the SAE does not fit the activations', async () => {
     const sae = randomSae({ dIn: 32, dSae: 64 });
     await expect(runSae(sae, activations(24, 1), ['sae_out'])).rejects.toThrow(/d_in 32.*24 wide/);
