@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkbenchError } from '../errors';
 import { etagOf, isRetryable, type HubClient, type RemoteFile, type RepoTarget } from './hubClient';
+import { withBlobLock } from './blobLock';
 import type { RepoCache } from './repoCache';
 
 /** Where downloaded bytes go; injectable so tests can simulate a full disk. */
@@ -50,12 +51,23 @@ export interface DownloadBlobOptions {
  */
 export async function downloadBlob(o: DownloadBlobOptions): Promise<{ downloadedBytes: number; resumedFrom: number }> {
   const etag = etagOf(o.file);
-  const blob = o.cache.blobPath(etag);
-  if (o.cache.hasBlob(etag, o.file.size)) {
+  const linkExisting = () => {
     o.cache.link(o.commit, o.file.path, etag);
     o.onProgress(o.file.size, 'verifying');
     return { downloadedBytes: 0, resumedFrom: o.file.size };
-  }
+  };
+  if (o.cache.hasBlob(etag, o.file.size)) return linkExisting();
+  return withBlobLock(
+    o.cache.lockPath(etag),
+    o.signal,
+    () => o.log?.(`"${o.file.path}": another download of the same content is running; waiting for it.`),
+    // Another process may have finished this blob while we waited for the lock.
+    () => (o.cache.hasBlob(etag, o.file.size) ? Promise.resolve(linkExisting()) : fetchIntoBlob(o, etag)),
+  );
+}
+
+async function fetchIntoBlob(o: DownloadBlobOptions, etag: string): Promise<{ downloadedBytes: number; resumedFrom: number }> {
+  const blob = o.cache.blobPath(etag);
   const incomplete = o.cache.incompletePath(etag);
   await fs.promises.mkdir(path.dirname(blob), { recursive: true });
   const openWriter = o.openWriter ?? openFileWriter;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -193,6 +194,35 @@ describe('downloadBlob', () => {
     const run = fetchFile(s, f, { signal: controller.signal, onProgress: (b) => b > 20_000 && controller.abort(new Error('pause')) });
     await expect(run).rejects.toThrow('pause');
     expect(fs.statSync(cache.incompletePath(etagOf(f))).size).toBeGreaterThan(20_000);
+  });
+});
+
+describe('blob lock', () => {
+  const fileOf = async (s: HubSession, p: string) => (await listRepoFiles(s, { ...target, revision: 'main', files: [p] })).remote[0];
+
+  it('two downloads of the same blob at once fetch it once; the second waits and links', async () => {
+    const s = session();
+    const f = await fileOf(s, 'model.safetensors');
+    hub.slowStream('model.safetensors', 1_000_000);
+    const before = hub.resolveRequests('model.safetensors').length;
+    const waits: string[] = [];
+    const [a, b] = await Promise.all([fetchFile(s, f), fetchFile(s, f, { log: (m) => waits.push(m) })]);
+    expect(hub.resolveRequests('model.safetensors').length - before).toBe(1);
+    expect([a.downloadedBytes, b.downloadedBytes].sort()).toEqual([0, 300_000]);
+    expect(waits.join()).toMatch(/another download of the same content/);
+    expect(fs.existsSync(repoCacheOf(s, target).lockPath(etagOf(f)))).toBe(false);
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const s = session();
+    const f = await fileOf(s, 'README.md');
+    const lock = repoCacheOf(s, target).lockPath(etagOf(f));
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    fs.writeFileSync(lock, dead.stdout);
+    await fetchFile(s, f);
+    expect(fs.existsSync(repoCacheOf(s, target).snapshotPath(repo.commit, 'README.md'))).toBe(true);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 });
 

@@ -33,6 +33,14 @@ export class RepoCache {
     return `${this.blobPath(etag)}.incomplete`;
   }
 
+  /**
+   * Our own lock per blob, beside huggingface_hub's .locks/<repo>/<etag>.lock (those are flock()s that
+   * Node cannot take, so the app uses a separate pid file rather than misreading Python's).
+   */
+  lockPath(etag: string): string {
+    return path.join(this.cacheDir, '.locks', path.basename(this.root), `${path.basename(this.blobPath(etag))}.sae-workbench.lock`);
+  }
+
   snapshotDir(commit: string): string {
     if (!isCommitSha(commit)) throw new WorkbenchError('HUB_BAD_COMMIT', `"${commit}" is not a commit sha (40 hex characters).`, 'The endpoint may not be a Hugging Face Hub; check HF_ENDPOINT.');
     return path.join(this.root, 'snapshots', commit);
