@@ -103,7 +103,7 @@ describe('inspectDirectory', () => {
     const llama = join(root, 'llama');
     mkdirSync(llama);
     writeFileSync(join(llama, 'config.json'), JSON.stringify({ model_type: 'llama' }));
-    expect((inspectDirectory(llama) as { reason: string }).reason).toMatch(/describes a "llama" model, which is not a supported model format \(supported: hf-gpt2, hooked-transformer\)/);
+    expect((inspectDirectory(llama) as { reason: string }).reason).toMatch(/describes a "llama" model, which is not a supported model format \(supported: hf-gpt2, hooked-transformer, hf-gpt-neox\)/);
   });
 
   it('fails loudly on missing paths and damaged configs', () => {

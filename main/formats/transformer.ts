@@ -21,7 +21,15 @@ export interface TransformerConfig {
   normalization: 'LN' | 'LNPre';
   lnEps: number;
   activation: 'gelu_new' | 'gelu' | 'relu' | 'silu';
-  positional: 'learned';
+  /**
+   * 'learned': W_pos rows are added to the embedding. 'rotary': positions rotate Q and K (see
+   * `rotary`); W_pos is then all zeros so learned-position code paths stay valid.
+   */
+  positional: 'learned' | 'rotary';
+  /** Rotary only: NeoX/Llama rotate-half applied to the first `dims` of each head, frequencies base^(-2i/dims). */
+  rotary?: { dims: number; base: number };
+  /** GPT-NeoX / GPT-J parallel residual: x + attn(ln1(x)) + mlp(ln2(x)). Absent means sequential. */
+  parallelAttnMlp?: boolean;
   /** Attention scores are divided by sqrt(dHead) unless the source says otherwise. */
   attnScale: number;
   bosTokenId: number | null;

@@ -4,10 +4,11 @@ import { WorkbenchError } from '../../errors';
 import type { TransformerWeights } from '../transformer';
 import { configPath, tryReadJsonObject } from './configFields';
 import { gpt2Loader } from './gpt2';
+import { gptNeoxLoader } from './gptNeox';
 import { hookedTransformerLoader } from './hookedTransformer';
 import type { ModelDescription, ModelLoader } from './modelLoader';
 
-export const modelLoaders: readonly ModelLoader[] = [gpt2Loader, hookedTransformerLoader];
+export const modelLoaders: readonly ModelLoader[] = [gpt2Loader, hookedTransformerLoader, gptNeoxLoader];
 
 /** The loader for a folder, or null when none recognises it (never throws on foreign folders). */
 export function detectModelLoader(dir: string): ModelLoader | null {
