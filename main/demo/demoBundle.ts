@@ -110,7 +110,7 @@ export function writeDemoBundle(outDir: string): DemoBundlePaths {
     fs.rmSync(root, { recursive: true, force: true });
     fs.renameSync(tmp, root);
   } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     if (err instanceof WorkbenchError) throw err;
     throw new WorkbenchError(
       'DEMO_BUNDLE_WRITE',
@@ -120,6 +120,15 @@ export function writeDemoBundle(outDir: string): DemoBundlePaths {
     );
   }
   return demoBundlePaths(root);
+}
+
+/** Best-effort cleanup that never hides the original error (the parent may not even be a folder). */
+function removeQuietly(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // The original error explains what went wrong; nothing was written here.
+  }
 }
 
 export interface DemoArtifacts {
