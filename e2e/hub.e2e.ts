@@ -96,6 +96,50 @@ describe('Add from Hub', () => {
     await page.close();
   });
 
+  it('cancel removes partial data or keeps it resumable, as the user chose; include globs filter the tree', async () => {
+    const file = 'standard_L0_hook_resid_post/sae_weights.safetensors';
+    hub.slowStream(file, 1000);
+    const blobs = path.join(cache, `models--${SEED_SAE_REPO.replace('/', '--')}`, 'blobs');
+    const incomplete = () => (fs.existsSync(blobs) ? fs.readdirSync(blobs).filter((f) => f.endsWith('.incomplete')) : []);
+    const { page, errors } = await openApp(browser, app);
+    const startAndCancel = async (keep: boolean) => {
+      await page.getByLabel('Hub repository').fill(SEED_SAE_REPO);
+      await page.getByLabel('Include globs').fill('standard_L0_hook_resid_post/*');
+      await page.getByRole('button', { name: 'List files' }).click();
+      await expect(page.locator('.hub-listing').innerText()).resolves.toContain('· 2 files');
+      // Files finished by an earlier attempt come up cached and unticked; tick everything.
+      await page.getByLabel('Select all files').check();
+      await page.getByLabel('Keep partial files if cancelled (resumable)').setChecked(keep);
+      await page.getByRole('button', { name: /^Download 2 files/ }).click();
+      const download = page.locator('.download[data-state="running"]').last();
+      await download.locator(`tr[data-file="${file}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(1500);
+      await download.getByRole('button', { name: 'Cancel' }).click();
+      const cancelled = page.locator('.download[data-state="cancelled"]').last();
+      await cancelled.waitFor({ timeout: 30_000 });
+      return cancelled;
+    };
+
+    await startAndCancel(false);
+    await expect.poll(incomplete, { timeout: 10_000 }).toEqual([]);
+
+    const kept = await startAndCancel(true);
+    expect(incomplete()).toHaveLength(1);
+    const partialBytes = fs.statSync(path.join(blobs, incomplete()[0])).size;
+    expect(partialBytes).toBeGreaterThan(0);
+    await screenshot(page, 'hub-cancelled-kept');
+    hub.clearFaults();
+    await kept.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('.download[data-state="completed"]').last().waitFor({ timeout: 60_000 });
+    // The retry continued from the kept bytes instead of starting over.
+    const ranges = hub.resolveRequests(file).map((r) => r.range);
+    expect(ranges.at(-1)).toMatch(/^bytes=\d+-$/);
+    expect(Number(/bytes=(\d+)-/.exec(ranges.at(-1)!)![1])).toBeGreaterThan(0);
+    await page.getByRole('table', { name: `SAEs for ${SEED_MODEL_REPOS.standard}` }).waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('with the Settings offline switch on, listing answers from the cache and never asks the Hub', async () => {
     const { page, errors } = await openApp(browser, app);
     await page.goto(`${app.origin}/#/settings`);
@@ -110,8 +154,8 @@ describe('Add from Hub', () => {
     await page.getByLabel('Hub repository').fill(SEED_SAE_REPO);
     await page.getByRole('button', { name: 'List files' }).click();
     await page.getByText('from cache (offline)').waitFor();
-    // Only what is in the cache is listed, and every file is marked cached.
-    await expect(page.locator('.hub-listing').innerText()).resolves.toMatch(/· 4 files, [\d.]+ KB \(0 B not cached\)/);
+    // Only what is in the cache is listed (the two SAE folders and two results fetched above), all cached.
+    await expect(page.locator('.hub-listing').innerText()).resolves.toMatch(/· 6 files, [\d.]+ KB \(0 B not cached\)/);
     await page.getByLabel('Hub repository').fill('connaaa/not-downloaded');
     await page.getByRole('button', { name: 'List files' }).click();
     await page.getByRole('alert').waitFor();
