@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'e2e-output/**', 'bench-output/**', 'resources/**/*.json'] },
+  { ignores: ['out/**', 'node_modules/**', 'e2e-output/**', 'bench-output/**', 'resources/**/*.json', '.devicebench/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
