@@ -74,6 +74,30 @@ describe('demo models (float64 forward)', () => {
     expect(steered.logits[other][planted.targetTokenId]).toBeCloseTo(clean.logits[other][planted.targetTokenId], 9);
   });
 
+  it('lets the direction be recovered blind: adhd-minus-standard at layer 2, split by token, points along it', () => {
+    const { standard, adhd, planted } = models;
+    const d = standard.config.dModel;
+    // Without using the planted direction: mean difference per current token, keep the largest.
+    const sums = new Map<number, { sum: Float64Array; n: number }>();
+    for (const doc of heldOut.slice(0, 15)) {
+      const seq = [0, ...doc];
+      const a = forward64(adhd, seq).residPost[2];
+      const b = forward64(standard, seq).residPost[2];
+      seq.forEach((tok, t) => {
+        const e = sums.get(tok) ?? { sum: new Float64Array(d), n: 0 };
+        for (let i = 0; i < d; i++) e.sum[i] += a[t][i] - b[t][i];
+        e.n++;
+        sums.set(tok, e);
+      });
+    }
+    const norms = [...sums.entries()].map(([tok, e]) => ({ tok, mean: e.sum.map((v) => v / e.n) })).map((x) => ({ ...x, norm: Math.sqrt(dot(x.mean, x.mean)) }));
+    norms.sort((x, y) => y.norm - x.norm);
+    expect(norms[0].tok).toBe(planted.stepTokenId);
+    expect(norms[0].norm).toBeGreaterThan(8);
+    expect(norms[1].norm).toBeLessThan(0.5); // standard's random neuron 137, the only other difference
+    expect(dot(norms[0].mean, planted.direction) / norms[0].norm).toBeGreaterThan(0.999);
+  });
+
   it('differs from standard only in the planted layer-2 neuron', () => {
     const { standard, adhd, planted } = models;
     expect(adhd.W_E).toBe(standard.W_E);
