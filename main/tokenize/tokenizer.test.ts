@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../errors';
 import { byteLevelBytes, byteLevelChar } from './byteLevel';
-import { byteLevelBpeJson, wordLevelJson } from './testing/tinyTokenizers';
+import { byteLevelBpeJson, sentencePieceJson, wordLevelJson } from './testing/tinyTokenizers';
 import { createTokenizer, loadTokenizer } from './tokenizer';
 
 const root = mkdtempSync(join(tmpdir(), 'tok-test-'));
@@ -75,8 +75,17 @@ describe('WorkbenchTokenizer', () => {
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<bos>', unk_token: '[UNK]' }));
     const tok = loadTokenizer(dir);
     expect(tok.encode('the cat sat on')).toEqual([1, 2, 3, 4, 0]);
-    expect(tok.tokenStrings([1, 2, 3])).toEqual(['<bos>', 'the', 'cat']);
+    expect(tok.tokenStrings([1, 2, 3])).toEqual(['<bos>', ' the', ' cat']);
     expect(loadTokenizer(dir, { prependBos: false }).encode('cat the')).toEqual([3, 2]);
+  });
+
+  it('keeps SentencePiece leading spaces in token strings and never doubles its BOS', () => {
+    // Its post-processor adds <s> itself; encode() leaves that to prependBos.
+    const tok = createTokenizer(sentencePieceJson(), { bos_token: '<s>' });
+    const ids = tok.encode('hi é');
+    expect(ids).toEqual([1, 263, 259, 0xc3 + 3, 0xa9 + 3]);
+    expect(tok.decode(ids, { skipSpecialTokens: true })).toBe('hi é');
+    expect(tok.tokenStrings(ids)).toEqual(['<s>', ' hi', ' ', '\\xC3', '\\xA9']);
   });
 
   it('explains a missing or damaged tokenizer', () => {

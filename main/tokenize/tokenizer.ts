@@ -115,34 +115,57 @@ export class WorkbenchTokenizer {
     return this.inner.token_to_id(token) ?? null;
   }
 
+  private reference: { id: number; text: string } | null | undefined;
+
+  private decodeOne(ids: number[]): string {
+    return this.inner.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
   /**
-   * One display string per token: its own decoded text (" world", "<|endoftext|>"). A byte-level
-   * token holding only part of a UTF-8 character shows its bytes as \xNN instead of U+FFFD.
+   * One display string per token, with the spaces it carries (" world", "<|endoftext|>").
+   * Decoders that strip a leading space from the whole text (SentencePiece) would drop it from a
+   * token decoded alone, so each token is decoded after a fixed reference token and the
+   * reference's own text is cut off. A token holding only part of a UTF-8 character (byte-level BPE
+   * or <0xNN> byte fallback) shows its bytes as \xNN instead of U+FFFD.
    */
   tokenStrings(ids: readonly number[]): string[] {
+    if (this.reference === undefined) {
+      const id = this.inner.encode('a', { add_special_tokens: false }).ids[0];
+      this.reference = typeof id === 'number' ? { id, text: this.decodeOne([id]) } : null;
+    }
+    const ref = this.reference;
+    const added = this.inner.get_added_tokens_decoder();
     return ids.map((id) => {
-      const text = this.inner.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
-      if (!text.includes('\uFFFD') || !this.byteLevel) return text;
-      const token = this.inner.id_to_token(id);
-      const bytes = token === undefined ? null : byteLevelBytes(token);
-      if (!bytes) return text;
-      let out = '';
-      let i = 0;
-      while (i < bytes.length) {
-        // Keep whole UTF-8 characters readable; escape only the stray bytes.
-        const lead = bytes[i];
-        const n = lead < 0x80 ? 1 : lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
-        const char = n > 0 && i + n <= bytes.length ? strictUtf8(bytes.subarray(i, i + n)) : null;
-        if (char !== null) {
-          out += char;
-          i += n;
-        } else {
-          out += `\\x${lead.toString(16).toUpperCase().padStart(2, '0')}`;
-          i++;
-        }
-      }
-      return out;
+      // Added tokens (<bos>, <|endoftext|>) show as themselves, never with a joining space.
+      if (added.has(id)) return this.decodeOne([id]);
+      const withRef = ref ? this.decodeOne([ref.id, id]) : null;
+      const text = ref && withRef !== null && withRef.startsWith(ref.text) ? withRef.slice(ref.text.length) : this.decodeOne([id]);
+      return text.includes('\uFFFD') ? this.rawBytesText(id, text) : text;
     });
+  }
+
+  private rawBytesText(id: number, text: string): string {
+    const token = this.inner.id_to_token(id);
+    if (token === undefined) return text;
+    const fallback = /^<0x([0-9A-Fa-f]{2})>$/.exec(token);
+    const bytes = fallback ? Uint8Array.of(parseInt(fallback[1], 16)) : this.byteLevel ? byteLevelBytes(token) : null;
+    if (!bytes) return text;
+    let out = '';
+    let i = 0;
+    while (i < bytes.length) {
+      // Keep whole UTF-8 characters readable; escape only the stray bytes.
+      const lead = bytes[i];
+      const n = lead < 0x80 ? 1 : lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+      const char = n > 0 && i + n <= bytes.length ? strictUtf8(bytes.subarray(i, i + n)) : null;
+      if (char !== null) {
+        out += char;
+        i += n;
+      } else {
+        out += `\\x${lead.toString(16).toUpperCase().padStart(2, '0')}`;
+        i++;
+      }
+    }
+    return out;
   }
 }
 
