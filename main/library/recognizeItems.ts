@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LibraryItem, LibrarySource } from '../../preload/api';
-import { datasetFileInfo } from '../formats/datasetFiles';
+import { datasetFileInfo, datasetFormatOf } from '../formats/datasetFiles';
 import { describeModelDirectory } from './describeModel';
 import { describeSaeDirectory } from './describeSae';
 
@@ -20,10 +20,13 @@ const CONFIG_JSON = new Set([
   'config.json', 'cfg.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json',
   'vocab.json', 'added_tokens.json', 'preprocessor_config.json', 'adapter_config.json', 'dataset_info.json', 'dataset_infos.json',
   'state.json', 'model.safetensors.index.json', 'pytorch_model.bin.index.json', 'sae_weights.json', 'package.json', 'package-lock.json',
+  'dataset_dict.json', 'activation_scaler.json', 'runner_cfg.json',
 ]);
-const DATA_EXTENSIONS = ['.parquet', '.jsonl', '.jsonl.gz', '.jsonl.zst', '.arrow', '.csv', '.tsv'];
-/** In a dataset repo (or a file the user added on purpose) these are data too. */
-const DATASET_REPO_EXTENSIONS = [...DATA_EXTENSIONS, '.json', '.txt', '.json.gz', '.txt.gz'];
+/**
+ * Data files the app can read (main/formats/datasetFiles). Outside dataset repos only parquet and
+ * jsonl count: a .json or .txt next to a model is a result or a merges file, not data.
+ */
+const isDataFileAnywhere = (name: string) => datasetFormatOf(name) === 'parquet' || datasetFormatOf(name) === 'jsonl';
 const MAX_DEPTH = 8;
 const MAX_ENTRIES = 50_000;
 
@@ -88,12 +91,10 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
     for (const f of files) {
       if (f.name.startsWith('.')) continue;
       if (options.datasetRepo) {
-        if (hasExt(f.name, DATASET_REPO_EXTENSIONS)) datasetFiles.push(f);
-      } else if (hasExt(f.name, DATA_EXTENSIONS)) {
+        if (datasetFormatOf(f.name) && !CONFIG_JSON.has(f.name)) datasetFiles.push(f);
+      } else if (isDataFileAnywhere(f.name)) {
         items.push({ ...base('dataset', f.name, f.abs, f.rel, f.size, 1), dataset: { formats: [formatOf(f.name)], dataFiles: [f.rel], rows: countRows([f.abs]) } });
-      } else if (!isModel && f.name.endsWith('.json') && !CONFIG_JSON.has(f.name)) {
-        items.push({ ...base('result', f.name, f.abs, f.rel, f.size, 1), result: { shape: jsonShape(f.abs) } });
-      } else if (isModel && f.name.endsWith('.json') && !CONFIG_JSON.has(f.name) && !f.name.startsWith('tokenizer')) {
+      } else if (f.name.endsWith('.json') && !CONFIG_JSON.has(f.name) && !f.name.startsWith('tokenizer')) {
         items.push({ ...base('result', f.name, f.abs, f.rel, f.size, 1), result: { shape: jsonShape(f.abs) } });
       }
     }
@@ -121,8 +122,9 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
 /** A single file the user added: a dataset or a JSON result. */
 function recognizeFile(file: string, options: RecognizeOptions, size: number, base: (kind: LibraryItem['kind'], name: string, abs: string, rel: string, size: number, n: number) => LibraryItem): LibraryItem[] {
   const name = path.basename(file);
-  if (hasExt(name, DATASET_REPO_EXTENSIONS) && !(name.endsWith('.json') && !hasExt(name, ['.jsonl']))) {
-    return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: [formatOf(name)], dataFiles: [name], rows: countRows([file]) } }];
+  const format = datasetFormatOf(name);
+  if (format && format !== 'json') {
+    return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: [format], dataFiles: [name], rows: countRows([file]) } }];
   }
   if (name.endsWith('.json')) {
     const shape = jsonShape(file);
@@ -194,14 +196,8 @@ function sum(entries: Entry[]): number {
   return entries.reduce((s, e) => s + e.size, 0);
 }
 
-function hasExt(name: string, exts: string[]): boolean {
-  return exts.some((e) => name.toLowerCase().endsWith(e));
-}
-
 function formatOf(name: string): string {
-  const lower = name.toLowerCase();
-  for (const ext of ['.jsonl', '.parquet', '.arrow', '.csv', '.tsv', '.json', '.txt']) if (lower.includes(ext)) return ext.slice(1);
-  return path.extname(lower).slice(1);
+  return datasetFormatOf(name) ?? path.extname(name).slice(1).toLowerCase();
 }
 
 /** Reading whole JSON files is fine for the catalog: result files are small; big ones are summarised by size. */

@@ -157,6 +157,29 @@ describe('addLocalRoot', () => {
     }
   });
 
+  it('tells datasets from results among added files: text, jsonl, a JSON list of texts, a JSON result', () => {
+    const local = temp('files');
+    writeTree(local, {
+      'story.txt': Buffer.from('line one\n\nline two\nline three\n'),
+      'texts.json': Buffer.from(JSON.stringify([{ text: 'a' }, { text: 'b' }])),
+      'metrics.json': Buffer.from(JSON.stringify({ fve: 0.9, l0: 31.5 })),
+      'notes.md': Buffer.from('# not data'),
+    });
+    const db = openDatabase(temp('home'));
+    try {
+      const catalog = new LibraryCatalog(db);
+      const kinds = ['story.txt', 'texts.json', 'metrics.json'].map((f) => addLocalRoot(catalog, path.join(local, f)).items.map((i) => [i.kind, i.dataset?.formats[0] ?? i.result?.shape, i.dataset?.rows ?? null])[0]);
+      expect(kinds).toEqual([
+        ['dataset', 'text', 3],
+        ['dataset', 'json', 2],
+        ['result', 'object (2 keys)', null],
+      ]);
+      expect(() => addLocalRoot(catalog, path.join(local, 'notes.md'))).toThrow(expect.objectContaining({ code: 'NOTHING_RECOGNISED' }));
+    } finally {
+      db.close();
+    }
+  });
+
   it('lists a model in a format it cannot run yet, from its config fields, with a note', () => {
     const local = temp('llama');
     writeTree(local, {
