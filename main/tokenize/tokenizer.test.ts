@@ -41,6 +41,8 @@ describe('WorkbenchTokenizer', () => {
     expect(ids).toEqual([eot, vocab.hello, vocab['Ġwo'], 'r'.charCodeAt(0), 'l'.charCodeAt(0), 'd'.charCodeAt(0)]);
     expect(tok.decode(ids)).toBe('<|endoftext|>hello world');
     expect(tok.decode(ids, { skipSpecialTokens: true })).toBe('hello world');
+    expect(tok.decode([])).toBe('');
+    expect(tok.encode('', { prependBos: false })).toEqual([]);
     expect(tok.encode('hello world', { prependBos: false })).toEqual(ids.slice(1));
     expect(tok.tokenStrings(ids)).toEqual(['<|endoftext|>', 'hello', ' wo', 'r', 'l', 'd']);
     expect(tok.vocabSize).toBe(Object.keys(vocab).length);

@@ -89,7 +89,7 @@ export class WorkbenchTokenizer {
   /** Token ids for text; BOS first when `prependBos` (default: the model's setting). */
   encode(text: string, options: { prependBos?: boolean } = {}): number[] {
     const prepend = options.prependBos ?? this.prependBos;
-    const raw = this.inner.encode(text, { add_special_tokens: false });
+    const raw = this.guard('encode', () => this.inner.encode(text, { add_special_tokens: false }));
     const ids = raw.ids.map((id, i) => {
       if (typeof id === 'number') return id;
       // The JS WordLevel model returns undefined for out-of-vocabulary words instead of unk.
@@ -104,7 +104,19 @@ export class WorkbenchTokenizer {
   }
 
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
-    return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
+    // The library refuses an empty list; an empty sequence is simply empty text.
+    if (ids.length === 0) return '';
+    return this.guard('decode', () => this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false }));
+  }
+
+  /** Library failures on a tokenizer.json it accepted at load time become WorkbenchErrors naming the file. */
+  private guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof WorkbenchError) throw err;
+      throw new WorkbenchError('TOKENIZER_FAILED', `${this.source}: ${what} failed (${(err as Error).message}).`, 'The tokenizer.json uses a feature @huggingface/tokenizers does not support, or it is damaged; re-download it.', { cause: err });
+    }
   }
 
   idToToken(id: number): string | null {
@@ -118,7 +130,7 @@ export class WorkbenchTokenizer {
   private reference: { id: number; text: string } | null | undefined;
 
   private decodeOne(ids: number[]): string {
-    return this.inner.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    return this.guard('decode', () => this.inner.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
   }
 
   /**
@@ -130,11 +142,11 @@ export class WorkbenchTokenizer {
    */
   tokenStrings(ids: readonly number[]): string[] {
     if (this.reference === undefined) {
-      const id = this.inner.encode('a', { add_special_tokens: false }).ids[0];
+      const id = this.guard('encode', () => this.inner.encode('a', { add_special_tokens: false })).ids[0];
       this.reference = typeof id === 'number' ? { id, text: this.decodeOne([id]) } : null;
     }
     const ref = this.reference;
-    const added = this.inner.get_added_tokens_decoder();
+    const added = this.guard('token strings', () => this.inner.get_added_tokens_decoder());
     return ids.map((id) => {
       // Added tokens (<bos>, <|endoftext|>) show as themselves, never with a joining space.
       if (added.has(id)) return this.decodeOne([id]);
@@ -175,14 +187,12 @@ export function createTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown
     throw new WorkbenchError('TOKENIZER_INVALID', `${source}: is not a JSON object.`, 'Choose the model\'s tokenizer.json.');
   }
   const config = tokenizerConfig && typeof tokenizerConfig === 'object' && !Array.isArray(tokenizerConfig) ? (tokenizerConfig as JsonObject) : {};
-  let inner: Tokenizer;
   try {
-    inner = new Tokenizer(tokenizerJson, config);
+    return new WorkbenchTokenizer(new Tokenizer(tokenizerJson, config), source, tokenizerJson as JsonObject, config, options);
   } catch (err) {
     const model = (tokenizerJson as { model?: { type?: unknown } }).model?.type;
     throw new WorkbenchError('TOKENIZER_INVALID', `${source}: cannot be loaded (${(err as Error).message}; model type ${JSON.stringify(model)}).`, 'The tokenizer uses a feature @huggingface/tokenizers does not support, or the file is damaged.', { cause: err });
   }
-  return new WorkbenchTokenizer(inner, source, tokenizerJson as JsonObject, config, options);
 }
 
 /** Load <dir>/tokenizer.json and, if present, <dir>/tokenizer_config.json. */
