@@ -62,6 +62,12 @@ describe('parseSaeConfig', () => {
     expect(c.raw.metadata).toBeDefined();
   });
 
+  it('reads the nested block under "meta" too (what SAEConfig.to_dict writes in later 6.x)', () => {
+    const { metadata, ...rest } = v6TopkCfg(16, 64, 4);
+    const c = parseSaeConfig({ ...rest, reshape_activations: 'none', meta: { ...(metadata as object), hook_layer: 1, sae_lens_version: '6.12.1' } });
+    expect(c).toMatchObject({ hookName: 'blocks.1.hook_resid_post', modelName: 'tiny-gpt2', contextSize: 64, prependBos: true, cfgGeneration: 'v6', k: 4 });
+  });
+
   it('reads a v5 flat TopK cfg (k in activation_fn_kwargs, torch dtype)', () => {
     const c = parseSaeConfig(v5Cfg());
     expect(c).toMatchObject({ architecture: 'topk', k: 32, dIn: 768, dSae: 24576, hookName: 'blocks.8.hook_resid_pre', hookLayer: 8, modelName: 'gpt2-small', dtype: 'float32', applyBDecToInput: false, contextSize: 1024, cfgGeneration: 'v5', rescaleActsByDecoderNorm: false });
