@@ -11,6 +11,8 @@ export interface EpAttempt {
   ok: boolean;
   /** The ORT error (first line) when it failed, or why it was not tried. */
   reason?: string;
+  /** What that EP needs, when it failed. */
+  requirement?: string;
 }
 
 export interface EpReport {
@@ -32,12 +34,24 @@ export function parseDeviceChoice(value: string | undefined, field = '--device')
   throw new WorkbenchError('ENGINE_DEVICE', `${field} "${value}" is not a device.`, `Use one of: ${DEVICE_CHOICES.join(', ')}.`);
 }
 
-function firstLine(err: unknown): string {
+/** ORT's message without its source-location prefix ("/onnxruntime_src/...cc:136 fn() cond was false."). */
+function cleanReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  // ORT prefixes messages with a source path; the tail says what went wrong.
-  const line = msg.split('\n').find((l) => l.trim().length > 0) ?? msg;
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+  const line = (msg.split('\n').find((l) => l.trim().length > 0) ?? msg).trim();
+  const tail = line.replace(/^\/\S+:\d+ .*? was false\. /, '');
+  return tail.length > 400 ? `${tail.slice(0, 400)}...` : tail;
 }
+
+/** What the user can do when an EP cannot start: shown next to ORT's reason. */
+export const EP_REQUIREMENTS: Record<ExecutionProvider, string> = {
+  cuda: 'CUDA needs an NVIDIA driver and the CUDA 12 provider libraries of onnxruntime-node (libonnxruntime_providers_cuda.so, fetched by its install script, which this install skips).',
+  webgpu: 'WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1, Debian package libvulkan1).',
+  cpu: 'CPU always works unless the graph itself is invalid.',
+};
+
+// ORT logs a failed EP load at error level on stderr before throwing; the failure is reported
+// through EpReport instead, so only fatal messages are let through (unless set by the host).
+if (ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
 
 /** EPs that failed once in this process are not retried: each try costs seconds on some machines. */
 const knownFailures = new Map<ExecutionProvider, string>();
@@ -57,7 +71,7 @@ export async function createSessionWithFallback(bytes: Uint8Array, choice: Devic
   for (const ep of candidateProviders(choice)) {
     const known = knownFailures.get(ep);
     if (known !== undefined) {
-      attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known}` });
+      attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known}`, requirement: EP_REQUIREMENTS[ep] });
       continue;
     }
     try {
@@ -67,8 +81,8 @@ export async function createSessionWithFallback(bytes: Uint8Array, choice: Devic
       lastReport = report;
       return { session, report };
     } catch (err) {
-      const reason = firstLine(err);
-      attempts.push({ ep, ok: false, reason });
+      const reason = cleanReason(err);
+      attempts.push({ ep, ok: false, reason, requirement: EP_REQUIREMENTS[ep] });
       // A CPU failure is about the graph, not the machine: do not blacklist it.
       if (ep !== 'cpu') knownFailures.set(ep, reason);
       else throw new WorkbenchError('ENGINE_SESSION', `onnxruntime could not load the graph on CPU: ${reason}`, 'This is a bug in the graph builder; report it with the model config.', { cause: err });

@@ -168,8 +168,11 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
       const normalized = layerNorm(resid, weights.lnFinal);
       values.set(LN_FINAL_HOOK, normalized);
       if (spec.logits) {
-        const logits = g.gemm(normalized, g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U'), g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
-        g.output(unflatten(logits, c.dVocab), LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
+        // Unembed in 3-D so the (large) logits come out of the MatMul already shaped, with no
+        // reshape copy; GPT-2 has no output bias, so its Add is skipped.
+        let logits = g.matmul(unflatten(normalized, c.dModel), g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U'));
+        if (weights.b_U.data.some((v) => v !== 0)) logits = g.add(logits, g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
+        g.output(logits, LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
       }
       break;
     }

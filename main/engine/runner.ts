@@ -70,9 +70,11 @@ async function runBatched(
   const device = opts.device ?? 'auto';
   const { session, report } = await cachedSession(`${weightsId(weights)}|${forwardSpecKey(spec)}`, device, () => buildForwardGraph(weights, spec));
   const hookNames = [...new Set(spec.hooks)];
-  const alloc = (d: number) => lengths.map((len) => ({ data: new Float32Array(len * d), shape: [len, d] }));
-  const hooks: Record<string, Tensor32[]> = Object.fromEntries(hookNames.map((h) => [h, alloc(c.dModel)]));
-  const logits = spec.logits ? alloc(c.dVocab) : null;
+  // Filled per window: a window that is a whole unpadded sequence becomes a view of ORT's output
+  // buffer (no copy); others are copied into a per-sequence array allocated on first use.
+  const slots = (d: number) => lengths.map((len) => ({ data: new Float32Array(0), shape: [len, d] }));
+  const hooks: Record<string, Tensor32[]> = Object.fromEntries(hookNames.map((h) => [h, slots(c.dModel)]));
+  const logits = spec.logits ? slots(c.dVocab) : null;
   const windows = windowsOf(lengths, c.nCtx);
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   for (let b = 0; b < windows.length; b += batchSize) {
@@ -92,7 +94,15 @@ async function runBatched(
     await session.run(feeds, fetches);
     const scatter = (name: string, targets: Tensor32[], d: number) => {
       const data = fetches[name].data as Float32Array;
-      batch.forEach((w, i) => targets[w.seq].data.set(data.subarray(i * width * d, (i * width + w.length) * d), w.offset * d));
+      batch.forEach((w, i) => {
+        const rows = data.subarray(i * width * d, (i * width + w.length) * d);
+        const target = targets[w.seq];
+        if (w.offset === 0 && w.length === lengths[w.seq]) target.data = rows;
+        else {
+          if (target.data.length === 0) target.data = new Float32Array(lengths[w.seq] * d);
+          target.data.set(rows, w.offset * d);
+        }
+      });
     };
     for (const h of hookNames) scatter(h, hooks[h], c.dModel);
     if (logits) scatter(LOGITS_OUTPUT, logits, c.dVocab);
