@@ -44,14 +44,19 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-});
+}, 90_000);
 
-function startCore(): Core {
-  const home = makeTempDir('home');
+function startCore(existingHome?: string): Core {
+  const home = existingHome ? { dir: existingHome, cleanup: () => {} } : makeTempDir('home');
   const core = createCore({ home: home.dir, frontDoor: 'test' });
   cleanups.push(home.cleanup, async () => {
-    // Downloads queue a library rescan; let every worker finish before the core goes away.
-    await waitUntilAsync(async () => (await call<JobView[]>(core, 'jobs.list', {})).every((j) => !['queued', 'running', 'pausing', 'cancelling'].includes(j.state)), 'all jobs settled');
+    // Downloads queue a library rescan; let every worker finish before the core goes away
+    // (stopping a worker that is already exiting races its IPC channel: EPIPE).
+    const settled = async () => {
+      const res = await core.call('jobs.list', {});
+      return !res.ok || (res.result as JobView[]).every((j) => !['queued', 'running', 'pausing', 'cancelling'].includes(j.state));
+    };
+    await waitUntilAsync(settled, 'all jobs settled', 60_000);
     await new Promise((r) => setTimeout(r, 200));
     await core.close();
   });
@@ -184,6 +189,23 @@ describe('hub.download job', () => {
     expect(fs.readFileSync(cache().snapshotPath(repo.commit, BIG))).toEqual(fixtureBytes(BIG));
     const allLogs = (await call<{ message: string }[]>(core, 'jobs.logs', { id: job.id })).map((l) => l.message).join('\n');
     expect(allLogs).toMatch(new RegExp(`continued from byte ${resumedAt[0]} of 1500000 \\(HTTP Range\\)`));
+  }, 90_000);
+
+  it('continues after an app restart from where the partial file stopped', async () => {
+    const core = startCore();
+    hub.slowStream(BIG, 400_000);
+    const job = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG] });
+    await waitFor(core, job.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 200_000);
+    await core.close();
+    const partial = fs.statSync(cache().incompletePath(bigEtag())).size;
+    expect(partial).toBeGreaterThan(200_000);
+    hub.clearFaults();
+    const before = hub.resolveRequests(BIG).length;
+    const reopened = startCore(core.home);
+    const final = await waitDone(reopened, job.id);
+    expect(final.state).toBe('completed');
+    expect(hub.resolveRequests(BIG).slice(before).map((r) => r.range)).toEqual([`bytes=${partial}-`]);
+    expect(fs.readFileSync(cache().snapshotPath(repo.commit, BIG))).toEqual(fixtureBytes(BIG));
   }, 90_000);
 
   it('pause keeps the partial file and resume continues it; cancel removes or keeps partials as chosen', async () => {
