@@ -7,7 +7,7 @@ import { ProgressBar } from '../ProgressBar';
 const ACTIVE = new Set(['queued', 'running', 'pausing', 'cancelling']);
 
 /** One hub.download job: total and per-file progress, rate, ETA, and pause / resume / cancel. */
-export function DownloadProgress({ job, onError }: { job: JobView; onError: (e: unknown) => void }) {
+export function DownloadProgress({ job, onError, onDismiss }: { job: JobView; onError: (e: unknown) => void; onDismiss: () => void }) {
   const client = useClient();
   const p = parseHubDownloadProgress(job.progressMessage);
   const act = (fn: () => Promise<unknown>) => fn().catch(onError);
@@ -33,6 +33,11 @@ export function DownloadProgress({ job, onError }: { job: JobView; onError: (e: 
             <button onClick={() => act(() => client.call('jobs.cancel', { id: job.id }))}>Cancel</button>
           )}
           {(job.state === 'failed' || job.state === 'cancelled') && <button onClick={() => act(() => client.call('jobs.retry', { id: job.id }))}>Retry</button>}
+          {(job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') && (
+            <button className="link" onClick={onDismiss} aria-label={`Dismiss ${job.title}`}>
+              Dismiss
+            </button>
+          )}
         </div>
       </div>
       <ProgressBar value={total} label={`Total progress of ${job.title}`} />

@@ -137,7 +137,7 @@ export function HubAddPanel() {
         </div>
       )}
       {downloads.map((job) => (
-        <DownloadProgress key={job.id} job={job} onError={setError} />
+        <DownloadProgress key={job.id} job={job} onError={setError} onDismiss={() => setDownloads((list) => list.filter((j) => j.id !== job.id))} />
       ))}
     </details>
   );
