@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MockHubServer } from '../hub/testing/mockHubServer';
 import { writeFixtureRepo } from '../hub/testing/fixtureRepo';
+import { createCore } from '../api/core';
 import { makeTempDir } from '../testing/tempDirs';
 import { runCli } from './main';
 import { progressLine } from './pullCommand';
@@ -98,6 +99,27 @@ describe('sae-workbench pull', () => {
     const commit = /commit ([0-9a-f]{40})/.exec(stdout)![1];
     expect(fs.readFileSync(path.join(cacheDir, 'datasets--team--corpus', 'snapshots', commit, 'config.json'))).toEqual(fs.readFileSync(path.join(fixture, 'config.json')));
   }, 60_000);
+
+  it('queues through the running app when one holds the home, and follows the job to the end', async () => {
+    const core = createCore({ home, frontDoor: 'test' });
+    try {
+      const r = await cli('pull', 'team/saes', '--include', 'config.json');
+      expect(r.err).toContain('The app is running on');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('1 file(s), 1 downloaded');
+      const jobs = await core.call('jobs.list', {});
+      expect(jobs.ok && (jobs.result as { kind: string; state: string }[]).some((j) => j.kind === 'hub.download' && j.state === 'completed')).toBe(true);
+      // Let the library rescan the download queued finish before the core closes.
+      for (let i = 0; i < 600; i++) {
+        const list = await core.call('jobs.list', {});
+        if (!list.ok || (list.result as { state: string }[]).every((j) => !['queued', 'running'].includes(j.state))) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    } finally {
+      await core.close();
+    }
+  }, 90_000);
 
   it('draws a progress line with bytes, rate, ETA and the active file', () => {
     const line = progressLine({ type: 'hub.download', repoId: 'a/b', commitSha: 'c'.repeat(40), bytes: 2_500_000, total: 10_000_000, bytesPerSecond: 1_250_000, etaSeconds: 6, filesDone: 1, filesTotal: 3, files: [{ path: 'w.safetensors', bytes: 2_000_000, total: 9_000_000, bytesPerSecond: 1_250_000, state: 'downloading' }] }, 8);
