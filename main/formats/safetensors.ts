@@ -6,7 +6,7 @@
  * area; offsets are relative to the data area and the tensors tile it exactly. Validation follows
  * the reference implementation, so a file this reader accepts is one Python would accept too.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { decodeBF16, decodeF16, encodeBF16, encodeF16, f8e4m3BitsToNumber, f8e5m2BitsToNumber } from './halfFloat';
@@ -388,12 +388,23 @@ export function encodeSafetensors(tensors: Record<string, TensorToWrite>, metada
   return out;
 }
 
-/** Write atomically: a temp file in the same folder, then rename over the target. */
+let tmpCounter = 0;
+
+/**
+ * Write atomically: a temp file in the same folder, flushed to disk, then renamed over the target,
+ * so a crash leaves either the old file or the complete new one.
+ */
 export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
   const buf = encodeSafetensors(tensors, metadata);
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   try {
-    writeFileSync(tmp, buf);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, buf);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
