@@ -7,7 +7,7 @@ import { runModel } from '../engine/runner';
 import { LOGITS_OUTPUT } from '../engine/modelGraph';
 import type { CliCommand } from './command';
 import { commaList, requiredString } from './cliOptions';
-import { tokenizeForModel } from './textTokens';
+import { loadTokenizer } from '../tokenize/tokenizer';
 
 const usage =
   'sae-workbench acts --model <dir> (--text <str> | --tokens <id,id,...>) --hooks <h1,h2,...> [--logits] [--device auto|cpu|cuda|webgpu] --out <file.safetensors>';
@@ -46,7 +46,9 @@ export const actsCommand: CliCommand = {
     if (hasText === hasTokens) throw new WorkbenchError('BAD_ARGUMENT', hasText ? 'Give --text or --tokens, not both.' : 'One of --text or --tokens is required.', `Usage: ${usage}`);
     const weights = loadModel(modelDir);
     // --tokens are taken verbatim (no BOS); --text follows the model's prependBos default.
-    const tokens = hasTokens ? parseTokenList(values.tokens as string) : tokenizeForModel(modelDir, weights.config, values.text as string);
+    const tokens = hasTokens
+      ? parseTokenList(values.tokens as string)
+      : loadTokenizer(modelDir, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId }).encode(values.text as string);
     const run = await runModel(weights, [tokens], hooks, { logits: values.logits === true, device });
     const tensors: Record<string, TensorToWrite> = {};
     for (const h of hooks) tensors[h] = { dtype: 'F32', shape: run.hooks[h][0].shape, data: run.hooks[h][0].data };
