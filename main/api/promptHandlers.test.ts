@@ -55,7 +55,7 @@ describe('prompt API', () => {
       sides: sources.saes.map((s) => ({ modelPath: s.modelPath!, saePath: s.path })),
       topFeatures: 2,
     });
-    expect(result.sides[1].tokens.map((t) => t.text)).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.']);
+    expect(result.sides[1].tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.']);
     expect(result.sides[1].tokens[1].features[0].label).toBe('planted step-onset direction');
     expect(result.sides[0].tokens[1].features[0].label).toBe('token "Step"');
   }, 120_000);

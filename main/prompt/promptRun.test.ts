@@ -47,7 +47,7 @@ describe('runPrompt on the demo bundle', () => {
       expect(side.executionProvider).toBe('cpu');
       expect(side.hookName).toBe('blocks.2.hook_resid_post');
       expect(side.tokens[0].text).toBe('<|endoftext|>');
-      expect(side.tokens.slice(1, 5).map((t) => t.text)).toEqual(['How', 'to', 'make', 'tea']);
+      expect(side.tokens.slice(1, 5).map((t) => t.text)).toEqual([' How', ' to', ' make', ' tea']);
       const weights = loadModel(bundle.models[name]);
       const sae = loadSae(bundle.saes[name]);
       const resid = forward64(weights, side.tokens.map((t) => t.id)).residPost[2];
@@ -70,14 +70,14 @@ describe('runPrompt on the demo bundle', () => {
       topFeatures: 3,
     });
     const [standard, adhd] = result.sides;
-    const steps = adhd.tokens.filter((t) => t.text === 'Step');
+    const steps = adhd.tokens.filter((t) => t.text.trim() === 'Step');
     expect(steps).toHaveLength(2);
     for (const t of steps) {
       expect(t.features[0]).toMatchObject({ feature: truth.adhdSaePlantedFeature, label: 'planted step-onset direction' });
       expect(t.features[0].activation).toBeGreaterThan(6);
     }
-    for (const t of standard.tokens.filter((x) => x.text === 'Step')) expect(t.features[0].label).toBe('token "Step"');
-    for (const t of adhd.tokens.filter((x) => x.text !== 'Step')) expect(t.features.some((f) => f.feature === truth.adhdSaePlantedFeature)).toBe(false);
+    for (const t of standard.tokens.filter((x) => x.text.trim() === 'Step')) expect(t.features[0].label).toBe('token "Step"');
+    for (const t of adhd.tokens.filter((x) => x.text.trim() !== 'Step')) expect(t.features.some((f) => f.feature === truth.adhdSaePlantedFeature)).toBe(false);
     expect(adhd.tokens.every((t) => t.features.length <= 3)).toBe(true);
   });
 

@@ -17,6 +17,15 @@ function saesFor(sources: PromptSources | null, modelPath: string): PromptSaeOpt
   return [...sources.saes.filter((s) => s.modelPath === modelPath), ...sources.saes.filter((s) => s.modelPath === null)];
 }
 
+/** The hovered position on side `i`: the same position when both sides hold the same token there. */
+function alignedPosition(result: PromptRunResult, hovered: { side: number; position: number } | null, i: number): number | null {
+  if (!hovered) return null;
+  if (hovered.side === i) return hovered.position;
+  const a = result.sides[hovered.side]?.tokens[hovered.position];
+  const b = result.sides[i]?.tokens[hovered.position];
+  return a && b && a.text === b.text ? hovered.position : null;
+}
+
 export function PromptPage() {
   const client = useClient();
   const [sources, setSources] = useState<PromptSources | null>(null);
@@ -25,7 +34,7 @@ export function PromptPage() {
   const [models, setModels] = useState<Record<SideKey, string>>({ a: '', b: '' });
   const [saes, setSaes] = useState<Record<SideKey, string>>({ a: '', b: '' });
   const [result, setResult] = useState<PromptRunResult | null>(null);
-  const [hovered, setHovered] = useState<number | null>(null);
+  const [hovered, setHovered] = useState<{ side: number; position: number } | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -170,8 +179,13 @@ export function PromptPage() {
                 <div className="muted small">
                   {side.hookName} · {side.dSae} features · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
                 </div>
-                <TokenStrip side={side} maxActivation={maxActivation} hovered={hovered} onHover={(p) => p !== null && setHovered(p)} />
-                {hovered !== null && <FeatureList side={side} position={hovered} />}
+                <TokenStrip side={side} maxActivation={maxActivation} hovered={alignedPosition(result, hovered, i)} onHover={(p) => p !== null && setHovered({ side: i, position: p })} />
+                {hovered !== null &&
+                  (alignedPosition(result, hovered, i) === null ? (
+                    <p className="muted small">The two models tokenize this text differently; hover this model's own tokens.</p>
+                  ) : (
+                    <FeatureList side={side} position={hovered.position} />
+                  ))}
               </div>
             ))}
           </div>
