@@ -94,7 +94,7 @@ async function fetchIntoBlob(o: DownloadBlobOptions, etag: string): Promise<{ do
     o.signal.throwIfAborted();
     const before = have;
     try {
-      const res = await o.client.openFile(o.target, o.commit, o.file.path, have, o.signal);
+      const res = await o.client.openFile(o.target, o.commit, o.file, have, o.signal);
       if (have > 0 && res.status !== 206) {
         // The server ignored Range: take the whole body from the start.
         o.log?.(`${o.file.path}: the server ignored the Range request; downloading from the start.`);

@@ -153,6 +153,18 @@ describe('downloadBlob', () => {
     }
   });
 
+  it('refuses content the Hub announces with a different etag than it listed (LFS and regular)', async () => {
+    const s = session();
+    const cache = repoCacheOf(s, target);
+    for (const p of ['model.safetensors', 'README.md']) {
+      const f = await fileOf(s, p);
+      hub.wrongEtag(p);
+      await expect(fetchFile(s, f)).rejects.toMatchObject({ code: 'HUB_ETAG_MISMATCH', message: expect.stringContaining(`"${p}"`) });
+      expect(fs.existsSync(cache.snapshotPath(repo.commit, p))).toBe(false);
+      expect(fs.existsSync(cache.incompletePath(etagOf(f)))).toBe(false);
+    }
+  });
+
   it('a full disk is a clear error, keeps the partial file resumable and links nothing', async () => {
     const s = session();
     const cache = repoCacheOf(s, target);

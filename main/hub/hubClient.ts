@@ -55,20 +55,21 @@ export class HubClient {
   }
 
   /** fetch with the offline guard, auth, and the Hub's errors mapped; `subject` names what failed. */
-  async fetch(url: string, init: RequestInit, target: RepoTarget, subject: string): Promise<Response> {
+  async fetch(url: string, init: RequestInit, target: RepoTarget, subject: string, withAuth = true): Promise<Response> {
     this.guardOffline(subject);
     let res: Response;
     try {
       // Headers, not an object spread: "Authorization" from @huggingface/hub and ours must not both be sent.
       const headers = new Headers(init.headers);
-      for (const [k, v] of Object.entries(this.headers())) if (!headers.has(k)) headers.set(k, v);
+      for (const [k, v] of Object.entries(this.headers())) if (!headers.has(k) && (withAuth || k !== 'authorization')) headers.set(k, v);
       res = await fetch(url, { ...init, headers });
     } catch (err) {
       if ((err as Error).name === 'AbortError' || init.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new WorkbenchError('HUB_UNREACHABLE', `Cannot reach ${this.endpoint} for ${subject} (${cause?.code ?? cause?.message ?? (err as Error).message}).`, 'Check your network or HF_ENDPOINT; the download resumes where it stopped when you retry.', { cause: err });
     }
-    if (!res.ok && res.status !== 206) throw await this.httpError(res, target, subject);
+    const redirect = init.redirect === 'manual' && res.status >= 300 && res.status < 400;
+    if (!res.ok && !redirect) throw await this.httpError(res, target, subject);
     return res;
   }
 
@@ -168,12 +169,42 @@ export class HubClient {
     return files;
   }
 
-  /** GET the file content from `start` (Range), following the Hub's redirect to its CDN. */
-  async openFile(target: RepoTarget, commit: string, repoPath: string, start: number, signal: AbortSignal): Promise<Response> {
+  /**
+   * GET the file content from `start` (Range). Redirects are followed by hand, as huggingface_hub
+   * does, so the Hub's own answer (X-Repo-Commit, X-Linked-Etag / ETag) can be checked against the
+   * listing, and the token is not sent on to another origin (the CDN URL is already signed).
+   */
+  async openFile(target: RepoTarget, commit: string, file: RemoteFile, start: number, signal: AbortSignal): Promise<Response> {
     const prefix = target.repoType === 'model' ? '' : `${target.repoType}s/`;
-    const encodedPath = repoPath.split('/').map(encodeURIComponent).join('/');
-    const url = `${this.endpoint}/${prefix}${target.repoId}/resolve/${commit}/${encodedPath}`;
-    return this.fetch(url, { signal, headers: { 'accept-encoding': 'identity', ...(start > 0 ? { range: `bytes=${start}-` } : {}) } }, target, `"${repoPath}"`);
+    const encodedPath = file.path.split('/').map(encodeURIComponent).join('/');
+    let url = `${this.endpoint}/${prefix}${target.repoId}/resolve/${commit}/${encodedPath}`;
+    const subject = `"${file.path}"`;
+    const hubOrigin = new URL(this.endpoint).origin;
+    const headers = { 'accept-encoding': 'identity', ...(start > 0 ? { range: `bytes=${start}-` } : {}) };
+    for (let hop = 0; hop < 8; hop++) {
+      const res = await this.fetch(url, { signal, headers, redirect: 'manual' }, target, subject, new URL(url).origin === hubOrigin);
+      if (hop === 0) this.checkServedIdentity(res, target, commit, file);
+      if (res.status < 300 || res.status >= 400) return res;
+      await res.body?.cancel().catch(() => {});
+      const location = res.headers.get('location');
+      if (!location) throw new WorkbenchError('HUB_BAD_RESPONSE', `${this.endpoint} redirected ${subject} without a Location.`, 'Retry later; if it persists check HF_ENDPOINT.');
+      url = new URL(location, url).href;
+    }
+    throw new WorkbenchError('HUB_BAD_RESPONSE', `Too many redirects while downloading ${subject} from ${this.endpoint}.`, 'Check HF_ENDPOINT and any proxy in between.');
+  }
+
+  /** The Hub says which commit and content it serves; a disagreement with the listing is an error. */
+  private checkServedIdentity(res: Response, target: RepoTarget, commit: string, file: RemoteFile): void {
+    const servedCommit = res.headers.get('x-repo-commit');
+    if (!servedCommit) return; // not the Hub's own answer (a plain mirror or CDN): the hash check still applies
+    if (servedCommit !== commit) {
+      throw new WorkbenchError('HUB_BAD_RESPONSE', `${this.endpoint} served "${file.path}" of ${target.repoId} from commit ${servedCommit} instead of ${commit}.`, 'Retry; if it persists the mirror is out of date.');
+    }
+    const served = normalizeEtag(res.headers.get('x-linked-etag') ?? res.headers.get('etag'));
+    const expected = etagOf(file);
+    if (served && served !== expected) {
+      throw new WorkbenchError('HUB_ETAG_MISMATCH', `${this.endpoint} serves "${file.path}" as ${served} but lists it as ${expected}.`, 'Nothing was written. Retry later; if it persists the mirror is inconsistent.');
+    }
   }
 
   private libraryFetch(target: RepoTarget, subject: string): typeof fetch {
@@ -187,6 +218,11 @@ function toRemoteFile(e: { path: string; size: number; oid?: string; lfs?: { oid
     throw new WorkbenchError('HUB_BAD_RESPONSE', `The file list of ${repoId} has no valid hash for "${e.path}".`, 'The endpoint may not be a Hugging Face Hub; check HF_ENDPOINT.');
   }
   return { path: e.path, size: e.lfs ? e.lfs.size : e.size, gitOid: e.oid, ...(e.lfs ? { lfs: { sha256: e.lfs.oid, size: e.lfs.size } } : {}) };
+}
+
+/** huggingface_hub's _normalize_etag: drop a weak marker and the quotes. */
+export function normalizeEtag(etag: string | null): string | null {
+  return etag ? etag.replace(/^W\//, '').replace(/^"|"$/g, '') : null;
 }
 
 /** The blob name in the cache: sha256 for LFS files, git blob sha1 otherwise (the Hub's ETag). */

@@ -53,6 +53,7 @@ type Fault =
   | { kind: 'drop'; afterBytes: number; times: number }
   | { kind: 'slow'; bytesPerSecond: number }
   | { kind: 'corrupt' }
+  | { kind: 'wrongEtag' }
   | { kind: 'status'; status: number; times: number };
 
 export function gitBlobSha1(content: Buffer): string {
@@ -140,6 +141,10 @@ export class MockHubServer {
   }
   corruptContent(file: string): void {
     this.addFault(file, { kind: 'corrupt' });
+  }
+  /** Announce a different content hash than the listing (an inconsistent mirror). */
+  wrongEtag(file: string): void {
+    this.addFault(file, { kind: 'wrongEtag' });
   }
   failWithStatus(file: string, status: number, times: number): void {
     this.addFault(file, { kind: 'status', status, times });
@@ -248,10 +253,11 @@ export class MockHubServer {
     if (!file) return error(404, 'EntryNotFound', `${filePath} does not exist on "${afterType[resolveAt + 1]}"`);
     const statusFault = this.takeFault(file.path, 'status');
     if (statusFault) return error(statusFault.status, null, 'injected server error');
-    const common: Record<string, string> = { 'x-repo-commit': commit, etag: `"${file.gitOid}"` };
+    const lie = (this.faults.get(file.path) ?? []).some((f) => f.kind === 'wrongEtag');
+    const common: Record<string, string> = { 'x-repo-commit': commit, etag: `"${lie && !file.lfs ? 'f'.repeat(40) : file.gitOid}"` };
     if (file.lfs) {
       // As on the Hub: LFS files redirect to a CDN; the hashes travel on the redirect response.
-      res.writeHead(302, { ...common, 'x-linked-etag': `"${file.sha256}"`, 'x-linked-size': String(file.content.length), location: `${this.url}/cdn/${file.sha256}` });
+      res.writeHead(302, { ...common, 'x-linked-etag': `"${lie ? 'f'.repeat(64) : file.sha256}"`, 'x-linked-size': String(file.content.length), location: `${this.url}/cdn/${file.sha256}` });
       res.end();
       return;
     }
