@@ -51,6 +51,15 @@ describe('inspectDirectory', () => {
     expect(inspectDirectory(join(model, 'model.safetensors')).kind).toBe('model');
   });
 
+  it('follows refs/main when given an HF cache repo folder', () => {
+    const repo = join(root, 'hub', 'models--org--cached');
+    const sha = 'a'.repeat(40);
+    writeGpt2Directory(join(repo, 'snapshots', sha), randomTransformer(tinyConfig(), 6));
+    mkdirSync(join(repo, 'refs'));
+    writeFileSync(join(repo, 'refs', 'main'), sha);
+    expect(inspectDirectory(repo)).toMatchObject({ kind: 'model', name: 'org/cached', path: join(repo, 'snapshots', sha) });
+  });
+
   it('describes a TransformerLens folder', () => {
     expect(inspectDirectory(tl)).toMatchObject({ kind: 'model', format: 'hooked-transformer', normalization: 'LNPre', hasTokenizer: false });
   });

@@ -3,7 +3,7 @@
  * something else. Reads configs and file headers only, so it is fast on multi-gigabyte folders.
  * Unrecognised paths are not errors (kind "unknown", with the reason); damaged recognised ones are.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { datasetFileInfo, datasetFormatOf, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
@@ -228,6 +228,23 @@ function recognisedFolders(dir: string): UnknownInspection['children'] {
   return found;
 }
 
+/**
+ * An HF cache repo folder (models--org--name with refs/ and snapshots/) stands for the snapshot
+ * its refs/main points to, the revision huggingface_hub would load by default.
+ */
+function hubCacheSnapshot(dir: string): string | null {
+  const ref = join(dir, 'refs', 'main');
+  if (!existsSync(ref) || !existsSync(join(dir, 'snapshots'))) return null;
+  let sha: string;
+  try {
+    sha = readFileSync(ref, 'utf8').trim();
+  } catch {
+    return null;
+  }
+  const snap = join(dir, 'snapshots', sha);
+  return /^[0-9a-f]{40}$/.test(sha) && existsSync(snap) ? snap : null;
+}
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -243,6 +260,8 @@ export function inspectDirectory(pathOrFile: string): Inspection {
     return { kind: 'unknown', path: pathOrFile, reason: 'not a model, SAE or dataset file', children: [] };
   }
   const dir = pathOrFile;
+  const snapshot = hubCacheSnapshot(dir);
+  if (snapshot) return inspectDirectory(snapshot);
   if (existsSync(join(dir, SAE_CFG_FILE))) return inspectSae(dir);
   const model = inspectModel(dir);
   if (model) return model;
