@@ -13,6 +13,7 @@ import { writeGpt2Directory } from './models/gpt2Writer';
 import { writeHookedTransformerDirectory } from './models/hookedTransformerWriter';
 import { parseSaeConfig } from './saeConfig';
 import { encodeSafetensors, parseSafetensors, readSafetensorsHeader, toFloat32 } from './safetensors';
+import { writeNeoxDirectory } from './testing/neoxFixture';
 import { v6TopkCfg } from './testing/saeFixture';
 import { SeededRng } from './testing/seededRng';
 import { randomTransformer, tinyConfig } from './testing/transformerFixture';
@@ -197,16 +198,17 @@ describe('fuzz', () => {
     expect(ok).toBeLessThan(4900);
   });
 
-  it('model config.json: 400 mutated GPT-2 and TL configs only ever raise WorkbenchError', () => {
+  it('model config.json: 450 mutated GPT-2, TL and GPT-NeoX configs only ever raise WorkbenchError', () => {
     const rng = new SeededRng(5);
     const weights = randomTransformer(tinyConfig(), 3);
-    const dirs = [join(root, 'gpt2'), join(root, 'tl')];
+    const dirs = [join(root, 'gpt2'), join(root, 'tl'), join(root, 'neox')];
     writeGpt2Directory(dirs[0], weights);
     writeHookedTransformerDirectory(dirs[1], weights);
+    writeNeoxDirectory(dirs[2], weights);
     const originals = dirs.map((d) => JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')) as Record<string, unknown>);
     let ok = 0;
-    for (let i = 0; i < 400; i++) {
-      const which = i % 2;
+    for (let i = 0; i < 450; i++) {
+      const which = i % 3;
       const cfg = structuredClone(originals[which]);
       const keys = Object.keys(cfg);
       const edits = 1 + rng.int(2);
