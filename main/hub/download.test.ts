@@ -153,6 +153,28 @@ describe('downloadBlob', () => {
     }
   });
 
+  it('sends the token to the Hub but not on to a CDN on another origin', async () => {
+    const cdn = await MockHubServer.start();
+    try {
+      const gatedHub = await MockHubServer.start();
+      try {
+        gatedHub.addRepo({ repoId: 'owner/gated', folder: fixture, requiredToken: 'hf_good' });
+        gatedHub.useCdn(cdn);
+        const s = openHubSession({ endpoint: gatedHub.url, offline: false, parallelFiles: 1, cacheDir: temp('hub-cache-') }, 'hf_good', 5);
+        const t = { repoId: 'owner/gated', repoType: 'model' as const };
+        const listed = await listRepoFiles(s, { ...t, revision: 'main', files: ['model.safetensors'] });
+        await downloadBlob({ client: s.client, cache: repoCacheOf(s, t), target: t, commit: listed.commitSha, file: listed.remote[0], signal: new AbortController().signal, onProgress: () => {} });
+        expect(gatedHub.resolveRequests('model.safetensors').map((r) => r.authorized)).toEqual([true]);
+        expect(cdn.requests.map((r) => [r.url.startsWith('/cdn/'), r.authorized])).toEqual([[true, false]]);
+        expect(fs.readFileSync(repoCacheOf(s, t).snapshotPath(listed.commitSha, 'model.safetensors'))).toEqual(fs.readFileSync(path.join(fixture, 'model.safetensors')));
+      } finally {
+        await gatedHub.close();
+      }
+    } finally {
+      await cdn.close();
+    }
+  });
+
   it('refuses content the Hub announces with a different etag than it listed (LFS and regular)', async () => {
     const s = session();
     const cache = repoCacheOf(s, target);

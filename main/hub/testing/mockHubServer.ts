@@ -91,6 +91,9 @@ export class MockHubServer {
   /** Tree listing page size, small so pagination (Link: rel="next") is exercised. */
   pageSize = 50;
   url = '';
+  /** Where LFS downloads redirect to: this server, or another one standing in for the CDN. */
+  private cdn: MockHubServer = this;
+  private contentFrom: MockHubServer = this;
 
   private constructor() {
     this.server = http.createServer((req, res) => {
@@ -160,6 +163,12 @@ export class MockHubServer {
     return this.requests.filter((r) => r.method === 'GET' && decodeURIComponent(r.url.split('?')[0]).endsWith(`/${file}`) && r.url.includes('/resolve/'));
   }
 
+  /** Serve LFS content from `cdn` (another origin), as the Hub does; `cdn` records its own requests. */
+  useCdn(cdn: MockHubServer): void {
+    this.cdn = cdn;
+    cdn.contentFrom = this;
+  }
+
   private addFault(file: string, fault: Fault): void {
     this.faults.set(file, [...(this.faults.get(file) ?? []), fault]);
   }
@@ -195,7 +204,7 @@ export class MockHubServer {
     const commitOf = (repo: MockRepo, rev: string): string | null => (rev === repo.commit || repo.refs.includes(rev) ? repo.commit : null);
 
     if (segments[0] === 'cdn' && segments[1]) {
-      const file = this.repos.flatMap((r) => r.files).find((f) => f.sha256 === segments[1]);
+      const file = this.contentFrom.repos.flatMap((r) => r.files).find((f) => f.sha256 === segments[1]);
       if (!file) return error(404, null, 'no such object');
       return this.sendFile(req, res, file, {});
     }
@@ -257,7 +266,7 @@ export class MockHubServer {
     const common: Record<string, string> = { 'x-repo-commit': commit, etag: `"${lie && !file.lfs ? 'f'.repeat(40) : file.gitOid}"` };
     if (file.lfs) {
       // As on the Hub: LFS files redirect to a CDN; the hashes travel on the redirect response.
-      res.writeHead(302, { ...common, 'x-linked-etag': `"${lie ? 'f'.repeat(64) : file.sha256}"`, 'x-linked-size': String(file.content.length), location: `${this.url}/cdn/${file.sha256}` });
+      res.writeHead(302, { ...common, 'x-linked-etag': `"${lie ? 'f'.repeat(64) : file.sha256}"`, 'x-linked-size': String(file.content.length), location: `${this.cdn.url}/cdn/${file.sha256}` });
       res.end();
       return;
     }
