@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { candidateProviders, createSessionWithFallback, parseDeviceChoice } from './executionProviders';
 import { GraphBuilder } from './onnx/graphBuilder';
+import { forwardGraphBuilder } from './modelGraph';
+import { randomTransformer } from './randomWeights';
 import { cachedSession } from './session';
 import * as ort from 'onnxruntime-node';
 
@@ -44,5 +48,24 @@ describe('execution providers', () => {
     const b = await cachedSession('cache-test', 'cpu', build);
     expect(a).toBe(b);
     expect(builds).toBe(1);
+  });
+});
+
+describe('external data', () => {
+  it('a model written as model.onnx + external weights runs like the in-memory one, and its files are removed', async () => {
+    const model = randomTransformer({ nLayers: 2, dModel: 32, nHeads: 4, seed: 3 });
+    const spec = { hooks: ['blocks.1.hook_resid_post'], logits: true };
+    const source = forwardGraphBuilder(model, spec).toModelSource(0);
+    expect(source.kind).toBe('file');
+    const dir = source.kind === 'file' ? dirname(source.path) : '';
+    expect(existsSync(`${dir}/model.onnx.data`)).toBe(true);
+    const external = await createSessionWithFallback(source, 'cpu');
+    expect(existsSync(dir)).toBe(false);
+    const inMemory = await createSessionWithFallback(forwardGraphBuilder(model, spec).toModelSource(), 'cpu');
+    const feeds = { tokens: new ort.Tensor('int64', BigInt64Array.of(1n, 5n, 9n), [1, 3]), attention_mask: new ort.Tensor('int64', BigInt64Array.of(1n, 1n, 1n), [1, 3]) };
+    const a = await external.session.run(feeds);
+    const b = await inMemory.session.run(feeds);
+    expect(Array.from(a.logits.data as Float32Array)).toEqual(Array.from(b.logits.data as Float32Array));
+    expect(Array.from(a['blocks.1.hook_resid_post'].data as Float32Array)).toEqual(Array.from(b['blocks.1.hook_resid_post'].data as Float32Array));
   });
 });

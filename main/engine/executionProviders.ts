@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
+import type { ModelSource } from './onnx/graphBuilder';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 export type DeviceChoice = 'auto' | ExecutionProvider;
@@ -66,7 +67,17 @@ export function lastEpReport(): EpReport | null {
  * Creates a session on the first EP of `choice` that works. The report lists every EP tried,
  * with ORT's reason for each one that failed.
  */
-export async function createSessionWithFallback(bytes: Uint8Array, choice: DeviceChoice): Promise<{ session: ort.InferenceSession; report: EpReport }> {
+export async function createSessionWithFallback(model: Uint8Array | ModelSource, choice: DeviceChoice): Promise<{ session: ort.InferenceSession; report: EpReport }> {
+  const source: ModelSource = model instanceof Uint8Array ? { kind: 'bytes', bytes: model } : model;
+  try {
+    return await createOnFirstWorkingEp(source, choice);
+  } finally {
+    // A loaded session keeps its weights in memory (or an unlinked mapping), so the files can go.
+    if (source.kind === 'file') source.cleanup();
+  }
+}
+
+async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice): Promise<{ session: ort.InferenceSession; report: EpReport }> {
   const attempts: EpAttempt[] = [];
   for (const ep of candidateProviders(choice)) {
     const known = knownFailures.get(ep);
@@ -75,7 +86,8 @@ export async function createSessionWithFallback(bytes: Uint8Array, choice: Devic
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' });
+      const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' };
+      const session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
       attempts.push({ ep, ok: true });
       const report: EpReport = { requested: choice, running: ep, attempts };
       lastReport = report;

@@ -56,6 +56,11 @@ function concatColumns(mats: Float32Array[], rows: number, cols: number[], scale
  * phases the requested outputs need, to those hooks and optionally logits.
  */
 export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGraphSpec): Uint8Array {
+  return forwardGraphBuilder(weights, spec).toBytes();
+}
+
+/** The forward graph unserialized, so large models can go to external data files. */
+export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGraphSpec): GraphBuilder {
   checkArchitecture(weights);
   const c = weights.config;
   const n = c.nLayers;
@@ -197,7 +202,7 @@ export function buildForwardGraph(weights: TransformerWeights, spec: ForwardGrap
     if (!v) throw new WorkbenchError('ENGINE_HOOK_BEFORE_START', `Hook "${h.name}" comes before the segment start "${spec.start}", so this graph cannot return it.`, 'Ask only for hooks at or after the start hook, or run the full forward.');
     g.output(unflatten(v, c.dModel), h.name, 'float32', hidden);
   }
-  return g.toBytes();
+  return g;
 }
 
 /** The session-cache key part that identifies a forward spec. */

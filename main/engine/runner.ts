@@ -5,8 +5,8 @@ import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import type { DeviceChoice, EpReport } from './executionProviders';
 import { parseHook, parseStartHook } from './hooks';
-import { ACTIVATION_INPUT, buildForwardGraph, forwardSpecKey, LOGITS_OUTPUT, MASK_INPUT, TOKENS_INPUT, type ForwardGraphSpec } from './modelGraph';
-import { buildSaeGraph, SAE_INPUT, saeSpecKey, type SaeOutput } from './saeGraph';
+import { ACTIVATION_INPUT, forwardGraphBuilder, forwardSpecKey, LOGITS_OUTPUT, MASK_INPUT, TOKENS_INPUT, type ForwardGraphSpec } from './modelGraph';
+import { saeGraphBuilder, SAE_INPUT, saeSpecKey, type SaeOutput } from './saeGraph';
 import { cachedSession, weightsId } from './session';
 
 export interface RunOptions {
@@ -68,7 +68,7 @@ async function runBatched(
 ): Promise<ModelRun> {
   const c = weights.config;
   const device = opts.device ?? 'auto';
-  const { session, report } = await cachedSession(`${weightsId(weights)}|${forwardSpecKey(spec)}`, device, () => buildForwardGraph(weights, spec));
+  const { session, report } = await cachedSession(`${weightsId(weights)}|${forwardSpecKey(spec)}`, device, () => forwardGraphBuilder(weights, spec));
   const hookNames = [...new Set(spec.hooks)];
   // Filled per window: a window that is a whole unpadded sequence becomes a view of ORT's output
   // buffer (no copy); others are copied into a per-sequence array allocated on first use.
@@ -173,7 +173,7 @@ export async function runSae(sae: SaeWeights, x: Tensor32, outputs: SaeOutput[],
   if (width !== c.dIn) throw new WorkbenchError('ENGINE_SAE_WIDTH', `The SAE for "${c.hookName}" has d_in ${c.dIn}, but the activations are ${width} wide (shape [${x.shape.join(', ')}]).`, 'Use activations from the hook and model the SAE was trained on.');
   const n = x.data.length / width;
   const spec = { outputs: [...new Set(outputs)], sparseK: opts.sparseK };
-  const { session, report } = await cachedSession(`${weightsId(sae)}|${saeSpecKey(spec)}`, opts.device ?? 'auto', () => buildSaeGraph(sae, spec));
+  const { session, report } = await cachedSession(`${weightsId(sae)}|${saeSpecKey(spec)}`, opts.device ?? 'auto', () => saeGraphBuilder(sae, spec));
   const sparseWidth = c.architecture === 'topk' ? (c.k as number) : (opts.sparseK ?? 64);
   const cols: Record<SaeOutput, number> = { feature_acts: c.dSae, sae_out: c.dIn, sae_error: c.dIn, feature_indices: sparseWidth, feature_values: sparseWidth };
   const out: SaeRun['outputs'] = {};

@@ -60,6 +60,11 @@ export function checkSae(sae: SaeWeights): void {
  * TopK decodes sparsely (gather k decoder rows per token) so decode costs k/d_sae of a dense one.
  */
 export function buildSaeGraph(sae: SaeWeights, spec: SaeGraphSpec): Uint8Array {
+  return saeGraphBuilder(sae, spec).toBytes();
+}
+
+/** The SAE graph unserialized, so very wide SAEs can go to external data files. */
+export function saeGraphBuilder(sae: SaeWeights, spec: SaeGraphSpec): GraphBuilder {
   checkSae(sae);
   const c = sae.config;
   const g = new GraphBuilder(`sae-${c.hookName}`);
@@ -125,7 +130,7 @@ export function buildSaeGraph(sae: SaeWeights, spec: SaeGraphSpec): Uint8Array {
   const kOut = c.architecture === 'topk' ? (c.k as number) : (spec.sparseK ?? 64);
   if (wants.has('feature_indices')) g.output(sparse!.idx, 'feature_indices', 'int64', ['n', kOut]);
   if (wants.has('feature_values')) g.output(sparse!.vals, 'feature_values', 'float32', ['n', kOut]);
-  return g.toBytes();
+  return g;
 }
 
 export function saeSpecKey(spec: SaeGraphSpec): string {

@@ -1,5 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { createSessionWithFallback, type DeviceChoice, type EpReport } from './executionProviders';
+import type { GraphBuilder } from './onnx/graphBuilder';
 
 export interface CachedSession {
   session: ort.InferenceSession;
@@ -14,7 +15,7 @@ const cache = new Map<string, Promise<CachedSession>>();
  * The session for graph `key` on `device`, built with `build()` only on a miss. `key` must name
  * everything the graph depends on (weights identity, outputs, start hook).
  */
-export function cachedSession(key: string, device: DeviceChoice, build: () => Uint8Array): Promise<CachedSession> {
+export function cachedSession(key: string, device: DeviceChoice, build: () => GraphBuilder | Uint8Array): Promise<CachedSession> {
   const fullKey = `${device}|${key}`;
   const hit = cache.get(fullKey);
   if (hit) {
@@ -22,7 +23,10 @@ export function cachedSession(key: string, device: DeviceChoice, build: () => Ui
     cache.set(fullKey, hit);
     return hit;
   }
-  const created = createSessionWithFallback(build(), device);
+  const created = (async () => {
+    const built = build();
+    return createSessionWithFallback(built instanceof Uint8Array ? built : built.toModelSource(), device);
+  })();
   cache.set(fullKey, created);
   created.catch(() => cache.delete(fullKey));
   while (cache.size > MAX_SESSIONS) {

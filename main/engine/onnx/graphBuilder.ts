@@ -1,3 +1,6 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pkg from 'onnx-proto';
 import { WorkbenchError } from '../../errors';
 
@@ -12,6 +15,17 @@ export const IR_VERSION = 8;
 
 export type ElemType = 'float32' | 'int64' | 'bool';
 const ELEM: Record<ElemType, number> = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64, bool: onnx.TensorProto.DataType.BOOL };
+
+/**
+ * A serialized model for InferenceSession.create: bytes in memory, or (for weights past protobuf's
+ * 2 GB message limit) a model.onnx whose initializers live in an external data file beside it.
+ */
+export type ModelSource = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'file'; path: string; cleanup: () => void };
+
+/** Past this many weight bytes a graph goes to disk with external data (protobuf caps at 2 GB). */
+export const EXTERNAL_DATA_THRESHOLD_BYTES = 1.5 * 1024 ** 3;
+const EXTERNAL_MIN_TENSOR_BYTES = 1024;
+const EXTERNAL_ALIGN = 4096;
 
 /** A dimension: a fixed size or a symbolic name ("batch", "seq"). */
 export type Dim = number | string;
@@ -196,15 +210,74 @@ export class GraphBuilder {
     return this.op1('LayerNormalization', [x, scale, bias], { axis: { int: -1 }, epsilon: { float: eps } });
   }
 
-  /** The serialized ModelProto, ready for InferenceSession.create(bytes). */
-  toBytes(): Uint8Array {
+  private encode(initializers: ITensorProto[]): Uint8Array {
     if (this.outputs.length === 0) throw new WorkbenchError('ENGINE_GRAPH_EMPTY', `Graph "${this.graphName}" has no outputs.`, 'Ask for at least one output.');
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'sae-workbench',
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: { name: this.graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: { name: this.graphName, node: this.nodes, initializer: initializers, input: this.inputs, output: this.outputs },
     });
     return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** The serialized ModelProto, ready for InferenceSession.create(bytes). */
+  toBytes(): Uint8Array {
+    return this.encode(this.initializers);
+  }
+
+  /** Total bytes of all initializers (the weights). */
+  weightBytes(): number {
+    return this.initializers.reduce((a, t) => a + (t.rawData?.byteLength ?? 0), 0);
+  }
+
+  /**
+   * Writes model.onnx + model.onnx.data (tensors of 1 KB and more, 4 KB aligned) into a fresh
+   * temporary folder; `cleanup` removes it once a session has loaded it.
+   */
+  toExternalDataFiles(): { path: string; cleanup: () => void } {
+    const dir = mkdtempSync(join(tmpdir(), 'sae-wb-graph-'));
+    const cleanup = () => rmSync(dir, { recursive: true, force: true });
+    try {
+      const dataName = 'model.onnx.data';
+      const fd = openSync(join(dir, dataName), 'w');
+      let offset = 0;
+      const initializers = this.initializers.map((t) => {
+        const raw = t.rawData;
+        if (!raw || raw.byteLength < EXTERNAL_MIN_TENSOR_BYTES) return t;
+        const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+        if (pad) writeSync(fd, new Uint8Array(pad));
+        offset += pad;
+        writeSync(fd, raw);
+        const entry: ITensorProto = {
+          name: t.name,
+          dataType: t.dataType,
+          dims: t.dims,
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: [
+            { key: 'location', value: dataName },
+            { key: 'offset', value: String(offset) },
+            { key: 'length', value: String(raw.byteLength) },
+          ],
+        };
+        offset += raw.byteLength;
+        return entry;
+      });
+      closeSync(fd);
+      const path = join(dir, 'model.onnx');
+      const modelFd = openSync(path, 'w');
+      writeSync(modelFd, this.encode(initializers));
+      closeSync(modelFd);
+      return { path, cleanup };
+    } catch (err) {
+      cleanup();
+      throw new WorkbenchError('ENGINE_GRAPH_WRITE', `Could not write graph "${this.graphName}" to ${dir}: ${(err as Error).message}`, 'Free disk space in the temporary folder (TMPDIR).', { cause: err });
+    }
+  }
+
+  /** Bytes when the weights fit a protobuf message, external data files otherwise. */
+  toModelSource(thresholdBytes = EXTERNAL_DATA_THRESHOLD_BYTES): ModelSource {
+    if (this.weightBytes() <= thresholdBytes) return { kind: 'bytes', bytes: this.toBytes() };
+    return { kind: 'file', ...this.toExternalDataFiles() };
   }
 }
