@@ -261,6 +261,32 @@ describe('blob lock', () => {
 });
 
 describe('offline mode', () => {
+  it('reads a cache laid out by Python huggingface_hub (built here by hand) online and offline', async () => {
+    const cacheDir = temp('hub-cache-');
+    const root = path.join(cacheDir, 'models--owner--sae-repo');
+    const put = (p: string) => {
+      const meta = repo.files.find((f) => f.path === p)!;
+      const etag = meta.lfs ? meta.sha256 : meta.gitOid;
+      fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'blobs', etag), fs.readFileSync(path.join(fixture, p)));
+      const pointer = path.join(root, 'snapshots', repo.commit, ...p.split('/'));
+      fs.mkdirSync(path.dirname(pointer), { recursive: true });
+      fs.symlinkSync(path.relative(path.dirname(pointer), path.join(root, 'blobs', etag)), pointer);
+    };
+    put('config.json');
+    put('blocks.0.hook_resid_post/sae_weights.safetensors');
+    fs.mkdirSync(path.join(root, 'refs'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'refs', 'main'), repo.commit);
+    const online = await listRepoFiles(session({ cacheDir }), { ...target, revision: 'main' });
+    expect(online.files.filter((f) => f.cached).map((f) => f.path)).toEqual(['blocks.0.hook_resid_post/sae_weights.safetensors', 'config.json']);
+    expect(online.missingBytes).toBe(repo.files.filter((f) => !['config.json', 'blocks.0.hook_resid_post/sae_weights.safetensors'].includes(f.path)).reduce((n, f) => n + f.size, 0));
+    const offline = await listRepoFiles(session({ cacheDir, offline: true }), { ...target, revision: 'main' });
+    expect(offline.files.map((f) => [f.path, f.cached])).toEqual([
+      ['blocks.0.hook_resid_post/sae_weights.safetensors', true],
+      ['config.json', true],
+    ]);
+  });
+
   it('never opens a connection, finds cached files and names the uncached ones', async () => {
     const cacheDir = temp('hub-cache-');
     const online = session({ cacheDir });
