@@ -43,6 +43,9 @@ describe('demo models (float64 forward)', () => {
     expect(delta).toBeGreaterThan(5);
     expect(figures.adhd.targetLogProbAtStep - figures.standard.targetLogProbAtStep).toBeGreaterThan(5);
     expect(Math.abs(figures.adhd.targetLogitElsewhere - figures.standard.targetLogitElsewhere)).toBeLessThan(0.01);
+    // The recorded interventions land on the other model's numbers.
+    expect(figures.adhdAblated.targetLogitAtStep).toBeCloseTo(figures.standard.targetLogitAtStep, 1);
+    expect(figures.standardSteered.targetLogitAtStep).toBeCloseTo(figures.adhd.targetLogitAtStep, 1);
   });
 
   it('predicts the next token far better than a unigram model, close to the bigram model', () => {
