@@ -12,6 +12,7 @@ import { jobsContract, type JobsEvents } from './contract/jobs';
 import { libraryContract, type LibraryEvents } from './contract/library';
 import { hubContract, type HubEvents } from './contract/hub';
 import { promptContract } from './contract/prompt';
+import { engineContract } from './contract/engine';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -19,6 +20,7 @@ export * from './contract/jobs';
 export * from './contract/library';
 export * from './contract/hub';
 export * from './contract/prompt';
+export * from './contract/engine';
 
 export const contract = {
   ...appContract,
@@ -26,6 +28,7 @@ export const contract = {
   ...libraryContract,
   ...hubContract,
   ...promptContract,
+  ...engineContract,
 };
 
 export type Contract = typeof contract;

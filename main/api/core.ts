@@ -15,6 +15,7 @@ import { jobsHandlers, readCpuConcurrency } from './jobsHandlers';
 import { libraryHandlers, watchLibrary } from './libraryHandlers';
 import { hubHandlers, watchHubDownloads } from './hubHandlers';
 import { promptHandlers } from './promptHandlers';
+import { engineHandlers } from './engineHandlers';
 import type { CoreServices } from './services';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -40,6 +41,7 @@ const handlers: HandlerTable = {
   ...libraryHandlers,
   ...hubHandlers,
   ...promptHandlers,
+  ...engineHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

@@ -1,26 +1,15 @@
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import type { ModelSource } from './onnx/graphBuilder';
+import { ENGINE_DEVICES, type EngineDeviceChoice, type EngineDeviceReport, type EngineEpAttempt, type EngineExecutionProvider } from '../../preload/contract/engine';
 
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
-export type DeviceChoice = 'auto' | ExecutionProvider;
-export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
-
-/** Why one EP was or was not used: what the Settings page shows. */
-export interface EpAttempt {
-  ep: ExecutionProvider;
-  ok: boolean;
-  /** The ORT error (first line) when it failed, or why it was not tried. */
-  reason?: string;
-  /** What that EP needs, when it failed. */
-  requirement?: string;
-}
-
-export interface EpReport {
-  requested: DeviceChoice;
-  running: ExecutionProvider;
-  attempts: EpAttempt[];
-}
+// The types live in the contract so the Settings page shows exactly what the engine reports.
+export type ExecutionProvider = EngineExecutionProvider;
+export type DeviceChoice = EngineDeviceChoice;
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ENGINE_DEVICES;
+/** Why one EP was or was not used. */
+export type EpAttempt = EngineEpAttempt;
+export type EpReport = EngineDeviceReport;
 
 /** 'auto' prefers a GPU; ORT does not fall back by itself, so each is tried in turn. */
 export function candidateProviders(choice: DeviceChoice): ExecutionProvider[] {
