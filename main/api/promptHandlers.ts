@@ -2,6 +2,8 @@ import type { JobView, PromptModelOption, PromptSaeOption, PromptSources } from 
 import { PROMPT_MAX_CHARS } from '../../preload/api';
 import { readyDemoBundle } from '../demo/demoBundle';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
+import { DEFAULT_DEMO_MODEL_SPEC } from '../demo/demoModels';
+import { DEMO_SAE_FEATURES } from '../demo/demoSae';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { runPrompt } from '../prompt/promptRun';
 import type { HandlerTable } from './handlers';
@@ -22,9 +24,11 @@ function promptSources(s: CoreServices): PromptSources {
   const demo = readyDemoBundle(s.home);
   let demoJob: JobView | null = null;
   if (demo) {
+    const layer = DEFAULT_DEMO_MODEL_SPEC.plantedLayer;
+    const hookName = `blocks.${layer}.hook_resid_post`;
     for (const name of ['standard', 'adhd'] as const) {
       models.push({ path: demo.models[name], label: `demo ${name}`, origin: 'demo' });
-      saes.push({ path: demo.saes[name], label: `demo ${name} · blocks.2.hook_resid_post (constructed)`, modelPath: demo.models[name], hookName: 'blocks.2.hook_resid_post', layer: 2, dSae: 256, origin: 'demo' });
+      saes.push({ path: demo.saes[name], label: `demo ${name} · ${hookName} (constructed)`, modelPath: demo.models[name], hookName, layer, dSae: DEMO_SAE_FEATURES, origin: 'demo' });
     }
     defaultPair = [demo.models.standard, demo.models.adhd];
   } else {
