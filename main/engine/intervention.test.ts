@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { runWithEdit, saeSpliceEdit } from './intervention';
+import { randomSae, randomTransformer, seededRandom } from './randomWeights';
+import { referenceForward } from './reference/modelReference';
+import { referenceSae } from './reference/saeReference';
+import { runModel } from './runner';
+import { relativeError } from './testing';
+
+const model = randomTransformer({ nLayers: 3, dModel: 32, nHeads: 4, nCtx: 16, seed: 41 });
+const rand = seededRandom(2);
+const tokens = [9, 14, 5].map((len) => Array.from({ length: len }, () => Math.floor(rand() * 50)));
+
+describe('runWithEdit', () => {
+  for (const hook of ['hook_embed', 'blocks.1.hook_resid_pre', 'blocks.1.hook_attn_out', 'blocks.1.hook_resid_mid', 'blocks.2.hook_mlp_out', 'blocks.2.hook_resid_post']) {
+    it(`an identity edit at ${hook} reproduces the clean logits`, async () => {
+      const clean = await runModel(model, tokens, [], { logits: true, device: 'cpu' });
+      const run = await runWithEdit(model, tokens, hook, (a) => a, [], { logits: true, device: 'cpu' });
+      tokens.forEach((_, s) => expect(relativeError(run.logits![s].data, clean.logits![s].data)).toBeLessThan(1e-5));
+    });
+  }
+
+  it('zero-ablating attn_out of layer 1 matches the float64 reference with that output removed', async () => {
+    const run = await runWithEdit(model, tokens, 'blocks.1.hook_attn_out', (a) => a.map((t) => ({ data: new Float32Array(t.data.length), shape: t.shape })), [], { logits: true, device: 'cpu' });
+    tokens.forEach((seq, s) => {
+      const ref = referenceForward(model, seq);
+      const residMid = ref.hooks.get('blocks.1.hook_resid_pre')!; // resid_mid = resid_pre + 0
+      const expected = referenceForward(model, [], { hook: 'blocks.1.hook_resid_mid', activation: residMid }).logits;
+      expect(relativeError(run.logits![s].data, expected)).toBeLessThan(1e-4);
+      expect(relativeError(run.logits![s].data, ref.logits)).toBeGreaterThan(1e-3);
+    });
+  });
+
+  it('splices an SAE reconstruction at a residual hook, windows longer than nCtx included', async () => {
+    const sae = randomSae({ dIn: 32, dSae: 96, k: 6, hookName: 'blocks.1.hook_resid_post', seed: 4 });
+    const long = Array.from({ length: 20 }, () => Math.floor(rand() * 50));
+    const run = await runWithEdit(model, [long], 'blocks.1.hook_resid_post', saeSpliceEdit(sae, { device: 'cpu' }), ['blocks.2.hook_resid_post'], { logits: true, device: 'cpu' });
+    expect(run.logits![0].shape).toEqual([20, 50]);
+    for (const [a, b] of [[0, 16], [16, 20]]) {
+      const clean = referenceForward(model, long.slice(a, b)).hooks.get('blocks.1.hook_resid_post')!;
+      const spliced = referenceSae(sae, clean, b - a).saeOut;
+      const expected = referenceForward(model, [], { hook: 'blocks.1.hook_resid_post', activation: spliced });
+      expect(relativeError(run.logits![0].data.subarray(a * 50, b * 50), expected.logits)).toBeLessThan(1e-4);
+      expect(relativeError(run.hooks['blocks.2.hook_resid_post'][0].data.subarray(a * 32, b * 32), expected.hooks.get('blocks.2.hook_resid_post')!)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('rejects edits that change the shape and hooks it cannot splice at', async () => {
+    await expect(runWithEdit(model, tokens, 'blocks.0.hook_resid_post', (a) => a.slice(1))).rejects.toMatchObject({ code: 'ENGINE_EDIT_SHAPE' });
+    await expect(runWithEdit(model, tokens, 'ln_final.hook_normalized', (a) => a)).rejects.toMatchObject({ code: 'ENGINE_EDIT_HOOK' });
+  });
+});

@@ -1,0 +1,112 @@
+import { WorkbenchError } from '../errors';
+import type { SaeWeights } from '../formats/sae';
+import type { Tensor32 } from '../formats/tensor';
+import type { TransformerWeights } from '../formats/transformer';
+import { parseHook } from './hooks';
+import { runFromHook, runModel, runSae, type ModelRun, type RunOptions } from './runner';
+
+/** Replaces the activations at a hook (one [len, d] tensor per sequence) with edited ones. */
+export type ActivationEdit = (activations: Tensor32[]) => Tensor32[] | Promise<Tensor32[]>;
+
+/**
+ * Where an edit at `hook` re-enters the residual stream: the segment start, and the hook whose
+ * value must be corrected (residual' = residual - original + edited) when `hook` is a component
+ * output rather than the stream itself.
+ */
+function spliceSite(hook: string, nLayers: number): { start: string; residual: string } {
+  const h = parseHook(hook, nLayers);
+  if (h.kind !== 'block') {
+    if (h.kind === 'ln_final') throw new WorkbenchError('ENGINE_EDIT_HOOK', `Edits at "${hook}" are not supported: it feeds only the unembedding.`, 'Edit blocks.L.hook_resid_post of the last layer instead.');
+    return { start: 'blocks.0.hook_resid_pre', residual: 'blocks.0.hook_resid_pre' };
+  }
+  switch (h.point) {
+    case 'hook_attn_out':
+      return { start: `blocks.${h.layer}.hook_resid_mid`, residual: `blocks.${h.layer}.hook_resid_mid` };
+    case 'hook_mlp_out':
+      return { start: `blocks.${h.layer}.hook_resid_post`, residual: `blocks.${h.layer}.hook_resid_post` };
+    default:
+      return { start: hook, residual: hook };
+  }
+}
+
+/** Cuts sequences into non-overlapping nCtx windows, remembering where each came from. */
+function windowed(tokens: number[][], nCtx: number): { windows: number[][]; owner: number[] } {
+  const windows: number[][] = [];
+  const owner: number[] = [];
+  tokens.forEach((seq, s) => {
+    for (let o = 0; o < seq.length; o += nCtx) {
+      windows.push(seq.slice(o, o + nCtx));
+      owner.push(s);
+    }
+  });
+  return { windows, owner };
+}
+
+function stitch(parts: Tensor32[], owner: number[], count: number): Tensor32[] {
+  return Array.from({ length: count }, (_, s) => {
+    const mine = parts.filter((_, i) => owner[i] === s);
+    const d = mine[0].shape[1];
+    const len = mine.reduce((a, t) => a + t.shape[0], 0);
+    if (mine.length === 1) return mine[0];
+    const data = new Float32Array(len * d);
+    let off = 0;
+    for (const t of mine) {
+      data.set(t.data, off);
+      off += t.data.length;
+    }
+    return { data, shape: [len, d] };
+  });
+}
+
+/**
+ * Runs the model with the activations at `hook` replaced by `edit(original)`: the clean forward
+ * up to the hook, then a segment graph from the residual stream onwards. Returns later `hooks`
+ * and (optionally) logits, per input sequence. The basis of ablation, steering and SAE splicing.
+ */
+export async function runWithEdit(weights: TransformerWeights, tokens: number[][], hook: string, edit: ActivationEdit, hooks: string[] = [], opts: RunOptions = {}): Promise<ModelRun> {
+  const c = weights.config;
+  const site = spliceSite(hook, c.nLayers);
+  const { windows, owner } = windowed(tokens, c.nCtx);
+  const clean = await runModel(weights, windows, [...new Set([hook, site.residual])], { ...opts, logits: false });
+  const original = clean.hooks[hook];
+  const edited = await edit(original);
+  if (edited.length !== original.length) {
+    throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned ${edited.length} tensors for ${original.length} windows.`, 'Return one tensor per input tensor, same shape.');
+  }
+  const residual = edited.map((e, i) => {
+    const o = original[i];
+    if (e.shape.join() !== o.shape.join()) {
+      throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned shape [${e.shape.join(', ')}] for [${o.shape.join(', ')}].`, 'Keep the shape of the activations you were given.');
+    }
+    if (site.residual === hook) return e;
+    const base = clean.hooks[site.residual][i].data;
+    return { data: base.map((v, j) => v - o.data[j] + e.data[j]), shape: o.shape };
+  });
+  const run = await runFromHook(weights, site.start, residual, hooks, opts);
+  return {
+    hooks: Object.fromEntries(Object.entries(run.hooks).map(([h, ts]) => [h, stitch(ts, owner, tokens.length)])),
+    logits: run.logits ? stitch(run.logits, owner, tokens.length) : null,
+    report: run.report,
+  };
+}
+
+/** Splices an SAE's reconstruction in at its hook (for CE-loss / KL scores and feature edits). */
+export function saeSpliceEdit(sae: SaeWeights, opts: { device?: RunOptions['device'] } = {}): ActivationEdit {
+  return async (acts) => {
+    const n = acts.reduce((a, t) => a + t.shape[0], 0);
+    const d = sae.config.dIn;
+    const x = new Float32Array(n * d);
+    let off = 0;
+    for (const t of acts) {
+      x.set(t.data, off);
+      off += t.data.length;
+    }
+    const out = (await runSae(sae, { data: x, shape: [n, d] }, ['sae_out'], opts)).outputs.sae_out!.data as Float32Array;
+    let row = 0;
+    return acts.map((t) => {
+      const part = { data: out.slice(row * d, (row + t.shape[0]) * d), shape: t.shape };
+      row += t.shape[0];
+      return part;
+    });
+  };
+}
