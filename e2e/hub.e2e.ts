@@ -111,26 +111,30 @@ describe('Add from Hub', () => {
       await page.getByLabel('Select all files').check();
       await page.getByLabel('Keep partial files if cancelled (resumable)').setChecked(keep);
       await page.getByRole('button', { name: /^Download 2 files/ }).click();
-      const download = page.locator('.download[data-state="running"]').last();
-      await download.locator(`tr[data-file="${file}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
+      // Newest downloads are listed first; from here on, follow this one job by its id.
+      const running = page.locator('.download[data-state="running"]').first();
+      await running.locator(`tr[data-file="${file}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
+      const jobId = await running.getAttribute('data-job-id');
+      const download = page.locator(`.download[data-job-id="${jobId}"]`);
       await page.waitForTimeout(1500);
       await download.getByRole('button', { name: 'Cancel' }).click();
-      const cancelled = page.locator('.download[data-state="cancelled"]').last();
-      await cancelled.waitFor({ timeout: 30_000 });
-      return cancelled;
+      await page.locator(`.download[data-job-id="${jobId}"][data-state="cancelled"]`).waitFor({ timeout: 30_000 });
+      return download;
     };
 
-    await startAndCancel(false);
+    const removed = await startAndCancel(false);
     await expect.poll(incomplete, { timeout: 10_000 }).toEqual([]);
+    await expect(removed.innerText()).resolves.toContain('partial data removed');
 
     const kept = await startAndCancel(true);
     expect(incomplete()).toHaveLength(1);
+    await expect(kept.innerText()).resolves.toContain('partial data kept: Retry continues it');
     const partialBytes = fs.statSync(path.join(blobs, incomplete()[0])).size;
     expect(partialBytes).toBeGreaterThan(0);
     await screenshot(page, 'hub-cancelled-kept');
     hub.clearFaults();
     await kept.getByRole('button', { name: 'Retry' }).click();
-    await page.locator('.download[data-state="completed"]').last().waitFor({ timeout: 60_000 });
+    await page.locator(`.download[data-job-id="${await kept.getAttribute('data-job-id')}"][data-state="completed"]`).waitFor({ timeout: 60_000 });
     // The retry continued from the kept bytes instead of starting over.
     const ranges = hub.resolveRequests(file).map((r) => r.range);
     expect(ranges.at(-1)).toMatch(/^bytes=\d+-$/);

@@ -23,6 +23,7 @@ export function DownloadProgress({ job, onError, onDismiss }: { job: JobView; on
             <span className={`state state-${job.state}`}>{job.state}</span>{' '}
             {p ? `${formatBytes(p.bytes)} of ${formatBytes(p.total)}` : ''}
             {job.state === 'running' && p ? ` · ${formatBytes(p.bytesPerSecond)}/s · ETA ${formatDuration(p.etaSeconds)}` : ''}
+            {job.state === 'cancelled' ? ((job.params as { keepPartialOnCancel?: boolean } | null)?.keepPartialOnCancel ? ' · partial data kept: Retry continues it' : ' · partial data removed') : ''}
             {job.error ? ` · ${job.error.message}` : ''}
           </div>
         </div>

@@ -136,7 +136,7 @@ export function HubAddPanel() {
           </div>
         </div>
       )}
-      {downloads.map((job) => (
+      {[...downloads].sort((a, b) => b.createdAt - a.createdAt).map((job) => (
         <DownloadProgress key={job.id} job={job} onError={setError} onDismiss={() => setDownloads((list) => list.filter((j) => j.id !== job.id))} />
       ))}
     </details>
