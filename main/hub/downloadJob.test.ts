@@ -259,12 +259,15 @@ describe('hub.download job', () => {
     expect(final.error).toMatchObject({ code: 'HUB_CHECKSUM_MISMATCH', message: expect.stringContaining(bad) });
     expect(fs.existsSync(cache().snapshotPath(repo.commit, bad))).toBe(false);
     expect(fs.existsSync(cache().snapshotPath(repo.commit, 'blocks.1.hook_resid_post/cfg.json'))).toBe(true);
-    // A retry (fault gone) finishes only what is missing.
+    // A retry (fault gone) fetches only what the cache lacks: the bad file, and one deleted meanwhile.
     hub.clearFaults();
+    const deleted = 'blocks.1.hook_resid_post/notes.txt';
+    fs.rmSync(cache().blobPath(repo.files.find((f) => f.path === deleted)!.gitOid));
     const before = hub.requests.filter((r) => r.url.includes('/resolve/')).length;
     await call(core, 'jobs.retry', { id: job.id });
     expect((await waitDone(core, job.id)).state).toBe('completed');
-    expect(hub.requests.filter((r) => r.url.includes('/resolve/')).length - before).toBe(1);
+    expect(hub.requests.filter((r) => r.url.includes('/resolve/')).length - before).toBe(2);
+    expect(fs.readFileSync(cache().snapshotPath(repo.commit, deleted))).toEqual(fixtureBytes(deleted));
   }, 60_000);
 
   it('offline (Settings switch): cached files are usable with no connection, uncached ones are named', async () => {

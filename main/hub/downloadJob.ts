@@ -103,8 +103,10 @@ async function runDownload(ctx: JobContext, p: HubDownloadParams): Promise<HubDo
 
   const state = new Map<string, HubFileProgress & { meter: InstanceType<typeof RateMeter>; downloaded: number }>();
   for (const f of files) {
-    const cached = done.has(f.path) || isCached(cache, commit, f);
+    // The cache, not the checkpoint, decides: a file done earlier may have been deleted since.
+    const cached = isCached(cache, commit, f);
     if (cached) done.add(f.path);
+    else done.delete(f.path);
     state.set(f.path, { path: f.path, bytes: cached ? f.size : 0, total: f.size, bytesPerSecond: 0, state: cached ? 'cached' : 'queued', meter: new RateMeter(), downloaded: 0 });
   }
 
