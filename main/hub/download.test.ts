@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { downloadBlob, openFileWriter, type OpenBlobWriter } from './blobDownloader';
 import { etagOf, type RemoteFile } from './hubClient';
 import { listRepoFiles, openHubSession, repoCacheOf, resolveCommit, type HubSession } from './repoFiles';
-import { gitBlobSha1, MockHubServer } from './testing/mockHubServer';
+import { API_FAULTS, gitBlobSha1, MockHubServer } from './testing/mockHubServer';
 import { writeFixtureRepo } from './testing/fixtureRepo';
 
 let hub: MockHubServer;
@@ -69,6 +69,14 @@ describe('listing', () => {
     expect(hub.requests.some((r) => r.method === 'POST' && r.url.includes('/paths-info/'))).toBe(true);
     const ds = await listRepoFiles(s, { repoId: 'ds/corpus', repoType: 'dataset', revision: 'main', include: ['README.md'] });
     expect(ds.files).toHaveLength(1);
+  });
+
+  it('retries metadata requests that got a 5xx, then gives up with a clear error', async () => {
+    const s = session();
+    hub.failWithStatus(API_FAULTS, 502, 2);
+    expect((await resolveCommit(s, { ...target, revision: 'main' })).commitSha).toBe(repo.commit);
+    hub.failWithStatus(API_FAULTS, 503, 10);
+    await expect(listRepoFiles(s, { ...target, revision: 'main' })).rejects.toMatchObject({ code: 'HUB_SERVER_ERROR', message: expect.stringContaining('HTTP 503') });
   });
 
   it('names what is wrong: no repo, no revision, no file, gated, hostile paths', async () => {

@@ -56,6 +56,9 @@ type Fault =
   | { kind: 'wrongEtag' }
   | { kind: 'status'; status: number; times: number };
 
+/** Pass as the file name to fault injectors to hit the /api/ endpoints (revision, tree, paths-info). */
+export const API_FAULTS = '<api>';
+
 export function gitBlobSha1(content: Buffer): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
@@ -216,6 +219,8 @@ export class MockHubServer {
       if (!found || found.rest.length > 0) return error(401, 'RepoNotFound', 'Repository not found');
       const { repo } = found;
       if (!authorize(repo)) return;
+      const apiFault = this.takeFault(API_FAULTS, 'status');
+      if (apiFault) return error(apiFault.status, null, 'injected server error');
       const op = segments[opIndex];
       const rev = segments[opIndex + 1] ?? 'main';
       const commit = commitOf(repo, rev);
