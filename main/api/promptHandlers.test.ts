@@ -54,7 +54,9 @@ describe('prompt API', () => {
       text: 'Step 1: Boil the water.',
       sides: sources.saes.map((s) => ({ modelPath: s.modelPath!, saePath: s.path })),
       topFeatures: 2,
+      device: 'cpu',
     });
+    expect(result.sides.map((s) => s.executionProvider)).toEqual(['cpu', 'cpu']);
     expect(result.sides[1].tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.']);
     expect(result.sides[1].tokens[1].features[0].label).toBe('planted step-onset direction');
     expect(result.sides[0].tokens[1].features[0].label).toBe('token "Step"');
@@ -64,6 +66,8 @@ describe('prompt API', () => {
     const core = startCore();
     const long = await core.call('prompt.run', { text: 'x'.repeat(2001), sides: [{ modelPath: '/m', saePath: '/s' }] });
     expect(long).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    const badDevice = await core.call('prompt.run', { text: 'hello', sides: [{ modelPath: '/m', saePath: '/s' }], device: 'tpu' });
+    expect(badDevice).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', message: expect.stringContaining('device') } });
     const missing = await core.call('prompt.run', { text: 'hello', sides: [{ modelPath: '/does/not/exist', saePath: '/s' }] });
     expect(missing).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_FOUND', message: expect.stringContaining('/does/not/exist') } });
   });

@@ -13,7 +13,7 @@ type PromptMethods = 'prompt.sources' | 'prompt.run';
 
 export const promptHandlers: HandlerTable<PromptMethods> = {
   'prompt.sources': (_p, s) => promptSources(s),
-  'prompt.run': ({ text, sides, topFeatures }) => runPrompt({ text, sides, topFeatures }),
+  'prompt.run': ({ text, sides, topFeatures, device }) => runPrompt({ text, sides, topFeatures, device }),
 };
 
 /** The demo bundle (queued for generation in a worker on first use) plus the Library's models and SAEs. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { ENGINE_DEVICES } from './engine';
 
 /** Longest text the Prompt view runs inline (the core runs it between other requests). */
 export const PROMPT_MAX_CHARS = 2000;
@@ -79,6 +80,8 @@ export const promptContract = {
         text: z.string().min(1).max(PROMPT_MAX_CHARS),
         sides: z.array(Side).min(1).max(2),
         topFeatures: z.number().int().min(1).max(32).optional(),
+        /** Execution provider choice (default auto: CUDA, WebGPU, then CPU). */
+        device: z.enum(ENGINE_DEVICES).optional(),
       })
       .strict(),
   ),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { JobView, PromptRunResult, PromptSaeOption, PromptSources } from '../../../preload/api';
+import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type PromptRunResult, type PromptSaeOption, type PromptSources } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ProgressBar } from '../components/ProgressBar';
@@ -36,6 +36,7 @@ export function PromptPage() {
   const [result, setResult] = useState<PromptRunResult | null>(null);
   const [hovered, setHovered] = useState<{ side: number; position: number } | null>(null);
   const [running, setRunning] = useState(false);
+  const [device, setDevice] = useState<EngineDeviceChoice>('auto');
   const [error, setError] = useState<unknown>(null);
 
   const loadSources = useCallback(() => {
@@ -88,6 +89,7 @@ export function PromptPage() {
         await client.call('prompt.run', {
           text,
           sides: SIDES.map((k) => ({ modelPath: models[k], saePath: saes[k] })),
+          device,
         }),
       );
     } catch (e) {
@@ -162,9 +164,21 @@ export function PromptPage() {
           {text.length} / {maxChars} characters (short prompts run right away; text past a model's context is cut). Ctrl+Enter runs.
         </div>
       </div>
-      <button className="primary" onClick={() => void run()} disabled={!ready || running}>
-        {running ? 'Running…' : 'Run'}
-      </button>
+      <div className="prompt-run-row">
+        <button className="primary" onClick={() => void run()} disabled={!ready || running}>
+          {running ? 'Running…' : 'Run'}
+        </button>
+        <label className="small muted">
+          Device{' '}
+          <select aria-label="Device" value={device} onChange={(e) => setDevice(e.target.value as EngineDeviceChoice)}>
+            {ENGINE_DEVICES.map((d) => (
+              <option key={d} value={d}>
+                {d === 'auto' ? 'auto (GPU if available)' : d.toUpperCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
 
       {result && (
         <>
