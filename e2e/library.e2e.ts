@@ -20,7 +20,11 @@ beforeAll(async () => {
   writeHfCacheRepo(cache, { repoType: 'model', repoId: SEED_MODEL_REPOS.standard, files: seedModelRepoFiles(1) });
   writeHfCacheRepo(cache, { repoType: 'model', repoId: SEED_MODEL_REPOS.adhd, files: seedModelRepoFiles(2) });
   localDir = tempHome('local');
-  writeTree(localDir, { 'prompts.jsonl': Buffer.from('{"text":"Once upon a time"}\n{"text":"Step one"}\n') });
+  writeTree(localDir, {
+    'prompts.jsonl': Buffer.from('{"text":"Once upon a time"}\n{"text":"Step one"}\n'),
+    // Records holding a nest too big to flatten into columns: the viewer opens it on demand.
+    'sweep.json': Buffer.from(JSON.stringify({ runs: [1, 2].map((run) => ({ run, lr: run * 1e-4, per_feature: Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, { fired: f * run, mean: f / 10 }])) })) })),
+  });
   // Offline, with an endpoint nothing listens on: the Library must never need the network.
   app = await serveApp({ env: { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '' } });
   browser = await launchBrowser();
@@ -81,7 +85,21 @@ describe('Library page', () => {
     await page.getByLabel('Local path').fill(path.join(localDir, 'prompts.jsonl'));
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByRole('status').innerText()).resolves.toContain('1 dataset');
+    await expect(page.getByRole('table', { name: 'Datasets' }).innerText()).resolves.toMatch(/prompts\.jsonl[\s\S]*jsonl\s+1\s+2\s/);
     await page.getByRole('table', { name: 'Datasets' }).getByText('prompts.jsonl').waitFor();
+    await page.getByLabel('Local path').fill(path.join(localDir, 'sweep.json'));
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('button', { name: 'Open sweep.json' }).click();
+    const runs = page.getByRole('region', { name: 'Artifact sweep.json' }).getByRole('table', { name: 'runs' });
+    await runs.waitFor();
+    expect(await runs.locator('thead th').allTextContents()).toEqual(['#', 'run', 'lr', 'per_feature']);
+    await runs.getByRole('button', { name: '▸ object, 20 keys' }).first().click();
+    const nested = runs.getByRole('table', { name: 'runs.0.per_feature' });
+    await nested.waitFor();
+    expect(await nested.locator('thead th').allTextContents()).toEqual(['key', 'fired', 'mean']);
+    await expect(nested.locator('tbody tr').count()).resolves.toBe(20);
+    await screenshot(page, 'library-artifact-nested');
+
     await page.getByLabel('Local path').fill(path.join(localDir, 'missing-folder'));
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toMatch(/does not exist[\s\S]*cfg\.json/);

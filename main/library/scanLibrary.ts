@@ -69,7 +69,7 @@ export function addLocalRoot(catalog: LibraryCatalog, input: string): { root: Re
     throw new WorkbenchError(
       'NOTHING_RECOGNISED',
       `Nothing usable was found in ${root}.`,
-      'The Library recognises sae_lens SAE folders (cfg.json + sae_weights.safetensors), model folders (config.json + *.safetensors), dataset files (.parquet, .jsonl, .csv, .txt) and JSON result files.',
+      'The Library recognises sae_lens SAE folders (cfg.json + sae_weights.safetensors), model folders (config.json + *.safetensors), dataset files (.parquet, .jsonl, .txt, or a JSON list of texts) and JSON result files.',
     );
   }
   const added = catalog.addRoot(root);

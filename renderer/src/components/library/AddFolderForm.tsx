@@ -39,7 +39,7 @@ export function AddFolderForm() {
           Add
         </button>
       </form>
-      <div className="muted small">SAE folders (cfg.json + sae_weights.safetensors), model folders (config.json + weights), .parquet/.jsonl/.csv/.txt datasets and JSON result files, or a folder holding several.</div>
+      <div className="muted small">SAE folders (cfg.json + sae_weights.safetensors), model folders (config.json + weights), .parquet / .jsonl / .txt datasets and JSON result files, or a folder holding several.</div>
       {message && <div className="ok-text small" role="status">{message}</div>}
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
     </details>
