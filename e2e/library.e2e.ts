@@ -48,6 +48,13 @@ describe('Library page', () => {
     await expect(models.innerText()).resolves.toMatch(new RegExp(`${SEED_MODEL_REPOS.adhd}[\\s\\S]*GPT2LMHeadModel\\s+4\\s+16\\s+2\\s+50\\s+14\\.5K`));
     await screenshot(page, 'library-seed');
 
+    // The filter narrows every section; all words must match.
+    await page.getByLabel('Filter the Library').fill('adhd L2');
+    await expect(page.locator('.library-section').allInnerTexts()).resolves.toHaveLength(1);
+    await expect(adhd.locator('tbody tr').count()).resolves.toBe(1);
+    await page.getByLabel('Filter the Library').fill('');
+    await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
+
     const results = page.getByRole('table', { name: 'Results' });
     await expect(results.locator('tbody tr').count()).resolves.toBe(4);
     await page.getByRole('button', { name: 'Open feature_diff.json' }).click();

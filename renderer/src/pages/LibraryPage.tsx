@@ -18,6 +18,7 @@ export function LibraryPage() {
   const [scan, setScan] = useState<JobView | null>(null);
   const [open, setOpen] = useState<LibraryItem | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [filter, setFilter] = useState('');
 
   const reload = useCallback(() => client.call('library.list', {}).then(setListing, setError), [client]);
   const rescan = useCallback(() => client.call('library.scan', {}).then(setScan, setError), [client]);
@@ -32,7 +33,7 @@ export function LibraryPage() {
     if (job.kind === 'library.scan') setScan(job);
   });
 
-  const items = listing?.items ?? [];
+  const items = (listing?.items ?? []).filter((i) => matchesFilter(i, filter));
   const of = (kind: LibraryItem['kind']) => items.filter((i) => i.kind === kind);
   const scanning = scan != null && (scan.state === 'queued' || scan.state === 'running');
 
@@ -48,6 +49,9 @@ export function LibraryPage() {
           {listing?.hubCacheDir ? ` · HF cache ${listing.hubCacheDir}` : ''}
         </span>
         {scan?.state === 'failed' && <span className="error-text small">Scan failed: {scan.error?.message}</span>}
+        {listing && listing.items.length > 0 && (
+          <input className="library-filter" type="search" aria-label="Filter the Library" placeholder="Filter: name, repo, hook, model…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        )}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <HubAddPanel />
@@ -65,7 +69,8 @@ export function LibraryPage() {
           ))}
         </div>
       )}
-      {listing && items.length === 0 && <p className="muted">Nothing here yet. Add a repo from the Hub or a local folder; files already in the HF cache appear after a scan.</p>}
+      {listing && listing.items.length > 0 && items.length === 0 && <p className="muted">Nothing matches “{filter}”.</p>}
+      {listing && listing.items.length === 0 && <p className="muted">Nothing here yet. Add a repo from the Hub or a local folder; files already in the HF cache appear after a scan.</p>}
       {open && <ArtifactViewer item={open} onClose={() => setOpen(null)} />}
       <LibrarySection title="Models" count={of('model').length}>
         <ModelsTable items={of('model')} />
@@ -81,6 +86,15 @@ export function LibraryPage() {
       </LibrarySection>
     </section>
   );
+}
+
+/** Every word of the filter must appear in the item's name, source, hook or model. */
+function matchesFilter(item: LibraryItem, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const source = item.source.type === 'hub' ? `${item.source.repoId} ${item.source.pathInRepo}` : item.path;
+  const text = [item.kind, item.name, source, item.sae?.hookName, item.sae?.groupModel, item.model?.architecture].filter(Boolean).join(' ').toLowerCase();
+  return words.every((w) => text.includes(w));
 }
 
 function LibrarySection({ title, count, children }: { title: string; count: number; children: React.ReactNode }) {
