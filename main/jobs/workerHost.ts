@@ -42,10 +42,14 @@ export class NodeWorkerSpawner implements WorkerSpawner {
 }
 
 export function childProcessHandle(child: ChildProcess): WorkerHandle {
+  child.on('error', () => {
+    // EPIPE on a dying worker's channel; its exit is reported through onExit.
+  });
   return {
     pid: child.pid,
     send(message) {
-      if (child.connected) child.send(message);
+      // A worker may be exiting while we tell it to stop: a closed channel is not an error here.
+      if (child.connected) child.send(message, () => {});
     },
     onMessage(listener) {
       child.on('message', (m) => listener(m as WorkerToHost));
