@@ -55,6 +55,16 @@ describe('Library page', () => {
     await page.getByLabel('Filter the Library').fill('');
     await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
 
+    // A row opens the item's details.
+    await adhd.getByText('adhd_L3_hook_resid_post', { exact: true }).click();
+    const details = page.getByRole('region', { name: 'Details of adhd_L3_hook_resid_post' });
+    const detailText = await details.innerText();
+    expect(detailText).toMatch(/cfg generation\s+v6/);
+    expect(detailText).toMatch(new RegExp(`belongs to\\s+${SEED_MODEL_REPOS.adhd}`));
+    expect(detailText).toMatch(/refs\s+main/);
+    await screenshot(page, 'library-sae-detail');
+    await details.getByRole('button', { name: 'Close details' }).click();
+
     const results = page.getByRole('table', { name: 'Results' });
     await expect(results.locator('tbody tr').count()).resolves.toBe(4);
     await page.getByRole('button', { name: 'Open feature_diff.json' }).click();

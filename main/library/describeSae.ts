@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SaeSummary } from '../../preload/api';
 import { inspectDirectory } from '../formats/inspect';
-import { SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { readSafetensorsHeader } from '../formats/safetensors';
 import { parseSaeFolderName } from './saeFolderName';
 
@@ -20,7 +21,20 @@ export function describeSaeDirectory(dir: string): { sae: SaeDescription; proble
     const found = inspectDirectory(dir);
     if (found.kind === 'sae') {
       return {
-        sae: { architecture: found.architecture, dIn: found.dIn, dSae: found.dSae, k: found.k, hookName: found.hook, layer: found.layer ?? folder?.layer ?? null, modelName: found.modelName, variant },
+        sae: {
+          architecture: found.architecture,
+          dIn: found.dIn,
+          dSae: found.dSae,
+          k: found.k,
+          hookName: found.hook,
+          layer: found.layer ?? folder?.layer ?? null,
+          modelName: found.modelName,
+          variant,
+          cfgGeneration: found.cfgGeneration,
+          dtype: found.dtype,
+          normalizeActivations: found.normalizeActivations,
+          hasSparsity: found.hasSparsity,
+        },
         problems: found.problems,
       };
     }
@@ -49,6 +63,10 @@ function fromWeightsAndName(dir: string, folder: ReturnType<typeof parseSaeFolde
       layer: folder?.layer ?? null,
       modelName: null,
       variant: folder?.variant ?? null,
+      cfgGeneration: null,
+      dtype: null,
+      normalizeActivations: null,
+      hasSparsity: fs.existsSync(path.join(dir, SAE_SPARSITY_FILE)),
     },
     problems,
   };

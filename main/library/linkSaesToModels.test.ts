@@ -8,7 +8,7 @@ function model(id: string, repoId: string, dModel: number): LibraryItem {
 }
 
 function sae(id: string, s: Partial<SaeSummary>): LibraryItem {
-  const full: SaeSummary = { architecture: 'topk', dIn: 16, dSae: 64, k: 8, hookName: null, layer: 0, modelName: null, variant: null, modelItemId: null, groupModel: '', ...s };
+  const full: SaeSummary = { architecture: 'topk', dIn: 16, dSae: 64, k: 8, hookName: null, layer: 0, modelName: null, variant: null, modelItemId: null, groupModel: '', cfgGeneration: 'v6', dtype: 'float32', normalizeActivations: 'none', hasSparsity: false, ...s };
   return { id, kind: 'sae', name: id, path: `/x/${id}`, source: { type: 'local', root: '/x' }, sizeBytes: 1, fileCount: 2, sae: full, model: null, dataset: null, result: null, problems: [], scannedAt: 0 };
 }
 

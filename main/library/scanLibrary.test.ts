@@ -57,6 +57,9 @@ describe('scanHubCache on an HF cache layout (blobs, symlinked snapshots, refs)'
     // v4 generation: activation_fn_str topk under architecture "standard", hook_point.
     expect(byName(items, 'adhd_L1_hook_resid_post').sae).toMatchObject({ variant: 'adhd', layer: 1, hookName: 'blocks.1.hook_resid_post', modelName: SEED_MODEL_REPOS.adhd });
     expect(byName(items, 'standard_L3_hook_resid_post').sae).toMatchObject({ variant: 'standard', layer: 3, hookName: 'blocks.3.hook_resid_post' });
+    // The fixture writes cfg generations v6, v5 and the older flat v4 layout in turn (named as main/formats names them).
+    expect(['standard_L0', 'standard_L1', 'standard_L2'].map((n) => byName(items, `${n}_hook_resid_post`).sae!.cfgGeneration)).toEqual(['v6', 'v5', 'v4-v5']);
+    expect(byName(items, 'standard_L0_hook_resid_post').sae).toMatchObject({ dtype: 'float32', normalizeActivations: 'none', hasSparsity: false });
 
     const results = items.filter((i) => i.kind === 'result').map((i) => i.name).sort();
     expect(results).toEqual(['causal_nulls_per_seed.json', 'deepdive_steering.json', 'feature_diff.json', 'three_probes.json']);

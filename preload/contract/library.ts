@@ -35,6 +35,12 @@ export interface SaeSummary {
   modelItemId: string | null;
   /** Display key for grouping: the model it belongs to (repo id, model name or variant). */
   groupModel: string;
+  /** cfg.json generation ("v6", "v5", ...), weight dtype and input normalisation, when the cfg was readable. */
+  cfgGeneration: string | null;
+  dtype: string | null;
+  normalizeActivations: string | null;
+  /** Whether sparsity.safetensors (log10 feature density) is present. */
+  hasSparsity: boolean;
 }
 
 export interface ModelSummary {

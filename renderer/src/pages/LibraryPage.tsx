@@ -5,6 +5,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { AddFolderForm } from '../components/library/AddFolderForm';
 import { ArtifactViewer } from '../components/library/ArtifactViewer';
 import { HubAddPanel } from '../components/library/HubAddPanel';
+import { ItemDetail } from '../components/library/ItemDetail';
 import { DatasetsTable, ModelsTable, ResultsTable, SaeGroups } from '../components/library/LibraryTables';
 import { formatTime } from '../format';
 import '../components/library/library.css';
@@ -17,6 +18,7 @@ export function LibraryPage() {
   const [listing, setListing] = useState<LibraryListing | null>(null);
   const [scan, setScan] = useState<JobView | null>(null);
   const [open, setOpen] = useState<LibraryItem | null>(null);
+  const [selected, setSelected] = useState<LibraryItem | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [filter, setFilter] = useState('');
 
@@ -33,6 +35,10 @@ export function LibraryPage() {
     if (job.kind === 'library.scan') setScan(job);
   });
 
+  const select = (item: LibraryItem) => {
+    setOpen(null);
+    setSelected(item);
+  };
   const items = (listing?.items ?? []).filter((i) => matchesFilter(i, filter));
   const of = (kind: LibraryItem['kind']) => items.filter((i) => i.kind === kind);
   const scanning = scan != null && (scan.state === 'queued' || scan.state === 'running');
@@ -72,17 +78,25 @@ export function LibraryPage() {
       {listing && listing.items.length > 0 && items.length === 0 && <p className="muted">Nothing matches “{filter}”.</p>}
       {listing && listing.items.length === 0 && <p className="muted">Nothing here yet. Add a repo from the Hub or a local folder; files already in the HF cache appear after a scan.</p>}
       {open && <ArtifactViewer item={open} onClose={() => setOpen(null)} />}
+      {selected && <ItemDetail item={selected} onClose={() => setSelected(null)} />}
       <LibrarySection title="Models" count={of('model').length}>
-        <ModelsTable items={of('model')} />
+        <ModelsTable items={of('model')} onSelect={select} selectedId={selected?.id ?? null} />
       </LibrarySection>
       <LibrarySection title="SAEs" count={of('sae').length}>
-        <SaeGroups items={of('sae')} />
+        <SaeGroups items={of('sae')} onSelect={select} selectedId={selected?.id ?? null} />
       </LibrarySection>
       <LibrarySection title="Datasets" count={of('dataset').length}>
-        <DatasetsTable items={of('dataset')} />
+        <DatasetsTable items={of('dataset')} onSelect={select} selectedId={selected?.id ?? null} />
       </LibrarySection>
       <LibrarySection title="Results" count={of('result').length}>
-        <ResultsTable items={of('result')} onOpen={setOpen} openId={open?.id ?? null} />
+        <ResultsTable
+          items={of('result')}
+          onOpen={(item) => {
+            setSelected(null);
+            setOpen(item);
+          }}
+          openId={open?.id ?? null}
+        />
       </LibrarySection>
     </section>
   );

@@ -26,7 +26,7 @@ function formatParams(n: number | null): string {
   return String(n);
 }
 
-export function ModelsTable({ items }: { items: LibraryItem[] }) {
+export function ModelsTable({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
   return (
     <table className="library-table" aria-label="Models">
       <thead>
@@ -43,7 +43,7 @@ export function ModelsTable({ items }: { items: LibraryItem[] }) {
       </thead>
       <tbody>
         {items.map((i) => (
-          <tr key={i.id} data-item-id={i.id}>
+          <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
             <td>
               <div className="item-name">{i.name}</div>
               <div className="muted small">{sourceLabel(i)}</div>
@@ -66,7 +66,7 @@ export function ModelsTable({ items }: { items: LibraryItem[] }) {
 }
 
 /** SAEs grouped by the model they belong to, then by layer. */
-export function SaeGroups({ items }: { items: LibraryItem[] }) {
+export function SaeGroups({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
   const groups = new Map<string, LibraryItem[]>();
   for (const i of items) {
     const key = i.sae?.groupModel || 'unknown model';
@@ -97,7 +97,7 @@ export function SaeGroups({ items }: { items: LibraryItem[] }) {
               {[...saes]
                 .sort((a, b) => (a.sae?.layer ?? 1e9) - (b.sae?.layer ?? 1e9) || a.name.localeCompare(b.name))
                 .map((i) => (
-                  <tr key={i.id} data-item-id={i.id}>
+                  <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
                     <td className="num">{i.sae?.layer ?? '–'}</td>
                     <td>
                       <div className="item-name">{i.name}</div>
@@ -120,7 +120,7 @@ export function SaeGroups({ items }: { items: LibraryItem[] }) {
   );
 }
 
-export function DatasetsTable({ items }: { items: LibraryItem[] }) {
+export function DatasetsTable({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
   return (
     <table className="library-table" aria-label="Datasets">
       <thead>
@@ -134,7 +134,7 @@ export function DatasetsTable({ items }: { items: LibraryItem[] }) {
       </thead>
       <tbody>
         {items.map((i) => (
-          <tr key={i.id} data-item-id={i.id}>
+          <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
             <td>
               <div className="item-name">{i.name}</div>
               <div className="muted small">{sourceLabel(i)}</div>
