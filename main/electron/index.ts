@@ -9,16 +9,25 @@ import type { WireEvent } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
+import { readHubToken, useSecretStore } from '../hub/token';
+import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { WorkerHandle, WorkerSpawner } from '../jobs/workerHost';
 import type { WorkerToHost } from '../jobs/protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Job workers as Electron utility processes (same worker entry as in Node). */
+/**
+ * Job workers as Electron utility processes (same worker entry as in Node). safeStorage exists
+ * only in this main process, so a worker receives the Hub token decrypted, in its environment.
+ */
 class UtilityProcessSpawner implements WorkerSpawner {
+  constructor(private readonly home: string) {}
+
   spawn(jobId: string): WorkerHandle {
-    const child = utilityProcess.fork(path.join(here, 'worker.js'), [jobId], { serviceName: `job ${jobId}`, stdio: 'inherit' });
+    const { token } = readHubToken(this.home);
+    const env = { ...process.env, SAE_WORKBENCH_WORKER: '1', ...(token ? { HF_TOKEN: token } : {}) };
+    const child = utilityProcess.fork(path.join(here, 'worker.js'), [jobId], { serviceName: `job ${jobId}`, stdio: 'inherit', env });
     return {
       get pid() {
         return child.pid;
@@ -64,7 +73,9 @@ async function start(): Promise<void> {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
   try {
-    core = createCore({ home: resolveHome(process.env.WORKBENCH_HOME ?? app.getPath('userData')), frontDoor: 'electron', spawner: new UtilityProcessSpawner() });
+    const home = resolveHome(process.env.WORKBENCH_HOME ?? app.getPath('userData'));
+    useSecretStore((h) => new SafeStorageSecretStore(path.join(h, 'secrets')));
+    core = createCore({ home, frontDoor: 'electron', spawner: new UtilityProcessSpawner(home) });
   } catch (err) {
     const e = err instanceof WorkbenchError ? err : new WorkbenchError('START_FAILED', String((err as Error).message ?? err));
     dialog.showErrorBox('SAE Workbench cannot start', `${e.message}${e.hint ? `\n\n${e.hint}` : ''}`);
