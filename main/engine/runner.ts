@@ -172,22 +172,36 @@ export async function runSae(sae: SaeWeights, x: Tensor32, outputs: SaeOutput[],
   const width = x.shape[x.shape.length - 1];
   if (width !== c.dIn) throw new WorkbenchError('ENGINE_SAE_WIDTH', `The SAE for "${c.hookName}" has d_in ${c.dIn}, but the activations are ${width} wide (shape [${x.shape.join(', ')}]).`, 'Use activations from the hook and model the SAE was trained on.');
   const n = x.data.length / width;
-  const spec = { outputs: [...new Set(outputs)], sparseK: opts.sparseK };
+  const wanted = [...new Set(outputs)];
+  // TopK acts are k per row: ORT returns them sparse and they are scattered into zeros here, which
+  // costs far less than ScatterElements over a dense [rows, d_sae] tensor inside the graph.
+  const densifyHere = c.architecture === 'topk' && wanted.includes('feature_acts');
+  const graphOutputs = densifyHere ? [...new Set([...wanted.filter((o) => o !== 'feature_acts'), 'feature_indices', 'feature_values'] as SaeOutput[])] : wanted;
+  const spec = { outputs: graphOutputs, sparseK: opts.sparseK };
   const { session, report } = await cachedSession(`${weightsId(sae)}|${saeSpecKey(spec)}`, opts.device ?? 'auto', () => saeGraphBuilder(sae, spec));
   const sparseWidth = c.architecture === 'topk' ? (c.k as number) : (opts.sparseK ?? 64);
   const cols: Record<SaeOutput, number> = { feature_acts: c.dSae, sae_out: c.dIn, sae_error: c.dIn, feature_indices: sparseWidth, feature_values: sparseWidth };
+  const alloc = (o: SaeOutput) => ({ data: o === 'feature_indices' ? new BigInt64Array(n * cols[o]) : new Float32Array(n * cols[o]), shape: [n, cols[o]] }) as Tensor32;
   const out: SaeRun['outputs'] = {};
-  for (const o of spec.outputs) out[o] = { data: o === 'feature_indices' ? new BigInt64Array(n * cols[o]) : new Float32Array(n * cols[o]), shape: [n, cols[o]] } as Tensor32;
+  for (const o of new Set([...wanted, ...graphOutputs])) out[o] = alloc(o);
   const chunk = Math.max(1, opts.rowChunk ?? saeRowChunk(c.dSae));
   for (let r = 0; r < n; r += chunk) {
     const rows = Math.min(chunk, n - r);
     const fetches: Record<string, ort.Tensor> = {};
-    for (const o of spec.outputs) {
+    for (const o of graphOutputs) {
       const all = out[o]!.data;
       const view = all.subarray(r * cols[o], (r + rows) * cols[o]);
       fetches[o] = view instanceof BigInt64Array ? new ort.Tensor('int64', view, [rows, cols[o]]) : new ort.Tensor('float32', view as Float32Array, [rows, cols[o]]);
     }
     await session.run({ [SAE_INPUT]: new ort.Tensor('float32', x.data.subarray(r * width, (r + rows) * width), [rows, width]) }, fetches);
+  }
+  if (densifyHere) {
+    const idx = out.feature_indices!.data as BigInt64Array;
+    const vals = out.feature_values!.data as Float32Array;
+    const dense = out.feature_acts!.data as Float32Array;
+    for (let row = 0; row < n; row++) for (let j = row * sparseWidth; j < (row + 1) * sparseWidth; j++) dense[row * c.dSae + Number(idx[j])] = vals[j];
+    if (!wanted.includes('feature_indices')) delete out.feature_indices;
+    if (!wanted.includes('feature_values')) delete out.feature_values;
   }
   return { outputs: out, report };
 }

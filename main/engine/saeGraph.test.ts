@@ -1,8 +1,10 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { Tensor32 } from '../formats/tensor';
 import { randomSae, randomTensor, seededRandom, type RandomSaeOptions } from './randomWeights';
 import { referenceSae } from './reference/saeReference';
 import { runSae } from './runner';
+import { buildSaeGraph } from './saeGraph';
 import { relativeError } from './testing';
 
 const N = 24;
@@ -106,6 +108,16 @@ describe('SAE graph vs float64 sae_lens reference', () => {
     expect(Array.from(chunked.outputs.feature_indices!.data as BigInt64Array)).toEqual(Array.from(whole.outputs.feature_indices!.data as BigInt64Array));
     expect(relativeError(chunked.outputs.feature_acts!.data as Float32Array, whole.outputs.feature_acts!.data as Float32Array)).toBe(0);
     expect(relativeError(chunked.outputs.sae_out!.data as Float32Array, referenceSae(sae, x.data, N).saeOut)).toBeLessThan(1e-5);
+  });
+
+  it('the graph itself scatters TopK acts densely (ScatterElements) like the reference', async () => {
+    const sae = randomSae({ dIn: 32, dSae: 128, k: 8, rescaleActsByDecoderNorm: true, seed: 15 });
+    const x = activations(32, 16);
+    const session = await ort.InferenceSession.create(buildSaeGraph(sae, { outputs: ['feature_acts'] }), { logSeverityLevel: 3, executionProviders: ['cpu'] });
+    const out = await session.run({ x: new ort.Tensor('float32', x.data, [N, 32]) });
+    const ref = referenceSae(sae, x.data, N);
+    expect(activeSets(out.feature_acts.data as Float32Array, N, 128)).toEqual(activeSets(ref.featureActs, N, 128));
+    expect(relativeError(out.feature_acts.data as Float32Array, ref.featureActs)).toBeLessThan(1e-5);
   });
 
   it('names both widths when the SAE does not fit the activations', async () => {
