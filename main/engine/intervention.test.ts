@@ -44,6 +44,29 @@ describe('runWithEdit', () => {
     }
   });
 
+  it('returns next-token loss with the edit applied (CE with an SAE spliced in, across windows)', async () => {
+    const sae = randomSae({ dIn: 32, dSae: 96, k: 6, hookName: 'blocks.0.hook_resid_post', seed: 9 });
+    const long = Array.from({ length: 21 }, () => Math.floor(rand() * 50));
+    const clean = await runModel(model, [long], [], { loss: true, device: 'cpu' });
+    const same = await runWithEdit(model, [long], 'blocks.0.hook_resid_post', (a) => a, [], { loss: true, device: 'cpu' });
+    expect(same.loss![0].shape).toEqual([20]);
+    expect(relativeError(same.loss![0].data, clean.loss![0].data)).toBeLessThan(1e-5);
+    const spliced = await runWithEdit(model, [long], 'blocks.0.hook_resid_post', saeSpliceEdit(sae, { device: 'cpu' }), [], { loss: true, device: 'cpu' });
+    const expected: number[] = [];
+    for (let o = 0; o < 21; o += 16) {
+      const w = long.slice(o, o + 16);
+      const act = referenceForward(model, w).hooks.get('blocks.0.hook_resid_post')!;
+      const logits = referenceForward(model, [], { hook: 'blocks.0.hook_resid_post', activation: referenceSae(sae, act, w.length).saeOut }).logits;
+      long.slice(o + 1, o + 17).forEach((t, p) => {
+        const row = logits.subarray(p * 50, (p + 1) * 50);
+        const max = Math.max(...row);
+        expected.push(max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) - row[t]);
+      });
+    }
+    expect(relativeError(spliced.loss![0].data, expected)).toBeLessThan(1e-4);
+    expect(relativeError(spliced.loss![0].data, clean.loss![0].data)).toBeGreaterThan(1e-3);
+  });
+
   it('rejects edits that change the shape and hooks it cannot splice at', async () => {
     await expect(runWithEdit(model, tokens, 'blocks.0.hook_resid_post', (a) => a.slice(1))).rejects.toMatchObject({ code: 'ENGINE_EDIT_SHAPE' });
     await expect(runWithEdit(model, tokens, 'ln_final.hook_normalized', (a) => a)).rejects.toMatchObject({ code: 'ENGINE_EDIT_HOOK' });

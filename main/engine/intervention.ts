@@ -3,7 +3,7 @@ import type { SaeWeights } from '../formats/sae';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import { parseHook } from './hooks';
-import { runFromHook, runModel, runSae, type ModelRun, type RunOptions } from './runner';
+import { runFromHook, runModel, runSae, trimLastLoss, type ModelRun, type RunOptions } from './runner';
 
 /** Replaces the activations at a hook (one [len, d] tensor per sequence) with edited ones. */
 export type ActivationEdit = (activations: Tensor32[]) => Tensor32[] | Promise<Tensor32[]>;
@@ -30,16 +30,19 @@ function spliceSite(hook: string, nLayers: number): { start: string; residual: s
 }
 
 /** Cuts sequences into non-overlapping nCtx windows, remembering where each came from. */
-function windowed(tokens: number[][], nCtx: number): { windows: number[][]; owner: number[] } {
+function windowed(tokens: number[][], nCtx: number): { windows: number[][]; owner: number[]; targets: number[][] } {
   const windows: number[][] = [];
   const owner: number[] = [];
+  const targets: number[][] = [];
   tokens.forEach((seq, s) => {
     for (let o = 0; o < seq.length; o += nCtx) {
       windows.push(seq.slice(o, o + nCtx));
       owner.push(s);
+      // Each position predicts the next token of the whole sequence, across window edges too.
+      targets.push(Array.from({ length: Math.min(nCtx, seq.length - o) }, (_, p) => seq[o + p + 1] ?? -1));
     }
   });
-  return { windows, owner };
+  return { windows, owner, targets };
 }
 
 function stitch(parts: Tensor32[], owner: number[], count: number): Tensor32[] {
@@ -66,8 +69,8 @@ function stitch(parts: Tensor32[], owner: number[], count: number): Tensor32[] {
 export async function runWithEdit(weights: TransformerWeights, tokens: number[][], hook: string, edit: ActivationEdit, hooks: string[] = [], opts: RunOptions = {}): Promise<ModelRun> {
   const c = weights.config;
   const site = spliceSite(hook, c.nLayers);
-  const { windows, owner } = windowed(tokens, c.nCtx);
-  const clean = await runModel(weights, windows, [...new Set([hook, site.residual])], { ...opts, logits: false });
+  const { windows, owner, targets } = windowed(tokens, c.nCtx);
+  const clean = await runModel(weights, windows, [...new Set([hook, site.residual])], { ...opts, logits: false, loss: false });
   const original = clean.hooks[hook];
   const edited = await edit(original);
   if (edited.length !== original.length) {
@@ -82,12 +85,13 @@ export async function runWithEdit(weights: TransformerWeights, tokens: number[][
     const base = clean.hooks[site.residual][i].data;
     return { data: base.map((v, j) => v - o.data[j] + e.data[j]), shape: o.shape };
   });
-  const run = await runFromHook(weights, site.start, residual, hooks, opts);
-  return {
+  const run = await runFromHook(weights, site.start, residual, hooks, { ...opts, targets: opts.loss ? targets : undefined });
+  return trimLastLoss({
     hooks: Object.fromEntries(Object.entries(run.hooks).map(([h, ts]) => [h, stitch(ts, owner, tokens.length)])),
     logits: run.logits ? stitch(run.logits, owner, tokens.length) : null,
+    loss: run.loss ? stitch(run.loss.map((t) => ({ data: t.data, shape: [t.shape[0], 1] })), owner, tokens.length).map((t) => ({ data: t.data, shape: [t.shape[0]] })) : null,
     report: run.report,
-  };
+  });
 }
 
 /** Splices an SAE's reconstruction in at its hook (for CE-loss / KL scores and feature edits). */

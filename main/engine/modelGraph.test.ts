@@ -73,6 +73,45 @@ describe('model forward graph vs float64 reference', () => {
   });
 });
 
+/** Float64 -ln softmax(logits[p])[seq[p+1]] for every p with a next token. */
+function referenceLoss(logits: Float64Array, next: number[], vocab: number): number[] {
+  return next.map((t, p) => {
+    const row = logits.subarray(p * vocab, (p + 1) * vocab);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+    return lse - row[t];
+  });
+}
+
+describe('next-token loss in the graph', () => {
+  it('matches the float64 log-softmax at the next token, padded batch, without returning logits', async () => {
+    const model = variants[0].model;
+    const tokens = randomTokens(17, [9, 4, 13], model.config.dVocab);
+    const run = await runModel(model, tokens, [], { loss: true, device: 'cpu' });
+    expect(run.logits).toBeNull();
+    tokens.forEach((seq, s) => {
+      expect(run.loss![s].shape).toEqual([seq.length - 1]);
+      const ref = referenceLoss(referenceForward(model, seq).logits, seq.slice(1), 50);
+      expect(relativeError(run.loss![s].data, ref)).toBeLessThan(1e-4);
+      expect(Math.min(...ref)).toBeGreaterThan(0);
+    });
+  });
+
+  it('predicts across nCtx window edges from each window\'s own context', async () => {
+    const model = randomTransformer({ nLayers: 2, dModel: 16, nHeads: 2, nCtx: 8, seed: 22 });
+    const [seq] = randomTokens(19, [20], 50);
+    const run = await runModel(model, [seq], [], { loss: true, device: 'cpu' });
+    expect(run.loss![0].shape).toEqual([19]);
+    const expected: number[] = [];
+    for (let o = 0; o < 20; o += 8) {
+      const window = seq.slice(o, o + 8);
+      const next = seq.slice(o + 1, o + 9);
+      expected.push(...referenceLoss(referenceForward(model, window).logits, next, 50));
+    }
+    expect(relativeError(run.loss![0].data, expected)).toBeLessThan(1e-4);
+  });
+});
+
 describe('segment graphs', () => {
   const model = variants[0].model;
   const tokens = randomTokens(9, [10, 6], model.config.dVocab);
@@ -106,6 +145,9 @@ describe('segment graphs', () => {
     await expect(runFromHook(model, 'blocks.1.hook_resid_mid', acts, ['blocks.1.hook_attn_out'])).rejects.toMatchObject({ code: 'ENGINE_HOOK_BEFORE_START' });
     await expect(runFromHook(model, 'blocks.1.hook_attn_out', acts, [])).rejects.toMatchObject({ code: 'ENGINE_START_HOOK' });
     await expect(runFromHook(model, 'blocks.1.hook_resid_pre', [{ data: new Float32Array(3 * 8), shape: [3, 8] }], [], { logits: true })).rejects.toMatchObject({ code: 'ENGINE_ACTIVATION_SHAPE' });
+    await expect(runFromHook(model, 'blocks.1.hook_resid_pre', acts, [], { loss: true, device: 'cpu' })).rejects.toMatchObject({ code: 'ENGINE_LOSS_TARGETS' });
+    await expect(runFromHook(model, 'blocks.1.hook_resid_pre', acts, [], { loss: true, targets: [[1, 2]] })).rejects.toMatchObject({ code: 'ENGINE_LOSS_TARGETS' });
+    await expect(runFromHook(model, 'blocks.1.hook_resid_pre', acts, [], { loss: true, targets: [[1, 2, 77]] })).rejects.toThrow(/Target id 77/);
   });
 });
 

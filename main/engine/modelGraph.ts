@@ -10,12 +10,20 @@ export interface ForwardGraphSpec {
   hooks: string[];
   /** Also return "logits" [batch, seq, dVocab]. */
   logits: boolean;
+  /**
+   * Also return "loss" [batch, seq]: -log p(target) from input "targets" int64 [batch, seq]
+   * (-1 where a position has no target, giving 0). Computed in the graph so CE evaluations need
+   * not move [batch, seq, dVocab] logits out.
+   */
+  loss?: boolean;
 }
 
 export const TOKENS_INPUT = 'tokens';
 export const MASK_INPUT = 'attention_mask';
 export const ACTIVATION_INPUT = 'activation';
 export const LOGITS_OUTPUT = 'logits';
+export const TARGETS_INPUT = 'targets';
+export const LOSS_OUTPUT = 'loss';
 
 export const SUPPORTED_ACTIVATIONS = ['gelu_new', 'gelu', 'relu', 'silu'] as const;
 
@@ -66,8 +74,8 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   const n = c.nLayers;
   const g = new GraphBuilder(`${c.name}-forward`);
   const requested = [...new Set(spec.hooks)].map((h) => parseHook(h, n));
-  if (requested.length === 0 && !spec.logits) throw new WorkbenchError('ENGINE_NO_OUTPUTS', 'The forward was asked for no hooks and no logits.', 'Ask for at least one hook or for logits.');
-  const endPhase = Math.max(spec.logits ? LOGITS_PHASE(n) : 0, ...requested.map((h) => hookPhase(h, n)));
+  if (requested.length === 0 && !spec.logits && !spec.loss) throw new WorkbenchError('ENGINE_NO_OUTPUTS', 'The forward was asked for no hooks, no logits and no loss.', 'Ask for at least one hook, logits or loss.');
+  const endPhase = Math.max(spec.logits || spec.loss ? LOGITS_PHASE(n) : 0, ...requested.map((h) => hookPhase(h, n)));
   const wanted = new Set(spec.hooks);
 
   const values = new Map<string, Value>();
@@ -106,6 +114,16 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   // The residual stream is kept 2-D [batch*seq, d] so every linear layer is one Gemm with its
   // bias fused; outputs are reshaped back to [batch, seq, d].
   const unflatten = (v: Value, width: number): Value => g.reshape(v, g.concat([g.ints([-1]), seqLen, g.ints([width])], 0));
+
+  // Unembed in 3-D so the (large) logits come out of the MatMul already shaped, with no reshape
+  // copy; GPT-2 has no output bias, so its Add is skipped. Built once for logits and loss.
+  let logitsValue: Value | null = null;
+  const unembed = (normalized: Value): Value => {
+    if (logitsValue) return logitsValue;
+    logitsValue = g.matmul(unflatten(normalized, c.dModel), g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U'));
+    if (weights.b_U.data.some((v) => v !== 0)) logitsValue = g.add(logitsValue, g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
+    return logitsValue;
+  };
 
   const lnParams = (ln: LayerNormWeights): [Value, Value] => {
     if (c.normalization === 'LNPre' || !ln.w) return [g.initializerF32(new Float32Array(c.dModel).fill(1), [c.dModel], 'ln_one'), g.initializerF32(new Float32Array(c.dModel), [c.dModel], 'ln_zero')];
@@ -172,13 +190,8 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     if (phase === LOGITS_PHASE(n)) {
       const normalized = layerNorm(resid, weights.lnFinal);
       values.set(LN_FINAL_HOOK, normalized);
-      if (spec.logits) {
-        // Unembed in 3-D so the (large) logits come out of the MatMul already shaped, with no
-        // reshape copy; GPT-2 has no output bias, so its Add is skipped.
-        let logits = g.matmul(unflatten(normalized, c.dModel), g.initializerF32(weights.W_U.data, [c.dModel, c.dVocab], 'W_U'));
-        if (weights.b_U.data.some((v) => v !== 0)) logits = g.add(logits, g.initializerF32(weights.b_U.data, [c.dVocab], 'b_U'));
-        g.output(logits, LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
-      }
+      if (spec.logits) g.output(unembed(normalized), LOGITS_OUTPUT, 'float32', ['batch', 'seq', c.dVocab]);
+      if (spec.loss) g.output(tokenLoss(g, unembed(normalized)), LOSS_OUTPUT, 'float32', ['batch', 'seq']);
       break;
     }
     const layer = (phase - 1) >> 1;
@@ -205,9 +218,18 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   return g;
 }
 
+/** -log softmax(logits)[target] per position; 0 where target < 0 (no next token). */
+function tokenLoss(g: GraphBuilder, logits: Value): Value {
+  const targets = g.input(TARGETS_INPUT, 'int64', ['batch', 'seq']);
+  const logProbs = g.op('LogSoftmax', [logits], { axis: { int: -1 } })[0];
+  const safe = g.unsqueeze(g.op('Max', [targets, g.intScalar(0)])[0], [2]);
+  const picked = g.op('Squeeze', [g.op('GatherElements', [logProbs, safe], { axis: { int: 2 } })[0], g.ints([2])])[0];
+  return g.where(g.op('GreaterOrEqual', [targets, g.intScalar(0)])[0], g.neg(picked), g.scalar(0));
+}
+
 /** The session-cache key part that identifies a forward spec. */
 export function forwardSpecKey(spec: ForwardGraphSpec): string {
-  return `fwd|start=${spec.start ?? 'tokens'}|hooks=${[...spec.hooks].sort().join(',')}|logits=${spec.logits}`;
+  return `fwd|start=${spec.start ?? 'tokens'}|hooks=${[...spec.hooks].sort().join(',')}|logits=${spec.logits}|loss=${spec.loss ?? false}`;
 }
 
 export type { ParsedHook };

@@ -5,12 +5,14 @@ import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import type { DeviceChoice, EpReport } from './executionProviders';
 import { parseHook, parseStartHook } from './hooks';
-import { ACTIVATION_INPUT, forwardGraphBuilder, forwardSpecKey, LOGITS_OUTPUT, MASK_INPUT, TOKENS_INPUT, type ForwardGraphSpec } from './modelGraph';
+import { ACTIVATION_INPUT, forwardGraphBuilder, forwardSpecKey, LOGITS_OUTPUT, LOSS_OUTPUT, MASK_INPUT, TARGETS_INPUT, TOKENS_INPUT, type ForwardGraphSpec } from './modelGraph';
 import { saeGraphBuilder, SAE_INPUT, saeSpecKey, type SaeOutput } from './saeGraph';
 import { cachedSession, weightsId } from './session';
 
 export interface RunOptions {
   logits?: boolean;
+  /** Next-token cross-entropy per position, computed in the graph (see ModelRun.loss). */
+  loss?: boolean;
   device?: DeviceChoice;
   /** Sequences (windows) per ORT call; default 8. */
   batchSize?: number;
@@ -20,6 +22,11 @@ export interface RunOptions {
 export interface ModelRun {
   hooks: Record<string, Tensor32[]>;
   logits: Tensor32[] | null;
+  /**
+   * When asked: per sequence, entry p = -ln p(token p+1 | tokens <= p) in nats; runModel returns
+   * [len - 1] (every position that has a next token, across nCtx windows too).
+   */
+  loss: Tensor32[] | null;
   report: EpReport;
 }
 
@@ -57,6 +64,8 @@ function windowsOf(lengths: number[], nCtx: number): Window[] {
 interface BatchInput {
   /** Builds the non-mask feeds for these windows padded to `width`. */
   feeds(batch: Window[], width: number): Record<string, ort.Tensor>;
+  /** Target id for position `p` of sequence `seq` (-1: none); needed when loss is asked. */
+  target?(seq: number, p: number): number;
 }
 
 async function runBatched(
@@ -75,6 +84,8 @@ async function runBatched(
   const slots = (d: number) => lengths.map((len) => ({ data: new Float32Array(0), shape: [len, d] }));
   const hooks: Record<string, Tensor32[]> = Object.fromEntries(hookNames.map((h) => [h, slots(c.dModel)]));
   const logits = spec.logits ? slots(c.dVocab) : null;
+  const loss = spec.loss ? slots(1) : null;
+  if (loss && !input.target) throw new WorkbenchError('ENGINE_LOSS_TARGETS', 'Loss was asked for without target tokens.', 'Pass the token ids (targets) with the activations.');
   const windows = windowsOf(lengths, c.nCtx);
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   for (let b = 0; b < windows.length; b += batchSize) {
@@ -86,11 +97,19 @@ async function runBatched(
       batch.forEach((w, i) => mask.fill(1n, i * width, i * width + w.length));
       feeds[MASK_INPUT] = new ort.Tensor('int64', mask, [batch.length, width]);
     }
+    if (loss) {
+      const targets = new BigInt64Array(batch.length * width).fill(-1n);
+      batch.forEach((w, i) => {
+        for (let p = 0; p < w.length; p++) targets[i * width + p] = BigInt(input.target!(w.seq, w.offset + p));
+      });
+      feeds[TARGETS_INPUT] = new ort.Tensor('int64', targets, [batch.length, width]);
+    }
     // Preallocated outputs: ORT writes straight into JS memory instead of returning a copy.
     const fetches: Record<string, ort.Tensor> = {};
     const prealloc = (name: string, d: number) => (fetches[name] = new ort.Tensor('float32', new Float32Array(batch.length * width * d), [batch.length, width, d]));
     for (const h of hookNames) prealloc(h, c.dModel);
     if (logits) prealloc(LOGITS_OUTPUT, c.dVocab);
+    if (loss) fetches[LOSS_OUTPUT] = new ort.Tensor('float32', new Float32Array(batch.length * width), [batch.length, width]);
     await session.run(feeds, fetches);
     const scatter = (name: string, targets: Tensor32[], d: number) => {
       const data = fetches[name].data as Float32Array;
@@ -106,8 +125,15 @@ async function runBatched(
     };
     for (const h of hookNames) scatter(h, hooks[h], c.dModel);
     if (logits) scatter(LOGITS_OUTPUT, logits, c.dVocab);
+    if (loss) scatter(LOSS_OUTPUT, loss, 1);
   }
-  return { hooks, logits, report };
+  return { hooks, logits, loss: loss?.map((t) => ({ data: t.data, shape: [t.shape[0]] })) ?? null, report };
+}
+
+/** Drops each sequence's last loss entry: it has no next token. */
+export function trimLastLoss(run: ModelRun): ModelRun {
+  if (!run.loss) return run;
+  return { ...run, loss: run.loss.map((t) => ({ data: t.data.subarray(0, Math.max(0, t.shape[0] - 1)), shape: [Math.max(0, t.shape[0] - 1)] })) };
 }
 
 /**
@@ -117,8 +143,9 @@ async function runBatched(
 export async function runModel(weights: TransformerWeights, tokens: number[][], hooks: string[], opts: RunOptions = {}): Promise<ModelRun> {
   for (const h of hooks) parseHook(h, weights.config.nLayers);
   validateTokens(weights, tokens);
-  const spec: ForwardGraphSpec = { hooks, logits: opts.logits ?? false };
-  return runBatched(weights, spec, tokens.map((t) => t.length), {
+  const spec: ForwardGraphSpec = { hooks, logits: opts.logits ?? false, loss: opts.loss ?? false };
+  const run = await runBatched(weights, spec, tokens.map((t) => t.length), {
+    target: (seq, p) => (p + 1 < tokens[seq].length ? tokens[seq][p + 1] : -1),
     feeds(batch, width) {
       const ids = new BigInt64Array(batch.length * width);
       batch.forEach((w, i) => {
@@ -127,14 +154,16 @@ export async function runModel(weights: TransformerWeights, tokens: number[][], 
       return { [TOKENS_INPUT]: new ort.Tensor('int64', ids, [batch.length, width]) };
     },
   }, opts);
+  return trimLastLoss(run);
 }
 
 /**
  * Runs the forward from a residual hook: `activations` are per sequence [len, dModel] at
  * `startHook` (e.g. edited by an SAE or a steering vector); returns later hooks and logits.
- * Sequences must fit in nCtx (a window cannot resume mid-context).
+ * Sequences must fit in nCtx (a window cannot resume mid-context). With `loss`, `targets` gives
+ * per sequence the id each position should predict (-1: none, loss 0); loss comes back [len].
  */
-export async function runFromHook(weights: TransformerWeights, startHook: string, activations: Tensor32[], hooks: string[], opts: RunOptions = {}): Promise<ModelRun> {
+export async function runFromHook(weights: TransformerWeights, startHook: string, activations: Tensor32[], hooks: string[], opts: RunOptions & { targets?: number[][] } = {}): Promise<ModelRun> {
   const c = weights.config;
   parseStartHook(startHook, c.nLayers);
   for (const h of hooks) parseHook(h, c.nLayers);
@@ -142,8 +171,22 @@ export async function runFromHook(weights: TransformerWeights, startHook: string
     if (a.shape.length !== 2 || a.shape[1] !== c.dModel) throw new WorkbenchError('ENGINE_ACTIVATION_SHAPE', `Activation ${i} for "${startHook}" has shape [${a.shape.join(', ')}]; the model needs [len, ${c.dModel}].`, 'Pass activations taken at this hook of this model.');
     if (a.shape[0] > c.nCtx || a.shape[0] === 0) throw new WorkbenchError('ENGINE_ACTIVATION_SHAPE', `Activation ${i} has ${a.shape[0]} positions; a segment runs 1..${c.nCtx} (n_ctx).`, 'Split the input into windows of n_ctx tokens first.');
   });
-  const spec: ForwardGraphSpec = { start: startHook, hooks, logits: opts.logits ?? false };
+  const spec: ForwardGraphSpec = { start: startHook, hooks, logits: opts.logits ?? false, loss: opts.loss ?? false };
+  const targets = opts.targets;
+  if (targets) {
+    targets.forEach((t, i) => {
+      if (t.length !== activations[i]?.shape[0]) throw new WorkbenchError('ENGINE_LOSS_TARGETS', `Targets ${i} has ${t.length} ids for ${activations[i]?.shape[0]} positions.`, 'Give one target id (or -1) per position.');
+    });
+    targets.forEach((t, s) =>
+      t.forEach((id, p) => {
+        if (id !== -1 && (!Number.isInteger(id) || id < 0 || id >= c.dVocab)) {
+          throw new WorkbenchError('ENGINE_TOKEN_OUT_OF_VOCAB', `Target id ${id} (sequence ${s}, position ${p}) is outside the vocabulary (d_vocab ${c.dVocab}).`, 'Targets are next-token ids, or -1 where there is none.');
+        }
+      }),
+    );
+  }
   return runBatched(weights, spec, activations.map((a) => a.shape[0]), {
+    target: targets ? (seq, p) => targets[seq][p] : undefined,
     feeds(batch, width) {
       const x = new Float32Array(batch.length * width * c.dModel);
       batch.forEach((w, i) => x.set(activations[w.seq].data.subarray(w.offset * c.dModel, (w.offset + w.length) * c.dModel), i * width * c.dModel));
