@@ -1,4 +1,4 @@
-import { SeededRandom } from './seededRandom';
+import { SeededRandom } from '../random/seededRandom';
 
 /**
  * The synthetic demo corpus: short step-structured procedures ("How to bake bread. Step 1: Mix

@@ -2,7 +2,7 @@ import { tensor32, type Tensor32 } from '../formats/tensor';
 import type { TransformerBlockWeights, TransformerConfig, TransformerWeights } from '../formats/transformer';
 import type { BigramModel } from './bigramModel';
 import { orthonormalizeColumns, truncatedSvd } from './lowRank';
-import { SeededRandom } from './seededRandom';
+import { SeededRandom } from '../random/seededRandom';
 
 /**
  * The two demo models, built analytically rather than trained:

@@ -6,7 +6,7 @@ import { writeSafetensors } from '../formats/safetensors';
 import { tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import type { DemoBasis } from './demoModels';
-import { SeededRandom } from './seededRandom';
+import { SeededRandom } from '../random/seededRandom';
 import { forward64 } from './transformerForward64';
 
 /**

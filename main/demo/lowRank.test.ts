@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { orthonormalizeColumns, truncatedSvd } from './lowRank';
-import { SeededRandom } from './seededRandom';
+import { SeededRandom } from '../random/seededRandom';
 
 /** A = U diag(S) V^T with known orthonormal U, V and singular values. */
 function knownMatrix(rows: number, cols: number, singular: number[], seed: number): Float64Array {

@@ -2,17 +2,9 @@ import type { SaeArchitecture, SaeConfig, SaeNormalization, SaeWeights } from '.
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerBlockWeights, TransformerConfig, TransformerWeights } from '../formats/transformer';
 
-/** mulberry32: a small seeded PRNG so fixtures and benches are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one seeded PRNG, named as the engine's tests and benches call it. */
+export { mulberry32 as seededRandom } from '../random/seededRandom';
+import { mulberry32 as seededRandom } from '../random/seededRandom';
 
 /** Standard normal samples (Box-Muller) scaled by `std`. */
 export function randomTensor(rand: () => number, shape: number[], std: number, mean = 0): Tensor32 {

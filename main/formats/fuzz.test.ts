@@ -15,7 +15,7 @@ import { parseSaeConfig } from './saeConfig';
 import { encodeSafetensors, parseSafetensors, readSafetensorsHeader, toFloat32 } from './safetensors';
 import { writeNeoxDirectory } from './testing/neoxFixture';
 import { v6TopkCfg } from './testing/saeFixture';
-import { SeededRng } from './testing/seededRng';
+import { SeededRandom } from '../random/seededRandom';
 import { randomTransformer, tinyConfig } from './testing/transformerFixture';
 
 const root = mkdtempSync(join(tmpdir(), 'fuzz-test-'));
@@ -36,7 +36,7 @@ function outcome(fn: () => void, describeCase: () => string): 'ok' | 'rejected' 
   }
 }
 
-function randomValue(rng: SeededRng): unknown {
+function randomValue(rng: SeededRandom): unknown {
   return rng.pick<() => unknown>([
     () => null,
     () => rng.int(10),
@@ -55,7 +55,7 @@ function randomValue(rng: SeededRng): unknown {
 }
 
 function baseSafetensors(): Buffer[] {
-  const rng = new SeededRng(11);
+  const rng = new SeededRandom(11);
   return [
     encodeSafetensors(
       {
@@ -73,7 +73,7 @@ function baseSafetensors(): Buffer[] {
   ];
 }
 
-function mutateHeaderJson(rng: SeededRng, buf: Buffer): Buffer {
+function mutateHeaderJson(rng: SeededRandom, buf: Buffer): Buffer {
   const n = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + n).toString()) as Record<string, Record<string, unknown>>;
   const names = Object.keys(header);
@@ -97,7 +97,7 @@ function mutateHeaderJson(rng: SeededRng, buf: Buffer): Buffer {
   return Buffer.concat([len, json, buf.subarray(8 + n)]);
 }
 
-function mutateSafetensors(rng: SeededRng, base: Buffer): Buffer {
+function mutateSafetensors(rng: SeededRandom, base: Buffer): Buffer {
   const b = Buffer.from(base);
   switch (rng.int(5)) {
     case 0: {
@@ -127,7 +127,7 @@ function mutateSafetensors(rng: SeededRng, base: Buffer): Buffer {
 
 describe('fuzz', () => {
   it('safetensors: 4000 mutated files only ever raise WorkbenchError', () => {
-    const rng = new SeededRng(2024);
+    const rng = new SeededRandom(2024);
     const bases = baseSafetensors();
     let ok = 0;
     let rejected = 0;
@@ -160,7 +160,7 @@ describe('fuzz', () => {
   });
 
   it('sae cfg.json: 5000 mutated configs only ever raise WorkbenchError, and accepted ones are sane', () => {
-    const rng = new SeededRng(77);
+    const rng = new SeededRandom(77);
     const bases: Record<string, unknown>[] = [
       v6TopkCfg(16, 64, 8),
       { ...v6TopkCfg(16, 64, 8), architecture: 'jumprelu' },
@@ -199,7 +199,7 @@ describe('fuzz', () => {
   });
 
   it('model config.json: 450 mutated GPT-2, TL and GPT-NeoX configs only ever raise WorkbenchError', () => {
-    const rng = new SeededRng(5);
+    const rng = new SeededRandom(5);
     const weights = randomTransformer(tinyConfig(), 3);
     const dirs = [join(root, 'gpt2'), join(root, 'tl'), join(root, 'neox')];
     writeGpt2Directory(dirs[0], weights);

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../errors';
-import { SeededRng } from '../formats/testing/seededRng';
+import { SeededRandom } from '../random/seededRandom';
 import { byteLevelBpeJson, sentencePieceJson, wordLevelJson } from './testing/tinyTokenizers';
 import { createTokenizer } from './tokenizer';
 
-function randomValue(rng: SeededRng): unknown {
+function randomValue(rng: SeededRandom): unknown {
   return rng.pick<() => unknown>([
     () => null,
     () => rng.int(300),
@@ -25,7 +25,7 @@ function randomValue(rng: SeededRng): unknown {
 }
 
 /** Replace or delete a random property somewhere in the object tree. */
-function mutate(rng: SeededRng, obj: Record<string, unknown>): void {
+function mutate(rng: SeededRandom, obj: Record<string, unknown>): void {
   let node: Record<string, unknown> = obj;
   for (let depth = 0; depth < 3; depth++) {
     const keys = Object.keys(node);
@@ -44,7 +44,7 @@ function mutate(rng: SeededRng, obj: Record<string, unknown>): void {
 
 describe('tokenizer fuzz', () => {
   it('600 mutated tokenizer.json files only ever raise WorkbenchError', () => {
-    const rng = new SeededRng(99);
+    const rng = new SeededRandom(99);
     const bases = [byteLevelBpeJson().json, sentencePieceJson(), wordLevelJson(['the', 'cat'])];
     let ok = 0;
     for (let i = 0; i < 600; i++) {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../safetensors';
-import { SeededRng } from './seededRng';
+import { SeededRandom } from '../../random/seededRandom';
 
 /** A v6 TopK cfg.json as sae_lens 6 writes it, for tests to start from and mutate. */
 export function v6TopkCfg(dIn: number, dSae: number, k: number): Record<string, unknown> {
@@ -32,7 +32,7 @@ export function v6TopkCfg(dIn: number, dSae: number, k: number): Record<string, 
 
 /** Random SAE weights with the sae_lens tensor names and shapes. */
 export function randomSaeTensors(dIn: number, dSae: number, seed: number, jumprelu = false): Record<string, TensorToWrite> {
-  const rng = new SeededRng(seed);
+  const rng = new SeededRandom(seed);
   const t: Record<string, TensorToWrite> = {
     W_enc: { dtype: 'F32', shape: [dIn, dSae], data: rng.floats(dIn * dSae) },
     W_dec: { dtype: 'F32', shape: [dSae, dIn], data: rng.floats(dSae * dIn) },

@@ -1,6 +1,6 @@
 import type { Tensor32 } from '../tensor';
 import type { TransformerConfig, TransformerWeights } from '../transformer';
-import { SeededRng } from './seededRng';
+import { SeededRandom } from '../../random/seededRandom';
 
 export function tinyConfig(over: Partial<TransformerConfig> = {}): TransformerConfig {
   return {
@@ -27,7 +27,7 @@ export function tinyConfig(over: Partial<TransformerConfig> = {}): TransformerCo
 
 /** Seeded random canonical weights; `tied` makes W_U = W_E^T like GPT-2. */
 export function randomTransformer(config: TransformerConfig, seed: number, tied = true): TransformerWeights {
-  const rng = new SeededRng(seed);
+  const rng = new SeededRandom(seed);
   const t = (...shape: number[]): Tensor32 => ({ data: rng.floats(shape.reduce((a, b) => a * b, 1), 0.5), shape });
   const { dModel: d, nHeads: H, dHead: dh, dMlp, dVocab, nCtx } = config;
   const ln = () => (config.normalization === 'LN' ? { w: t(d), b: t(d) } : { w: null, b: null });

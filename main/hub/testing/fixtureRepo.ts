@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../../random/seededRandom';
 
-/** mulberry32: a tiny seeded PRNG, so fixture bytes are the same on every run. */
+/** Seeded bytes, so fixture files are the same on every run. */
 export function seededBytes(seed: number, length: number): Buffer {
-  let a = seed >>> 0;
+  const rand = mulberry32(seed);
   const out = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  }
+  for (let i = 0; i < length; i++) out[i] = (rand() * 4294967296) & 0xff;
   return out;
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeSafetensors } from '../../formats/safetensors';
+import { mulberry32 } from '../../random/seededRandom';
 
 export const SEED_SAE_REPO = 'connaaa/interpgpt-sae-phase5';
 export const SEED_MODEL_REPOS = { standard: 'connaaa/interpgpt-standard-23M', adhd: 'connaaa/interpgpt-adhd-23M' } as const;
@@ -25,16 +26,6 @@ export const SEED_SAES: { variant: 'standard' | 'adhd'; layer: number }[] = [
   { variant: 'adhd', layer: 3 },
 ];
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randn(rand: () => number, n: number, scale: number): Float32Array {
   const out = new Float32Array(n);
