@@ -46,7 +46,7 @@ describe('app shell in browser mode', () => {
     const { page, errors } = await openApp(browser, app);
     for (const label of ['Queue', 'Prompt', 'Features', 'Compare', 'Experiments', 'Settings', 'Library']) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
-      await expect(page.getByRole('heading', { level: 1 }).first().textContent()).resolves.toBe(label === 'Features' ? 'Features' : label);
+      await page.getByRole('heading', { level: 1, name: label, exact: true }).waitFor({ timeout: 10_000 });
       expect(page.url()).toContain(`#/${label.toLowerCase()}`);
     }
     expect(errors).toEqual([]);
@@ -94,6 +94,19 @@ describe('app shell in browser mode', () => {
     await row.getByRole('button', { name: 'Cancel' }).click();
     await page.locator(`tr[data-job-id="${await row.getAttribute('data-job-id')}"][data-state=cancelled]`).waitFor({ timeout: 30_000 });
     await expect(row.getByRole('button', { name: 'Retry' }).isVisible()).resolves.toBe(true);
+    await page.close();
+  });
+
+  it('Settings shows which execution provider runs and why the others were skipped', async () => {
+    const { page, errors } = await openApp(browser, app);
+    await page.goto(`${app.origin}/#/settings`);
+    const running = page.getByTestId('running-ep');
+    await running.waitFor({ timeout: 60_000 });
+    // No GPU on CI machines: auto falls back to CPU and says why CUDA was skipped.
+    expect(await running.textContent()).toBe('CPU');
+    const tried = page.getByRole('table', { name: 'Providers tried' });
+    await expect(tried.textContent()).resolves.toMatch(/CUDA\s*skipped/);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

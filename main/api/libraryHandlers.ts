@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { JobView } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { LibraryCatalog } from '../library/libraryCatalog';
+import { DEMO_JOB_KIND } from '../demo/demoJob';
 import { LIBRARY_SCAN_KIND } from '../library/scanJob';
 import { addLocalRoot } from '../library/scanLibrary';
 import type { HandlerTable } from './handlers';
@@ -58,6 +59,19 @@ export function queueLibraryScan(s: CoreServices): JobView {
   return pending ?? s.jobs.add(LIBRARY_SCAN_KIND, {}, 10);
 }
 
+/** The generated demo bundle is listed like any added folder, so its models and SAEs are usable everywhere. */
+function addDemoBundleRoot(s: CoreServices, root: string | undefined): void {
+  if (!root) return;
+  const catalog = new LibraryCatalog(s.db);
+  if (catalog.roots().some((r) => r.path === path.resolve(root))) return;
+  try {
+    addLocalRoot(catalog, root);
+    s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
+  } catch (err) {
+    s.log.log('warn', 'library', `could not add the demo bundle ${root}`, { error: String(err) });
+  }
+}
+
 /**
  * Keep the Library in step with the rest of the core: announce `library.changed` when a scan
  * completes, and rescan when the hub puts files into the cache.
@@ -68,6 +82,8 @@ export function watchLibrary(s: CoreServices): () => void {
       const job = payload as JobView;
       if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
         s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
+      } else if (job.kind === DEMO_JOB_KIND && job.state === 'completed') {
+        addDemoBundleRoot(s, (job.result as { root?: string } | null)?.root);
       }
     } else if (event === 'hub.cacheChanged') {
       queueLibraryScan(s);

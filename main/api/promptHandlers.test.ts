@@ -40,6 +40,12 @@ describe('prompt API', () => {
       });
     });
     expect(done.state).toBe('completed');
+    // The bundle is listed in the Library like an added folder: two models, two SAEs, the dataset.
+    const library = await call<{ items: { kind: string; path: string }[] }>(core, 'library.list', {});
+    const fromDemo = library.items.filter((i) => i.path.includes(`${'/demo/'}`));
+    expect(fromDemo.filter((i) => i.kind === 'model')).toHaveLength(2);
+    expect(fromDemo.filter((i) => i.kind === 'sae')).toHaveLength(2);
+    expect(fromDemo.some((i) => i.kind === 'dataset')).toBe(true);
 
     const sources = await call<PromptSources>(core, 'prompt.sources', {});
     expect(sources.demoJobId).toBeNull();

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AppInfo, HubSettings } from '../../../preload/api';
 import { useClient } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { ExecutionProviderPanel } from '../components/settings/ExecutionProviderPanel';
 import '../components/library/library.css';
 
 const sourceNote = (source: 'env' | 'settings' | 'default', envName: string) =>
@@ -172,6 +173,7 @@ export function SettingsPage() {
           </label>
         )}
       </div>
+      <ExecutionProviderPanel />
     </section>
   );
 }
