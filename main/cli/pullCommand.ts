@@ -1,4 +1,4 @@
-import { HUB_DOWNLOAD_JOB_KIND, HubRepoTypes, parseHubDownloadProgress, type HubDownloadProgress, type HubDownloadResult, type HubRepoType, type JobView } from '../../preload/api';
+import { HUB_DOWNLOAD_JOB_KIND, HubRepoTypes, hubDownloadProgressOf, type HubDownloadProgress, type HubDownloadResult, type HubRepoType, type JobView } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
@@ -128,7 +128,7 @@ function progressRenderer(ctx: CliContext): Renderer {
   };
   return {
     update(job) {
-      const p = parseHubDownloadProgress(job.progressMessage);
+      const p = hubDownloadProgressOf(job);
       if (!p) return;
       if (tty) {
         const cols = process.stderr.columns || 100;

@@ -25,6 +25,7 @@ export const migrations: Migration[] = [
         resource TEXT NOT NULL CHECK (resource IN ('gpu', 'cpu')),
         progress REAL,
         progress_message TEXT,
+        progress_detail TEXT,
         eta_seconds REAL,
         created_at INTEGER NOT NULL,
         started_at INTEGER,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseHubDownloadProgress, type HubDownloadProgress, type HubDownloadResult, type HubFileList, type HubSettings, type JobView } from '../../preload/api';
+import { hubDownloadProgressOf, type HubDownloadProgress, type HubDownloadResult, type HubFileList, type HubSettings, type JobView } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { makeTempDir } from '../testing/tempDirs';
 import { RepoCache } from './repoCache';
@@ -132,7 +132,7 @@ describe('hub.download job', () => {
     const changed: unknown[] = [];
     core.subscribe((event, payload) => {
       if (event === 'hub.cacheChanged') changed.push(payload);
-      const p = event === 'job.updated' ? parseHubDownloadProgress((payload as JobView).progressMessage) : null;
+      const p = event === 'job.updated' ? hubDownloadProgressOf(payload as JobView) : null;
       if (p) progress.push(p);
     });
     for (const p of repo.files.filter((f) => f.path.endsWith('.safetensors')).map((f) => f.path)) hub.slowStream(p, p === BIG ? 3_000_000 : 40_000);
@@ -195,7 +195,7 @@ describe('hub.download job', () => {
     const core = startCore();
     hub.slowStream(BIG, 400_000);
     const job = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG] });
-    await waitFor(core, job.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 200_000);
+    await waitFor(core, job.id, (j) => (hubDownloadProgressOf(j)?.bytes ?? 0) > 200_000);
     await core.close();
     const partial = fs.statSync(cache().incompletePath(bigEtag())).size;
     expect(partial).toBeGreaterThan(200_000);
@@ -212,7 +212,7 @@ describe('hub.download job', () => {
     const core = startCore();
     hub.slowStream(BIG, 400_000);
     const job = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG] });
-    await waitFor(core, job.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 100_000);
+    await waitFor(core, job.id, (j) => (hubDownloadProgressOf(j)?.bytes ?? 0) > 100_000);
     await call(core, 'jobs.pause', { id: job.id });
     await waitFor(core, job.id, (j) => j.state === 'paused');
     const partial = fs.statSync(cache().incompletePath(bigEtag())).size;
@@ -227,21 +227,21 @@ describe('hub.download job', () => {
     fs.rmSync(path.join(cacheDir, 'models--acme--tiny-saes'), { recursive: true });
     hub.slowStream(BIG, 400_000);
     const j2 = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG] });
-    await waitFor(core, j2.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 50_000);
+    await waitFor(core, j2.id, (j) => (hubDownloadProgressOf(j)?.bytes ?? 0) > 50_000);
     await call(core, 'jobs.cancel', { id: j2.id });
     expect((await waitDone(core, j2.id)).state).toBe('cancelled');
     expect(fs.existsSync(cache().incompletePath(bigEtag()))).toBe(false);
 
     // Cancel with keepPartialOnCancel: the partial stays for a later download.
     const j3 = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG], keepPartialOnCancel: true });
-    await waitFor(core, j3.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 50_000);
+    await waitFor(core, j3.id, (j) => (hubDownloadProgressOf(j)?.bytes ?? 0) > 50_000);
     await call(core, 'jobs.cancel', { id: j3.id });
     await waitDone(core, j3.id);
     expect(fs.statSync(cache().incompletePath(bigEtag())).size).toBeGreaterThan(50_000);
 
     // Cancel while paused (no worker runs): the core removes the partial.
     const j4 = await call<JobView>(core, 'hub.download', { repo: 'acme/tiny-saes', files: [BIG] });
-    await waitFor(core, j4.id, (j) => (parseHubDownloadProgress(j.progressMessage)?.bytes ?? 0) > 300_000);
+    await waitFor(core, j4.id, (j) => (hubDownloadProgressOf(j)?.bytes ?? 0) > 300_000);
     await call(core, 'jobs.pause', { id: j4.id });
     await waitFor(core, j4.id, (j) => j.state === 'paused');
     expect(fs.existsSync(cache().incompletePath(bigEtag()))).toBe(true);

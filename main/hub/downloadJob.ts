@@ -124,7 +124,10 @@ async function runDownload(ctx: JobContext, p: HubDownloadParams): Promise<HubDo
   for (const f of pending) groups.set(etagOf(f), [...(groups.get(etagOf(f)) ?? []), f]);
   const queue = [...groups.values()];
   const overall = new RateMeter();
-  const report = () => ctx.progress(total > 0 ? bytesDone() / total : 1, JSON.stringify(progressView()));
+  const report = () => {
+    const view = progressView();
+    ctx.progress(total > 0 ? bytesDone() / total : 1, `${view.filesDone} of ${view.filesTotal} files`, view);
+  };
   const bytesDone = () => [...state.values()].reduce((s, f) => s + f.bytes, 0);
   const progressView = (): HubDownloadProgress => {
     const now = Date.now();

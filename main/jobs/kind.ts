@@ -24,8 +24,11 @@ export interface JobContext {
   stopReason(): StopReason | null;
   /** Throws JobStopped if a stop was requested: call it between units of work. */
   throwIfStopped(): void;
-  /** fraction in 0..1 (null: unknown); the host derives the ETA from the rate. */
-  progress(fraction: number | null, message?: string): void;
+  /**
+   * fraction in 0..1 (null: unknown); the host derives the ETA from the rate. `detail` is
+   * structured progress the UI knows how to draw for this kind (JSON-serialisable).
+   */
+  progress(fraction: number | null, message?: string, detail?: unknown): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
   /** Persist resumable state; resolves once the core has committed it to the database. */
   saveCheckpoint(state: unknown): Promise<void>;

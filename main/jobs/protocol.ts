@@ -10,7 +10,7 @@ export type HostToWorker =
 /** Messages from a job worker to the core. */
 export type WorkerToHost =
   | { type: 'ready' }
-  | { type: 'progress'; fraction: number | null; message?: string }
+  | { type: 'progress'; fraction: number | null; message?: string; detail?: unknown }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
   | { type: 'checkpoint'; seq: number; state: unknown }
   | { type: 'done'; result: unknown }

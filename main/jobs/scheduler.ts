@@ -145,7 +145,7 @@ export class JobScheduler {
     if (job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted') throw this.wrongState(job, 'retried');
     // Pausable kinds keep their checkpoint, so a retry continues rather than redoing finished work.
     const patch = job.pausable ? {} : { checkpoint: null, progress: null };
-    this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null }, 'Retry: queued again.');
+    this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.');
     this.pump();
     return this.store.get(id)!;
   }
@@ -241,7 +241,7 @@ export class JobScheduler {
         }
         if (now - r.lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         r.lastProgressWrite = now;
-        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, etaSeconds: estimateEta(r.samples) });
+        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, progressDetail: m.detail ?? null, etaSeconds: estimateEta(r.samples) });
         this.events.jobUpdated(job);
         return;
       }

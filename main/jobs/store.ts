@@ -13,6 +13,7 @@ interface JobRow {
   resource: ResourceClass;
   progress: number | null;
   progress_message: string | null;
+  progress_detail: string | null;
   eta_seconds: number | null;
   created_at: number;
   started_at: number | null;
@@ -29,6 +30,7 @@ export type JobPatch = Partial<{
   state: JobState;
   progress: number | null;
   progressMessage: string | null;
+  progressDetail: unknown;
   etaSeconds: number | null;
   startedAt: number | null;
   finishedAt: number | null;
@@ -45,6 +47,7 @@ const columnOf: Record<keyof JobPatch, string> = {
   state: 'state',
   progress: 'progress',
   progressMessage: 'progress_message',
+  progressDetail: 'progress_detail',
   etaSeconds: 'eta_seconds',
   startedAt: 'started_at',
   finishedAt: 'finished_at',
@@ -56,7 +59,7 @@ const columnOf: Record<keyof JobPatch, string> = {
   checkpoint: 'checkpoint',
   position: 'position',
 };
-const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint']);
+const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint', 'progressDetail']);
 
 /** The persistent queue: every state change is one committed row update. */
 export class JobStore {
@@ -153,6 +156,7 @@ export class JobStore {
       resource: r.resource,
       progress: r.progress,
       progressMessage: r.progress_message,
+      progressDetail: r.progress_detail ? JSON.parse(r.progress_detail) : null,
       etaSeconds: r.eta_seconds,
       createdAt: r.created_at,
       startedAt: r.started_at,

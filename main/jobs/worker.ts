@@ -65,7 +65,7 @@ export function runWorker(port: ParentPort): void {
       throwIfStopped() {
         if (stopReason) throw new JobStopped(stopReason);
       },
-      progress: (fraction, msg) => port.send({ type: 'progress', fraction, message: msg }),
+      progress: (fraction, msg, detail) => port.send({ type: 'progress', fraction, message: msg, detail }),
       log: (level, msg) => port.send({ type: 'log', level, message: msg }),
       saveCheckpoint(state) {
         const seq = ++checkpointSeq;

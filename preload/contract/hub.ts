@@ -73,7 +73,7 @@ export interface HubFileProgress {
   state: HubFileDownloadState;
 }
 
-/** What a `hub.download` job puts (as JSON) into JobView.progressMessage. */
+/** What a `hub.download` job reports as JobView.progressDetail. */
 export interface HubDownloadProgress {
   type: 'hub.download';
   repoId: string;
@@ -100,15 +100,10 @@ export interface HubDownloadResult {
   downloadedBytes: number;
 }
 
-/** Parse a download job's progress message; null when it is not one (e.g. a plain status line). */
-export function parseHubDownloadProgress(message: string | null | undefined): HubDownloadProgress | null {
-  if (!message || message[0] !== '{') return null;
-  try {
-    const parsed = JSON.parse(message) as { type?: unknown };
-    return parsed && parsed.type === 'hub.download' ? (parsed as HubDownloadProgress) : null;
-  } catch {
-    return null;
-  }
+/** A download job's per-file progress; null before it has any (e.g. while resolving the revision). */
+export function hubDownloadProgressOf(job: { progressDetail: unknown }): HubDownloadProgress | null {
+  const d = job.progressDetail as { type?: unknown } | null;
+  return d && d.type === 'hub.download' ? (d as HubDownloadProgress) : null;
 }
 
 /** A repo id ("owner/name" or "name") or a Hub URL (https://huggingface.co/datasets/owner/name/tree/rev). */

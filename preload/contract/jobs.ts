@@ -17,6 +17,8 @@ export interface JobView {
   resource: ResourceClass;
   progress: number | null;
   progressMessage: string | null;
+  /** Structured progress for kinds that report more than a fraction (e.g. per-file download state). */
+  progressDetail: unknown;
   etaSeconds: number | null;
   createdAt: number;
   startedAt: number | null;

@@ -1,5 +1,5 @@
 import type { JobView } from '../../../../preload/api';
-import { parseHubDownloadProgress } from '../../../../preload/contract/hub';
+import { hubDownloadProgressOf } from '../../../../preload/contract/hub';
 import { useClient } from '../../client/context';
 import { formatBytes, formatDuration } from '../../format';
 import { ProgressBar } from '../ProgressBar';
@@ -9,7 +9,7 @@ const ACTIVE = new Set(['queued', 'running', 'pausing', 'cancelling']);
 /** One hub.download job: total and per-file progress, rate, ETA, and pause / resume / cancel. */
 export function DownloadProgress({ job, onError, onDismiss }: { job: JobView; onError: (e: unknown) => void; onDismiss: () => void }) {
   const client = useClient();
-  const p = parseHubDownloadProgress(job.progressMessage);
+  const p = hubDownloadProgressOf(job);
   const act = (fn: () => Promise<unknown>) => fn().catch(onError);
   const total = job.state === 'completed' ? 1 : p && p.total > 0 ? p.bytes / p.total : job.progress;
   const files = p?.files ?? [];
