@@ -1,11 +1,22 @@
 import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../../formats/transformer';
 import { LN_FINAL_HOOK } from '../hooks';
 
+/** Called with each block's resid_post row (a view: edit it in place) before it flows on. */
+export type ResidPostEdit = (layer: number, position: number, row: Float64Array) => void;
+
 /**
- * Float64 model forward for ONE unpadded sequence, written for clarity (tests only): returns
- * every hook as [seq * d] row-major, plus logits [seq * dVocab].
+ * Float64 model forward for ONE unpadded sequence, written for clarity, not speed: the yardstick
+ * for the ONNX graphs in tests and the bench's device check, and the demo bundle's measurement of
+ * its planted mechanism. Returns every hook as [seq * width] row-major (including
+ * blocks.L.mlp.hook_post), plus logits [seq * dVocab]. `start` begins at a residual hook;
+ * `editResidPost` ablates or steers.
  */
-export function referenceForward(w: TransformerWeights, tokens: number[], start?: { hook: string; activation: Float64Array }): { hooks: Map<string, Float64Array>; logits: Float64Array } {
+export function referenceForward(
+  w: TransformerWeights,
+  tokens: number[],
+  start?: { hook: string; activation: Float64Array },
+  editResidPost?: ResidPostEdit,
+): { hooks: Map<string, Float64Array>; logits: Float64Array } {
   const c = w.config;
   const S = tokens.length || (start ? start.activation.length / c.dModel : 0);
   const d = c.dModel;
@@ -103,9 +114,11 @@ export function referenceForward(w: TransformerWeights, tokens: number[], start?
     }
     hooks.set(`blocks.${l}.hook_resid_mid`, resid);
     const h = matmul(layerNorm(resid, b.ln2), b.W_in.data, b.b_in.data, S, d, c.dMlp).map(act);
+    hooks.set(`blocks.${l}.mlp.hook_post`, h);
     const mlpOut = matmul(h, b.W_out.data, b.b_out.data, S, c.dMlp, d);
     hooks.set(`blocks.${l}.hook_mlp_out`, mlpOut);
     resid = add(resid, mlpOut);
+    if (editResidPost) for (let p = 0; p < S; p++) editResidPost(l, p, resid.subarray(p * d, (p + 1) * d));
     hooks.set(`blocks.${l}.hook_resid_post`, resid);
   }
   const normalized = layerNorm(resid, w.lnFinal);
