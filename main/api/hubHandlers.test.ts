@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubSettings } from '../../preload/api';
 import { makeTempDir } from '../testing/tempDirs';
 import { createCore, type Core } from './core';
+import { call } from '../testing/coreCalls';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 const savedEnv = { ...process.env };
@@ -26,12 +27,6 @@ function startCore(existingHome?: string): Core {
   const core = createCore({ home: home.dir, frontDoor: 'test' });
   cleanups.push(home.cleanup, () => core.close());
   return core;
-}
-
-async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
-  const res = await core.call(method, params);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
-  return res.result as T;
 }
 
 describe('hub.settings and hub.setToken', () => {

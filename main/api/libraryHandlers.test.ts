@@ -5,6 +5,7 @@ import type { LibraryArtifact, LibraryItem, LibraryListing, JobView } from '../.
 import { makeTempDir } from '../testing/tempDirs';
 import { seedArtifacts, seedModelRepoFiles, seedSaeRepoFiles, SEED_MODEL_REPOS, SEED_SAE_REPO, writeHfCacheRepo, writeTree } from '../library/testing/seedRepoFixture';
 import { createCore, type Core } from './core';
+import { call } from '../testing/coreCalls';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 const savedCache = process.env.HF_HUB_CACHE;
@@ -24,12 +25,6 @@ function startCore(): Core {
   const core = createCore({ home: temp('home'), frontDoor: 'test' });
   cleanups.push(() => core.close());
   return core;
-}
-
-async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
-  const res = await core.call(method, params);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
-  return res.result as T;
 }
 
 function nextEvent<T>(core: Core, name: string, timeoutMs = 60_000): Promise<T> {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView, PromptRunResult, PromptSources } from '../../preload/api';
 import { makeTempDir } from '../testing/tempDirs';
 import { createCore, type Core } from './core';
+import { call } from '../testing/coreCalls';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -14,12 +15,6 @@ function startCore(): Core {
   const core = createCore({ home: t.dir, frontDoor: 'test' });
   cleanups.push(() => core.close());
   return core;
-}
-
-async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
-  const res = await core.call(method, params);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
-  return res.result as T;
 }
 
 describe('prompt API', () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/main';
-import { WorkbenchError } from '../errors';
 import { byteLevelBpeJson } from '../tokenize/testing/tinyTokenizers';
 import { datasetFileInfo } from './datasetFiles';
 import { inspectDirectory, type Inspection } from './inspect';
@@ -12,6 +11,7 @@ import { writeHookedTransformerDirectory } from './models/hookedTransformerWrite
 import { parquetWithRowCount } from './testing/parquetFooter';
 import { randomSaeTensors, v6TopkCfg, writeSaeDir } from './testing/saeFixture';
 import { randomTransformer, tinyConfig } from './testing/transformerFixture';
+import { errorOf } from '../testing/workbenchErrors';
 
 const root = mkdtempSync(join(tmpdir(), 'inspect-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -29,16 +29,6 @@ writeFileSync(join(data, 'train', 'a.jsonl'), '{"text":"a"}\n\n{"text":"b"}\r\n{
 writeFileSync(join(data, 'train', 'b.parquet'), parquetWithRowCount(1234));
 writeFileSync(join(data, 'dataset_info.json'), '{}');
 writeFileSync(join(data, 'README.md'), '# data');
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
 
 describe('inspectDirectory', () => {
   it('describes an HF model snapshot, naming it by repo id', () => {

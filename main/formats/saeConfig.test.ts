@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WorkbenchError } from '../errors';
 import { parseSaeConfig } from './saeConfig';
 import { v6TopkCfg } from './testing/saeFixture';
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
+import { errorOf } from '../testing/workbenchErrors';
 
 /** A sae_lens 5.x cfg.json (flat), as written by TrainingSAE.save_model. */
 function v5Cfg(over: Record<string, unknown> = {}): Record<string, unknown> {

@@ -3,23 +3,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { WorkbenchError } from '../errors';
 import { loadSae, readSaeSparsity } from './saeLoader';
 import { readSaeConfig } from './saeConfig';
 import { randomSaeTensors, v6TopkCfg, writeSaeDir } from './testing/saeFixture';
+import { errorOf } from '../testing/workbenchErrors';
 
 const root = mkdtempSync(join(tmpdir(), 'sae-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
 
 describe('loadSae', () => {
   it('loads a v6 TopK directory with its weights and sparsity', () => {

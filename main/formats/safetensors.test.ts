@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkbenchError } from '../errors';
 import { encodeSafetensors, parseSafetensors, readSafetensors, readSafetensorsHeader, readTensor32, toFloat32, writeSafetensors } from './safetensors';
+import { errorOf } from '../testing/workbenchErrors';
 
 const dir = mkdtempSync(join(tmpdir(), 'st-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,16 +15,6 @@ function rawFile(header: unknown, data: Uint8Array, pad = true): Buffer {
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
   return Buffer.concat([len, json, data]);
-}
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
 }
 
 describe('safetensors writer', () => {

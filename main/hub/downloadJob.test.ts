@@ -11,6 +11,7 @@ import { makeTempDir } from '../testing/tempDirs';
 import { RepoCache } from './repoCache';
 import { writeFixtureRepo } from './testing/fixtureRepo';
 import { MockHubServer } from './testing/mockHubServer';
+import { call, waitForJob as waitFor } from '../testing/coreCalls';
 
 const BIG = 'model.safetensors';
 let hub: MockHubServer;
@@ -61,27 +62,6 @@ function startCore(existingHome?: string): Core {
     await core.close();
   });
   return core;
-}
-
-async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
-  const res = await core.call(method, params);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
-  return res.result as T;
-}
-
-function waitFor(core: Core, id: string, predicate: (j: JobView) => boolean, timeoutMs = 60_000): Promise<JobView> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for job ${id}`)), timeoutMs);
-    const check = (j: JobView) => {
-      if (j.id === id && predicate(j)) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(j);
-      }
-    };
-    const unsubscribe = core.subscribe((event, payload) => event === 'job.updated' && check(payload as JobView));
-    void call<JobView>(core, 'jobs.get', { id }).then(check, () => {});
-  });
 }
 
 const finished = (j: JobView) => ['completed', 'failed', 'cancelled'].includes(j.state);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { makeSparseFiles, makeTempDir } from '../testing/tempDirs';
+import { call, waitForJob as waitFor } from '../testing/coreCalls';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -22,27 +23,6 @@ function startCore(home?: string): { core: Core; home: string } {
 function track(t: { dir: string; cleanup: () => void }): string {
   cleanups.push(t.cleanup);
   return t.dir;
-}
-
-async function call<T>(core: Core, method: string, params: unknown): Promise<T> {
-  const res = await core.call(method, params);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), res.error);
-  return res.result as T;
-}
-
-function waitFor(core: Core, id: string, predicate: (j: JobView) => boolean, timeoutMs = 60_000): Promise<JobView> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for job ${id}`)), timeoutMs);
-    const check = (j: JobView) => {
-      if (j.id === id && predicate(j)) {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(j);
-      }
-    };
-    const unsubscribe = core.subscribe((event, payload) => event === 'job.updated' && check(payload as JobView));
-    void call<JobView>(core, 'jobs.get', { id }).then(check, () => {});
-  });
 }
 
 function isAlive(pid: number): boolean {

@@ -2,23 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkbenchError } from '../errors';
 import { byteLevelBytes, byteLevelChar } from './byteLevel';
 import { byteLevelBpeJson, sentencePieceJson, wordLevelJson } from './testing/tinyTokenizers';
 import { createTokenizer, loadTokenizer } from './tokenizer';
+import { errorOf } from '../testing/workbenchErrors';
 
 const root = mkdtempSync(join(tmpdir(), 'tok-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
 
 describe('byte-level alphabet', () => {
   it('maps all 256 bytes to distinct characters and back, matching GPT-2', () => {

@@ -2,24 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkbenchError } from '../../errors';
 import { writeNeoxDirectory as writeNeox } from '../testing/neoxFixture';
 import { flattenWeights, randomTransformer, tinyConfig } from '../testing/transformerFixture';
 import { splitNeoxQkv } from './gptNeox';
 import { detectModelLoader, loadModel, readModelConfig } from './registry';
+import { errorOf } from '../../testing/workbenchErrors';
 
 const root = mkdtempSync(join(tmpdir(), 'neox-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
 
 describe('GPT-NeoX loader', () => {
   it('splits the per-head fused query_key_value by the documented row map (hand-built)', () => {

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkbenchError } from '../../errors';
 import { readSafetensors, toFloat32, writeSafetensors } from '../safetensors';
 import { flattenWeights, randomTransformer, tinyConfig } from '../testing/transformerFixture';
 import { modelNameFor } from './configFields';
@@ -10,19 +9,10 @@ import { writeGpt2Directory } from './gpt2Writer';
 import { writeHookedTransformerDirectory } from './hookedTransformerWriter';
 import { detectModelLoader, loadModel, readModelConfig } from './registry';
 import { columnsToHeads, headsToColumns, transpose2d } from './tensorOps';
+import { errorOf } from '../../testing/workbenchErrors';
 
 const root = mkdtempSync(join(tmpdir(), 'models-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function errorOf(fn: () => unknown): WorkbenchError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkbenchError);
-    return err as WorkbenchError;
-  }
-  throw new Error('expected a WorkbenchError');
-}
 
 describe('GPT-2 and TransformerLens loaders', () => {
   const original = randomTransformer(tinyConfig(), 7);
