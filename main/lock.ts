@@ -21,7 +21,7 @@ export function acquireHomeLock(home: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(file, 'utf8'));
-      if (owner && isAlive(owner)) {
+      if (owner && isProcessAlive(owner)) {
         throw new WorkbenchError(
           'HOME_IN_USE',
           `Another SAE Workbench (pid ${owner}) is running with the data directory ${home}.`,
@@ -38,13 +38,14 @@ export function acquireHomeLock(home: string): () => void {
 export function homeLockOwner(home: string): number | null {
   try {
     const owner = Number(fs.readFileSync(path.join(home, 'core.lock'), 'utf8'));
-    return owner && isAlive(owner) ? owner : null;
+    return owner && isProcessAlive(owner) ? owner : null;
   } catch {
     return null;
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

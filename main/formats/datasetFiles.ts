@@ -3,9 +3,10 @@
  * cheap: text formats are streamed (never loaded whole) up to a size limit; parquet row counts come
  * from the footer metadata alone.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
 import { WorkbenchError } from '../errors';
+import { withFile } from './openedFile';
 
 export type DatasetFormat = 'jsonl' | 'json' | 'text' | 'parquet';
 
@@ -30,20 +31,6 @@ export function datasetFormatOf(file: string): DatasetFormat | null {
   if (lower.endsWith('.txt')) return 'text';
   if (lower.endsWith('.json')) return 'json';
   return null;
-}
-
-function withFd<T>(file: string, use: (fd: number, size: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new WorkbenchError('FILE_NOT_READABLE', `Cannot open ${file}: ${(err as Error).message}`, 'Check that the file exists and is readable.', { cause: err });
-  }
-  try {
-    return use(fd, fstatSync(fd).size);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function countNonBlankLines(fd: number, size: number): number {
@@ -98,7 +85,7 @@ function looksLikeJsonLines(text: string): boolean {
 export function datasetFileInfo(file: string): DatasetFileInfo {
   const format = datasetFormatOf(file);
   if (!format) throw new WorkbenchError('DATASET_INVALID', `${file}: is not a dataset file (.jsonl, .json, .txt or .parquet).`, 'Choose a .jsonl, .json, .txt or .parquet file, or a folder of them.');
-  return withFd(file, (fd, size) => {
+  return withFile(file, (fd, size) => {
     if (format === 'parquet') return { file, format, bytes: size, rows: parquetRows(file, fd, size) };
     if (format === 'jsonl' || format === 'text') return { file, format, bytes: size, rows: size <= ROW_COUNT_TEXT_LIMIT ? countNonBlankLines(fd, size) : null };
     if (size > JSON_PARSE_LIMIT) return { file, format, bytes: size, rows: null };

@@ -6,10 +6,11 @@
  * area; offsets are relative to the data area and the tensors tile it exactly. Validation follows
  * the reference implementation, so a file this reader accepts is one Python would accept too.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { decodeBF16, decodeF16, encodeBF16, encodeF16, f8e4m3BitsToNumber, f8e5m2BitsToNumber } from './halfFloat';
+import { withFile } from './openedFile';
 import type { Tensor32 } from './tensor';
 
 export const SAFETENSORS_DTYPES = {
@@ -196,20 +197,6 @@ function readExactly(fd: number, length: number, position: number): Uint8Array {
     done += got;
   }
   return out;
-}
-
-function withFile<T>(file: string, use: (fd: number, size: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new WorkbenchError('FILE_NOT_READABLE', `Cannot open ${file}: ${(err as Error).message}`, 'Check that the file exists and is readable.', { cause: err });
-  }
-  try {
-    return use(fd, fstatSync(fd).size);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Read and validate only the header: cheap even for multi-gigabyte files. */

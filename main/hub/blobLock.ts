@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isProcessAlive } from '../lock';
 
 function holderOf(lockFile: string): number | null {
   try {
@@ -36,7 +28,7 @@ export async function withBlobLock<T>(lockFile: string, signal: AbortSignal, onW
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = holderOf(lockFile);
-    if (holder === null || !isAlive(holder)) {
+    if (holder === null || !isProcessAlive(holder)) {
       fs.rmSync(lockFile, { force: true });
       continue;
     }
