@@ -86,6 +86,9 @@ describe('browser-mode server', () => {
     expect(index.headers['content-security-policy']).toContain("script-src 'self'");
     const escape = await get(`http://127.0.0.1:${server.port}/..%2Fsecret.txt`);
     expect(escape.body).not.toContain('do not serve');
+    // A malformed escape is a bad request, not a crash of the server.
+    expect((await get(`http://127.0.0.1:${server.port}/%E0%A4%A`)).status).toBe(400);
+    expect((await get(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
   });
 
   it('reports a port in use clearly', async () => {

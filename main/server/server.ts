@@ -56,7 +56,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       res.writeHead(405).end();
       return;
     }
-    let file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    let file = path.resolve(root, '.' + decoded);
     if (!file.startsWith(root + path.sep) && file !== root) {
       res.writeHead(403).end();
       return;
