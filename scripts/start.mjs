@@ -43,7 +43,7 @@ const electronSqliteDir = path.join(root, 'out/electron-native');
 const electronSqlite = path.join(electronSqliteDir, 'better_sqlite3.node');
 if (!fs.existsSync(electronSqlite)) {
   console.log('Building better-sqlite3 for Electron (first start only)...');
-  const build = spawnSync('npx', ['--no-install', 'electron-rebuild', '--only', 'better-sqlite3', '--build-path', electronSqliteDir], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync('npx', ['--no-install', 'electron-rebuild', '--force', '--only', 'better-sqlite3'], { cwd: root, stdio: 'inherit' });
   const built = path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   if (build.status !== 0 || !fs.existsSync(built)) {
     console.error('Could not build better-sqlite3 for Electron (it needs Electron headers from the network). Use `npm run serve` meanwhile.');
