@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../errors';
+import type { TransformerConfig } from '../formats/transformer';
 
 export type BlockHookPoint = 'hook_resid_pre' | 'hook_attn_out' | 'hook_resid_mid' | 'hook_mlp_out' | 'hook_resid_post';
 export const BLOCK_HOOK_POINTS: readonly BlockHookPoint[] = ['hook_resid_pre', 'hook_attn_out', 'hook_resid_mid', 'hook_mlp_out', 'hook_resid_post'];
@@ -17,6 +18,40 @@ export function validHookNames(nLayers: number): string[] {
   for (let l = 0; l < nLayers; l++) for (const p of BLOCK_HOOK_POINTS) names.push(`blocks.${l}.${p}`);
   names.push(LN_FINAL_HOOK);
   return names;
+}
+
+type HookArchitecture = Pick<TransformerConfig, 'name' | 'positional' | 'parallelAttnMlp'>;
+
+/**
+ * Why a model of this architecture has no such hook, with what to use instead (null when it has
+ * it), following TransformerLens: parallel attention+MLP blocks have no hook_resid_mid (both
+ * read resid_pre); rotary models have no hook_pos_embed (positions act inside attention).
+ */
+export function missingHook(c: HookArchitecture, h: ParsedHook): { reason: string; hint: string } | null {
+  if (h.kind === 'block' && h.point === 'hook_resid_mid' && c.parallelAttnMlp) {
+    return {
+      reason: `"${c.name}" runs attention and MLP in parallel (both read hook_resid_pre), so no residual stream exists between them.`,
+      hint: `Use blocks.${h.layer}.hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post (here resid_post = resid_pre + attn_out + mlp_out).`,
+    };
+  }
+  if (h.kind === 'pos_embed' && c.positional === 'rotary') {
+    return {
+      reason: `"${c.name}" uses rotary positions, applied to queries and keys inside attention, so no positional embedding enters the residual stream.`,
+      hint: 'Use hook_embed (equal to blocks.0.hook_resid_pre in this model).',
+    };
+  }
+  return null;
+}
+
+/** Throws ENGINE_HOOK_NOT_IN_MODEL when this architecture has no such hook. */
+export function checkHookInModel(c: HookArchitecture, h: ParsedHook): void {
+  const missing = missingHook(c, h);
+  if (missing) throw new WorkbenchError('ENGINE_HOOK_NOT_IN_MODEL', `Hook "${h.name}" does not exist in this model: ${missing.reason}`, missing.hint);
+}
+
+/** The hooks this particular model offers, in forward order. */
+export function modelHookNames(c: HookArchitecture & Pick<TransformerConfig, 'nLayers'>): string[] {
+  return validHookNames(c.nLayers).filter((name) => missingHook(c, parseHook(name, c.nLayers)) === null);
 }
 
 function describeValid(nLayers: number): string {

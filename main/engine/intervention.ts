@@ -1,8 +1,8 @@
 import { WorkbenchError } from '../errors';
 import type { SaeWeights } from '../formats/sae';
 import type { Tensor32 } from '../formats/tensor';
-import type { TransformerWeights } from '../formats/transformer';
-import { parseHook } from './hooks';
+import type { TransformerConfig, TransformerWeights } from '../formats/transformer';
+import { checkHookInModel, parseHook } from './hooks';
 import { runFromHook, runModel, runSae, trimLastLoss, type ModelRun, type RunOptions } from './runner';
 
 /** Replaces the activations at a hook (one [len, d] tensor per sequence) with edited ones. */
@@ -11,16 +11,19 @@ export type ActivationEdit = (activations: Tensor32[]) => Tensor32[] | Promise<T
 /**
  * Where an edit at `hook` re-enters the residual stream: the segment start, and the hook whose
  * value must be corrected (residual' = residual - original + edited) when `hook` is a component
- * output rather than the stream itself.
+ * output rather than the stream itself. In parallel blocks nothing inside the block reads
+ * attn_out, so it re-enters at resid_post like mlp_out.
  */
-function spliceSite(hook: string, nLayers: number): { start: string; residual: string } {
-  const h = parseHook(hook, nLayers);
+function spliceSite(hook: string, c: TransformerConfig): { start: string; residual: string } {
+  const h = parseHook(hook, c.nLayers);
+  checkHookInModel(c, h);
   if (h.kind !== 'block') {
     if (h.kind === 'ln_final') throw new WorkbenchError('ENGINE_EDIT_HOOK', `Edits at "${hook}" are not supported: it feeds only the unembedding.`, 'Edit blocks.L.hook_resid_post of the last layer instead.');
     return { start: 'blocks.0.hook_resid_pre', residual: 'blocks.0.hook_resid_pre' };
   }
   switch (h.point) {
     case 'hook_attn_out':
+      if (c.parallelAttnMlp) return { start: `blocks.${h.layer}.hook_resid_post`, residual: `blocks.${h.layer}.hook_resid_post` };
       return { start: `blocks.${h.layer}.hook_resid_mid`, residual: `blocks.${h.layer}.hook_resid_mid` };
     case 'hook_mlp_out':
       return { start: `blocks.${h.layer}.hook_resid_post`, residual: `blocks.${h.layer}.hook_resid_post` };
@@ -68,7 +71,7 @@ function stitch(parts: Tensor32[], owner: number[], count: number): Tensor32[] {
  */
 export async function runWithEdit(weights: TransformerWeights, tokens: number[][], hook: string, edit: ActivationEdit, hooks: string[] = [], opts: RunOptions = {}): Promise<ModelRun> {
   const c = weights.config;
-  const site = spliceSite(hook, c.nLayers);
+  const site = spliceSite(hook, c);
   const { windows, owner, targets } = windowed(tokens, c.nCtx);
   const clean = await runModel(weights, windows, [...new Set([hook, site.residual])], { ...opts, logits: false, loss: false });
   const original = clean.hooks[hook];

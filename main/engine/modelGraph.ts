@@ -1,7 +1,8 @@
 import { WorkbenchError } from '../errors';
 import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../formats/transformer';
-import { hookPhase, LOGITS_PHASE, LN_FINAL_HOOK, parseHook, parseStartHook, type ParsedHook } from './hooks';
+import { checkHookInModel, hookPhase, LOGITS_PHASE, LN_FINAL_HOOK, parseHook, parseStartHook, type ParsedHook } from './hooks';
 import { GraphBuilder, type Value } from './onnx/graphBuilder';
+import { RotaryGraph, rotaryOf } from './rotary';
 
 export interface ForwardGraphSpec {
   /** Residual hook to start from (input "activation" [batch, seq, dModel]); tokens when absent. */
@@ -35,8 +36,9 @@ function checkArchitecture(w: TransformerWeights): void {
   if (c.normalization !== 'LN' && c.normalization !== 'LNPre') {
     throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": normalization "${String(c.normalization)}" is not supported.`, 'Supported: LN, LNPre.');
   }
-  if (c.positional !== 'learned') {
-    throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": positional embedding "${String(c.positional)}" is not supported.`, 'Only learned positional embeddings (GPT-2 style) are supported so far.');
+  if (c.positional === 'rotary') rotaryOf(c);
+  else if (c.positional !== 'learned') {
+    throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": positional embedding "${String(c.positional)}" is not supported.`, 'Supported: learned (GPT-2 style) and rotary (GPT-NeoX style).');
   }
   if (w.blocks.length !== c.nLayers) {
     throw new WorkbenchError('ENGINE_WEIGHTS', `Model "${c.name}": config says ${c.nLayers} layers but ${w.blocks.length} blocks were loaded.`, 'The weight files are incomplete or do not match config.json.');
@@ -74,6 +76,9 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   const n = c.nLayers;
   const g = new GraphBuilder(`${c.name}-forward`);
   const requested = [...new Set(spec.hooks)].map((h) => parseHook(h, n));
+  for (const h of requested) checkHookInModel(c, h);
+  const rotary = c.positional === 'rotary';
+  const parallel = c.parallelAttnMlp === true;
   if (requested.length === 0 && !spec.logits && !spec.loss) throw new WorkbenchError('ENGINE_NO_OUTPUTS', 'The forward was asked for no hooks, no logits and no loss.', 'Ask for at least one hook, logits or loss.');
   const endPhase = Math.max(spec.logits || spec.loss ? LOGITS_PHASE(n) : 0, ...requested.map((h) => hookPhase(h, n)));
   const wanted = new Set(spec.hooks);
@@ -94,14 +99,18 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     const tokens = g.input(TOKENS_INPUT, 'int64', ['batch', 'seq']);
     seqLen = g.shape(tokens, 1, 2);
     const embed = g.gather(g.initializerF32(weights.W_E.data, weights.W_E.shape, 'W_E'), tokens);
-    const pos = g.slice(g.initializerF32(weights.W_pos.data, weights.W_pos.shape, 'W_pos'), g.ints([0]), seqLen, g.ints([0]));
     values.set('hook_embed', g.reshape(embed, g.ints([-1, c.dModel])));
-    if (wanted.has('hook_pos_embed')) values.set('hook_pos_embed', g.reshape(g.expand(pos, g.shape(embed)), g.ints([-1, c.dModel])));
-    resid = g.reshape(g.add(embed, pos), g.ints([-1, c.dModel]));
+    if (rotary) resid = values.get('hook_embed')!;
+    else {
+      const pos = g.slice(g.initializerF32(weights.W_pos.data, weights.W_pos.shape, 'W_pos'), g.ints([0]), seqLen, g.ints([0]));
+      if (wanted.has('hook_pos_embed')) values.set('hook_pos_embed', g.reshape(g.expand(pos, g.shape(embed)), g.ints([-1, c.dModel])));
+      resid = g.reshape(g.add(embed, pos), g.ints([-1, c.dModel]));
+    }
     values.set('blocks.0.hook_resid_pre', resid);
     startPhase = 0;
   } else {
     const start = parseStartHook(spec.start, n);
+    checkHookInModel(c, start);
     const activation = g.input(ACTIVATION_INPUT, 'float32', hidden);
     seqLen = g.shape(activation, 1, 2);
     resid = g.reshape(activation, g.ints([-1, c.dModel]));
@@ -147,6 +156,10 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     return attnBias;
   };
 
+  // Positions are the sequence index (0..seq-1) in full and segment graphs alike.
+  const rotaryGraph = rotary ? new RotaryGraph(g, rotaryOf(c), c.dHead, c.nCtx, seqLen) : null;
+  const rotate = (x: Value): Value => (rotaryGraph ? rotaryGraph.apply(x) : x);
+
   const attention = (x: Value, b: TransformerBlockWeights): Value => {
     const hd = c.nHeads * c.dHead;
     // 1/attnScale is folded into W_Q, b_Q so the [b,H,s,s] scores need no extra pass.
@@ -155,8 +168,8 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     const bias = concatColumns([b.b_Q.data, b.b_K.data, b.b_V.data], 1, [hd, hd, hd], [qs, 1, 1]);
     const qkv = g.gemm(x, g.initializerF32(W, [c.dModel, 3 * hd], 'W_qkv'), g.initializerF32(bias, [3 * hd], 'b_qkv'));
     const split = g.reshape(qkv, g.concat([g.ints([-1]), seqLen, g.ints([3, c.nHeads, c.dHead])], 0));
-    const q = g.transpose(g.gather(split, g.intScalar(0), 2), [0, 2, 1, 3]);
-    const kT = g.transpose(g.gather(split, g.intScalar(1), 2), [0, 2, 3, 1]);
+    const q = g.transpose(rotate(g.gather(split, g.intScalar(0), 2)), [0, 2, 1, 3]);
+    const kT = g.transpose(rotate(g.gather(split, g.intScalar(1), 2)), [0, 2, 3, 1]);
     const v = g.transpose(g.gather(split, g.intScalar(2), 2), [0, 2, 1, 3]);
     const probs = g.softmax(g.add(g.matmul(q, kT), ensureBias()), -1);
     const z = g.reshape(g.transpose(g.matmul(probs, v), [0, 2, 1, 3]), g.ints([-1, hd]));
@@ -186,6 +199,7 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     return g.gemm(activation(h), g.initializerF32(b.W_out.data, [c.dMlp, c.dModel], 'W_out'), g.initializerF32(b.b_out.data, [c.dModel], 'b_out'));
   };
 
+  let pendingAttn: Value | null = null;
   for (let phase = startPhase + 1; phase <= endPhase; phase++) {
     if (phase === LOGITS_PHASE(n)) {
       const normalized = layerNorm(resid, weights.lnFinal);
@@ -199,12 +213,16 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     if (phase % 2 === 1) {
       const attnOut = attention(layerNorm(resid, block.ln1), block);
       values.set(`blocks.${layer}.hook_attn_out`, attnOut);
-      resid = g.add(resid, attnOut);
-      values.set(`blocks.${layer}.hook_resid_mid`, resid);
+      // Parallel blocks keep resid (= resid_pre) for the MLP and add attn_out after it.
+      if (parallel) pendingAttn = attnOut;
+      else {
+        resid = g.add(resid, attnOut);
+        values.set(`blocks.${layer}.hook_resid_mid`, resid);
+      }
     } else {
       const mlpOut = mlp(layerNorm(resid, block.ln2), block);
       values.set(`blocks.${layer}.hook_mlp_out`, mlpOut);
-      resid = g.add(resid, mlpOut);
+      resid = g.add(parallel ? g.add(resid, pendingAttn!) : resid, mlpOut);
       values.set(`blocks.${layer}.hook_resid_post`, resid);
       if (layer + 1 < n) values.set(`blocks.${layer + 1}.hook_resid_pre`, resid);
     }

@@ -22,23 +22,31 @@ export function randomTensor(rand: () => number, shape: number[], std: number, m
 
 export type RandomModelOptions = Partial<Omit<TransformerConfig, 'dHead'>> & { seed?: number };
 
-/** A GPT-2-shaped model with random weights (std 0.02 like GPT-2 init, LN weights near 1). */
+/**
+ * A GPT-2-shaped model with random weights (std 0.02 like GPT-2 init, LN weights near 1).
+ * `positional: 'rotary'` (W_pos zeros; rotary dims default to half the head) and
+ * `parallelAttnMlp` give a GPT-NeoX-shaped one.
+ */
 export function randomTransformer(opts: RandomModelOptions = {}): TransformerWeights {
   const nHeads = opts.nHeads ?? 4;
   const dModel = opts.dModel ?? 32;
+  const dHead = dModel / nHeads;
+  const positional = opts.positional ?? 'learned';
   const config: TransformerConfig = {
     sourceFormat: 'random',
     nLayers: opts.nLayers ?? 2,
     dModel,
     nHeads,
-    dHead: dModel / nHeads,
+    dHead,
     dMlp: opts.dMlp ?? 4 * dModel,
     dVocab: opts.dVocab ?? 50,
     nCtx: opts.nCtx ?? 64,
     normalization: opts.normalization ?? 'LN',
     lnEps: opts.lnEps ?? 1e-5,
     activation: opts.activation ?? 'gelu_new',
-    positional: 'learned',
+    positional,
+    ...(positional === 'rotary' ? { rotary: opts.rotary ?? { dims: Math.max(2, 2 * Math.floor(dHead / 4)), base: 10000 } } : {}),
+    ...(opts.parallelAttnMlp !== undefined ? { parallelAttnMlp: opts.parallelAttnMlp } : {}),
     attnScale: opts.attnScale ?? Math.sqrt(dModel / nHeads),
     bosTokenId: opts.bosTokenId ?? 0,
     eosTokenId: opts.eosTokenId ?? 0,
@@ -71,7 +79,7 @@ export function randomTransformer(opts: RandomModelOptions = {}): TransformerWei
   return {
     config,
     W_E: randomTensor(rand, [config.dVocab, dModel], std * 5),
-    W_pos: randomTensor(rand, [config.nCtx, dModel], std),
+    W_pos: positional === 'rotary' ? { data: new Float32Array(config.nCtx * dModel), shape: [config.nCtx, dModel] } : randomTensor(rand, [config.nCtx, dModel], std),
     blocks,
     lnFinal: ln(),
     W_U: randomTensor(rand, [dModel, config.dVocab], std * 5),

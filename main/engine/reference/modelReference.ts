@@ -1,5 +1,6 @@
 import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../../formats/transformer';
 import { LN_FINAL_HOOK } from '../hooks';
+import { rotateHeadInPlace, rotaryOf, rotaryTables } from '../rotary';
 
 /** Called with each block's resid_post row (a view: edit it in place) before it flows on. */
 export type ResidPostEdit = (layer: number, position: number, row: Float64Array) => void;
@@ -9,7 +10,9 @@ export type ResidPostEdit = (layer: number, position: number, row: Float64Array)
  * for the ONNX graphs in tests and the bench's device check, and the demo bundle's measurement of
  * its planted mechanism. Returns every hook as [seq * width] row-major (including
  * blocks.L.mlp.hook_post), plus logits [seq * dVocab]. `start` begins at a residual hook;
- * `editResidPost` ablates or steers.
+ * `editResidPost` ablates or steers. Rotary models rotate q and k by sequence index (no
+ * hook_pos_embed); parallel blocks add attn(ln1(x)) and mlp(ln2(x)) of the same x (no
+ * hook_resid_mid).
  */
 export function referenceForward(
   w: TransformerWeights,
@@ -59,10 +62,18 @@ export function referenceForward(
         return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
     }
   };
+  const rotary = c.positional === 'rotary' ? rotaryOf(c) : null;
+  const tables = rotary ? rotaryTables(rotary, S) : null;
   const attention = (x: Float64Array, b: TransformerBlockWeights): Float64Array => {
     const hd = c.nHeads * c.dHead;
     const q = matmul(x, b.W_Q.data, b.b_Q.data, S, d, hd);
     const k = matmul(x, b.W_K.data, b.b_K.data, S, d, hd);
+    if (rotary && tables)
+      for (let p = 0; p < S; p++)
+        for (let h = 0; h < c.nHeads; h++) {
+          rotateHeadInPlace(q, p * hd + h * c.dHead, p, rotary, tables);
+          rotateHeadInPlace(k, p * hd + h * c.dHead, p, rotary, tables);
+        }
     const v = matmul(x, b.W_V.data, b.b_V.data, S, d, hd);
     const z = new Float64Array(S * hd);
     for (let h = 0; h < c.nHeads; h++)
@@ -91,6 +102,7 @@ export function referenceForward(
     if (!m) throw new Error(`reference: bad start ${start.hook}`);
     firstLayer = Number(m[1]) + (m[2] === 'resid_post' ? 1 : 0);
     skipAttn = m[2] === 'resid_mid';
+    if (skipAttn && c.parallelAttnMlp) throw new Error(`reference: ${start.hook} does not exist in a parallel-block model`);
   } else {
     const embed = new Float64Array(S * d);
     const pos = new Float64Array(S * d);
@@ -101,23 +113,27 @@ export function referenceForward(
       }
     });
     hooks.set('hook_embed', embed);
-    hooks.set('hook_pos_embed', pos);
-    resid = add(embed, pos);
+    if (rotary) resid = Float64Array.from(embed);
+    else {
+      hooks.set('hook_pos_embed', pos);
+      resid = add(embed, pos);
+    }
   }
   for (let l = firstLayer; l < c.nLayers; l++) {
     const b = w.blocks[l];
+    let attnOut: Float64Array | null = null;
     if (!(skipAttn && l === firstLayer)) {
       hooks.set(`blocks.${l}.hook_resid_pre`, resid);
-      const attnOut = attention(layerNorm(resid, b.ln1), b);
+      attnOut = attention(layerNorm(resid, b.ln1), b);
       hooks.set(`blocks.${l}.hook_attn_out`, attnOut);
-      resid = add(resid, attnOut);
+      if (!c.parallelAttnMlp) resid = add(resid, attnOut);
     }
-    hooks.set(`blocks.${l}.hook_resid_mid`, resid);
+    if (!c.parallelAttnMlp) hooks.set(`blocks.${l}.hook_resid_mid`, resid);
     const h = matmul(layerNorm(resid, b.ln2), b.W_in.data, b.b_in.data, S, d, c.dMlp).map(act);
     hooks.set(`blocks.${l}.mlp.hook_post`, h);
     const mlpOut = matmul(h, b.W_out.data, b.b_out.data, S, c.dMlp, d);
     hooks.set(`blocks.${l}.hook_mlp_out`, mlpOut);
-    resid = add(resid, mlpOut);
+    resid = add(c.parallelAttnMlp && attnOut ? add(resid, attnOut) : resid, mlpOut);
     if (editResidPost) for (let p = 0; p < S; p++) editResidPost(l, p, resid.subarray(p * d, (p + 1) * d));
     hooks.set(`blocks.${l}.hook_resid_post`, resid);
   }
