@@ -7,17 +7,10 @@ import { relativeError } from '../engine/testing';
 import { writeGpt2Directory } from '../formats/models/gpt2Writer';
 import { readSafetensors, readTensor32 } from '../formats/safetensors';
 import { makeTempDir } from '../testing/tempDirs';
-import { runCli } from './main';
+import { runCliCaptured as cli } from '../testing/cliRun';
 
 const tmp = makeTempDir('acts');
 afterAll(() => tmp.cleanup());
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (l) => (out += `${l}\n`), stderr: (l) => (err += `${l}\n`) });
-  return { code, out, err };
-}
 
 /** A byte-level BPE tokenizer.json over a 50-token vocab: letters, space marker, two merges. */
 function writeTinyTokenizer(dir: string): void {

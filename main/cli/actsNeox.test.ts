@@ -7,17 +7,10 @@ import { loadModel } from '../formats/models/registry';
 import { readSafetensors, readTensor32 } from '../formats/safetensors';
 import { writeNeoxDirectory } from '../formats/testing/neoxFixture';
 import { makeTempDir } from '../testing/tempDirs';
-import { runCli } from './main';
+import { runCliCaptured as cli } from '../testing/cliRun';
 
 const tmp = makeTempDir('acts-neox');
 afterAll(() => tmp.cleanup());
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (l) => (out += `${l}\n`), stderr: (l) => (err += `${l}\n`) });
-  return { code, out, err };
-}
 
 // Canonical weights in memory, written as a GPTNeoXForCausalLM folder: the reference runs on
 // the in-memory weights, the CLI on what the NeoX loader reads back, so loader and engine are

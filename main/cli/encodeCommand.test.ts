@@ -6,17 +6,10 @@ import { relativeError } from '../engine/testing';
 import { readSafetensors, readTensor32, writeSafetensors } from '../formats/safetensors';
 import { v6TopkCfg, writeSaeDir } from '../formats/testing/saeFixture';
 import { makeTempDir } from '../testing/tempDirs';
-import { runCli } from './main';
+import { runCliCaptured as cli } from '../testing/cliRun';
 
 const tmp = makeTempDir('encode');
 afterAll(() => tmp.cleanup());
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (l) => (out += `${l}\n`), stderr: (l) => (err += `${l}\n`) });
-  return { code, out, err };
-}
 
 const dIn = 32;
 const dSae = 96;

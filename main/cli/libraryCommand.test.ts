@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LibraryListing } from '../../preload/api';
 import { makeTempDir } from '../testing/tempDirs';
 import { seedModelRepoFiles, seedSaeRepoFiles, SEED_MODEL_REPOS, SEED_SAE_REPO, writeHfCacheRepo, writeTree } from '../library/testing/seedRepoFixture';
-import { runCli } from './main';
+import { runCliCaptured as cli } from '../testing/cliRun';
 
 const cleanups: (() => void)[] = [];
 const savedCache = process.env.HF_HUB_CACHE;
@@ -16,13 +16,6 @@ function temp(label: string): string {
   const t = makeTempDir(label);
   cleanups.push(t.cleanup);
   return t.dir;
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (l) => (out += `${l}\n`), stderr: (l) => (err += `${l}\n`) });
-  return { code, out, err };
 }
 
 describe('sae-workbench library', () => {

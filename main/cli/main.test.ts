@@ -2,17 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../testing/tempDirs';
-import { runCli } from './main';
+import { runCliCaptured as cli } from '../testing/cliRun';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (l) => (out += l + '\n'), stderr: (l) => (err += l + '\n') });
-  return { code, out, err };
-}
 
 function home(): string {
   const t = makeTempDir('cli');
