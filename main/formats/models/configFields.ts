@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../../errors';
+import type { TransformerConfig } from '../transformer';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -33,6 +34,16 @@ export function readJsonObject(file: string): JsonObject {
   return v as JsonObject;
 }
 
+/** Activation names as HF and TransformerLens configs spell them, mapped to the engine's. */
+const ACTIVATIONS: Record<string, TransformerConfig['activation']> = {
+  gelu_new: 'gelu_new',
+  gelu_pytorch_tanh: 'gelu_new',
+  gelu: 'gelu',
+  relu: 'relu',
+  silu: 'silu',
+  swish: 'silu',
+};
+
 export class ConfigFields {
   constructor(
     readonly file: string,
@@ -45,6 +56,12 @@ export class ConfigFields {
       `${this.file}: field "${field}" is ${value === undefined ? 'missing' : JSON.stringify(value)}; expected ${expected}.`,
       'The model config is damaged or from an unsupported variant; compare it with the original config.json.',
     );
+  }
+
+  /** The activation named in `field`, or a MODEL_CONFIG_INVALID error listing the supported ones. */
+  activation(field: string, value: unknown): TransformerConfig['activation'] {
+    const act = typeof value === 'string' ? ACTIVATIONS[value] : undefined;
+    return act ?? this.fail(field, value, Object.keys(ACTIVATIONS).map((a) => `"${a}"`).join(', '));
   }
 
   /** The first of `names` that is present (older configs used other names for the same field). */

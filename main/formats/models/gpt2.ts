@@ -12,15 +12,6 @@ import type { ModelDescription, ModelLoader } from './modelLoader';
 import { columns, slice1d, transpose2d } from './tensorOps';
 import { openWeightSource, type WeightSource } from './weightSource';
 
-const ACTIVATIONS: Record<string, TransformerConfig['activation']> = {
-  gelu_new: 'gelu_new',
-  gelu_pytorch_tanh: 'gelu_new',
-  gelu: 'gelu',
-  relu: 'relu',
-  silu: 'silu',
-  swish: 'silu',
-};
-
 export function gpt2Config(dir: string): TransformerConfig {
   const file = configPath(dir);
   const f: ConfigFields = new ConfigFields(file, readJsonObject(file));
@@ -30,8 +21,7 @@ export function gpt2Config(dir: string): TransformerConfig {
   if (dModel % nHeads !== 0) f.fail('n_head', nHeads, `a divisor of n_embd (${dModel})`);
   const dHead = dModel / nHeads;
   const act = f.cfg.activation_function ?? 'gelu_new';
-  const activation = typeof act === 'string' ? ACTIVATIONS[act] : undefined;
-  if (!activation) f.fail('activation_function', act, Object.keys(ACTIVATIONS).map((a) => `"${a}"`).join(', '));
+  const activation = f.activation('activation_function', act);
   if (f.bool(false, 'scale_attn_by_inverse_layer_idx')) {
     throw new WorkbenchError('MODEL_UNSUPPORTED', `${file}: scale_attn_by_inverse_layer_idx is true, which SAE Workbench does not implement.`, 'Use a GPT-2 checkpoint trained without it (the standard OpenAI GPT-2 models are fine).');
   }

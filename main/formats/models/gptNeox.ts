@@ -14,14 +14,6 @@ import type { ModelDescription, ModelLoader } from './modelLoader';
 import { transpose2d } from './tensorOps';
 import { openWeightSource } from './weightSource';
 
-const ACTIVATIONS: Record<string, TransformerConfig['activation']> = {
-  gelu: 'gelu',
-  gelu_new: 'gelu_new',
-  gelu_pytorch_tanh: 'gelu_new',
-  relu: 'relu',
-  silu: 'silu',
-};
-
 export function gptNeoxConfig(dir: string): TransformerConfig {
   const file = configPath(dir);
   const f: ConfigFields = new ConfigFields(file, readJsonObject(file));
@@ -30,8 +22,7 @@ export function gptNeoxConfig(dir: string): TransformerConfig {
   if (dModel % nHeads !== 0) f.fail('num_attention_heads', nHeads, `a divisor of hidden_size (${dModel})`);
   const dHead = dModel / nHeads;
   const act = f.cfg.hidden_act ?? 'gelu';
-  const activation = typeof act === 'string' ? ACTIVATIONS[act] : undefined;
-  if (!activation) f.fail('hidden_act', act, Object.keys(ACTIVATIONS).map((a) => `"${a}"`).join(', '));
+  const activation = f.activation('hidden_act', act);
   const pct = f.cfg.rotary_pct ?? 1;
   if (typeof pct !== 'number' || !(pct > 0 && pct <= 1)) f.fail('rotary_pct', pct, 'a number in (0, 1]');
   const dims = Math.floor(dHead * pct);

@@ -18,14 +18,6 @@ import type { ModelDescription, ModelLoader } from './modelLoader';
 import { headsToColumns, reshape } from './tensorOps';
 import { openWeightSource } from './weightSource';
 
-const ACTIVATIONS: Record<string, TransformerConfig['activation']> = {
-  gelu_new: 'gelu_new',
-  gelu_pytorch_tanh: 'gelu_new',
-  gelu: 'gelu',
-  relu: 'relu',
-  silu: 'silu',
-};
-
 export function isHookedTransformerConfig(cfg: JsonObject | null): boolean {
   if (!cfg || 'model_type' in cfg) return false;
   return ['d_model', 'n_layers', 'n_heads', 'd_head'].every((k) => typeof cfg[k] === 'number') && typeof cfg.act_fn === 'string' && 'normalization_type' in cfg;
@@ -47,8 +39,7 @@ export function hookedTransformerConfig(dir: string): TransformerConfig {
   if (c.parallel_attn_mlp === true) unsupported(file, 'parallel_attn_mlp');
   const nHeads = f.positiveInt('n_heads');
   if (c.n_key_value_heads != null && c.n_key_value_heads !== nHeads) unsupported(file, `grouped-query attention (n_key_value_heads ${JSON.stringify(c.n_key_value_heads)})`);
-  const act = ACTIVATIONS[String(c.act_fn)];
-  if (!act) f.fail('act_fn', c.act_fn, Object.keys(ACTIVATIONS).map((a) => `"${a}"`).join(', '));
+  const act = f.activation('act_fn', c.act_fn);
   const dHead = f.positiveInt('d_head');
   const dVocab = f.positiveInt('d_vocab');
   const dVocabOut = c.d_vocab_out;
