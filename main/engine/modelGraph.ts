@@ -2,6 +2,9 @@ import { WorkbenchError } from '../errors';
 import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../formats/transformer';
 import { checkHookInModel, hookPhase, LOGITS_PHASE, LN_FINAL_HOOK, parseHook, parseStartHook, type ParsedHook } from './hooks';
 import { GraphBuilder, type Value } from './onnx/graphBuilder';
+import { gatedHiddenGraph, gateWeight } from './gatedMlp';
+import { kvHeadsOf, repeatKvHeads } from './groupedQuery';
+import { rmsNormGraph } from './rmsNorm';
 import { RotaryGraph, rotaryOf } from './rotary';
 
 export interface ForwardGraphSpec {
@@ -33,15 +36,21 @@ function checkArchitecture(w: TransformerWeights): void {
   if (!(SUPPORTED_ACTIVATIONS as readonly string[]).includes(c.activation)) {
     throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": activation "${c.activation}" is not supported by the engine.`, `Supported activations: ${SUPPORTED_ACTIVATIONS.join(', ')}.`);
   }
-  if (c.normalization !== 'LN' && c.normalization !== 'LNPre') {
-    throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": normalization "${String(c.normalization)}" is not supported.`, 'Supported: LN, LNPre.');
+  if (c.normalization !== 'LN' && c.normalization !== 'LNPre' && c.normalization !== 'RMS') {
+    throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": normalization "${String(c.normalization)}" is not supported.`, 'Supported: LN, LNPre, RMS.');
   }
+  kvHeadsOf(c);
   if (c.positional === 'rotary') rotaryOf(c);
   else if (c.positional !== 'learned') {
     throw new WorkbenchError('ENGINE_UNKNOWN_ARCHITECTURE', `Model "${c.name}": positional embedding "${String(c.positional)}" is not supported.`, 'Supported: learned (GPT-2 style) and rotary (GPT-NeoX style).');
   }
   if (w.blocks.length !== c.nLayers) {
     throw new WorkbenchError('ENGINE_WEIGHTS', `Model "${c.name}": config says ${c.nLayers} layers but ${w.blocks.length} blocks were loaded.`, 'The weight files are incomplete or do not match config.json.');
+  }
+  if (c.gatedMlp) w.blocks.forEach((b, l) => gateWeight(c, b, l));
+  if (c.normalization === 'RMS') {
+    const missing = [...w.blocks.flatMap((b, l) => [[`blocks.${l}.ln1`, b.ln1], [`blocks.${l}.ln2`, b.ln2]] as const), ['ln_final', w.lnFinal] as const].find(([, ln]) => !ln.w);
+    if (missing) throw new WorkbenchError('ENGINE_WEIGHTS', `Model "${c.name}": RMSNorm ${missing[0]} has no weight.`, 'Load the model with a loader that reads its norm weights.');
   }
 }
 
@@ -139,6 +148,7 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
     return [g.initializerF32(ln.w.data, [c.dModel], 'ln_w'), ln.b ? g.initializerF32(ln.b.data, [c.dModel], 'ln_b') : g.initializerF32(new Float32Array(c.dModel), [c.dModel], 'ln_zero')];
   };
   const layerNorm = (x: Value, ln: LayerNormWeights): Value => {
+    if (c.normalization === 'RMS') return rmsNormGraph(g, x, g.initializerF32(ln.w!.data, [c.dModel], 'rms_w'), c.lnEps);
     const [w, b] = lnParams(ln);
     return g.layerNorm(x, w, b, c.lnEps);
   };
@@ -160,17 +170,32 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   const rotaryGraph = rotary ? new RotaryGraph(g, rotaryOf(c), c.dHead, c.nCtx, seqLen) : null;
   const rotate = (x: Value): Value => (rotaryGraph ? rotaryGraph.apply(x) : x);
 
-  const attention = (x: Value, b: TransformerBlockWeights): Value => {
+  const nKv = kvHeadsOf(c);
+  // Q, K, V as [batch, seq, heads, dHead]; with grouped-query attention K and V have nKv heads.
+  const projectQkv = (x: Value, b: TransformerBlockWeights): [Value, Value, Value] => {
     const hd = c.nHeads * c.dHead;
+    const kvd = nKv * c.dHead;
     // 1/attnScale is folded into W_Q, b_Q so the [b,H,s,s] scores need no extra pass.
     const qs = 1 / c.attnScale;
-    const W = concatColumns([b.W_Q.data, b.W_K.data, b.W_V.data], c.dModel, [hd, hd, hd], [qs, 1, 1]);
-    const bias = concatColumns([b.b_Q.data, b.b_K.data, b.b_V.data], 1, [hd, hd, hd], [qs, 1, 1]);
-    const qkv = g.gemm(x, g.initializerF32(W, [c.dModel, 3 * hd], 'W_qkv'), g.initializerF32(bias, [3 * hd], 'b_qkv'));
-    const split = g.reshape(qkv, g.concat([g.ints([-1]), seqLen, g.ints([3, c.nHeads, c.dHead])], 0));
-    const q = g.transpose(rotate(g.gather(split, g.intScalar(0), 2)), [0, 2, 1, 3]);
-    const kT = g.transpose(rotate(g.gather(split, g.intScalar(1), 2)), [0, 2, 3, 1]);
-    const v = g.transpose(g.gather(split, g.intScalar(2), 2), [0, 2, 1, 3]);
+    const W = concatColumns([b.W_Q.data, b.W_K.data, b.W_V.data], c.dModel, [hd, kvd, kvd], [qs, 1, 1]);
+    const bias = concatColumns([b.b_Q.data, b.b_K.data, b.b_V.data], 1, [hd, kvd, kvd], [qs, 1, 1]);
+    const qkv = g.gemm(x, g.initializerF32(W, [c.dModel, hd + 2 * kvd], 'W_qkv'), g.initializerF32(bias, [hd + 2 * kvd], 'b_qkv'));
+    if (nKv === c.nHeads) {
+      const split = g.reshape(qkv, g.concat([g.ints([-1]), seqLen, g.ints([3, c.nHeads, c.dHead])], 0));
+      return [0, 1, 2].map((i) => g.gather(split, g.intScalar(i), 2)) as [Value, Value, Value];
+    }
+    const heads = g.reshape(qkv, g.concat([g.ints([-1]), seqLen, g.ints([c.nHeads + 2 * nKv, c.dHead])], 0));
+    const part = (from: number, to: number) => g.slice(heads, g.ints([from]), g.ints([to]), g.ints([2]));
+    return [part(0, c.nHeads), part(c.nHeads, c.nHeads + nKv), part(c.nHeads + nKv, c.nHeads + 2 * nKv)];
+  };
+
+  const attention = (x: Value, b: TransformerBlockWeights): Value => {
+    const hd = c.nHeads * c.dHead;
+    const [q0, k0, v0] = projectQkv(x, b);
+    // Rotate the nKv key heads before repeating them: the same result with less work.
+    const q = g.transpose(rotate(q0), [0, 2, 1, 3]);
+    const kT = g.transpose(repeatKvHeads(g, rotate(k0), nKv, c.nHeads, c.dHead, seqLen), [0, 2, 3, 1]);
+    const v = g.transpose(repeatKvHeads(g, v0, nKv, c.nHeads, c.dHead, seqLen), [0, 2, 1, 3]);
     const probs = g.softmax(g.add(g.matmul(q, kT), ensureBias()), -1);
     const z = g.reshape(g.transpose(g.matmul(probs, v), [0, 2, 1, 3]), g.ints([-1, hd]));
     return g.gemm(z, g.initializerF32(b.W_O.data, [hd, c.dModel], 'W_O'), g.initializerF32(b.b_O.data, [c.dModel], 'b_O'));
@@ -195,6 +220,10 @@ export function forwardGraphBuilder(weights: TransformerWeights, spec: ForwardGr
   };
 
   const mlp = (x: Value, b: TransformerBlockWeights): Value => {
+    if (c.gatedMlp) {
+      const hidden = gatedHiddenGraph(g, x, b, b.W_gate!, c, activation);
+      return g.gemm(hidden, g.initializerF32(b.W_out.data, [c.dMlp, c.dModel], 'W_out'), g.initializerF32(b.b_out.data, [c.dModel], 'b_out'));
+    }
     const h = g.gemm(x, g.initializerF32(b.W_in.data, [c.dModel, c.dMlp], 'W_in'), g.initializerF32(b.b_in.data, [c.dMlp], 'b_in'));
     return g.gemm(activation(h), g.initializerF32(b.W_out.data, [c.dMlp, c.dModel], 'W_out'), g.initializerF32(b.b_out.data, [c.dModel], 'b_out'));
   };

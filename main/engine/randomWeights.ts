@@ -20,12 +20,17 @@ export function randomTensor(rand: () => number, shape: number[], std: number, m
   return { data, shape };
 }
 
-export type RandomModelOptions = Partial<Omit<TransformerConfig, 'dHead'>> & { seed?: number };
+export type RandomModelOptions = Partial<Omit<TransformerConfig, 'dHead'>> & {
+  seed?: number;
+  /** false: all biases zero, as in Llama (whose checkpoints have none). */
+  biases?: boolean;
+};
 
 /**
  * A GPT-2-shaped model with random weights (std 0.02 like GPT-2 init, LN weights near 1).
  * `positional: 'rotary'` (W_pos zeros; rotary dims default to half the head) and
- * `parallelAttnMlp` give a GPT-NeoX-shaped one.
+ * `parallelAttnMlp` give a GPT-NeoX-shaped one; `normalization: 'RMS'`, `nKvHeads`, `gatedMlp`
+ * and `biases: false` a Llama-shaped one.
  */
 export function randomTransformer(opts: RandomModelOptions = {}): TransformerWeights {
   const nHeads = opts.nHeads ?? 4;
@@ -47,6 +52,8 @@ export function randomTransformer(opts: RandomModelOptions = {}): TransformerWei
     positional,
     ...(positional === 'rotary' ? { rotary: opts.rotary ?? { dims: Math.max(2, 2 * Math.floor(dHead / 4)), base: 10000 } } : {}),
     ...(opts.parallelAttnMlp !== undefined ? { parallelAttnMlp: opts.parallelAttnMlp } : {}),
+    ...(opts.nKvHeads !== undefined ? { nKvHeads: opts.nKvHeads } : {}),
+    ...(opts.gatedMlp !== undefined ? { gatedMlp: opts.gatedMlp } : {}),
     attnScale: opts.attnScale ?? Math.sqrt(dModel / nHeads),
     bosTokenId: opts.bosTokenId ?? 0,
     eosTokenId: opts.eosTokenId ?? 0,
@@ -55,25 +62,36 @@ export function randomTransformer(opts: RandomModelOptions = {}): TransformerWei
   };
   const rand = seededRandom(opts.seed ?? 1);
   const hd = config.nHeads * config.dHead;
+  const kvd = (config.nKvHeads ?? config.nHeads) * config.dHead;
   const std = 0.02 * Math.sqrt(768 / dModel); // keep activations O(1) at tiny widths
-  const ln = () => (config.normalization === 'LN' ? { w: randomTensor(rand, [dModel], 0.1, 1), b: randomTensor(rand, [dModel], 0.1) } : { w: null, b: null });
+  const ln = () => {
+    if (config.normalization === 'RMS') return { w: randomTensor(rand, [dModel], 0.1, 1), b: null };
+    return config.normalization === 'LN' ? { w: randomTensor(rand, [dModel], 0.1, 1), b: randomTensor(rand, [dModel], 0.1) } : { w: null, b: null };
+  };
+  // Drawn either way so a model's other weights do not depend on whether its biases are kept.
+  const bias = (n: number): Tensor32 => {
+    const t = randomTensor(rand, [n], std);
+    if (opts.biases === false) t.data.fill(0);
+    return t;
+  };
   const blocks: TransformerBlockWeights[] = [];
   for (let l = 0; l < config.nLayers; l++) {
     blocks.push({
       ln1: ln(),
       W_Q: randomTensor(rand, [dModel, hd], std * 4),
-      W_K: randomTensor(rand, [dModel, hd], std * 4),
-      W_V: randomTensor(rand, [dModel, hd], std),
-      b_Q: randomTensor(rand, [hd], std),
-      b_K: randomTensor(rand, [hd], std),
-      b_V: randomTensor(rand, [hd], std),
+      W_K: randomTensor(rand, [dModel, kvd], std * 4),
+      W_V: randomTensor(rand, [dModel, kvd], std),
+      b_Q: bias(hd),
+      b_K: bias(kvd),
+      b_V: bias(kvd),
       W_O: randomTensor(rand, [hd, dModel], std),
-      b_O: randomTensor(rand, [dModel], std),
+      b_O: bias(dModel),
       ln2: ln(),
       W_in: randomTensor(rand, [dModel, config.dMlp], std * 2),
-      b_in: randomTensor(rand, [config.dMlp], std),
+      b_in: bias(config.dMlp),
       W_out: randomTensor(rand, [config.dMlp, dModel], std),
-      b_out: randomTensor(rand, [dModel], std),
+      b_out: bias(dModel),
+      ...(config.gatedMlp ? { W_gate: randomTensor(rand, [dModel, config.dMlp], std * 4) } : {}),
     });
   }
   return {
@@ -83,7 +101,7 @@ export function randomTransformer(opts: RandomModelOptions = {}): TransformerWei
     blocks,
     lnFinal: ln(),
     W_U: randomTensor(rand, [dModel, config.dVocab], std * 5),
-    b_U: randomTensor(rand, [config.dVocab], std),
+    b_U: bias(config.dVocab),
   };
 }
 

@@ -12,13 +12,21 @@ export interface TransformerConfig {
   nLayers: number;
   dModel: number;
   nHeads: number;
+  /**
+   * Grouped-query attention: K/V heads, each shared by nHeads / nKvHeads consecutive query heads
+   * (query head h reads KV head floor(h / (nHeads / nKvHeads)), as HF repeat_kv). Absent means nHeads.
+   */
+  nKvHeads?: number;
   dHead: number;
   dMlp: number;
   dVocab: number;
   /** Maximum context (learned positional embedding rows). */
   nCtx: number;
-  /** 'LN': LayerNorm with affine w,b; 'LNPre': weights folded, normalise without affine. */
-  normalization: 'LN' | 'LNPre';
+  /**
+   * 'LN': LayerNorm with affine w,b; 'LNPre': weights folded, normalise without affine;
+   * 'RMS': Llama RMSNorm x / sqrt(mean(x^2) + lnEps) * w (no mean subtraction, b null).
+   */
+  normalization: 'LN' | 'LNPre' | 'RMS';
   lnEps: number;
   activation: 'gelu_new' | 'gelu' | 'relu' | 'silu';
   /**
@@ -30,6 +38,8 @@ export interface TransformerConfig {
   rotary?: { dims: number; base: number };
   /** GPT-NeoX / GPT-J parallel residual: x + attn(ln1(x)) + mlp(ln2(x)). Absent means sequential. */
   parallelAttnMlp?: boolean;
+  /** Llama SwiGLU MLP: W_out(act(x W_gate) * (x W_in + b_in)) + b_out; blocks then carry W_gate. */
+  gatedMlp?: boolean;
   /** Attention scores are divided by sqrt(dHead) unless the source says otherwise. */
   attnScale: number;
   bosTokenId: number | null;
@@ -48,7 +58,7 @@ export interface LayerNormWeights {
 
 export interface TransformerBlockWeights {
   ln1: LayerNormWeights;
-  /** [dModel, nHeads*dHead] each; biases [nHeads*dHead]. */
+  /** W_Q [dModel, nHeads*dHead], b_Q [nHeads*dHead]; W_K, W_V [dModel, nKvHeads*dHead], biases [nKvHeads*dHead]. */
   W_Q: Tensor32;
   W_K: Tensor32;
   W_V: Tensor32;
@@ -64,6 +74,8 @@ export interface TransformerBlockWeights {
   b_in: Tensor32;
   W_out: Tensor32;
   b_out: Tensor32;
+  /** Gated MLPs only: [dModel, dMlp], the activated branch (Llama gate_proj); W_in is then up_proj. */
+  W_gate?: Tensor32;
 }
 
 export interface TransformerWeights {

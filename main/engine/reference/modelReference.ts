@@ -1,5 +1,7 @@
 import type { LayerNormWeights, TransformerBlockWeights, TransformerWeights } from '../../formats/transformer';
 import { LN_FINAL_HOOK } from '../hooks';
+import { kvHeadFor, kvHeadsOf } from '../groupedQuery';
+import { rmsNormRows } from '../rmsNorm';
 import { rotateHeadInPlace, rotaryOf, rotaryTables } from '../rotary';
 
 /** Called with each block's resid_post row (a view: edit it in place) before it flows on. */
@@ -12,7 +14,8 @@ export type ResidPostEdit = (layer: number, position: number, row: Float64Array)
  * blocks.L.mlp.hook_post), plus logits [seq * dVocab]. `start` begins at a residual hook;
  * `editResidPost` ablates or steers. Rotary models rotate q and k by sequence index (no
  * hook_pos_embed); parallel blocks add attn(ln1(x)) and mlp(ln2(x)) of the same x (no
- * hook_resid_mid).
+ * hook_resid_mid). Llama-style models add RMSNorm, grouped-query attention (query head h reads
+ * KV head floor(h / group)) and the gated MLP act(x W_gate) * (x W_in + b_in).
  */
 export function referenceForward(
   w: TransformerWeights,
@@ -35,6 +38,7 @@ export function referenceForward(
     return out;
   };
   const layerNorm = (x: Float64Array, ln: LayerNormWeights): Float64Array => {
+    if (c.normalization === 'RMS') return rmsNormRows(x, S, ln.w!.data, c.lnEps);
     const out = new Float64Array(x.length);
     for (let r = 0; r < S; r++) {
       let mean = 0;
@@ -64,31 +68,34 @@ export function referenceForward(
   };
   const rotary = c.positional === 'rotary' ? rotaryOf(c) : null;
   const tables = rotary ? rotaryTables(rotary, S) : null;
+  const nKv = kvHeadsOf(c);
   const attention = (x: Float64Array, b: TransformerBlockWeights): Float64Array => {
     const hd = c.nHeads * c.dHead;
+    const kvd = nKv * c.dHead;
     const q = matmul(x, b.W_Q.data, b.b_Q.data, S, d, hd);
-    const k = matmul(x, b.W_K.data, b.b_K.data, S, d, hd);
+    const k = matmul(x, b.W_K.data, b.b_K.data, S, d, kvd);
     if (rotary && tables)
-      for (let p = 0; p < S; p++)
-        for (let h = 0; h < c.nHeads; h++) {
-          rotateHeadInPlace(q, p * hd + h * c.dHead, p, rotary, tables);
-          rotateHeadInPlace(k, p * hd + h * c.dHead, p, rotary, tables);
-        }
-    const v = matmul(x, b.W_V.data, b.b_V.data, S, d, hd);
+      for (let p = 0; p < S; p++) {
+        for (let h = 0; h < c.nHeads; h++) rotateHeadInPlace(q, p * hd + h * c.dHead, p, rotary, tables);
+        for (let h = 0; h < nKv; h++) rotateHeadInPlace(k, p * kvd + h * c.dHead, p, rotary, tables);
+      }
+    const v = matmul(x, b.W_V.data, b.b_V.data, S, d, kvd);
     const z = new Float64Array(S * hd);
-    for (let h = 0; h < c.nHeads; h++)
+    for (let h = 0; h < c.nHeads; h++) {
+      const kvOff = kvHeadFor(h, c.nHeads, nKv) * c.dHead;
       for (let i = 0; i < S; i++) {
         const scores: number[] = [];
         for (let j = 0; j <= i; j++) {
           let s = 0;
-          for (let e = 0; e < c.dHead; e++) s += q[i * hd + h * c.dHead + e] * k[j * hd + h * c.dHead + e];
+          for (let e = 0; e < c.dHead; e++) s += q[i * hd + h * c.dHead + e] * k[j * kvd + kvOff + e];
           scores.push(s / c.attnScale);
         }
         const max = Math.max(...scores);
         const exps = scores.map((s) => Math.exp(s - max));
         const sum = exps.reduce((a, b) => a + b, 0);
-        for (let j = 0; j <= i; j++) for (let e = 0; e < c.dHead; e++) z[i * hd + h * c.dHead + e] += (exps[j] / sum) * v[j * hd + h * c.dHead + e];
+        for (let j = 0; j <= i; j++) for (let e = 0; e < c.dHead; e++) z[i * hd + h * c.dHead + e] += (exps[j] / sum) * v[j * kvd + kvOff + e];
       }
+    }
     return matmul(z, b.W_O.data, b.b_O.data, S, hd, d);
   };
   const add = (a: Float64Array, b: Float64Array): Float64Array => a.map((x, i) => x + b[i]);
@@ -129,7 +136,12 @@ export function referenceForward(
       if (!c.parallelAttnMlp) resid = add(resid, attnOut);
     }
     if (!c.parallelAttnMlp) hooks.set(`blocks.${l}.hook_resid_mid`, resid);
-    const h = matmul(layerNorm(resid, b.ln2), b.W_in.data, b.b_in.data, S, d, c.dMlp).map(act);
+    const normed = layerNorm(resid, b.ln2);
+    let h = matmul(normed, b.W_in.data, b.b_in.data, S, d, c.dMlp);
+    if (c.gatedMlp) {
+      const gate = matmul(normed, b.W_gate!.data, null, S, d, c.dMlp);
+      h = h.map((up, i) => act(gate[i]) * up);
+    } else h = h.map(act);
     hooks.set(`blocks.${l}.mlp.hook_post`, h);
     const mlpOut = matmul(h, b.W_out.data, b.b_out.data, S, c.dMlp, d);
     hooks.set(`blocks.${l}.hook_mlp_out`, mlpOut);

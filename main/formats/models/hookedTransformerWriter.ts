@@ -4,6 +4,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkbenchError } from '../../errors';
 import { writeSafetensors, type TensorToWrite } from '../safetensors';
 import type { Tensor32 } from '../tensor';
 import type { TransformerWeights } from '../transformer';
@@ -11,6 +12,10 @@ import { columnsToHeads } from './tensorOps';
 
 export function writeHookedTransformerDirectory(dir: string, weights: TransformerWeights, extraConfig: Record<string, unknown> = {}): void {
   const c = weights.config;
+  // The TransformerLens layout written here has no RMSNorm, gated MLP or grouped KV heads.
+  if (c.normalization === 'RMS' || c.gatedMlp || (c.nKvHeads ?? c.nHeads) !== c.nHeads) {
+    throw new WorkbenchError('MODEL_WRITE', `Cannot write "${c.name}" to ${dir} as a TransformerLens folder: RMSNorm, gated MLPs and grouped-query attention are not written yet.`, 'Keep the model in its original Hugging Face folder; the Library and engine read it from there.');
+  }
   const H = c.nHeads;
   const dh = c.dHead;
   const t: Record<string, TensorToWrite> = {};
