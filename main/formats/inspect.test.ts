@@ -99,10 +99,10 @@ describe('inspectDirectory', () => {
       { name: join('models', 'tiny'), kind: 'model' },
       { name: join('saes', 'gpt2', 'layer_3', 'width_16'), kind: 'sae' },
     ]);
-    const llama = join(root, 'llama');
-    mkdirSync(llama);
-    writeFileSync(join(llama, 'config.json'), JSON.stringify({ model_type: 'llama' }));
-    expect((inspectDirectory(llama) as { reason: string }).reason).toMatch(/describes a "llama" model, which is not a supported model format \(supported: hf-gpt2, hooked-transformer, hf-gpt-neox\)/);
+    const mamba = join(root, 'mamba');
+    mkdirSync(mamba);
+    writeFileSync(join(mamba, 'config.json'), JSON.stringify({ model_type: 'mamba' }));
+    expect((inspectDirectory(mamba) as { reason: string }).reason).toMatch(/describes a "mamba" model, which is not a supported model format \(supported: hf-gpt2, hooked-transformer, hf-gpt-neox, hf-llama\)/);
   });
 
   it('fails loudly on missing paths and damaged configs', () => {

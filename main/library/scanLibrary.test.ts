@@ -184,15 +184,15 @@ describe('addLocalRoot', () => {
   });
 
   it('lists a model in a format it cannot run yet, from its config fields, with a note', () => {
-    const local = temp('llama');
+    const local = temp('mamba');
     writeTree(local, {
-      'config.json': Buffer.from(JSON.stringify({ architectures: ['LlamaForCausalLM'], model_type: 'llama', num_hidden_layers: 2, hidden_size: 8, num_attention_heads: 2, vocab_size: 10, max_position_embeddings: 64 })),
+      'config.json': Buffer.from(JSON.stringify({ architectures: ['MambaForCausalLM'], model_type: 'mamba', num_hidden_layers: 2, hidden_size: 8, num_attention_heads: 2, vocab_size: 10, max_position_embeddings: 64 })),
       'model.safetensors': seedModelRepoFiles()['model.safetensors'],
     });
     const db = openDatabase(temp('home'));
     try {
       const [item] = addLocalRoot(new LibraryCatalog(db), local).items;
-      expect(item.model).toMatchObject({ architecture: 'LlamaForCausalLM', nLayers: 2, dModel: 8, nHeads: 2, dVocab: 10, nCtx: 64, weightFormat: 'safetensors' });
+      expect(item.model).toMatchObject({ architecture: 'MambaForCausalLM', nLayers: 2, dModel: 8, nHeads: 2, dVocab: 10, nCtx: 64, weightFormat: 'safetensors' });
       expect(item.model!.params).toBe(gpt2ParamCount(FIXTURE_D_MODEL, FIXTURE_LAYERS, 50, 32));
       expect(item.problems.join(' ')).toMatch(/not a model format SAE Workbench can run yet/);
     } finally {

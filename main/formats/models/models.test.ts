@@ -173,12 +173,12 @@ describe('GPT-2 and TransformerLens loaders', () => {
   });
 
   it('explains unknown, unsupported and pickle-only folders', () => {
-    const unknown = join(root, 'llama');
+    const unknown = join(root, 'mamba');
     mkdirSync(unknown);
-    writeFileSync(join(unknown, 'config.json'), JSON.stringify({ model_type: 'llama' }));
+    writeFileSync(join(unknown, 'config.json'), JSON.stringify({ model_type: 'mamba' }));
     const e1 = errorOf(() => readModelConfig(unknown));
     expect(e1.code).toBe('MODEL_FORMAT_UNKNOWN');
-    expect(e1.message).toMatch(/holds a "llama" model; supported formats: Hugging Face GPT-2.*TransformerLens/);
+    expect(e1.message).toMatch(/holds a "mamba" model; supported formats: Hugging Face GPT-2.*TransformerLens.*Llama/);
     expect(errorOf(() => loadModel(join(root, 'missing'))).code).toBe('MODEL_NOT_FOUND');
 
     const pickle = join(root, 'pickle');

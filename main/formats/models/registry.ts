@@ -6,9 +6,10 @@ import { configPath, tryReadJsonObject } from './configFields';
 import { gpt2Loader } from './gpt2';
 import { gptNeoxLoader } from './gptNeox';
 import { hookedTransformerLoader } from './hookedTransformer';
+import { llamaLoader } from './llama';
 import type { ModelDescription, ModelLoader } from './modelLoader';
 
-export const modelLoaders: readonly ModelLoader[] = [gpt2Loader, hookedTransformerLoader, gptNeoxLoader];
+export const modelLoaders: readonly ModelLoader[] = [gpt2Loader, hookedTransformerLoader, gptNeoxLoader, llamaLoader];
 
 /** The loader for a folder, or null when none recognises it (never throws on foreign folders). */
 export function detectModelLoader(dir: string): ModelLoader | null {
