@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kvHeadFor } from '../../engine/groupedQuery';
 import { randomTransformer } from '../../engine/randomWeights';
+import { describeModelDirectory } from '../../library/describeModel';
 import { errorOf } from '../../testing/workbenchErrors';
 import { writeSafetensors, type TensorToWrite } from '../safetensors';
 import { writeLlamaDirectory } from '../testing/llamaFixture';
@@ -81,6 +82,11 @@ describe('Llama loader', () => {
       expect(d).toMatchObject({ format: 'hf-llama', architecture: 'LlamaForCausalLM', weightDtypes: ['F32'], weightFiles: ['model.safetensors'] });
       // Per layer: q, o [16x16], k, v [8x16], gate, up, down [24x16], two norms; plus embed, norm, lm_head.
       expect(d.paramCount).toBe(2 * (2 * 256 + 2 * 128 + 3 * 384 + 32) + 320 + 16 + (tied ? 0 : 320));
+      // The Library lists it as runnable, from the loader's description.
+      expect(describeModelDirectory(dir, ['config.json', 'model.safetensors'])).toEqual({
+        model: { architecture: 'LlamaForCausalLM', nLayers: 2, dModel: 16, nHeads: 4, dVocab: 20, nCtx: 32, params: d.paramCount, weightFormat: 'safetensors' },
+        problems: [],
+      });
     });
   }
 
