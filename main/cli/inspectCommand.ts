@@ -25,7 +25,7 @@ export function describeInspection(x: Inspection): string[] {
         `Model       ${x.name}  (${x.format}, ${x.architecture})`,
         `Path        ${x.path}`,
         `Shape       ${x.layers} layers, d_model ${x.dModel}, ${x.heads} heads x ${x.dHead}, d_mlp ${x.dMlp}, vocab ${x.vocab}, context ${x.nCtx}`,
-        `Blocks      ${x.normalization}, ${x.activation}`,
+        `Blocks      ${x.normalization}, ${x.activation}${x.gatedMlp ? ' (gated MLP)' : ''}${x.kvHeads !== x.heads ? `, ${x.kvHeads} key/value heads (grouped-query)` : ''}`,
         `Parameters  ${count(x.params)} (${x.params}) in ${x.weightFiles.join(', ')} [${x.weightDtypes.join(', ')}]`,
         `Tokenizer   ${x.hasTokenizer ? 'tokenizer.json' : 'none (needs tokenizer.json to run on text)'}`,
       ];

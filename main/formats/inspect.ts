@@ -23,12 +23,16 @@ export interface ModelInspection {
   layers: number;
   dModel: number;
   heads: number;
+  /** Key/value heads: fewer than `heads` under grouped-query attention. */
+  kvHeads: number;
   dHead: number;
   dMlp: number;
   vocab: number;
   nCtx: number;
   normalization: string;
   activation: string;
+  /** SwiGLU-style: act(x W_gate) * (x W_in). */
+  gatedMlp: boolean;
   params: number;
   weightFiles: string[];
   weightDtypes: string[];
@@ -148,12 +152,14 @@ function inspectModel(dir: string): ModelInspection | null {
     layers: c.nLayers,
     dModel: c.dModel,
     heads: c.nHeads,
+    kvHeads: c.nKvHeads ?? c.nHeads,
     dHead: c.dHead,
     dMlp: c.dMlp,
     vocab: c.dVocab,
     nCtx: c.nCtx,
     normalization: c.normalization,
     activation: c.activation,
+    gatedMlp: c.gatedMlp === true,
     params: d.paramCount,
     weightFiles: d.weightFiles,
     weightDtypes: d.weightDtypes,

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kvHeadFor } from '../../engine/groupedQuery';
 import { randomTransformer } from '../../engine/randomWeights';
+import { describeInspection } from '../../cli/inspectCommand';
 import { describeModelDirectory } from '../../library/describeModel';
+import { inspectDirectory } from '../inspect';
 import { errorOf } from '../../testing/workbenchErrors';
 import { writeSafetensors, type TensorToWrite } from '../safetensors';
 import { writeLlamaDirectory } from '../testing/llamaFixture';
@@ -87,6 +89,9 @@ describe('Llama loader', () => {
         model: { architecture: 'LlamaForCausalLM', nLayers: 2, dModel: 16, nHeads: 4, dVocab: 20, nCtx: 32, params: d.paramCount, weightFormat: 'safetensors' },
         problems: [],
       });
+      const x = inspectDirectory(dir);
+      expect(x).toMatchObject({ kind: 'model', format: 'hf-llama', heads: 4, kvHeads: 2, dHead: 4, normalization: 'RMS', activation: 'silu', gatedMlp: true });
+      expect(describeInspection(x)).toContain('Blocks      RMS, silu (gated MLP), 2 key/value heads (grouped-query)');
     });
   }
 
