@@ -8,6 +8,7 @@ import { describeInspection } from '../../cli/inspectCommand';
 import { describeModelDirectory } from '../../library/describeModel';
 import { inspectDirectory } from '../inspect';
 import { errorOf } from '../../testing/workbenchErrors';
+import { decodeBF16, encodeBF16 } from '../halfFloat';
 import { writeSafetensors, type TensorToWrite } from '../safetensors';
 import { writeLlamaDirectory } from '../testing/llamaFixture';
 import { flattenWeights } from '../testing/transformerFixture';
@@ -94,6 +95,18 @@ describe('Llama loader', () => {
       expect(describeInspection(x)).toContain('Blocks      RMS, silu (gated MLP), 2 key/value heads (grouped-query)');
     });
   }
+
+  it('reads BF16 checkpoints: every weight is the bf16 rounding of the original', () => {
+    const w = tinyLlama({ seed: 64 });
+    const dir = join(root, 'bf16');
+    writeLlamaDirectory(dir, w, {}, 'BF16');
+    const m = loadModel(dir);
+    const rounded = (x: Float32Array) => Array.from(decodeBF16(encodeBF16(x)));
+    expect(readModelConfig(dir).weightDtypes).toEqual(['BF16']);
+    expect(Array.from(m.blocks[1].W_K.data)).toEqual(rounded(w.blocks[1].W_K.data));
+    expect(Array.from(m.blocks[0].W_gate!.data)).toEqual(rounded(w.blocks[0].W_gate!.data));
+    expect(Array.from(m.W_U.data)).toEqual(rounded(w.W_U.data));
+  });
 
   it('reads Mistral configs, capping the context at the sliding window', () => {
     const dir = join(root, 'mistral');

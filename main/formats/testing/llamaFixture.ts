@@ -1,19 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transpose2d } from '../models/tensorOps';
-import { writeSafetensors, type TensorToWrite } from '../safetensors';
+import { writeSafetensors, type SafetensorsDtype, type TensorToWrite } from '../safetensors';
 import type { Tensor32 } from '../tensor';
 import type { TransformerWeights } from '../transformer';
 
 /**
  * Canonical Llama-shaped weights (RMS, gated MLP, zero biases) in LlamaForCausalLM layout: Linear
  * weights [out, in], k_proj/v_proj with nKvHeads heads; no lm_head when `tie_word_embeddings`.
+ * `dtype` BF16 stores them as released Llama checkpoints do (rounded to nearest even).
  */
-export function writeLlamaDirectory(dir: string, w: TransformerWeights, configOver: Record<string, unknown> = {}): void {
+export function writeLlamaDirectory(dir: string, w: TransformerWeights, configOver: Record<string, unknown> = {}, dtype: Extract<SafetensorsDtype, 'F32' | 'BF16'> = 'F32'): void {
   const c = w.config;
   const tied = configOver.tie_word_embeddings === true;
   const t: Record<string, TensorToWrite> = {};
-  const put = (name: string, x: Tensor32) => (t[name] = { dtype: 'F32', shape: x.shape, data: x.data });
+  const put = (name: string, x: Tensor32) => (t[name] = { dtype, shape: x.shape, data: x.data });
   const linear = (name: string, x: Tensor32) => put(`${name}.weight`, transpose2d(x));
   put('model.embed_tokens.weight', w.W_E);
   w.blocks.forEach((b, i) => {
