@@ -3,7 +3,7 @@
  * transformers, so it is not a unit test). Writes tiny Llama folders (GQA 4/2 untied, GQA 4/1
  * tied with rope_theta 500000, MHA) and our engine's logits and blocks.0.hook_resid_post, as
  * loaded by the Llama loader, to bench-output/llama-hf-check; then run
- *   npx tsx bench/llamaHfCheck.ts && python3 bench/llamaHfCheck.py
+ *   npx tsx bench/llamaHfCheck.ts && python3 bench/hfCrossCheck.py bench-output/llama-hf-check
  * which prints the max relative error of each against transformers in float64.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     out[c.name] = { tokens, logits: r.logits!.map((t) => Array.from(t.data)), resid0: r.hooks['blocks.0.hook_resid_post'].map((t) => Array.from(t.data)) };
   }
   writeFileSync(`${DIR}/ours.json`, JSON.stringify(out));
-  console.log(`Wrote ${DIR}; now run python3 bench/llamaHfCheck.py`);
+  console.log(`Wrote ${DIR}; now run python3 bench/hfCrossCheck.py bench-output/llama-hf-check`);
 }
 
 void main();

@@ -3,7 +3,7 @@
  * transformers, so it is not a unit test). Writes two tiny NeoX folders (rotary_pct 0.25 and
  * 1.0, parallel residual) and our engine's logits and blocks.0.hook_resid_post, as loaded by
  * the NeoX loader, to bench-output/neox-hf-check; then run
- *   npx tsx bench/neoxHfCheck.ts && python3 bench/neoxHfCheck.py
+ *   npx tsx bench/neoxHfCheck.ts && python3 bench/hfCrossCheck.py bench-output/neox-hf-check
  * which prints the max relative error of each against transformers in float64.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     out[c.name] = { tokens, logits: r.logits!.map((t) => Array.from(t.data)), resid0: r.hooks['blocks.0.hook_resid_post'].map((t) => Array.from(t.data)) };
   }
   writeFileSync(`${DIR}/ours.json`, JSON.stringify(out));
-  console.log(`Wrote ${DIR}; now run python3 bench/neoxHfCheck.py`);
+  console.log(`Wrote ${DIR}; now run python3 bench/hfCrossCheck.py bench-output/neox-hf-check`);
 }
 
 void main();

@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { TransformerWeights } from '../formats/transformer';
 import { modelHookNames } from './hooks';
 import { runWithEdit } from './intervention';
-import { randomTransformer, seededRandom } from './randomWeights';
+import { randomTransformer } from './randomWeights';
 import { referenceForward } from './reference/modelReference';
 import { runFromHook, runModel } from './runner';
-import { relativeError } from './testing';
+import { randomTokens, relativeError, worstForwardError } from './testing';
 
 const TOL = 1e-4;
-
-function randomTokens(seed: number, lengths: number[], vocab: number): number[][] {
-  const rand = seededRandom(seed);
-  return lengths.map((len) => Array.from({ length: len }, () => Math.floor(rand() * vocab)));
-}
 
 // Pythia-like: rotary on a quarter of each head, parallel attention + MLP, exact gelu.
 const neox = randomTransformer({ nLayers: 3, dModel: 32, nHeads: 4, activation: 'gelu', positional: 'rotary', rotary: { dims: 2, base: 10000 }, parallelAttnMlp: true, nCtx: 32, seed: 31 });
@@ -29,19 +24,8 @@ describe('rotary / parallel-block (GPT-NeoX) forward vs float64 reference', () =
       const hooks = modelHookNames(model.config);
       expect(hooks.includes('blocks.0.hook_resid_mid')).toBe(!model.config.parallelAttnMlp);
       expect(hooks).not.toContain('hook_pos_embed');
-      const run = await runModel(model, tokens, hooks, { logits: true, device: 'cpu' });
-      let worst = 0;
-      tokens.forEach((seq, s) => {
-        const ref = referenceForward(model, seq);
-        for (const h of hooks) {
-          const err = relativeError(run.hooks[h][s].data, ref.hooks.get(h)!);
-          worst = Math.max(worst, err);
-          expect(err, `${h} seq ${s}`).toBeLessThan(TOL);
-        }
-        const err = relativeError(run.logits![s].data, ref.logits);
-        worst = Math.max(worst, err);
-        expect(err, `logits seq ${s}`).toBeLessThan(TOL);
-      });
+      const { worst, where } = await worstForwardError(model, tokens, hooks);
+      expect(worst, where).toBeLessThan(TOL);
       console.log(`${label}: max relative error over hooks and logits ${worst.toExponential(2)}`);
     });
   }

@@ -12,6 +12,7 @@ import { RepoCache } from './repoCache';
 import { writeFixtureRepo } from './testing/fixtureRepo';
 import { MockHubServer } from './testing/mockHubServer';
 import { call, waitForJob as waitFor } from '../testing/coreCalls';
+import { isProcessAlive } from '../lock';
 
 const BIG = 'model.safetensors';
 let hub: MockHubServer;
@@ -71,20 +72,12 @@ async function waitDone(core: Core, id: string): Promise<JobView> {
   const job = await waitFor(core, id, finished);
   const logs = await call<{ message: string }[]>(core, 'jobs.logs', { id });
   const pid = Number(logs.map((l) => /worker pid (\d+)/.exec(l.message)).filter(Boolean).pop()?.[1] ?? 0);
-  await waitUntil(() => !pid || !isAlive(pid), `worker ${pid} exited`);
+  await waitUntil(() => !pid || !isProcessAlive(pid), `worker ${pid} exited`);
   // The exit is reaped before Node delivers the child's 'exit' event to the scheduler.
   await new Promise((r) => setTimeout(r, 150));
   return job;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const cache = () => new RepoCache(cacheDir, 'acme/tiny-saes', 'model');
 const fixtureBytes = (p: string) => fs.readFileSync(path.join(fixture, ...p.split('/')));
 const bigEtag = () => repo.files.find((f) => f.path === BIG)!.sha256;
@@ -139,8 +132,11 @@ describe('hub.download job', () => {
     expect(fs.readdirSync(path.join(root, 'blobs')).sort()).toEqual([...new Set(repo.files.map((f) => (f.lfs ? f.sha256 : f.gitOid)))].sort());
     expect(changed).toEqual([{ repoId: 'acme/tiny-saes', repoType: 'model', commitSha: repo.commit }]);
 
-    const mid = progress.find((p) => p.files.some((f) => f.state === 'downloading' && f.bytesPerSecond > 0));
+    // Per-file state while running; the rate is asserted over the whole run, since any single
+    // sample may fall in a rate window that is still empty on a loaded machine.
+    const mid = progress.find((p) => p.files.some((f) => f.state === 'downloading' && f.bytes > 0));
     expect(mid).toBeDefined();
+    expect(progress.some((p) => p.bytesPerSecond > 0)).toBe(true);
     expect(mid!.total).toBe(result.downloadedBytes);
     expect(mid!.filesTotal).toBe(repo.files.length);
     const listed = await call<HubFileList>(core, 'hub.listFiles', { repo: 'acme/tiny-saes' });

@@ -7,6 +7,7 @@ import type { JobView } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { makeSparseFiles, makeTempDir } from '../testing/tempDirs';
 import { call, waitForJob as waitFor } from '../testing/coreCalls';
+import { isProcessAlive } from '../lock';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,15 +24,6 @@ function startCore(home?: string): { core: Core; home: string } {
 function track(t: { dir: string; cleanup: () => void }): string {
   cleanups.push(t.cleanup);
   return t.dir;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function workerPid(home: string, id: string, core: Core): Promise<number> {
@@ -83,12 +75,12 @@ describe('job scheduler with real worker processes', () => {
     const job = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: files } });
     await waitFor(core, job.id, (j) => j.state === 'running' && (j.progress ?? 0) > 0);
     const pid = await workerPid(home, job.id, core);
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     await call(core, 'jobs.cancel', { id: job.id });
     const cancelled = await waitFor(core, job.id, (j) => j.state === 'cancelled');
     expect(cancelled.progress).toBeLessThan(1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
   });
 
   it('pause checkpoints and stops; resume continues from the checkpoint instead of starting over', async () => {
@@ -168,8 +160,8 @@ describe('job scheduler with real worker processes', () => {
     const worker = Number(/worker pid (\d+)/.exec(pidLine)![1]);
     cli.kill('SIGKILL');
     await new Promise((r) => cli.once('exit', r));
-    for (let i = 0; i < 50 && isAlive(worker); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(isAlive(worker)).toBe(false);
+    for (let i = 0; i < 50 && isProcessAlive(worker); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isProcessAlive(worker)).toBe(false);
     expect((db.prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string }).state).toBe('running');
 
     const { core } = startCore(home);
