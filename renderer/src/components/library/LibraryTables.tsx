@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { LibraryItem } from '../../../../preload/api';
 import { formatBytes } from '../../format';
 
@@ -26,38 +27,47 @@ function formatParams(n: number | null): string {
   return String(n);
 }
 
-export function ModelsTable({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
+interface Column {
+  header: string;
+  cell: (item: LibraryItem) => ReactNode;
+  /** Right-aligned figures. */
+  numeric?: boolean;
+  className?: string;
+  title?: (item: LibraryItem) => string | undefined;
+}
+
+/** The item's name, where it came from, and what is wrong with it: the first cell of every table. */
+const nameColumn = (header: string): Column => ({
+  header,
+  cell: (i) => (
+    <>
+      <div className="item-name">{i.name}</div>
+      <div className="muted small">{sourceLabel(i)}</div>
+      <Problems item={i} />
+    </>
+  ),
+});
+const sizeColumn: Column = { header: 'Size', numeric: true, cell: (i) => formatBytes(i.sizeBytes) };
+
+/** One Library table: a row per item, click to select. Every section is this with its own columns. */
+function ItemTable({ label, columns, items, onSelect, selectedId, clickable = true }: { label: string; columns: Column[]; items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null; clickable?: boolean }) {
   return (
-    <table className="library-table" aria-label="Models">
+    <table className="library-table" aria-label={label}>
       <thead>
         <tr>
-          <th>Model</th>
-          <th>Architecture</th>
-          <th>Layers</th>
-          <th>d_model</th>
-          <th>Heads</th>
-          <th>Vocab</th>
-          <th>Params</th>
-          <th>Size</th>
+          {columns.map((c) => (
+            <th key={c.header}>{c.header}</th>
+          ))}
         </tr>
       </thead>
       <tbody>
         {items.map((i) => (
-          <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
-            <td>
-              <div className="item-name">{i.name}</div>
-              <div className="muted small">{sourceLabel(i)}</div>
-              <Problems item={i} />
-            </td>
-            <td>{i.model?.architecture ?? '–'}</td>
-            <td className="num">{num(i.model?.nLayers)}</td>
-            <td className="num">{num(i.model?.dModel)}</td>
-            <td className="num">{num(i.model?.nHeads)}</td>
-            <td className="num">{num(i.model?.dVocab)}</td>
-            <td className="num" title={i.model?.params != null ? num(i.model.params) : undefined}>
-              {formatParams(i.model?.params ?? null)}
-            </td>
-            <td className="num">{formatBytes(i.sizeBytes)}</td>
+          <tr key={i.id} data-item-id={i.id} className={[i.id === selectedId ? 'selected' : '', clickable ? 'clickable' : ''].filter(Boolean).join(' ')} onClick={() => onSelect(i)}>
+            {columns.map((c) => (
+              <td key={c.header} className={[c.numeric ? 'num' : '', c.className ?? ''].filter(Boolean).join(' ') || undefined} title={c.title?.(i)}>
+                {c.cell(i)}
+              </td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -65,8 +75,36 @@ export function ModelsTable({ items, onSelect, selectedId }: { items: LibraryIte
   );
 }
 
+type TableProps = { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null };
+
+const modelColumns: Column[] = [
+  nameColumn('Model'),
+  { header: 'Architecture', cell: (i) => i.model?.architecture ?? '–' },
+  { header: 'Layers', numeric: true, cell: (i) => num(i.model?.nLayers) },
+  { header: 'd_model', numeric: true, cell: (i) => num(i.model?.dModel) },
+  { header: 'Heads', numeric: true, cell: (i) => num(i.model?.nHeads) },
+  { header: 'Vocab', numeric: true, cell: (i) => num(i.model?.dVocab) },
+  { header: 'Params', numeric: true, cell: (i) => formatParams(i.model?.params ?? null), title: (i) => (i.model?.params != null ? num(i.model.params) : undefined) },
+  sizeColumn,
+];
+
+export function ModelsTable(props: TableProps) {
+  return <ItemTable label="Models" columns={modelColumns} {...props} />;
+}
+
+const saeColumns: Column[] = [
+  { header: 'Layer', numeric: true, cell: (i) => i.sae?.layer ?? '–' },
+  nameColumn('SAE'),
+  { header: 'Architecture', cell: (i) => i.sae?.architecture ?? '–' },
+  { header: 'd_in', numeric: true, cell: (i) => num(i.sae?.dIn) },
+  { header: 'd_sae', numeric: true, cell: (i) => num(i.sae?.dSae) },
+  { header: 'k', numeric: true, cell: (i) => num(i.sae?.k) },
+  { header: 'Hook', className: 'mono', cell: (i) => i.sae?.hookName ?? '–' },
+  sizeColumn,
+];
+
 /** SAEs grouped by the model they belong to, then by layer. */
-export function SaeGroups({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
+export function SaeGroups({ items, onSelect, selectedId }: TableProps) {
   const groups = new Map<string, LibraryItem[]>();
   for (const i of items) {
     const key = i.sae?.groupModel || 'unknown model';
@@ -80,104 +118,44 @@ export function SaeGroups({ items, onSelect, selectedId }: { items: LibraryItem[
           <h3>
             {model} <span className="muted small">{saes[0].sae?.modelItemId ? '' : '(model not in the Library)'}</span>
           </h3>
-          <table className="library-table" aria-label={`SAEs for ${model}`}>
-            <thead>
-              <tr>
-                <th>Layer</th>
-                <th>SAE</th>
-                <th>Architecture</th>
-                <th>d_in</th>
-                <th>d_sae</th>
-                <th>k</th>
-                <th>Hook</th>
-                <th>Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...saes]
-                .sort((a, b) => (a.sae?.layer ?? 1e9) - (b.sae?.layer ?? 1e9) || a.name.localeCompare(b.name))
-                .map((i) => (
-                  <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
-                    <td className="num">{i.sae?.layer ?? '–'}</td>
-                    <td>
-                      <div className="item-name">{i.name}</div>
-                      <div className="muted small">{sourceLabel(i)}</div>
-                      <Problems item={i} />
-                    </td>
-                    <td>{i.sae?.architecture ?? '–'}</td>
-                    <td className="num">{num(i.sae?.dIn)}</td>
-                    <td className="num">{num(i.sae?.dSae)}</td>
-                    <td className="num">{num(i.sae?.k)}</td>
-                    <td className="mono">{i.sae?.hookName ?? '–'}</td>
-                    <td className="num">{formatBytes(i.sizeBytes)}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          <ItemTable
+            label={`SAEs for ${model}`}
+            columns={saeColumns}
+            items={[...saes].sort((a, b) => (a.sae?.layer ?? 1e9) - (b.sae?.layer ?? 1e9) || a.name.localeCompare(b.name))}
+            onSelect={onSelect}
+            selectedId={selectedId}
+          />
         </div>
       ))}
     </>
   );
 }
 
-export function DatasetsTable({ items, onSelect, selectedId }: { items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null }) {
-  return (
-    <table className="library-table" aria-label="Datasets">
-      <thead>
-        <tr>
-          <th>Dataset</th>
-          <th>Formats</th>
-          <th>Files</th>
-          <th>Rows</th>
-          <th>Size</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((i) => (
-          <tr key={i.id} data-item-id={i.id} className={i.id === selectedId ? 'selected clickable' : 'clickable'} onClick={() => onSelect(i)}>
-            <td>
-              <div className="item-name">{i.name}</div>
-              <div className="muted small">{sourceLabel(i)}</div>
-            </td>
-            <td>{i.dataset?.formats.join(', ')}</td>
-            <td title={i.dataset?.dataFiles.join('\n')}>{i.dataset?.dataFiles.length}</td>
-            <td className="num">{num(i.dataset?.rows)}</td>
-            <td className="num">{formatBytes(i.sizeBytes)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+const datasetColumns: Column[] = [
+  nameColumn('Dataset'),
+  { header: 'Formats', cell: (i) => i.dataset?.formats.join(', ') },
+  { header: 'Files', cell: (i) => i.dataset?.dataFiles.length, title: (i) => i.dataset?.dataFiles.join('\n') },
+  { header: 'Rows', numeric: true, cell: (i) => num(i.dataset?.rows) },
+  sizeColumn,
+];
+
+export function DatasetsTable(props: TableProps) {
+  return <ItemTable label="Datasets" columns={datasetColumns} {...props} />;
 }
 
 export function ResultsTable({ items, onOpen, openId }: { items: LibraryItem[]; onOpen: (item: LibraryItem) => void; openId: string | null }) {
-  return (
-    <table className="library-table" aria-label="Results">
-      <thead>
-        <tr>
-          <th>Result file</th>
-          <th>Content</th>
-          <th>Size</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((i) => (
-          <tr key={i.id} data-item-id={i.id} className={i.id === openId ? 'selected' : ''} onClick={() => onOpen(i)}>
-            <td>
-              <div className="item-name">{i.name}</div>
-              <div className="muted small">{sourceLabel(i)}</div>
-            </td>
-            <td>{i.result?.shape}</td>
-            <td className="num">{formatBytes(i.sizeBytes)}</td>
-            <td>
-              <button onClick={(e) => (e.stopPropagation(), onOpen(i))} aria-label={`Open ${i.name}`}>
-                Open
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  const columns: Column[] = [
+    nameColumn('Result file'),
+    { header: 'Content', cell: (i) => i.result?.shape },
+    sizeColumn,
+    {
+      header: '',
+      cell: (i) => (
+        <button onClick={(e) => (e.stopPropagation(), onOpen(i))} aria-label={`Open ${i.name}`}>
+          Open
+        </button>
+      ),
+    },
+  ];
+  return <ItemTable label="Results" columns={columns} items={items} onSelect={onOpen} selectedId={openId} clickable={false} />;
 }
