@@ -9,7 +9,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'main/electron/index.ts'),
-          worker: resolve(__dirname, 'main/jobs/worker.ts'),
+          worker: resolve(__dirname, 'main/workerMain.ts'),
         },
       },
     },

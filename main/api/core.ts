@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { contract, isMethodName, type AppInfo, type EventName, type WireResult } from '../../preload/api';
 import { openDatabase } from '../db/connection';
 import { WorkbenchError, toApiError } from '../errors';
@@ -7,7 +9,7 @@ import { acquireHomeLock } from '../lock';
 import { createFileLogger } from '../log';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
-import { findJobKind } from '../jobs/registry';
+import { jobKinds } from '../jobKinds';
 import { NodeWorkerSpawner, type WorkerSpawner } from '../jobs/workerHost';
 import { EventBus } from './eventBus';
 import type { Handler, HandlerTable } from './handlers';
@@ -17,6 +19,9 @@ import { hubHandlers, watchHubDownloads } from './hubHandlers';
 import { promptHandlers } from './promptHandlers';
 import { engineHandlers } from './engineHandlers';
 import type { CoreServices } from './services';
+
+/** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
+const workerEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workerMain.ts');
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -57,16 +62,11 @@ export function createCore(options: CoreOptions): Core {
   const log = createFileLogger(options.home, { echo: options.frontDoor !== 'test' });
   log.log('info', 'core', 'started', { frontDoor: options.frontDoor, version, pid: process.pid });
   const events = new EventBus();
-  const jobStore = new JobStore(db, (kind) => {
-    try {
-      return findJobKind(kind).pausable;
-    } catch {
-      return false;
-    }
-  });
+  const jobStore = new JobStore(db, (kind) => jobKinds.isPausable(kind));
   const jobs = new JobScheduler(
     jobStore,
-    options.spawner ?? new NodeWorkerSpawner(),
+    jobKinds,
+    options.spawner ?? new NodeWorkerSpawner(workerEntry),
     options.home,
     {
       jobUpdated: (job) => events.emit('job.updated', job),

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { allJobKinds } from '../jobs/registry';
+import { jobKinds } from '../jobKinds';
 import type { HandlerTable } from './handlers';
 import { WorkbenchError } from '../errors';
 
@@ -13,7 +13,7 @@ type JobsMethods = 'jobs.kinds' | 'jobs.list' | 'jobs.get' | 'jobs.add' | 'jobs.
 
 export const jobsHandlers: HandlerTable<JobsMethods> = {
   'jobs.kinds': () =>
-    allJobKinds().map((k) => ({
+    jobKinds.all().map((k) => ({
       kind: k.kind,
       title: k.kind,
       description: k.description,

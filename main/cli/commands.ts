@@ -1,6 +1,6 @@
 import { actsCommand } from './actsCommand';
 import type { CliCommand } from './command';
-import { demoCommand } from '../demo/demoCommand';
+import { demoCommand } from './demoCommand';
 import { encodeCommand } from './encodeCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';

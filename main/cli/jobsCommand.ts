@@ -4,7 +4,7 @@ import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
 import { homeLockOwner } from '../lock';
-import { findJobKind } from '../jobs/registry';
+import { jobKinds } from '../jobKinds';
 import { JobStore } from '../jobs/store';
 import type { CliCommand, CliContext } from './command';
 
@@ -13,15 +13,7 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 function store(home: string) {
   prepareHome(home);
   const db = openDatabase(home);
-  return { db, store: new JobStore(db, (k) => safePausable(k)) };
-}
-
-function safePausable(kind: string): boolean {
-  try {
-    return findJobKind(kind).pausable;
-  } catch {
-    return false;
-  }
+  return { db, store: new JobStore(db, (k) => jobKinds.isPausable(k)) };
 }
 
 function formatJob(j: JobView): string {
@@ -87,7 +79,7 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
   if (!values.wait || homeLockOwner(ctx.home) !== null) {
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
-    const k = findJobKind(kind);
+    const k = jobKinds.find(kind);
     const parsed = k.params.parse(params);
     const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stdout(formatJob(job));

@@ -6,7 +6,7 @@ import { prepareHome } from '../home';
 import { hubDownloadJob } from '../hub/downloadJob';
 import { parseRepoRef } from '../hub/repoRef';
 import { JobStore } from '../jobs/store';
-import { findJobKind } from '../jobs/registry';
+import { jobKinds } from '../jobKinds';
 import { homeLockOwner } from '../lock';
 import type { CliCommand, CliContext } from './command';
 
@@ -177,7 +177,7 @@ async function runThroughRunningApp(ctx: CliContext, params: unknown, render: Re
   prepareHome(ctx.home);
   const db = openDatabase(ctx.home);
   try {
-    const store = new JobStore(db, (k) => findJobKind(k).pausable);
+    const store = new JobStore(db, (k) => jobKinds.find(k).pausable);
     const job = store.insert({ kind: HUB_DOWNLOAD_JOB_KIND, title: hubDownloadJob.title(params as never), params, priority: 0, resource: 'cpu' });
     ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
     for (;;) {

@@ -1,26 +1,34 @@
 import { WorkbenchError } from '../errors';
 import type { JobKind } from './kind';
-import { verifyFilesJob } from '../library/verifyFilesJob';
-import { libraryScanJob } from '../library/scanJob';
-import { hubDownloadJob } from '../hub/downloadJob';
-import { demoBundleJob } from '../demo/demoJob';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
+export type AnyJobKind = JobKind<any>;
 
 /**
- * Every job kind the app knows. Kinds keep their heavy imports inside run() so that the core,
- * which only needs their metadata, stays light.
+ * The job kinds one process knows, handed to the scheduler and the worker entry from above
+ * (main/jobKinds.ts), so jobs/ stays generic and imports no feature.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
-type AnyJobKind = JobKind<any>;
-const kinds: AnyJobKind[] = [verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob];
+export class JobKindTable {
+  private readonly byName: Map<string, AnyJobKind>;
 
-export function allJobKinds(): AnyJobKind[] {
-  return kinds;
-}
-
-export function findJobKind(kind: string): AnyJobKind {
-  const found = allJobKinds().find((k) => k.kind === kind);
-  if (!found) {
-    throw new WorkbenchError('UNKNOWN_JOB_KIND', `There is no job kind "${kind}".`, `Known kinds: ${allJobKinds().map((k) => k.kind).join(', ')}.`);
+  constructor(private readonly kinds: readonly AnyJobKind[]) {
+    this.byName = new Map(kinds.map((k) => [k.kind, k]));
   }
-  return found;
+
+  all(): readonly AnyJobKind[] {
+    return this.kinds;
+  }
+
+  find(kind: string): AnyJobKind {
+    const found = this.byName.get(kind);
+    if (!found) {
+      throw new WorkbenchError('UNKNOWN_JOB_KIND', `There is no job kind "${kind}".`, `Known kinds: ${this.kinds.map((k) => k.kind).join(', ')}.`);
+    }
+    return found;
+  }
+
+  /** Unknown kinds (rows written by a newer version) count as not pausable. */
+  isPausable(kind: string): boolean {
+    return this.byName.get(kind)?.pausable ?? false;
+  }
 }

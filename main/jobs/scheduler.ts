@@ -3,7 +3,7 @@ import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload
 import { WorkbenchError } from '../errors';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
-import { findJobKind } from './registry';
+import type { JobKindTable } from './registry';
 import type { JobStore } from './store';
 import type { WorkerHandle, WorkerSpawner } from './workerHost';
 
@@ -43,6 +43,7 @@ export class JobScheduler {
 
   constructor(
     private readonly store: JobStore,
+    private readonly kinds: JobKindTable,
     private readonly spawner: WorkerSpawner,
     private readonly home: string,
     private readonly events: SchedulerEvents,
@@ -86,7 +87,7 @@ export class JobScheduler {
   }
 
   add(kindName: string, rawParams: unknown, priority = 0): JobView {
-    const kind = findJobKind(kindName);
+    const kind = this.kinds.find(kindName);
     const parsed = kind.params.safeParse(rawParams ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -294,7 +295,7 @@ export class JobScheduler {
         this.transition(id, { state, etaSeconds: null, elapsedMs, attemptStartedAt }, 'The app closed while this job ran.');
       } else {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        const kind = findJobKind(job.kind);
+        const kind = this.kinds.find(job.kind);
         const canRetry = job.pausable && job.attempts < (kind.maxAttempts ?? 1);
         this.transition(
           id,

@@ -1,21 +1,21 @@
 /**
- * Entry point of a job worker process (child_process.fork in Node, utilityProcess in Electron).
- * It runs exactly one job, reports through the parent channel, and exits. If the parent goes
- * away the worker exits too, so a killed core never leaves orphans burning the GPU.
+ * The job worker loop (started by main/workerMain.ts in a child_process or utilityProcess). It
+ * runs exactly one job, reports through the parent channel, and exits. If the parent goes away
+ * the worker exits too, so a killed core never leaves orphans burning the GPU.
  */
 import fs from 'node:fs';
 import { toApiError } from '../errors';
 import { JobStopped, type JobContext, type StopReason } from './kind';
 import type { HostToWorker, WorkerToHost } from './protocol';
-import { findJobKind } from './registry';
+import type { JobKindTable } from './registry';
 
-interface ParentPort {
+export interface ParentPort {
   send(message: WorkerToHost): void;
   on(listener: (message: HostToWorker) => void): void;
   onDisconnect(listener: () => void): void;
 }
 
-function nodeParentPort(): ParentPort {
+export function nodeParentPort(): ParentPort {
   return {
     send: (m) => {
       if (process.send && process.connected) process.send(m);
@@ -26,7 +26,7 @@ function nodeParentPort(): ParentPort {
 }
 
 /** Electron's utilityProcess exposes process.parentPort instead of process.send. */
-function electronParentPort(): ParentPort | null {
+export function electronParentPort(): ParentPort | null {
   const port = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }).parentPort;
   if (!port) return null;
   return {
@@ -36,7 +36,7 @@ function electronParentPort(): ParentPort | null {
   };
 }
 
-export function runWorker(port: ParentPort): void {
+export function runWorker(port: ParentPort, kinds: JobKindTable): void {
   const controller = new AbortController();
   let stopReason: StopReason | null = null;
   let checkpointSeq = 0;
@@ -76,7 +76,7 @@ export function runWorker(port: ParentPort): void {
       },
     };
     try {
-      const kind = findJobKind(job.kind);
+      const kind = kinds.find(job.kind);
       fs.mkdirSync(job.runDir, { recursive: true });
       const params = kind.params.parse(job.params);
       const result = await kind.run(ctx, params);
@@ -92,8 +92,4 @@ export function runWorker(port: ParentPort): void {
     setTimeout(() => process.exit(0), 20);
   });
   port.send({ type: 'ready' });
-}
-
-if (process.env.SAE_WORKBENCH_WORKER === '1' || (process as unknown as { parentPort?: unknown }).parentPort) {
-  runWorker(electronParentPort() ?? nodeParentPort());
 }

@@ -22,10 +22,11 @@ export interface WorkerSpawner {
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Plain Node front doors (CLI, browser mode, tests): the worker is the TypeScript entry run by tsx. */
+/** Plain Node front doors (CLI, browser mode, tests): the worker is a TypeScript entry run by tsx. */
 export class NodeWorkerSpawner implements WorkerSpawner {
+  /** `entry`: the worker entry file (main/workerMain.ts, which hands the worker the job kinds). */
   constructor(
-    private readonly entry = path.join(projectRoot, 'main/jobs/worker.ts'),
+    private readonly entry: string,
     private readonly execArgv = ['--import', 'tsx'],
   ) {}
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/main';
+import { runCli } from './main';
 import { makeTempDir } from '../testing/tempDirs';
 
 describe('sae-workbench demo', () => {

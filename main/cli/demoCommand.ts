@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { CliCommand } from '../cli/command';
-import { demoBundleDir, ensureDemoBundle, writeDemoBundle, type DemoGroundTruth } from './demoBundle';
+import type { CliCommand } from './command';
+import { demoBundleDir, ensureDemoBundle, writeDemoBundle, type DemoGroundTruth } from '../demo/demoBundle';
 
 /** `sae-workbench demo [--out DIR]`: write the demo bundle (or make sure the data directory has it). */
 export const demoCommand: CliCommand = {

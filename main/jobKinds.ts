@@ -1,0 +1,12 @@
+/**
+ * Every job kind the app knows. This table sits above the features (jobs/ stays generic and
+ * imports none of them); the core's scheduler and the worker entry are handed it. Kinds keep
+ * their heavy imports inside run() so the core, which only needs their metadata, stays light.
+ */
+import { demoBundleJob } from './demo/demoJob';
+import { hubDownloadJob } from './hub/downloadJob';
+import { JobKindTable } from './jobs/registry';
+import { libraryScanJob } from './library/scanJob';
+import { verifyFilesJob } from './library/verifyFilesJob';
+
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob]);
