@@ -3,7 +3,8 @@
  * cheap: text formats are streamed (never loaded whole) up to a size limit; parquet row counts come
  * from the footer metadata alone.
  */
-import { readSync } from 'node:fs';
+import { existsSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { WorkbenchError } from '../errors';
 import { withFile } from './openedFile';
@@ -100,4 +101,46 @@ export function datasetFileInfo(file: string): DatasetFileInfo {
       throw new WorkbenchError('DATASET_INVALID', `${file}: is neither JSON nor JSON Lines (${(err as Error).message}).`, 'Fix the file, or save it as JSON Lines (.jsonl) with one record per line.');
     }
   });
+}
+
+/** Files that sit in dataset folders but are not data. */
+const NOT_DATA = new Set([
+  'dataset_info.json',
+  'dataset_infos.json',
+  'state.json',
+  'dataset_dict.json',
+  'cfg.json',
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'generation_config.json',
+  'vocab.json',
+  'activation_scaler.json',
+  'runner_cfg.json',
+]);
+const MAX_DATASET_FILES = 10_000;
+
+/**
+ * The data files of a dataset folder (an HF dataset snapshot or a folder of shards), sorted by
+ * path so every reader numbers their rows the same way. Model and SAE folders inside are skipped.
+ */
+export function findDatasetFiles(dir: string, depth = 0, out: string[] = []): string[] {
+  if (depth > 3 || out.length >= MAX_DATASET_FILES) return out;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    // Model and SAE folders are never dataset folders, whatever .json files they hold.
+    if (e.isDirectory()) {
+      if (!existsSync(join(p, 'cfg.json')) && !existsSync(join(p, 'config.json'))) findDatasetFiles(p, depth + 1, out);
+    } else if (datasetFormatOf(e.name) && !NOT_DATA.has(e.name) && !e.name.endsWith('.index.json')) out.push(p);
+    if (out.length >= MAX_DATASET_FILES) break;
+  }
+  return out;
 }

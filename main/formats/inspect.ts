@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { WorkbenchError } from '../errors';
-import { datasetFileInfo, datasetFormatOf, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
+import { datasetFileInfo, datasetFormatOf, findDatasetFiles, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
 import { tryReadJsonObject } from './models/configFields';
 import { detectModelLoader, modelLoaders } from './models/registry';
 import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
@@ -79,23 +79,6 @@ export interface UnknownInspection {
 
 export type Inspection = ModelInspection | SaeInspection | DatasetInspection | UnknownInspection;
 
-/** Files that sit in dataset folders but are not data. */
-const NOT_DATA = new Set([
-  'dataset_info.json',
-  'dataset_infos.json',
-  'state.json',
-  'dataset_dict.json',
-  'cfg.json',
-  'config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'generation_config.json',
-  'vocab.json',
-  'activation_scaler.json',
-  'runner_cfg.json',
-]);
-const MAX_DATASET_FILES = 10_000;
 const MAX_CHILDREN = 500;
 
 function shapeText(s: readonly number[]): string {
@@ -165,27 +148,6 @@ function inspectModel(dir: string): ModelInspection | null {
     weightDtypes: d.weightDtypes,
     hasTokenizer: existsSync(join(dir, TOKENIZER_FILE)),
   };
-}
-
-function findDatasetFiles(dir: string, depth = 0, out: string[] = []): string[] {
-  if (depth > 3 || out.length >= MAX_DATASET_FILES) return out;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    // Model and SAE folders are never dataset folders, whatever .json files they hold.
-    if (e.isDirectory()) {
-      if (!existsSync(join(p, SAE_CFG_FILE)) && !existsSync(join(p, 'config.json'))) findDatasetFiles(p, depth + 1, out);
-    }
-    else if (datasetFormatOf(e.name) && !NOT_DATA.has(e.name) && !e.name.endsWith('.index.json')) out.push(p);
-    if (out.length >= MAX_DATASET_FILES) break;
-  }
-  return out;
 }
 
 function datasetInspection(path: string, files: string[], base: string): DatasetInspection {

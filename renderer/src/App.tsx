@@ -1,25 +1,15 @@
-import { useEffect, useState } from 'react';
 import { pages } from './pages/registry';
-
-function currentPageId(): string {
-  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
-  return pages.some((p) => p.id === id) ? id : 'library';
-}
+import { routeHref, useRoute } from './router';
 
 export function App() {
-  const [pageId, setPageId] = useState(currentPageId);
-  useEffect(() => {
-    const onHash = () => setPageId(currentPageId());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  const page = pages.find((p) => p.id === pageId)!;
+  const route = useRoute();
+  const page = pages.find((p) => p.id === route.page) ?? pages[0];
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
         <div className="brand">SAE Workbench</div>
         {pages.map((p) => (
-          <a key={p.id} href={`#/${p.id}`} className={p.id === pageId ? 'nav-item active' : 'nav-item'} aria-current={p.id === pageId ? 'page' : undefined}>
+          <a key={p.id} href={routeHref(p.id)} className={p.id === page.id ? 'nav-item active' : 'nav-item'} aria-current={p.id === page.id ? 'page' : undefined}>
             {p.label}
           </a>
         ))}
