@@ -5,8 +5,9 @@
  */
 import { demoBundleJob } from './demo/demoJob';
 import { hubDownloadJob } from './hub/downloadJob';
+import { indexBuildJob } from './index/indexJob';
 import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob]);

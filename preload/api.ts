@@ -13,6 +13,7 @@ import { libraryContract, type LibraryEvents } from './contract/library';
 import { hubContract, type HubEvents } from './contract/hub';
 import { promptContract } from './contract/prompt';
 import { engineContract } from './contract/engine';
+import { featureIndexContract } from './contract/featureIndex';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -21,6 +22,7 @@ export * from './contract/library';
 export * from './contract/hub';
 export * from './contract/prompt';
 export * from './contract/engine';
+export * from './contract/featureIndex';
 
 export const contract = {
   ...appContract,
@@ -29,6 +31,7 @@ export const contract = {
   ...hubContract,
   ...promptContract,
   ...engineContract,
+  ...featureIndexContract,
 };
 
 export type Contract = typeof contract;

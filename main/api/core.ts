@@ -18,6 +18,7 @@ import { libraryHandlers, watchLibrary } from './libraryHandlers';
 import { hubHandlers, watchHubDownloads } from './hubHandlers';
 import { promptHandlers } from './promptHandlers';
 import { engineHandlers } from './engineHandlers';
+import { indexHandlers } from './indexHandlers';
 import type { CoreServices } from './services';
 
 /** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
@@ -47,6 +48,7 @@ const handlers: HandlerTable = {
   ...hubHandlers,
   ...promptHandlers,
   ...engineHandlers,
+  ...indexHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

@@ -76,4 +76,29 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 300,
+    name: 'feature index registry',
+    sql: `
+      CREATE TABLE feature_indexes (
+        id TEXT PRIMARY KEY,
+        job_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('building', 'ready', 'failed')),
+        model_path TEXT NOT NULL,
+        sae_path TEXT NOT NULL,
+        dataset_path TEXT NOT NULL,
+        hook_name TEXT NOT NULL,
+        d_sae INTEGER NOT NULL,
+        corpus_id TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        params TEXT NOT NULL,
+        provenance TEXT NOT NULL,
+        summary TEXT,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX feature_indexes_sae ON feature_indexes(sae_path);
+    `,
+  },
 ];

@@ -1,0 +1,284 @@
+/**
+ * An index build from start (or resume) to ready: documents stream from the dataset, are
+ * tokenized and cut into context windows, run through the model ONCE for every SAE's hook (the
+ * forward stops at the deepest hook), encoded by each SAE, and written by one
+ * FeatureIndexWriter per SAE. Memory stays bounded whatever the dataset size: a batch of
+ * documents in flight, the accumulators, and the writers' uncommitted blocks.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { IndexBuildParams } from '../../preload/api';
+import { readDocuments } from '../datasets/documentReader';
+import { contextWindows, type TokenizedDocument } from '../datasets/tokenWindows';
+import { openDatabase, type Db } from '../db/connection';
+import { runModel, runSae } from '../engine/runner';
+import { WorkbenchError } from '../errors';
+import { loadModel } from '../formats/models/registry';
+import { loadSae } from '../formats/saeLoader';
+import { JobStopped } from '../jobs/kind';
+import { identifyInput } from '../provenance/inputFiles';
+import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
+import { CorpusStore, corpusFile, corpusId, type CorpusIdentity } from './corpusStore';
+import { logitEffects, rowNorms, similarByDecoder } from './decoderGeometry';
+import { finalizeIndex, NEIGHBOURS } from './finalizeIndex';
+import { indexFile, indexFileBytes } from './indexDatabase';
+import { IndexRegistry, newIndexId, type IndexProvenance, type IndexRecord } from './indexRegistry';
+import { FeatureIndexWriter, type BuildCursor } from './indexWriter';
+import { prepareIndexBuild } from './prepareIndexBuild';
+
+const appVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** Tokens per model call group (whole documents; one long document may exceed it). */
+const BATCH_TOKENS = 8192;
+/** Windows per ORT call. */
+const WINDOWS_PER_CALL = 32;
+/** Commit at least this often (or every COMMIT_TOKENS tokens), at a document boundary. */
+const COMMIT_MS = 3000;
+const COMMIT_TOKENS = 1 << 15;
+/** Latents read per token from non-TopK SAEs (TopK SAEs give exactly k). */
+const DENSE_SAE_TOP = 256;
+const LOGIT_EFFECTS = 10;
+
+/** What the build needs from its runner (a job worker, or a test/bench calling it directly). */
+export interface BuildHost {
+  home: string;
+  jobId: string | null;
+  /** The state saved by an earlier attempt of this build (from `saveState`), or null. */
+  resumeState: BuildState | null;
+  saveState(state: BuildState): Promise<void>;
+  progress(fraction: number | null, message: string, detail: IndexBuildProgress): void;
+  log(level: 'info' | 'warn', message: string): void;
+  /** Throws JobStopped when the user paused or cancelled. */
+  throwIfStopped(): void;
+}
+
+export interface BuildState {
+  indexIds: string[];
+  corpusId: string;
+  corpus: CorpusIdentity;
+}
+
+export interface IndexBuildProgress {
+  tokens: number;
+  documents: number;
+  skippedRows: number;
+  tokensPerSecond: number;
+  phase: 'indexing' | 'finalizing';
+}
+
+/** Knobs for tests: smaller batches and a commit after every batch, and a look at each commit. */
+export interface BuildTuning {
+  batchTokens?: number;
+  commitEveryBatch?: boolean;
+  afterCommit?: (writers: FeatureIndexWriter[]) => void;
+}
+
+export interface IndexBuildResult {
+  indexIds: string[];
+  tokens: number;
+  documents: number;
+  skippedRows: number;
+  tokensPerSecond: number;
+  dbBytes: number;
+}
+
+function labelsFor(modelName: string, modelPath: string, saePath: string, hookName: string, datasetPath: string): IndexRecord['labels'] {
+  return { model: modelName || path.basename(modelPath), sae: `${hookName} · ${path.basename(saePath)}`, dataset: path.basename(datasetPath) };
+}
+
+interface PendingDocument {
+  tokenized: TokenizedDocument;
+}
+
+export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tuning: BuildTuning = {}): Promise<IndexBuildResult> {
+  const plan = await prepareIndexBuild(params);
+  const modelPath = path.resolve(params.modelPath);
+  const appDb = openDatabase(host.home);
+  const registry = new IndexRegistry(appDb);
+  const writers: FeatureIndexWriter[] = [];
+  let corpus: CorpusStore | null = null;
+  let state = host.resumeState;
+  try {
+    const weights = loadModel(modelPath);
+    const mc = weights.config;
+    const tokenizer = loadTokenizer(modelPath, { prependBos: plan.bos, bosTokenId: mc.bosTokenId, eosTokenId: mc.eosTokenId });
+    const saes = plan.saes.map((s) => loadSae(s.path));
+    const tokenizerFiles = [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE].map((f) => path.join(modelPath, f)).filter((f) => existsSync(f));
+
+    if (!state) {
+      host.progress(null, 'hashing inputs', { tokens: 0, documents: 0, skippedRows: 0, tokensPerSecond: 0, phase: 'indexing' });
+      const model = await identifyInput(modelPath, [path.join(modelPath, 'config.json'), ...plan.modelWeightFiles]);
+      const dataset = await identifyInput(plan.dataset.path, plan.dataset.files.map((f) => f.file));
+      const tokenizerId = await identifyInput(modelPath, tokenizerFiles);
+      const corpusIdentity: CorpusIdentity = { tokenizerSha256: tokenizerId.sha256, datasetSha256: dataset.sha256, textColumn: plan.dataset.textColumn, bos: plan.bos };
+      const cid = corpusId(corpusIdentity);
+      const ids = plan.saes.map(() => newIndexId());
+      for (let i = 0; i < plan.saes.length; i++) {
+        const s = plan.saes[i];
+        const sae = await identifyInput(s.path, [path.join(s.path, 'cfg.json'), path.join(s.path, 'sae_weights.safetensors')]);
+        const provenance: IndexProvenance = { appVersion, model, sae, dataset, tokenizer: tokenizerId, textColumn: plan.dataset.textColumn, bos: plan.bos, contextSize: plan.contextSize };
+        const labels = labelsFor(mc.name, modelPath, s.path, s.config.hookName, plan.dataset.path);
+        const meta = { indexId: ids[i], params, provenance, hookName: s.config.hookName, contextSize: plan.contextSize, bos: plan.bos, corpusId: cid, labels };
+        writers.push(FeatureIndexWriter.create(indexFile(host.home, ids[i]), { dSae: s.config.dSae, topN: params.topN }, meta));
+        registry.insert({ id: ids[i], jobId: host.jobId, modelPath, saePath: s.path, datasetPath: plan.dataset.path, hookName: s.config.hookName, dSae: s.config.dSae, corpusId: cid, labels, params, provenance, createdAt: Date.now() });
+      }
+      state = { indexIds: ids, corpusId: cid, corpus: corpusIdentity };
+      await host.saveState(state);
+    } else {
+      for (const id of state.indexIds) {
+        writers.push(FeatureIndexWriter.resume(indexFile(host.home, id)));
+        registry.markBuilding(id);
+      }
+    }
+    corpus = CorpusStore.openForWriting(corpusFile(host.home, state.corpusId), state.corpus, tokenizer, mc.dVocab);
+
+    // Every writer resumes from its own committed cursor; the stream starts at the earliest.
+    const resumeFrom = writers.map((w) => w.committed.nextDocument);
+    const lead = writers.reduce((a, w) => (w.committed.nextDocument < a.committed.nextDocument ? w : a), writers[0]);
+    const cursor: BuildCursor = lead.committed;
+    let tokens = lead.acc.tokens;
+    if (resumeFrom.some((n) => n > 0)) host.log('info', `Resuming at document ${cursor.nextDocument} (${cursor.documents} documents, ${tokens} tokens already indexed).`);
+
+    const started = Date.now();
+    const tokensAtStart = tokens;
+    let lastCommit = Date.now();
+    const rate = () => (tokens - tokensAtStart) / Math.max(1e-3, (Date.now() - started) / 1000);
+    const report = () => {
+      const fractions = [params.maxTokens ? tokens / params.maxTokens : 0, params.maxDocuments ? cursor.documents / params.maxDocuments : 0, plan.dataset.rows ? cursor.nextDocument / plan.dataset.rows : 0];
+      const known = params.maxTokens || params.maxDocuments || plan.dataset.rows;
+      host.progress(known ? Math.min(0.99, Math.max(...fractions)) : null, `${tokens.toLocaleString('en-US')} tokens · ${Math.round(rate()).toLocaleString('en-US')} tok/s`, {
+        tokens,
+        documents: cursor.documents,
+        skippedRows: cursor.skipped,
+        tokensPerSecond: rate(),
+        phase: 'indexing',
+      });
+    };
+
+    const commit = () => {
+      // A writer that was ahead after a crash commits again only once the stream has caught up.
+      for (const w of writers) if (w.committed.nextDocument <= cursor.nextDocument) w.commit(cursor);
+      lastCommit = Date.now();
+      tuning.afterCommit?.(writers);
+    };
+
+    const encodeBatch = async (batch: PendingDocument[]) => {
+      const windows = batch.flatMap((d) => contextWindows(d.tokenized, plan.contextSize));
+      const run = await runModel(weights, windows.map((w) => w.tokens), plan.hooks, { device: params.device, batchSize: WINDOWS_PER_CALL });
+      const rows = windows.reduce((n, w) => n + w.tokens.length, 0);
+      for (let s = 0; s < saes.length; s++) {
+        const sae = saes[s];
+        const acts = run.hooks[sae.config.hookName];
+        const x = new Float32Array(rows * sae.config.dIn);
+        let off = 0;
+        for (const t of acts) {
+          x.set(t.data, off);
+          off += t.data.length;
+        }
+        const encoded = await runSae(sae, { data: x, shape: [rows, sae.config.dIn] }, ['feature_indices', 'feature_values'], { device: params.device, sparseK: Math.min(sae.config.dSae, DENSE_SAE_TOP) });
+        const sparse = { ids: encoded.outputs.feature_indices!.data as BigInt64Array, values: encoded.outputs.feature_values!.data as Float32Array, width: encoded.outputs.feature_values!.shape[1] };
+        let row = 0;
+        for (const w of windows) {
+          if (w.document >= resumeFrom[s]) writers[s].addWindow(w.document, w.start, w.tokens.length, sparse, row, plan.bos);
+          row += w.tokens.length;
+        }
+      }
+      corpus!.putDocuments(batch.map((d) => ({ document: d.tokenized.document, tokens: d.tokenized.tokens })));
+    };
+
+    let batch: PendingDocument[] = [];
+    let batchTokens = 0;
+    // Every row before nextDocument is either indexed or skipped, so skipped rows need no count of their own.
+    const settle = () => (cursor.skipped = cursor.nextDocument - cursor.documents);
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await encodeBatch(batch);
+      cursor.nextDocument = batch[batch.length - 1].tokenized.document + 1;
+      settle();
+      batch = [];
+      batchTokens = 0;
+      const pending = Math.max(...writers.map((w) => w.uncommittedTokens));
+      if (tuning.commitEveryBatch || Date.now() - lastCommit > COMMIT_MS || pending > COMMIT_TOKENS) commit();
+      report();
+      try {
+        host.throwIfStopped();
+      } catch (stop) {
+        // Pausing keeps everything done so far: commit before stopping.
+        commit();
+        throw stop;
+      }
+    };
+
+    const limitReached = () => (params.maxDocuments !== undefined && cursor.documents >= params.maxDocuments) || (params.maxTokens !== undefined && tokens >= params.maxTokens);
+    const bosTokens = plan.bos ? 1 : 0;
+    let lastRow = cursor.nextDocument - 1;
+    let exhausted = true;
+    for await (const doc of readDocuments(plan.dataset, { startDocument: cursor.nextDocument, onSkip: (s) => (lastRow = Math.max(lastRow, s.document)) })) {
+      if (limitReached()) {
+        exhausted = false;
+        break;
+      }
+      lastRow = doc.document;
+      let ids = tokenizer.encode(doc.text, { prependBos: plan.bos });
+      if (params.maxTokens !== undefined) ids = ids.slice(0, bosTokens + Math.max(0, params.maxTokens - tokens));
+      // Text that tokenizes to nothing (only BOS) is a row without tokens: it counts as skipped.
+      if (ids.length <= bosTokens) continue;
+      tokens += ids.length - bosTokens;
+      cursor.documents++;
+      batch.push({ tokenized: { document: doc.document, tokens: ids, bos: plan.bos } });
+      batchTokens += ids.length;
+      if (batchTokens >= (tuning.batchTokens ?? BATCH_TOKENS)) await flush();
+    }
+    await flush();
+    // A dataset read to its end has consumed its trailing skipped rows too.
+    if (exhausted) cursor.nextDocument = Math.max(cursor.nextDocument, lastRow + 1);
+    settle();
+    commit();
+    if (cursor.documents === 0) throw new WorkbenchError('INDEX_NO_DOCUMENTS', `No document of ${plan.dataset.path} produced tokens.`, 'Check the text column and the dataset rows.');
+
+    // Finalize: decoder geometry with ORT, then one pass over each sparse store.
+    for (let s = 0; s < saes.length; s++) {
+      const sae = saes[s];
+      const c = sae.config;
+      host.progress(0.99, `finalizing ${c.hookName}: neighbours, logit effects, histograms, correlations`, { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond: rate(), phase: 'finalizing' });
+      const similar = await similarByDecoder(sae.W_dec.data, c.dSae, c.dIn, NEIGHBOURS, params.device);
+      const logits = await logitEffects(sae.W_dec.data, c.dSae, c.dIn, weights.W_U.data, mc.dVocab, LOGIT_EFFECTS, params.device);
+      finalizeIndex(writers[s].db, { acc: writers[s].acc, dSae: c.dSae, seed: params.seed, decoderNorms: rowNorms(sae.W_dec.data, c.dSae, c.dIn), similar, logits, corpus });
+    }
+    const elapsed = Math.max(1e-3, (Date.now() - started) / 1000);
+    const tokensPerSecond = (tokens - tokensAtStart) / elapsed;
+    let dbBytes = 0;
+    for (let s = 0; s < writers.length; s++) {
+      writers[s].db.pragma('wal_checkpoint(TRUNCATE)');
+      const bytes = indexFileBytes(indexFile(host.home, state.indexIds[s]));
+      dbBytes += bytes;
+      registry.markReady(state.indexIds[s], { tokens, documents: cursor.documents, skippedRows: cursor.skipped, dbBytes: bytes, tokensPerSecond });
+    }
+    host.log('info', `Indexed ${tokens} tokens of ${cursor.documents} documents (${cursor.skipped} rows skipped) into ${state.indexIds.join(', ')}.`);
+    return { indexIds: state.indexIds, tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond, dbBytes };
+  } catch (err) {
+    if (state && !(err instanceof JobStopped && err.reason === 'pause')) {
+      const error = err instanceof JobStopped ? { code: 'CANCELLED', message: 'The build was cancelled.', hint: 'Retry the job to continue it, or remove the index.' } : errorShape(err);
+      for (const id of state.indexIds) registry.markFailed(id, error);
+    }
+    throw err;
+  } finally {
+    for (const w of writers) w.close();
+    corpus?.close();
+    closeQuietly(appDb);
+  }
+}
+
+function errorShape(err: unknown): { code: string; message: string; hint?: string } {
+  if (err instanceof WorkbenchError) return err.toJSON();
+  return { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+}
+
+function closeQuietly(db: Db): void {
+  try {
+    db.close();
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The indexes a data directory holds, as the API and the CLI see them: listed with staleness
+ * (an input changed since the build), opened for reading (a few readers kept open), removed
+ * with their files (and their corpus once no index uses it).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FeatureIndexInfo } from '../../preload/api';
+import type { Db } from '../db/connection';
+import { WorkbenchError } from '../errors';
+import { inputChange } from '../provenance/inputFiles';
+import { corpusFile } from './corpusStore';
+import { indexFile, removeIndexFiles } from './indexDatabase';
+import { FeatureIndexReader } from './indexReader';
+import { IndexRegistry, type IndexRecord } from './indexRegistry';
+
+const OPEN_READERS = 6;
+const readers = new Map<string, FeatureIndexReader>();
+
+/** Why an index no longer matches its inputs, or null. */
+export async function staleness(rec: IndexRecord): Promise<string | null> {
+  if (rec.state !== 'ready') return null;
+  const p = rec.provenance;
+  for (const [what, identity] of [['model', p.model], ['SAE', p.sae], ['dataset', p.dataset], ['tokenizer', p.tokenizer]] as const) {
+    const change = await inputChange(identity);
+    if (change) return `The ${what} changed: ${change}.`;
+  }
+  return null;
+}
+
+export class IndexCatalog {
+  readonly registry: IndexRegistry;
+
+  constructor(
+    readonly home: string,
+    db: Db,
+  ) {
+    this.registry = new IndexRegistry(db);
+  }
+
+  async list(): Promise<FeatureIndexInfo[]> {
+    const out: FeatureIndexInfo[] = [];
+    for (const rec of this.registry.list()) {
+      const { params: _params, provenance: _provenance, ...info } = rec;
+      out.push({ ...info, stale: await staleness(rec) });
+    }
+    return out;
+  }
+
+  /** A reader of a ready index (kept open for the next request). */
+  reader(id: string): FeatureIndexReader {
+    const rec = this.registry.require(id);
+    const key = `${id}|${rec.finishedAt}`;
+    const hit = readers.get(key);
+    if (hit) {
+      readers.delete(key);
+      readers.set(key, hit);
+      return hit;
+    }
+    for (const [k, r] of readers) if (k.startsWith(`${id}|`)) closeReader(k, r);
+    const reader = new FeatureIndexReader(this.home, rec);
+    readers.set(key, reader);
+    while (readers.size > OPEN_READERS) {
+      const [k, r] = readers.entries().next().value as [string, FeatureIndexReader];
+      closeReader(k, r);
+    }
+    return reader;
+  }
+
+  remove(id: string): void {
+    const rec = this.registry.require(id);
+    if (rec.state === 'building' && rec.jobId) {
+      throw new WorkbenchError('INDEX_BUILDING', `The index ${id} is still being built by job ${rec.jobId}.`, 'Cancel that job in the Queue first, then remove the index.');
+    }
+    for (const [k, r] of readers) if (k.startsWith(`${id}|`)) closeReader(k, r);
+    removeIndexFiles(indexFile(this.home, id));
+    this.registry.delete(id);
+    if (!this.registry.corpusIds().has(rec.corpusId)) {
+      const file = corpusFile(this.home, rec.corpusId);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    }
+  }
+
+  /** The newest ready index of an SAE folder (on a dataset, when given). */
+  newestFor(saePath: string, datasetPath?: string): IndexRecord | null {
+    const sae = path.resolve(saePath);
+    const dataset = datasetPath ? path.resolve(datasetPath) : null;
+    return this.registry.list().find((r) => r.state === 'ready' && r.saePath === sae && (dataset === null || r.datasetPath === dataset)) ?? null;
+  }
+}
+
+function closeReader(key: string, reader: FeatureIndexReader): void {
+  readers.delete(key);
+  try {
+    reader.close();
+  } catch {
+    // already closed
+  }
+}
