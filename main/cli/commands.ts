@@ -2,6 +2,8 @@ import { actsCommand } from './actsCommand';
 import type { CliCommand } from './command';
 import { demoCommand } from './demoCommand';
 import { encodeCommand } from './encodeCommand';
+import { featureCommand } from './featureCommand';
+import { indexCommand } from './indexCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
 import { libraryCommand } from './libraryCommand';
@@ -9,4 +11,4 @@ import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, demoCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, demoCommand];

@@ -1,0 +1,156 @@
+/**
+ * An index as Parquet files that pandas and DuckDB read as they are:
+ *   feature_stats.parquet  feature, fire_count, tokens, density, max, mean, sum, sum_sq, decoder_norm
+ *   activations.parquet    document, position, feature, activation  (the whole sparse store)
+ *   tokens.parquet         document, position, token_id, token      (the indexed documents)
+ *   index.json             what it was built from (parameters, provenance hashes, summary)
+ * Written row group by row group (bounded memory), each file under a temporary name and renamed
+ * when complete.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { fileWriter } from 'hyparquet-writer';
+import { WorkbenchError } from '../errors';
+import type { FeatureIndexReader } from './indexReader';
+import { blockOffsets, decodeBlock } from './sparseBlocks';
+
+const ROW_GROUP = 1 << 20;
+
+export interface ExportedIndex {
+  dir: string;
+  files: string[];
+  activationRows: number;
+  tokenRows: number;
+}
+
+class ChunkedParquet {
+  private writer: ParquetWriter | null = null;
+  private readonly tmp: string;
+
+  constructor(private readonly file: string) {
+    this.tmp = `${file}.tmp-${process.pid}`;
+  }
+
+  write(columns: ColumnSource[]): void {
+    if (columns[0].data.length === 0) return;
+    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.tmp), schema: schemaFromColumnData({ columnData: columns }) });
+    this.writer.write({ columnData: columns, rowGroupSize: ROW_GROUP });
+  }
+
+  finish(empty: ColumnSource[]): void {
+    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.tmp), schema: schemaFromColumnData({ columnData: empty }) });
+    this.writer.finish();
+    fs.renameSync(this.tmp, this.file);
+  }
+}
+
+export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): ExportedIndex {
+  const dir = path.resolve(outDir);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new WorkbenchError('EXPORT_FAILED', `Cannot create ${dir}: ${(err as Error).message}`, 'Choose a folder you can write to.');
+  }
+  const listing = reader.listing();
+  const stats = reader.db.prepare('SELECT feature, sum, sum_sq FROM feature_stats ORDER BY feature').all() as { feature: number; sum: number; sum_sq: number }[];
+  const n = listing.fireCount.length;
+  const statsFile = new ChunkedParquet(path.join(dir, 'feature_stats.parquet'));
+  const statColumns = (): ColumnSource[] => [
+    { name: 'feature', data: Int32Array.from({ length: n }, (_, i) => i), type: 'INT32', nullable: false },
+    { name: 'fire_count', data: BigInt64Array.from(listing.fireCount, (v) => BigInt(v)), type: 'INT64', nullable: false },
+    { name: 'tokens', data: BigInt64Array.from({ length: n }, () => BigInt(listing.tokens)), type: 'INT64', nullable: false },
+    { name: 'density', data: Float64Array.from(listing.density), type: 'DOUBLE', nullable: false },
+    { name: 'max', data: Float64Array.from(listing.max), type: 'DOUBLE', nullable: false },
+    { name: 'mean', data: Float64Array.from(listing.mean), type: 'DOUBLE', nullable: false },
+    { name: 'sum', data: Float64Array.from(stats, (r) => r.sum), type: 'DOUBLE', nullable: false },
+    { name: 'sum_sq', data: Float64Array.from(stats, (r) => r.sum_sq), type: 'DOUBLE', nullable: false },
+    { name: 'decoder_norm', data: Float64Array.from(listing.decoderNorm), type: 'DOUBLE', nullable: false },
+  ];
+  statsFile.write(statColumns());
+  statsFile.finish(statColumns());
+
+  // The sparse store, block by block, flushed every ROW_GROUP rows.
+  const acts = new ChunkedParquet(path.join(dir, 'activations.parquet'));
+  const buf = { document: new Int32Array(ROW_GROUP), position: new Int32Array(ROW_GROUP), feature: new Int32Array(ROW_GROUP), activation: new Float32Array(ROW_GROUP) };
+  let used = 0;
+  let activationRows = 0;
+  const actColumns = (m: number): ColumnSource[] => [
+    { name: 'document', data: buf.document.subarray(0, m), type: 'INT32', nullable: false },
+    { name: 'position', data: buf.position.subarray(0, m), type: 'INT32', nullable: false },
+    { name: 'feature', data: buf.feature.subarray(0, m), type: 'INT32', nullable: false },
+    { name: 'activation', data: buf.activation.subarray(0, m), type: 'FLOAT', nullable: false },
+  ];
+  const flush = () => {
+    acts.write(actColumns(used));
+    activationRows += used;
+    used = 0;
+  };
+  for (const row of reader.db.prepare('SELECT document, start, counts, features, vals FROM blocks ORDER BY document, start').iterate() as Iterable<{ document: number; start: number; counts: Buffer; features: Buffer; vals: Buffer }>) {
+    const block = decodeBlock(row, reader.dSae);
+    const offsets = blockOffsets(block.counts);
+    for (let p = 0; p < block.counts.length; p++) {
+      for (let j = offsets[p]; j < offsets[p + 1]; j++) {
+        buf.document[used] = block.document;
+        buf.position[used] = block.start + p;
+        buf.feature[used] = block.features[j];
+        buf.activation[used] = block.values[j];
+        if (++used === ROW_GROUP) flush();
+      }
+    }
+  }
+  flush();
+  acts.finish(actColumns(0));
+
+  // The documents this index covers (its blocks' documents), token by token.
+  const tokensFile = new ChunkedParquet(path.join(dir, 'tokens.parquet'));
+  const vocab = reader.corpus.vocab();
+  const documents = (reader.db.prepare('SELECT DISTINCT document FROM blocks ORDER BY document').all() as { document: number }[]).map((r) => r.document);
+  let tokenRows = 0;
+  let tdoc: number[] = [];
+  let tpos: number[] = [];
+  let tid: number[] = [];
+  let ttext: string[] = [];
+  const tokenColumns = (): ColumnSource[] => [
+    { name: 'document', data: Int32Array.from(tdoc), type: 'INT32', nullable: false },
+    { name: 'position', data: Int32Array.from(tpos), type: 'INT32', nullable: false },
+    { name: 'token_id', data: Int32Array.from(tid), type: 'INT32', nullable: false },
+    { name: 'token', data: ttext, type: 'STRING', nullable: false },
+  ];
+  const flushTokens = () => {
+    tokensFile.write(tokenColumns());
+    tokenRows += tdoc.length;
+    tdoc = [];
+    tpos = [];
+    tid = [];
+    ttext = [];
+  };
+  for (const document of documents) {
+    const ids = reader.corpus.tokens(document);
+    if (!ids) continue;
+    ids.forEach((t, p) => {
+      tdoc.push(document);
+      tpos.push(p);
+      tid.push(t);
+      ttext.push(vocab[t] ?? '');
+    });
+    if (tdoc.length >= ROW_GROUP) flushTokens();
+  }
+  flushTokens();
+  tokensFile.finish(tokenColumns());
+
+  const { params, provenance, ...record } = reader.record;
+  const manifest = {
+    index: record,
+    params,
+    provenance,
+    files: {
+      'feature_stats.parquet': 'one row per feature: fire_count over tokens (non-BOS) = density; mean = sum / fire_count',
+      'activations.parquet': 'one row per fired latent: (document, position) as in tokens.parquet; BOS is never indexed',
+      'tokens.parquet': 'one row per token of each indexed document; position 0 is BOS when prepended',
+    },
+  };
+  fs.writeFileSync(path.join(dir, 'index.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.renameSync(path.join(dir, 'index.json.tmp'), path.join(dir, 'index.json'));
+  return { dir, files: ['feature_stats.parquet', 'activations.parquet', 'tokens.parquet', 'index.json'].map((f) => path.join(dir, f)), activationRows, tokenRows };
+}
