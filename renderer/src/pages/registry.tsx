@@ -3,6 +3,7 @@ import { QueuePage } from './QueuePage';
 import { LibraryPage } from './LibraryPage';
 import { PlannedPage } from './PlannedPage';
 import { PromptPage } from './PromptPage';
+import { FeaturesPage } from './FeaturesPage';
 import { SettingsPage } from './SettingsPage';
 
 export interface PageEntry {
@@ -16,11 +17,7 @@ export const pages: PageEntry[] = [
   { id: 'library', label: 'Library', render: () => <LibraryPage /> },
   { id: 'queue', label: 'Queue', render: () => <QueuePage /> },
   { id: 'prompt', label: 'Prompt', render: () => <PromptPage /> },
-  {
-    id: 'features',
-    label: 'Features',
-    render: () => <PlannedPage title="Features" holds="One feature at a time: density, activation histogram, top and quantile examples with context, and logit effects, from the SQLite index." />,
-  },
+  { id: 'features', label: 'Features', render: () => <FeaturesPage /> },
   {
     id: 'compare',
     label: 'Compare',

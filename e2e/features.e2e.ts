@@ -1,0 +1,76 @@
+/**
+ * The Features page on a fresh data directory: start an index of the demo pair (both models,
+ * their layer-2 SAEs) from the UI, watch both jobs finish in the Queue, find the planted adhd
+ * feature by searching for the token "Step", see "Step" shaded in its top examples, and open the
+ * same view again by its URL.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openApp, screenshot, serveApp, type ServedApp } from './harness';
+
+let app: ServedApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await serveApp({ env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe('Features page', () => {
+  it('indexes the demo pair from the UI and shows the planted feature at "Step"', async () => {
+    const { page, errors } = await openApp(browser, app);
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Features', { exact: true }).click();
+    // No index yet: the new-index form is open, the demo pair preselected once generated.
+    const modelA = page.getByRole('combobox', { name: 'Index model A' });
+    await expect.poll(() => modelA.inputValue(), { timeout: 90_000, interval: 500 }).toMatch(/models[/\\]standard$/);
+    await expect(page.getByRole('combobox', { name: 'Index model B' }).inputValue()).resolves.toMatch(/models[/\\]adhd$/);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Index dataset' }).inputValue(), { timeout: 30_000 }).toMatch(/dataset\.jsonl$/);
+    await page.getByRole('spinbutton', { name: 'Max documents' }).fill('400');
+    await page.getByRole('button', { name: 'Index both models' }).click();
+    await page.getByRole('status').getByText(/Queued Index standard/).waitFor();
+
+    // Both builds in the Queue, to completion.
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Queue', { exact: true }).click();
+    const rows = page.locator('tr[data-job-id]').filter({ hasText: 'index.build' });
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(async () => (await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-state')))).join(','), { timeout: 120_000, interval: 500 }).toBe('completed,completed');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Features', { exact: true }).click();
+    const picker = page.getByRole('combobox', { name: 'Index', exact: true });
+    const adhd = await picker.locator('option').filter({ hasText: 'demo-adhd' }).getAttribute('value');
+    await picker.selectOption(adhd!);
+    await page.getByRole('listbox', { name: 'Features' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search features' }).fill('Step');
+    await expect.poll(() => page.locator('.list-summary').innerText(), { timeout: 10_000 }).toMatch(/match/);
+    await page.getByRole('searchbox', { name: 'Search features' }).press('Enter');
+    const view = page.getByRole('article', { name: 'Feature 255' });
+    await view.waitFor({ timeout: 10_000 });
+    const top = view.getByRole('region', { name: 'Top activations' });
+    const focus = top.locator('.ctx-token.focus');
+    expect(await focus.count()).toBeGreaterThanOrEqual(10);
+    const texts = (await focus.allInnerTexts()).map((t) => t.trim());
+    expect(new Set(texts)).toEqual(new Set(['Step']));
+    const shade = await focus.first().evaluate((el) => (el as unknown as { style: { background: string } }).style.background);
+    expect(shade).toContain('color-mix');
+    await expect(view.getByRole('region', { name: 'Logit effects' }).innerText()).resolves.toContain('quickly');
+    await view.getByRole('figure', { name: /Activation histogram/ }).locator('svg').waitFor();
+    await screenshot(page, 'features-adhd-planted');
+
+    // The URL names index and feature: the same view opens from it.
+    const url = page.url();
+    expect(url).toMatch(/#\/features\?.*index=ix-.*feature=255/);
+    const fresh = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await fresh.goto(url.replace(/#.*/, `?token=${app.token}${url.slice(url.indexOf('#'))}`));
+    await fresh.getByRole('article', { name: 'Feature 255' }).waitFor({ timeout: 20_000 });
+    // j moves to the next feature of the list.
+    await fresh.keyboard.press('j');
+    await expect.poll(() => fresh.url()).not.toMatch(/feature=255(&|$)/);
+    await fresh.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

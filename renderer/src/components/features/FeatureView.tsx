@@ -1,0 +1,197 @@
+import * as Plot from '@observablehq/plot';
+import type { FeatureDetail, FeatureIndexInfo, FeatureNeighbour, LogitEntry } from '../../../../preload/api';
+import { routeHref } from '../../router';
+import { PlotFigure, themeColor } from '../charts/PlotFigure';
+import { displayToken } from '../prompt/featureColor';
+import { TokenContext } from './TokenContext';
+
+export function formatDensity(d: number): string {
+  if (d === 0) return '0';
+  if (d >= 0.01) return `${(d * 100).toFixed(2)}%`;
+  return d.toExponential(2);
+}
+
+/** Where a feature of an index lives: the page (and pane) a link opens. */
+export function featureHref(indexId: string, feature: number, extra: Record<string, string | number | undefined> = {}): string {
+  return routeHref('features', { index: indexId, feature, ...extra });
+}
+
+function Neighbours({ title, items, indexId, scoreLabel }: { title: string; items: FeatureNeighbour[]; indexId: string; scoreLabel: string }) {
+  return (
+    <div className="neighbours" aria-label={title}>
+      <h3>{title}</h3>
+      {items.length === 0 ? (
+        <p className="muted small">None.</p>
+      ) : (
+        <table className="mini-table">
+          <thead>
+            <tr>
+              <th>Feature</th>
+              <th className="num">{scoreLabel}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((n) => (
+              <tr key={n.feature}>
+                <td>
+                  <a href={featureHref(indexId, n.feature)}>#{n.feature}</a>
+                </td>
+                <td className="num">{n.score.toFixed(3)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function LogitTable({ title, entries }: { title: string; entries: LogitEntry[] }) {
+  return (
+    <div className="logit-table" aria-label={title}>
+      <h3>{title}</h3>
+      <table className="mini-table">
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.token}>
+              <td>
+                <code>{displayToken(e.text)}</code>
+              </td>
+              <td className="num">{e.value >= 0 ? '+' : ''}{e.value.toFixed(3)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Histogram({ detail }: { detail: FeatureDetail }) {
+  const { counts, upper } = detail.histogram;
+  const width = upper / counts.length;
+  const bins = counts.map((count, i) => ({ x1: i * width, x2: (i + 1) * width, count }));
+  return (
+    <PlotFigure
+      label={`Activation histogram of feature ${detail.feature}`}
+      deps={[detail.indexId, detail.feature]}
+      minHeight={160}
+      options={() => ({
+        height: 160,
+        marginLeft: 48,
+        x: { label: 'activation', domain: [0, upper || 1] },
+        y: { label: 'firings', grid: true },
+        marks: [Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'count', fill: themeColor('--activation', '#d97706'), inset: 0.5, tip: true }), Plot.ruleY([0])],
+      })}
+    />
+  );
+}
+
+/** One feature as sae_vis / Neuronpedia show it, in their order. */
+export function FeatureView({ detail, index, actions }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode }) {
+  const d = detail;
+  const dead = d.fireCount === 0;
+  return (
+    <article className="feature-view" aria-label={`Feature ${d.feature}`} data-feature={d.feature}>
+      <header className="feature-header">
+        <div>
+          <h2>
+            Feature #{d.feature} <span className="muted small">of {d.dSae.toLocaleString('en-US')}</span>
+          </h2>
+          <div className="muted small">
+            {d.labels.model} · <span className="mono">{d.hookName}</span> · {d.labels.dataset} · index {d.indexId}
+          </div>
+        </div>
+        {actions}
+      </header>
+      <dl className="feature-stats">
+        <div>
+          <dt>Density</dt>
+          <dd title={`${d.fireCount} / ${d.tokens}`}>{formatDensity(d.density)}</dd>
+        </div>
+        <div>
+          <dt>Max activation</dt>
+          <dd>{d.max.toFixed(3)}</dd>
+        </div>
+        <div>
+          <dt>Mean (when firing)</dt>
+          <dd>{d.mean.toFixed(3)}</dd>
+        </div>
+        <div>
+          <dt>Fires on</dt>
+          <dd>
+            {d.fireCount.toLocaleString('en-US')} <span className="muted small">of {d.tokens.toLocaleString('en-US')} tokens</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Decoder norm</dt>
+          <dd>{d.decoderNorm.toFixed(3)}</dd>
+        </div>
+      </dl>
+      {index?.stale && <div className="warn-text small">This index may be out of date: {index.stale}</div>}
+      {dead ? (
+        <p className="muted">This feature never fired on the {d.tokens.toLocaleString('en-US')} indexed tokens (dead on this dataset).</p>
+      ) : (
+        <>
+          <section className="feature-section" aria-label="Top activations">
+            <h3>Top activations</h3>
+            {d.top.map((e, i) => (
+              <div key={`${e.document}:${e.position}`} className="example-row">
+                <span className="example-act num">{e.activation.toFixed(2)}</span>
+                <TokenContext example={e} max={d.max} label={`Top example ${i + 1}`} />
+                <span className="example-where muted small">
+                  doc {e.document} · pos {e.position}
+                </span>
+              </div>
+            ))}
+          </section>
+          <section className="feature-section" aria-label="Activation intervals">
+            <h3>Activation intervals</h3>
+            {[...d.intervals].reverse().map((iv, k) =>
+              iv.count === 0 ? null : (
+                <div key={k} className="interval" aria-label={`Interval ${iv.lower.toFixed(2)} to ${iv.upper.toFixed(2)}`}>
+                  <div className="interval-head small">
+                    <strong>
+                      ({iv.lower.toFixed(2)}, {iv.upper.toFixed(2)}]
+                    </strong>{' '}
+                    <span className="muted">
+                      contains {(iv.share * 100).toFixed(1)}% ({iv.count.toLocaleString('en-US')} firings)
+                    </span>
+                  </div>
+                  {iv.examples.map((e) => (
+                    <div key={`${e.document}:${e.position}`} className="example-row">
+                      <span className="example-act num">{e.activation.toFixed(2)}</span>
+                      <TokenContext example={e} max={d.max} />
+                      <span className="example-where muted small">
+                        doc {e.document} · pos {e.position}
+                      </span>
+                    </div>
+                  ))}
+                </div>
+              ),
+            )}
+          </section>
+        </>
+      )}
+      <div className="feature-grid">
+        <section className="feature-section" aria-label="Activation histogram">
+          <h3>Activation histogram</h3>
+          {dead ? <p className="muted small">No firings.</p> : <Histogram detail={d} />}
+        </section>
+        <section className="feature-section logits" aria-label="Logit effects">
+          {d.logits ? (
+            <div className="logit-pair">
+              <LogitTable title="Promotes (W_dec · W_U)" entries={d.logits.positive} />
+              <LogitTable title="Suppresses" entries={d.logits.negative} />
+            </div>
+          ) : (
+            <p className="muted small">No logit effects for this hook.</p>
+          )}
+        </section>
+      </div>
+      <div className="feature-grid">
+        <Neighbours title="Similar features (decoder cosine)" items={d.similar} indexId={d.indexId} scoreLabel="cosine" />
+        <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} indexId={d.indexId} scoreLabel="r" />
+      </div>
+    </article>
+  );
+}

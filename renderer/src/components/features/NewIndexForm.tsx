@@ -1,0 +1,162 @@
+import { useEffect, useMemo, useState } from 'react';
+import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type LibraryItem, type PromptSources } from '../../../../preload/api';
+import { useClient, useEvent } from '../../client/context';
+import { routeHref } from '../../router';
+import { ErrorBanner } from '../ErrorBanner';
+
+interface Side {
+  model: string;
+  saes: string[];
+}
+
+/** The dataset the demo bundle ships, when its models are the ones offered. */
+function demoDataset(sources: PromptSources | null, datasets: LibraryItem[]): string {
+  const model = sources?.defaultPair?.[0];
+  if (!model) return datasets[0]?.path ?? '';
+  const root = model.replace(/[/\\]models[/\\][^/\\]+$/, '');
+  return datasets.find((d) => d.path.startsWith(root))?.path ?? datasets[0]?.path ?? '';
+}
+
+/**
+ * Index one model or a pair on one dataset: one `index.build` job per model (each model pass
+ * serves all its chosen SAEs). Two models indexed on the same dataset with the same tokenizer
+ * line up position by position, which Compare needs.
+ */
+export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]) => void; prefill?: { saePath?: string } }) {
+  const client = useClient();
+  const [sources, setSources] = useState<PromptSources | null>(null);
+  const [datasets, setDatasets] = useState<LibraryItem[]>([]);
+  const [sides, setSides] = useState<[Side, Side]>([
+    { model: '', saes: [] },
+    { model: '', saes: [] },
+  ]);
+  const [dataset, setDataset] = useState('');
+  const [maxDocuments, setMaxDocuments] = useState(2000);
+  const [device, setDevice] = useState<EngineDeviceChoice>('auto');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const [generation, setGeneration] = useState(0);
+  // The demo bundle is generated on first use; its models and dataset join the Library when done.
+  useEvent('job.updated', (job) => job.kind === 'demo.generate' && job.state === 'completed' && setGeneration((g) => g + 1));
+  useEvent('library.changed', () => setGeneration((g) => g + 1));
+  useEffect(() => {
+    Promise.all([client.call('prompt.sources', {}), client.call('library.list', {})]).then(([s, l]) => {
+      setSources(s);
+      const ds = l.items.filter((i) => i.kind === 'dataset');
+      setDatasets(ds);
+      setDataset((cur) => cur || demoDataset(s, ds));
+      const saesOf = (model: string) => s.saes.filter((x) => x.modelPath === model);
+      const wanted = prefill?.saePath ? s.saes.find((x) => x.path === prefill.saePath) : undefined;
+      setSides((cur) => {
+        if (cur[0].model) return cur;
+        if (wanted?.modelPath) return [{ model: wanted.modelPath, saes: [wanted.path] }, { model: '', saes: [] }];
+        if (!s.defaultPair) return cur;
+        const [a, b] = s.defaultPair;
+        return [
+          { model: a, saes: saesOf(a).slice(0, 1).map((x) => x.path) },
+          { model: b, saes: saesOf(b).slice(0, 1).map((x) => x.path) },
+        ];
+      });
+    }, setError);
+  }, [client, prefill?.saePath, generation]);
+
+  const saeOptions = useMemo(() => (model: string) => (sources?.saes ?? []).filter((x) => x.modelPath === model || x.modelPath === null), [sources]);
+  const setSide = (i: 0 | 1, side: Side) => setSides((cur) => (i === 0 ? [side, cur[1]] : [cur[0], side]));
+  const chosen = sides.filter((s) => s.model && s.saes.length > 0);
+  const ready = chosen.length > 0 && dataset !== '' && !busy;
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const jobs: JobView[] = [];
+      for (const s of chosen) jobs.push(await client.call('index.build', { modelPath: s.model, saePaths: s.saes, datasetPath: dataset, maxDocuments, device }));
+      onQueued(jobs);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (sources && sources.models.length === 0) {
+    return (
+      <p className="muted">
+        No models yet: add one in the <a href={routeHref('library')}>Library</a>{sources.demoJobId ? ', or wait a few seconds for the demo bundle to be generated' : ''}.
+      </p>
+    );
+  }
+  return (
+    <div className="new-index" aria-label="New index">
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div className="new-index-sides">
+        {([0, 1] as const).map((i) => (
+          <fieldset key={i} className="new-index-side">
+            <legend>{i === 0 ? 'Model A' : 'Model B (optional)'}</legend>
+            <select
+              aria-label={i === 0 ? 'Index model A' : 'Index model B'}
+              value={sides[i].model}
+              onChange={(e) => setSide(i, { model: e.target.value, saes: saeOptions(e.target.value).filter((x) => x.modelPath === e.target.value).slice(0, 1).map((x) => x.path) })}
+            >
+              <option value="">{i === 0 ? 'Choose a model…' : 'None'}</option>
+              {sources?.models.map((m) => (
+                <option key={m.path} value={m.path}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+            {sides[i].model &&
+              saeOptions(sides[i].model).map((x) => (
+                <label key={x.path} className="check">
+                  <input
+                    type="checkbox"
+                    checked={sides[i].saes.includes(x.path)}
+                    onChange={(e) => setSide(i, { ...sides[i], saes: e.target.checked ? [...sides[i].saes, x.path] : sides[i].saes.filter((p) => p !== x.path) })}
+                  />
+                  <span>
+                    {x.label}
+                    {x.modelPath === null && <span className="muted small"> (not linked to this model: checked by width)</span>}
+                  </span>
+                </label>
+              ))}
+          </fieldset>
+        ))}
+      </div>
+      <div className="new-index-row">
+        <label>
+          Dataset
+          <select aria-label="Index dataset" value={dataset} onChange={(e) => setDataset(e.target.value)}>
+            <option value="">Choose a dataset…</option>
+            {datasets.map((d) => (
+              <option key={d.id} value={d.path}>
+                {d.name}
+                {d.dataset?.rows != null ? ` · ${d.dataset.rows.toLocaleString('en-US')} rows` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Max documents
+          <input type="number" aria-label="Max documents" min={1} value={maxDocuments} onChange={(e) => setMaxDocuments(Math.max(1, Number(e.target.value) || 1))} />
+        </label>
+        <label>
+          Device
+          <select aria-label="Index device" value={device} onChange={(e) => setDevice(e.target.value as EngineDeviceChoice)}>
+            {ENGINE_DEVICES.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button className="primary" disabled={!ready} onClick={() => void submit()}>
+          {busy ? 'Queueing…' : chosen.length === 2 ? 'Index both models' : 'Index'}
+        </button>
+      </div>
+      <p className="muted small">
+        Each model runs once over the dataset for all its chosen SAEs; progress shows in the <a href={routeHref('queue')}>Queue</a>. Indexes of two models on the same dataset and tokenizer line up token by token.
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,279 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { FeatureDetail, FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
+import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
+import { useClient, useEvent } from '../client/context';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
+import { FeatureView } from '../components/features/FeatureView';
+import { NewIndexForm } from '../components/features/NewIndexForm';
+import { routeHref, usePageParams } from '../router';
+import '../components/features/features.css';
+
+function indexLabel(i: FeatureIndexInfo): string {
+  const size = i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : '';
+  return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
+}
+
+/** Loads a feature of an index; `null` while none is chosen. */
+function useFeature(indexId: string | null, feature: number | null): { detail: FeatureDetail | null; error: unknown } {
+  const client = useClient();
+  const [state, setState] = useState<{ detail: FeatureDetail | null; error: unknown }>({ detail: null, error: null });
+  useEffect(() => {
+    if (!indexId || feature === null) {
+      setState({ detail: null, error: null });
+      return;
+    }
+    let live = true;
+    client.call('index.feature', { id: indexId, feature }).then(
+      (detail) => live && setState({ detail, error: null }),
+      (error) => live && setState({ detail: null, error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, indexId, feature]);
+  return state;
+}
+
+export function FeaturesPage() {
+  const client = useClient();
+  const [params, setParams] = usePageParams('features');
+  const [indexes, setIndexes] = useState<FeatureIndexInfo[] | null>(null);
+  const [listing, setListing] = useState<FeatureListing | null>(null);
+  const [hits, setHits] = useState<FeatureSearchHit[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [showNew, setShowNew] = useState(false);
+  const [queued, setQueued] = useState<JobView[]>([]);
+  const search = useRef<HTMLInputElement>(null);
+
+  const indexId = params.get('index');
+  const featureParam = params.get('feature');
+  const feature = featureParam !== null && /^\d+$/.test(featureParam) ? Number(featureParam) : null;
+  const sort = (params.get('sort') as FeatureSort | null) ?? 'density';
+  const query = params.get('q') ?? '';
+  const hideDead = params.get('dead') !== 'show';
+  const hideDense = params.get('dense') === 'hide';
+  const saeParam = params.get('sae');
+  const otherId = params.get('b');
+  const otherFeatureParam = params.get('bf');
+  const otherFeature = otherFeatureParam !== null && /^\d+$/.test(otherFeatureParam) ? Number(otherFeatureParam) : null;
+
+  const reload = useCallback(() => client.call('index.list', {}).then(setIndexes, setError), [client]);
+  useEffect(() => void reload(), [reload]);
+  useEvent(
+    'job.updated',
+    (job) => {
+      if (job.kind === INDEX_BUILD_JOB_KIND && ['completed', 'failed', 'cancelled', 'running'].includes(job.state)) void reload();
+    },
+    [reload],
+  );
+
+  const ready = useMemo(() => (indexes ?? []).filter((i) => i.state === 'ready'), [indexes]);
+  const index = indexes?.find((i) => i.id === indexId) ?? null;
+  // A link by SAE folder (from the Prompt page or the Library) opens that SAE's newest index.
+  const saeMatch = saeParam ? ready.find((i) => i.saePath === saeParam) : undefined;
+  useEffect(() => {
+    if (!indexes) return;
+    if (!indexId && saeMatch) setParams({ index: saeMatch.id, sae: null });
+    else if (!indexId && !saeParam && ready.length > 0) setParams({ index: ready[0].id });
+  }, [indexes, indexId, saeParam, saeMatch, ready, setParams]);
+
+  useEffect(() => {
+    setListing(null);
+    setHits(null);
+    if (!index || index.state !== 'ready') return;
+    client.call('index.features', { id: index.id }).then(setListing, setError);
+  }, [client, index]);
+
+  useEffect(() => {
+    if (!index || index.state !== 'ready' || !query.trim()) {
+      setHits(null);
+      return;
+    }
+    let live = true;
+    const t = setTimeout(() => {
+      client.call('index.search', { id: index.id, query: query.trim() }).then((h) => live && setHits(h), setError);
+    }, 150);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [client, index, query]);
+
+  const order = useMemo(() => (listing ? orderFeatures(listing, sort, { hideDead, hideDense }, hits ? hits.map((h) => h.feature) : null) : []), [listing, sort, hideDead, hideDense, hits]);
+  const main = useFeature(index?.state === 'ready' ? index.id : null, feature);
+  const otherIndex = indexes?.find((i) => i.id === otherId) ?? null;
+  const other = useFeature(otherIndex?.state === 'ready' ? otherIndex.id : null, otherFeature);
+  const partners = ready.filter((i) => index && i.id !== index.id && i.corpusId === index.corpusId);
+
+  const open = useCallback((f: number) => setParams({ feature: f }, { push: true }), [setParams]);
+
+  // j/k or arrows move through the list; "/" focuses search; Enter opens the first hit.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      const typing = target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        search.current?.focus();
+        return;
+      }
+      if (typing || e.ctrlKey || e.metaKey || e.altKey || order.length === 0) return;
+      const at = feature === null ? -1 : order.indexOf(feature);
+      if (e.key === 'j' || e.key === 'ArrowDown') {
+        e.preventDefault();
+        open(order[Math.min(order.length - 1, at + 1)]);
+      } else if (e.key === 'k' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        open(order[Math.max(0, at - 1)]);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [order, feature, open]);
+
+  const experimentLink = (kind: 'ablate' | 'steer') =>
+    index && feature !== null ? routeHref('experiments', { new: kind, model: index.modelPath, sae: index.saePath, features: feature, dataset: index.datasetPath }) : undefined;
+
+  return (
+    <section className="page features-page">
+      <div className="page-head">
+        <h1>Features</h1>
+        <select aria-label="Index" className="index-picker" value={index?.id ?? ''} onChange={(e) => setParams({ index: e.target.value, feature: null, q: null, b: null, bf: null }, { push: true })}>
+          <option value="">{indexes && indexes.length === 0 ? 'No indexes yet' : 'Choose an index…'}</option>
+          {(indexes ?? []).map((i) => (
+            <option key={i.id} value={i.id}>
+              {indexLabel(i)}
+            </option>
+          ))}
+        </select>
+        <button onClick={() => setShowNew((v) => !v)} aria-expanded={showNew}>
+          {showNew ? 'Close' : 'New index…'}
+        </button>
+      </div>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {queued.length > 0 && (
+        <div className="panel small" role="status">
+          Queued {queued.map((j) => j.title).join(' and ')}. Follow {queued.length > 1 ? 'them' : 'it'} in the <a href={routeHref('queue')}>Queue</a>; the index appears here when done.
+        </div>
+      )}
+      {(showNew || (indexes !== null && indexes.length === 0) || (saeParam && !saeMatch && indexes !== null)) && (
+        <div className="panel">
+          {saeParam && !saeMatch && (
+            <p>
+              No index of <span className="mono">{saeParam}</span> yet: build one to open its features.
+            </p>
+          )}
+          <NewIndexForm
+            prefill={saeParam ? { saePath: saeParam } : undefined}
+            onQueued={(jobs) => {
+              setQueued(jobs);
+              setShowNew(false);
+            }}
+          />
+        </div>
+      )}
+      {index && index.state !== 'ready' && (
+        <p className="muted">
+          This index is {index.state}
+          {index.error ? `: ${index.error.message}` : ''}. {index.state === 'building' ? 'Its features appear when the build finishes.' : ''}
+        </p>
+      )}
+      {index && index.state === 'ready' && listing && (
+        <div className="features-layout">
+          <aside className="features-sidebar">
+            <input
+              ref={search}
+              type="search"
+              aria-label="Search features"
+              placeholder="Search: feature id or a token (e.g. Step)   /"
+              value={query}
+              onChange={(e) => setParams({ q: e.target.value || null })}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && order.length > 0) open(order[0]);
+              }}
+            />
+            <div className="list-controls small">
+              <label>
+                Sort{' '}
+                <select aria-label="Sort features" value={sort} onChange={(e) => setParams({ sort: e.target.value })} disabled={hits !== null}>
+                  {FEATURE_SORTS.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={hideDead} onChange={(e) => setParams({ dead: e.target.checked ? null : 'show' })} /> hide dead
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={hideDense} onChange={(e) => setParams({ dense: e.target.checked ? 'hide' : null })} /> hide dense
+              </label>
+            </div>
+            <div className="muted small list-summary">
+              {hits ? `${hits.length} match${hits.length === 1 ? '' : 'es'} for “${query}”` : `${order.length.toLocaleString('en-US')} of ${listing.fireCount.length.toLocaleString('en-US')} features`}
+              {' · '}
+              {listing.fireCount.filter((c) => c === 0).length.toLocaleString('en-US')} dead
+            </div>
+            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} />
+          </aside>
+          <div className="features-main">
+            <ErrorBanner error={main.error} />
+            {feature === null && <p className="muted">Pick a feature on the left (j/k or arrows move through the list, / searches).</p>}
+            {main.detail && (
+              <div className={`feature-panes${otherIndex ? ' two' : ''}`}>
+                <FeatureView
+                  detail={main.detail}
+                  index={index}
+                  actions={
+                    <div className="feature-actions">
+                      <a className="button-link" href={experimentLink('ablate')}>
+                        Ablate…
+                      </a>
+                      <a className="button-link" href={experimentLink('steer')}>
+                        Steer…
+                      </a>
+                      {partners.length > 0 && !otherIndex && (
+                        <select aria-label="Compare with index" value="" onChange={(e) => setParams({ b: e.target.value, bf: feature })}>
+                          <option value="">Side by side with…</option>
+                          {partners.map((p) => (
+                            <option key={p.id} value={p.id}>
+                              {indexLabel(p)}
+                            </option>
+                          ))}
+                        </select>
+                      )}
+                    </div>
+                  }
+                />
+                {otherIndex && (
+                  <div className="other-pane">
+                    <div className="other-pane-head small">
+                      <span>
+                        {otherIndex.labels.model} · {otherIndex.hookName} · feature{' '}
+                        <input
+                          type="number"
+                          aria-label="Feature of the other index"
+                          min={0}
+                          max={otherIndex.dSae - 1}
+                          value={otherFeature ?? ''}
+                          onChange={(e) => setParams({ bf: e.target.value === '' ? null : Number(e.target.value) })}
+                        />
+                      </span>
+                      <button className="link" onClick={() => setParams({ b: null, bf: null })} aria-label="Close the second pane">
+                        ×
+                      </button>
+                    </div>
+                    <ErrorBanner error={other.error} />
+                    {other.detail && <FeatureView detail={other.detail} index={otherIndex} />}
+                  </div>
+                )}
+              </div>
+            )}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
