@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only model|sae|check]`: engine
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index]`: engine
  * benchmarks, printed as ratios against a plain ORT MatMul measured in the same run, after a
  * correctness check of the engine on the same device.
  */
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { lastEpReport, parseDeviceChoice } from '../main/engine/executionProviders';
 import { engineCheck } from './engineCheck';
+import { indexBench } from './indexBench';
 import { modelForwardBench } from './modelForwardBench';
 import { saeEncodeBench } from './saeEncodeBench';
 
@@ -18,6 +19,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['check', () => engineCheck(device)],
   ['sae', () => saeEncodeBench(device)],
   ['model', () => modelForwardBench(device)],
+  ['index', () => indexBench(device)],
 ];
 for (const [name, fn] of sections) {
   if (only && only !== name) continue;
