@@ -3,6 +3,7 @@
  * imports none of them); the core's scheduler and the worker entry are handed it. Kinds keep
  * their heavy imports inside run() so the core, which only needs their metadata, stays light.
  */
+import { compareDiffJob, compareMatchJob } from './compare/compareJobs';
 import { demoBundleJob } from './demo/demoJob';
 import { hubDownloadJob } from './hub/downloadJob';
 import { indexBuildJob } from './index/indexJob';
@@ -10,4 +11,4 @@ import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob]);

@@ -14,6 +14,7 @@ import { hubContract, type HubEvents } from './contract/hub';
 import { promptContract } from './contract/prompt';
 import { engineContract } from './contract/engine';
 import { featureIndexContract } from './contract/featureIndex';
+import { compareContract } from './contract/compare';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -23,6 +24,7 @@ export * from './contract/hub';
 export * from './contract/prompt';
 export * from './contract/engine';
 export * from './contract/featureIndex';
+export * from './contract/compare';
 
 export const contract = {
   ...appContract,
@@ -32,6 +34,7 @@ export const contract = {
   ...promptContract,
   ...engineContract,
   ...featureIndexContract,
+  ...compareContract,
 };
 
 export type Contract = typeof contract;

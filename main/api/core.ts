@@ -19,6 +19,7 @@ import { hubHandlers, watchHubDownloads } from './hubHandlers';
 import { promptHandlers } from './promptHandlers';
 import { engineHandlers } from './engineHandlers';
 import { indexHandlers } from './indexHandlers';
+import { compareHandlers } from './compareHandlers';
 import type { CoreServices } from './services';
 
 /** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
@@ -49,6 +50,7 @@ const handlers: HandlerTable = {
   ...promptHandlers,
   ...engineHandlers,
   ...indexHandlers,
+  ...compareHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

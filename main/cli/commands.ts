@@ -1,4 +1,5 @@
 import { actsCommand } from './actsCommand';
+import { diffCommand, matchCommand } from './compareCommands';
 import type { CliCommand } from './command';
 import { demoCommand } from './demoCommand';
 import { encodeCommand } from './encodeCommand';
@@ -11,4 +12,4 @@ import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, demoCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, demoCommand];

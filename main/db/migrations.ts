@@ -101,4 +101,18 @@ export const migrations: Migration[] = [
       CREATE INDEX feature_indexes_sae ON feature_indexes(sae_path);
     `,
   },
+  {
+    version: 500,
+    name: 'saved token conditions',
+    sql: `
+      CREATE TABLE saved_conditions (
+        name TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+      );
+      INSERT INTO saved_conditions (name, spec, description, created_at)
+        VALUES ('step-onset', 'token-regex:^Step$', 'The "Step" token that opens each step of a procedure (the demo''s planted trigger).', 0);
+    `,
+  },
 ];

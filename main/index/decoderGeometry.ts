@@ -30,7 +30,7 @@ function int64Low(ids: BigInt64Array, i: number): number {
  * Runs `rows @ weight` ([n, inner] x [inner, cols]) chunk by chunk and keeps the k largest
  * (`largest`) or smallest entries of each output row.
  */
-async function topOfProduct(rows: Float32Array, n: number, inner: number, weight: Float32Array, cols: number, k: number, modes: ('largest' | 'smallest')[], device: DeviceChoice): Promise<TopEntries[]> {
+export async function topOfProduct(rows: Float32Array, n: number, inner: number, weight: Float32Array, cols: number, k: number, modes: ('largest' | 'smallest')[], device: DeviceChoice): Promise<TopEntries[]> {
   const kk = Math.min(k, cols);
   const g = new GraphBuilder('top-of-product');
   const x = g.input('rows', 'float32', ['r', inner]);

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoGroundTruth } from '../demo/demoBundle';
+import { runCliCaptured as cli } from '../testing/cliRun';
+import { sharedDemoBundle } from '../testing/sharedDemoBundle';
+import { makeTempDir } from '../testing/tempDirs';
+
+const tmp = makeTempDir('compare-cli');
+afterAll(() => tmp.cleanup());
+const home = path.join(tmp.dir, 'home');
+let a: string;
+let b: string;
+let truth: DemoGroundTruth;
+
+async function index(model: 'standard' | 'adhd'): Promise<string> {
+  const demo = sharedDemoBundle();
+  const r = await cli(['index', '--model', demo.models[model], '--sae', demo.saes[model], '--dataset', demo.dataset, '--max-documents', '300', '--device', 'cpu', '--home', home]);
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out.trim().split('\n').pop()!).index_ids[0];
+}
+
+beforeAll(async () => {
+  truth = JSON.parse(fs.readFileSync(sharedDemoBundle().groundTruth, 'utf8'));
+  a = await index('standard');
+  b = await index('adhd');
+});
+
+describe('sae-workbench match / diff on the demo pair', () => {
+  it('match --json gives every B feature its best match, runner-up and one-to-one partner', async () => {
+    const r = await cli(['match', '--a', a, '--b', b, '--method', 'decoder', '--json', '--home', home]);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.method).toBe('decoder');
+    expect(out.features).toHaveLength(256);
+    expect(Object.keys(out.features[0])).toEqual(['feature', 'match', 'match_score', 'runner_up', 'runner_up_score', 'assigned']);
+    // The SAEs were constructed alike except the planted feature: most features find themselves.
+    const same = out.features.filter((f: { feature: number; assigned: number | null }) => f.assigned === f.feature).length;
+    expect(same).toBeGreaterThan(200);
+    const planted = out.features[truth.adhdSaePlantedFeature];
+    expect(planted.match_score).toBeLessThan(0.5);
+    expect(planted.runner_up_score).toBeLessThanOrEqual(planted.match_score);
+  });
+
+  it('diff at step-onset: the planted adhd feature ranks in the top 3, with no counterpart in standard and a large asymmetry', async () => {
+    const r = await cli(['diff', '--a', a, '--b', b, '--condition', 'named:step-onset', '--min-rate', '0.5', '--json', '--home', home]);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.condition).toBe('token-regex:^Step$');
+    expect(out.match_method).toBe('decoder');
+    expect(out.n_condition_tokens).toBeGreaterThan(300);
+    expect(Object.keys(out.features[0])).toEqual(['feature', 'rate_b', 'rate_b_elsewhere', 'mean_b', 'match', 'match_score', 'rate_a_match', 'asymmetry']);
+    const asymmetries = out.features.map((f: { asymmetry: number }) => f.asymmetry);
+    expect(asymmetries).toEqual([...asymmetries].sort((x: number, y: number) => y - x));
+    const rank = out.features.findIndex((f: { feature: number }) => f.feature === truth.adhdSaePlantedFeature);
+    expect(rank).toBeGreaterThanOrEqual(0);
+    expect(rank).toBeLessThan(3);
+    const planted = out.features[rank];
+    expect(planted.rate_b).toBe(1);
+    expect(planted.rate_b_elsewhere).toBe(0);
+    expect(planted.match_score).toBeLessThan(out.threshold);
+    expect(planted.asymmetry).toBeCloseTo(out.n_condition_tokens * planted.rate_b, 6);
+    expect(out.sentence).toMatch(new RegExp(`^1 feature of .*demo-adhd .* fires at named:step-onset .*has no counterpart .*: #${truth.adhdSaePlantedFeature}\\.`));
+  });
+
+  it('diff by activation matching finds the Step-token feature of standard as the planted feature\'s counterpart', async () => {
+    const out = JSON.parse((await cli(['diff', '--a', a, '--b', b, '--condition', 'token-regex:^Step$', '--match', 'activation', '--json', '--home', home])).out);
+    expect(out.match_method).toBe('activation');
+    const planted = out.features.find((f: { feature: number }) => f.feature === truth.adhdSaePlantedFeature);
+    expect(planted.match_score).toBeGreaterThan(0.9);
+    expect(planted.asymmetry).toBeCloseTo(1, 6);
+  });
+
+  it('writes the diff with every parameter as JSON and CSV, and refuses bad specs and misaligned indexes', async () => {
+    const out = path.join(tmp.dir, 'diff-out');
+    const r = await cli(['diff', '--a', a, '--b', b, '--condition', 'context-regex:Step \\d+ :$', '--out', out, '--home', home]);
+    expect(r.code, r.err).toBe(0);
+    const csv = fs.readFileSync(path.join(out, 'diff.csv'), 'utf8');
+    expect(csv).toMatch(/^# condition: context-regex:Step \\d\+ :\$/m);
+    expect(csv).toMatch(/^# index_a: ix-\S+ .*model_sha256=[0-9a-f]{64}/m);
+    expect(csv).toMatch(/^feature,rate_b,rate_b_elsewhere,mean_b,match,match_score,rate_a_match,asymmetry$/m);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'diff.json'), 'utf8'));
+    expect(json.b.sha256.sae).toMatch(/^[0-9a-f]{64}$/);
+    const bad = await cli(['diff', '--a', a, '--b', b, '--condition', 'token-regex:(', '--home', home]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('does not compile');
+  });
+});

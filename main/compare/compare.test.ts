@@ -1,0 +1,118 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCondition } from '../conditions/tokenCondition';
+import { makeTempDir } from '../testing/tempDirs';
+import { alignedDocuments } from './alignedPositions';
+import { assignOneToOne } from './assignment';
+import { countByCondition, diffRows, diffSentence } from './conditionDiff';
+import { embeddingAgreement, matchByActivation } from './featureMatching';
+import { writeSparseStore, type DocumentSpec } from './testing/sparseStoreFixture';
+
+const tmp = makeTempDir('compare');
+afterAll(() => tmp.cleanup());
+
+/** Dense float64 Pearson, straight from the definition. */
+function pearson(x: number[], y: number[]): number {
+  const n = x.length;
+  const mx = x.reduce((s, v) => s + v, 0) / n;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+// Two documents of 1 BOS + 6 tokens. A: features 0..3 (3 never fires); B: features 0..2.
+const A: DocumentSpec[] = [
+  [[], [[0, 1]], [], [[0, 2], [1, 1]], [], [[0, 1]], [[1, 3]]],
+  [[], [], [[1, 2]], [[2, 1]], [[0, 1], [2, 2]], [], []],
+];
+const B: DocumentSpec[] = [
+  [[], [[1, 2]], [[2, 1]], [[1, 4]], [], [[1, 2], [0, 1]], [[0, 5]]],
+  [[], [[2, 1]], [[0, 3]], [], [[1, 2]], [], []],
+];
+/** The same latents as dense [position][feature] rows (BOS dropped), for the references. */
+function dense(spec: DocumentSpec[], d: number): number[][] {
+  return spec.flatMap((doc) => doc.slice(1).map((latents) => Array.from({ length: d }, (_, f) => latents.find(([g]) => g === f)?.[1] ?? 0)));
+}
+
+describe('compare: matching, assignment, condition diff (hand-computed)', () => {
+  const a = writeSparseStore(tmp.dir, 'a', 4, A);
+  const b = writeSparseStore(tmp.dir, 'b', 3, B);
+  const docs = () => alignedDocuments({ db: a.db, dSae: 4 }, { db: b.db, dSae: 3 });
+
+  it('activation matching: best and runner-up by Pearson over shared positions; never-co-firing pairs are no match', () => {
+    const m = matchByActivation(docs, 4, 3, true, { budgetBytes: 16 });
+    const da = dense(A, 4);
+    const db = dense(B, 3);
+    expect(m.tokens).toBe(12);
+    for (let fb = 0; fb < 3; fb++) {
+      const scores = [0, 1, 2, 3]
+        .filter((fa) => da.some((row, i) => row[fa] > 0 && db[i][fb] > 0))
+        .map((fa) => ({ fa, r: pearson(da.map((r) => r[fa]), db.map((r) => r[fb])) }))
+        .sort((x, y) => y.r - x.r);
+      if (scores.length === 0) {
+        // Co-fires with no A feature: no match.
+        expect(m.best[fb]).toBe(-1);
+        continue;
+      }
+      expect(m.best[fb]).toBe(scores[0].fa);
+      expect(m.bestScore[fb]).toBeCloseTo(scores[0].r, 6);
+      if (scores[1]) expect(m.runnerUpScore[fb]).toBeCloseTo(scores[1].r, 6);
+    }
+    // Feature 3 of A never fires: it is nobody's candidate.
+    expect(m.candidates.some((c) => c.a === 3)).toBe(false);
+    // Bands (budget of 16 bytes forces one A feature per pass) give the same answer as one pass.
+    const one = matchByActivation(docs, 4, 3, true);
+    expect(Array.from(one.best)).toEqual(Array.from(m.best));
+    expect(Array.from(one.bestScore)).toEqual(Array.from(m.bestScore));
+  });
+
+  it('one-to-one assignment maximises the total score, not each best match greedily', () => {
+    // Greedy would give B0 -> A0 (0.6) and leave B1 with nothing; the optimum is 0.9 + 0.5.
+    const r = assignOneToOne([{ a: 0, b: 0, score: 0.6 }, { a: 1, b: 0, score: 0.5 }, { a: 0, b: 1, score: 0.9 }], 3, 3);
+    expect(Array.from(r.partnerOfB)).toEqual([1, 0, -1]);
+    expect(r.prunedEdges).toBe(0);
+    // Non-positive scores are never pairs.
+    expect(Array.from(assignOneToOne([{ a: 0, b: 0, score: -0.2 }], 1, 1).partnerOfB)).toEqual([-1]);
+  });
+
+  it('condition diff: rates at condition tokens, elsewhere, mean, the match rate and the asymmetry floor', () => {
+    // Tokens: ids 10 + position; the condition selects ids 12 and 13 (positions 2 and 3).
+    const tokensOf = () => Int32Array.from({ length: 7 }, (_, p) => 10 + p);
+    const vocab = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    const counts = countByCondition(docs(), tokensOf, vocab, compileCondition('ids:12,13'), 4, 3, true);
+    expect([counts.nCondition, counts.nOther]).toEqual([4, 8]);
+    // B1 fires at doc0 pos3 (4.0): 1 of 4 condition tokens; elsewhere doc0 pos1, pos5, doc1 pos4: 3 of 8.
+    expect(counts.fireB[1]).toBe(1);
+    expect(counts.fireBElsewhere[1]).toBe(3);
+    expect(counts.sumB[1]).toBe(4);
+    const matches = { best: Int32Array.of(1, 0, -1), bestScore: Float64Array.of(0.8, 0.7, Number.NaN) };
+    const { rows, floor } = diffRows(counts, matches, { minRate: 0 });
+    expect(floor).toBe(0.25);
+    const byFeature = Object.fromEntries(rows.map((r) => [r.feature, r]));
+    // B0 fires at doc1 pos2 (condition): rate 1/4; its match A1 fires at doc0 pos3, doc1 pos2: rate 2/4.
+    expect(byFeature[0]).toEqual({ feature: 0, rate_b: 0.25, rate_b_elsewhere: 2 / 8, mean_b: 3 / 4, match: 1, match_score: 0.8, rate_a_match: 0.5, asymmetry: 0.5 });
+    // B2 fires at doc0 pos2 (condition) and doc1 pos1: no match, so the floor divides.
+    expect(byFeature[2]).toMatchObject({ rate_b: 0.25, rate_a_match: null, match: null, asymmetry: 1 });
+    // B1's match A0 fires at 1 of 4 condition tokens: asymmetry 1, tied with B2 (rate 0.25 each; id breaks the tie).
+    expect(byFeature[1]).toMatchObject({ rate_a_match: 0.25, asymmetry: 1 });
+    expect(rows.map((r) => r.feature)).toEqual([1, 2, 0]);
+    expect(diffRows(counts, matches, { minRate: 0.3 }).rows).toEqual([]);
+    expect(diffSentence(rows, { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.2, threshold: 0.3, nCondition: 4 })).toBe(
+      '1 feature of adhd fires at ids:12,13 (rate ≥ 0.2) and std has no counterpart (match < 0.3): #2. The strongest, #2, fires 1.0× more in adhd (rate 0.250 vs 0.000 for no match), over 4 condition tokens.',
+    );
+    expect(diffSentence(rows, { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.3, threshold: 0.3, nCondition: 4 })).toMatch(/^No feature of adhd .* the largest asymmetry is #1 \(1\.0×\), matched to #0/);
+  });
+
+  it('embedding agreement is 1 for identical embeddings and near 0 for unrelated ones', () => {
+    const w = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.3));
+    expect(embeddingAgreement(w, w, 10, 4)).toBeCloseTo(1, 12);
+    const v = Float32Array.from({ length: 40 }, (_, i) => ((i % 4) - 1.5) * (i % 2 ? 1 : -1));
+    expect(Math.abs(embeddingAgreement(w, v, 10, 4))).toBeLessThan(0.5);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The condition diff: which features of B fire at the positions a token condition selects
+ * (e.g. step-onset tokens), how often elsewhere, and how often their match in A fires there.
+ *
+ * Definitions (one place; the export records every input):
+ *   n_condition_tokens  non-BOS positions of the shared documents where the condition holds
+ *   rate_b              firings of the B feature at those positions / n_condition_tokens
+ *   rate_b_elsewhere    firings at the other non-BOS positions / their count
+ *   mean_b              sum of its activations at condition positions / n_condition_tokens
+ *                       (non-firing positions count as 0)
+ *   rate_a_match        the same rate for its best match in A (0 when it has none)
+ *   asymmetry           rate_b / max(rate_a_match, floor); the floor defaults to
+ *                       1 / n_condition_tokens, the smallest rate the data can show
+ */
+import type { CompiledCondition } from '../conditions/tokenCondition';
+import type { AlignedDocument } from './alignedPositions';
+
+export interface ConditionDiffRow {
+  feature: number;
+  rate_b: number;
+  rate_b_elsewhere: number;
+  mean_b: number;
+  match: number | null;
+  match_score: number | null;
+  rate_a_match: number | null;
+  asymmetry: number;
+}
+
+export interface ConditionCounts {
+  nCondition: number;
+  nOther: number;
+  fireB: Float64Array;
+  fireBElsewhere: Float64Array;
+  sumB: Float64Array;
+  fireA: Float64Array;
+}
+
+/** One pass: per feature, firings at condition positions and elsewhere, in B and in A. */
+export function countByCondition(documents: Iterable<AlignedDocument>, tokensOf: (document: number) => Int32Array, vocab: readonly string[], condition: CompiledCondition, dA: number, dB: number, bos: boolean): ConditionCounts {
+  const c: ConditionCounts = { nCondition: 0, nOther: 0, fireB: new Float64Array(dB), fireBElsewhere: new Float64Array(dB), sumB: new Float64Array(dB), fireA: new Float64Array(dA) };
+  for (const doc of documents) {
+    const ids = tokensOf(doc.document).subarray(0, doc.length);
+    const texts = Array.from(ids, (t) => vocab[t] ?? '');
+    const mask = condition.mask({ ids, texts, bos });
+    for (let p = bos ? 1 : 0; p < doc.length; p++) {
+      const { a, b } = doc;
+      if (mask[p]) {
+        c.nCondition++;
+        for (let j = b.offsets[p]; j < b.offsets[p + 1]; j++) {
+          c.fireB[b.ids[j]]++;
+          c.sumB[b.ids[j]] += b.values[j];
+        }
+        for (let i = a.offsets[p]; i < a.offsets[p + 1]; i++) c.fireA[a.ids[i]]++;
+      } else {
+        c.nOther++;
+        for (let j = b.offsets[p]; j < b.offsets[p + 1]; j++) c.fireBElsewhere[b.ids[j]]++;
+      }
+    }
+  }
+  return c;
+}
+
+export interface DiffOptions {
+  /** Keep B features with rate_b >= minRate. */
+  minRate: number;
+  /** Floor of the asymmetry's denominator; default 1 / n_condition_tokens. */
+  floor?: number;
+}
+
+/** Rows ranked by asymmetry (then rate_b, then feature id). */
+export function diffRows(counts: ConditionCounts, matches: { best: Int32Array; bestScore: Float64Array }, options: DiffOptions): { rows: ConditionDiffRow[]; floor: number } {
+  const { nCondition, nOther } = counts;
+  const floor = options.floor ?? (nCondition > 0 ? 1 / nCondition : 1);
+  const rows: ConditionDiffRow[] = [];
+  for (let f = 0; f < counts.fireB.length; f++) {
+    const rateB = nCondition > 0 ? counts.fireB[f] / nCondition : 0;
+    if (rateB < options.minRate) continue;
+    const m = matches.best[f];
+    const rateA = m >= 0 && nCondition > 0 ? counts.fireA[m] / nCondition : null;
+    rows.push({
+      feature: f,
+      rate_b: rateB,
+      rate_b_elsewhere: nOther > 0 ? counts.fireBElsewhere[f] / nOther : 0,
+      mean_b: nCondition > 0 ? counts.sumB[f] / nCondition : 0,
+      match: m >= 0 ? m : null,
+      match_score: m >= 0 ? matches.bestScore[f] : null,
+      rate_a_match: rateA,
+      asymmetry: rateB / Math.max(rateA ?? 0, floor),
+    });
+  }
+  rows.sort((x, y) => y.asymmetry - x.asymmetry || y.rate_b - x.rate_b || x.feature - y.feature);
+  return { rows, floor };
+}
+
+/** Default "no counterpart" thresholds: Pearson per Lan et al. (2024); cosine as used for decoder universality. */
+export const DEFAULT_THRESHOLD = { activation: 0.3, decoder: 0.7 } as const;
+
+/**
+ * The result as a sentence: how many B features fire at the condition (rate >= r) with no
+ * counterpart in A (no match, or match score < t), and the strongest of them.
+ */
+export function diffSentence(rows: ConditionDiffRow[], p: { labelA: string; labelB: string; condition: string; rate: number; threshold: number; nCondition: number }): string {
+  if (p.nCondition === 0) return `No position of the shared documents matches ${p.condition}.`;
+  const unmatched = rows.filter((r) => r.rate_b >= p.rate && (r.match_score === null || r.match_score < p.threshold));
+  const n = unmatched.length;
+  const over = `over ${p.nCondition.toLocaleString('en-US')} condition tokens`;
+  if (n === 0) {
+    const top = rows[0];
+    const largest = top ? `; the largest asymmetry is #${top.feature} (${formatRatio(top.asymmetry)}), matched to #${top.match} (score ${(top.match_score ?? 0).toFixed(2)}) which fires at rate ${(top.rate_a_match ?? 0).toFixed(3)} there` : '';
+    return `No feature of ${p.labelB} fires at ${p.condition} (rate ≥ ${p.rate}) without a counterpart in ${p.labelA} (match ≥ ${p.threshold})${largest}, ${over}.`;
+  }
+  const s = unmatched[0];
+  const named = unmatched.slice(0, 5).map((r) => `#${r.feature}`).join(', ') + (n > 5 ? ', …' : '');
+  return (
+    `${n} feature${n === 1 ? '' : 's'} of ${p.labelB} fire${n === 1 ? 's' : ''} at ${p.condition} (rate ≥ ${p.rate}) and ${p.labelA} has no counterpart (match < ${p.threshold}): ${named}. ` +
+    `The strongest, #${s.feature}, fires ${formatRatio(s.asymmetry)} more in ${p.labelB} (rate ${s.rate_b.toFixed(3)} vs ${(s.rate_a_match ?? 0).toFixed(3)} for ${s.match === null ? 'no match' : `its best match #${s.match}, score ${(s.match_score ?? 0).toFixed(2)}`}), ${over}.`
+  );
+}
+
+function formatRatio(x: number): string {
+  return x >= 100 ? `${Math.round(x).toLocaleString('en-US')}×` : `${x.toFixed(1)}×`;
+}
