@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, type DiffResult } from '../../preload/api';
 import { compileCondition } from '../conditions/tokenCondition';
+import { findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
+import { readLibraryArtifact } from './libraryHandlers';
 import { cachedMatch, previewCondition } from '../compare/runCompare';
 import { SavedConditions } from '../compare/savedConditions';
 import { requireSameCorpus } from '../compare/alignedPositions';
 import { WorkbenchError } from '../errors';
 import { IndexRegistry } from '../index/indexRegistry';
 import type { HandlerTable } from './handlers';
+import type { CoreServices } from './services';
 
-type CompareMethods = 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
+type CompareMethods = 'compare.artifactTables' | 'compare.overlay' | 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
 
 export const compareHandlers: HandlerTable<CompareMethods> = {
   'compare.match': (params, s) => {
@@ -26,14 +29,15 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
     compileCondition(params.condition, new SavedConditions(s.db).resolve);
     return s.jobs.add(COMPARE_DIFF_JOB_KIND, params);
   },
-  'compare.diffResult': ({ jobId }, s) => {
-    const job = s.jobStore.get(jobId);
-    if (!job || job.kind !== COMPARE_DIFF_JOB_KIND) throw new WorkbenchError('DIFF_NOT_FOUND', `There is no condition diff job ${jobId}.`, 'Run a condition diff from the Compare page.');
-    if (job.state !== 'completed') throw new WorkbenchError('DIFF_NOT_READY', `The condition diff ${jobId} is ${job.state}.`, job.state === 'failed' ? (job.error?.message ?? 'See its log in the Queue.') : 'Wait for it to finish.');
-    const file = path.join(s.home, 'runs', jobId, 'diff.json');
-    if (!fs.existsSync(file)) throw new WorkbenchError('DIFF_MISSING', `The result file ${file} of diff ${jobId} is missing.`, 'Run the diff again.');
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as DiffResult;
+  'compare.artifactTables': ({ artifactId }, s) => findRecordTables(readLibraryArtifact(s, artifactId).content),
+  'compare.overlay': ({ jobId, artifactId, path: at, keyedById, idField, valueField, topN }, s) => {
+    const diff = readDiff(s, jobId);
+    const rows = tableRows(readLibraryArtifact(s, artifactId).content, { path: at, keyedById });
+    const theirs = rows.flatMap((r) => (Number.isInteger(r[idField]) && typeof r[valueField] === 'number' ? [{ feature: r[idField] as number, value: r[valueField] as number }] : []));
+    if (theirs.length === 0) throw new WorkbenchError('ARTIFACT_COLUMNS', `No row of that table has an integer "${idField}" and a numeric "${valueField}".`, 'Choose the columns holding the feature id and the asymmetry-like value.');
+    return { path: at, idField, valueField, ...overlayRankings(diff.features.map((f) => ({ feature: f.feature, value: f.asymmetry })), theirs, topN) };
   },
+  'compare.diffResult': ({ jobId }, s) => readDiff(s, jobId),
   'compare.conditions': (_p, s) => new SavedConditions(s.db).list(),
   'compare.saveCondition': (c, s) => new SavedConditions(s.db).save(c),
   'compare.removeCondition': ({ name }, s) => {
@@ -42,3 +46,12 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
   },
   'compare.previewCondition': ({ indexId, spec, documents }, s) => previewCondition(s.home, s.db, indexId, spec, documents),
 };
+
+function readDiff(s: CoreServices, jobId: string): DiffResult {
+  const job = s.jobStore.get(jobId);
+  if (!job || job.kind !== COMPARE_DIFF_JOB_KIND) throw new WorkbenchError('DIFF_NOT_FOUND', `There is no condition diff job ${jobId}.`, 'Run a condition diff from the Compare page.');
+  if (job.state !== 'completed') throw new WorkbenchError('DIFF_NOT_READY', `The condition diff ${jobId} is ${job.state}.`, job.state === 'failed' ? (job.error?.message ?? 'See its log in the Queue.') : 'Wait for it to finish.');
+  const file = path.join(s.home, 'runs', jobId, 'diff.json');
+  if (!fs.existsSync(file)) throw new WorkbenchError('DIFF_MISSING', `The result file ${file} of diff ${jobId} is missing.`, 'Run the diff again.');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as DiffResult;
+}

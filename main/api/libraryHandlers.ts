@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobView } from '../../preload/api';
+import type { JobView, LibraryItem } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
@@ -32,26 +32,29 @@ export const libraryHandlers: HandlerTable<LibraryMethods> = {
     s.events.emit('library.changed', { reason: 'removed', itemCount: catalog.items().length });
     return { removed: true as const };
   },
-  'library.readArtifact': ({ id }, s) => {
-    const item = new LibraryCatalog(s.db).item(id);
-    if (!item) throw new WorkbenchError('ITEM_NOT_FOUND', `There is no Library item ${id}.`, 'The Library may have been rescanned since; reload the list.');
-    if (item.kind !== 'result') throw new WorkbenchError('NOT_AN_ARTIFACT', `${item.path} is a ${item.kind}, not a JSON result file.`, 'Open a file listed under Results.');
-    let size: number;
-    try {
-      size = fs.statSync(item.path).size;
-    } catch {
-      throw new WorkbenchError('FILE_NOT_FOUND', `${item.path} no longer exists.`, 'Rescan the Library, or download the file again.');
-    }
-    if (size > MAX_ARTIFACT_BYTES) {
-      throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is ${size} bytes, over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
-    }
-    try {
-      return { item, content: JSON.parse(fs.readFileSync(item.path, 'utf8')) as unknown };
-    } catch (err) {
-      throw new WorkbenchError('ARTIFACT_INVALID_JSON', `${item.path} is not valid JSON: ${(err as Error).message}.`, 'The file may be truncated: download it again.');
-    }
-  },
+  'library.readArtifact': ({ id }, s) => readLibraryArtifact(s, id),
 };
+
+/** A result file of the Library, parsed (for the table viewer and the Compare page's overlay). */
+export function readLibraryArtifact(s: CoreServices, id: string): { item: LibraryItem; content: unknown } {
+  const item = new LibraryCatalog(s.db).item(id);
+  if (!item) throw new WorkbenchError('ITEM_NOT_FOUND', `There is no Library item ${id}.`, 'The Library may have been rescanned since; reload the list.');
+  if (item.kind !== 'result') throw new WorkbenchError('NOT_AN_ARTIFACT', `${item.path} is a ${item.kind}, not a JSON result file.`, 'Open a file listed under Results.');
+  let size: number;
+  try {
+    size = fs.statSync(item.path).size;
+  } catch {
+    throw new WorkbenchError('FILE_NOT_FOUND', `${item.path} no longer exists.`, 'Rescan the Library, or download the file again.');
+  }
+  if (size > MAX_ARTIFACT_BYTES) {
+    throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is ${size} bytes, over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
+  }
+  try {
+    return { item, content: JSON.parse(fs.readFileSync(item.path, 'utf8')) as unknown };
+  } catch (err) {
+    throw new WorkbenchError('ARTIFACT_INVALID_JSON', `${item.path} is not valid JSON: ${(err as Error).message}.`, 'The file may be truncated: download it again.');
+  }
+}
 
 /** One scan at a time: a scan already queued or running answers for a new request. */
 export function queueLibraryScan(s: CoreServices): JobView {

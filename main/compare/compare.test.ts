@@ -116,3 +116,37 @@ describe('compare: matching, assignment, condition diff (hand-computed)', () => 
     expect(Math.abs(embeddingAgreement(w, v, 10, 4))).toBeLessThan(0.5);
   });
 });
+
+describe('laying an outside diff next to ours', () => {
+  it('ranks with ties averaged, and Spearman from hand-computed ranks', async () => {
+    const { averageRanks, spearman } = await import('./artifactOverlay');
+    expect(averageRanks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+    // Ranks x: 1 2 3 4 5, y: 2 1 4 3 5 -> d^2 = 1+1+1+1+0 = 4, rho = 1 - 6*4/(5*24) = 0.8.
+    expect(spearman([1, 2, 3, 4, 5], [20, 10, 40, 30, 50])).toBeCloseTo(0.8, 12);
+    expect(spearman([1, 2], [1, 2])).toBeNull();
+  });
+
+  it('finds feature tables whatever their keys, guesses id and value columns, and overlays rankings', async () => {
+    const { findRecordTables, overlayRankings, tableRows } = await import('./artifactOverlay');
+    const seed = { meta: { layer: 2 }, results: { step_onset: [{ latent: 2504, fold_change: 2000.5, n: 3 }, { latent: 7, fold_change: 3.2, n: 1 }, { latent: 9, fold_change: 40, n: 2 }] }, by_id: { '2504': { asym: 1 }, '12': { asym: 2 } } };
+    const tables = findRecordTables(seed);
+    expect(tables.map((t) => [t.path.join('.'), t.guessedId, t.guessedValue])).toEqual([
+      ['results.step_onset', 'latent', 'fold_change'],
+      ['by_id', 'feature', 'asym'],
+    ]);
+    const rows = tableRows(seed, tables[0]);
+    const theirs = rows.map((r) => ({ feature: r.latent as number, value: r.fold_change as number }));
+    const o = overlayRankings(
+      [
+        { feature: 2504, value: 900 },
+        { feature: 9, value: 50 },
+        { feature: 7, value: 1 },
+        { feature: 11, value: 30 },
+      ],
+      theirs,
+      2,
+    );
+    expect(o).toEqual({ ours: 4, theirs: 3, shared: 3, topN: 2, topOverlap: 2, spearman: 1, onlyOurs: [], onlyTheirs: [] });
+    expect(overlayRankings([{ feature: 11, value: 5 }], theirs, 1)).toMatchObject({ shared: 0, onlyOurs: [11], onlyTheirs: [2504], spearman: null });
+  });
+});

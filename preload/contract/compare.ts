@@ -11,6 +11,36 @@ export type MatchMethodChoice = (typeof MATCH_METHODS)[number];
 
 const IndexId = z.string().min(1).max(64);
 
+/** A table of feature records found in a result JSON (e.g. the seed's feature_diff.json). */
+export interface ArtifactTable {
+  /** Keys from the top of the JSON down to the table ([] for a top-level array). */
+  path: string[];
+  rows: number;
+  columns: { name: string; kind: 'int' | 'number' | 'other' }[];
+  /** An object keyed by feature id ({"2504": {...}}): its key became the "feature" column. */
+  keyedById?: boolean;
+  guessedId?: string | null;
+  guessedValue?: string | null;
+}
+
+/** A diff computed here laid next to an artifact's ranking. */
+export interface ArtifactOverlay {
+  path: string[];
+  idField: string;
+  valueField: string;
+  ours: number;
+  theirs: number;
+  /** Features in both lists, and Spearman's rho of the two values over them. */
+  shared: number;
+  spearman: number | null;
+  topN: number;
+  /** Features in both top-N lists. */
+  topOverlap: number;
+  /** Top-N features of one list that the other list does not have at all. */
+  onlyOurs: number[];
+  onlyTheirs: number[];
+}
+
 export const MatchParamsSchema = z
   .object({
     a: IndexId.describe('Index of model A (the reference, e.g. "standard").'),
@@ -127,6 +157,22 @@ export const compareContract = {
     z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _'), spec: z.string().min(1).max(2000), description: z.string().max(500).default('') }).strict(),
   ),
   'compare.removeCondition': method<{ removed: true }>()(z.object({ name: z.string().min(1).max(64) }).strict()),
+  /** Tables of feature records in a Library result file, with guessed id and value columns. */
+  'compare.artifactTables': method<ArtifactTable[]>()(z.object({ artifactId: z.string().min(1).max(64) }).strict()),
+  /** Compare a finished diff's ranking with an artifact's table. */
+  'compare.overlay': method<ArtifactOverlay>()(
+    z
+      .object({
+        jobId: z.string().min(1).max(64),
+        artifactId: z.string().min(1).max(64),
+        path: z.array(z.string().max(256)).max(8),
+        keyedById: z.boolean().optional(),
+        idField: z.string().min(1).max(256),
+        valueField: z.string().min(1).max(256),
+        topN: z.number().int().min(1).max(10000).default(50),
+      })
+      .strict(),
+  ),
   /** Highlight where a condition holds in the first documents of an index's corpus. */
   'compare.previewCondition': method<ConditionPreview>()(z.object({ indexId: IndexId, spec: z.string().min(1).max(2000), documents: z.number().int().min(1).max(50).default(8) }).strict()),
 };
