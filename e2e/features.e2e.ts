@@ -1,8 +1,9 @@
 /**
- * The Features page on a fresh data directory: start an index of the demo pair (both models,
- * their layer-2 SAEs) from the UI, watch both jobs finish in the Queue, find the planted adhd
- * feature by searching for the token "Step", see "Step" shaded in its top examples, and open the
- * same view again by its URL.
+ * The Features and Compare pages on a fresh data directory: start an index of the demo pair (both
+ * models, their layer-2 SAEs) from the UI, watch both jobs finish in the Queue, find the planted
+ * adhd feature by searching for the token "Step", see "Step" shaded in its top examples, open the
+ * same view again by its URL; then run the step-onset condition diff on the Compare page: the
+ * planted feature ranks in the top 3 with no counterpart in standard, and its row opens the pair.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,38 @@ describe('Features page', () => {
     await fresh.keyboard.press('j');
     await expect.poll(() => fresh.url()).not.toMatch(/feature=255(&|$)/);
     await fresh.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs the step-onset diff on the Compare page: the planted feature ranks top 3 with no counterpart', async () => {
+    const truth = { planted: 255 };
+    const { page, errors } = await openApp(browser, app);
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Compare', { exact: true }).click();
+    // The two indexes of the first test are preselected: standard as A, adhd as B.
+    await expect.poll(async () => (await page.getByRole('combobox', { name: 'Index A' }).locator('option:checked').innerText()), { timeout: 20_000 }).toContain('demo-standard');
+    await expect(page.getByRole('combobox', { name: 'Index B' }).locator('option:checked').innerText()).resolves.toContain('demo-adhd');
+    await page.getByLabel('Token condition').fill('named:step-onset');
+    const preview = page.getByLabel('Condition preview');
+    await preview.locator('.preview-token.hit').first().waitFor({ timeout: 20_000 });
+    expect(new Set((await preview.locator('.preview-token.hit').allInnerTexts()).map((t) => t.trim()))).toEqual(new Set(['Step']));
+    await page.getByRole('button', { name: 'Run diff' }).click();
+    const result = page.getByRole('region', { name: 'Condition diff result' });
+    await result.waitFor({ timeout: 90_000 });
+    const sentence = await result.locator('.diff-sentence').innerText();
+    expect(sentence).toMatch(new RegExp(`^1 feature of .*demo-adhd.* fires at named:step-onset .* has no counterpart .*: #${truth.planted}\\.`));
+    const ranked = await result.locator('tbody tr').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute('data-feature')));
+    expect(ranked).toContain(String(truth.planted));
+    await result.locator(`tbody tr[data-feature="${truth.planted}"]`).click();
+    const pair = page.getByRole('region', { name: 'Selected pair' });
+    await pair.getByRole('article', { name: `Feature ${truth.planted}` }).first().waitFor({ timeout: 20_000 });
+    await expect(pair.locator('.pane-a article').getAttribute('data-feature')).resolves.toBe(String(truth.planted));
+    await screenshot(page, 'compare-step-onset-diff');
+    // The Matches tab: the score distribution and the density scatter are drawn.
+    await page.getByRole('navigation', { name: 'Compare views' }).getByText('Matches').click();
+    await page.getByRole('figure', { name: 'Match score distribution' }).locator('svg').first().waitFor({ timeout: 20_000 });
+    await page.getByRole('figure', { name: 'Density scatter' }).locator('svg').first().waitFor();
+    await screenshot(page, 'compare-matches');
     expect(errors).toEqual([]);
     await page.close();
   });

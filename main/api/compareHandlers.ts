@@ -12,7 +12,7 @@ import { IndexRegistry } from '../index/indexRegistry';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
-type CompareMethods = 'compare.artifactTables' | 'compare.overlay' | 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
+type CompareMethods = 'compare.diffFile' | 'compare.artifactTables' | 'compare.overlay' | 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
 
 export const compareHandlers: HandlerTable<CompareMethods> = {
   'compare.match': (params, s) => {
@@ -38,6 +38,12 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
     return { path: at, idField, valueField, ...overlayRankings(diff.features.map((f) => ({ feature: f.feature, value: f.asymmetry })), theirs, topN) };
   },
   'compare.diffResult': ({ jobId }, s) => readDiff(s, jobId),
+  'compare.diffFile': ({ jobId, format }, s) => {
+    const diff = readDiff(s, jobId);
+    const file = diff.files?.[format];
+    if (!file || !fs.existsSync(file)) throw new WorkbenchError('DIFF_MISSING', `The ${format.toUpperCase()} export of diff ${jobId} is missing.`, 'Run the diff again.');
+    return { name: `diff-${diff.b.id}-vs-${diff.a.id}.${format}`, text: fs.readFileSync(file, 'utf8') };
+  },
   'compare.conditions': (_p, s) => new SavedConditions(s.db).list(),
   'compare.saveCondition': (c, s) => new SavedConditions(s.db).save(c),
   'compare.removeCondition': ({ name }, s) => {

@@ -152,6 +152,8 @@ export const compareContract = {
   /** Queue a condition diff (matches first when needed). */
   'compare.diff': method<JobView>()(DiffParamsSchema),
   'compare.diffResult': method<DiffResult>()(z.object({ jobId: z.string().min(1).max(64) }).strict()),
+  /** A finished diff's export file (JSON or CSV with every parameter), for download. */
+  'compare.diffFile': method<{ name: string; text: string }>()(z.object({ jobId: z.string().min(1).max(64), format: z.enum(['json', 'csv']) }).strict()),
   'compare.conditions': method<SavedCondition[]>()(z.object({}).strict()),
   'compare.saveCondition': method<SavedCondition>()(
     z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _'), spec: z.string().min(1).max(2000), description: z.string().max(500).default('') }).strict(),

@@ -1,38 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FeatureDetail, FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
+import type { FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
 import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
 import { FeatureView } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
+import { useFeature } from '../components/features/useFeature';
 import { routeHref, usePageParams } from '../router';
 import '../components/features/features.css';
 
 function indexLabel(i: FeatureIndexInfo): string {
   const size = i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : '';
   return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
-}
-
-/** Loads a feature of an index; `null` while none is chosen. */
-function useFeature(indexId: string | null, feature: number | null): { detail: FeatureDetail | null; error: unknown } {
-  const client = useClient();
-  const [state, setState] = useState<{ detail: FeatureDetail | null; error: unknown }>({ detail: null, error: null });
-  useEffect(() => {
-    if (!indexId || feature === null) {
-      setState({ detail: null, error: null });
-      return;
-    }
-    let live = true;
-    client.call('index.feature', { id: indexId, feature }).then(
-      (detail) => live && setState({ detail, error: null }),
-      (error) => live && setState({ detail: null, error }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, indexId, feature]);
-  return state;
 }
 
 export function FeaturesPage() {

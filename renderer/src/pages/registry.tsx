@@ -4,6 +4,7 @@ import { LibraryPage } from './LibraryPage';
 import { PlannedPage } from './PlannedPage';
 import { PromptPage } from './PromptPage';
 import { FeaturesPage } from './FeaturesPage';
+import { ComparePage } from './ComparePage';
 import { SettingsPage } from './SettingsPage';
 
 export interface PageEntry {
@@ -18,11 +19,7 @@ export const pages: PageEntry[] = [
   { id: 'queue', label: 'Queue', render: () => <QueuePage /> },
   { id: 'prompt', label: 'Prompt', render: () => <PromptPage /> },
   { id: 'features', label: 'Features', render: () => <FeaturesPage /> },
-  {
-    id: 'compare',
-    label: 'Compare',
-    render: () => <PlannedPage title="Compare" holds="Two models side by side: matched features, features of one model without a counterpart in the other, and condition differences (e.g. step-onset tokens)." />,
-  },
+  { id: 'compare', label: 'Compare', render: () => <ComparePage /> },
   {
     id: 'experiments',
     label: 'Experiments',

@@ -19,6 +19,11 @@ export interface PlotFigureProps {
   className?: string;
   /** Minimum height reserved before the first draw, to avoid layout jumps. */
   minHeight?: number;
+  /**
+   * Called with the datum under the pointer when the figure is clicked (marks that use Plot's
+   * pointer interaction, e.g. `tip: true` or `Plot.pointer`, set it).
+   */
+  onPick?: (datum: unknown) => void;
 }
 
 /** A CSS variable of the theme, for marks (Plot needs concrete colours, not var() references). */
@@ -27,7 +32,9 @@ export function themeColor(name: string, fallback = 'currentColor'): string {
   return v || fallback;
 }
 
-export function PlotFigure({ options, label, deps, className, minHeight = 120 }: PlotFigureProps) {
+export function PlotFigure({ options, label, deps, className, minHeight = 120, onPick }: PlotFigureProps) {
+  const pick = useRef(onPick);
+  pick.current = onPick;
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
@@ -42,7 +49,15 @@ export function PlotFigure({ options, label, deps, className, minHeight = 120 }:
     if (!el || width === 0) return;
     const figure = Plot.plot({ width, style: { background: 'transparent', color: 'var(--text)', fontSize: '11px' }, ...options(width) });
     el.replaceChildren(figure);
-    return () => figure.remove();
+    const onClick = () => {
+      const datum = (figure as unknown as { value?: unknown }).value;
+      if (datum != null) pick.current?.(datum);
+    };
+    figure.addEventListener('click', onClick);
+    return () => {
+      figure.removeEventListener('click', onClick);
+      figure.remove();
+    };
     // `deps` names what the options read: the builder itself changes on every render.
   }, [width, ...deps]);
   return <div ref={box} className={['plot-figure', className].filter(Boolean).join(' ')} role="figure" aria-label={label} style={{ minHeight }} />;
