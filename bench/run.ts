@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index]`: engine
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare]`: engine
  * benchmarks, printed as ratios against a plain ORT MatMul measured in the same run, after a
  * correctness check of the engine on the same device.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { lastEpReport, parseDeviceChoice } from '../main/engine/executionProviders';
+import { compareBench } from './compareBench';
 import { engineCheck } from './engineCheck';
 import { indexBench } from './indexBench';
 import { modelForwardBench } from './modelForwardBench';
@@ -20,6 +21,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['sae', () => saeEncodeBench(device)],
   ['model', () => modelForwardBench(device)],
   ['index', () => indexBench(device)],
+  ['compare', () => compareBench()],
 ];
 for (const [name, fn] of sections) {
   if (only && only !== name) continue;
