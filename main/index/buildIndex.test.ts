@@ -16,7 +16,7 @@ import { randomSaeTensors, v6TopkCfg, writeSaeDir } from '../formats/testing/sae
 import { buildIndexes, type BuildHost, type BuildState, type BuildTuning } from './buildIndex';
 import { corpusFile, CorpusStore } from './corpusStore';
 import { pearsonFromSums } from './finalizeIndex';
-import { IndexCatalog } from './indexCatalog';
+import { IndexCatalog, staleness } from './indexCatalog';
 import { indexFile, openIndexDb } from './indexDatabase';
 import { prepareIndexBuild } from './prepareIndexBuild';
 import type { IndexBuildParams } from '../../preload/api';
@@ -243,6 +243,22 @@ describe('index build on the demo bundle', () => {
     // --max-tokens is exact: the last document is cut.
     const cut = await buildIndexes(host(newHome('cut')), params({ datasetPath: file, maxDocuments: undefined, maxTokens: 50 }));
     expect([cut.tokens, cut.documents]).toEqual([50, 1]);
+  });
+
+  it('is stale once an input changes, and not when a file is only touched', async () => {
+    const h = newHome('stale');
+    const data = path.join(tmp.dir, 'stale-data.jsonl');
+    fs.writeFileSync(data, fs.readFileSync(demo.dataset, 'utf8').split('\n').slice(0, 5).join('\n'));
+    const built = await buildIndexes(host(h), params({ datasetPath: data, maxDocuments: undefined }));
+    const registry = new IndexCatalog(h, openDatabase(h)).registry;
+    const rec = registry.require(built.indexIds[0]);
+    expect(await staleness(rec)).toBeNull();
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(data, later, later);
+    expect(await staleness(rec)).toBeNull();
+    fs.appendFileSync(data, '\n{"text": "one more"}');
+    expect(await staleness(rec)).toMatch(/^The dataset changed: .*stale-data\.jsonl has changed since/);
+    expect((await new IndexCatalog(h, openDatabase(h)).list())[0].stale).toMatch(/dataset changed/);
   });
 
   it('refuses bad input before anything runs, with the fix in the hint', async () => {

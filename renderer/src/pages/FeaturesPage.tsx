@@ -87,6 +87,12 @@ export function FeaturesPage() {
   const partners = ready.filter((i) => index && i.id !== index.id && i.corpusId === index.corpusId);
 
   const open = useCallback((f: number) => setParams({ feature: f }, { push: true }), [setParams]);
+  // The other index's pane opens on this feature's best match when the two were matched (Compare).
+  const openPartner = async (other: string) => {
+    if (!index || feature === null) return;
+    const match = await client.call('compare.matchResult', { a: other, b: index.id, method: 'auto' }).catch(() => null);
+    setParams({ b: other, bf: match?.features[feature]?.match ?? null });
+  };
 
   // j/k or arrows move through the list; "/" focuses search; Enter opens the first hit.
   useEffect(() => {
@@ -215,7 +221,7 @@ export function FeaturesPage() {
                         Steer…
                       </a>
                       {partners.length > 0 && !otherIndex && (
-                        <select aria-label="Compare with index" value="" onChange={(e) => setParams({ b: e.target.value, bf: feature })}>
+                        <select aria-label="Compare with index" value="" onChange={(e) => void openPartner(e.target.value)}>
                           <option value="">Side by side with…</option>
                           {partners.map((p) => (
                             <option key={p.id} value={p.id}>
