@@ -168,6 +168,11 @@ export function ComparePage() {
           </select>
         </label>
       </div>
+      {[ia, ib].map((i) => i?.stale && (
+        <div key={i.id} className="warn-text small">
+          ⚠ {i.labels.model} · {i.hookName}: {i.stale} Rebuild the index before trusting a comparison.
+        </div>
+      ))}
       {ia && ib && ia.corpusId !== ib.corpusId && <div className="warn-text small">These indexes were built on different documents or tokenizers: positions do not line up, so only decoder matching is possible and the condition diff cannot run.</div>}
       {ia && ib && (
         <div className="match-status small">

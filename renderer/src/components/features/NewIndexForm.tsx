@@ -33,6 +33,7 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
   const [dataset, setDataset] = useState('');
   const [maxDocuments, setMaxDocuments] = useState(2000);
   const [device, setDevice] = useState<EngineDeviceChoice>('auto');
+  const [advanced, setAdvanced] = useState({ textColumn: '', maxTokens: '', contextSize: '', topN: '20' });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -71,7 +72,13 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
     setError(null);
     try {
       const jobs: JobView[] = [];
-      for (const s of chosen) jobs.push(await client.call('index.build', { modelPath: s.model, saePaths: s.saes, datasetPath: dataset, maxDocuments, device }));
+      const extra = {
+        ...(advanced.textColumn.trim() ? { textColumn: advanced.textColumn.trim() } : {}),
+        ...(Number(advanced.maxTokens) > 0 ? { maxTokens: Number(advanced.maxTokens) } : {}),
+        ...(Number(advanced.contextSize) > 1 ? { contextSize: Number(advanced.contextSize) } : {}),
+        ...(Number(advanced.topN) > 0 ? { topN: Number(advanced.topN) } : {}),
+      };
+      for (const s of chosen) jobs.push(await client.call('index.build', { modelPath: s.model, saePaths: s.saes, datasetPath: dataset, maxDocuments, device, ...extra }));
       onQueued(jobs);
     } catch (e) {
       setError(e);
@@ -154,6 +161,27 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
           {busy ? 'Queueing…' : chosen.length === 2 ? 'Index both models' : 'Index'}
         </button>
       </div>
+      <details className="new-index-advanced">
+        <summary className="small">Advanced</summary>
+        <div className="new-index-row">
+          <label>
+            Text column
+            <input aria-label="Text column" placeholder="detected (text, content, …)" value={advanced.textColumn} onChange={(e) => setAdvanced({ ...advanced, textColumn: e.target.value })} />
+          </label>
+          <label>
+            Max tokens
+            <input type="number" aria-label="Max tokens" min={1} placeholder="no limit" value={advanced.maxTokens} onChange={(e) => setAdvanced({ ...advanced, maxTokens: e.target.value })} />
+          </label>
+          <label>
+            Context size
+            <input type="number" aria-label="Context size" min={2} placeholder="SAE's, else 128" value={advanced.contextSize} onChange={(e) => setAdvanced({ ...advanced, contextSize: e.target.value })} />
+          </label>
+          <label>
+            Top examples
+            <input type="number" aria-label="Top examples" min={1} max={200} value={advanced.topN} onChange={(e) => setAdvanced({ ...advanced, topN: e.target.value })} />
+          </label>
+        </div>
+      </details>
       <p className="muted small">
         Each model runs once over the dataset for all its chosen SAEs; progress shows in the <a href={routeHref('queue')}>Queue</a>. Indexes of two models on the same dataset and tokenizer line up token by token.
       </p>
