@@ -25,6 +25,7 @@ export * from './contract/prompt';
 export * from './contract/engine';
 export * from './contract/featureIndex';
 export * from './contract/compare';
+export * from './contract/identity';
 
 export const contract = {
   ...appContract,

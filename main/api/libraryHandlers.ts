@@ -9,7 +9,7 @@ import { addLocalRoot } from '../library/scanLibrary';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
-type LibraryMethods = 'library.list' | 'library.scan' | 'library.addFolder' | 'library.removeFolder' | 'library.readArtifact';
+type LibraryMethods = 'library.list' | 'library.scan' | 'library.addFolder' | 'library.removeFolder' | 'library.linkSae' | 'library.readArtifact';
 
 /** Result files above this are not sent to the viewer whole. */
 const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
@@ -31,6 +31,12 @@ export const libraryHandlers: HandlerTable<LibraryMethods> = {
     }
     s.events.emit('library.changed', { reason: 'removed', itemCount: catalog.items().length });
     return { removed: true as const };
+  },
+  'library.linkSae': ({ saePath, modelPath }, s) => {
+    const catalog = new LibraryCatalog(s.db);
+    const sae = catalog.linkSae(path.resolve(saePath), modelPath === null ? null : path.resolve(modelPath));
+    s.events.emit('library.changed', { reason: 'linked', itemCount: catalog.items().length });
+    return sae;
   },
   'library.readArtifact': ({ id }, s) => readLibraryArtifact(s, id),
 };

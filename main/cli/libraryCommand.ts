@@ -25,6 +25,8 @@ export const libraryCommand: CliCommand = {
     'sae-workbench library [list] [--json] [--cached]   rescan, then list (--cached: the stored catalog, no scan)',
     'sae-workbench library add <path> [--json]          add an SAE / model folder, a dataset or result file',
     'sae-workbench library remove <path>',
+    'sae-workbench library link <sae-folder> <model-folder>   link an SAE to its model by hand (kept across scans)',
+    'sae-workbench library unlink <sae-folder>               forget a link made by hand',
   ].join('\n       '),
   options: { json: { type: 'boolean' }, cached: { type: 'boolean' } },
   async run({ values, positionals }, ctx) {
@@ -56,6 +58,15 @@ export const libraryCommand: CliCommand = {
         ctx.stdout(`Removed ${absolutePath(arg)}.`);
         return 0;
       }
+      case 'link':
+      case 'unlink': {
+        const model = positionals[2];
+        if (!arg || (sub === 'link' && !model)) throw new WorkbenchError('BAD_ARGUMENT', `library ${sub} needs ${sub === 'link' ? 'an SAE folder and a model folder' : 'an SAE folder'}.`, `Usage: ${libraryCommand.usage}`);
+        const sae = withCatalog(ctx.home, (catalog) => catalog.linkSae(absolutePath(arg), sub === 'link' ? absolutePath(model) : null));
+        if (values.json) ctx.stdout(JSON.stringify(sae, null, 2));
+        else ctx.stdout(`${sae.identity.label}: ${sae.sae!.link.modelLabel ? `model ${sae.sae!.link.modelLabel}, ` : ''}${sae.sae!.link.reason}.`);
+        return 0;
+      }
       default:
         throw new WorkbenchError('BAD_ARGUMENT', `Unknown library subcommand "${sub}".`, `Usage: ${libraryCommand.usage}`);
     }
@@ -67,20 +78,21 @@ function absolutePath(p: string): string {
 }
 
 function describeItem(i: LibraryItem): string {
-  const where = i.source.type === 'hub' ? `${i.source.repoId}${i.source.pathInRepo ? `/${i.source.pathInRepo}` : ''}` : i.path;
+  const where = i.identity.bundle ? `${i.identity.bundle.label}: ${i.identity.bundle.root}` : i.source.type === 'hub' ? `${i.source.repoId}${i.source.pathInRepo ? `/${i.source.pathInRepo}` : ''}` : i.path;
+  const name = i.identity.label;
   switch (i.kind) {
     case 'model': {
       const m = i.model!;
-      return `model    ${i.name}  ${m.architecture ?? '?'}  layers=${m.nLayers ?? '?'} d_model=${m.dModel ?? '?'} params=${m.params ?? '?'}  [${where}]`;
+      return `model    ${name}  ${m.architecture ?? '?'}  layers=${m.nLayers ?? '?'} d_model=${m.dModel ?? '?'} params=${m.params ?? '?'}  [${where}]`;
     }
     case 'sae': {
       const s = i.sae!;
-      return `sae      ${i.name}  ${s.architecture ?? '?'} d_in=${s.dIn ?? '?'} d_sae=${s.dSae ?? '?'}${s.k != null ? ` k=${s.k}` : ''} hook=${s.hookName ?? '?'} model=${s.groupModel}  [${where}]`;
+      return `sae      ${name}  ${s.architecture ?? '?'} d_in=${s.dIn ?? '?'} d_sae=${s.dSae ?? '?'}${s.k != null ? ` k=${s.k}` : ''} hook=${s.hookName ?? '?'} model=${s.groupModel} (${s.link.reason})  [${where}]`;
     }
     case 'dataset':
-      return `dataset  ${i.name}  ${i.dataset!.formats.join(',')}  ${i.dataset!.dataFiles.length} file(s), ${i.dataset!.rows ?? '?'} rows  [${where}]`;
+      return `dataset  ${name}  ${i.dataset!.formats.join(',')}  ${i.dataset!.dataFiles.length} file(s), ${i.dataset!.rows ?? '?'} rows  [${where}]`;
     case 'result':
-      return `result   ${i.name}  ${i.result!.shape}  [${where}]`;
+      return `result   ${name}  ${i.result!.shape}  [${where}]`;
   }
 }
 
@@ -93,7 +105,7 @@ function printListing(listing: LibraryListing, ctx: CliContext): void {
   }
   const order = ['model', 'sae', 'dataset', 'result'];
   const sorted = [...listing.items].sort(
-    (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || (a.sae?.groupModel ?? '').localeCompare(b.sae?.groupModel ?? '') || (a.sae?.layer ?? 0) - (b.sae?.layer ?? 0) || a.name.localeCompare(b.name),
+    (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || (a.sae?.groupModel ?? '').localeCompare(b.sae?.groupModel ?? '') || (a.sae?.layer ?? 0) - (b.sae?.layer ?? 0) || a.identity.label.localeCompare(b.identity.label),
   );
   sorted.forEach((i) => ctx.stdout(`${describeItem(i)}${i.problems.length ? `  PROBLEMS: ${i.problems.join('; ')}` : ''}`));
 }

@@ -77,6 +77,17 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 151,
+    name: 'SAE-to-model links made by hand',
+    sql: `
+      CREATE TABLE library_sae_links (
+        sae_path TEXT PRIMARY KEY,
+        model_path TEXT NOT NULL,
+        linked_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
     version: 300,
     name: 'feature index registry',
     sql: `

@@ -7,6 +7,7 @@ import { fitBigram } from './bigramModel';
 import { generateCorpus } from './corpus';
 import { buildDemoModels, DEFAULT_DEMO_MODEL_SPEC } from './demoModels';
 import { buildDemoSae, writeDemoSae, type DemoSae } from './demoSae';
+import { DEMO_BUNDLE_GENERATOR, DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from './bundleManifest';
 import { measureGroundTruth, type GroundTruthFigures } from './groundTruth';
 import { buildVocabulary, encodeWords, tokenizerConfigJson, tokenizerJson } from './wordTokenizer';
 
@@ -24,7 +25,6 @@ const DOCUMENTS = 3000;
 const HELD_OUT = 200;
 const SAE_SAMPLE = 24;
 const FIGURE_SAMPLE = 40;
-const MANIFEST = 'bundle.json';
 
 export interface DemoBundlePaths {
   root: string;
@@ -90,12 +90,7 @@ export function readyDemoBundle(home: string): DemoBundlePaths | null {
 }
 
 function isComplete(root: string): boolean {
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(root, MANIFEST), 'utf8')) as { version?: number };
-    return m.version === DEMO_BUNDLE_VERSION;
-  } catch {
-    return false;
-  }
+  return readDemoBundleManifest(root)?.version === DEMO_BUNDLE_VERSION;
 }
 
 /**
@@ -200,5 +195,5 @@ function generateInto(dir: string): void {
     { hook_name: models.planted.hookName, step_token: models.planted.stepToken, target_token: models.planted.targetToken },
   );
   fs.writeFileSync(p.groundTruth, `${JSON.stringify(truth, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify({ version: DEMO_BUNDLE_VERSION, seed: DEMO_SEED, generator: 'main/demo/demoBundle.ts' }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, DEMO_BUNDLE_MANIFEST), `${JSON.stringify({ version: DEMO_BUNDLE_VERSION, seed: DEMO_SEED, generator: DEMO_BUNDLE_GENERATOR }, null, 2)}\n`);
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelSummary } from '../../preload/api';
+import { tryReadJsonObject } from '../formats/models/configFields';
 import { detectModelLoader, modelLoaders } from '../formats/models/registry';
 import { elementCount, readSafetensorsHeader } from '../formats/safetensors';
 
@@ -10,6 +11,22 @@ import { elementCount, readSafetensorsHeader } from '../formats/safetensors';
  * n_layer/n_embd, Llama/NeoX's num_hidden_layers/hidden_size) with a note that it cannot run yet.
  */
 export function describeModelDirectory(dir: string, files: string[]): { model: ModelSummary; problems: string[] } {
+  const described = describeByFormat(dir, files);
+  return { ...described, model: { ...described.model, configName: configNameOf(dir) } };
+}
+
+/** The model's own name in its config (HF `_name_or_path`, TransformerLens `model_name`): part of its identity. */
+function configNameOf(dir: string): string | null {
+  const cfg = tryReadJsonObject(path.join(dir, 'config.json'));
+  for (const key of ['_name_or_path', 'model_name', 'name_or_path']) {
+    const v = cfg?.[key];
+    // A local path written by save_pretrained says where it was saved, not what it is.
+    if (typeof v === 'string' && v.trim() && !path.isAbsolute(v) && !v.startsWith('.')) return v.trim();
+  }
+  return null;
+}
+
+function describeByFormat(dir: string, files: string[]): { model: ModelSummary; problems: string[] } {
   const loader = detectModelLoader(dir);
   if (loader) {
     try {

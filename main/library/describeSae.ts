@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SaeSummary } from '../../preload/api';
+import type { SaeModelLink, SaeSummary } from '../../preload/api';
 import { inspectDirectory } from '../formats/inspect';
 import { SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { readSafetensorsHeader } from '../formats/safetensors';
 import { parseSaeFolderName } from './saeFolderName';
 
-export type SaeDescription = Omit<SaeSummary, 'modelItemId' | 'groupModel'>;
+export type SaeDescription = Omit<SaeSummary, 'modelItemId' | 'groupModel' | 'link'>;
+
+/** Linking needs the whole Library (main/library/linkSaesToModels.ts); the catalog does it on read. */
+export const NOT_LINKED_YET: SaeModelLink = { modelItemId: null, modelPath: null, modelLabel: null, evidence: null, reason: 'not linked yet' };
 
 /**
  * What the Library shows about an sae_lens directory: main/formats' inspection (cfg.json of any

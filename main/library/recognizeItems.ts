@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { LibraryItem, LibrarySource } from '../../preload/api';
 import { datasetFileInfo, datasetFormatOf } from '../formats/datasetFiles';
 import { describeModelDirectory } from './describeModel';
-import { describeSaeDirectory } from './describeSae';
+import { describeSaeDirectory, NOT_LINKED_YET } from './describeSae';
+import { pendingIdentity } from './identity';
 
 export interface RecognizeOptions {
   /** Catalog origin the items belong to ("hub" or "local:<root>"), part of their ids. */
@@ -57,6 +58,7 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
     id: itemId(options.origin, abs),
     kind,
     name,
+    identity: pendingIdentity(abs),
     path: abs,
     source: options.source(rel),
     sizeBytes,
@@ -79,7 +81,7 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
     if (!options.datasetRepo && names.has('cfg.json') && names.has('sae_weights.safetensors')) {
       const tree = treeSize(dir);
       const { sae, problems } = describeSaeDirectory(dir);
-      items.push({ ...base('sae', display, dir, rel, tree.size, tree.files), sae: { ...sae, modelItemId: null, groupModel: '' }, problems });
+      items.push({ ...base('sae', display, dir, rel, tree.size, tree.files), sae: { ...sae, modelItemId: null, groupModel: '', link: NOT_LINKED_YET }, problems });
       return;
     }
     const isModel = !options.datasetRepo && names.has('config.json') && files.some((f) => /\.(safetensors|bin|pt|pth)$/.test(f.name));

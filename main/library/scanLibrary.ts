@@ -74,5 +74,7 @@ export function addLocalRoot(catalog: LibraryCatalog, input: string): { root: Re
   }
   const added = catalog.addRoot(root);
   catalog.replaceOrigin(localOrigin(root), root, items);
-  return { root: added, items: catalog.items().filter((i) => items.some((j) => j.id === i.id)) };
+  // By path: a folder already listed through an earlier root is one item, not two.
+  const paths = new Set(items.map((i) => i.path));
+  return { root: added, items: catalog.items().filter((i) => paths.has(i.path)) };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import type { ItemIdentity, SaeModelLink } from './identity';
 import type { JobView } from './jobs';
 
 export const LibraryItemKinds = ['model', 'sae', 'dataset', 'result'] as const;
@@ -31,10 +32,12 @@ export interface SaeSummary {
   modelName: string | null;
   /** From a folder named like `adhd_L2_hook_resid_post`: "adhd". */
   variant: string | null;
-  /** The Library model this SAE belongs to, when one matches. */
+  /** The Library model this SAE belongs to, when one matches (same as link.modelItemId). */
   modelItemId: string | null;
-  /** Display key for grouping: the model it belongs to (repo id, model name or variant). */
+  /** Display key for grouping: the linked model's identity label, else the model the cfg names. */
   groupModel: string;
+  /** Which model it is linked to, by what evidence, in words. */
+  link: SaeModelLink;
   /** cfg.json generation ("v6", "v5", ...), weight dtype and input normalisation, when the cfg was readable. */
   cfgGeneration: string | null;
   dtype: string | null;
@@ -45,6 +48,8 @@ export interface SaeSummary {
 
 export interface ModelSummary {
   architecture: string | null;
+  /** The name the config gives the model (HF `_name_or_path`, TransformerLens `model_name`), if any. */
+  configName?: string | null;
   nLayers: number | null;
   dModel: number | null;
   nHeads: number | null;
@@ -72,7 +77,10 @@ export interface LibraryItem {
   /** Stable across scans: derived from the item's path. */
   id: string;
   kind: LibraryItemKind;
+  /** The file or folder name as found on disk; show `identity.label` instead. */
   name: string;
+  /** The one display identity of this item (see contract/identity.ts). */
+  identity: ItemIdentity;
   /** Absolute path of the item's directory or file. */
   path: string;
   source: LibrarySource;
@@ -117,11 +125,13 @@ export const libraryContract = {
   /** Add a local SAE directory, model directory, dataset file, result file or a folder holding several. */
   'library.addFolder': method<{ root: LibraryRoot; items: LibraryItem[] }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
   'library.removeFolder': method<{ removed: true }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** Link an SAE to a model by hand (persisted; wins over automatic evidence), or with modelPath null forget that link. */
+  'library.linkSae': method<LibraryItem>()(z.object({ saePath: z.string().min(1).max(4096), modelPath: z.string().min(1).max(4096).nullable() }).strict()),
   /** A result file's JSON, parsed, for the artifact viewer. */
   'library.readArtifact': method<LibraryArtifact>()(z.object({ id: ItemId }).strict()),
 };
 
 export interface LibraryEvents {
   /** The catalog changed (scan finished, folder added or removed): reload with library.list. */
-  'library.changed': { reason: 'scan' | 'added' | 'removed'; itemCount: number };
+  'library.changed': { reason: 'scan' | 'added' | 'removed' | 'linked'; itemCount: number };
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../../errors';
+import { hubCachePathOf } from '../hubCachePath';
 import type { TransformerConfig } from '../transformer';
 
 export type JsonObject = Record<string, unknown>;
@@ -120,12 +121,12 @@ export class ConfigFields {
 }
 
 /**
- * A display name for a model folder: the repo id for an HF cache snapshot
- * (.../models--org--name/snapshots/<sha>), else the config's own name, else the folder name.
+ * A display name for a model folder, the same rule main/library/identity.ts applies: the repo id
+ * (+ subfolder) for an HF cache snapshot, else the config's own name, else the folder name.
  */
 export function modelNameFor(dir: string, fromConfig: string | null): string {
-  const m = /models--([^/\\]+)[/\\]snapshots[/\\][^/\\]+[/\\]?$/.exec(dir);
-  if (m) return m[1].split('--').join('/');
+  const hub = hubCachePathOf(dir);
+  if (hub) return hub.pathInRepo ? `${hub.repoId}/${hub.pathInRepo}` : hub.repoId;
   if (fromConfig) return fromConfig;
   return basename(dir) || basename(dirname(dir));
 }
