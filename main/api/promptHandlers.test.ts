@@ -44,23 +44,53 @@ describe('prompt API', () => {
 
     const sources = await call<PromptSources>(core, 'prompt.sources', {});
     expect(sources.demoJobId).toBeNull();
-    expect(sources.models.map((m) => m.label)).toEqual(['demo standard', 'demo adhd']);
-    expect(sources.defaultPair).toEqual([sources.models[0].path, sources.models[1].path]);
-    expect(sources.saes.map((s) => [s.modelPath, s.layer])).toEqual([
-      [sources.models[0].path, 2],
-      [sources.models[1].path, 2],
+    // Named as the Library names them: the models' config names, one "Demo bundle v1" group.
+    expect(sources.models.map((m) => [m.label, m.group, m.dModel])).toEqual([
+      ['sae-workbench/demo-adhd', 'Demo bundle v1', 64],
+      ['sae-workbench/demo-standard', 'Demo bundle v1', 64],
     ]);
+    const [adhdModel, standardModel] = sources.models.map((m) => m.path);
+    const saeOf = (model: string) => sources.saes.find((x) => x.modelPath === model)!;
+    expect(saeOf(adhdModel)).toMatchObject({ label: 'demo-adhd/blocks.2.hook_resid_post', dIn: 64, dSae: 256, k: 8, layer: 2, linkReason: 'linked by model_name: cfg model_name "demo-adhd"' });
+    // First visit: A is the standard model with its SAE, B the adhd model with its SAE.
+    expect(sources.defaults).toEqual({ a: { modelPath: standardModel, saePath: saeOf(standardModel).path }, b: { modelPath: adhdModel, saePath: saeOf(adhdModel).path } });
 
+    const d = sources.defaults!;
     const result = await call<PromptRunResult>(core, 'prompt.run', {
-      text: 'Step 1: Boil the water.',
-      sides: sources.saes.map((s) => ({ modelPath: s.modelPath!, saePath: s.path })),
+      text: 'Step 1: Boil the water. Step 2: Pour.',
+      sides: [d.a, { ...d.b, features: [255, 3] }],
       topFeatures: 2,
       device: 'cpu',
     });
     expect(result.sides.map((s) => s.executionProvider)).toEqual(['cpu', 'cpu']);
-    expect(result.sides[1].tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.']);
-    expect(result.sides[1].tokens[1].features[0].label).toBe('planted step-onset direction');
+    expect(result.sides.map((s) => [s.modelLabel, s.saeLabel, s.warnings])).toEqual([
+      ['sae-workbench/demo-standard', 'demo-standard/blocks.2.hook_resid_post', []],
+      ['sae-workbench/demo-adhd', 'demo-adhd/blocks.2.hook_resid_post', []],
+    ]);
+    const adhd = result.sides[1];
+    expect(adhd.tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.', 'Step', '2', ':', 'Pour', '.']);
+    expect(adhd.tokens[1].features[0].label).toBe('planted step-onset direction');
     expect(result.sides[0].tokens[1].features[0].label).toBe('token "Step"');
+    // Tracked features: one value per token, equal to the listed activation wherever it is listed, 0 where a TopK SAE did not select it.
+    expect(adhd.tracked.map((t) => [t.feature, t.label, t.activations.length])).toEqual([
+      [255, 'planted step-onset direction', 13],
+      [3, expect.any(String), 13],
+    ]);
+    adhd.tokens.forEach((tok, i) => {
+      const listed = tok.features.find((f) => f.feature === 255);
+      if (listed) expect(adhd.tracked[0].activations[i]).toBe(listed.activation);
+    });
+    expect(adhd.tracked[0].activations[1]).toBeGreaterThan(6);
+    expect(adhd.tracked[0].activations[8]).toBeGreaterThan(6);
+    expect(adhd.tracked[0].activations[5]).toBe(0);
+
+    // A pairing the user forces (the adhd SAE on the standard model, same width) runs, with a warning.
+    const forced = await call<PromptRunResult>(core, 'prompt.run', { text: 'Step 1', sides: [{ modelPath: standardModel, saePath: saeOf(adhdModel).path }], device: 'cpu' });
+    expect(forced.sides[0].warnings).toEqual([
+      'The SAE demo-adhd/blocks.2.hook_resid_post belongs to sae-workbench/demo-adhd (linked by model_name: cfg model_name "demo-adhd"), not to sae-workbench/demo-standard: it runs because the widths match, but its features were learned on the other model\'s activations.',
+    ]);
+    const badFeature = await core.call('prompt.run', { text: 'Step', sides: [{ ...d.a, features: [256] }], device: 'cpu' });
+    expect(badFeature).toMatchObject({ ok: false, error: { code: 'PROMPT_FEATURE_RANGE', hint: 'Choose a feature from 0 to 255.' } });
   }, 120_000);
 
   it('rejects over-long text and missing folders with a named error', async () => {

@@ -6,6 +6,7 @@ import { forward64 } from '../demo/transformerForward64';
 import { loadModel } from '../formats/models/registry';
 import { loadSae } from '../formats/saeLoader';
 import type { SaeWeights } from '../formats/sae';
+import { randomSaeTensors, v6TopkCfg, writeSaeDir } from '../formats/testing/saeFixture';
 import { makeTempDir } from '../testing/tempDirs';
 import { runPrompt } from './promptRun';
 
@@ -79,6 +80,31 @@ describe('runPrompt on the demo bundle', () => {
     for (const t of standard.tokens.filter((x) => x.text.trim() === 'Step')) expect(t.features[0].label).toBe('token "Step"');
     for (const t of adhd.tokens.filter((x) => x.text.trim() !== 'Step')) expect(t.features.some((f) => f.feature === truth.adhdSaePlantedFeature)).toBe(false);
     expect(adhd.tokens.every((t) => t.features.length <= 3)).toBe(true);
+  });
+
+  it('tracks chosen features at every token exactly, for a JumpReLU SAE too (dense path), against float64', async () => {
+    const cfg = { ...v6TopkCfg(64, 96, 1), architecture: 'jumprelu' } as Record<string, unknown>;
+    delete cfg.k;
+    (cfg.metadata as Record<string, unknown>).hook_name = 'blocks.2.hook_resid_post';
+    const dir = writeSaeDir(path.join(tmp.dir, 'jumprelu'), cfg, randomSaeTensors(64, 96, 11, true));
+    const features = [0, 5, 50, 95];
+    const result = await runPrompt({ text, sides: [{ modelPath: bundle.models.adhd, saePath: dir, features }], device: 'cpu', topFeatures: 1 });
+    const side = result.sides[0];
+    const sae = loadSae(dir);
+    const resid = forward64(loadModel(bundle.models.adhd), side.tokens.map((t) => t.id)).residPost[2];
+    expect(side.tracked.map((t) => t.feature)).toEqual(features);
+    let fired = 0;
+    for (const [i, f] of features.entries()) {
+      side.tokens.forEach((_, t) => {
+        let pre = sae.b_enc.data[f];
+        for (let d = 0; d < 64; d++) pre += (resid[t][d] - sae.b_dec.data[d]) * sae.W_enc.data[d * 96 + f];
+        const expected = pre > sae.threshold!.data[f] ? Math.max(0, pre) : 0;
+        if (expected > 0) fired++;
+        expect(side.tracked[i].activations[t]).toBeCloseTo(expected, 3);
+      });
+    }
+    // Only the strongest feature per token is listed, so most tracked values come from the dense encode.
+    expect(fired).toBeGreaterThan(side.tokens.length);
   });
 
   it('names the folder at fault when a model or SAE is missing or does not fit', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PromptFeature, PromptRunResult, PromptSideResult } from '../../preload/api';
+import type { PromptFeature, PromptSideResult } from '../../preload/api';
 import type { DeviceChoice } from '../engine/executionProviders';
 import { parseHook } from '../engine/hooks';
 import { runModel, runSae } from '../engine/runner';
@@ -11,6 +11,7 @@ import { loadSae } from '../formats/saeLoader';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
+import { trackedActivations } from './trackedFeatures';
 
 /** Optional per-feature names next to an SAE (the demo bundle writes one); sae_lens ignores it. */
 export const FEATURE_LABELS_FILE = 'feature_labels.json';
@@ -106,6 +107,15 @@ function readFeatureLabels(dir: string, dSae: number): string[] | null {
 export interface PromptSideRequest {
   modelPath: string;
   saePath: string;
+  /** Features whose activation is wanted at every token. */
+  features?: number[];
+}
+
+/** One side as the engine computes it; the api layer adds the Library's names and pairing warnings. */
+export type PromptSideRun = Omit<PromptSideResult, 'modelLabel' | 'saeLabel' | 'warnings'>;
+export interface PromptRun {
+  sides: PromptSideRun[];
+  elapsedMs: number;
 }
 
 /**
@@ -113,14 +123,14 @@ export interface PromptSideRequest {
  * model to its SAE's hook (ONNX engine), encode with the SAE, and keep each token's strongest
  * features. Callable from a request handler (short texts) or, later, a job.
  */
-export async function runPrompt(request: { text: string; sides: PromptSideRequest[]; topFeatures?: number; device?: DeviceChoice }): Promise<PromptRunResult> {
+export async function runPrompt(request: { text: string; sides: PromptSideRequest[]; topFeatures?: number; device?: DeviceChoice }): Promise<PromptRun> {
   const started = Date.now();
-  const sides: PromptSideResult[] = [];
+  const sides: PromptSideRun[] = [];
   for (const side of request.sides) sides.push(await runSide(request.text, side, request.topFeatures ?? DEFAULT_TOP_FEATURES, request.device ?? 'auto'));
   return { sides, elapsedMs: Date.now() - started };
 }
 
-async function runSide(text: string, side: PromptSideRequest, topFeatures: number, device: DeviceChoice): Promise<PromptSideResult> {
+async function runSide(text: string, side: PromptSideRequest, topFeatures: number, device: DeviceChoice): Promise<PromptSideRun> {
   const model = loadPromptModel(side.modelPath);
   const sae = loadPromptSae(side.saePath);
   const mc = model.weights.config;
@@ -165,6 +175,10 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
     if (features.length > 0) maxActivation = Math.max(maxActivation, features[0].activation);
     return { position, id, text: strings[position], features: features.slice(0, topFeatures) };
   });
+  const wanted = [...new Set(side.features ?? [])];
+  const outOfRange = wanted.find((f) => f >= sc.dSae);
+  if (outOfRange !== undefined) throw new WorkbenchError('PROMPT_FEATURE_RANGE', `Feature ${outOfRange} does not exist in the SAE ${side.saePath} (d_sae ${sc.dSae}).`, `Choose a feature from 0 to ${sc.dSae - 1}.`);
+  const tracked = wanted.length ? await trackedActivations(sae.weights, acts, { indices: idx, values: vals, width }, wanted, sae.labels, device) : [];
   return {
     modelPath: side.modelPath,
     modelName: mc.name,
@@ -175,5 +189,6 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
     maxActivation,
     truncatedTokens: all.length - tokens.length,
     executionProvider: encoded.report.running,
+    tracked,
   };
 }

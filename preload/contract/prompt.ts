@@ -8,26 +8,46 @@ export const PROMPT_MAX_CHARS = 2000;
 export interface PromptModelOption {
   /** Absolute path of the model directory: what prompt.run takes. */
   path: string;
+  /** The model's identity label (contract/identity.ts), as everywhere else. */
   label: string;
+  /** Where it comes from, to tell look-alikes apart. */
+  detail: string;
+  dModel: number | null;
+  /** The picker group: "Demo bundle v1" or "Library". */
+  group: string;
   origin: 'demo' | 'library';
 }
 
 export interface PromptSaeOption {
   path: string;
+  /** The SAE's identity label. */
   label: string;
-  /** The model directory it belongs to, when known (demo bundle, Library match). */
-  modelPath: string | null;
+  detail: string;
+  /** Width it reads: only models with this d_model can run it. */
+  dIn: number | null;
+  dSae: number | null;
+  architecture: string | null;
+  k: number | null;
   hookName: string | null;
   layer: number | null;
-  dSae: number | null;
+  /** The model directory it is linked to, when one is (see linkReason). */
+  modelPath: string | null;
+  /** "linked by model_name: ...", or why it is not linked. */
+  linkReason: string;
   origin: 'demo' | 'library';
+}
+
+/** A model and the SAE to read it with, for one side of the Prompt view. */
+export interface PromptSideChoice {
+  modelPath: string;
+  saePath: string;
 }
 
 export interface PromptSources {
   models: PromptModelOption[];
   saes: PromptSaeOption[];
-  /** The demo bundle's two models, the default pair. */
-  defaultPair: [string, string] | null;
+  /** What a first visit shows: the demo bundle's "standard" model (A) and "adhd" model (B), each with its own SAE. */
+  defaults: { a: PromptSideChoice; b: PromptSideChoice } | null;
   maxChars: number;
   /** While the demo bundle is being generated (first use): the job doing it; reload when it ends. */
   demoJobId: string | null;
@@ -49,9 +69,23 @@ export interface PromptToken {
   features: PromptFeature[];
 }
 
+/** Activations of one chosen feature at every token (diff mode). */
+export interface PromptTrackedFeature {
+  feature: number;
+  label: string | null;
+  /** One value per token, in token order; exact (0 where it does not fire). */
+  activations: number[];
+}
+
 export interface PromptSideResult {
   modelPath: string;
+  /** The model's name from its loaded config (prefer modelLabel for display). */
   modelName: string;
+  /** The model's and the SAE's identity labels, as the Library shows them. */
+  modelLabel: string;
+  saeLabel: string;
+  /** Problems with the pairing the user chose, e.g. an SAE linked to another model. */
+  warnings: string[];
   saePath: string;
   hookName: string;
   dSae: number;
@@ -61,6 +95,8 @@ export interface PromptSideResult {
   /** Tokens dropped because the text is longer than the model's context. */
   truncatedTokens: number;
   executionProvider: string;
+  /** The features asked for in `sides[i].features`, at every token. */
+  tracked: PromptTrackedFeature[];
 }
 
 export interface PromptRunResult {
@@ -68,7 +104,17 @@ export interface PromptRunResult {
   elapsedMs: number;
 }
 
-const Side = z.object({ modelPath: z.string().min(1).max(4096), saePath: z.string().min(1).max(4096) }).strict();
+/** Most features one side can track at every token (diff mode uses one). */
+export const PROMPT_MAX_TRACKED = 8;
+
+const Side = z
+  .object({
+    modelPath: z.string().min(1).max(4096),
+    saePath: z.string().min(1).max(4096),
+    /** Features whose activation is wanted at every token, not only where they are among the strongest. */
+    features: z.array(z.number().int().min(0)).max(PROMPT_MAX_TRACKED).optional(),
+  })
+  .strict();
 
 export const promptContract = {
   /** Models and SAEs the Prompt view can pick from: the demo bundle (generated on first call) and the Library. */
