@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { jobKinds } from '../jobKinds';
+import { paramsJsonSchema } from '../jobs/paramsSchema';
 import type { HandlerTable } from './handlers';
 import { WorkbenchError } from '../errors';
 
@@ -19,6 +20,7 @@ export const jobsHandlers: HandlerTable<JobsMethods> = {
       description: k.description,
       resource: typeof k.resource === 'function' ? 'cpu' : k.resource,
       pausable: k.pausable,
+      paramsSchema: paramsJsonSchema(k.params),
     })),
   'jobs.list': (_p, s) => s.jobStore.list(),
   'jobs.get': ({ id }, s) => {

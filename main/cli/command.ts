@@ -13,6 +13,8 @@ export interface CliCommand {
   summary: string;
   usage: string;
   options?: ParseArgsConfig['options'];
+  /** More help after the usage in `<command> --help` (e.g. the job kinds and their parameters). */
+  moreHelp?: () => string[];
   /** Resolves to the process exit code. */
   run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }, ctx: CliContext): Promise<number>;
 }

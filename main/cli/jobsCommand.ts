@@ -5,6 +5,7 @@ import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
 import { homeLockOwner } from '../lock';
 import { jobKinds } from '../jobKinds';
+import { paramFields, paramsJsonSchema } from '../jobs/paramsSchema';
 import { JobStore } from '../jobs/store';
 import type { CliCommand, CliContext } from './command';
 
@@ -26,9 +27,11 @@ export const jobsCommand: CliCommand = {
   summary: 'List, add or cancel queued jobs.',
   usage: [
     'sae-workbench jobs list [--json]',
+    'sae-workbench jobs kinds [--json]                 the job kinds and their parameters',
     'sae-workbench jobs add <kind> [--params JSON] [--priority N] [--wait]',
     'sae-workbench jobs cancel <id>',
   ].join('\n       '),
+  moreHelp: () => ['Job kinds (--params keys; `jobs kinds` describes each):', ...jobKinds.all().map((k) => `  ${k.kind.padEnd(16)} ${paramFields(paramsJsonSchema(k.params)).map((f) => (f.required ? f.key : `[${f.key}]`)).join(' ') || '(no parameters)'}`)],
   options: { json: { type: 'boolean' }, params: { type: 'string' }, priority: { type: 'string' }, wait: { type: 'boolean' } },
   async run({ values, positionals }, ctx) {
     const [sub, arg] = positionals;
@@ -42,6 +45,9 @@ export const jobsCommand: CliCommand = {
         else jobs.forEach((j) => ctx.stdout(formatJob(j)));
         return 0;
       }
+      case 'kinds':
+        describeKinds(values.json === true, ctx);
+        return 0;
       case 'add':
         if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs add needs a job kind.', 'Example: sae-workbench jobs add files.verify --params \'{"paths":["model.safetensors"]}\'');
         return addJob(arg, values, ctx);
@@ -66,6 +72,25 @@ export const jobsCommand: CliCommand = {
   },
 };
 
+function describeKinds(json: boolean, ctx: CliContext): void {
+  const kinds = jobKinds.all().map((k) => ({ kind: k.kind, description: k.description, resource: typeof k.resource === 'function' ? 'depends on params' : k.resource, pausable: k.pausable, paramsSchema: paramsJsonSchema(k.params) }));
+  if (json) {
+    ctx.stdout(JSON.stringify(kinds, null, 2));
+    return;
+  }
+  for (const k of kinds) {
+    ctx.stdout(`${k.kind}  (${k.resource}${k.pausable ? ', pausable' : ''})`);
+    ctx.stdout(`  ${k.description}`);
+    const fields = paramFields(k.paramsSchema);
+    if (fields.length === 0) ctx.stdout('  no parameters: --params \'{}\'');
+    for (const f of fields) {
+      ctx.stdout(`  ${f.key}  ${f.type}${f.required ? ', required' : ''}${f.default !== undefined ? `, default ${JSON.stringify(f.default)}` : ''}`);
+      if (f.description) ctx.stdout(`      ${f.description}`);
+    }
+    ctx.stdout('');
+  }
+}
+
 async function addJob(kind: string, values: Record<string, unknown>, ctx: CliContext): Promise<number> {
   let params: unknown = {};
   if (typeof values.params === 'string') {
@@ -80,7 +105,7 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
     const k = jobKinds.find(kind);
-    const parsed = k.params.parse(params);
+    const parsed = jobKinds.parseParams(kind, params);
     const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stdout(formatJob(job));
     if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());

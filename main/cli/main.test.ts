@@ -42,6 +42,21 @@ describe('sae-workbench CLI', () => {
     expect(bad.err).toMatch(/Error: --params is not valid JSON[\s\S]*Hint:/);
   });
 
+  it('jobs --help and jobs kinds list each kind with its parameters; a bad key names the valid ones', async () => {
+    const help = await cli(['jobs', '--help']);
+    expect(help.out).toContain('  hub.download     repoId [repoType] [revision] [include] [exclude] [files] [parallelFiles] [keepPartialOnCancel]');
+    const kinds = await cli(['jobs', 'kinds']);
+    expect(kinds.out).toContain('files.verify  (cpu, pausable)\n  Compute the sha256');
+    expect(kinds.out).toContain('  revision  string, default "main"\n      Branch, tag or commit sha to download.');
+    const json = JSON.parse((await cli(['jobs', 'kinds', '--json'])).out) as { kind: string; paramsSchema: { required?: string[] } }[];
+    expect(json.find((k) => k.kind === 'hub.download')!.paramsSchema.required).toEqual(['repoId']);
+    const h = home();
+    const bad = await cli(['jobs', 'add', 'files.verify', '--params', '{"path":["/x"]}', '--home', h]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('unknown key "path"');
+    expect(bad.err).toContain('Hint: Valid keys: paths (list of strings, required), expected (object).');
+  });
+
   it('jobs add without --wait queues for the app, and jobs cancel cancels a queued job', async () => {
     const h = home();
     const queued = await cli(['jobs', 'add', 'files.verify', '--params', JSON.stringify({ paths: [h] }), '--home', h]);

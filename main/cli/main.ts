@@ -44,7 +44,7 @@ export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'st
       strict: true,
     });
     if (parsed.values.help) {
-      io.stdout(`${command.summary}\n\nUsage: ${command.usage}`);
+      io.stdout([`${command.summary}\n\nUsage: ${command.usage}`, ...(command.moreHelp ? ['', ...command.moreHelp()] : [])].join('\n'));
       return 0;
     }
     return await command.run(parsed, { ...io, home: resolveHome(parsed.values.home as string | undefined) });

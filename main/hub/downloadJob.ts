@@ -10,14 +10,14 @@ const Glob = z.string().min(1).max(512);
 
 export const hubDownloadParams = z
   .object({
-    repoId: z.string().min(1).max(200),
-    repoType: z.enum(HubRepoTypes).default('model'),
-    revision: z.string().min(1).max(256).default('main'),
-    include: z.array(Glob).max(256).optional(),
-    exclude: z.array(Glob).max(256).optional(),
-    files: z.array(z.string().min(1).max(1024)).max(100_000).optional(),
-    parallelFiles: z.number().int().min(1).max(16).optional(),
-    keepPartialOnCancel: z.boolean().default(false),
+    repoId: z.string().min(1).max(200).describe('The Hub repo, e.g. "jbloom/GPT2-Small-SAEs-Reformatted".'),
+    repoType: z.enum(HubRepoTypes).default('model').describe('Whether the repo is a model repo (models, SAEs) or a dataset repo.'),
+    revision: z.string().min(1).max(256).default('main').describe('Branch, tag or commit sha to download.'),
+    include: z.array(Glob).max(256).optional().describe('Only files matching these globs (huggingface_hub allow_patterns), e.g. "blocks.8.*/*".'),
+    exclude: z.array(Glob).max(256).optional().describe('Skip files matching these globs (ignore_patterns).'),
+    files: z.array(z.string().min(1).max(1024)).max(100_000).optional().describe('Exact file paths in the repo to download, instead of globs.'),
+    parallelFiles: z.number().int().min(1).max(16).optional().describe('Files downloaded at once (default: the Settings value).'),
+    keepPartialOnCancel: z.boolean().default(false).describe('Keep partly downloaded files when cancelled, so a new download continues them.'),
   })
   .strict()
   .superRefine((p, ctx) => {

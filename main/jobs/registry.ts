@@ -1,5 +1,6 @@
 import { WorkbenchError } from '../errors';
 import type { JobKind } from './kind';
+import { parseJobParams } from './paramsSchema';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind checks its own params
 export type AnyJobKind = JobKind<any>;
@@ -25,6 +26,11 @@ export class JobKindTable {
       throw new WorkbenchError('UNKNOWN_JOB_KIND', `There is no job kind "${kind}".`, `Known kinds: ${this.kinds.map((k) => k.kind).join(', ')}.`);
     }
     return found;
+  }
+
+  /** Validated params for a kind, or an INVALID_JOB_PARAMS error naming the valid keys. */
+  parseParams(kind: string, raw: unknown): unknown {
+    return parseJobParams(kind, this.find(kind).params, raw);
   }
 
   /** Unknown kinds (rows written by a newer version) count as not pausable. */

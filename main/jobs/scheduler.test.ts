@@ -60,9 +60,48 @@ describe('job scheduler with real worker processes', () => {
     expect(failed.error!.message).toContain(file);
   });
 
+  it('files.verify records unreadable files in its result and carries on with the others', async () => {
+    const { core } = startCore();
+    const dir = track(makeTempDir('files'));
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'hello');
+    fs.symlinkSync(path.join(dir, 'gone'), path.join(dir, 'dangling'));
+    // Linux: stat says a regular file, reading it fails with EIO, as a failing disk would.
+    fs.symlinkSync('/proc/self/mem', path.join(dir, 'z-unreadable'));
+    const missing = path.join(dir, 'no-such-file');
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [dir, missing] } });
+    const done = await waitFor(core, job.id, (j) => j.state === 'completed' || j.state === 'failed');
+    expect(done.state).toBe('completed');
+    const result = done.result as { files: { path: string }[]; unreadable: { path: string; error: string }[] };
+    expect(result.files.map((f) => path.basename(f.path))).toEqual(['a.txt']);
+    expect(result.unreadable.map((u) => [path.basename(u.path), u.error])).toEqual([
+      ['dangling', 'does not exist'],
+      ['no-such-file', 'does not exist'],
+      ['z-unreadable', expect.stringContaining('EIO')],
+    ]);
+    const log = (await call<{ level: string; message: string }[]>(core, 'jobs.logs', { id: job.id })).filter((l) => l.level === 'warn').map((l) => l.message);
+    expect(log).toHaveLength(3);
+    // Nothing readable at all is a failure that names each path.
+    const none = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [missing] } });
+    expect((await waitFor(core, none.id, (j) => j.state === 'failed')).error).toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining(missing) });
+  });
+
   it('rejects invalid calls with typed errors instead of crashing', async () => {
     const { core } = startCore();
     expect(await core.call('jobs.add', { kind: 'files.verify', params: { paths: [] } })).toMatchObject({ ok: false, error: { code: 'INVALID_JOB_PARAMS' } });
+    // An unknown key is named, and the hint lists the valid ones.
+    expect(await core.call('jobs.add', { kind: 'files.verify', params: { paths: ['/x'], path: '/y' } })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'INVALID_JOB_PARAMS',
+        message: 'Invalid parameters for a "files.verify" job: unknown key "path".',
+        hint: 'Valid keys: paths (list of strings, required), expected (object).',
+      },
+    });
+    const kinds = await call<{ kind: string; paramsSchema: { properties: Record<string, { description?: string }>; required: string[] } }[]>(core, 'jobs.kinds', {});
+    const verify = kinds.find((k) => k.kind === 'files.verify')!;
+    expect(Object.keys(verify.paramsSchema.properties)).toEqual(['paths', 'expected']);
+    expect(verify.paramsSchema.required).toEqual(['paths']);
+    expect(verify.paramsSchema.properties.paths.description).toMatch(/^Files or folders to hash/);
     expect(await core.call('jobs.add', { kind: 'no.such.kind', params: {} })).toMatchObject({ ok: false, error: { code: 'UNKNOWN_JOB_KIND' } });
     expect(await core.call('jobs.add', { kind: 42 })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(await core.call('no.such.method', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });

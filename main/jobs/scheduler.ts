@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
 import { WorkbenchError } from '../errors';
+import { AttemptEta } from './attemptEta';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -18,8 +19,8 @@ interface RunningJob {
   resource: ResourceClass;
   attemptStartedAt: number;
   elapsedBefore: number;
-  /** (time, progress) samples of this attempt, for the ETA. */
-  samples: { t: number; p: number }[];
+  /** This attempt's progress rate, for the ETA. */
+  eta: AttemptEta;
   lastProgressWrite: number;
   stopRequested: StopReason | null;
   outcome: WorkerToHost | null;
@@ -28,7 +29,6 @@ interface RunningJob {
 
 const PROGRESS_WRITE_INTERVAL_MS = 250;
 const STOP_GRACE_MS = 3000;
-const ETA_WINDOW_MS = 30_000;
 
 const ACTIVE: JobState[] = ['running', 'pausing', 'cancelling'];
 
@@ -88,16 +88,7 @@ export class JobScheduler {
 
   add(kindName: string, rawParams: unknown, priority = 0): JobView {
     const kind = this.kinds.find(kindName);
-    const parsed = kind.params.safeParse(rawParams ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new WorkbenchError(
-        'INVALID_JOB_PARAMS',
-        `Invalid parameters for a "${kindName}" job: ${issue?.path.join('.') || '(params)'}: ${issue?.message}.`,
-        'Check the job parameters against the job kind.',
-      );
-    }
-    const params = parsed.data;
+    const params = this.kinds.parseParams(kindName, rawParams);
     const resource = typeof kind.resource === 'function' ? kind.resource(params) : kind.resource;
     const job = this.store.insert({ kind: kindName, title: kind.title(params), params, priority, resource });
     this.events.jobUpdated(job);
@@ -214,7 +205,7 @@ export class JobScheduler {
       resource: job.resource,
       attemptStartedAt: now,
       elapsedBefore: job.elapsedMs,
-      samples: [],
+      eta: new AttemptEta(),
       lastProgressWrite: 0,
       stopRequested: null,
       outcome: null,
@@ -236,13 +227,10 @@ export class JobScheduler {
         return;
       case 'progress': {
         const p = m.fraction == null ? null : Math.min(1, Math.max(0, m.fraction));
-        if (p != null) {
-          r.samples.push({ t: now, p });
-          while (r.samples.length > 2 && now - r.samples[0].t > ETA_WINDOW_MS) r.samples.shift();
-        }
+        if (p != null) r.eta.record(now, p);
         if (now - r.lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         r.lastProgressWrite = now;
-        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, progressDetail: m.detail ?? null, etaSeconds: estimateEta(r.samples) });
+        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, progressDetail: m.detail ?? null, etaSeconds: r.eta.seconds() });
         this.events.jobUpdated(job);
         return;
       }
@@ -350,13 +338,4 @@ export class JobScheduler {
   private wrongState(job: JobView, verb: string): WorkbenchError {
     return new WorkbenchError('JOB_WRONG_STATE', `"${job.title}" is ${job.state} and cannot be ${verb}.`);
   }
-}
-
-function estimateEta(samples: { t: number; p: number }[]): number | null {
-  if (samples.length < 2) return null;
-  const a = samples[0];
-  const b = samples[samples.length - 1];
-  const rate = (b.p - a.p) / (b.t - a.t);
-  if (!(rate > 0) || b.t - a.t < 500) return null;
-  return (1 - b.p) / rate / 1000;
 }

@@ -13,16 +13,26 @@ export interface VerifiedFile {
   matches?: boolean;
 }
 
-interface VerifyCheckpoint {
-  done: VerifiedFile[];
+/** A file or folder that could not be read: recorded, and the others still verified. */
+export interface UnreadableFile {
+  path: string;
+  error: string;
 }
 
-const params = z.object({
-  /** Files or folders (walked recursively, symlinks followed: HF snapshots are symlinks to blobs). */
-  paths: z.array(z.string().min(1)).min(1),
-  /** Expected sha256 per absolute file path; a mismatch fails the job naming the file. */
-  expected: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
-});
+interface VerifyCheckpoint {
+  done: VerifiedFile[];
+  unreadable?: UnreadableFile[];
+}
+
+const params = z
+  .object({
+    paths: z.array(z.string().min(1)).min(1).describe('Files or folders to hash, one absolute path per line; folders are walked, symlinks followed (HF snapshots link to blobs).'),
+    expected: z
+      .record(z.string(), z.string().regex(/^[0-9a-f]{64}$/))
+      .optional()
+      .describe('Expected sha256 per absolute file path, e.g. {"/data/model.safetensors": "<64 hex>"}; a mismatch fails the job naming the file.'),
+  })
+  .strict();
 
 /**
  * Hash files with sha256 and compare them against expected digests. Checkpoints after each file,
@@ -37,27 +47,50 @@ export const verifyFilesJob = defineJobKind({
   pausable: true,
   maxAttempts: 3,
   async run(ctx, p) {
-    const files = listFiles(p.paths);
+    const listed = listFiles(p.paths);
+    const files = listed.files;
     const total = files.reduce((s, f) => s + f.size, 0) || 1;
-    const done = ((ctx.checkpoint as VerifyCheckpoint | null)?.done ?? []).filter((d) => files.some((f) => f.path === d.path));
-    const doneSet = new Set(done.map((d) => d.path));
+    const saved = ctx.checkpoint as VerifyCheckpoint | null;
+    const done = (saved?.done ?? []).filter((d) => files.some((f) => f.path === d.path));
+    const unreadable: UnreadableFile[] = [...listed.unreadable, ...(saved?.unreadable ?? []).filter((u) => files.some((f) => f.path === u.path))];
+    for (const u of listed.unreadable) ctx.log('warn', `${u.path}: ${u.error}; skipped.`);
+    const finished = new Set([...done, ...unreadable].map((d) => d.path));
     if (done.length > 0) ctx.log('info', `Continuing: ${done.length} of ${files.length} files were verified before.`);
     let bytesDone = done.reduce((s, d) => s + d.size, 0);
     for (const file of files) {
-      if (doneSet.has(file.path)) continue;
+      if (finished.has(file.path)) continue;
       ctx.throwIfStopped();
-      const sha256 = await hashFile(file.path, ctx.signal, (n) => {
-        bytesDone += n;
-        ctx.progress(bytesDone / total, `${path.basename(file.path)}`);
-      });
+      const before = bytesDone;
+      let sha256: string;
+      try {
+        sha256 = await hashFile(file.path, ctx.signal, (n) => {
+          bytesDone += n;
+          ctx.progress(bytesDone / total, `${path.basename(file.path)}`);
+        });
+      } catch (err) {
+        // One unreadable file (permissions, a disk error, removed meanwhile) must not lose the others.
+        bytesDone = before + file.size;
+        const error = (err as Error).message;
+        unreadable.push({ path: file.path, error });
+        ctx.log('warn', `${file.path}: cannot be read (${error}); skipped.`);
+        await ctx.saveCheckpoint({ done, unreadable } satisfies VerifyCheckpoint);
+        continue;
+      }
       ctx.throwIfStopped();
       const expected = p.expected?.[file.path];
       const entry: VerifiedFile = { path: file.path, size: file.size, sha256, ...(expected ? { matches: expected === sha256 } : {}) };
       done.push(entry);
-      await ctx.saveCheckpoint({ done } satisfies VerifyCheckpoint);
+      await ctx.saveCheckpoint({ done, unreadable } satisfies VerifyCheckpoint);
       ctx.log(entry.matches === false ? 'error' : 'info', `${file.path}: ${sha256}${entry.matches === false ? ` (expected ${expected})` : ''}`);
     }
-    ctx.progress(1, `${files.length} files verified`);
+    ctx.progress(1, `${done.length} files verified${unreadable.length ? `, ${unreadable.length} unreadable` : ''}`);
+    if (done.length === 0 && unreadable.length > 0) {
+      throw new WorkbenchError(
+        'FILE_NOT_FOUND',
+        `None of the files could be read: ${unreadable.map((u) => `${u.path} (${u.error})`).join('; ')}.`,
+        'Check the paths and their permissions; for Hub files, download them first.',
+      );
+    }
     const bad = done.filter((d) => d.matches === false);
     if (bad.length > 0) {
       throw new WorkbenchError(
@@ -66,27 +99,37 @@ export const verifyFilesJob = defineJobKind({
         'Delete the damaged files and download them again.',
       );
     }
-    return { files: done, totalBytes: total };
+    return { files: done, unreadable, totalBytes: total };
   },
 });
 
-function listFiles(roots: string[]): { path: string; size: number }[] {
-  const out: { path: string; size: number }[] = [];
+/** The files under `roots`; paths that cannot be read are returned apart, with why. */
+function listFiles(roots: string[]): { files: { path: string; size: number }[]; unreadable: UnreadableFile[] } {
+  const files: { path: string; size: number }[] = [];
+  const unreadable: UnreadableFile[] = [];
   const visit = (p: string) => {
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
-    } catch {
-      throw new WorkbenchError('FILE_NOT_FOUND', `${p} does not exist or cannot be read.`, 'Check the path; for Hub files, download them first.');
+    } catch (err) {
+      unreadable.push({ path: path.resolve(p), error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message });
+      return;
     }
     if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
+      let names: string[];
+      try {
+        names = fs.readdirSync(p).sort();
+      } catch (err) {
+        unreadable.push({ path: path.resolve(p), error: (err as Error).message });
+        return;
+      }
+      for (const name of names) visit(path.join(p, name));
     } else if (st.isFile()) {
-      out.push({ path: path.resolve(p), size: st.size });
+      files.push({ path: path.resolve(p), size: st.size });
     }
   };
   roots.forEach(visit);
-  return out;
+  return { files, unreadable };
 }
 
 async function hashFile(file: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<string> {

@@ -42,12 +42,40 @@ export interface JobLogLine {
   message: string;
 }
 
+/** A JSON Schema node, as much of it as forms need (zod 4 toJSONSchema output). */
+export interface JsonSchemaNode {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  items?: JsonSchemaNode;
+  properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchemaNode;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  anyOf?: JsonSchemaNode[];
+}
+
+/** A kind's params: an object schema whose properties are the parameters. */
+export interface JobParamsSchema extends JsonSchemaNode {
+  type: 'object';
+  properties: Record<string, JsonSchemaNode>;
+}
+
 export interface JobKindView {
   kind: string;
   title: string;
   description: string;
   resource: ResourceClass;
   pausable: boolean;
+  /** The params as JSON Schema (from the kind's zod schema): fields, defaults and each field's description. */
+  paramsSchema: JobParamsSchema;
 }
 
 const JobId = z.string().min(1).max(64);
