@@ -26,6 +26,7 @@ export * from './contract/engine';
 export * from './contract/featureIndex';
 export * from './contract/compare';
 export * from './contract/identity';
+export * from './contract/units';
 
 export const contract = {
   ...appContract,

@@ -56,6 +56,14 @@ describe('hub.settings and hub.setToken', () => {
     await expect(call(core, 'hub.settings', { parallelFiles: 0 })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   });
 
+  it('listing files of an unreachable Hub suggests the offline switch, not a download that never started', async () => {
+    process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+    const core = startCore();
+    const listed = await core.call('hub.listFiles', { repo: 'org/repo' });
+    expect(listed).toMatchObject({ ok: false, error: { code: 'HUB_UNREACHABLE', hint: expect.stringContaining('Turn on offline mode in Settings (or set HF_HUB_OFFLINE=1)') } });
+    expect((listed as { error: { hint: string } }).error.hint).not.toMatch(/resumes/);
+  });
+
   it('keeps the token in a 0600 file in the data directory, never in the database or the answer', async () => {
     const core = startCore();
     const s = await call<HubSettings>(core, 'hub.setToken', { token: 'hf_topsecret' });

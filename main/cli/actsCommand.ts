@@ -56,7 +56,7 @@ export const actsCommand: CliCommand = {
     tensors.tokens = { dtype: 'I64', shape: [tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) };
     writeSafetensors(out, tensors, { model: weights.config.name, execution_provider: run.report.running });
     ctx.stdout(`Wrote ${out}: ${tokens.length} tokens; ${[...hooks, ...(run.logits ? [LOGITS_OUTPUT] : [])].join(', ')} (execution provider: ${run.report.running}).`);
-    for (const a of run.report.attempts.filter((x) => !x.ok)) ctx.stderr(`Note: ${a.ep} not used: ${a.reason}`);
+    for (const a of run.report.attempts.filter((x) => !x.ok)) ctx.stderr(`Note: ${a.ep} not used: ${a.reason}${a.notes?.length ? ` (${a.notes.join('; ')})` : ''}`);
     return 0;
   },
 };

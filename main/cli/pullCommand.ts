@@ -9,20 +9,10 @@ import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
 import { homeLockOwner } from '../lock';
 import type { CliCommand, CliContext } from './command';
+import { formatBytes } from '../../preload/api';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const USAGE = 'sae-workbench pull <repo id or Hub URL> [--revision R] [--include GLOB]... [--exclude GLOB]... [--repo-type model|dataset] [--parallel N] [--json]';
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '--:--';

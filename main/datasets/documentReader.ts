@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { formatBytes } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { datasetFormatOf, findDatasetFiles, type DatasetFormat } from '../formats/datasetFiles';
 import { requireRegularFile } from '../formats/openedFile';
@@ -156,7 +157,7 @@ function readJsonArray(file: string): unknown[] {
   requireRegularFile(file);
   const size = fs.statSync(file).size;
   if (size > JSON_WHOLE_FILE_LIMIT) {
-    throw datasetError('DATASET_TOO_LARGE', `${file}: a ${Math.round(size / 2 ** 20)} MiB .json file is read whole, over the ${JSON_WHOLE_FILE_LIMIT / 2 ** 20} MiB limit.`, 'Convert it to JSON Lines (one record per line, .jsonl), which is streamed.');
+    throw datasetError('DATASET_TOO_LARGE', `${file}: a ${formatBytes(size)} .json file is read whole, over the ${formatBytes(JSON_WHOLE_FILE_LIMIT)} limit.`, 'Convert it to JSON Lines (one record per line, .jsonl), which is streamed.');
   }
   let value: unknown;
   try {

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { candidateProviders, createSessionWithFallback, parseDeviceChoice } from './executionProviders';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { candidateProviders, createSessionWithFallback, parseDeviceChoice, type EpReport } from './executionProviders';
+import { nativeNotes } from './webgpuProbe';
 import { GraphBuilder } from './onnx/graphBuilder';
 import { forwardGraphBuilder } from './modelGraph';
 import { randomTransformer } from './randomWeights';
@@ -35,6 +38,23 @@ describe('execution providers', () => {
   it('cpu runs on CPU with a single attempt', async () => {
     const { report } = await createSessionWithFallback(tinyGraph(), 'cpu');
     expect(report).toEqual({ requested: 'cpu', running: 'cpu', attempts: [{ ep: 'cpu', ok: true }] });
+  });
+
+  it('the WebGPU probe runs in a child process: what Dawn prints natively lands in the report, never raw on this process\'s stderr', async () => {
+    // A separate process, because native writes to fd 2 cannot be captured from inside.
+    const script = "import('./main/engine/executionProviders.ts').then(async (m) => { const { report } = await m.createSessionWithFallback((await import('./main/engine/webgpuProbe.ts')).probeGraph(), 'webgpu'); process.stdout.write(JSON.stringify(report)); })";
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    const report = JSON.parse(child.stdout) as EpReport;
+    expect(child.stderr).not.toMatch(/Vulkan|Dawn|WebGPU/i);
+    const webgpu = report.attempts.find((a) => a.ep === 'webgpu')!;
+    if (!webgpu.ok) expect(webgpu.reason).toMatch(/\S/);
+    for (const note of webgpu.notes ?? []) expect(note).not.toMatch(/^at /);
+  });
+
+  it('keeps Dawn\'s messages and drops their source-location lines', () => {
+    const stderr = "Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: No such file or directory\n    at operator() (/build/Release/_deps/dawn-src/src/dawn/native/vulkan/BackendVk.cpp:368)\n\n";
+    expect(nativeNotes(stderr)).toEqual(["Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: No such file or directory"]);
   });
 
   it('rejects an unknown device name', () => {

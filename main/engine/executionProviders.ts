@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import type { ModelSource } from './onnx/graphBuilder';
+import { probeWebGpuOnce } from './webgpuProbe';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type EngineDeviceReport, type EngineEpAttempt, type EngineExecutionProvider } from '../../preload/contract/engine';
 
 // The types live in the contract so the Settings page shows exactly what the engine reports.
@@ -73,6 +74,15 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
     if (known !== undefined) {
       attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known}`, requirement: EP_REQUIREMENTS[ep] });
       continue;
+    }
+    if (ep === 'webgpu') {
+      const probe = await probeWebGpuOnce();
+      if (!probe.ok) {
+        const reason = cleanReason(probe.reason);
+        attempts.push({ ep, ok: false, reason, requirement: EP_REQUIREMENTS[ep], ...(probe.notes.length ? { notes: probe.notes } : {}) });
+        knownFailures.set(ep, reason);
+        continue;
+      }
     }
     try {
       const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' };

@@ -55,7 +55,7 @@ export class HubClient {
   }
 
   /** fetch with the offline guard, auth, and the Hub's errors mapped; `subject` names what failed. */
-  async fetch(url: string, init: RequestInit, target: RepoTarget, subject: string, withAuth = true): Promise<Response> {
+  async fetch(url: string, init: RequestInit, target: RepoTarget, subject: string, withAuth = true, purpose: 'metadata' | 'download' = 'metadata'): Promise<Response> {
     this.guardOffline(subject);
     let res: Response;
     try {
@@ -66,7 +66,12 @@ export class HubClient {
     } catch (err) {
       if ((err as Error).name === 'AbortError' || init.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new WorkbenchError('HUB_UNREACHABLE', `Cannot reach ${this.endpoint} for ${subject} (${cause?.code ?? cause?.message ?? (err as Error).message}).`, 'Check your network or HF_ENDPOINT; the download resumes where it stopped when you retry.', { cause: err });
+      // Listing or resolving starts no download: the useful advice then is the offline switch.
+      const hint =
+        purpose === 'download'
+          ? 'Check your network or HF_ENDPOINT; the download resumes where it stopped when you retry.'
+          : `Working without network? Turn on offline mode in Settings (or set HF_HUB_OFFLINE=1) to use what the HF cache already holds. Otherwise check your network, proxy or HF_ENDPOINT (${this.endpoint}).`;
+      throw new WorkbenchError('HUB_UNREACHABLE', `Cannot reach ${this.endpoint} for ${subject} (${cause?.code ?? cause?.message ?? (err as Error).message}).`, hint, { cause: err });
     }
     const redirect = init.redirect === 'manual' && res.status >= 300 && res.status < 400;
     if (!res.ok && !redirect) throw await this.httpError(res, target, subject);
@@ -182,7 +187,7 @@ export class HubClient {
     const hubOrigin = new URL(this.endpoint).origin;
     const headers = { 'accept-encoding': 'identity', ...(start > 0 ? { range: `bytes=${start}-` } : {}) };
     for (let hop = 0; hop < 8; hop++) {
-      const res = await this.fetch(url, { signal, headers, redirect: 'manual' }, target, subject, new URL(url).origin === hubOrigin);
+      const res = await this.fetch(url, { signal, headers, redirect: 'manual' }, target, subject, new URL(url).origin === hubOrigin, 'download');
       if (hop === 0) this.checkServedIdentity(res, target, commit, file);
       if (res.status < 300 || res.status >= 400) return res;
       await res.body?.cancel().catch(() => {});

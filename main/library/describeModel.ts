@@ -16,7 +16,7 @@ export function describeModelDirectory(dir: string, files: string[]): { model: M
 }
 
 /** The model's own name in its config (HF `_name_or_path`, TransformerLens `model_name`): part of its identity. */
-function configNameOf(dir: string): string | null {
+export function configNameOf(dir: string): string | null {
   const cfg = tryReadJsonObject(path.join(dir, 'config.json'));
   for (const key of ['_name_or_path', 'model_name', 'name_or_path']) {
     const v = cfg?.[key];

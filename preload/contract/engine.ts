@@ -13,6 +13,8 @@ export interface EngineEpAttempt {
   reason?: string;
   /** What that EP needs, when it failed. */
   requirement?: string;
+  /** What the EP printed natively on stderr while it was tried (e.g. Dawn's Vulkan warning), captured here instead. */
+  notes?: string[];
 }
 
 /** Which EP the engine runs on for a device choice, and why the ones before it were skipped. */

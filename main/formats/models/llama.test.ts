@@ -87,7 +87,7 @@ describe('Llama loader', () => {
       expect(d.paramCount).toBe(2 * (2 * 256 + 2 * 128 + 3 * 384 + 32) + 320 + 16 + (tied ? 0 : 320));
       // The Library lists it as runnable, from the loader's description.
       expect(describeModelDirectory(dir, ['config.json', 'model.safetensors'])).toEqual({
-        model: { architecture: 'LlamaForCausalLM', nLayers: 2, dModel: 16, nHeads: 4, dVocab: 20, nCtx: 32, params: d.paramCount, weightFormat: 'safetensors' },
+        model: { architecture: 'LlamaForCausalLM', configName: null, nLayers: 2, dModel: 16, nHeads: 4, dVocab: 20, nCtx: 32, params: d.paramCount, weightFormat: 'safetensors' },
         problems: [],
       });
       const x = inspectDirectory(dir);

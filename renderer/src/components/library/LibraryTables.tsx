@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { LibraryItem } from '../../../../preload/api';
-import { formatBytes } from '../../format';
+import { formatBytes, formatCount } from '../../format';
 
 function sourceLabel(i: LibraryItem): string {
   if (i.source.type === 'local') return i.source.root === i.path ? 'local' : `local: ${i.source.root}`;
@@ -18,14 +18,6 @@ function Problems({ item }: { item: LibraryItem }) {
 }
 
 const num = (n: number | null | undefined) => (n == null ? '–' : n.toLocaleString('en-US'));
-
-function formatParams(n: number | null): string {
-  if (n == null) return '–';
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(n);
-}
 
 interface Column {
   header: string;
@@ -84,7 +76,7 @@ const modelColumns: Column[] = [
   { header: 'd_model', numeric: true, cell: (i) => num(i.model?.dModel) },
   { header: 'Heads', numeric: true, cell: (i) => num(i.model?.nHeads) },
   { header: 'Vocab', numeric: true, cell: (i) => num(i.model?.dVocab) },
-  { header: 'Params', numeric: true, cell: (i) => formatParams(i.model?.params ?? null), title: (i) => (i.model?.params != null ? num(i.model.params) : undefined) },
+  { header: 'Params', numeric: true, cell: (i) => formatCount(i.model?.params), title: (i) => (i.model?.params != null ? num(i.model.params) : undefined) },
   sizeColumn,
 ];
 
