@@ -11,6 +11,7 @@ import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
 import { NodeWorkerSpawner, type WorkerSpawner } from '../jobs/workerHost';
+import { appHandlers } from './appHandlers';
 import { EventBus } from './eventBus';
 import type { Handler, HandlerTable } from './handlers';
 import { jobsHandlers, readCpuConcurrency } from './jobsHandlers';
@@ -44,6 +45,7 @@ export interface Core {
 
 const handlers: HandlerTable = {
   'app.info': (_p, s) => ({ version, home: s.home, frontDoor: s.frontDoor, node: process.versions.node, platform: `${process.platform}-${process.arch}` }),
+  ...appHandlers,
   ...jobsHandlers,
   ...libraryHandlers,
   ...hubHandlers,
