@@ -1,20 +1,37 @@
+import { useEffect } from 'react';
+import { useClient } from './client/context';
 import { pages } from './pages/registry';
 import { routeHref, useRoute } from './router';
+import { ShortcutProvider } from './shortcuts';
+import { applyTheme } from './theme';
 
 export function App() {
+  const client = useClient();
   const route = useRoute();
   const page = pages.find((p) => p.id === route.page) ?? pages[0];
+  // The stored theme choice wins over this browser's cached one (browser mode changes port per launch).
+  useEffect(() => {
+    client.call('app.uiSettings', {}).then((s) => applyTheme(s.theme), () => {});
+  }, [client]);
+  useEffect(() => {
+    document.title = `${page.label} · SAE Workbench`;
+  }, [page.label]);
   return (
-    <div className="shell">
-      <nav className="sidebar" aria-label="Main">
-        <div className="brand">SAE Workbench</div>
-        {pages.map((p) => (
-          <a key={p.id} href={routeHref(p.id)} className={p.id === page.id ? 'nav-item active' : 'nav-item'} aria-current={p.id === page.id ? 'page' : undefined}>
-            {p.label}
-          </a>
-        ))}
-      </nav>
-      <main className="content">{page.render()}</main>
-    </div>
+    <ShortcutProvider>
+      <div className="shell">
+        <nav className="sidebar" aria-label="Main">
+          <div className="brand">SAE Workbench</div>
+          {pages.map((p) => (
+            <a key={p.id} href={routeHref(p.id)} className={p.id === page.id ? 'nav-item active' : 'nav-item'} aria-current={p.id === page.id ? 'page' : undefined}>
+              {p.label}
+            </a>
+          ))}
+          <div className="sidebar-foot muted">
+            Press <kbd>?</kbd> for shortcuts
+          </div>
+        </nav>
+        <main className="content">{page.render()}</main>
+      </div>
+    </ShortcutProvider>
   );
 }

@@ -4,6 +4,9 @@ import { App } from './App';
 import { createClient } from './client/client';
 import { ClientContext } from './client/context';
 import './styles.css';
+import { initTheme } from './theme';
+
+initTheme();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

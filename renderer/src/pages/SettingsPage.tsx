@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AppInfo, HubSettings } from '../../../preload/api';
+import { THEMES, type AppInfo, type HubSettings, type ThemeChoice } from '../../../preload/api';
 import { useClient } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ExecutionProviderPanel } from '../components/settings/ExecutionProviderPanel';
 import '../components/library/library.css';
+import { applyTheme, storedThemeChoice } from '../theme';
 
 const sourceNote = (source: 'env' | 'settings' | 'default', envName: string) =>
   source === 'env' ? `Set by ${envName} in the environment; unset it to change this here.` : source === 'settings' ? 'Saved in settings.' : 'Default.';
@@ -54,6 +55,8 @@ export function SettingsPage() {
           Saved: {saved}.
         </div>
       )}
+
+      <AppearancePanel onError={setError} />
 
       <div className="panel">
         <h2>Hugging Face Hub</h2>
@@ -175,6 +178,36 @@ export function SettingsPage() {
       </div>
       <ExecutionProviderPanel />
     </section>
+  );
+}
+
+/** Light, dark, or whatever the system prefers; kept in the app database. */
+function AppearancePanel({ onError }: { onError: (e: unknown) => void }) {
+  const client = useClient();
+  const [choice, setChoice] = useState<ThemeChoice>(storedThemeChoice());
+  useEffect(() => {
+    client.call('app.uiSettings', {}).then((s) => setChoice(s.theme), onError);
+  }, [client, onError]);
+  const choose = (theme: ThemeChoice) => {
+    setChoice(theme);
+    applyTheme(theme);
+    client.call('app.uiSettings', { theme }).catch(onError);
+  };
+  return (
+    <div className="panel">
+      <h2>Appearance</h2>
+      <div className="field">
+        Theme
+        <div className="segmented" role="group" aria-label="Theme">
+          {THEMES.map((t) => (
+            <button key={t} type="button" aria-pressed={choice === t} onClick={() => choose(t)}>
+              {t === 'system' ? 'System' : t === 'light' ? 'Light' : 'Dark'}
+            </button>
+          ))}
+        </div>
+        <span className="setting-source">System follows your operating system's light or dark mode. Saved for this data directory.</span>
+      </div>
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { useEffect, useRef, useState } from 'react';
+import { useResolvedTheme } from '../../theme';
 
 export type PlotOptions = Plot.PlotOptions;
 
@@ -37,6 +38,8 @@ export function PlotFigure({ options, label, deps, className, minHeight = 120, o
   pick.current = onPick;
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
+  // Marks take concrete colours from the theme: redraw when it changes.
+  const theme = useResolvedTheme();
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -59,6 +62,6 @@ export function PlotFigure({ options, label, deps, className, minHeight = 120, o
       figure.remove();
     };
     // `deps` names what the options read: the builder itself changes on every render.
-  }, [width, ...deps]);
+  }, [width, theme, ...deps]);
   return <div ref={box} className={['plot-figure', className].filter(Boolean).join(' ')} role="figure" aria-label={label} style={{ minHeight }} />;
 }

@@ -16,15 +16,15 @@ export function ArtifactViewer({ item, onClose }: { item: LibraryItem; onClose: 
     client.call('library.readArtifact', { id: item.id }).then(setArtifact, setError);
   }, [client, item.id]);
   return (
-    <div className="panel artifact-viewer" role="region" aria-label={`Artifact ${item.name}`}>
-      <div className="artifact-head">
-        <h2>{item.name}</h2>
+    <div className="artifact-viewer" role="region" aria-label={`Artifact ${item.name}`}>
+      <div className="md-head">
+        <h2>{item.identity.label}</h2>
         <button className="link" onClick={onClose} aria-label="Close artifact">
           Close
         </button>
       </div>
       <div className="muted small">
-        {item.source.type === 'hub' ? `${item.source.repoId} @ ${item.source.commit.slice(0, 8)}` : item.path} · {formatBytes(item.sizeBytes)} · {item.result?.shape}
+        {item.identity.detail} · {formatBytes(item.sizeBytes)} · {item.result?.shape}
       </div>
       <ErrorBanner error={error} />
       {!artifact && !error && <p className="muted">Loading…</p>}

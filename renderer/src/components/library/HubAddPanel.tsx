@@ -79,7 +79,7 @@ export function HubAddPanel() {
   const selectedBytes = listing ? listing.files.filter((f) => selected.has(f.path)).reduce((s, f) => s + f.size, 0) : 0;
 
   return (
-    <details className="panel hub-panel" open>
+    <details className="panel hub-panel">
       <summary>Add from Hub</summary>
       <form
         className="hub-form"

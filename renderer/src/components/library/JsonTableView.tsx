@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { SeriesPlot } from '../charts/SeriesPlot';
 import { describeValue, formatScalar, isCellValue, sortRows, toTables, type JsonTable } from './jsonTables';
 
 const PAGE_ROWS = 100;
@@ -15,7 +16,43 @@ export function JsonTableView({ value, title = '' }: { value: unknown; title?: s
   );
 }
 
+/** A long numeric list: a small plot and its summary; the values as a table on request. */
+function SeriesBlock({ table, series }: { table: JsonTable; series: number[] }) {
+  const [showValues, setShowValues] = useState(false);
+  const stats = useMemo(() => {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const v of series) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    return { min, max, mean: sum / series.length };
+  }, [series]);
+  return (
+    <div className="json-table-block series-block">
+      <div className="series-head">
+        {table.title ? <h3 className="json-table-title">{table.title}</h3> : <span />}
+        <span className="muted small">
+          {series.length} values · min {formatScalar(stats.min)} · mean {formatScalar(stats.mean)} · max {formatScalar(stats.max)}
+        </span>
+      </div>
+      <SeriesPlot values={series} label={`Plot of ${table.title || 'values'}`} />
+      <button className="link" aria-expanded={showValues} onClick={() => setShowValues((v) => !v)}>
+        {showValues ? 'Hide values' : 'Show values'}
+      </button>
+      {showValues && <JsonTableBlock table={{ ...table, series: undefined, title: '' }} />}
+    </div>
+  );
+}
+
 function JsonTableBlock({ table }: { table: JsonTable }) {
+  if (table.series) return <SeriesBlock table={table} series={table.series} />;
+  return <RowsTable table={table} />;
+}
+
+function RowsTable({ table }: { table: JsonTable }) {
   const [sort, setSort] = useState<{ column: number; direction: 1 | -1 } | null>(null);
   const [showAll, setShowAll] = useState(false);
   const rows = useMemo(() => (sort ? sortRows(table.rows, sort.column, sort.direction) : table.rows), [table.rows, sort]);

@@ -2,12 +2,6 @@ import type { ReactNode } from 'react';
 import type { LibraryItem } from '../../../../preload/api';
 import { formatBytes, formatCount } from '../../format';
 
-function sourceLabel(i: LibraryItem): string {
-  if (i.source.type === 'local') return i.source.root === i.path ? 'local' : `local: ${i.source.root}`;
-  const at = i.source.refs.length ? i.source.refs.join(', ') : i.source.commit.slice(0, 8);
-  return `${i.source.repoId}${i.source.pathInRepo && i.kind !== 'sae' ? `/${i.source.pathInRepo}` : ''} @ ${at}`;
-}
-
 function Problems({ item }: { item: LibraryItem }) {
   if (item.problems.length === 0) return null;
   return (
@@ -33,8 +27,8 @@ const nameColumn = (header: string): Column => ({
   header,
   cell: (i) => (
     <>
-      <div className="item-name">{i.name}</div>
-      <div className="muted small">{sourceLabel(i)}</div>
+      <div className="item-name">{i.identity.label}</div>
+      <div className="muted small item-detail-line">{i.identity.bundle ? i.identity.bundle.member : i.identity.detail}</div>
       <Problems item={i} />
     </>
   ),
@@ -44,11 +38,14 @@ const sizeColumn: Column = { header: 'Size', numeric: true, cell: (i) => formatB
 /** One Library table: a row per item, click to select. Every section is this with its own columns. */
 function ItemTable({ label, columns, items, onSelect, selectedId, clickable = true }: { label: string; columns: Column[]; items: LibraryItem[]; onSelect: (item: LibraryItem) => void; selectedId: string | null; clickable?: boolean }) {
   return (
+    <div className="table-scroll">
     <table className="library-table" aria-label={label}>
       <thead>
         <tr>
           {columns.map((c) => (
-            <th key={c.header}>{c.header}</th>
+            <th key={c.header} className={c.numeric ? 'num' : undefined}>
+              {c.header}
+            </th>
           ))}
         </tr>
       </thead>
@@ -64,6 +61,7 @@ function ItemTable({ label, columns, items, onSelect, selectedId, clickable = tr
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -95,30 +93,41 @@ const saeColumns: Column[] = [
   sizeColumn,
 ];
 
-/** SAEs grouped by the model they belong to, then by layer. */
+/** How a group's SAEs are tied to its model, in words: "linked by model_name", or why not. */
+function linkSummary(saes: LibraryItem[]): string {
+  const reasons = [...new Set(saes.map((i) => i.sae!.link.reason))];
+  if (saes[0].sae!.link.modelItemId === null) return reasons.length === 1 ? reasons[0] : 'not linked to a model in the Library';
+  const evidences = [...new Set(saes.map((i) => i.sae!.link.reason.split(':')[0]))];
+  return evidences.join('; ');
+}
+
+/** SAEs grouped by the model they are linked to (or name), then by layer. */
 export function SaeGroups({ items, onSelect, selectedId }: TableProps) {
   const groups = new Map<string, LibraryItem[]>();
   for (const i of items) {
-    const key = i.sae?.groupModel || 'unknown model';
+    const key = i.sae?.link.modelItemId ?? `name:${i.sae?.groupModel || 'unknown model'}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   }
-  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const sorted = [...groups.values()].sort((a, b) => a[0].sae!.groupModel.localeCompare(b[0].sae!.groupModel));
   return (
     <>
-      {sorted.map(([model, saes]) => (
-        <div key={model} className="sae-group" role="group" aria-label={`SAEs of ${model}`}>
-          <h3>
-            {model} <span className="muted small">{saes[0].sae?.modelItemId ? '' : '(model not in the Library)'}</span>
-          </h3>
-          <ItemTable
-            label={`SAEs for ${model}`}
-            columns={saeColumns}
-            items={[...saes].sort((a, b) => (a.sae?.layer ?? 1e9) - (b.sae?.layer ?? 1e9) || a.name.localeCompare(b.name))}
-            onSelect={onSelect}
-            selectedId={selectedId}
-          />
-        </div>
-      ))}
+      {sorted.map((saes) => {
+        const model = saes[0].sae!.groupModel;
+        return (
+          <div key={model} className="sae-group" role="group" aria-label={`SAEs of ${model}`}>
+            <h3>
+              {model} <span className="muted small">· {linkSummary(saes)}</span>
+            </h3>
+            <ItemTable
+              label={`SAEs for ${model}`}
+              columns={saeColumns}
+              items={[...saes].sort((a, b) => (a.sae?.layer ?? 1e9) - (b.sae?.layer ?? 1e9) || a.identity.label.localeCompare(b.identity.label))}
+              onSelect={onSelect}
+              selectedId={selectedId}
+            />
+          </div>
+        );
+      })}
     </>
   );
 }

@@ -48,6 +48,12 @@ describe('toTables: any JSON shape becomes tables', () => {
     expect(t.title).toBe('values');
     expect(t.rows).toHaveLength(20);
     expect(t.rows[3]).toEqual(['3', 1.5]);
+    // A long list of numbers is also a series, drawn as a plot with its rows on request.
+    expect(t.series).toEqual(long);
+    // Short ones stay inline; lists with anything but finite numbers stay tables.
+    expect(toTables([1, 2, 3])[0].series).toBeUndefined();
+    expect(toTables([...long, null])[0].series).toBeUndefined();
+    expect(toTables([...long, 'x'])[0].series).toBeUndefined();
   });
 
   it('keeps deep or large nests as values for the viewer to expand', () => {

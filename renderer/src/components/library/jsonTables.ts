@@ -11,6 +11,8 @@ export interface JsonTable {
   /** The first column names the row: "#" for arrays, "key" for dicts. */
   columns: string[];
   rows: unknown[][];
+  /** A long list of numbers: drawn as a small plot, its rows shown on request. */
+  series?: number[];
 }
 
 /** Nested objects with at most this many leaves flatten into dotted columns (stats.t, stats.p). */
@@ -64,6 +66,10 @@ const join = (title: string, key: string) => (title ? `${title}.${key}` : key);
 export function toTables(value: unknown, title = ''): JsonTable[] {
   if (Array.isArray(value) && value.length === 0) return [{ title, columns: ['key', 'value'], rows: [[title || 'value', '(empty list)']] }];
   if (isCellValue(value)) return [{ title, columns: ['key', 'value'], rows: [[title || 'value', value]] }];
+
+  if (Array.isArray(value) && value.length > MAX_INLINE_ARRAY && value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return [{ title, columns: ['#', 'value'], rows: value.map((v, i) => [String(i), v]), series: value as number[] }];
+  }
 
   if (Array.isArray(value)) {
     const records = value.filter(isRecord).length;

@@ -70,7 +70,14 @@ export function ExecutionProviderPanel() {
                 <tr key={a.ep}>
                   <td>{a.ep.toUpperCase()}</td>
                   <td className={a.ok ? 'ok-text' : 'error-text'}>{a.ok ? 'runs' : 'skipped'}</td>
-                  <td className="small">{a.ok ? '' : [a.reason, a.requirement].filter(Boolean).join(' — ')}</td>
+                  <td className="small">
+                    {a.ok ? '' : [a.reason, a.requirement].filter(Boolean).join(' — ')}
+                    {a.notes?.map((n) => (
+                      <div key={n} className="muted mono">
+                        {n}
+                      </div>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>
