@@ -37,6 +37,9 @@ afterAll(async () => {
 describe('Add from Hub', () => {
   it('paste repo -> file tree with sizes -> tick files -> progress, pause, resume -> files in the Library -> artifact table', async () => {
     const { page, errors } = await openApp(browser, app);
+    // Folded on a first visit (nothing downloading): the user opens it.
+    await expect(page.getByLabel('Hub repository').isVisible()).resolves.toBe(false);
+    await page.getByText('Add from Hub').click();
     await page.getByLabel('Hub repository').fill(`https://huggingface.co/${SEED_SAE_REPO}`);
     await page.getByRole('button', { name: 'List files' }).click();
     const tree = page.getByRole('tree', { name: 'Repository files' });
@@ -46,7 +49,7 @@ describe('Add from Hub', () => {
     await expect(page.locator('.hub-listing').innerText()).resolves.toContain(`${Object.keys(files).length} files`);
     // Folder rows show the summed size of their files.
     const folderRow = tree.locator('.tree-row', { hasText: 'adhd_L2_hook_resid_post' }).first();
-    await expect(folderRow.innerText()).resolves.toMatch(/adhd_L2_hook_resid_post\s+9\.\d\d KB/);
+    await expect(folderRow.innerText()).resolves.toMatch(/adhd_L2_hook_resid_post\s+9\.\d\d kB/);
     expect(totalBytes).toBeGreaterThan(60_000);
     await screenshot(page, 'hub-file-tree');
 
@@ -79,7 +82,7 @@ describe('Add from Hub', () => {
     const saes = page.getByRole('table', { name: `SAEs for ${SEED_MODEL_REPOS.adhd}` });
     await saes.waitFor({ timeout: 30_000 });
     await expect(saes.locator('tbody tr').count()).resolves.toBe(1);
-    await expect(saes.innerText()).resolves.toMatch(/2\s+adhd_L2_hook_resid_post[\s\S]*topk\s+16\s+64\s+8/);
+    await expect(saes.innerText()).resolves.toMatch(/2\s+connaaa\/interpgpt-sae-phase5\/adhd_L2_hook_resid_post[\s\S]*topk\s+16\s+64\s+8/);
     await page.getByRole('table', { name: 'Results' }).locator('.item-name', { hasText: 'causal_nulls_per_seed.json' }).waitFor();
     await page.getByRole('button', { name: 'Open feature_diff.json' }).click();
     const diffs = page.getByRole('region', { name: 'Artifact feature_diff.json' }).getByRole('table', { name: 'top_diffs' });
@@ -102,6 +105,7 @@ describe('Add from Hub', () => {
     const blobs = path.join(cache, `models--${SEED_SAE_REPO.replace('/', '--')}`, 'blobs');
     const incomplete = () => (fs.existsSync(blobs) ? fs.readdirSync(blobs).filter((f) => f.endsWith('.incomplete')) : []);
     const { page, errors } = await openApp(browser, app);
+    await page.getByText('Add from Hub').click();
     const startAndCancel = async (keep: boolean) => {
       await page.getByLabel('Hub repository').fill(SEED_SAE_REPO);
       await page.getByLabel('Include globs').fill('standard_L0_hook_resid_post/*');
@@ -155,11 +159,12 @@ describe('Add from Hub', () => {
 
     const before = hub.requests.length;
     await page.goto(`${app.origin}/#/library`);
+    await page.getByText('Add from Hub').click();
     await page.getByLabel('Hub repository').fill(SEED_SAE_REPO);
     await page.getByRole('button', { name: 'List files' }).click();
     await page.getByText('from cache (offline)').waitFor();
     // Only what is in the cache is listed (the two SAE folders and two results fetched above), all cached.
-    await expect(page.locator('.hub-listing').innerText()).resolves.toMatch(/· 6 files, [\d.]+ KB \(0 B not cached\)/);
+    await expect(page.locator('.hub-listing').innerText()).resolves.toMatch(/· 6 files, [\d.]+ kB \(0 B not cached\)/);
     await page.getByLabel('Hub repository').fill('connaaa/not-downloaded');
     await page.getByRole('button', { name: 'List files' }).click();
     await page.getByRole('alert').waitFor();

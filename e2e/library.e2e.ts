@@ -23,6 +23,8 @@ beforeAll(async () => {
   writeTree(localDir, {
     'prompts.jsonl': Buffer.from('{"text":"Once upon a time"}\n{"text":"Step one"}\n'),
     // Records holding a nest too big to flatten into columns: the viewer opens it on demand.
+    // A long vector (a direction in model space): plotted, its values on request.
+    'direction.json': Buffer.from(JSON.stringify({ layer: 2, direction: Array.from({ length: 64 }, (_, i) => Math.sin(i / 5)) })),
     'sweep.json': Buffer.from(JSON.stringify({ runs: [1, 2].map((run) => ({ run, lr: run * 1e-4, per_feature: Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, { fired: f * run, mean: f / 10 }])) })) })),
   });
   // Offline, with an endpoint nothing listens on: the Library must never need the network.
@@ -43,9 +45,9 @@ describe('Library page', () => {
     await expect(adhd.locator('tbody tr').count()).resolves.toBe(3);
     await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
     // Rows sorted by layer, with the cfg facts.
-    await expect(adhd.locator('tbody tr').first().innerText()).resolves.toMatch(/^1\s+adhd_L1_hook_resid_post[\s\S]*topk\s+16\s+64\s+8\s+blocks\.1\.hook_resid_post/);
+    await expect(adhd.locator('tbody tr').first().innerText()).resolves.toMatch(/^1\s+connaaa\/interpgpt-sae-phase5\/adhd_L1_hook_resid_post\s+HF model @ main\s+topk\s+16\s+64\s+8\s+blocks\.1\.hook_resid_post/);
     const models = page.getByRole('table', { name: 'Models' });
-    await expect(models.innerText()).resolves.toMatch(new RegExp(`${SEED_MODEL_REPOS.adhd}[\\s\\S]*GPT2LMHeadModel\\s+4\\s+16\\s+2\\s+50\\s+14\\.5K`));
+    await expect(models.innerText()).resolves.toMatch(new RegExp(`${SEED_MODEL_REPOS.adhd}[\\s\\S]*GPT2LMHeadModel\\s+4\\s+16\\s+2\\s+50\\s+14\\.5k`));
     await screenshot(page, 'library-seed');
 
     // The filter narrows every section; all words must match.
@@ -56,11 +58,14 @@ describe('Library page', () => {
     await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
 
     // A row opens the item's details.
-    await adhd.getByText('adhd_L3_hook_resid_post', { exact: true }).click();
-    const details = page.getByRole('region', { name: 'Details of adhd_L3_hook_resid_post' });
+    await adhd.getByText(`${SEED_SAE_REPO}/adhd_L3_hook_resid_post`, { exact: true }).click();
+    const details = page.getByRole('region', { name: `Details of ${SEED_SAE_REPO}/adhd_L3_hook_resid_post` });
     const detailText = await details.innerText();
     expect(detailText).toMatch(/cfg generation\s+v6/);
-    expect(detailText).toMatch(new RegExp(`belongs to\\s+${SEED_MODEL_REPOS.adhd}`));
+    expect(detailText).toMatch(new RegExp(`model\\s+${SEED_MODEL_REPOS.adhd}\\s+link\\s+linked by model_name: cfg model_name "${SEED_MODEL_REPOS.adhd}"`));
+    // Its actions are links to the pages that do them, and the chosen item is in the URL.
+    await expect(details.getByRole('link', { name: 'Feature index' }).getAttribute('href')).resolves.toMatch(/^#\/features\?sae=.*adhd_L3_hook_resid_post$/);
+    expect(decodeURIComponent(page.url())).toMatch(/#\/library\?item=\w+/);
     expect(detailText).toMatch(/refs\s+main/);
     await screenshot(page, 'library-sae-detail');
     await details.getByRole('button', { name: 'Close details' }).click();
@@ -103,7 +108,7 @@ describe('Library page', () => {
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByRole('status').innerText()).resolves.toContain('1 dataset');
     await expect(page.getByRole('table', { name: 'Datasets' }).innerText()).resolves.toMatch(/prompts\.jsonl[\s\S]*jsonl\s+1\s+2\s/);
-    await page.getByRole('table', { name: 'Datasets' }).getByText('prompts.jsonl').waitFor();
+    await page.getByRole('table', { name: 'Datasets' }).getByText('prompts.jsonl', { exact: true }).waitFor();
     await page.getByLabel('Local path').fill(path.join(localDir, 'sweep.json'));
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('button', { name: 'Open sweep.json' }).click();
@@ -116,6 +121,19 @@ describe('Library page', () => {
     expect(await nested.locator('thead th').allTextContents()).toEqual(['key', 'fired', 'mean']);
     await expect(nested.locator('tbody tr').count()).resolves.toBe(20);
     await screenshot(page, 'library-artifact-nested');
+
+    await page.getByLabel('Local path').fill(path.join(localDir, 'direction.json'));
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('button', { name: 'Open direction.json' }).click();
+    const viewer = page.getByRole('region', { name: 'Artifact direction.json' });
+    await viewer.getByRole('figure', { name: 'Plot of direction' }).locator('svg').first().waitFor();
+    await expect(viewer.innerText()).resolves.toMatch(/64 values · min -0\.99999 · mean [\d.e-]+ · max 0\.999574/);
+    // Rows only on request: a 64-value vector no longer makes a 64-row page.
+    await expect(viewer.getByRole('table', { name: 'direction' }).count()).resolves.toBe(0);
+    await viewer.getByRole('button', { name: 'Show values' }).click();
+    await expect(viewer.getByRole('table').last().locator('tbody tr').count()).resolves.toBe(64);
+    await viewer.getByRole('button', { name: 'Hide values' }).click();
+    await screenshot(page, 'library-artifact-vector');
 
     await page.getByLabel('Local path').fill(path.join(localDir, 'missing-folder'));
     await page.getByRole('button', { name: 'Add', exact: true }).click();

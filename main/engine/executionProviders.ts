@@ -45,7 +45,7 @@ export const EP_REQUIREMENTS: Record<ExecutionProvider, string> = {
 if (ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
 
 /** EPs that failed once in this process are not retried: each try costs seconds on some machines. */
-const knownFailures = new Map<ExecutionProvider, string>();
+const knownFailures = new Map<ExecutionProvider, { reason: string; notes?: string[] }>();
 
 /** The report of the latest session creation, for display ("which EP runs and why"). */
 let lastReport: EpReport | null = null;
@@ -72,7 +72,7 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
   for (const ep of candidateProviders(choice)) {
     const known = knownFailures.get(ep);
     if (known !== undefined) {
-      attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known}`, requirement: EP_REQUIREMENTS[ep] });
+      attempts.push({ ep, ok: false, reason: `failed earlier in this process: ${known.reason}`, requirement: EP_REQUIREMENTS[ep], ...(known.notes ? { notes: known.notes } : {}) });
       continue;
     }
     if (ep === 'webgpu') {
@@ -80,7 +80,7 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
       if (!probe.ok) {
         const reason = cleanReason(probe.reason);
         attempts.push({ ep, ok: false, reason, requirement: EP_REQUIREMENTS[ep], ...(probe.notes.length ? { notes: probe.notes } : {}) });
-        knownFailures.set(ep, reason);
+        knownFailures.set(ep, { reason, ...(probe.notes.length ? { notes: probe.notes } : {}) });
         continue;
       }
     }
@@ -95,7 +95,7 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
       const reason = cleanReason(err);
       attempts.push({ ep, ok: false, reason, requirement: EP_REQUIREMENTS[ep] });
       // A CPU failure is about the graph, not the machine: do not blacklist it.
-      if (ep !== 'cpu') knownFailures.set(ep, reason);
+      if (ep !== 'cpu') knownFailures.set(ep, { reason });
       else throw new WorkbenchError('ENGINE_SESSION', `onnxruntime could not load the graph on CPU: ${reason}`, 'This is a bug in the graph builder; report it with the model config.', { cause: err });
     }
   }

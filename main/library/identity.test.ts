@@ -48,7 +48,9 @@ describe('withIdentities over the whole Library', () => {
   it('lists the demo bundle once as a labelled group, from the folder added first, naming the other copies', () => {
     const generated = fakeBundle();
     const userCopy = fakeBundle();
-    const out = withIdentities([...bundleItems(userCopy), ...bundleItems(generated)], { rootOrder: [generated, userCopy] });
+    const manifest = item('result', path.join(generated, DEMO_BUNDLE_MANIFEST));
+    const out = withIdentities([...bundleItems(userCopy), ...bundleItems(generated), manifest], { rootOrder: [generated, userCopy] });
+    // The manifest is how the bundle is recognised, not a result file to list.
     expect(out.map((i) => i.path)).toEqual(bundleItems(generated).map((i) => i.path));
     for (const i of out) expect(i.identity.bundle).toMatchObject({ kind: 'demo', version: 1, root: generated, label: 'Demo bundle v1', alsoAt: [userCopy] });
     expect(out.map((i) => [i.identity.label, i.identity.bundle!.member, i.identity.key])).toEqual([

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { BundleRef, ItemIdentity, LibraryItem, LibraryItemKind } from '../../preload/api';
-import { readDemoBundleManifest } from '../demo/bundleManifest';
+import { DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from '../demo/bundleManifest';
 import { hubCachePathOf } from '../formats/hubCachePath';
 
 /**
@@ -118,6 +118,8 @@ export function withIdentities(items: LibraryItem[], options: IdentityOptions = 
     kept.set(version, { root: sorted[0], alsoAt: sorted.slice(1) });
   }
   out = out
+    // The bundle's manifest is how it is recognised, not a result to open.
+    .filter((i) => i.identity.bundle?.member !== DEMO_BUNDLE_MANIFEST)
     .filter((i) => !i.identity.bundle || kept.get(i.identity.bundle.version)!.root === i.identity.bundle.root)
     .map((i) => (i.identity.bundle ? { ...i, identity: { ...i.identity, bundle: { ...i.identity.bundle, alsoAt: kept.get(i.identity.bundle.version)!.alsoAt } } } : i));
 

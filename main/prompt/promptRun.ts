@@ -173,7 +173,7 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
     }
     features.sort((a, b) => b.activation - a.activation);
     if (features.length > 0) maxActivation = Math.max(maxActivation, features[0].activation);
-    return { position, id, text: strings[position], features: features.slice(0, topFeatures) };
+    return { position, id, text: strings[position], bos: position === 0 && model.tokenizer.prependBos && id === model.tokenizer.bosTokenId, features: features.slice(0, topFeatures) };
   });
   const wanted = [...new Set(side.features ?? [])];
   const outOfRange = wanted.find((f) => f >= sc.dSae);

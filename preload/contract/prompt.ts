@@ -65,6 +65,8 @@ export interface PromptToken {
   position: number;
   id: number;
   text: string;
+  /** The BOS the model prepends: like sae_lens, views leave it out of their scales (its activations are atypical). */
+  bos: boolean;
   /** Firing features, strongest first (at most `topFeatures`). */
   features: PromptFeature[];
 }

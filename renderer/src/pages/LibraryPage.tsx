@@ -154,7 +154,7 @@ function stepRow(d: 1 | -1, current: string | null, choose: (id: string) => void
 function matchesFilter(item: LibraryItem, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const text = [item.kind, item.identity.label, item.identity.detail, item.path, item.sae?.hookName, item.sae?.groupModel, item.model?.architecture].filter(Boolean).join(' ').toLowerCase();
+  const text = [item.kind, item.identity.label, item.identity.detail, item.sae?.hookName, item.sae?.groupModel, item.model?.architecture].filter(Boolean).join(' ').toLowerCase();
   return words.every((w) => text.includes(w));
 }
 

@@ -6,7 +6,7 @@ import { PlotFigure, themeColor } from '../components/charts/PlotFigure';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureLink } from '../components/FeatureLink';
 import { ProgressBar } from '../components/ProgressBar';
-import { divergingBackground, displayToken, tokenBackground } from '../components/prompt/featureColor';
+import { activationScale, divergingBackground, displayToken, tokenBackground } from '../components/prompt/featureColor';
 import { FeatureList } from '../components/prompt/FeatureList';
 import { alignedPosition, bestSaeFor, featureDifference, parseTokenParam, saeChoicesFor, strongestFeature } from '../components/prompt/promptChoices';
 import { TokenStrip } from '../components/prompt/TokenStrip';
@@ -133,6 +133,7 @@ export function PromptPage() {
 
   const shown = result?.value ?? null;
   const stale = !!result && result.key !== key;
+  const scale = useMemo(() => activationScale(shown?.sides.flatMap((s) => s.tokens.filter((t) => !t.bos).map((t) => t.features[0]?.activation ?? 0)) ?? []), [shown]);
   const maxActivation = useMemo(() => Math.max(0, ...(shown?.sides.map((s) => s.maxActivation) ?? [])), [shown]);
   const difference = useMemo(() => (shown && diff ? featureDifference(shown) : null), [shown, diff]);
   const focus = hovered ?? selected;
@@ -205,7 +206,7 @@ export function PromptPage() {
         </span>
       </label>
       <div className="prompt-run-row">
-        <button className="primary" onClick={() => void run()} disabled={!ready || (running && !stale && result !== null)}>
+        <button className="primary" onClick={() => void run()} disabled={!ready}>
           {running ? 'Running…' : 'Run'}
         </button>
         <label className="small muted">
@@ -232,8 +233,8 @@ export function PromptPage() {
             <DiffPanel result={shown} fa={fa} fb={fb} onFeature={(side, f) => setParams({ [side === 0 ? 'fa' : 'fb']: f })} difference={difference} />
           ) : (
             <p className="muted small">
-              Each token is tinted by its strongest feature's activation (deeper = stronger, one scale for both models, max {maxActivation.toFixed(2)}); feature ids of the two SAEs are unrelated, so colour never
-              encodes the id. Click a token (or use ← →, ↑ ↓) to list its features; a feature id opens its page. Diff mode compares one feature per side.
+              Tint: each token's strongest feature activation, one scale for both models from {scale.lo.toFixed(2)} (lightest) to {scale.hi.toFixed(2)} (deepest), BOS left out. Feature ids of two SAEs are
+              unrelated, so colour never encodes the id. Click a token (or ← →, ↑ ↓) to list its features; a feature id opens its page. Diff mode compares one chosen feature per side.
             </p>
           )}
           <div className="prompt-sides">
@@ -245,7 +246,8 @@ export function PromptPage() {
                 <div key={i} className={`prompt-side side-${SIDES[i].key}`} data-side={SIDES[i].key}>
                   <h2>{side.modelLabel}</h2>
                   <div className="muted small">
-                    {side.saeLabel} · {side.hookName} · {side.dSae} features · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
+                    SAE {side.saeLabel}
+                    {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.dSae} features · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
                   </div>
                   {side.warnings.map((w) => (
                     <div key={w} className="warning-note" role="note">
@@ -255,7 +257,7 @@ export function PromptPage() {
                   <TokenStrip
                     side={side}
                     label={`Tokens of ${side.modelLabel}`}
-                    background={(p) => (diff && tracked && difference ? tokenBackground(tracked.activations[p], difference.max, SIDES[i].colour) : tokenBackground(side.tokens[p].features[0]?.activation ?? 0, maxActivation, SIDES[i].colour))}
+                    background={(p) => (diff && tracked && difference ? tokenBackground(tracked.activations[p], { lo: 0, hi: difference.max }, SIDES[i].colour) : tokenBackground(side.tokens[p].features[0]?.activation ?? 0, scale, SIDES[i].colour))}
                     titleOf={(p) => {
                       const top = side.tokens[p].features[0];
                       if (diff && tracked) return `#${tracked.feature}: ${tracked.activations[p].toFixed(3)}`;

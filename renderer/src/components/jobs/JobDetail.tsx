@@ -57,10 +57,10 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
           ['finished', job.finishedAt ? formatTime(job.finishedAt) : undefined],
           ['elapsed', formatDuration(jobElapsedSeconds(job, now))],
           ['attempts', job.attempts],
-          ['progress', job.progress != null ? `${(job.progress * 100).toFixed(1)}%${job.progressMessage ? ` · ${job.progressMessage}` : ''}` : job.progressMessage],
+          ['progress', job.state === 'completed' ? undefined : job.progress != null ? `${(job.progress * 100).toFixed(1)}%${job.progressMessage ? ` · ${job.progressMessage}` : ''}` : job.progressMessage],
           ['error', job.error ? `${job.error.code}: ${job.error.message}` : undefined],
           ['what to do', job.error?.hint],
-          ['params', <pre className="result">{JSON.stringify(detail.params, null, 2)}</pre>],
+          ['params', isEmpty(detail.params) ? 'none' : <pre className="result">{JSON.stringify(detail.params, null, 2)}</pre>],
         ]}
       />
       {KindView && <KindView job={job} />}
@@ -81,4 +81,8 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
       </div>
     </div>
   );
+}
+
+function isEmpty(v: unknown): boolean {
+  return v == null || (typeof v === 'object' && Object.keys(v).length === 0);
 }

@@ -29,7 +29,11 @@ export function SchemaForm({ schema, prefill, onParams }: { schema: JobParamsSch
     <div className="job-form">
       {fields.length === 0 && <p className="muted small">This kind takes no parameters.</p>}
       {raw === null ? (
-        fields.map((f) => <Field key={f.key} field={f} value={values[f.key]} error={errorOf(f.key)} onChange={(v) => set(f.key, v)} />)
+        <div className="job-fields">
+          {fields.map((f) => (
+            <Field key={f.key} field={f} value={values[f.key]} error={errorOf(f.key)} onChange={(v) => set(f.key, v)} />
+          ))}
+        </div>
       ) : (
         <label className="field">
           Parameters (JSON)
@@ -81,7 +85,7 @@ function Field({ field: f, value, error, onChange }: { field: FormField; value: 
   if (f.kind === 'boolean') {
     return (
       <div className="field">
-        <label className="field check">
+        <label className="check">
           <input type="checkbox" aria-label={f.label} checked={value === true} onChange={(e) => onChange(e.target.checked)} aria-describedby={describedBy} />
           {f.label}
         </label>

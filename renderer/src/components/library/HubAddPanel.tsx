@@ -27,6 +27,12 @@ export function HubAddPanel() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [downloads, setDownloads] = useState<JobView[]>([]);
+  // Folded until needed: opened by the user, or while downloads it shows are under way.
+  const [open, setOpen] = useState(false);
+  const active = downloads.some((j) => ['queued', 'running', 'pausing', 'paused', 'interrupted'].includes(j.state));
+  useEffect(() => {
+    if (active) setOpen(true);
+  }, [active]);
 
   useEffect(() => {
     client.call('jobs.list', {}).then((jobs) => setDownloads(jobs.filter((j) => j.kind === HUB_DOWNLOAD_JOB_KIND && j.state !== 'completed')), setError);
@@ -79,7 +85,7 @@ export function HubAddPanel() {
   const selectedBytes = listing ? listing.files.filter((f) => selected.has(f.path)).reduce((s, f) => s + f.size, 0) : 0;
 
   return (
-    <details className="panel hub-panel">
+    <details className="panel hub-panel" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Add from Hub</summary>
       <form
         className="hub-form"

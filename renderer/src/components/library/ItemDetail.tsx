@@ -29,8 +29,9 @@ export function ItemDetail({ item, models, onClose }: { item: LibraryItem; model
   const rows: DetailRow[] = [
     ['kind', item.kind],
     ['name', item.identity.label],
-    ['from', item.identity.detail],
-    ...(item.identity.bundle ? ([['bundle', `${item.identity.bundle.label}: ${item.identity.bundle.member}`], ['also at', item.identity.bundle.alsoAt.join('\n') || undefined, { mono: true }]] as DetailRow[]) : []),
+    ...(item.identity.bundle
+      ? ([['bundle', `${item.identity.bundle.label}: ${item.identity.bundle.member}`], ['also at', item.identity.bundle.alsoAt.join('\n') || undefined, { mono: true }]] as DetailRow[])
+      : ([['from', item.identity.detail]] as DetailRow[])),
     ['path', item.path, { mono: true }],
     ...(src.type === 'hub'
       ? ([
@@ -39,7 +40,7 @@ export function ItemDetail({ item, models, onClose }: { item: LibraryItem; model
           ['commit', src.commit, { mono: true }],
           ['refs', src.refs.join(', ') || '(none)'],
         ] as DetailRow[])
-      : ([['added folder', src.root, { mono: true }]] as DetailRow[])),
+      : ([['added folder', item.identity.bundle ? undefined : src.root, { mono: true }]] as DetailRow[])),
     ['files', item.fileCount],
     ['size', formatBytes(item.sizeBytes)],
   ];
@@ -47,7 +48,7 @@ export function ItemDetail({ item, models, onClose }: { item: LibraryItem; model
     const s = item.sae;
     rows.push(
       ['model', s.link.modelLabel ?? (s.groupModel || null)],
-      ['linked', s.link.reason],
+      ['link', s.link.reason],
       ['architecture', s.architecture],
       ['d_in', s.dIn],
       ['d_sae', s.dSae],

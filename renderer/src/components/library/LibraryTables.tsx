@@ -1,6 +1,14 @@
 import type { ReactNode } from 'react';
 import type { LibraryItem } from '../../../../preload/api';
 import { formatBytes, formatCount } from '../../format';
+import { Breakable } from '../Breakable';
+
+/** Where it comes from, without repeating the repo its name already starts with. */
+function sourceLine(i: LibraryItem): string {
+  const s = i.source;
+  if (s.type === 'hub' && i.identity.label.startsWith(s.repoId)) return `HF ${s.repoType} @ ${s.refs.length ? s.refs.join(', ') : s.commit.slice(0, 8)}`;
+  return i.identity.detail;
+}
 
 function Problems({ item }: { item: LibraryItem }) {
   if (item.problems.length === 0) return null;
@@ -27,8 +35,15 @@ const nameColumn = (header: string): Column => ({
   header,
   cell: (i) => (
     <>
-      <div className="item-name">{i.identity.label}</div>
-      <div className="muted small item-detail-line">{i.identity.bundle ? i.identity.bundle.member : i.identity.detail}</div>
+      <div className="item-name">
+        <Breakable text={i.identity.label} />
+      </div>
+      {/* Inside the demo bundle's group its origin goes without saying. */}
+      {!i.identity.bundle && (
+        <div className="muted small item-detail-line">
+          <Breakable text={sourceLine(i)} />
+        </div>
+      )}
       <Problems item={i} />
     </>
   ),

@@ -29,11 +29,11 @@ export function TokenStrip({
       {side.tokens.map((t) => (
         <span
           key={t.position}
-          className={`prompt-token${selected === t.position ? ' selected' : ''}${hovered === t.position ? ' hovered' : ''}`}
+          className={`prompt-token${t.bos ? ' bos' : ''}${selected === t.position ? ' selected' : ''}${hovered === t.position ? ' hovered' : ''}`}
           data-position={t.position}
           data-feature={t.features[0]?.feature ?? ''}
-          style={{ background: background(t.position) }}
-          title={titleOf(t.position)}
+          style={{ background: t.bos ? 'transparent' : background(t.position) }}
+          title={t.bos ? `BOS, left out of the colour scale. ${titleOf(t.position)}` : titleOf(t.position)}
           onMouseEnter={() => onHover(t.position)}
           onClick={() => onSelect(t.position)}
           onFocus={() => selected !== t.position && onSelect(t.position)}

@@ -32,7 +32,7 @@ describe('Prompt pickers', () => {
 
 const side = (texts: string[], feats: [number, number][][], tracked: number[]): PromptSideResult => ({
   modelPath: '', modelName: '', modelLabel: '', saeLabel: '', warnings: [], saePath: '', hookName: '', dSae: 8, maxActivation: 0, truncatedTokens: 0, executionProvider: 'cpu',
-  tokens: texts.map((text, position) => ({ position, id: position, text, features: feats[position].map(([feature, activation]) => ({ feature, activation, label: null })) })),
+  tokens: texts.map((text, position) => ({ position, id: position, text, bos: false, features: feats[position].map(([feature, activation]) => ({ feature, activation, label: null })) })),
   tracked: [{ feature: 1, label: null, activations: tracked }],
 });
 
