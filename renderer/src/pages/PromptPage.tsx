@@ -371,6 +371,9 @@ function DiffPanel({ result, fa, fb, onFeature, difference }: { result: PromptRu
         <p className="muted small">{fa === null || fb === null ? 'Choose a feature on each side (or "compare" in a token\'s feature list).' : 'The two models tokenize this text differently, so positions do not line up for a difference.'}</p>
       ) : (
         <>
+          <div className="muted small">
+            Per token: B #{fb} − A #{fa}
+          </div>
           <div className="prompt-tokens" role="group" aria-label="Difference B minus A">
             {tokens.map((t, p) => (
               <span key={p} className="prompt-token" data-position={p} data-difference={difference.difference[p].toFixed(4)} style={{ background: divergingBackground(difference.difference[p], difference.maxAbs) }} title={`B ${difference.b[p].toFixed(3)} − A ${difference.a[p].toFixed(3)} = ${difference.difference[p].toFixed(3)}`}>
