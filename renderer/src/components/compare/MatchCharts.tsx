@@ -24,8 +24,8 @@ export function ScoreHistogram({ match, threshold }: { match: MatchResult; thres
           x: { label: match.method === 'activation' ? 'best-match Pearson r' : 'best-match cosine', domain: [Math.min(0, ...scores.map((s) => s.score)), 1] },
           y: { label: 'B features', grid: true },
           marks: [
-            Plot.rectY(scores, { ...Plot.binX({ y: 'count' }, { x: 'score', thresholds: 40 }), fill: themeColor('--model-b', '#c2410c'), inset: 0.5 }),
-            Plot.ruleX([threshold], { stroke: themeColor('--text', '#222'), strokeDasharray: '4,3' }),
+            Plot.rectY(scores, { ...Plot.binX({ y: 'count' }, { x: 'score', thresholds: 40 }), fill: themeColor('--model-b'), inset: 0.5 }),
+            Plot.ruleX([threshold], { stroke: themeColor('--text'), strokeDasharray: '4,3' }),
             Plot.ruleY([0]),
           ],
         })}
@@ -51,9 +51,9 @@ export function DensityScatter({ rows, threshold, onPick, labels }: { rows: Row[
           marginLeft: 52,
           x: { type: 'log', label: `density in A (${labels.a})`, domain: [lo, 1] },
           y: { type: 'log', label: `density in B (${labels.b})`, domain: [lo, 1] },
-          color: { domain: ['matched', 'below threshold'], range: [themeColor('--model-a', '#2563eb'), themeColor('--model-b', '#c2410c')], legend: true },
+          color: { domain: ['matched', 'below threshold'], range: [themeColor('--model-a'), themeColor('--model-b')], legend: true },
           marks: [
-            Plot.line([[lo, lo], [1, 1]], { stroke: themeColor('--muted', '#888'), strokeDasharray: '3,3' }),
+            Plot.line([[lo, lo], [1, 1]], { stroke: themeColor('--muted'), strokeDasharray: '3,3' }),
             Plot.dot(points, { x: 'densityA', y: 'densityB', fill: 'status', r: 3, fillOpacity: 0.75, tip: true, title: (p: Row) => `B #${p.feature} ↔ A #${p.match} (score ${p.score?.toFixed(2)})` }),
           ],
         })}

@@ -80,7 +80,7 @@ function Histogram({ detail }: { detail: FeatureDetail }) {
         marginLeft: 48,
         x: { label: 'activation', domain: [0, upper || 1] },
         y: { label: 'firings', grid: true },
-        marks: [Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'count', fill: themeColor('--activation', '#d97706'), inset: 0.5, tip: true }), Plot.ruleY([0])],
+        marks: [Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'count', fill: themeColor('--activation'), inset: 0.5, tip: true }), Plot.ruleY([0])],
       })}
     />
   );

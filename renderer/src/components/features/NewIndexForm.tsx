@@ -11,7 +11,7 @@ interface Side {
 
 /** The dataset the demo bundle ships, when its models are the ones offered. */
 function demoDataset(sources: PromptSources | null, datasets: LibraryItem[]): string {
-  const model = sources?.defaultPair?.[0];
+  const model = sources?.defaults?.a.modelPath;
   if (!model) return datasets[0]?.path ?? '';
   const root = model.replace(/[/\\]models[/\\][^/\\]+$/, '');
   return datasets.find((d) => d.path.startsWith(root))?.path ?? datasets[0]?.path ?? '';
@@ -47,16 +47,15 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
       const ds = l.items.filter((i) => i.kind === 'dataset');
       setDatasets(ds);
       setDataset((cur) => cur || demoDataset(s, ds));
-      const saesOf = (model: string) => s.saes.filter((x) => x.modelPath === model);
       const wanted = prefill?.saePath ? s.saes.find((x) => x.path === prefill.saePath) : undefined;
       setSides((cur) => {
         if (cur[0].model) return cur;
         if (wanted?.modelPath) return [{ model: wanted.modelPath, saes: [wanted.path] }, { model: '', saes: [] }];
-        if (!s.defaultPair) return cur;
-        const [a, b] = s.defaultPair;
+        if (!s.defaults) return cur;
+        const { a, b } = s.defaults;
         return [
-          { model: a, saes: saesOf(a).slice(0, 1).map((x) => x.path) },
-          { model: b, saes: saesOf(b).slice(0, 1).map((x) => x.path) },
+          { model: a.modelPath, saes: [a.saePath] },
+          { model: b.modelPath, saes: [b.saePath] },
         ];
       });
     }, setError);
