@@ -5,25 +5,14 @@
  * same view again by its URL; then run the step-onset condition diff on the Compare page: the
  * planted feature ranks in the top 3 with no counterpart in standard, and its row opens the pair.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, serveApp, type ServedApp } from './harness';
+import { describe, expect, it } from 'vitest';
+import { offlineAppPerFile, openApp, screenshot } from './harness';
 
-let app: ServedApp;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await serveApp({ env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = offlineAppPerFile();
 
 describe('Features page', () => {
   it('indexes the demo pair from the UI and shows the planted feature at "Step"', async () => {
-    const { page, errors } = await openApp(browser, app);
+    const { page, errors } = await openApp(suite.browser(), suite.app());
     await page.getByRole('navigation', { name: 'Main' }).getByText('Features', { exact: true }).click();
     // No index yet: the new-index form is open, the demo pair preselected once generated.
     const modelA = page.getByRole('combobox', { name: 'Index model A' });
@@ -64,8 +53,8 @@ describe('Features page', () => {
     // The URL names index and feature: the same view opens from it.
     const url = page.url();
     expect(url).toMatch(/#\/features\?.*index=ix-.*feature=255/);
-    const fresh = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await fresh.goto(url.replace(/#.*/, `?token=${app.token}${url.slice(url.indexOf('#'))}`));
+    const fresh = await suite.browser().newPage({ viewport: { width: 1400, height: 900 } });
+    await fresh.goto(url.replace(/#.*/, `?token=${suite.app().token}${url.slice(url.indexOf('#'))}`));
     await fresh.getByRole('article', { name: 'Feature 255' }).waitFor({ timeout: 20_000 });
     // j moves to the next feature of the list.
     await fresh.keyboard.press('j');
@@ -77,7 +66,7 @@ describe('Features page', () => {
 
   it('runs the step-onset diff on the Compare page: the planted feature ranks top 3 with no counterpart', async () => {
     const truth = { planted: 255 };
-    const { page, errors } = await openApp(browser, app);
+    const { page, errors } = await openApp(suite.browser(), suite.app());
     await page.getByRole('navigation', { name: 'Main' }).getByText('Compare', { exact: true }).click();
     // The two indexes of the first test are preselected: standard as A, adhd as B.
     await expect.poll(async () => (await page.getByRole('combobox', { name: 'Index A' }).locator('option:checked').innerText()), { timeout: 20_000 }).toContain('demo-standard');

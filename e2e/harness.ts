@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const projectRoot = path.resolve(import.meta.dirname, '..');
 export const e2eOutput = path.join(projectRoot, 'e2e-output');
@@ -95,4 +96,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(e2eOutput, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * One offline browser-mode app (HF_HUB_OFFLINE, an endpoint nothing listens on) and one browser
+ * for a whole test file, started before its tests and stopped after.
+ */
+export function offlineAppPerFile(): { app: () => ServedApp; browser: () => Browser } {
+  let app: ServedApp | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    app = await serveApp({ env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+  return { app: () => app!, browser: () => browser! };
 }

@@ -5,21 +5,11 @@
  * to e2e-output/looks-<page>-<width>-<theme>.png to be looked at. One browser session, one app.
  */
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, serveApp, type ServedApp } from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { offlineAppPerFile, openApp, screenshot } from './harness';
 
-let app: ServedApp;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await serveApp({ env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = offlineAppPerFile();
 
 const VIEWPORTS = [
   { width: 1024, height: 768 },
@@ -56,12 +46,12 @@ async function horizontalOverflow(page: Page): Promise<string[]> {
 
 describe('looks: every page at 1024 and 1440 px, light and dark', () => {
   it('holds its layout without horizontal overflow and applies the theme', async () => {
-    const { page, errors } = await openApp(browser, app);
+    const { page, errors } = await openApp(suite.browser(), suite.app());
     // Real content on the pages: the demo bundle (Prompt generates it), a finished job, a chosen Library item.
-    await page.goto(`${app.origin}/#/prompt`);
+    await page.goto(`${suite.app().origin}/#/prompt`);
     await page.getByRole('group', { name: 'Tokens of sae-workbench/demo-adhd' }).waitFor({ timeout: 120_000 });
-    await page.goto(`${app.origin}/#/queue?new=files.verify`);
-    await page.getByLabel('Paths', { exact: true }).fill(app.home);
+    await page.goto(`${suite.app().origin}/#/queue?new=files.verify`);
+    await page.getByLabel('Paths', { exact: true }).fill(suite.app().home);
     await page.getByRole('button', { name: 'Add to queue' }).click();
     await page.locator('tr[data-job-id][data-state=completed]').first().waitFor({ timeout: 60_000 });
 
@@ -75,7 +65,7 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
       for (const theme of THEMES) {
         await page.emulateMedia({ colorScheme: theme });
         for (const { label, href } of links) {
-          await page.goto(`${app.origin}/${href}`);
+          await page.goto(`${suite.app().origin}/${href}`);
           await page.getByRole('heading', { level: 1, name: label, exact: true }).waitFor({ timeout: 15_000 });
           if (label === 'Prompt') await page.getByRole('group', { name: 'Tokens of sae-workbench/demo-adhd' }).waitFor({ timeout: 60_000 });
           if (label === 'Library') {
