@@ -17,6 +17,7 @@ import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
 import { loadSae } from '../formats/saeLoader';
 import { JobStopped } from '../jobs/kind';
+import { identityLabel } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
 import { CorpusStore, corpusFile, corpusId, type CorpusIdentity } from './corpusStore';
@@ -83,8 +84,13 @@ export interface IndexBuildResult {
   dbBytes: number;
 }
 
-function labelsFor(modelName: string, modelPath: string, saePath: string, hookName: string, datasetPath: string): IndexRecord['labels'] {
-  return { model: modelName || path.basename(modelPath), sae: `${hookName} · ${path.basename(saePath)}`, dataset: path.basename(datasetPath) };
+/** The Library's display identities of the inputs (the same names every page shows). */
+function labelsFor(modelName: string, modelPath: string, sae: { path: string; modelName: string | null }, datasetPath: string): IndexRecord['labels'] {
+  return {
+    model: identityLabel('model', modelPath, { configName: modelName }),
+    sae: identityLabel('sae', sae.path, { saeModelName: sae.modelName }),
+    dataset: identityLabel('dataset', datasetPath),
+  };
 }
 
 interface PendingDocument {
@@ -118,7 +124,7 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
         const s = plan.saes[i];
         const sae = await identifyInput(s.path, [path.join(s.path, 'cfg.json'), path.join(s.path, 'sae_weights.safetensors')]);
         const provenance: IndexProvenance = { appVersion, model, sae, dataset, tokenizer: tokenizerId, textColumn: plan.dataset.textColumn, bos: plan.bos, contextSize: plan.contextSize };
-        const labels = labelsFor(mc.name, modelPath, s.path, s.config.hookName, plan.dataset.path);
+        const labels = labelsFor(mc.name, modelPath, { path: s.path, modelName: s.config.modelName }, plan.dataset.path);
         const meta = { indexId: ids[i], params, provenance, hookName: s.config.hookName, contextSize: plan.contextSize, bos: plan.bos, corpusId: cid, labels };
         writers.push(FeatureIndexWriter.create(indexFile(host.home, ids[i]), { dSae: s.config.dSae, topN: params.topN }, meta));
         registry.insert({ id: ids[i], jobId: host.jobId, modelPath, saePath: s.path, datasetPath: plan.dataset.path, hookName: s.config.hookName, dSae: s.config.dSae, corpusId: cid, labels, params, provenance, createdAt: Date.now() });

@@ -8,6 +8,7 @@ import { FeatureView } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
 import { useFeature } from '../components/features/useFeature';
 import { routeHref, usePageParams } from '../router';
+import { useShortcuts } from '../shortcuts';
 import '../components/features/features.css';
 
 function indexLabel(i: FeatureIndexInfo): string {
@@ -94,29 +95,21 @@ export function FeaturesPage() {
     setParams({ b: other, bf: match?.features[feature]?.match ?? null });
   };
 
-  // j/k or arrows move through the list; "/" focuses search; Enter opens the first hit.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement;
-      const typing = target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
-      if (e.key === '/' && !typing) {
-        e.preventDefault();
-        search.current?.focus();
-        return;
-      }
-      if (typing || e.ctrlKey || e.metaKey || e.altKey || order.length === 0) return;
+  // j/k or arrows move through the list ("/" focuses search through the app's registry).
+  const step = useCallback(
+    (delta: number) => {
+      if (order.length === 0) return;
       const at = feature === null ? -1 : order.indexOf(feature);
-      if (e.key === 'j' || e.key === 'ArrowDown') {
-        e.preventDefault();
-        open(order[Math.min(order.length - 1, at + 1)]);
-      } else if (e.key === 'k' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        open(order[Math.max(0, at - 1)]);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [order, feature, open]);
+      open(order[Math.max(0, Math.min(order.length - 1, at + delta))]);
+    },
+    [order, feature, open],
+  );
+  useShortcuts('Features', [
+    { keys: 'j', description: 'Next feature in the list', run: () => step(1) },
+    { keys: 'k', description: 'Previous feature in the list', run: () => step(-1) },
+    { keys: 'ArrowDown', description: 'Next feature in the list', run: () => step(1) },
+    { keys: 'ArrowUp', description: 'Previous feature in the list', run: () => step(-1) },
+  ]);
 
   const experimentLink = (kind: 'ablate' | 'steer') =>
     index && feature !== null ? routeHref('experiments', { new: kind, model: index.modelPath, sae: index.saePath, features: feature, dataset: index.datasetPath }) : undefined;
@@ -170,6 +163,7 @@ export function FeaturesPage() {
           <aside className="features-sidebar">
             <input
               ref={search}
+              data-shortcut-focus
               type="search"
               aria-label="Search features"
               placeholder="Search: feature id or a token (e.g. Step)   /"
