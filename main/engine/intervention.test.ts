@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runWithEdit, saeSpliceEdit } from './intervention';
+import { prepareEdit, runWithEdit, saeSpliceEdit } from './intervention';
 import { randomSae, randomTransformer, seededRandom } from './randomWeights';
 import { referenceForward } from './reference/modelReference';
 import { referenceSae } from './reference/saeReference';
@@ -70,5 +70,34 @@ describe('runWithEdit', () => {
   it('rejects edits that change the shape and hooks it cannot splice at', async () => {
     await expect(runWithEdit(model, tokens, 'blocks.0.hook_resid_post', (a) => a.slice(1))).rejects.toMatchObject({ code: 'ENGINE_EDIT_SHAPE' });
     await expect(runWithEdit(model, tokens, 'ln_final.hook_normalized', (a) => a)).rejects.toMatchObject({ code: 'ENGINE_EDIT_HOOK' });
+  });
+});
+
+describe('prepareEdit', () => {
+  it('runs several edits on one clean prefix, each as runWithEdit would', async () => {
+    const hook = 'blocks.1.hook_resid_post';
+    const session = await prepareEdit(model, tokens, hook, { device: 'cpu' });
+    expect(session.activations.map((t) => t.shape)).toEqual(tokens.map((t) => [t.length, 32]));
+    const scaled = (f: number) => session.activations.map((t) => ({ data: t.data.map((v) => v * f), shape: t.shape }));
+    for (const f of [0.5, 2]) {
+      const viaSession = await session.run(scaled(f), [], { logits: true, device: 'cpu' });
+      const direct = await runWithEdit(model, tokens, hook, (a) => a.map((t) => ({ data: t.data.map((v) => v * f), shape: t.shape })), [], { logits: true, device: 'cpu' });
+      tokens.forEach((_, s) => expect(relativeError(viaSession.logits![s].data, direct.logits![s].data)).toBeLessThan(1e-6));
+    }
+  });
+
+  it('scores given targets at every position, the last one included', async () => {
+    const seq = [3, 7, 1, 9, 4];
+    const targets = [[7, 1, 9, 4, 12]];
+    const run = await runWithEdit(model, [seq], 'blocks.0.hook_resid_post', (a) => a, [], { loss: true, logits: true, device: 'cpu', targets });
+    expect(run.loss![0].shape).toEqual([5]);
+    const logits = referenceForward(model, seq).logits;
+    const expected = targets[0].map((t, p) => {
+      const row = logits.subarray(p * 50, (p + 1) * 50);
+      const max = Math.max(...row);
+      return max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) - row[t];
+    });
+    expect(relativeError(run.loss![0].data, expected)).toBeLessThan(1e-4);
+    await expect(runWithEdit(model, [seq], 'blocks.0.hook_resid_post', (a) => a, [], { loss: true, targets: [[1, 2]] })).rejects.toMatchObject({ code: 'ENGINE_LOSS_TARGETS' });
   });
 });

@@ -64,37 +64,79 @@ function stitch(parts: Tensor32[], owner: number[], count: number): Tensor32[] {
   });
 }
 
+/** Options of an edited run: `targets` replaces the default next-token targets of the loss. */
+export interface EditRunOptions extends RunOptions {
+  /**
+   * Per input sequence, the token id each position should predict (-1: none), e.g. the next
+   * token of a document the sequence is one window of. Without it each position predicts the
+   * sequence's own next token and the loss comes back [len - 1]; with it, [len] (0 where -1).
+   */
+  targets?: number[][];
+}
+
 /**
- * Runs the model with the activations at `hook` replaced by `edit(original)`: the clean forward
- * up to the hook, then a segment graph from the residual stream onwards. Returns later `hooks`
- * and (optionally) logits, per input sequence. The basis of ablation, steering and SAE splicing.
+ * The clean forward of some sequences up to `hook`, kept so that many edits of the same
+ * activations (an ablation and its nulls, a steering sweep) pay for the layers before the hook
+ * once. `activations` holds one [len, d] tensor per window of at most nCtx tokens (one per
+ * sequence when every sequence fits in nCtx); `run` continues the forward from edited ones.
  */
-export async function runWithEdit(weights: TransformerWeights, tokens: number[][], hook: string, edit: ActivationEdit, hooks: string[] = [], opts: RunOptions = {}): Promise<ModelRun> {
+export interface EditSession {
+  readonly hook: string;
+  readonly activations: Tensor32[];
+  /** Which input sequence each window (entry of `activations`) belongs to. */
+  readonly owner: number[];
+  run(edited: Tensor32[], hooks?: string[], opts?: EditRunOptions): Promise<ModelRun>;
+}
+
+export async function prepareEdit(weights: TransformerWeights, tokens: number[][], hook: string, opts: RunOptions = {}): Promise<EditSession> {
   const c = weights.config;
   const site = spliceSite(hook, c);
   const { windows, owner, targets } = windowed(tokens, c.nCtx);
   const clean = await runModel(weights, windows, [...new Set([hook, site.residual])], { ...opts, logits: false, loss: false });
   const original = clean.hooks[hook];
-  const edited = await edit(original);
-  if (edited.length !== original.length) {
-    throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned ${edited.length} tensors for ${original.length} windows.`, 'Return one tensor per input tensor, same shape.');
-  }
-  const residual = edited.map((e, i) => {
-    const o = original[i];
-    if (e.shape.join() !== o.shape.join()) {
-      throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned shape [${e.shape.join(', ')}] for [${o.shape.join(', ')}].`, 'Keep the shape of the activations you were given.');
-    }
-    if (site.residual === hook) return e;
-    const base = clean.hooks[site.residual][i].data;
-    return { data: base.map((v, j) => v - o.data[j] + e.data[j]), shape: o.shape };
-  });
-  const run = await runFromHook(weights, site.start, residual, hooks, { ...opts, targets: opts.loss ? targets : undefined });
-  return trimLastLoss({
-    hooks: Object.fromEntries(Object.entries(run.hooks).map(([h, ts]) => [h, stitch(ts, owner, tokens.length)])),
-    logits: run.logits ? stitch(run.logits, owner, tokens.length) : null,
-    loss: run.loss ? stitch(run.loss.map((t) => ({ data: t.data, shape: [t.shape[0], 1] })), owner, tokens.length).map((t) => ({ data: t.data, shape: [t.shape[0]] })) : null,
-    report: run.report,
-  });
+  return {
+    hook,
+    activations: original,
+    owner,
+    async run(edited, hooks = [], runOpts = {}) {
+      if (edited.length !== original.length) {
+        throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned ${edited.length} tensors for ${original.length} windows.`, 'Return one tensor per input tensor, same shape.');
+      }
+      const residual = edited.map((e, i) => {
+        const o = original[i];
+        if (e.shape.join() !== o.shape.join()) {
+          throw new WorkbenchError('ENGINE_EDIT_SHAPE', `The edit at "${hook}" returned shape [${e.shape.join(', ')}] for [${o.shape.join(', ')}].`, 'Keep the shape of the activations you were given.');
+        }
+        if (site.residual === hook) return e;
+        const base = clean.hooks[site.residual][i].data;
+        return { data: base.map((v, j) => v - o.data[j] + e.data[j]), shape: o.shape };
+      });
+      const given = runOpts.targets;
+      if (given && (given.length !== tokens.length || given.some((t, s) => t.length !== tokens[s].length))) {
+        throw new WorkbenchError('ENGINE_LOSS_TARGETS', 'Targets must give one id (or -1) per position of every input sequence.', 'Pass targets shaped like the token sequences.');
+      }
+      // Given targets are cut into windows exactly as the tokens were.
+      const windowTargets = given ? windowed(given, c.nCtx).windows : targets;
+      const run = await runFromHook(weights, site.start, residual, hooks, { ...runOpts, targets: runOpts.loss ? windowTargets : undefined });
+      const stitched: ModelRun = {
+        hooks: Object.fromEntries(Object.entries(run.hooks).map(([h, ts]) => [h, stitch(ts, owner, tokens.length)])),
+        logits: run.logits ? stitch(run.logits, owner, tokens.length) : null,
+        loss: run.loss ? stitch(run.loss.map((t) => ({ data: t.data, shape: [t.shape[0], 1] })), owner, tokens.length).map((t) => ({ data: t.data, shape: [t.shape[0]] })) : null,
+        report: run.report,
+      };
+      return given ? stitched : trimLastLoss(stitched);
+    },
+  };
+}
+
+/**
+ * Runs the model with the activations at `hook` replaced by `edit(original)`: the clean forward
+ * up to the hook, then a segment graph from the residual stream onwards. Returns later `hooks`
+ * and (optionally) logits, per input sequence. The basis of ablation, steering and SAE splicing.
+ */
+export async function runWithEdit(weights: TransformerWeights, tokens: number[][], hook: string, edit: ActivationEdit, hooks: string[] = [], opts: EditRunOptions = {}): Promise<ModelRun> {
+  const session = await prepareEdit(weights, tokens, hook, opts);
+  return session.run(await edit(session.activations), hooks, opts);
 }
 
 /** Splices an SAE's reconstruction in at its hook (for CE-loss / KL scores and feature edits). */
