@@ -5,10 +5,11 @@
  */
 import { compareDiffJob, compareMatchJob } from './compare/compareJobs';
 import { demoBundleJob } from './demo/demoJob';
+import { experimentJobs } from './experiments/experimentJobs';
 import { hubDownloadJob } from './hub/downloadJob';
 import { indexBuildJob } from './index/indexJob';
 import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs]);

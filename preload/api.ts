@@ -15,6 +15,7 @@ import { promptContract } from './contract/prompt';
 import { engineContract } from './contract/engine';
 import { featureIndexContract } from './contract/featureIndex';
 import { compareContract } from './contract/compare';
+import { experimentsContract } from './contract/experiments';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -27,6 +28,7 @@ export * from './contract/featureIndex';
 export * from './contract/compare';
 export * from './contract/identity';
 export * from './contract/units';
+export * from './contract/experiments';
 
 export const contract = {
   ...appContract,
@@ -37,6 +39,7 @@ export const contract = {
   ...engineContract,
   ...featureIndexContract,
   ...compareContract,
+  ...experimentsContract,
 };
 
 export type Contract = typeof contract;

@@ -21,6 +21,7 @@ import { promptHandlers } from './promptHandlers';
 import { engineHandlers } from './engineHandlers';
 import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
+import { experimentsHandlers } from './experimentsHandlers';
 import type { CoreServices } from './services';
 
 /** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
@@ -53,6 +54,7 @@ const handlers: HandlerTable = {
   ...engineHandlers,
   ...indexHandlers,
   ...compareHandlers,
+  ...experimentsHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

@@ -1,3 +1,4 @@
+import { ablateCommand } from './ablateCommand';
 import { actsCommand } from './actsCommand';
 import { diffCommand, matchCommand } from './compareCommands';
 import type { CliCommand } from './command';
@@ -8,8 +9,11 @@ import { indexCommand } from './indexCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
 import { libraryCommand } from './libraryCommand';
+import { probeCommand } from './probeCommand';
 import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
+import { steerCommand } from './steerCommand';
+import { swapCommand } from './swapCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, demoCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];

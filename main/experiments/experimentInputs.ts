@@ -1,0 +1,83 @@
+/**
+ * Loading what an experiment runs on, with the checks that belong before any work: the SAE reads
+ * the model's width at a hook the model has, features exist, the tokenizer loads. Loaded models
+ * and SAEs are cached per process by folder (a job runs one experiment; the CLI one command).
+ */
+import path from 'node:path';
+import { checkHookInModel, parseHook } from '../engine/hooks';
+import { checkFeatures } from '../engine/saeLatentEdit';
+import { WorkbenchError } from '../errors';
+import { loadModel } from '../formats/models/registry';
+import type { SaeWeights } from '../formats/sae';
+import { loadSae } from '../formats/saeLoader';
+import type { TransformerWeights } from '../formats/transformer';
+import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
+
+export interface ExperimentModel {
+  dir: string;
+  weights: TransformerWeights;
+  tokenizer: WorkbenchTokenizer;
+}
+
+export interface ExperimentSae {
+  dir: string;
+  weights: SaeWeights;
+}
+
+const models = new Map<string, ExperimentModel>();
+const saes = new Map<string, ExperimentSae>();
+
+export function loadExperimentModel(dir: string): ExperimentModel {
+  const resolved = path.resolve(dir);
+  let hit = models.get(resolved);
+  if (!hit) {
+    const weights = loadModel(resolved);
+    const tokenizer = loadTokenizer(resolved, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId });
+    hit = { dir: resolved, weights, tokenizer };
+    models.set(resolved, hit);
+  }
+  return hit;
+}
+
+export function loadExperimentSae(dir: string): ExperimentSae {
+  const resolved = path.resolve(dir);
+  let hit = saes.get(resolved);
+  if (!hit) {
+    hit = { dir: resolved, weights: loadSae(resolved) };
+    saes.set(resolved, hit);
+  }
+  return hit;
+}
+
+/** The hook must exist in the model; an SAE must read the model's width there. */
+export function checkHook(model: ExperimentModel, hook: string): void {
+  try {
+    checkHookInModel(model.weights.config, parseHook(hook, model.weights.config.nLayers));
+  } catch (err) {
+    throw new WorkbenchError('EXPERIMENT_HOOK', `The model ${model.dir} has no hook "${hook}" (${(err as Error).message}).`, 'Use a TransformerLens hook of this model, e.g. blocks.0.hook_resid_post.');
+  }
+}
+
+export function checkSaeOnModel(sae: ExperimentSae, model: ExperimentModel, what = 'The SAE'): void {
+  const c = sae.weights.config;
+  if (c.dIn !== model.weights.config.dModel) {
+    throw new WorkbenchError(
+      'SAE_MODEL_MISMATCH',
+      `${what} ${sae.dir} reads ${c.dIn}-wide activations but the model ${model.dir} has d_model ${model.weights.config.dModel}.`,
+      'Choose an SAE trained on this model (or on a model with the same residual basis).',
+    );
+  }
+  checkHook(model, c.hookName);
+}
+
+export function checkFeatureIds(sae: ExperimentSae, features: readonly number[]): void {
+  checkFeatures(sae.weights, features);
+  if (new Set(features).size !== features.length) throw new WorkbenchError('BAD_ARGUMENT', `The feature list ${features.join(',')} repeats a feature.`, 'Name each feature once.');
+}
+
+/** Two models whose tokenizers differ cannot be compared token by token. */
+export function checkSameVocabulary(a: ExperimentModel, b: ExperimentModel): void {
+  if (a.weights.config.dVocab !== b.weights.config.dVocab || a.tokenizer.vocabSize !== b.tokenizer.vocabSize) {
+    throw new WorkbenchError('EXPERIMENT_VOCAB_MISMATCH', `The models ${a.dir} and ${b.dir} have different vocabularies (${a.weights.config.dVocab} vs ${b.weights.config.dVocab}).`, 'Compare models that share a tokenizer (e.g. a model and its fine-tune).');
+  }
+}

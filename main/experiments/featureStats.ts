@@ -1,0 +1,166 @@
+/**
+ * Per-feature statistics of an SAE on a dataset (tokens seen, fire count, max, sum), from which
+ * null draws take densities, steering its default strength and mean-ablation its values.
+ *
+ * They come from a FeatureStatsSource: the SAE's feature index on that dataset when one exists
+ * (the index issue's lookup), else one pass of the SAE's model over the measured documents. BOS
+ * positions are excluded, as the index excludes them.
+ */
+import { runModel, runSae } from '../engine/runner';
+import type { DeviceChoice } from '../engine/executionProviders';
+import type { SaeWeights } from '../formats/sae';
+import type { DensityInfo } from '../../preload/api';
+import type { DocumentSlice } from './documentSlice';
+import type { ExperimentContext, PhaseCheckpoints } from './experimentContext';
+import type { DensityDeciles } from './nullDraws';
+import type { ExperimentModel, ExperimentSae } from './experimentInputs';
+
+export interface FeatureStats {
+  /** Non-BOS tokens seen. */
+  tokens: number;
+  fireCount: Float64Array;
+  max: Float64Array;
+  /** Sum of activations over the tokens seen (mean over all tokens = sum / tokens). */
+  sum: Float64Array;
+}
+
+export interface FeatureStatsSource {
+  source: 'index' | 'pass';
+  indexId: string | null;
+  load(progress: (fraction: number) => void, throwIfStopped: () => void): Promise<FeatureStats>;
+}
+
+export function densities(stats: FeatureStats): Float64Array {
+  return stats.fireCount.map((c) => (stats.tokens === 0 ? 0 : c / stats.tokens));
+}
+
+/** Mean activation over every token seen, zeros included (the value mean-ablation sets). */
+export function meanActivation(stats: FeatureStats, feature: number): number {
+  return stats.tokens === 0 ? 0 : stats.sum[feature] / stats.tokens;
+}
+
+/** Windows per model call of the density pass (hook activations only: small). */
+const PASS_GROUP = 64;
+
+export function emptyStats(dSae: number): FeatureStats {
+  return { tokens: 0, fireCount: new Float64Array(dSae), max: new Float64Array(dSae), sum: new Float64Array(dSae) };
+}
+
+/** Add the activations of rows x [n, d_in] to `stats`. */
+export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, stats: FeatureStats, device: DeviceChoice): Promise<void> {
+  const { dIn, dSae } = sae.config;
+  const n = x.length / dIn;
+  if (n === 0) return;
+  stats.tokens += n;
+  const add = (f: number, v: number) => {
+    if (!(v > 0)) return;
+    stats.fireCount[f]++;
+    stats.sum[f] += v;
+    if (v > stats.max[f]) stats.max[f] = v;
+  };
+  if (sae.config.architecture === 'topk') {
+    const run = await runSae(sae, { data: x, shape: [n, dIn] }, ['feature_indices', 'feature_values'], { device });
+    const idx = run.outputs.feature_indices!.data as BigInt64Array;
+    const vals = run.outputs.feature_values!.data as Float32Array;
+    for (let t = 0; t < vals.length; t++) add(Number(idx[t]), vals[t]);
+    return;
+  }
+  const chunk = Math.max(1, Math.floor((32 * 1024 * 1024) / dSae));
+  for (let r0 = 0; r0 < n; r0 += chunk) {
+    const rows = Math.min(chunk, n - r0);
+    const run = await runSae(sae, { data: x.subarray(r0 * dIn, (r0 + rows) * dIn), shape: [rows, dIn] }, ['feature_acts'], { device });
+    const dense = run.outputs.feature_acts!.data as Float32Array;
+    for (let i = 0; i < dense.length; i++) if (dense[i] > 0) add(i % dSae, dense[i]);
+  }
+}
+
+/** Rows of window activations that are not a document's BOS, packed [n, d]. */
+export function nonBosRows(slice: DocumentSlice, windowIndices: number[], acts: { data: Float32Array; shape: number[] }[]): Float32Array {
+  const d = acts[0]?.shape[1] ?? 0;
+  const parts: Float32Array[] = [];
+  windowIndices.forEach((wi, i) => {
+    const w = slice.windows[wi];
+    const skip = w.start === 0 && slice.documents[w.doc].bos ? 1 : 0;
+    parts.push(acts[i].data.subarray(skip * d));
+  });
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** One pass of the SAE's model over the measured documents. */
+export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, slice: DocumentSlice, device: DeviceChoice): FeatureStatsSource {
+  return {
+    source: 'pass',
+    indexId: null,
+    async load(progress, throwIfStopped) {
+      const hook = sae.weights.config.hookName;
+      const stats = emptyStats(sae.weights.config.dSae);
+      for (let g = 0; g < slice.windows.length; g += PASS_GROUP) {
+        throwIfStopped();
+        const group = Array.from({ length: Math.min(PASS_GROUP, slice.windows.length - g) }, (_, i) => g + i);
+        const run = await runModel(model.weights, group.map((i) => slice.windows[i].tokens), [hook], { device });
+        await accumulateFeatureStats(sae.weights, nonBosRows(slice, group, run.hooks[hook]), stats, device);
+        progress(Math.min(1, (g + group.length) / slice.windows.length));
+      }
+      return stats;
+    },
+  };
+}
+
+/**
+ * Where the statistics come from. The SAE's feature index on this dataset is preferred once the
+ * index exists; until then (and whenever none is built) one pass over the measured documents.
+ */
+export function featureStatsSource(model: ExperimentModel, sae: ExperimentSae, slice: DocumentSlice, device: DeviceChoice): FeatureStatsSource {
+  return passFeatureStats(model, sae, slice, device);
+}
+
+export interface LoadedFeatureStats {
+  stats: FeatureStats;
+  source: 'index' | 'pass';
+  indexId: string | null;
+}
+
+/**
+ * The feature statistics of an experiment, once: from its checkpoint when a resumed run already
+ * has them, else from their source (saved as a finished phase).
+ */
+export async function loadFeatureStats(o: {
+  model: ExperimentModel;
+  sae: ExperimentSae;
+  slice: DocumentSlice;
+  device: DeviceChoice;
+  ctx: ExperimentContext;
+  checkpoints: PhaseCheckpoints;
+  phase: string;
+  progressRange: [number, number];
+}): Promise<LoadedFeatureStats> {
+  const saved = o.checkpoints.done<{ source: 'index' | 'pass'; indexId: string | null; tokens: number; fireCount: number[]; max: number[]; sum: number[] }>(o.phase);
+  if (saved) {
+    return { source: saved.source, indexId: saved.indexId, stats: { tokens: saved.tokens, fireCount: Float64Array.from(saved.fireCount), max: Float64Array.from(saved.max), sum: Float64Array.from(saved.sum) } };
+  }
+  const source = featureStatsSource(o.model, o.sae, o.slice, o.device);
+  const [from, to] = o.progressRange;
+  const what = source.source === 'index' ? `feature densities from index ${source.indexId}` : 'feature densities (one pass over the documents)';
+  o.ctx.progress(from, what);
+  const stats = await source.load((p) => o.ctx.progress(from + (to - from) * p, what), () => o.ctx.throwIfStopped());
+  await o.checkpoints.complete(o.phase, { source: source.source, indexId: source.indexId, tokens: stats.tokens, fireCount: Array.from(stats.fireCount), max: Array.from(stats.max), sum: Array.from(stats.sum) });
+  return { stats, source: source.source, indexId: source.indexId };
+}
+
+/** What an artifact records about the densities behind its nulls. */
+export function densityInfo(loaded: LoadedFeatureStats, features: readonly number[], deciles: DensityDeciles): DensityInfo {
+  const dens = densities(loaded.stats);
+  return {
+    source: loaded.source,
+    indexId: loaded.indexId,
+    tokens: loaded.stats.tokens,
+    featureDeciles: features.map((f) => ({ feature: f, density: dens[f], decile: deciles.decileOf[f] })),
+    decileEdges: deciles.edges,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * An effect against its null: per-seed values (each the mean effect over that seed's random
+ * draws), their mean, sample sd and SEM = sd / sqrt(S), z = (effect - mean) / sd, where the effect
+ * falls among every single draw, and a verdict sentence computed from exactly those numbers. The
+ * effect is "outside the null" when |effect - mean| >= 2 SEM.
+ */
+import type { EffectWithNull, NullComparison, NullSeedDraws } from '../../preload/api';
+import { mean, range, sampleSd, sem, zScore } from '../stats/descriptive';
+
+export function nullComparison(effect: number, draws: NullSeedDraws[]): NullComparison {
+  const seeds = draws.map((d) => mean(d.effects) ?? NaN);
+  const all = draws.flatMap((d) => d.effects);
+  const r = range(all);
+  return {
+    seeds,
+    mean: mean(seeds),
+    sd: sampleSd(seeds),
+    sem: sem(seeds),
+    draws,
+    drawsBelow: all.filter((v) => v < effect).length,
+    drawsEqual: all.filter((v) => v === effect).length,
+    drawsAbove: all.filter((v) => v > effect).length,
+    drawMin: r?.min ?? null,
+    drawMax: r?.max ?? null,
+  };
+}
+
+/** Three significant digits, without exponent noise for ordinary sizes. */
+export function fmt(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1000 || a < 0.001) return v.toExponential(2);
+  return String(Number(v.toPrecision(3)));
+}
+
+/** Where the effect falls among all null draws, in words. */
+function placement(n: NullComparison): string {
+  const total = n.drawsBelow + n.drawsEqual + n.drawsAbove;
+  if (total === 0) return '';
+  if (n.drawsBelow === total) return `above all ${total} random draws`;
+  if (n.drawsAbove === total) return `below all ${total} random draws`;
+  return `above ${n.drawsBelow} of ${total} random draws`;
+}
+
+/**
+ * `subject` says what was done ("Zero-ablating feature 255"), `measure` what was measured ('the
+ * logit of "quickly" at token-regex:^Step$').
+ */
+export function compareEffect(effect: number, draws: NullSeedDraws[] | null, subject: string, measure: string): EffectWithNull {
+  const change = `${subject} changes ${measure} by ${fmt(effect)}`;
+  if (!draws || draws.length === 0) return { effect, null: null, z: null, outsideNull: null, verdict: `${change} (no null: there is no random alternative of the same size).` };
+  const n = nullComparison(effect, draws);
+  const S = draws.length;
+  const perSeed = draws[0]?.effects.length ?? 0;
+  if (n.mean === null || n.sem === null) return { effect, null: n, z: null, outsideNull: null, verdict: `${change}; the null needs at least two seeds to have an SEM.` };
+  const diff = effect - n.mean;
+  const z = zScore(effect, n.mean, n.sd);
+  const outside = n.sem === 0 ? diff !== 0 : Math.abs(diff) >= 2 * n.sem;
+  const band = `null mean ${fmt(n.mean)} ± ${fmt(n.sem)} SEM over ${S} seeds × ${perSeed} random draws`;
+  const where = placement(n);
+  let verdict: string;
+  if (!outside) {
+    verdict = `${change}: within ±${fmt(Math.abs(diff))} of the null (${band}), below 2 SEM: no different from random features of matched density.`;
+  } else {
+    const away = n.sem === 0 ? 'the null has no spread' : `${fmt(Math.abs(diff) / n.sem)} SEM away, z = ${fmt(z)}`;
+    verdict = `${change}: ${fmt(Math.abs(diff))} from the null (${band}; ${away}), outside the 2 SEM band${where ? `, ${where}` : ''}.`;
+  }
+  return { effect, null: n, z, outsideNull: outside, verdict };
+}
