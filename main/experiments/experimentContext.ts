@@ -10,6 +10,8 @@ export interface ExperimentContext {
   /** The last checkpoint of an earlier attempt, or null. */
   readonly checkpoint: unknown;
   saveCheckpoint(state: unknown): Promise<void>;
+  /** Least time between two progress checkpoints (default 2 s). */
+  readonly checkpointIntervalMs?: number;
 }
 
 /**
@@ -20,7 +22,10 @@ export class PhaseCheckpoints {
   private readonly state: { done: Record<string, unknown>; partial: Record<string, unknown> };
   private lastSave = 0;
 
-  constructor(private readonly ctx: ExperimentContext, private readonly minIntervalMs = 2000) {
+  private readonly minIntervalMs: number;
+
+  constructor(private readonly ctx: ExperimentContext) {
+    this.minIntervalMs = ctx.checkpointIntervalMs ?? 2000;
     const prev = ctx.checkpoint as { done?: Record<string, unknown>; partial?: Record<string, unknown> } | null;
     this.state = { done: { ...(prev?.done ?? {}) }, partial: { ...(prev?.partial ?? {}) } };
   }

@@ -1,46 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../random/seededRandom';
+import { newtonReference } from './testing/reference';
 import { denseDesign, logisticObjective, predictLogistic, sigmoid, sparseDesign, trainLogistic } from './logisticRegression';
-
-/** Float64 reference: Newton's method on the same objective, solving H step = g by Gaussian elimination. */
-function newtonReference(x: number[][], y: number[], l2: number): Float64Array {
-  const n = x.length;
-  const d = x[0].length;
-  const theta = new Float64Array(d + 1);
-  for (let it = 0; it < 100; it++) {
-    const g = new Float64Array(d + 1);
-    const H = Array.from({ length: d + 1 }, () => new Float64Array(d + 1));
-    for (let i = 0; i < n; i++) {
-      const xi = [...x[i], 1];
-      const z = xi.reduce((a, v, j) => a + v * theta[j], 0);
-      const p = 1 / (1 + Math.exp(-z));
-      for (let j = 0; j <= d; j++) {
-        g[j] += ((p - y[i]) * xi[j]) / n;
-        for (let k = 0; k <= d; k++) H[j][k] += (p * (1 - p) * xi[j] * xi[k]) / n;
-      }
-    }
-    for (let j = 0; j < d; j++) {
-      g[j] += l2 * theta[j];
-      H[j][j] += l2;
-    }
-    // Solve H s = g.
-    const A = H.map((row, j) => [...row, g[j]]);
-    for (let c = 0; c <= d; c++) {
-      let piv = c;
-      for (let r = c + 1; r <= d; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
-      [A[c], A[piv]] = [A[piv], A[c]];
-      for (let r = 0; r <= d; r++) {
-        if (r === c) continue;
-        const f = A[r][c] / A[c][c];
-        for (let k = c; k <= d + 1; k++) A[r][k] -= f * A[c][k];
-      }
-    }
-    const s = A.map((row, j) => row[d + 1] / row[j]);
-    for (let j = 0; j <= d; j++) theta[j] -= s[j];
-    if (Math.max(...s.map(Math.abs)) < 1e-14) break;
-  }
-  return theta;
-}
 
 function dataset(seed: number, n: number, d: number) {
   const rng = new SeededRandom(seed);

@@ -38,12 +38,15 @@ export function resolveToken(tokenizer: WorkbenchTokenizer, text: string, vocabS
   }
   const exact = tokenizer.tokenToId(text);
   if (exact !== null) return exact;
+  // Text the tokenizer makes into one token that decodes back to it (an unknown word becomes
+  // <unk>, which does not).
   for (const candidate of [text, ` ${text}`]) {
     const ids = tokenizer.encode(candidate, { prependBos: false });
-    if (ids.length === 1) return ids[0];
+    if (ids.length === 1 && tokenizer.decode(ids).trim() === text.trim()) return ids[0];
   }
   const pieces = tokenizer.encode(text, { prependBos: false });
-  throw new WorkbenchError('METRIC_TOKEN', `The metric "${spec}": "${text}" is not one token (the tokenizer makes ${pieces.length}: ${pieces.map((p) => `#${p}`).join(' ')}).`, 'Name a single token, e.g. by its id: logit:#1234.');
+  const why = pieces.length === 1 ? `the tokenizer does not know it (it becomes ${JSON.stringify(tokenizer.decode(pieces))})` : `the tokenizer makes ${pieces.length} tokens of it: ${pieces.map((p) => `#${p}`).join(' ')}`;
+  throw new WorkbenchError('METRIC_TOKEN', `The metric "${spec}": "${text}" is not one token of the vocabulary (${why}).`, 'Name a single token of this model\'s vocabulary, or give its id: logit:#1234.');
 }
 
 export function parseMetric(spec: string, tokenizer: WorkbenchTokenizer, vocabSize: number): Metric {
