@@ -87,6 +87,7 @@ export function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, un
 export function cliExperimentContext(ctx: CliContext): ExperimentContext {
   const tty = process.stderr.isTTY;
   return {
+    home: ctx.home,
     progress(fraction, message) {
       if (tty) process.stderr.write(`\r${fraction == null ? '' : `${Math.round(fraction * 100)}% `}${message ?? ''}`.padEnd(80).slice(0, 100));
     },

@@ -70,6 +70,7 @@ describe('ablation', () => {
     checkRecomputable(a);
     expect(a.inputs.map((i) => i.role)).toEqual(['model', 'sae', 'dataset']);
     expect(a.inputs[2].files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.inputs[0].files.map((f) => f.file.split('/').pop())).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     expect(a.densities).toMatchObject({ source: 'pass', tokens: a.slice.tokens - a.slice.documents });
   });
 
@@ -137,5 +138,30 @@ describe('ablation', () => {
     await expect(runAblation(AblateParams.parse({ ...base, features: [1], metric: 'logits:the' }), silentContext())).rejects.toMatchObject({ code: 'METRIC_INVALID' });
     await expect(runAblation(AblateParams.parse({ ...base, features: [1], condition: 'token-regex:^zebra$' }), silentContext())).rejects.toMatchObject({ code: 'EXPERIMENT_NO_POSITIONS' });
     await expect(runAblation(AblateParams.parse({ ...base, features: [1, 1] }), silentContext())).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+});
+
+describe('densities from the feature index', () => {
+  it('come from a ready index of the SAE on this model and dataset, equal to one pass over the same documents', async () => {
+    const t = makeTempDir('ablation-index');
+    try {
+      const { runCliCaptured } = await import('../testing/cliRun');
+      const built = await runCliCaptured(['index', '--model', fx.model, '--sae', fx.sae, '--dataset', fx.dataset, '--device', 'cpu', '--home', t.dir]);
+      expect(built.code).toBe(0);
+      const indexId = JSON.parse(built.out.trim().split('\n').at(-1)!).index_ids[0];
+      const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, seeds: 2, drawsPerSeed: 2, device: 'cpu' });
+      const viaIndex = await runAblation(params, { ...silentContext(), home: t.dir });
+      const viaPass = await runAblation(params, silentContext());
+      expect(viaIndex.densities).toMatchObject({ source: 'index', indexId });
+      expect(viaPass.densities).toMatchObject({ source: 'pass', indexId: null });
+      expect(viaIndex.densities.tokens).toBe(viaPass.densities.tokens);
+      expect(viaIndex.densities.featureDeciles).toEqual(viaPass.densities.featureDeciles);
+      expect(viaIndex.result.null!.draws.map((d) => d.features)).toEqual(viaPass.result.null!.draws.map((d) => d.features));
+      // Another model's run on the same SAE and dataset does not take this index.
+      const other = await runAblation({ ...params, model: fx.modelB }, { ...silentContext(), home: t.dir });
+      expect(other.densities.source).toBe('pass');
+    } finally {
+      t.cleanup();
+    }
   });
 });

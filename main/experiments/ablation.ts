@@ -11,8 +11,7 @@ import type { Tensor32 } from '../formats/tensor';
 import { appVersion } from './artifactFile';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkSaeOnModel, loadExperimentModel, loadExperimentSae, type ExperimentSae } from './experimentInputs';
-import { inputIdentity } from './inputIdentity';
+import { checkFeatureIds, checkSaeOnModel, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentSae } from './experimentInputs';
 import { accumulatorMean, metricInfo, parseMetric, scoredPositions, type Metric } from './metric';
 import { compareEffect } from './nullComparison';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
@@ -154,7 +153,11 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
     appVersion,
     executionProvider: run.executionProvider,
     params,
-    inputs: [await inputIdentity('model', model.dir), await inputIdentity('sae', sae.dir), await inputIdentity('dataset', slice.info.dataset, slice.files)],
+    inputs: await identifyInputs([
+      { role: 'model', root: model.dir },
+      { role: 'sae', root: sae.dir },
+      { role: 'dataset', root: slice.info.dataset, files: slice.files },
+    ]),
     slice: slice.info,
     hook,
     metric: metricInfo(metric, condition, positions),

@@ -4,6 +4,8 @@
  * from its last checkpoint with the same accumulated sums, so its numbers equal an unbroken run's.
  */
 export interface ExperimentContext {
+  /** The data directory, where feature indexes are looked up (null: none, as in tests). */
+  readonly home?: string | null;
   progress(fraction: number | null, message?: string): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
   throwIfStopped(): void;
@@ -56,5 +58,5 @@ export class PhaseCheckpoints {
 
 /** A context that reports nowhere and keeps no checkpoints (tests, the bench). */
 export function silentContext(): ExperimentContext {
-  return { progress: () => {}, log: () => {}, throwIfStopped: () => {}, checkpoint: null, saveCheckpoint: async () => {} };
+  return { home: null, progress: () => {}, log: () => {}, throwIfStopped: () => {}, checkpoint: null, saveCheckpoint: async () => {} };
 }

@@ -3,13 +3,18 @@
  * the model's width at a hook the model has, features exist, the tokenizer loads. Loaded models
  * and SAEs are cached per process by folder (a job runs one experiment; the CLI one command).
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import type { ExperimentInput } from '../../preload/api';
 import { checkHookInModel, parseHook } from '../engine/hooks';
 import { checkFeatures } from '../engine/saeLatentEdit';
 import { WorkbenchError } from '../errors';
-import { loadModel } from '../formats/models/registry';
+import { loadModel, readModelConfig } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
+import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { identifyInput } from '../provenance/inputFiles';
+import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
 import type { TransformerWeights } from '../formats/transformer';
 import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
 
@@ -80,4 +85,26 @@ export function checkSameVocabulary(a: ExperimentModel, b: ExperimentModel): voi
   if (a.weights.config.dVocab !== b.weights.config.dVocab || a.tokenizer.vocabSize !== b.tokenizer.vocabSize) {
     throw new WorkbenchError('EXPERIMENT_VOCAB_MISMATCH', `The models ${a.dir} and ${b.dir} have different vocabularies (${a.weights.config.dVocab} vs ${b.weights.config.dVocab}).`, 'Compare models that share a tokenizer (e.g. a model and its fine-tune).');
   }
+}
+
+/** The files that make a model (config, weights, tokenizer), an SAE (cfg, weights) or a dataset. */
+function inputFiles(role: 'model' | 'sae' | 'dataset', root: string, datasetFiles: string[] = []): string[] {
+  if (role === 'dataset') return datasetFiles;
+  const names = role === 'model' ? ['config.json', ...readModelConfig(root).weightFiles, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE] : [SAE_CFG_FILE, SAE_WEIGHTS_FILE];
+  return names.map((n) => path.join(root, n)).filter((f) => fs.existsSync(f));
+}
+
+/**
+ * Identities of an experiment's inputs for its artifact (each input once, in order), hashed by
+ * the same provenance module the index records its inputs with.
+ */
+export async function identifyInputs(inputs: { role: 'model' | 'sae' | 'dataset'; root: string; files?: string[] }[]): Promise<ExperimentInput[]> {
+  const out: ExperimentInput[] = [];
+  const seen = new Set<string>();
+  for (const i of inputs) {
+    if (seen.has(i.root)) continue;
+    seen.add(i.root);
+    out.push({ role: i.role, ...(await identifyInput(i.root, inputFiles(i.role, i.root, i.files))) });
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
  * (the index issue's lookup), else one pass of the SAE's model over the measured documents. BOS
  * positions are excluded, as the index excludes them.
  */
+import path from 'node:path';
 import { runModel, runSae } from '../engine/runner';
 import type { DeviceChoice } from '../engine/executionProviders';
 import type { SaeWeights } from '../formats/sae';
@@ -113,11 +114,46 @@ export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, sli
 }
 
 /**
- * Where the statistics come from. The SAE's feature index on this dataset is preferred once the
- * index exists; until then (and whenever none is built) one pass over the measured documents.
+ * The newest ready, not stale feature index of this SAE, built on its own model over the same
+ * dataset: its statistics cover the whole indexed corpus. Null when there is none (or the data
+ * directory has no index registry yet).
  */
-export function featureStatsSource(model: ExperimentModel, sae: ExperimentSae, slice: DocumentSlice, device: DeviceChoice): FeatureStatsSource {
-  return passFeatureStats(model, sae, slice, device);
+export async function indexFeatureStats(home: string, model: ExperimentModel, sae: ExperimentSae, dataset: string): Promise<FeatureStatsSource | null> {
+  const [{ openDatabase }, { IndexCatalog, staleness }] = await Promise.all([import('../db/connection'), import('../index/indexCatalog')]);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(home, { migrate: false });
+  } catch {
+    return null;
+  }
+  try {
+    const catalog = new IndexCatalog(home, db);
+    let record;
+    try {
+      record = catalog.registry.list().find((r) => r.state === 'ready' && r.saePath === sae.dir && r.modelPath === model.dir && r.datasetPath === path.resolve(dataset));
+    } catch {
+      return null;
+    }
+    if (!record || (await staleness(record)) !== null) return null;
+    const listing = catalog.reader(record.id).listing();
+    const stats: FeatureStats = {
+      tokens: listing.tokens,
+      fireCount: Float64Array.from(listing.fireCount),
+      max: Float64Array.from(listing.max),
+      sum: Float64Array.from(listing.mean, (m, f) => m * listing.fireCount[f]),
+    };
+    return { source: 'index', indexId: record.id, load: async () => stats };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Where the statistics come from: the SAE's feature index on this dataset when a ready, current
+ * one exists, else one pass over the measured documents.
+ */
+export async function featureStatsSource(home: string | null | undefined, model: ExperimentModel, sae: ExperimentSae, slice: DocumentSlice, device: DeviceChoice): Promise<FeatureStatsSource> {
+  return (home ? await indexFeatureStats(home, model, sae, slice.info.dataset) : null) ?? passFeatureStats(model, sae, slice, device);
 }
 
 export interface LoadedFeatureStats {
@@ -144,7 +180,7 @@ export async function loadFeatureStats(o: {
   if (saved) {
     return { source: saved.source, indexId: saved.indexId, stats: { tokens: saved.tokens, fireCount: Float64Array.from(saved.fireCount), max: Float64Array.from(saved.max), sum: Float64Array.from(saved.sum) } };
   }
-  const source = featureStatsSource(o.model, o.sae, o.slice, o.device);
+  const source = await featureStatsSource(o.ctx.home, o.model, o.sae, o.slice, o.device);
   const [from, to] = o.progressRange;
   const what = source.source === 'index' ? `feature densities from index ${source.indexId}` : 'feature densities (one pass over the documents)';
   o.ctx.progress(from, what);

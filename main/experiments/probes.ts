@@ -17,9 +17,8 @@ import { accuracy, auroc, majorityBaseline } from '../stats/classification';
 import { appVersion } from './artifactFile';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import type { ExperimentContext } from './experimentContext';
-import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { nonBosRows } from './featureStats';
-import { inputIdentity } from './inputIdentity';
 import { denseDesign, predictLogistic, sparseDesign, trainLogistic, type Design } from './logisticRegression';
 import { fmt } from './nullComparison';
 
@@ -244,16 +243,10 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
     if (!model.converged) ctx.log('warn', `Probe ${plan.label} stopped after ${model.iterations} iterations without reaching the gradient tolerance.`);
   }
   ctx.progress(1, 'done');
-  const inputs = [];
-  const seen = new Set<string>();
-  for (const p of plans) {
-    for (const [role, dir] of [['model', p.model.dir], ['sae', p.sae?.dir]] as const) {
-      if (!dir || seen.has(dir)) continue;
-      seen.add(dir);
-      inputs.push(await inputIdentity(role, dir));
-    }
-  }
-  inputs.push(await inputIdentity('dataset', slice.info.dataset, slice.files));
+  const inputs = await identifyInputs([
+    ...plans.flatMap((p) => [{ role: 'model' as const, root: p.model.dir }, ...(p.sae ? [{ role: 'sae' as const, root: p.sae.dir }] : [])]),
+    { role: 'dataset', root: slice.info.dataset, files: slice.files },
+  ]);
   return {
     format: 'sae-workbench.experiment',
     version: 1,

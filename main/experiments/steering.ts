@@ -16,10 +16,9 @@ import { appVersion } from './artifactFile';
 import { addDirection, matrixRow, replaceComponent } from './directionEdits';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats, type LoadedFeatureStats } from './featureStats';
 import { generateTokens, type GenerationEdit } from './generation';
-import { inputIdentity } from './inputIdentity';
 import { accumulatorMean, metricInfo, parseMetric } from './metric';
 import { compareEffect, fmt } from './nullComparison';
 import { densityDeciles, drawAllNullSets, type DensityDeciles } from './nullDraws';
@@ -216,17 +215,15 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     }
   }
   ctx.progress(1, 'done');
-  const inputs = [];
-  const seen = new Set<string>();
-  for (const p of plans) {
-    for (const [role, dir] of [['model', p.model.dir], ['model', p.saeModel.dir], ['sae', p.sae.dir]] as const) {
-      if (seen.has(dir)) continue;
-      seen.add(dir);
-      inputs.push(await inputIdentity(role, dir));
-    }
-  }
   const firstSlice = slices.get(plans[0].model.dir)!;
-  inputs.push(await inputIdentity('dataset', firstSlice.info.dataset, firstSlice.files));
+  const inputs = await identifyInputs([
+    ...plans.flatMap((p) => [
+      { role: 'model' as const, root: p.model.dir },
+      { role: 'model' as const, root: p.saeModel.dir },
+      { role: 'sae' as const, root: p.sae.dir },
+    ]),
+    { role: 'dataset', root: firstSlice.info.dataset, files: firstSlice.files },
+  ]);
   return {
     format: 'sae-workbench.experiment',
     version: 1,

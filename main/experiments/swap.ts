@@ -19,9 +19,8 @@ import { describeFeatures, editableRows, measureLabel, scoredOrRefuse } from './
 import { appVersion } from './artifactFile';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats } from './featureStats';
-import { inputIdentity } from './inputIdentity';
 import { accumulatorMean, metricInfo, parseMetric } from './metric';
 import { compareEffect, fmt } from './nullComparison';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
@@ -153,9 +152,12 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const gapFraction = b === a ? null : (swapped - a) / (b - a);
   const gap = gapFraction === null ? ` ${name(A)} and ${name(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${name(A)} (${fmt(a)}) to ${name(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;
   ctx.progress(1, 'done');
-  const inputs = [await inputIdentity('model A', A.dir), await inputIdentity('model B', B.dir)];
-  if (sae) inputs.push(await inputIdentity('sae', sae.dir));
-  inputs.push(await inputIdentity('dataset', slice.info.dataset, slice.files));
+  const inputs = await identifyInputs([
+    { role: 'model', root: A.dir },
+    { role: 'model', root: B.dir },
+    ...(sae ? [{ role: 'sae' as const, root: sae.dir }] : []),
+    { role: 'dataset', root: slice.info.dataset, files: slice.files },
+  ]);
   return {
     format: 'sae-workbench.experiment',
     version: 1,

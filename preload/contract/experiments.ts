@@ -144,19 +144,13 @@ export type ProbeSettings = z.output<typeof ProbeParams>;
 
 // ---------------------------------------------------------------- artifacts
 
-/** A file an experiment read: enough to tell later whether it changed. */
-export interface InputFileIdentity {
-  path: string;
-  bytes: number;
-  mtimeMs: number;
-  /** Of the whole file; null above the hashing limit (then bytes and mtime identify it). */
-  sha256: string | null;
-}
-
-export interface InputIdentity {
+/** An input an experiment read (model, SAE, dataset), file by file: enough to tell later whether it changed. */
+export interface ExperimentInput {
   role: string;
-  path: string;
-  files: InputFileIdentity[];
+  root: string;
+  files: { file: string; size: number; mtimeMs: number; sha256: string }[];
+  /** sha256 over the files' relative paths and hashes: the input's content. */
+  sha256: string;
 }
 
 /** The documents measured and how they were cut. */
@@ -240,7 +234,7 @@ interface ArtifactBase<K extends ExperimentKind, P> {
   appVersion: string;
   executionProvider: string;
   params: P;
-  inputs: InputIdentity[];
+  inputs: ExperimentInput[];
   slice: SliceInfo;
 }
 
