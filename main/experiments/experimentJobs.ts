@@ -3,13 +3,13 @@
  * of documents (pause and resume keep the accumulated sums), writes its artifact to
  * runs/<job-id>/experiment.json and returns the CLI's summary plus the artifact's path.
  */
-import path from 'node:path';
 import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
 import { defineJobKind, type JobContext } from '../jobs/kind';
 
 /** GPU-class unless the run is pinned to the CPU: one GPU job at a time. */
 const resourceOf = (p: { device: string }): ResourceClass => (p.device === 'cpu' ? 'cpu' : 'gpu');
-const short = (dir: string) => path.basename(dir);
+/** The last two folders of a path: enough to tell demo/adhd/blocks.2... from demo/standard/blocks.2.... */
+const short = (dir: string) => dir.split(/[/\\]/).filter(Boolean).slice(-2).join('/');
 
 async function finish(ctx: JobContext, artifact: unknown, summary: unknown) {
   const { artifactPath, writeJsonAtomic } = await import('./artifactFile');

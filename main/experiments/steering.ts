@@ -67,7 +67,7 @@ function panelEdit(plan: PanelPlan, g: number, c: number, rows: (group: GroupVie
 function subjectOf(plan: PanelPlan, c: number, where: string): string {
   const f = plan.panel.feature;
   const from = plan.carried ? ` (carried from ${modelName(plan.saeModel)}'s SAE)` : '';
-  const inModel = ` in ${modelName(plan.model)}${where}`;
+  const inModel = `${where} in ${modelName(plan.model)}`;
   switch (plan.panel.intervention) {
     case 'add':
       return `Adding ${fmt(c)} × W_dec[${f}]${from}${inModel}`;
@@ -189,7 +189,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     executionProvider = run.executionProvider;
     const mean = (id: string) => accumulatorMean(run.means.get(id)!);
     const clean = mean('clean');
-    const where = params.steerAt === 'condition' ? ` at ${condition}` : '';
+    const where = params.steerAt === 'condition' ? ' at the condition positions' : '';
     for (const plan of members) {
       const points: SteerPoint[] = plan.strengths.map((c, j) => {
         const steered = mean(`p${plan.index}:${j}:real`);

@@ -1,10 +1,10 @@
 import type { ReactElement } from 'react';
 import { QueuePage } from './QueuePage';
 import { LibraryPage } from './LibraryPage';
-import { PlannedPage } from './PlannedPage';
 import { PromptPage } from './PromptPage';
 import { FeaturesPage } from './FeaturesPage';
 import { ComparePage } from './ComparePage';
+import { ExperimentsPage } from './ExperimentsPage';
 import { SettingsPage } from './SettingsPage';
 
 export interface PageEntry {
@@ -20,10 +20,6 @@ export const pages: PageEntry[] = [
   { id: 'prompt', label: 'Prompt', render: () => <PromptPage /> },
   { id: 'features', label: 'Features', render: () => <FeaturesPage /> },
   { id: 'compare', label: 'Compare', render: () => <ComparePage /> },
-  {
-    id: 'experiments',
-    label: 'Experiments',
-    render: () => <PlannedPage title="Experiments" holds="Ablation and steering with random-feature nulls across seeds, linear probes, and their results with error bars." />,
-  },
+  { id: 'experiments', label: 'Experiments', render: () => <ExperimentsPage /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPage /> },
 ];
