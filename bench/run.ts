@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare]`: engine
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|experiment]`: engine
  * benchmarks, printed as ratios against a plain ORT MatMul measured in the same run, after a
  * correctness check of the engine on the same device.
  */
@@ -9,6 +9,7 @@ import { lastEpReport, parseDeviceChoice } from '../main/engine/executionProvide
 import { compareBench } from './compareBench';
 import { engineCheck } from './engineCheck';
 import { indexBench } from './indexBench';
+import { experimentBench } from './experimentBench';
 import { modelForwardBench } from './modelForwardBench';
 import { saeEncodeBench } from './saeEncodeBench';
 
@@ -22,6 +23,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['model', () => modelForwardBench(device)],
   ['index', () => indexBench(device)],
   ['compare', () => compareBench()],
+  ['experiment', () => experimentBench(device)],
 ];
 for (const [name, fn] of sections) {
   if (only && only !== name) continue;
