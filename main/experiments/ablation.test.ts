@@ -165,3 +165,25 @@ describe('densities from the feature index', () => {
     }
   });
 });
+
+describe('saved conditions', () => {
+  it('named:<name> resolves against the data directory and the artifact records the expanded spec', async () => {
+    const t = makeTempDir('ablation-named');
+    try {
+      const { openDatabase } = await import('../db/connection');
+      const { SavedConditions } = await import('../compare/savedConditions');
+      const db = openDatabase(t.dir);
+      new SavedConditions(db).save({ name: 'the-words', spec: 'token-regex:^the$', description: 'the token "the"' });
+      db.close();
+      const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, metric: 'logit:quickly', condition: 'named:the-words', seeds: 2, drawsPerSeed: 1, device: 'cpu' });
+      const named = await runAblation(params, { ...silentContext(), home: t.dir });
+      const spelled = await runAblation({ ...params, condition: 'token-regex:^the$' }, silentContext());
+      expect(named.metric.condition).toBe('token-regex:^the$');
+      expect(named.clean).toBe(spelled.clean);
+      expect(named.metric.positions).toBe(spelled.metric.positions);
+      await expect(runAblation(params, silentContext())).rejects.toMatchObject({ code: 'CONDITION_UNKNOWN' });
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { WorkbenchError } from '../errors';
 import type { Tensor32 } from '../formats/tensor';
 import { appVersion } from './artifactFile';
+import { savedConditionResolver } from './savedConditionLookup';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkSaeOnModel, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentSae } from './experimentInputs';
@@ -104,7 +105,7 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
     prependBos: sae.weights.config.prependBos ?? model.weights.config.prependBos,
   });
   const metric = parseMetric(params.metric, model.tokenizer, model.weights.config.dVocab);
-  const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition);
+  const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home));
   const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
 
   const stats = await loadFeatureStats({ model, sae, slice, device: params.device, ctx, checkpoints, phase: 'stats', progressRange: [0, 0.15] });

@@ -88,9 +88,9 @@ export async function loadDocumentSlice(tokenizer: WorkbenchTokenizer, req: Slic
 
 /**
  * Per document, 1 at the positions a condition holds (BOS never), or at every non-BOS position
- * when there is no condition.
+ * when there is no condition. `named:` clauses resolve through `resolveNamed`.
  */
-export function conditionMasks(documents: TokenizedDocument[], tokenizer: WorkbenchTokenizer, condition: string | null | undefined): { spec: string | null; masks: Uint8Array[] } {
+export function conditionMasks(documents: TokenizedDocument[], tokenizer: WorkbenchTokenizer, condition: string | null | undefined, resolveNamed?: (name: string) => string | null): { spec: string | null; masks: Uint8Array[] } {
   if (!condition) {
     return {
       spec: null,
@@ -101,6 +101,6 @@ export function conditionMasks(documents: TokenizedDocument[], tokenizer: Workbe
       }),
     };
   }
-  const compiled = compileCondition(condition);
+  const compiled = compileCondition(condition, resolveNamed);
   return { spec: compiled.spec, masks: documents.map((d) => compiled.mask({ ids: d.tokens, texts: tokenizer.tokenStrings(d.tokens), bos: d.bos })) };
 }

@@ -15,6 +15,7 @@ import { WorkbenchError } from '../errors';
 import { SeededRandom } from '../random/seededRandom';
 import { accuracy, auroc, majorityBaseline } from '../stats/classification';
 import { appVersion } from './artifactFile';
+import { savedConditionResolver } from './savedConditionLookup';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import type { ExperimentContext } from './experimentContext';
 import { checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
@@ -191,7 +192,7 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
     nCtx: Math.min(...plans.map((p) => p.model.weights.config.nCtx)),
     prependBos: firstSae?.weights.config.prependBos ?? first.model.weights.config.prependBos,
   });
-  const { spec: condition, masks } = conditionMasks(slice.documents, first.model.tokenizer, params.condition);
+  const { spec: condition, masks } = conditionMasks(slice.documents, first.model.tokenizer, params.condition, savedConditionResolver(ctx.home));
   const split = splitDocuments(slice.documents.length, params.testFraction, params.splitSeed);
   const isTest = new Uint8Array(slice.documents.length);
   for (const d of split.test) isTest[d] = 1;

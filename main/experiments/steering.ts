@@ -14,6 +14,7 @@ import { WorkbenchError } from '../errors';
 import { describeFeatures, editableRows, LatentColumns, measureLabel, scoredOrRefuse } from './ablation';
 import { appVersion } from './artifactFile';
 import { addDirection, matrixRow, replaceComponent } from './directionEdits';
+import { savedConditionResolver } from './savedConditionLookup';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
@@ -149,7 +150,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const { model, hook } = members[0];
     const slice = slices.get(model.dir)!;
     const metric = parseMetric(params.metric, model.tokenizer, model.weights.config.dVocab);
-    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition);
+    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home));
     if (params.steerAt === 'condition' && !condition) throw new WorkbenchError('BAD_ARGUMENT', 'Steering at condition positions needs a condition.', 'Give a condition (e.g. token-regex:^Step$) or steer at all positions.');
     const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
     metricOut ??= metricInfo(metric, condition, positions);
@@ -210,7 +211,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
         densities: densityInfo(plan.stats, [plan.panel.feature], plan.deciles),
         clean,
         points,
-        generation: params.prompt ? await generatePair(params, plan, plan.strengths.at(-1)!) : null,
+        generation: params.prompt ? await generatePair(params, plan, plan.strengths.at(-1)!, params.steerAt === 'condition' ? condition : null) : null,
       };
     }
   }
@@ -252,12 +253,11 @@ function loadSlice(params: SteerSettings, model: ExperimentModel, sae: Experimen
   });
 }
 
-/** The panel's prompt generated without and with its intervention at strength c, same seed. */
-async function generatePair(params: SteerSettings, plan: PanelPlan, c: number): Promise<SteerPanelResult['generation']> {
+/** The panel's prompt generated without and with its intervention at strength c, same seed; `condition` (expanded) limits where it applies. */
+async function generatePair(params: SteerSettings, plan: PanelPlan, c: number, condition: string | null): Promise<SteerPanelResult['generation']> {
   const { model, sae } = plan;
   const bos = sae.weights.config.prependBos ?? model.weights.config.prependBos;
   const prompt = model.tokenizer.encode(params.prompt!, { prependBos: bos });
-  const condition = params.steerAt === 'condition' && params.condition ? params.condition : null;
   const edit: GenerationEdit = {
     hook: plan.hook,
     async apply(acts, tokens) {

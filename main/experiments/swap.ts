@@ -17,6 +17,7 @@ import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { describeFeatures, editableRows, measureLabel, scoredOrRefuse } from './ablation';
 import { appVersion } from './artifactFile';
+import { savedConditionResolver } from './savedConditionLookup';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
@@ -79,7 +80,7 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
     prependBos: sae?.weights.config.prependBos ?? A.weights.config.prependBos,
   });
   const metric = parseMetric(params.metric, A.tokenizer, A.weights.config.dVocab);
-  const { spec: condition, masks } = conditionMasks(slice.documents, A.tokenizer, params.condition);
+  const { spec: condition, masks } = conditionMasks(slice.documents, A.tokenizer, params.condition, savedConditionResolver(ctx.home));
   const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
 
   // A null needs random sets of the same size: only a proper subset of at most half the latents has them.

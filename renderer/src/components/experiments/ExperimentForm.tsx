@@ -119,8 +119,11 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
   const [testFraction, setTestFraction] = useState('0.2');
   const [splitSeed, setSplitSeed] = useState('0');
   const [l2, setL2] = useState('0.001');
+  const [saved, setSaved] = useState<{ name: string; spec: string }[]>([]);
 
   useEffect(() => {
+    // Saved conditions (the Compare page's) are offered as named:<name>.
+    client.call('compare.conditions', {}).then(setSaved, () => setSaved([]));
     client.call('experiments.sources', {}).then((s) => {
       setSources(s);
       setDataset((d) => d || s.demo?.dataset || s.datasets[0]?.path || '');
@@ -146,7 +149,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
   const datasetOptions = (sources?.datasets ?? []).map((d) => ({ value: d.path, label: d.label }));
   const demo = sources?.demo;
   const metricSuggestions = ['ce', ...(demo ? [`logit:${demo.targetToken}`, `prob:${demo.targetToken}`, `logprob:${demo.targetToken}`] : [])];
-  const conditionSuggestions = demo ? [`token-regex:^${demo.stepToken}$`] : [];
+  const conditionSuggestions = [...(demo ? [`token-regex:^${demo.stepToken}$`] : []), ...saved.map((c) => `named:${c.name}`)];
 
   const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
   const slice = () => ({ dataset, maxDocuments: num(maxDocuments), device });
