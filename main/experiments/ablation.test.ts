@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AblateParams, type AblateArtifact } from '../../preload/api';
 import { referenceSae, referenceSaeDecode } from '../engine/reference/saeReference';
 import { mean, sampleSd, sem } from '../stats/descriptive';
 import { makeTempDir } from '../testing/tempDirs';
 import { runAblation } from './ablation';
 import { silentContext, type ExperimentContext } from './experimentContext';
-import { FIXTURE_HOOK, FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
+import { FIXTURE_HOOK, FIXTURE_WORDS, useExperimentFixture } from './testing/experimentFixture';
 import { referenceMetric, type ReferenceDoc } from './testing/reference';
 
-let fx: ExperimentFixture;
-let cleanup: () => void;
-beforeAll(() => {
-  const t = makeTempDir('ablation');
-  cleanup = t.cleanup;
-  fx = writeExperimentFixture(t.dir);
-});
-afterAll(() => cleanup());
+const fx = useExperimentFixture('ablation');
 
 const ids = (text: string) => [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)];
 
 /** x' = x + x_hat(edited) - x_hat(orig): the chosen features set to `value` on every non-BOS row. */
 function referenceAblation(features: number[], value: (f: number) => number) {
-  const sae = fx.saeWeights;
+  const sae = fx().saeWeights;
   const dSae = sae.config.dSae;
   return (acts: Float64Array, len: number, start: number) => {
     const ref = referenceSae(sae, acts, len);
@@ -46,17 +39,17 @@ function checkRecomputable(a: AblateArtifact) {
 
 describe('ablation', () => {
   it('matches the float64 reference for the clean, ablated and every null run (logit at condition positions, windows included)', async () => {
-    const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4, 22], dataset: fx.dataset, metric: 'logit:quickly', condition: 'token-regex:^(the|cat)$', seeds: 2, drawsPerSeed: 2, device: 'cpu' });
+    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4, 22], dataset: fx().dataset, metric: 'logit:quickly', condition: 'token-regex:^(the|cat)$', seeds: 2, drawsPerSeed: 2, device: 'cpu' });
     const a = await runAblation(params, silentContext());
     expect(a.slice).toMatchObject({ documents: 12, contextSize: 12, prependBos: true });
     expect(a.slice.windows).toBeGreaterThan(12);
-    const docs: ReferenceDoc[] = fx.documents.map((text) => {
+    const docs: ReferenceDoc[] = fx().documents.map((text) => {
       const tokens = ids(text);
       return { tokens, scored: tokens.map((t, p) => p > 0 && (t === FIXTURE_WORDS.indexOf('the') + 2 || t === FIXTURE_WORDS.indexOf('cat') + 2)) };
     });
     expect(a.metric.positions).toBe(docs.reduce((n, d) => n + d.scored.filter(Boolean).length, 0));
     const quickly = FIXTURE_WORDS.indexOf('quickly') + 2;
-    const ref = (edit?: ReturnType<typeof referenceAblation>) => referenceMetric(fx.weights, docs, FIXTURE_HOOK, 12, { kind: 'logit', token: quickly }, edit);
+    const ref = (edit?: ReturnType<typeof referenceAblation>) => referenceMetric(fx().weights, docs, FIXTURE_HOOK, 12, { kind: 'logit', token: quickly }, edit);
     const clean = ref();
     expect(a.clean).toBeCloseTo(clean, 4);
     expect(a.ablated).toBeCloseTo(ref(referenceAblation([4, 22], () => 0)), 4);
@@ -75,9 +68,9 @@ describe('ablation', () => {
   });
 
   it('mean-ablates to each feature\'s mean over the measured tokens; CE counts every predicted position', async () => {
-    const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, mode: 'mean', metric: 'ce', seeds: 3, drawsPerSeed: 2, maxDocuments: 6, device: 'cpu' });
+    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4], dataset: fx().dataset, mode: 'mean', metric: 'ce', seeds: 3, drawsPerSeed: 2, maxDocuments: 6, device: 'cpu' });
     const a = await runAblation(params, silentContext());
-    const docs: ReferenceDoc[] = fx.documents.slice(0, 6).map((text) => {
+    const docs: ReferenceDoc[] = fx().documents.slice(0, 6).map((text) => {
       const tokens = ids(text);
       return { tokens, scored: tokens.map((_, p) => p > 0 && p < tokens.length - 1) };
     });
@@ -88,8 +81,8 @@ describe('ablation', () => {
     for (const d of docs) {
       for (let start = 0; start < d.tokens.length; start += 12) {
         const w = d.tokens.slice(start, start + 12);
-        const acts = (await import('../engine/reference/modelReference')).referenceForward(fx.weights, w).hooks.get(FIXTURE_HOOK)!;
-        const f = referenceSae(fx.saeWeights, acts, w.length).featureActs;
+        const acts = (await import('../engine/reference/modelReference')).referenceForward(fx().weights, w).hooks.get(FIXTURE_HOOK)!;
+        const f = referenceSae(fx().saeWeights, acts, w.length).featureActs;
         for (let r = start === 0 ? 1 : 0; r < w.length; r++) {
           total += f[r * 40 + 4];
           n++;
@@ -97,13 +90,13 @@ describe('ablation', () => {
       }
     }
     expect(a.meanValues![0]).toBeCloseTo(total / n, 4);
-    expect(a.clean).toBeCloseTo(referenceMetric(fx.weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }), 4);
-    expect(a.ablated).toBeCloseTo(referenceMetric(fx.weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }, referenceAblation([4], () => total / n)), 4);
+    expect(a.clean).toBeCloseTo(referenceMetric(fx().weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }), 4);
+    expect(a.ablated).toBeCloseTo(referenceMetric(fx().weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }, referenceAblation([4], () => total / n)), 4);
     checkRecomputable(a);
   });
 
   it('the same null seed draws the same sets; a resumed run equals an unbroken one', async () => {
-    const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [10], dataset: fx.dataset, metric: 'ce', seeds: 3, drawsPerSeed: 2, device: 'cpu', contextSize: 2 });
+    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [10], dataset: fx().dataset, metric: 'ce', seeds: 3, drawsPerSeed: 2, device: 'cpu', contextSize: 2 });
     const whole = await runAblation(params, silentContext());
     expect(whole.slice.windows).toBeGreaterThan(64);
     // Stop after the first group's checkpoint, then resume from it.
@@ -132,7 +125,7 @@ describe('ablation', () => {
   });
 
   it('refuses bad input before running: unknown features, tokens and conditions that match nothing', async () => {
-    const base = { model: fx.model, sae: fx.sae, dataset: fx.dataset, device: 'cpu' as const };
+    const base = { model: fx().model, sae: fx().sae, dataset: fx().dataset, device: 'cpu' as const };
     await expect(runAblation(AblateParams.parse({ ...base, features: [40] }), silentContext())).rejects.toMatchObject({ code: 'SAE_FEATURE_OUT_OF_RANGE' });
     await expect(runAblation(AblateParams.parse({ ...base, features: [1], metric: 'logit:zebra' }), silentContext())).rejects.toMatchObject({ code: 'METRIC_TOKEN' });
     await expect(runAblation(AblateParams.parse({ ...base, features: [1], metric: 'logits:the' }), silentContext())).rejects.toMatchObject({ code: 'METRIC_INVALID' });
@@ -146,10 +139,10 @@ describe('densities from the feature index', () => {
     const t = makeTempDir('ablation-index');
     try {
       const { runCliCaptured } = await import('../testing/cliRun');
-      const built = await runCliCaptured(['index', '--model', fx.model, '--sae', fx.sae, '--dataset', fx.dataset, '--device', 'cpu', '--home', t.dir]);
+      const built = await runCliCaptured(['index', '--model', fx().model, '--sae', fx().sae, '--dataset', fx().dataset, '--device', 'cpu', '--home', t.dir]);
       expect(built.code).toBe(0);
       const indexId = JSON.parse(built.out.trim().split('\n').at(-1)!).index_ids[0];
-      const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, seeds: 2, drawsPerSeed: 2, device: 'cpu' });
+      const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4], dataset: fx().dataset, seeds: 2, drawsPerSeed: 2, device: 'cpu' });
       const viaIndex = await runAblation(params, { ...silentContext(), home: t.dir });
       const viaPass = await runAblation(params, silentContext());
       expect(viaIndex.densities).toMatchObject({ source: 'index', indexId });
@@ -158,7 +151,7 @@ describe('densities from the feature index', () => {
       expect(viaIndex.densities.featureDeciles).toEqual(viaPass.densities.featureDeciles);
       expect(viaIndex.result.null!.draws.map((d) => d.features)).toEqual(viaPass.result.null!.draws.map((d) => d.features));
       // Another model's run on the same SAE and dataset does not take this index.
-      const other = await runAblation({ ...params, model: fx.modelB }, { ...silentContext(), home: t.dir });
+      const other = await runAblation({ ...params, model: fx().modelB }, { ...silentContext(), home: t.dir });
       expect(other.densities.source).toBe('pass');
     } finally {
       t.cleanup();
@@ -175,7 +168,7 @@ describe('saved conditions', () => {
       const db = openDatabase(t.dir);
       new SavedConditions(db).save({ name: 'the-words', spec: 'token-regex:^the$', description: 'the token "the"' });
       db.close();
-      const params = AblateParams.parse({ model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, metric: 'logit:quickly', condition: 'named:the-words', seeds: 2, drawsPerSeed: 1, device: 'cpu' });
+      const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4], dataset: fx().dataset, metric: 'logit:quickly', condition: 'named:the-words', seeds: 2, drawsPerSeed: 1, device: 'cpu' });
       const named = await runAblation(params, { ...silentContext(), home: t.dir });
       const spelled = await runAblation({ ...params, condition: 'token-regex:^the$' }, silentContext());
       expect(named.metric.condition).toBe('token-regex:^the$');

@@ -8,11 +8,11 @@ import type { AblateArtifact, AblateSettings, NullSeedDraws } from '../../preloa
 import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { WorkbenchError } from '../errors';
 import type { Tensor32 } from '../formats/tensor';
-import { appVersion } from './artifactFile';
-import { savedConditionResolver } from './savedConditionLookup';
+import { artifactEnvelope } from './artifactEnvelope';
+import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkSaeOnModel, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentSae } from './experimentInputs';
+import { checkFeatureIds, checkSaeOnModel, loadExperimentModel, loadExperimentSae, type ExperimentSae } from './experimentInputs';
 import { accumulatorMean, metricInfo, parseMetric, scoredPositions, type Metric } from './metric';
 import { compareEffect } from './nullComparison';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
@@ -146,20 +146,7 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
   const result = compareEffect(ablated - clean, draws, subject, measureLabel(metric, condition));
   ctx.progress(1, 'done');
   return {
-    format: 'sae-workbench.experiment',
-    version: 1,
-    kind: 'ablate',
-    createdAt: Date.now(),
-    elapsedMs: Date.now() - started,
-    appVersion,
-    executionProvider: run.executionProvider,
-    params,
-    inputs: await identifyInputs([
-      { role: 'model', root: model.dir },
-      { role: 'sae', root: sae.dir },
-      { role: 'dataset', root: slice.info.dataset, files: slice.files },
-    ]),
-    slice: slice.info,
+    ...(await artifactEnvelope('ablate', { started, executionProvider: run.executionProvider, params, slice, inputs: [{ role: 'model', root: model.dir }, { role: 'sae', root: sae.dir }] })),
     hook,
     metric: metricInfo(metric, condition, positions),
     densities: densityInfo(stats, params.features, deciles),

@@ -119,13 +119,9 @@ export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, sli
  * directory has no index registry yet).
  */
 export async function indexFeatureStats(home: string, model: ExperimentModel, sae: ExperimentSae, dataset: string): Promise<FeatureStatsSource | null> {
-  const [{ openDatabase }, { IndexCatalog, staleness }] = await Promise.all([import('../db/connection'), import('../index/indexCatalog')]);
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(home, { migrate: false });
-  } catch {
-    return null;
-  }
+  const [{ openAppDatabase }, { IndexCatalog, staleness }] = await Promise.all([import('./appDatabase'), import('../index/indexCatalog')]);
+  const db = openAppDatabase(home);
+  if (!db) return null;
   try {
     const catalog = new IndexCatalog(home, db);
     let record;

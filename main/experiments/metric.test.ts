@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../testing/tempDirs';
+import { describe, expect, it } from 'vitest';
 import { conditionMasks, loadDocumentSlice, sliceContextSize } from './documentSlice';
 import { loadExperimentModel } from './experimentInputs';
 import { logSumExp, metricValue, parseMetric, scoredPositions } from './metric';
-import { FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
+import { FIXTURE_WORDS, useExperimentFixture } from './testing/experimentFixture';
 
-let fx: ExperimentFixture;
-let cleanup: () => void;
-beforeAll(() => {
-  const t = makeTempDir('metric');
-  cleanup = t.cleanup;
-  fx = writeExperimentFixture(t.dir);
-});
-afterAll(() => cleanup());
+const fx = useExperimentFixture('metric');
 
 describe('metrics', () => {
   it('parse specs and resolve tokens by text or #id', () => {
-    const tok = loadExperimentModel(fx.model).tokenizer;
+    const tok = loadExperimentModel(fx().model).tokenizer;
     const quickly = FIXTURE_WORDS.indexOf('quickly') + 2;
     expect(parseMetric('ce', tok, 22)).toMatchObject({ kind: 'ce', tokenIds: [] });
     expect(parseMetric('logit:quickly', tok, 22)).toMatchObject({ kind: 'logit', tokenIds: [quickly], label: 'logit of "quickly"' });
@@ -42,8 +34,8 @@ describe('metrics', () => {
   });
 
   it('cut documents into windows whose targets cross window edges, and score non-BOS (and, for CE, predicting) positions', async () => {
-    const model = loadExperimentModel(fx.model);
-    const slice = await loadDocumentSlice(model.tokenizer, { dataset: fx.dataset, maxDocuments: 3, contextSize: 5, nCtx: 12, prependBos: true });
+    const model = loadExperimentModel(fx().model);
+    const slice = await loadDocumentSlice(model.tokenizer, { dataset: fx().dataset, maxDocuments: 3, contextSize: 5, nCtx: 12, prependBos: true });
     const doc = slice.documents[0];
     expect(doc.tokens[0]).toBe(1);
     const windows = slice.windows.filter((w) => w.doc === 0);

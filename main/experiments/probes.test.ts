@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProbeParams } from '../../preload/api';
 import { referenceForward } from '../engine/reference/modelReference';
 import { referenceSae } from '../engine/reference/saeReference';
 import { accuracy, auroc } from '../stats/classification';
-import { makeTempDir } from '../testing/tempDirs';
 import { silentContext } from './experimentContext';
 import { sigmoid } from './logisticRegression';
 import { probeVerdict, runProbes, splitDocuments } from './probes';
-import { FIXTURE_HOOK, FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
+import { FIXTURE_HOOK, FIXTURE_WORDS, useExperimentFixture } from './testing/experimentFixture';
 import { newtonReference } from './testing/reference';
 
-let fx: ExperimentFixture;
-let cleanup: () => void;
-beforeAll(() => {
-  const t = makeTempDir('probes');
-  cleanup = t.cleanup;
-  fx = writeExperimentFixture(t.dir, { documents: 30 });
-});
-afterAll(() => cleanup());
+const fx = useExperimentFixture('probes', { documents: 30 });
 
 describe('probes', () => {
   it('split documents by a seeded shuffle, holding out round(D x fraction), at least one each side', () => {
@@ -33,17 +25,17 @@ describe('probes', () => {
 
   it('a hook probe and an SAE-latent probe match the float64 reference fit and scores', async () => {
     const params = ProbeParams.parse({
-      dataset: fx.dataset,
+      dataset: fx().dataset,
       condition: 'token-regex:^(the|cat)$',
       l2: 0.05,
       device: 'cpu',
       probes: [
-        { model: fx.model, source: 'hook', hook: FIXTURE_HOOK },
-        { model: fx.model, source: 'sae', sae: fx.sae },
+        { model: fx().model, source: 'hook', hook: FIXTURE_HOOK },
+        { model: fx().model, source: 'sae', sae: fx().sae },
       ],
     });
     const a = await runProbes(params, silentContext());
-    const docs = fx.documents.map((text) => [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)]);
+    const docs = fx().documents.map((text) => [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)]);
     const isTest = new Set(a.testDocuments);
     const label = (t: number) => (t === FIXTURE_WORDS.indexOf('the') + 2 || t === FIXTURE_WORDS.indexOf('cat') + 2 ? 1 : 0);
     // Rows: every non-BOS position, from the float64 forward (and SAE), in document order.
@@ -51,8 +43,8 @@ describe('probes', () => {
     docs.forEach((tokens, doc) => {
       for (let start = 0; start < tokens.length; start += 12) {
         const w = tokens.slice(start, start + 12);
-        const acts = referenceForward(fx.weights, w).hooks.get(FIXTURE_HOOK)!;
-        const lat = referenceSae(fx.saeWeights, acts, w.length).featureActs;
+        const acts = referenceForward(fx().weights, w).hooks.get(FIXTURE_HOOK)!;
+        const lat = referenceSae(fx().saeWeights, acts, w.length).featureActs;
         for (let p = start === 0 ? 1 : 0; p < w.length; p++) rows.push({ doc, acts: Array.from(acts.subarray(p * 16, (p + 1) * 16)), latents: Array.from(lat.subarray(p * 40, (p + 1) * 40)), y: label(w[p]) });
       }
     });
@@ -82,8 +74,8 @@ describe('probes', () => {
   });
 
   it('names what is wrong with a probe before running', async () => {
-    const base = { dataset: fx.dataset, condition: 'token-regex:^the$', device: 'cpu' as const };
-    await expect(runProbes(ProbeParams.parse({ ...base, probes: [{ model: fx.model, source: 'hook' }] }), silentContext())).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(runProbes(ProbeParams.parse({ ...base, probes: [{ model: fx.model, source: 'hook', hook: 'blocks.9.hook_resid_post' }] }), silentContext())).rejects.toMatchObject({ code: 'EXPERIMENT_HOOK' });
+    const base = { dataset: fx().dataset, condition: 'token-regex:^the$', device: 'cpu' as const };
+    await expect(runProbes(ProbeParams.parse({ ...base, probes: [{ model: fx().model, source: 'hook' }] }), silentContext())).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(runProbes(ProbeParams.parse({ ...base, probes: [{ model: fx().model, source: 'hook', hook: 'blocks.9.hook_resid_post' }] }), silentContext())).rejects.toMatchObject({ code: 'EXPERIMENT_HOOK' });
   });
 });

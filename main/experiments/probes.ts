@@ -14,11 +14,11 @@ import { runModel, runSae } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { SeededRandom } from '../random/seededRandom';
 import { accuracy, auroc, majorityBaseline } from '../stats/classification';
-import { appVersion } from './artifactFile';
-import { savedConditionResolver } from './savedConditionLookup';
+import { artifactEnvelope } from './artifactEnvelope';
+import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import type { ExperimentContext } from './experimentContext';
-import { checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { nonBosRows } from './featureStats';
 import { denseDesign, predictLogistic, sparseDesign, trainLogistic, type Design } from './logisticRegression';
 import { fmt } from './nullComparison';
@@ -244,21 +244,8 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
     if (!model.converged) ctx.log('warn', `Probe ${plan.label} stopped after ${model.iterations} iterations without reaching the gradient tolerance.`);
   }
   ctx.progress(1, 'done');
-  const inputs = await identifyInputs([
-    ...plans.flatMap((p) => [{ role: 'model' as const, root: p.model.dir }, ...(p.sae ? [{ role: 'sae' as const, root: p.sae.dir }] : [])]),
-    { role: 'dataset', root: slice.info.dataset, files: slice.files },
-  ]);
   return {
-    format: 'sae-workbench.experiment',
-    version: 1,
-    kind: 'probe',
-    createdAt: Date.now(),
-    elapsedMs: Date.now() - started,
-    appVersion,
-    executionProvider,
-    params,
-    inputs,
-    slice: slice.info,
+    ...(await artifactEnvelope('probe', { started, executionProvider, params, slice, inputs: plans.flatMap((p) => [{ role: 'model' as const, root: p.model.dir }, ...(p.sae ? [{ role: 'sae' as const, root: p.sae.dir }] : [])]) })),
     condition: condition!,
     trainDocuments: split.train.map((d) => slice.documents[d].document),
     testDocuments: split.test.map((d) => slice.documents[d].document),

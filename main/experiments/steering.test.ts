@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SteerParams } from '../../preload/api';
+import type { TransformerWeights } from '../formats/transformer';
 import { referenceForward } from '../engine/reference/modelReference';
 import { referenceSae, referenceSaeDecode } from '../engine/reference/saeReference';
-import { makeTempDir } from '../testing/tempDirs';
 import { silentContext } from './experimentContext';
 import { sampleToken } from './generation';
 import { runSteering } from './steering';
-import { FIXTURE_HOOK, FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
+import { FIXTURE_HOOK, FIXTURE_WORDS, useExperimentFixture } from './testing/experimentFixture';
 import { referenceMetric, type ReferenceDoc } from './testing/reference';
 
-let fx: ExperimentFixture;
-let cleanup: () => void;
-beforeAll(() => {
-  const t = makeTempDir('steering');
-  cleanup = t.cleanup;
-  fx = writeExperimentFixture(t.dir);
-});
-afterAll(() => cleanup());
+const fx = useExperimentFixture('steering');
 
 const id = (w: string) => FIXTURE_WORDS.indexOf(w) + 2;
 const ids = (text: string) => [1, ...text.split(' ').map(id)];
@@ -26,7 +19,7 @@ describe('steering', () => {
   it('add, replace and ablate panels (one carried to another model) match the float64 reference at each sweep point', async () => {
     const feature = 13;
     const params = SteerParams.parse({
-      dataset: fx.dataset,
+      dataset: fx().dataset,
       maxDocuments: 8,
       metric: 'logit:water',
       condition: 'token-regex:^the$',
@@ -35,25 +28,25 @@ describe('steering', () => {
       drawsPerSeed: 1,
       device: 'cpu',
       panels: [
-        { model: fx.model, sae: fx.sae, feature, intervention: 'add', strengths: [0, 2.5] },
-        { model: fx.modelB, sae: fx.sae, saeModel: fx.model, feature, intervention: 'add', strengths: [1.5] },
-        { model: fx.model, sae: fx.sae, feature, intervention: 'replace' },
-        { model: fx.model, sae: fx.sae, feature, intervention: 'ablate' },
+        { model: fx().model, sae: fx().sae, feature, intervention: 'add', strengths: [0, 2.5] },
+        { model: fx().modelB, sae: fx().sae, saeModel: fx().model, feature, intervention: 'add', strengths: [1.5] },
+        { model: fx().model, sae: fx().sae, feature, intervention: 'replace' },
+        { model: fx().model, sae: fx().sae, feature, intervention: 'ablate' },
       ],
     });
     const a = await runSteering(params, silentContext());
-    const docs: ReferenceDoc[] = fx.documents.slice(0, 8).map((text) => {
+    const docs: ReferenceDoc[] = fx().documents.slice(0, 8).map((text) => {
       const tokens = ids(text);
       return { tokens, scored: tokens.map((t, p) => p > 0 && isCond(t)) };
     });
     const d = 16;
-    const v = Array.from(fx.saeWeights.W_dec.data.subarray(feature * d, (feature + 1) * d));
+    const v = Array.from(fx().saeWeights.W_dec.data.subarray(feature * d, (feature + 1) * d));
     const norm = Math.sqrt(v.reduce((s, e) => s + e * e, 0));
     const rowsOf = (start: number, len: number, tokens: number[]) => Array.from({ length: len }, (_, r) => start + r > 0 && isCond(tokens[start + r]));
     const docOf = new Map(docs.map((doc) => [doc, doc.tokens]));
     // Edits see the window's rows; the scored flags of the document tell where the condition holds.
     const withDoc = (doc: ReferenceDoc, f: (acts: Float64Array, rows: boolean[]) => Float64Array) => (acts: Float64Array, len: number, start: number) => f(acts, rowsOf(start, len, docOf.get(doc)!));
-    const metricWith = (weights: typeof fx.weights, f?: (acts: Float64Array, rows: boolean[]) => Float64Array) => {
+    const metricWith = (weights: TransformerWeights, f?: (acts: Float64Array, rows: boolean[]) => Float64Array) => {
       let sum = 0;
       let count = 0;
       for (const doc of docs) {
@@ -77,38 +70,38 @@ describe('steering', () => {
     };
     const ablate = (acts: Float64Array, rows: boolean[]) => {
       const len = rows.length;
-      const ref = referenceSae(fx.saeWeights, acts, len);
+      const ref = referenceSae(fx().saeWeights, acts, len);
       const edited = Float64Array.from(ref.featureActs);
       rows.forEach((on, r) => on && (edited[r * 40 + feature] = 0));
-      const after = referenceSaeDecode(fx.saeWeights, edited, acts, len);
+      const after = referenceSaeDecode(fx().saeWeights, edited, acts, len);
       return acts.map((x, i) => x + after[i] - ref.saeOut[i]);
     };
-    const clean = metricWith(fx.weights);
+    const clean = metricWith(fx().weights);
     const [p0, p1, p2, p3] = a.panels;
     expect(p0.clean).toBeCloseTo(clean, 4);
     expect(p0.points.map((p) => p.strength)).toEqual([0, 2.5]);
     expect(p0.points[0].steered).toBeCloseTo(clean, 5);
-    expect(p0.points[1].steered).toBeCloseTo(metricWith(fx.weights, add(2.5)), 4);
-    expect(p1).toMatchObject({ carried: true, model: fx.model.replace('/model', '/modelB') });
-    expect(p1.clean).toBeCloseTo(metricWith(fx.weightsB), 4);
-    expect(p1.points[0].steered).toBeCloseTo(metricWith(fx.weightsB, add(1.5)), 4);
+    expect(p0.points[1].steered).toBeCloseTo(metricWith(fx().weights, add(2.5)), 4);
+    expect(p1).toMatchObject({ carried: true, model: fx().model.replace('/model', '/modelB') });
+    expect(p1.clean).toBeCloseTo(metricWith(fx().weightsB), 4);
+    expect(p1.points[0].steered).toBeCloseTo(metricWith(fx().weightsB, add(1.5)), 4);
     expect(p2.points[0].strength).toBe(0);
-    expect(p2.points[0].steered).toBeCloseTo(metricWith(fx.weights, replace(0)), 4);
-    expect(p3.points[0].steered).toBeCloseTo(metricWith(fx.weights, ablate), 4);
+    expect(p2.points[0].steered).toBeCloseTo(metricWith(fx().weights, replace(0)), 4);
+    expect(p3.points[0].steered).toBeCloseTo(metricWith(fx().weights, ablate), 4);
     // Nulls: the same intervention on random features; each draw's effect recomputed by reference.
     const g = p0.points[1].null!.draws[0].features[0][0];
-    const vg = Array.from(fx.saeWeights.W_dec.data.subarray(g * d, (g + 1) * d));
+    const vg = Array.from(fx().saeWeights.W_dec.data.subarray(g * d, (g + 1) * d));
     const addG = (acts: Float64Array, rows: boolean[]) => acts.map((x, i) => (rows[Math.floor(i / d)] ? x + 2.5 * vg[i % d] : x));
-    expect(p0.points[1].null!.draws[0].effects[0]).toBeCloseTo(metricWith(fx.weights, addG) - clean, 4);
+    expect(p0.points[1].null!.draws[0].effects[0]).toBeCloseTo(metricWith(fx().weights, addG) - clean, 4);
     // The default strength of add is the feature's max activation.
-    const dflt = await runSteering(SteerParams.parse({ ...params, panels: [{ model: fx.model, sae: fx.sae, feature, intervention: 'add' }] }), silentContext());
+    const dflt = await runSteering(SteerParams.parse({ ...params, panels: [{ model: fx().model, sae: fx().sae, feature, intervention: 'add' }] }), silentContext());
     expect(dflt.panels[0].points[0].strength).toBe(dflt.panels[0].featureMax);
     expect(dflt.panels[0].featureMax).toBeGreaterThan(0);
   });
 
   it('generates the same text without an intervention as greedy float64 decoding, and a different one with it', async () => {
     const params = SteerParams.parse({
-      dataset: fx.dataset,
+      dataset: fx().dataset,
       maxDocuments: 2,
       seeds: 2,
       drawsPerSeed: 1,
@@ -116,12 +109,12 @@ describe('steering', () => {
       prompt: 'the cat sat',
       temperature: 0,
       maxNewTokens: 6,
-      panels: [{ model: fx.model, sae: fx.sae, feature: 13, intervention: 'add', strengths: [40] }],
+      panels: [{ model: fx().model, sae: fx().sae, feature: 13, intervention: 'add', strengths: [40] }],
     });
     const gen = (await runSteering(params, silentContext())).panels[0].generation!;
     const tokens = ids('the cat sat');
     for (let i = 0; i < 6; i++) {
-      const logits = referenceForward(fx.weights, tokens.slice(-12)).logits;
+      const logits = referenceForward(fx().weights, tokens.slice(-12)).logits;
       const row = logits.subarray((Math.min(tokens.length, 12) - 1) * 22, Math.min(tokens.length, 12) * 22);
       const next = row.indexOf(Math.max(...row));
       tokens.push(next);

@@ -12,12 +12,12 @@ import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerS
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
 import { describeFeatures, editableRows, LatentColumns, measureLabel, scoredOrRefuse } from './ablation';
-import { appVersion } from './artifactFile';
+import { artifactEnvelope } from './artifactEnvelope';
 import { addDirection, matrixRow, replaceComponent } from './directionEdits';
-import { savedConditionResolver } from './savedConditionLookup';
+import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats, type LoadedFeatureStats } from './featureStats';
 import { generateTokens, type GenerationEdit } from './generation';
 import { accumulatorMean, metricInfo, parseMetric } from './metric';
@@ -217,25 +217,18 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
   }
   ctx.progress(1, 'done');
   const firstSlice = slices.get(plans[0].model.dir)!;
-  const inputs = await identifyInputs([
-    ...plans.flatMap((p) => [
-      { role: 'model' as const, root: p.model.dir },
-      { role: 'model' as const, root: p.saeModel.dir },
-      { role: 'sae' as const, root: p.sae.dir },
-    ]),
-    { role: 'dataset', root: firstSlice.info.dataset, files: firstSlice.files },
-  ]);
   return {
-    format: 'sae-workbench.experiment',
-    version: 1,
-    kind: 'steer',
-    createdAt: Date.now(),
-    elapsedMs: Date.now() - started,
-    appVersion,
-    executionProvider,
-    params,
-    inputs,
-    slice: firstSlice.info,
+    ...(await artifactEnvelope('steer', {
+      started,
+      executionProvider,
+      params,
+      slice: firstSlice,
+      inputs: plans.flatMap((p) => [
+        { role: 'model' as const, root: p.model.dir },
+        { role: 'model' as const, root: p.saeModel.dir },
+        { role: 'sae' as const, root: p.sae.dir },
+      ]),
+    })),
     metric: metricOut!,
     panels: results,
   };

@@ -1,26 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SwapParams } from '../../preload/api';
 import { referenceForward } from '../engine/reference/modelReference';
 import { referenceSae, referenceSaeDecode } from '../engine/reference/saeReference';
-import { makeTempDir } from '../testing/tempDirs';
 import { silentContext } from './experimentContext';
 import { runSwap } from './swap';
-import { FIXTURE_HOOK, FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
+import { FIXTURE_HOOK, FIXTURE_WORDS, useExperimentFixture, type ExperimentFixture } from './testing/experimentFixture';
 import { referenceMetric, type ReferenceDoc } from './testing/reference';
 
+const fixture = useExperimentFixture('swap');
 let fx: ExperimentFixture;
-let cleanup: () => void;
 let docs: ReferenceDoc[];
 beforeAll(() => {
-  const t = makeTempDir('swap');
-  cleanup = t.cleanup;
-  fx = writeExperimentFixture(t.dir);
+  fx = fixture();
   docs = fx.documents.slice(0, 6).map((text) => {
     const tokens = [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)];
     return { tokens, scored: tokens.map((_, p) => p > 0 && p < tokens.length - 1) };
   });
 });
-afterAll(() => cleanup());
 
 describe('swap', () => {
   it("layers: A's activations continue through B's later layers, against both models", async () => {

@@ -16,11 +16,11 @@ import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { describeFeatures, editableRows, measureLabel, scoredOrRefuse } from './ablation';
-import { appVersion } from './artifactFile';
-import { savedConditionResolver } from './savedConditionLookup';
+import { artifactEnvelope } from './artifactEnvelope';
+import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, identifyInputs, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats } from './featureStats';
 import { accumulatorMean, metricInfo, parseMetric } from './metric';
 import { compareEffect, fmt } from './nullComparison';
@@ -153,23 +153,14 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const gapFraction = b === a ? null : (swapped - a) / (b - a);
   const gap = gapFraction === null ? ` ${name(A)} and ${name(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${name(A)} (${fmt(a)}) to ${name(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;
   ctx.progress(1, 'done');
-  const inputs = await identifyInputs([
-    { role: 'model', root: A.dir },
-    { role: 'model', root: B.dir },
-    ...(sae ? [{ role: 'sae' as const, root: sae.dir }] : []),
-    { role: 'dataset', root: slice.info.dataset, files: slice.files },
-  ]);
   return {
-    format: 'sae-workbench.experiment',
-    version: 1,
-    kind: 'swap',
-    createdAt: Date.now(),
-    elapsedMs: Date.now() - started,
-    appVersion,
-    executionProvider: run.executionProvider,
-    params,
-    inputs,
-    slice: slice.info,
+    ...(await artifactEnvelope('swap', {
+      started,
+      executionProvider: run.executionProvider,
+      params,
+      slice,
+      inputs: [{ role: 'model', root: A.dir }, { role: 'model', root: B.dir }, ...(sae ? [{ role: 'sae' as const, root: sae.dir }] : [])],
+    })),
     hook,
     metric: metricInfo(metric, condition, positions),
     densities: stats && deciles ? densityInfo(stats, features, deciles) : null,

@@ -225,7 +225,8 @@ export interface EffectWithNull {
   verdict: string;
 }
 
-interface ArtifactBase<K extends ExperimentKind, P> {
+/** What every artifact starts with. */
+export interface ArtifactBase<K extends ExperimentKind, P> {
   format: typeof EXPERIMENT_ARTIFACT_FORMAT;
   version: 1;
   kind: K;

@@ -13,6 +13,8 @@ import type { TransformerWeights } from '../../formats/transformer';
 import { SeededRandom } from '../../random/seededRandom';
 import { wordLevelJson } from '../../tokenize/testing/tinyTokenizers';
 import { demoSaeCfgJson } from '../../demo/demoSae';
+import { afterAll, beforeAll } from 'vitest';
+import { makeTempDir } from '../../testing/tempDirs';
 
 export const FIXTURE_WORDS = ['Step', 'quickly', 'the', 'water', 'boil', 'slowly', 'cat', 'sat', 'on', 'mat', 'and', 'then', 'we', 'stir', 'it', 'now', 'a', 'dog', 'ran', 'far'];
 export const FIXTURE_HOOK = 'blocks.1.hook_resid_post';
@@ -60,4 +62,17 @@ export function writeExperimentFixture(dir: string, opts: { documents?: number; 
   const dataset = path.join(dir, 'docs.jsonl');
   fs.writeFileSync(dataset, documents.map((text) => JSON.stringify({ text })).join('\n') + '\n');
   return { model, modelB, sae, dataset, weights, weightsB, saeWeights, documents };
+}
+
+/** Write the fixture once for a test file (removed after it); the getter returns it inside tests. */
+export function useExperimentFixture(label: string, opts: Parameters<typeof writeExperimentFixture>[1] = {}): () => ExperimentFixture {
+  let fixture: ExperimentFixture | null = null;
+  let cleanup = () => {};
+  beforeAll(() => {
+    const t = makeTempDir(label);
+    cleanup = t.cleanup;
+    fixture = writeExperimentFixture(t.dir, opts);
+  });
+  afterAll(() => cleanup());
+  return () => fixture!;
 }
