@@ -16,7 +16,7 @@ import type { MetricInfo } from '../../preload/api';
 import type { ModelRun } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
-import type { SliceWindow } from './documentSlice';
+import type { DocumentSlice, SliceWindow } from './documentSlice';
 
 export type MetricKind = 'ce' | 'logit' | 'prob' | 'logprob' | 'logit-diff';
 
@@ -141,4 +141,18 @@ export function logSumExp(row: ArrayLike<number>): number {
 
 export function metricInfo(metric: Metric, condition: string | null, positions: number): MetricInfo {
   return { spec: metric.spec, label: metric.label, tokenIds: metric.tokenIds, condition, positions };
+}
+
+/** Scored positions of a metric on a slice, refusing a condition that matches nothing. */
+export function scoredOrRefuse(metric: Metric, slice: DocumentSlice, masks: Uint8Array[], condition: string | null) {
+  const scored = scoredPositions(metric, slice.windows, masks);
+  const positions = scored.reduce((a, s) => a + s.length, 0);
+  if (positions === 0) {
+    throw new WorkbenchError(
+      'EXPERIMENT_NO_POSITIONS',
+      `No position of the ${slice.info.documents} measured documents of ${slice.info.dataset} is scored${condition ? ` (the condition ${condition} matches none)` : ''}.`,
+      condition ? 'Check the condition in the Compare page\'s preview, or measure more documents.' : 'Measure more (or longer) documents.',
+    );
+  }
+  return { scored, positions };
 }

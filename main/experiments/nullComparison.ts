@@ -6,6 +6,7 @@
  */
 import type { EffectWithNull, NullComparison, NullSeedDraws } from '../../preload/api';
 import { mean, range, sampleSd, sem, zScore } from '../stats/descriptive';
+import type { Metric } from './metric';
 
 export function nullComparison(effect: number, draws: NullSeedDraws[]): NullComparison {
   const seeds = draws.map((d) => mean(d.effects) ?? NaN);
@@ -67,4 +68,13 @@ export function compareEffect(effect: number, draws: NullSeedDraws[] | null, sub
     verdict = `${change}: ${fmt(Math.abs(diff))} from the null (${band}; ${away}), outside the 2 SEM band${where ? `, ${where}` : ''}.`;
   }
   return { effect, null: n, z, outsideNull: outside, verdict };
+}
+
+export function describeFeatures(features: readonly number[]): string {
+  const shown = features.slice(0, 6).join(', ');
+  return `${features.length === 1 ? 'feature' : 'features'} ${shown}${features.length > 6 ? `, … (${features.length})` : ''}`;
+}
+
+export function measureLabel(metric: Metric, condition: string | null): string {
+  return `the ${metric.label}${condition ? ` at ${condition}` : ''}`;
 }

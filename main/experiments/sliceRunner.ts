@@ -56,6 +56,18 @@ export class GroupView {
     });
   }
 
+  /** Per packed row: 1 where the row may be edited (not a document's BOS: BOS is never edited). */
+  editableRows(): Uint8Array {
+    const out = new Uint8Array(this.rows).fill(1);
+    let row = 0;
+    for (const wi of this.windows) {
+      const w = this.slice.windows[wi];
+      if (w.start === 0 && this.slice.documents[w.doc].bos) out[row] = 0;
+      row += w.tokens.length;
+    }
+    return out;
+  }
+
   /** Per packed row, 1 where `masks` (per document) holds at that row's document position. */
   rowMask(masks: Uint8Array[]): Uint8Array {
     const out = new Uint8Array(this.rows);

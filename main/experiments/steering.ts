@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerSettings } from '../../preload/api';
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
-import { describeFeatures, editableRows, LatentColumns, measureLabel, scoredOrRefuse } from './ablation';
+import { LatentColumns } from './latentColumns';
 import { artifactEnvelope } from './artifactEnvelope';
 import { addDirection, matrixRow, replaceComponent } from './directionEdits';
 import { savedConditionResolver } from './appDatabase';
@@ -20,8 +20,8 @@ import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats, type LoadedFeatureStats } from './featureStats';
 import { generateTokens, type GenerationEdit } from './generation';
-import { accumulatorMean, metricInfo, parseMetric } from './metric';
-import { compareEffect, fmt } from './nullComparison';
+import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
+import { compareEffect, describeFeatures, fmt, measureLabel } from './nullComparison';
 import { densityDeciles, drawAllNullSets, type DensityDeciles } from './nullDraws';
 import { runSliceVariants, type GroupView, type Variant } from './sliceRunner';
 
@@ -155,7 +155,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
     metricOut ??= metricInfo(metric, condition, positions);
     const steerRows = (group: GroupView) => {
-      const editable = editableRows(group);
+      const editable = group.editableRows();
       if (params.steerAt === 'all') return editable;
       const cond = group.rowMask(masks);
       return editable.map((e, r) => e & cond[r]);
@@ -179,7 +179,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
       variants,
       device: params.device,
       prepareGroup: async (g) => {
-        for (const p of members) await p.columns?.prepare(g.packed(), editableRows(g));
+        for (const p of members) await p.columns?.prepare(g.packed(), g.editableRows());
       },
       ctx,
       checkpoints,

@@ -15,15 +15,14 @@ import { prepareEdit, type EditSession } from '../engine/intervention';
 import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
-import { describeFeatures, editableRows, measureLabel, scoredOrRefuse } from './ablation';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats } from './featureStats';
-import { accumulatorMean, metricInfo, parseMetric } from './metric';
-import { compareEffect, fmt } from './nullComparison';
+import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
+import { compareEffect, describeFeatures, fmt, measureLabel } from './nullComparison';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
 import { GroupView, runSliceVariants, type Variant } from './sliceRunner';
 
@@ -133,7 +132,7 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
         const packedB = new GroupView(slice, g.windows, sessionB).packed();
         latentsA = await encodeFeatureColumns(sae!.weights, g.packed(), needed, { device: params.device });
         latentsB = await encodeFeatureColumns(sae!.weights, packedB, needed, { device: params.device });
-        editable = editableRows(g);
+        editable = g.editableRows();
       }
     },
     ctx,
