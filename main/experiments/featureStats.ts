@@ -11,6 +11,7 @@ import { runModel, runSae } from '../engine/runner';
 import type { DeviceChoice } from '../engine/executionProviders';
 import type { SaeWeights } from '../formats/sae';
 import type { DensityInfo } from '../../preload/api';
+import { openAppDatabase } from './appDatabase';
 import type { DocumentSlice } from './documentSlice';
 import type { ExperimentContext, PhaseCheckpoints } from './experimentContext';
 import type { DensityDeciles } from './nullDraws';
@@ -119,7 +120,7 @@ export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, sli
  * directory has no index registry yet).
  */
 export async function indexFeatureStats(home: string, model: ExperimentModel, sae: ExperimentSae, dataset: string): Promise<FeatureStatsSource | null> {
-  const [{ openAppDatabase }, { IndexCatalog, staleness }] = await Promise.all([import('./appDatabase'), import('../index/indexCatalog')]);
+  const { IndexCatalog, staleness } = await import('../index/indexCatalog');
   const db = openAppDatabase(home);
   if (!db) return null;
   try {

@@ -54,13 +54,14 @@ const list = (text: string, integer: boolean): number[] | null => {
   return nums.every((n) => Number.isFinite(n) && (!integer || Number.isInteger(n))) ? nums : null;
 };
 
-function Select({ label, value, onChange, options, placeholder }: { label: string; value: string; onChange: (v: string) => void; options: { value: string; label: string }[]; placeholder?: string }) {
+/** `label` is what shows; `name` (default: the label) is the accessible name, e.g. "Panel 2 model". */
+function Select({ label, name, value, onChange, options, placeholder }: { label: string; name?: string; value: string; onChange: (v: string) => void; options: { value: string; label: string }[]; placeholder?: string }) {
   // A prefilled path that the sources do not list is still offered (e.g. a folder outside the Library).
   const all = value && !options.some((o) => o.value === value) ? [{ value, label: value }, ...options] : options;
   return (
     <label>
       {label}
-      <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select aria-label={name ?? label} value={value} onChange={(e) => onChange(e.target.value)}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {all.map((o) => (
           <option key={o.value} value={o.value}>
@@ -72,11 +73,11 @@ function Select({ label, value, onChange, options, placeholder }: { label: strin
   );
 }
 
-function Text({ label, value, onChange, placeholder, wide, list: listId, type = 'text' }: { label: string; value: string; onChange: (v: string) => void; placeholder?: string; wide?: boolean; list?: string; type?: string }) {
+function Text({ label, name, value, onChange, placeholder, wide, list: listId, type = 'text' }: { label: string; name?: string; value: string; onChange: (v: string) => void; placeholder?: string; wide?: boolean; list?: string; type?: string }) {
   return (
     <label className={wide ? 'wide' : undefined}>
       {label}
-      <input aria-label={label} type={type} value={value} placeholder={placeholder} list={listId} onChange={(e) => onChange(e.target.value)} />
+      <input aria-label={name ?? label} type={type} value={value} placeholder={placeholder} list={listId} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }
@@ -266,12 +267,12 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
           <div className="panel-rows">
             {panels.map((p, i) => (
               <div className="panel-row" key={i} aria-label={`Panel ${i + 1}`}>
-                <Select label={`Panel ${i + 1} model`} value={p.model} onChange={(v) => setPanel(i, { model: v })} options={modelOptions} placeholder="Model…" />
-                <Select label={`Panel ${i + 1} SAE`} value={p.sae} onChange={(v) => setPanel(i, { sae: v })} options={saeOptions(p.saeModel || p.model)} placeholder="SAE…" />
-                <Select label={`Panel ${i + 1} SAE trained on`} value={p.saeModel} onChange={(v) => setPanel(i, { saeModel: v })} options={modelOptions} placeholder="this panel's model" />
-                <Text label={`Panel ${i + 1} feature`} value={p.feature} onChange={(v) => setPanel(i, { feature: v })} />
+                <Select label="Model" name={`Panel ${i + 1} model`} value={p.model} onChange={(v) => setPanel(i, { model: v })} options={modelOptions} placeholder="Model…" />
+                <Select label="SAE" name={`Panel ${i + 1} SAE`} value={p.sae} onChange={(v) => setPanel(i, { sae: v })} options={saeOptions(p.saeModel || p.model)} placeholder="SAE…" />
+                <Select label="SAE trained on" name={`Panel ${i + 1} SAE trained on`} value={p.saeModel} onChange={(v) => setPanel(i, { saeModel: v })} options={modelOptions} placeholder="this panel's model" />
+                <Text label="Feature" name={`Panel ${i + 1} feature`} value={p.feature} onChange={(v) => setPanel(i, { feature: v })} />
                 <Select
-                  label={`Panel ${i + 1} intervention`}
+                  label="Intervention" name={`Panel ${i + 1} intervention`}
                   value={p.intervention}
                   onChange={(v) => setPanel(i, { intervention: v as PanelDraft['intervention'] })}
                   options={[
@@ -280,7 +281,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
                     { value: 'ablate', label: 'ablate latent' },
                   ]}
                 />
-                <Text label={`Panel ${i + 1} strengths`} value={p.strengths} onChange={(v) => setPanel(i, { strengths: v })} placeholder={p.intervention === 'add' ? 'default: feature max' : p.intervention === 'replace' ? 'default: 0' : 'n/a'} />
+                <Text label="Strengths" name={`Panel ${i + 1} strengths`} value={p.strengths} onChange={(v) => setPanel(i, { strengths: v })} placeholder={p.intervention === 'add' ? 'default: feature max' : p.intervention === 'replace' ? 'default: 0' : 'n/a'} />
                 <button className="link" disabled={panels.length === 1} onClick={() => setPanels((ps) => ps.filter((_, j) => j !== i))} aria-label={`Remove panel ${i + 1}`}>
                   Remove
                 </button>
@@ -322,9 +323,9 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
           <div className="panel-rows">
             {probes.map((p, i) => (
               <div className="panel-row probe-row" key={i} aria-label={`Probe ${i + 1}`}>
-                <Select label={`Probe ${i + 1} model`} value={p.model} onChange={(v) => setProbe(i, { model: v })} options={modelOptions} placeholder="Model…" />
-                <Select label={`Probe ${i + 1} reads`} value={p.source} onChange={(v) => setProbe(i, { source: v as 'hook' | 'sae' })} options={[{ value: 'sae', label: 'SAE latents' }, { value: 'hook', label: 'hook activations' }]} />
-                {p.source === 'hook' ? <Text label={`Probe ${i + 1} hook`} value={p.hook} onChange={(v) => setProbe(i, { hook: v })} placeholder="blocks.2.hook_resid_post" /> : <Select label={`Probe ${i + 1} SAE`} value={p.sae} onChange={(v) => setProbe(i, { sae: v })} options={saeOptions(p.model)} placeholder="SAE…" />}
+                <Select label="Model" name={`Probe ${i + 1} model`} value={p.model} onChange={(v) => setProbe(i, { model: v })} options={modelOptions} placeholder="Model…" />
+                <Select label="Reads" name={`Probe ${i + 1} reads`} value={p.source} onChange={(v) => setProbe(i, { source: v as 'hook' | 'sae' })} options={[{ value: 'sae', label: 'SAE latents' }, { value: 'hook', label: 'hook activations' }]} />
+                {p.source === 'hook' ? <Text label="Hook" name={`Probe ${i + 1} hook`} value={p.hook} onChange={(v) => setProbe(i, { hook: v })} placeholder="blocks.2.hook_resid_post" /> : <Select label="SAE" name={`Probe ${i + 1} SAE`} value={p.sae} onChange={(v) => setProbe(i, { sae: v })} options={saeOptions(p.model)} placeholder="SAE…" />}
                 <button className="link" onClick={() => setProbes((ps) => ps.filter((_, j) => j !== i))} aria-label={`Remove probe ${i + 1}`}>
                   Remove
                 </button>
