@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExperimentArtifact, ExperimentListing, JobView } from '../../preload/api';
 import { writeExperimentFixture } from '../experiments/testing/experimentFixture';
@@ -21,7 +20,8 @@ describe('experiments API', () => {
     cleanups.push(() => core.close());
     const job = await call<JobView>(core, 'jobs.add', { kind: 'experiment.ablate', params: { model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, maxDocuments: 4, seeds: 2, drawsPerSeed: 1, device: 'cpu' } });
     expect(job.resource).toBe('cpu');
-    expect(job.title).toBe(`Ablate feature 4 of ${path.basename(t.dir)}/sae · ce`);
+    // The title names the SAE by its Library identity.
+    expect(job.title).toBe('Ablate feature 4 of sae · ce');
     // The queue stores the parsed params, defaults filled in.
     expect(job.params).toMatchObject({ mode: 'zero', metric: 'ce', nullSeed: 0 });
     await expect(call(core, 'experiments.artifact', { jobId: job.id })).rejects.toMatchObject({ code: 'EXPERIMENT_NOT_FINISHED' });

@@ -6,6 +6,7 @@ import { WorkbenchError } from '../errors';
 import { artifactPath, readArtifact } from '../experiments/artifactFile';
 import { runDir } from '../home';
 import { LibraryCatalog } from '../library/libraryCatalog';
+import { libraryWithDemo } from './promptHandlers';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
@@ -27,7 +28,7 @@ export const experimentsHandlers: HandlerTable<ExperimentsMethods> = {
   'experiments.sources': (_p, s) => experimentSources(s),
 };
 
-/** The demo bundle (generated in a worker on first use) and the Library's models, SAEs and datasets. */
+/** The Library's models, SAEs and datasets with their identities, the demo bundle among them (generated in a worker on first use). */
 function experimentSources(s: CoreServices): ExperimentSources {
   const out: ExperimentSources = { models: [], saes: [], datasets: [], demo: null, demoJobId: null };
   const demo = readyDemoBundle(s.home);
@@ -43,29 +44,17 @@ function experimentSources(s: CoreServices): ExperimentSources {
       stepToken: truth.stepToken,
       targetToken: truth.targetToken,
     };
-    out.models.push({ path: demo.models.standard, label: 'demo standard' }, { path: demo.models.adhd, label: 'demo adhd' });
-    for (const name of ['standard', 'adhd'] as const) out.saes.push({ path: demo.saes[name], label: `demo ${name} · ${truth.hookName}`, modelPath: demo.models[name], hookName: truth.hookName, dSae: null });
-    out.datasets.push({ path: demo.dataset, label: 'demo dataset (3000 documents)' });
   } else {
     const running = s.jobStore.list().find((j: JobView) => j.kind === DEMO_JOB_KIND && (j.state === 'queued' || j.state === 'running'));
     out.demoJobId = (running ?? s.jobs.add(DEMO_JOB_KIND, {}, 20)).id;
   }
-  const items = new LibraryCatalog(s.db).items();
-  const modelPathById = new Map(items.filter((i) => i.kind === 'model').map((i) => [i.id, i.path]));
-  const known = new Set([...out.models, ...out.saes, ...out.datasets].map((x) => x.path));
+  // The demo bundle's items first, so it heads every picker.
+  const items = libraryWithDemo(s).sort((a, b) => Number(!!b.identity.bundle) - Number(!!a.identity.bundle));
   for (const item of items) {
-    if (known.has(item.path)) continue;
-    if (item.kind === 'model') out.models.push({ path: item.path, label: item.name });
-    if (item.kind === 'sae') {
-      out.saes.push({
-        path: item.path,
-        label: `${item.sae?.groupModel ?? item.name} · ${item.sae?.hookName ?? item.name}`,
-        modelPath: item.sae?.modelItemId ? (modelPathById.get(item.sae.modelItemId) ?? null) : null,
-        hookName: item.sae?.hookName ?? null,
-        dSae: item.sae?.dSae ?? null,
-      });
-    }
-    if (item.kind === 'dataset') out.datasets.push({ path: item.path, label: item.name });
+    const named = { path: item.path, label: item.identity.label, detail: item.identity.detail };
+    if (item.kind === 'model' && item.problems.length === 0) out.models.push(named);
+    if (item.kind === 'sae' && item.sae) out.saes.push({ ...named, modelPath: item.sae.link.modelPath, hookName: item.sae.hookName, dSae: item.sae.dSae });
+    if (item.kind === 'dataset') out.datasets.push(named);
   }
   return out;
 }

@@ -21,7 +21,7 @@ export const promptHandlers: HandlerTable<PromptMethods> = {
  * The Library's items, with the generated demo bundle among them even before (or after the user
  * removed) its folder in the Library: recognising its few files takes milliseconds.
  */
-function libraryWithDemo(s: CoreServices) {
+export function libraryWithDemo(s: CoreServices) {
   const catalog = new LibraryCatalog(s.db);
   const demo = readyDemoBundle(s.home);
   const listed = demo && catalog.roots().some((r) => r.path === path.resolve(demo.root));

@@ -13,6 +13,7 @@ import { loadModel, readModelConfig } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
 import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { identityLabel } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
 import type { TransformerWeights } from '../formats/transformer';
@@ -107,4 +108,13 @@ export async function identifyInputs(inputs: { role: 'model' | 'sae' | 'dataset'
     out.push({ role: i.role, ...(await identifyInput(i.root, inputFiles(i.role, i.root, i.files))) });
   }
   return out;
+}
+
+/** The Library's display identity of a model or SAE (the same name every page shows). */
+export function modelLabel(m: ExperimentModel): string {
+  return identityLabel('model', m.dir, { configName: m.weights.config.name });
+}
+
+export function saeLabel(s: ExperimentSae): string {
+  return identityLabel('sae', s.dir, { saeModelName: s.weights.config.modelName });
 }

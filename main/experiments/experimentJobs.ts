@@ -4,12 +4,24 @@
  * runs/<job-id>/experiment.json and returns the CLI's summary plus the artifact's path.
  */
 import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
+import { readModelConfig } from '../formats/models/registry';
+import { readSaeConfig } from '../formats/saeConfig';
 import { defineJobKind, type JobContext } from '../jobs/kind';
+import { identityLabel } from '../library/identity';
 
 /** GPU-class unless the run is pinned to the CPU: one GPU job at a time. */
 const resourceOf = (p: { device: string }): ResourceClass => (p.device === 'cpu' ? 'cpu' : 'gpu');
-/** The last two folders of a path: enough to tell demo/adhd/blocks.2... from demo/standard/blocks.2.... */
-const short = (dir: string) => dir.split(/[/\\]/).filter(Boolean).slice(-2).join('/');
+/**
+ * The Library's display identity of an input, for a title written when the job is queued (the
+ * configs are read for the names they give; an unreadable one leaves the folder's name).
+ */
+function label(kind: 'model' | 'sae', dir: string): string {
+  try {
+    return kind === 'sae' ? identityLabel('sae', dir, { saeModelName: readSaeConfig(dir).modelName }) : identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
+  } catch {
+    return identityLabel(kind, dir);
+  }
+}
 
 async function finish(ctx: JobContext, artifact: unknown, summary: unknown) {
   const { artifactPath, writeJsonAtomic } = await import('./artifactFile');
@@ -23,7 +35,7 @@ export const ablateJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.ablate,
   description: 'Ablate SAE features (zero or mean, by splice) and compare the metric change with density-matched random features over seeds.',
   params: AblateParams,
-  title: (p) => `Ablate feature${p.features.length > 1 ? 's' : ''} ${p.features.slice(0, 4).join(',')}${p.features.length > 4 ? '…' : ''} of ${short(p.sae)} · ${p.metric}`,
+  title: (p) => `Ablate feature${p.features.length > 1 ? 's' : ''} ${p.features.slice(0, 4).join(',')}${p.features.length > 4 ? '…' : ''} of ${label('sae', p.sae)} · ${p.metric}`,
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -53,7 +65,7 @@ export const swapJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.swap,
   description: "Continue model A from a hook with model B's layers (or B's SAE latents), against both unswapped models and seeded nulls.",
   params: SwapParams,
-  title: (p) => `Swap ${short(p.modelA)} → ${short(p.modelB)} (${p.mode}${p.hook ? ` at ${p.hook}` : ''}) · ${p.metric}`,
+  title: (p) => `Swap ${label('model', p.modelA)} → ${label('model', p.modelB)} (${p.mode}${p.hook ? ` at ${p.hook}` : ''}) · ${p.metric}`,
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {

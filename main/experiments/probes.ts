@@ -8,7 +8,6 @@
  * sd per dimension, sparse latents scaled to unit root-mean-square (not centred, which keeps them
  * sparse). The L2 penalty applies in those units.
  */
-import path from 'node:path';
 import type { ProbeArtifact, ProbeResult, ProbeSettings } from '../../preload/api';
 import { runModel, runSae } from '../engine/runner';
 import { WorkbenchError } from '../errors';
@@ -18,7 +17,7 @@ import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import type { ExperimentContext } from './experimentContext';
-import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, modelLabel, saeLabel, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { nonBosRows } from './featureStats';
 import { denseDesign, predictLogistic, sparseDesign, trainLogistic, type Design } from './logisticRegression';
 import { fmt } from './nullComparison';
@@ -176,8 +175,7 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
       hook = spec.hook;
       checkHook(model, hook);
     }
-    const name = model.weights.config.name || path.basename(model.dir);
-    return { spec, model, sae, hook, label: spec.label ?? `${name} · ${sae ? `SAE latents at ${hook}` : hook}` };
+    return { spec, model, sae, hook, label: spec.label ?? (sae ? `${saeLabel(sae)} latents` : `${modelLabel(model)} · ${hook}`) };
   });
   const first = plans[0];
   for (const p of plans.slice(1)) checkSameVocabulary(first.model, p.model);

@@ -7,7 +7,6 @@
  * the direction is carried over, which means something only when the two residual bases are
  * shared (a model and its fine-tune, or the demo pair): the artifact marks such panels `carried`.
  */
-import path from 'node:path';
 import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerSettings } from '../../preload/api';
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
@@ -17,7 +16,7 @@ import { addDirection, matrixRow, replaceComponent } from './directionEdits';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, modelLabel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats, type LoadedFeatureStats } from './featureStats';
 import { generateTokens, type GenerationEdit } from './generation';
 import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
@@ -45,10 +44,6 @@ interface PanelPlan {
   columns: LatentColumns | null;
 }
 
-function modelName(m: ExperimentModel): string {
-  return m.weights.config.name || path.basename(m.dir);
-}
-
 /** The intervention of a panel on packed activations, for feature g at strength c. */
 function panelEdit(plan: PanelPlan, g: number, c: number, rows: (group: GroupView) => Uint8Array): (group: GroupView) => Tensor32[] {
   const v = matrixRow(plan.sae.weights.W_dec, g);
@@ -67,8 +62,8 @@ function panelEdit(plan: PanelPlan, g: number, c: number, rows: (group: GroupVie
 
 function subjectOf(plan: PanelPlan, c: number, where: string): string {
   const f = plan.panel.feature;
-  const from = plan.carried ? ` (carried from ${modelName(plan.saeModel)}'s SAE)` : '';
-  const inModel = `${where} in ${modelName(plan.model)}`;
+  const from = plan.carried ? ` (carried from ${modelLabel(plan.saeModel)}'s SAE)` : '';
+  const inModel = `${where} in ${modelLabel(plan.model)}`;
   switch (plan.panel.intervention) {
     case 'add':
       return `Adding ${fmt(c)} × W_dec[${f}]${from}${inModel}`;
@@ -123,7 +118,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     plans.push({
       index,
       panel,
-      label: panel.label ?? `${modelName(model)} · feature ${panel.feature} · ${panel.intervention}${carried ? ' (carried)' : ''}`,
+      label: panel.label ?? `${modelLabel(model)} · feature ${panel.feature} · ${panel.intervention}${carried ? ' (carried)' : ''}`,
       model,
       sae,
       saeModel,
@@ -185,7 +180,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
       checkpoints,
       phase: `runs:${key}`,
       progressRange: [start, statsShare + ((1 - statsShare) * done) / plans.length],
-      label: `steering ${modelName(model)}`,
+      label: `steering ${modelLabel(model)}`,
     });
     executionProvider = run.executionProvider;
     const mean = (id: string) => accumulatorMean(run.means.get(id)!);

@@ -8,7 +8,6 @@
  * (swapped - A) gets a null: the same swap of random latent sets of the same size and matched
  * density, S seeds.
  */
-import path from 'node:path';
 import type { NullSeedDraws, SwapArtifact, SwapSettings } from '../../preload/api';
 import { parseStartHook } from '../engine/hooks';
 import { prepareEdit, type EditSession } from '../engine/intervention';
@@ -19,14 +18,12 @@ import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, type ExperimentModel } from './experimentInputs';
+import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, modelLabel } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats } from './featureStats';
 import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
 import { compareEffect, describeFeatures, fmt, measureLabel } from './nullComparison';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
 import { GroupView, runSliceVariants, type Variant } from './sliceRunner';
-
-const name = (m: ExperimentModel) => m.weights.config.name || path.basename(m.dir);
 
 /** What a share of the A-to-B difference means for each kind of swap. */
 function gapReading(mode: SwapSettings['mode'], fraction: number, hook: string): string {
@@ -146,11 +143,11 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const draws: NullSeedDraws[] = drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`null:${d.seed}:${k}`) - a) }));
   const subject =
     params.mode === 'layers'
-      ? `Continuing ${name(A)}'s ${hook} through ${name(B)}'s later layers`
-      : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features)} of ${name(B)}'s SAE into ${name(A)}`;
+      ? `Continuing ${modelLabel(A)}'s ${hook} through ${modelLabel(B)}'s later layers`
+      : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features)} of ${modelLabel(B)}'s SAE into ${modelLabel(A)}`;
   const result = compareEffect(swapped - a, withNull ? draws : null, subject, measureLabel(metric, condition));
   const gapFraction = b === a ? null : (swapped - a) / (b - a);
-  const gap = gapFraction === null ? ` ${name(A)} and ${name(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${name(A)} (${fmt(a)}) to ${name(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;
+  const gap = gapFraction === null ? ` ${modelLabel(A)} and ${modelLabel(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${modelLabel(A)} (${fmt(a)}) to ${modelLabel(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;
   ctx.progress(1, 'done');
   return {
     ...(await artifactEnvelope('swap', {

@@ -323,9 +323,10 @@ export type ExperimentArtifact = AblateArtifact | SteerArtifact | SwapArtifact |
 
 /** Models, SAEs and datasets the forms offer: the demo bundle first, then the Library. */
 export interface ExperimentSources {
-  models: { path: string; label: string }[];
-  saes: { path: string; label: string; modelPath: string | null; hookName: string | null; dSae: number | null }[];
-  datasets: { path: string; label: string }[];
+  /** Labels are the Library's identities (contract/identity.ts). */
+  models: { path: string; label: string; detail: string }[];
+  saes: { path: string; label: string; detail: string; modelPath: string | null; hookName: string | null; dSae: number | null }[];
+  datasets: { path: string; label: string; detail: string }[];
   /** The demo bundle's paths and planted feature, when it is ready. */
   demo: { standard: string; adhd: string; standardSae: string; adhdSae: string; dataset: string; plantedFeature: number; stepToken: string; targetToken: string } | null;
   /** While the demo bundle is being generated (first use): the job doing it. */
