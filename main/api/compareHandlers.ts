@@ -5,7 +5,7 @@ import { compileCondition } from '../conditions/tokenCondition';
 import { findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
 import { readLibraryArtifact } from './libraryHandlers';
 import { cachedMatch, previewCondition } from '../compare/runCompare';
-import { SavedConditions } from '../compare/savedConditions';
+import { SavedConditions } from '../conditions/savedConditions';
 import { requireSameCorpus } from '../compare/alignedPositions';
 import { WorkbenchError } from '../errors';
 import { IndexRegistry } from '../index/indexRegistry';

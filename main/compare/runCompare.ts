@@ -18,7 +18,7 @@ import { alignedDocuments, requireSameCorpus } from './alignedPositions';
 import { assignOneToOne } from './assignment';
 import { countByCondition, DEFAULT_THRESHOLD, diffRows, diffSentence } from './conditionDiff';
 import { embeddingAgreement, matchByActivation, matchByDecoder, type MatchScores } from './featureMatching';
-import { SavedConditions } from './savedConditions';
+import { SavedConditions } from '../conditions/savedConditions';
 
 /** Below this mean embedding cosine two models do not share a residual basis. */
 export const SHARED_BASIS = 0.5;

@@ -164,7 +164,7 @@ describe('saved conditions', () => {
     const t = makeTempDir('ablation-named');
     try {
       const { openDatabase } = await import('../db/connection');
-      const { SavedConditions } = await import('../compare/savedConditions');
+      const { SavedConditions } = await import('../conditions/savedConditions');
       const db = openDatabase(t.dir);
       new SavedConditions(db).save({ name: 'the-words', spec: 'token-regex:^the$', description: 'the token "the"' });
       db.close();

@@ -3,7 +3,7 @@
  * saved conditions that `named:<name>` resolves against (the Compare page's store, migration 500).
  * The artifact records the expanded spec, so a result never depends on a name that may change.
  */
-import { SavedConditions } from '../compare/savedConditions';
+import { SavedConditions } from '../conditions/savedConditions';
 import { openDatabase, type Db } from '../db/connection';
 
 /** The app database for reading (no migrations: the core owns them), or null when there is none. */

@@ -258,7 +258,9 @@ export function ComparePage() {
             <section className="pair" aria-label="Selected pair">
               <div className="pair-head small">
                 B #{selected} ↔ A {selectedMatch === null ? '(no match)' : `#${selectedMatch}`} ·{' '}
-                <a href={featureHref(ib.id, selected, { b: ia.id, bf: selectedMatch ?? undefined })}>open both on the Features page</a>
+                <a href={featureHref(ib.id, selected, { b: ia.id, bf: selectedMatch ?? undefined })}>open both on the Features page</a> ·{' '}
+                <a href={routeHref('experiments', { new: 'ablate', model: ib.modelPath, sae: ib.saePath, features: selected, dataset: ib.datasetPath, condition })}>ablate it in B at this condition…</a> ·{' '}
+                <a href={routeHref('experiments', { new: 'steer', model: ib.modelPath, sae: ib.saePath, features: selected, modelB: ia.modelPath, dataset: ib.datasetPath, condition })}>steer both models with it…</a>
                 <button className="link" aria-label="Close the pair" onClick={() => setParams({ sel: null })}>
                   ×
                 </button>

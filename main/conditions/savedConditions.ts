@@ -1,5 +1,5 @@
 import type { SavedCondition } from '../../preload/api';
-import { compileCondition, parseCondition } from '../conditions/tokenCondition';
+import { compileCondition, parseCondition } from './tokenCondition';
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
 
