@@ -16,6 +16,7 @@ import { engineContract } from './contract/engine';
 import { featureIndexContract } from './contract/featureIndex';
 import { compareContract } from './contract/compare';
 import { experimentsContract } from './contract/experiments';
+import { trainContract } from './contract/train';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -29,6 +30,7 @@ export * from './contract/compare';
 export * from './contract/identity';
 export * from './contract/units';
 export * from './contract/experiments';
+export * from './contract/train';
 
 export const contract = {
   ...appContract,
@@ -40,6 +42,7 @@ export const contract = {
   ...featureIndexContract,
   ...compareContract,
   ...experimentsContract,
+  ...trainContract,
 };
 
 export type Contract = typeof contract;

@@ -22,6 +22,7 @@ import { engineHandlers } from './engineHandlers';
 import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
+import { trainHandlers, watchTraining } from './trainHandlers';
 import type { CoreServices } from './services';
 
 /** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
@@ -55,6 +56,7 @@ const handlers: HandlerTable = {
   ...indexHandlers,
   ...compareHandlers,
   ...experimentsHandlers,
+  ...trainHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
@@ -86,6 +88,7 @@ export function createCore(options: CoreOptions): Core {
   const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log };
   watchLibrary(services);
   watchHubDownloads(services);
+  watchTraining(services);
   jobs.recoverAfterRestart();
   let closed = false;
 

@@ -68,8 +68,11 @@ export function queueLibraryScan(s: CoreServices): JobView {
   return pending ?? s.jobs.add(LIBRARY_SCAN_KIND, {}, 10);
 }
 
-/** The generated demo bundle is listed like any added folder, so its models and SAEs are usable everywhere. */
-function addDemoBundleRoot(s: CoreServices, root: string | undefined): void {
+/**
+ * Folders the app itself fills (the demo bundle, trained SAEs) are listed like any added folder,
+ * so their models and SAEs are usable everywhere.
+ */
+export function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): void {
   if (!root) return;
   const catalog = new LibraryCatalog(s.db);
   if (catalog.roots().some((r) => r.path === path.resolve(root))) return;
@@ -77,7 +80,7 @@ function addDemoBundleRoot(s: CoreServices, root: string | undefined): void {
     addLocalRoot(catalog, root);
     s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
   } catch (err) {
-    s.log.log('warn', 'library', `could not add the demo bundle ${root}`, { error: String(err) });
+    s.log.log('warn', 'library', `could not add ${what} ${root}`, { error: String(err) });
   }
 }
 
@@ -92,7 +95,7 @@ export function watchLibrary(s: CoreServices): () => void {
       if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
         s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
       } else if (job.kind === DEMO_JOB_KIND && job.state === 'completed') {
-        addDemoBundleRoot(s, (job.result as { root?: string } | null)?.root);
+        addGeneratedRoot(s, (job.result as { root?: string } | null)?.root, 'the demo bundle');
       }
     } else if (event === 'hub.cacheChanged') {
       queueLibraryScan(s);

@@ -6,6 +6,7 @@ import { demoCommand } from './demoCommand';
 import { encodeCommand } from './encodeCommand';
 import { featureCommand } from './featureCommand';
 import { indexCommand } from './indexCommand';
+import { evalCommand } from './evalCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
 import { libraryCommand } from './libraryCommand';
@@ -14,6 +15,7 @@ import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
 import { steerCommand } from './steerCommand';
 import { swapCommand } from './swapCommand';
+import { trainCommand } from './trainCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];

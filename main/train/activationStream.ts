@@ -22,8 +22,6 @@ export interface DataCursor {
   epoch: number;
 }
 
-export const DATA_START: DataCursor = { document: 0, window: 0, row: 0, epoch: 0 };
-
 export interface StreamOptions {
   model: TransformerWeights;
   tokenizer: WorkbenchTokenizer;
@@ -174,28 +172,14 @@ export class ActivationStream {
     return { rows: count, hooks, end: this.position };
   }
 
-  /**
-   * Whole windows holding at least `count` rows, without running the model (the held-out eval
-   * set: evals run the model on them themselves). The stream continues at the next window.
-   */
-  async takeWindows(count: number): Promise<{ windows: TokenWindow[]; rows: number }> {
-    const windows: TokenWindow[] = [];
+  /** Rows available from the cursor on, counting up to `limit` (tokenizing only; the cursor stays). */
+  async countRowsUpTo(limit: number): Promise<number> {
     let rows = 0;
-    while (rows < count) {
-      const next = await this.nextItem();
-      if (!next) {
-        throw new DatasetTooSmallError(
-          'DATASET_TOO_SMALL',
-          `The dataset ${this.o.plan.path} has only ${rows} tokens (BOS not counted) for ${this.what}, which needs ${count}.`,
-          'Lower the held-out (eval) tokens or choose a larger dataset.',
-        );
-      }
-      const { item, skip } = next;
-      if (item.rowPositions.length - skip <= 0) continue;
-      windows.push(item.tokens);
-      rows += item.rowPositions.length - skip;
-      this.position = { document: item.document, window: item.window + 1, row: 0, epoch: this.position.epoch };
+    for await (const item of windowsFrom(this.o, this.position)) {
+      const skip = item.document === this.position.document && item.window === this.position.window ? this.position.row : 0;
+      rows += Math.max(0, item.rowPositions.length - skip);
+      if (rows >= limit) break;
     }
-    return { windows, rows };
+    return rows;
   }
 }

@@ -6,6 +6,7 @@ import { FeaturesPage } from './FeaturesPage';
 import { ComparePage } from './ComparePage';
 import { ExperimentsPage } from './ExperimentsPage';
 import { SettingsPage } from './SettingsPage';
+import { TrainingPage } from './TrainingPage';
 
 export interface PageEntry {
   id: string;
@@ -18,6 +19,7 @@ export const pages: PageEntry[] = [
   { id: 'library', label: 'Library', render: () => <LibraryPage /> },
   { id: 'queue', label: 'Queue', render: () => <QueuePage /> },
   { id: 'prompt', label: 'Prompt', render: () => <PromptPage /> },
+  { id: 'training', label: 'Training', render: () => <TrainingPage /> },
   { id: 'features', label: 'Features', render: () => <FeaturesPage /> },
   { id: 'compare', label: 'Compare', render: () => <ComparePage /> },
   { id: 'experiments', label: 'Experiments', render: () => <ExperimentsPage /> },

@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { EVAL_SAE_KIND, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainModelOption, type TrainRunResult, type TrainRunView, type TrainSources } from '../../preload/api';
+import { readyDemoBundle } from '../demo/demoBundle';
+import { DEMO_JOB_KIND } from '../demo/demoJob';
+import { DEFAULT_DEMO_MODEL_SPEC } from '../demo/demoModels';
+import { modelHookNames } from '../engine/hooks';
+import { readModelConfig } from '../formats/models/registry';
+import { runDir } from '../home';
+import { LibraryCatalog } from '../library/libraryCatalog';
+import { readMetrics } from '../train/metricsLog';
+import { trainOutDir } from '../train/trainJob';
+import type { HandlerTable } from './handlers';
+import { addGeneratedRoot, queueLibraryScan } from './libraryHandlers';
+import type { CoreServices } from './services';
+
+type TrainMethods = 'train.sources' | 'train.runs' | 'train.metrics' | 'train.evaluations';
+
+const newestFirst = (a: JobView, b: JobView) => b.createdAt - a.createdAt;
+
+export const trainHandlers: HandlerTable<TrainMethods> = {
+  'train.sources': (_p, s) => trainSources(s),
+  'train.runs': (_p, s) =>
+    s.jobStore
+      .list()
+      .filter((j) => j.kind === TRAIN_SAE_KIND)
+      .sort(newestFirst)
+      .flatMap((job): TrainRunView[] => {
+        const params = TrainSaeParamsSchema.safeParse(job.params);
+        return params.success ? [{ job, params: params.data, result: job.state === 'completed' ? (job.result as TrainRunResult) : null }] : [];
+      }),
+  'train.metrics': ({ jobId, after }, s) => readMetrics(runDir(s.home, jobId), after ?? 0),
+  'train.evaluations': (_p, s) => s.jobStore.list().filter((j) => j.kind === EVAL_SAE_KIND).sort(newestFirst),
+};
+
+function modelOption(path: string, label: string, origin: TrainModelOption['origin']): TrainModelOption | null {
+  try {
+    const c = readModelConfig(path).config;
+    return { path, label, origin, hooks: modelHookNames(c), dModel: c.dModel, nCtx: c.nCtx };
+  } catch {
+    // A model folder the loaders cannot read is listed by the Library with its problem; not here.
+    return null;
+  }
+}
+
+/** The demo bundle (generation queued on first use, as the Prompt view does) and the Library's items. */
+function trainSources(s: CoreServices): TrainSources {
+  const out: TrainSources = { models: [], datasets: [], saes: [], demo: null, demoJobId: null };
+  const demo = readyDemoBundle(s.home);
+  if (demo) {
+    const hook = `blocks.${DEFAULT_DEMO_MODEL_SPEC.plantedLayer}.hook_resid_post`;
+    for (const name of ['standard', 'adhd'] as const) {
+      const m = modelOption(demo.models[name], `demo ${name}`, 'demo');
+      if (m) out.models.push(m);
+      out.saes.push({ path: demo.saes[name], label: `demo ${name} · ${hook} (constructed)`, origin: 'demo', modelPath: demo.models[name], hookName: hook });
+    }
+    out.datasets.push({ path: demo.dataset, label: 'demo dataset (3000 documents)', origin: 'demo' });
+    out.demo = { standard: demo.models.standard, adhd: demo.models.adhd, dataset: demo.dataset, hook };
+  } else {
+    const pending = s.jobStore.list().find((j) => j.kind === DEMO_JOB_KIND && (j.state === 'queued' || j.state === 'running'));
+    out.demoJobId = (pending ?? s.jobs.add(DEMO_JOB_KIND, {}, 20)).id;
+  }
+  const items = new LibraryCatalog(s.db).items();
+  const modelPathById = new Map(items.filter((i) => i.kind === 'model').map((i) => [i.id, i.path]));
+  const known = new Set([...out.models, ...out.datasets, ...out.saes].map((o) => o.path));
+  for (const item of items) {
+    if (known.has(item.path)) continue;
+    if (item.kind === 'model') {
+      const m = modelOption(item.path, item.name, 'library');
+      if (m) out.models.push(m);
+    } else if (item.kind === 'dataset') {
+      out.datasets.push({ path: item.path, label: item.name, origin: 'library' });
+    } else if (item.kind === 'sae' && item.sae) {
+      out.saes.push({ path: item.path, label: `${item.sae.groupModel} · ${item.sae.hookName ?? item.name}`, origin: 'library', modelPath: item.sae.modelItemId ? (modelPathById.get(item.sae.modelItemId) ?? null) : null, hookName: item.sae.hookName });
+    }
+  }
+  return out;
+}
+
+/** When a training run completes, its SAEs join the Library (their folder becomes a Library root). */
+export function watchTraining(s: CoreServices): () => void {
+  return s.events.subscribe((event, payload) => {
+    if (event !== 'job.updated') return;
+    const job = payload as JobView;
+    if (job.kind !== TRAIN_SAE_KIND || job.state !== 'completed') return;
+    const params = TrainSaeParamsSchema.safeParse(job.params);
+    if (!params.success) return;
+    const out = path.resolve(trainOutDir(runDir(s.home, job.id), params.data));
+    if (new LibraryCatalog(s.db).roots().some((r) => r.path === out)) queueLibraryScan(s);
+    else addGeneratedRoot(s, out, 'the trained SAEs');
+  });
+}

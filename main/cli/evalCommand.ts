@@ -1,0 +1,65 @@
+import { WorkbenchError } from '../errors';
+import { parseDeviceChoice } from '../engine/executionProviders';
+import { runEvalSae } from '../evals/evalRun';
+import { EvalSaeParamsSchema } from '../../preload/contract/train';
+import type { CliCommand } from './command';
+import { requiredString } from './cliOptions';
+
+const usage = 'sae-workbench eval --model <dir> --sae <dir> --dataset <path> [--tokens N] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--json] [--home <dir>]';
+
+/**
+ * `eval`: judge any sae_lens SAE by the training runs' yardstick (held-out FVE, L0, dead %, L2
+ * ratio, CE-loss and KL scores with the SAE spliced in, quality gates). --json prints one JSON
+ * object; otherwise a table.
+ */
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary: 'Evaluate an SAE on held-out tokens: FVE, L0, dead %, L2 ratio, CE-loss and KL scores, quality gates.',
+  usage,
+  options: {
+    model: { type: 'string' },
+    sae: { type: 'string' },
+    dataset: { type: 'string' },
+    tokens: { type: 'string' },
+    'context-size': { type: 'string' },
+    'text-column': { type: 'string' },
+    device: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, ctx) {
+    const int = (name: string) => {
+      const v = values[name];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new WorkbenchError('BAD_ARGUMENT', `--${name} "${String(v)}" is not a positive integer.`, `Usage: ${usage}`);
+      return Number(v);
+    };
+    const parsed = EvalSaeParamsSchema.safeParse({
+      model: requiredString(values, 'model', usage),
+      sae: requiredString(values, 'sae', usage),
+      dataset: requiredString(values, 'dataset', usage),
+      ...(int('tokens') !== undefined ? { tokens: int('tokens') } : {}),
+      ...(int('context-size') !== undefined ? { contextSize: int('context-size') } : {}),
+      ...(typeof values['text-column'] === 'string' ? { textColumn: values['text-column'] } : {}),
+      device: parseDeviceChoice(values.device as string | undefined),
+    });
+    if (!parsed.success) throw new WorkbenchError('BAD_ARGUMENT', `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}.`, `Usage: ${usage}`);
+    const result = await runEvalSae(parsed.data, { progress: () => {}, log: (_l, m) => (values.json ? undefined : ctx.stderr(m)) });
+    const e = result.eval;
+    if (values.json) {
+      ctx.stdout(JSON.stringify({ fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae }));
+      return 0;
+    }
+    const row = (name: string, v: number, digits = 4) => ctx.stdout(`  ${name.padEnd(22)} ${v.toFixed(digits)}`);
+    ctx.stdout(`${result.sae} (${e.hook}) on ${e.tokens} held-out tokens (${result.executionProvider}):`);
+    row('FVE', e.fve);
+    row('L0', e.l0, 2);
+    row('dead %', e.dead_pct, 2);
+    row('L2 ratio', e.l2_ratio);
+    row('CE-loss score', e.ce_loss_score);
+    row('KL score', e.kl_score);
+    row('CE clean / SAE / zero', e.ce_clean);
+    ctx.stdout(`  ${''.padEnd(22)} ${e.ce_with_sae.toFixed(4)} / ${e.ce_zero_ablation.toFixed(4)}`);
+    for (const g of result.gates) ctx.stdout(`  gate ${g.name} ${g.comparison} ${g.threshold}: ${g.pass ? 'pass' : 'FAIL'} (${g.value.toFixed(4)})`);
+    return 0;
+  },
+};

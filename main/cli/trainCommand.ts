@@ -1,0 +1,175 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkbenchError } from '../errors';
+import { parseDeviceChoice } from '../engine/executionProviders';
+import { JobStopped, type StopReason } from '../jobs/kind';
+import { PARAMS_FILE, runTrainSae } from '../train/trainRun';
+import { TrainSaeParamsSchema, type TrainRunResult, type TrainSaeParams } from '../../preload/contract/train';
+import type { CliCommand } from './command';
+import { commaList, requiredString } from './cliOptions';
+
+const usage =
+  'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--home <dir>]\n' +
+  '       [--arch topk|batchtopk] [--loop] [--lr-sweep] [--eval-tokens N] [--context-size N] [--seed N] [--text-column C] [--checkpoint-every N] [--cache]';
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function numberOption(values: Values, name: string, integer = true): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new WorkbenchError('BAD_ARGUMENT', `--${name} "${String(v)}" is not ${integer ? 'an integer' : 'a number'}.`, `Usage: ${usage}`);
+  }
+  return n;
+}
+
+/** The params the command line gives (only the flags present). */
+function paramsFromFlags(values: Values): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const set = (key: string, v: unknown) => v !== undefined && (out[key] = v);
+  set('model', values.model);
+  if (typeof values.hook === 'string') out.hooks = commaList(values.hook, 'hook');
+  set('dataset', values.dataset);
+  set('textColumn', values['text-column']);
+  set('architecture', values.arch);
+  set('k', numberOption(values, 'k'));
+  set('dSae', numberOption(values, 'd-sae'));
+  set('tokens', numberOption(values, 'tokens'));
+  set('batchSize', numberOption(values, 'batch-size'));
+  set('lr', numberOption(values, 'lr', false));
+  set('evalTokens', numberOption(values, 'eval-tokens'));
+  set('contextSize', numberOption(values, 'context-size'));
+  set('seed', numberOption(values, 'seed'));
+  set('checkpointEverySteps', numberOption(values, 'checkpoint-every'));
+  if (values.loop) out.loopDataset = true;
+  if (values['lr-sweep']) out.lrSweep = true;
+  if (values.cache) out.cacheActivations = true;
+  if (values.device !== undefined) out.device = parseDeviceChoice(values.device as string);
+  return out;
+}
+
+function validate(raw: unknown): TrainSaeParams {
+  const parsed = TrainSaeParamsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  const flag = { model: '--model', hooks: '--hook', dataset: '--dataset', k: '--k', dSae: '--d-sae', tokens: '--tokens', batchSize: '--batch-size', lr: '--lr' }[field] ?? field;
+  throw new WorkbenchError('BAD_ARGUMENT', `${flag}: ${issue?.message}.`, `Usage: ${usage}`);
+}
+
+/** A resumed run takes its own params.json; flags given again must agree with it (device aside). */
+function resumeParams(runDir: string, flags: Record<string, unknown>): TrainSaeParams {
+  const file = path.join(runDir, PARAMS_FILE);
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new WorkbenchError('RESUME_NOT_A_RUN', `${runDir} is not a training run folder (no readable ${PARAMS_FILE}).`, 'Pass the --out folder of an earlier `sae-workbench train`.');
+  }
+  const params = validate(saved);
+  for (const [key, value] of Object.entries(flags)) {
+    if (key === 'device') continue;
+    if (JSON.stringify((params as Record<string, unknown>)[key]) !== JSON.stringify(value)) {
+      throw new WorkbenchError('RESUME_MISMATCH', `--resume: the run in ${runDir} was started with ${key} = ${JSON.stringify((params as Record<string, unknown>)[key])}, not ${JSON.stringify(value)}.`, 'Resume with the run\'s own settings (leave the flag out), or train into a new --out folder.');
+    }
+  }
+  return { ...params, ...(flags.device ? { device: flags.device as TrainSaeParams['device'] } : {}) };
+}
+
+/** The final JSON line: per SAE {fve, l0, dead_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
+export function trainSummary(result: TrainRunResult): unknown {
+  const each = result.saes.map((s) => ({
+    fve: s.eval.fve,
+    l0: s.eval.l0,
+    dead_pct: s.eval.dead_pct,
+    ce_loss_score: s.eval.ce_loss_score,
+    kl_score: s.eval.kl_score,
+    tokens_per_s: result.tokensPerSecond,
+    out: s.out,
+  }));
+  return each.length === 1 ? each[0] : { saes: each };
+}
+
+/**
+ * `train`: train SAEs in this process (no queue), writing the run (params.json, checkpoint,
+ * metrics.jsonl) and one sae_lens folder per hook into --out. Ctrl-C pauses at a checkpoint;
+ * `--resume <dir>` continues a paused or killed run.
+ */
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train TopK / BatchTopK SAEs on a model\'s hook activations (sae_lens output, checkpoints, evals).',
+  usage,
+  options: {
+    model: { type: 'string' },
+    hook: { type: 'string' },
+    dataset: { type: 'string' },
+    'text-column': { type: 'string' },
+    arch: { type: 'string' },
+    k: { type: 'string' },
+    'd-sae': { type: 'string' },
+    tokens: { type: 'string' },
+    out: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    device: { type: 'string' },
+    resume: { type: 'string' },
+    loop: { type: 'boolean' },
+    'lr-sweep': { type: 'boolean' },
+    'eval-tokens': { type: 'string' },
+    'context-size': { type: 'string' },
+    seed: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    cache: { type: 'boolean' },
+  },
+  async run({ values }, ctx) {
+    const flags = paramsFromFlags(values);
+    let runDir: string;
+    let params: TrainSaeParams;
+    if (typeof values.resume === 'string') {
+      runDir = path.resolve(values.resume);
+      if (values.out !== undefined && path.resolve(values.out as string) !== runDir) throw new WorkbenchError('BAD_ARGUMENT', '--out and --resume name different folders.', 'A resumed run writes into its own folder: give --resume alone.');
+      params = resumeParams(runDir, flags);
+    } else {
+      runDir = path.resolve(requiredString(values, 'out', usage));
+      for (const [flag, key] of [['model', 'model'], ['hook', 'hooks'], ['dataset', 'dataset']] as const) if (flags[key] === undefined) requiredString(values, flag, usage);
+      params = validate(flags);
+      if (fs.existsSync(path.join(runDir, PARAMS_FILE))) {
+        throw new WorkbenchError('RUN_EXISTS', `${runDir} already holds a training run.`, `Continue it with --resume ${runDir}, or choose another --out folder.`);
+      }
+    }
+    let stop: StopReason | null = null;
+    const onSignal = () => {
+      if (stop) process.exit(130);
+      stop = 'pause';
+      ctx.stderr('Pausing at the next step (checkpoint, then exit); press Ctrl-C again to quit at once.');
+    };
+    process.on('SIGINT', onSignal);
+    let lastPrint = 0;
+    try {
+      const result = await runTrainSae(params, {
+        runDir,
+        outDir: runDir,
+        home: ctx.home,
+        log: (level, message) => ctx.stderr(`${level === 'info' ? '' : `${level}: `}${message}`),
+        progress: (fraction, message) => {
+          const now = Date.now();
+          if (now - lastPrint < 2000 && fraction < 1) return;
+          lastPrint = now;
+          ctx.stderr(`${(fraction * 100).toFixed(1).padStart(5)}% ${message}`);
+        },
+        stopRequested: () => stop,
+      });
+      ctx.stdout(JSON.stringify(trainSummary(result)));
+      return 0;
+    } catch (err) {
+      if (err instanceof JobStopped) {
+        ctx.stderr(`Paused. Continue with: sae-workbench train --resume ${runDir}`);
+        return 130;
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  },
+};

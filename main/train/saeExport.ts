@@ -1,0 +1,114 @@
+/**
+ * A trained SAE as a sae_lens 6.x folder that `SAE.load_from_disk` loads:
+ *  - cfg.json: the inference config sae_lens writes (TopK: architecture "topk", k,
+ *    rescale_acts_by_decoder_norm true as sae_lens keeps it; BatchTopK: "jumprelu"), with the
+ *    nested `metadata` (hook_name, model_name, context_size, prepend_bos, dataset_path, final_l0...);
+ *  - sae_weights.safetensors: exactly W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec
+ *    (+ threshold [d_sae] for JumpReLU), decoder norms folded (W_enc *= n, b_enc *= n,
+ *    W_dec /= n, n clamped at 1e-8), as sae_lens' process_state_dict_for_saving_inference;
+ *  - sparsity.safetensors: "sparsity" = log10(firing frequency + 1e-10);
+ *  - training_config.json: how it was trained, beside it.
+ * The folder is written under a temporary name and renamed into place.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { writeSafetensors } from '../formats/safetensors';
+import { decoderRowNorms, type SaeShape, type SaeTensors } from './saeParams';
+import type { SaeActivation } from './trainStepGraph';
+
+export const TRAINING_CONFIG_FILE = 'training_config.json';
+const MIN_NORM = 1e-8;
+
+export interface SaeExport {
+  dir: string;
+  shape: SaeShape;
+  params: SaeTensors;
+  activation: SaeActivation;
+  k: number;
+  /** BatchTopK's threshold on rescaled pre-activations (becomes the JumpReLU threshold). */
+  threshold: number;
+  hookName: string;
+  modelName: string;
+  contextSize: number;
+  prependBos: boolean;
+  datasetPath: string;
+  finalL0: number;
+  sparsity: Float32Array;
+  /** Extra metadata (held-out metrics, tokens trained). */
+  metadata: Record<string, unknown>;
+  trainingConfig: Record<string, unknown>;
+}
+
+/** sae_lens' inference weights from the training layout, decoder norms folded. */
+export function foldedWeights(params: SaeTensors, s: SaeShape): { W_enc: Float32Array; W_dec: Float32Array; b_enc: Float32Array; b_dec: Float32Array } {
+  const norms = decoderRowNorms(params.W_dec, s).map((n) => Math.max(n, MIN_NORM));
+  const W_enc = new Float32Array(s.dIn * s.dSae);
+  const W_dec = new Float32Array(s.dSae * s.dIn);
+  const b_enc = new Float32Array(s.dSae);
+  for (let j = 0; j < s.dSae; j++) {
+    const n = norms[j];
+    b_enc[j] = params.b_enc[j] * n;
+    for (let i = 0; i < s.dIn; i++) {
+      W_enc[i * s.dSae + j] = params.W_encT[j * s.dIn + i] * n;
+      W_dec[j * s.dIn + i] = params.W_dec[j * s.dIn + i] / n;
+    }
+  }
+  return { W_enc, W_dec, b_enc, b_dec: Float32Array.from(params.b_dec) };
+}
+
+export function saeLensConfig(e: SaeExport): Record<string, unknown> {
+  const base = {
+    d_in: e.shape.dIn,
+    d_sae: e.shape.dSae,
+    dtype: 'float32',
+    device: 'cpu',
+    apply_b_dec_to_input: true,
+    normalize_activations: 'none',
+    reshape_activations: 'none',
+  };
+  const metadata = {
+    model_name: e.modelName,
+    hook_name: e.hookName,
+    hook_head_index: null,
+    context_size: e.contextSize,
+    prepend_bos: e.prependBos,
+    dataset_path: e.datasetPath,
+    model_class_name: 'HookedTransformer',
+    final_l0: e.finalL0,
+    trained_with: 'sae-workbench',
+    training_architecture: e.activation,
+    ...e.metadata,
+  };
+  return e.activation === 'topk'
+    ? { architecture: 'topk', ...base, k: e.k, rescale_acts_by_decoder_norm: true, metadata }
+    : { architecture: 'jumprelu', ...base, metadata };
+}
+
+export function writeSaeLensFolder(e: SaeExport): void {
+  const target = path.resolve(e.dir);
+  const tmp = `${target}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    const w = foldedWeights(e.params, e.shape);
+    const { dIn, dSae } = e.shape;
+    const tensors = {
+      W_enc: { dtype: 'F32' as const, shape: [dIn, dSae], data: w.W_enc },
+      W_dec: { dtype: 'F32' as const, shape: [dSae, dIn], data: w.W_dec },
+      b_enc: { dtype: 'F32' as const, shape: [dSae], data: w.b_enc },
+      b_dec: { dtype: 'F32' as const, shape: [dIn], data: w.b_dec },
+      ...(e.activation === 'batchtopk' ? { threshold: { dtype: 'F32' as const, shape: [dSae], data: new Float32Array(dSae).fill(e.threshold) } } : {}),
+    };
+    writeSafetensors(path.join(tmp, SAE_WEIGHTS_FILE), tensors);
+    writeSafetensors(path.join(tmp, SAE_SPARSITY_FILE), { sparsity: { dtype: 'F32', shape: [dSae], data: e.sparsity } });
+    fs.writeFileSync(path.join(tmp, SAE_CFG_FILE), `${JSON.stringify(saeLensConfig(e), null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, TRAINING_CONFIG_FILE), `${JSON.stringify(e.trainingConfig, null, 2)}\n`);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * One training run from start (or its last checkpoint) to the exported, evaluated SAEs:
+ *  1. resolve and check everything (trainSetup.ts); hold out the dataset's first `evalTokens`
+ *     tokens; check the rest holds the token budget (or loop over it when asked);
+ *  2. optionally sweep the lr (short trials, best held-out FVE wins);
+ *  3. train: batches from the shuffling buffer, one step per SAE, metrics to metrics.jsonl,
+ *     checkpoints every N steps / minutes and on pause; a NaN/Inf loss stops the run naming the
+ *     step, with the last good checkpoint kept;
+ *  4. fold, evaluate on the held-out tokens (FVE, L0, dead %, L2 ratio, CE/KL scores), judge the
+ *     quality gates, and write one sae_lens folder per hook.
+ * Used by the train.sae job (in a worker) and by `sae-workbench train` (in process).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkbenchError } from '../errors';
+import { evaluateSaes } from '../evals/evaluateSae';
+import { heldOutWindows } from '../evals/heldOutWindows';
+import { logSparsity } from '../evals/saeMetrics';
+import type { SaeWeights } from '../formats/sae';
+import { JobStopped, type StopReason } from '../jobs/kind';
+import { LR_SWEEP_MULTIPLIERS, type LrSweepTrial, type TrainRunResult, type TrainSaeParams, type TrainedSae } from '../../preload/contract/train';
+import { ActivationCache } from './activationCache';
+import { ActivationStream, type DataCursor, type StreamOptions } from './activationStream';
+import { readCheckpoint, readCheckpointStep, writeCheckpoint, type RunCheckpoint, type SaeRunState } from './checkpoint';
+import { lrAt } from './lrSchedule';
+import { MetricsLog } from './metricsLog';
+import { judgeGates } from '../evals/evalRun';
+import { foldedWeights, writeSaeLensFolder } from './saeExport';
+import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
+import { ShufflingBuffer } from './shufflingBuffer';
+import { prepareTraining, type TrainSetup } from './trainSetup';
+
+export const PARAMS_FILE = 'params.json';
+
+export interface TrainRunContext {
+  /** Checkpoint, metrics.jsonl, params.json. */
+  runDir: string;
+  /** One sae_lens folder per hook goes in here. */
+  outDir: string;
+  /** For the activation cache (<home>/activation-cache). */
+  home: string;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  progress(fraction: number, message: string, detail?: unknown): void;
+  stopRequested(): StopReason | null;
+  /** After each checkpoint is on disk. */
+  onCheckpoint?(step: number): Promise<void> | void;
+}
+
+/** Budgets above this are not pre-scanned for "dataset too small" (it is found lazily instead). */
+const PRESCAN_LIMIT_TOKENS = 50_000_000;
+/** Metric points per curve, about. */
+const POINTS_PER_CURVE = 500;
+
+/** The folder of one hook's SAE inside `outDir`. */
+export function saeFolder(outDir: string, hook: string): string {
+  return path.join(outDir, hook);
+}
+
+/** The exported SAE as the engine's SaeWeights, to evaluate exactly what is written. */
+function inferenceSae(setup: TrainSetup, state: SaeRunState): SaeWeights {
+  const { shape, params, model } = setup;
+  const w = foldedWeights(state.train.params, shape);
+  const hook = setup.hooks[0];
+  const topk = params.architecture === 'topk';
+  return {
+    config: {
+      architecture: topk ? 'topk' : 'jumprelu',
+      dIn: shape.dIn,
+      dSae: shape.dSae,
+      k: topk ? params.k : null,
+      hookName: hook,
+      hookLayer: null,
+      modelName: model.config.name,
+      dtype: 'float32',
+      applyBDecToInput: true,
+      normalizeActivations: 'none',
+      rescaleActsByDecoderNorm: topk,
+      contextSize: setup.contextSize,
+      prependBos: setup.prependBos,
+      inputScalingFactor: null,
+      cfgGeneration: 'v6',
+      raw: {},
+    },
+    W_enc: { data: w.W_enc, shape: [shape.dIn, shape.dSae] },
+    W_dec: { data: w.W_dec, shape: [shape.dSae, shape.dIn] },
+    b_enc: { data: w.b_enc, shape: [shape.dSae] },
+    b_dec: { data: w.b_dec, shape: [shape.dIn] },
+    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(state.threshold), shape: [shape.dSae] },
+  };
+}
+
+function saesFor(setup: TrainSetup, states: SaeRunState[]): SaeWeights[] {
+  return states.map((s, h) => {
+    const sae = inferenceSae(setup, s);
+    const hook = setup.hooks[h];
+    const m = /^blocks\.(\d+)\./.exec(hook);
+    return { ...sae, config: { ...sae.config, hookName: hook, hookLayer: m ? Number(m[1]) : null } };
+  });
+}
+
+function streamOptions(setup: TrainSetup, ctx: TrainRunContext): StreamOptions {
+  let skipped = 0;
+  return {
+    model: setup.model,
+    tokenizer: setup.tokenizer,
+    plan: setup.plan,
+    hooks: setup.hooks,
+    contextSize: setup.contextSize,
+    prependBos: setup.prependBos,
+    device: setup.params.device,
+    onSkip: (s) => {
+      if (++skipped <= 5) ctx.log('warn', `Skipped document ${s.document} of ${s.file}: ${s.reason}.`);
+    },
+  };
+}
+
+interface Phase {
+  label: string;
+  steps: number;
+  lr: number;
+  states: SaeRunState[];
+  startStep: number;
+  buffer: ShufflingBuffer;
+  /** Called every step after it is taken (checkpoints, progress). */
+  afterStep(step: number, group: SaeTrainerGroup, lrNow: number): Promise<void>;
+}
+
+/** Train `phase.steps` steps; returns the final states. */
+async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
+  const p = setup.params;
+  const group = await SaeTrainerGroup.create(setup.hooks, phase.states, {
+    shape: setup.shape,
+    k: p.k,
+    activation: p.architecture,
+    batchSize: p.batchSize,
+    device: p.device,
+    auxCoefficient: p.auxCoefficient,
+    deadWindowSteps: setup.deadWindowSteps,
+    topkThresholdLr: p.topkThresholdLr,
+  });
+  const schedule = { lr: phase.lr, warmupSteps: p.lrWarmupSteps, decaySteps: p.lrDecaySteps, lrEnd: p.lrEnd, totalSteps: phase.steps };
+  const logEvery = Math.max(1, Math.floor(phase.steps / POINTS_PER_CURVE));
+  const t0 = performance.now();
+  try {
+    for (let step = phase.startStep; step < phase.steps; ) {
+      const stop = ctx.stopRequested();
+      if (stop) throw new JobStopped(stop);
+      const batch = await phase.buffer.next();
+      const lrNow = lrAt(schedule, step);
+      await group.step(batch, step, lrNow);
+      step++;
+      if (step % logEvery === 0 || step === phase.steps) metrics.append(group.takePoints(step, lrNow, phase.label, (elapsedBefore + performance.now() - t0) / 1000));
+      await phase.afterStep(step, group, lrNow);
+    }
+    return group.snapshot();
+  } finally {
+    await group.release();
+  }
+}
+
+export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext): Promise<TrainRunResult> {
+  fs.mkdirSync(ctx.runDir, { recursive: true });
+  const paramsFile = path.join(ctx.runDir, PARAMS_FILE);
+  if (!fs.existsSync(paramsFile)) fs.writeFileSync(paramsFile, `${JSON.stringify(params, null, 2)}\n`);
+  const setup = await prepareTraining(params);
+  const p = setup.params;
+  const so = streamOptions(setup, ctx);
+
+  // The held-out tokens: the dataset's first documents, never trained on.
+  const evalSet = await heldOutWindows(setup.plan, setup.tokenizer, setup.prependBos, setup.contextSize, p.evalTokens);
+  const trainStart: DataCursor = { ...evalSet.next, row: 0, epoch: 0 };
+  const needed = setup.totalSteps * p.batchSize;
+  if (!p.loopDataset && needed <= PRESCAN_LIMIT_TOKENS) {
+    const available = await new ActivationStream(so, trainStart, null, 'training').countRowsUpTo(needed);
+    if (available < needed) {
+      throw new WorkbenchError(
+        'DATASET_TOO_SMALL',
+        `The dataset ${setup.plan.path} has ${available} training tokens after the ${evalSet.rows} held-out ones (BOS not counted); the run needs ${needed} (${setup.totalSteps} steps x ${p.batchSize}).`,
+        `Loop over the dataset (--loop, or "Loop over the dataset" in the form: it would be seen ${(needed / Math.max(1, available)).toFixed(1)} times), train on fewer tokens (at most ${available}), or choose a larger dataset.`,
+      );
+    }
+  }
+  const cache = p.cacheActivations
+    ? new ActivationCache(path.join(ctx.home, 'activation-cache'), {
+        model: setup.modelDir,
+        modelName: setup.model.config.name,
+        hooks: setup.hooks,
+        dataset: setup.plan.path,
+        textColumn: setup.plan.textColumn,
+        contextSize: setup.contextSize,
+        prependBos: setup.prependBos,
+        blockRows: p.batchSize * p.bufferBatches,
+        trainStart,
+      })
+    : null;
+  const bufferFor = (start: DataCursor, resume?: RunCheckpoint['buffer']) => {
+    const stream = new ActivationStream(so, start, p.loopDataset ? trainStart : null, 'training');
+    return new ShufflingBuffer(stream, { hooks: setup.hooks, dIn: setup.shape.dIn, batchSize: p.batchSize, blockBatches: p.bufferBatches, seed: p.seed, cache }, resume ?? undefined);
+  };
+
+  const metrics = new MetricsLog(ctx.runDir);
+  let cp = readCheckpoint(ctx.runDir, setup.hooks.map(() => setup.shape));
+  if (cp && cp.fingerprint !== setup.fingerprint) {
+    throw new WorkbenchError('CHECKPOINT_MISMATCH', `${ctx.runDir} holds a checkpoint of a run with other settings (model, hooks, data, sizes or seed differ).`, 'Resume with the settings the run was started with (its params.json), or train into a new folder.');
+  }
+  metrics.truncate(cp?.metricsLines ?? 0);
+  const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
+  ctx.log('info', cp ? `Resuming at step ${cp.step} of ${setup.totalSteps}: ${setupLine}.` : `Starting: ${setupLine}.`);
+
+  const sweepTrialSteps = Math.min(setup.totalSteps, Math.max(20, Math.min(1000, Math.round(setup.totalSteps * 0.06))));
+  const sweepSteps = p.lrSweep && !cp ? sweepTrialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
+  const allSteps = sweepSteps + setup.totalSteps;
+  let doneBefore = 0;
+  const t0 = Date.now();
+  const elapsedBefore = cp?.elapsedMs ?? 0;
+  let epReport = '';
+
+  // 2. lr sweep.
+  let lr = cp?.lr ?? p.lr;
+  let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
+  if (p.lrSweep && !cp) {
+    sweep = [];
+    for (const m of LR_SWEEP_MULTIPLIERS) {
+      const trialLr = p.lr * m;
+      const states = await trainPhase(setup, ctx, metrics, {
+        label: `sweep lr=${trialLr.toPrecision(3)}`,
+        steps: sweepTrialSteps,
+        lr: trialLr,
+        states: setup.hooks.map(() => freshRunState(setup.shape, p.seed)),
+        startStep: 0,
+        buffer: bufferFor(trainStart),
+        afterStep: async (step, group) => {
+          epReport ||= group.report.running;
+          if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps, `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${sweepTrialSteps}`);
+        },
+      }, 0);
+      doneBefore += sweepTrialSteps;
+      const evals = await evaluateSaes(setup.model, saesFor(setup, states), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
+      const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
+      sweep.push({ lr: trialLr, fve });
+      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${sweepTrialSteps} steps.`);
+    }
+    const best = sweep.reduce((a, b) => (b.fve > a.fve ? b : a));
+    lr = best.lr;
+    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve.toFixed(4)} in its trial).`);
+  }
+
+  // 3. Training.
+  const states = cp?.saes ?? setup.hooks.map(() => freshRunState(setup.shape, p.seed));
+  const buffer = bufferFor(trainStart, cp?.buffer);
+  let lastCheckpoint = Date.now();
+  const checkpointNow = (step: number, snapshot: SaeRunState[]) => {
+    writeCheckpoint(ctx.runDir, { version: 1, step, fingerprint: setup.fingerprint, lr, sweep, buffer: buffer.cursor, metricsLines: metrics.lineCount, elapsedMs: elapsedBefore + (Date.now() - t0), saes: snapshot });
+    lastCheckpoint = Date.now();
+  };
+  if (!cp) {
+    // A checkpoint at step 0 records the chosen lr, so a resume never repeats the sweep.
+    checkpointNow(0, states);
+    cp = readCheckpoint(ctx.runDir, setup.hooks.map(() => setup.shape));
+  }
+  let finalStates: SaeRunState[];
+  let stepMs = 0;
+  let lastStep = cp!.step;
+  try {
+    finalStates = await trainPhase(setup, ctx, metrics, {
+      label: 'train',
+      steps: setup.totalSteps,
+      lr,
+      states,
+      startStep: cp!.step,
+      buffer,
+      afterStep: async (step, group, lrNow) => {
+        lastStep = step;
+        stepMs = group.stepMilliseconds;
+        epReport ||= group.report.running;
+        const minutes = (Date.now() - lastCheckpoint) / 60_000;
+        const pause = ctx.stopRequested() === 'pause';
+        if (step % p.checkpointEverySteps === 0 || minutes >= p.checkpointEveryMinutes || step === setup.totalSteps || pause) {
+          checkpointNow(step, group.snapshot());
+          await ctx.onCheckpoint?.(step);
+        }
+        if (step % 5 === 0 || step === setup.totalSteps) {
+          ctx.progress((0.95 * (doneBefore + step)) / allSteps, `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
+        }
+      },
+    }, elapsedBefore);
+  } catch (err) {
+    if (err instanceof NonFiniteStep) {
+      const kept = readCheckpointStep(ctx.runDir);
+      throw new WorkbenchError(
+        'TRAIN_NONFINITE_LOSS',
+        `The loss became ${err.value} at step ${err.step} of ${setup.totalSteps} (SAE at ${err.hook}); training stopped. The last good checkpoint (step ${kept ?? 0}) is kept.`,
+        'Lower the lr, or check the model: activations too large for float32 overflow. Then resume: the run continues from that checkpoint.',
+      );
+    }
+    throw err;
+  }
+  const trainMs = elapsedBefore + (Date.now() - t0);
+
+  // 4. Evaluate and export.
+  ctx.progress(0.95, 'evaluating on the held-out tokens');
+  const saes = saesFor(setup, finalStates);
+  const evals = await evaluateSaes(setup.model, saes, { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, onProgress: (f) => ctx.progress(0.95 + 0.04 * f, 'evaluating on the held-out tokens') });
+  const tokens = setup.totalSteps * p.batchSize;
+  const trained: TrainedSae[] = setup.hooks.map((hook, h) => {
+    const e = evals[h];
+    const verdict = judgeGates(e.metrics, p.gates);
+    const out = saeFolder(ctx.outDir, hook);
+    writeSaeLensFolder({
+      dir: out,
+      shape: setup.shape,
+      params: finalStates[h].train.params,
+      activation: p.architecture,
+      k: p.k,
+      threshold: finalStates[h].threshold,
+      hookName: hook,
+      modelName: setup.model.config.name,
+      contextSize: setup.contextSize,
+      prependBos: setup.prependBos,
+      datasetPath: setup.plan.path,
+      finalL0: e.metrics.l0,
+      sparsity: logSparsity(e.fireCounts, e.metrics.tokens),
+      metadata: { training_tokens: tokens, heldout_fve: e.metrics.fve, heldout_dead_pct: e.metrics.dead_pct, heldout_tokens: e.metrics.tokens },
+      trainingConfig: { ...p, hook, lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: e.metrics, gates: verdict.gates },
+    });
+    ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
+    return { hook, out, eval: { ...e.metrics }, gates: verdict.gates, passed: verdict.passed };
+  });
+  ctx.progress(1, 'done');
+  return {
+    saes: trained,
+    steps: setup.totalSteps,
+    tokens,
+    tokensPerSecond: trainMs > 0 ? (tokens * 1000) / trainMs : 0,
+    stepTokensPerSecond: stepMs > 0 ? (Math.max(0, lastStep - (cp?.step ?? 0)) * p.batchSize * setup.hooks.length * 1000) / stepMs : 0,
+    lr,
+    sweep,
+    executionProvider: epReport || 'cpu',
+    runDir: ctx.runDir,
+  };
+}

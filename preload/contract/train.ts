@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { method } from './define';
+import { ENGINE_DEVICES } from './engine';
+import type { JobView } from './jobs';
+
+/**
+ * SAE training and evaluation: the parameters of the `train.sae` and `eval.sae` job kinds (one
+ * schema for the job kind, the CLI and the Training form; every field says what it is and why its
+ * default), and the `train.*` methods the Training page reads its runs and live metrics from.
+ */
+
+export const TRAIN_SAE_KIND = 'train.sae';
+export const EVAL_SAE_KIND = 'eval.sae';
+
+/** Multipliers of the base lr an lr sweep tries (short trials; the best held-out FVE wins). */
+export const LR_SWEEP_MULTIPLIERS = [0.25, 0.5, 1, 2, 4] as const;
+
+/** The default lr, chosen by measurement (bench/lrStudy.ts; see the field's description). */
+export const DEFAULT_LR = 1e-3;
+
+const path = z.string().min(1).max(4096);
+
+export const QualityGatesSchema = z
+  .object({
+    minFve: z.number().min(0).max(1).default(0.87).describe('Pass when explained variance on held-out tokens is at least this. Default 0.87: the floor the seed workflow accepted SAEs at.'),
+    maxDeadPct: z.number().min(0).max(100).default(2).describe('Pass when at most this % of latents never fire on the held-out tokens. Default 2 %: the seed workflow\'s limit.'),
+  })
+  .strict();
+export type QualityGates = z.infer<typeof QualityGatesSchema>;
+
+export const TrainSaeParamsSchema = z
+  .object({
+    model: path.describe('Model folder (Hugging Face GPT-2 / NeoX / Llama, or TransformerLens) whose activations the SAEs learn.'),
+    hooks: z.array(z.string().min(1).max(200)).min(1).max(64).describe('TransformerLens hook names, e.g. blocks.2.hook_resid_post. One SAE per hook, all fed from one model pass.'),
+    dataset: path.describe('Dataset file or folder (.txt lines, .jsonl/.json/.parquet rows with a text column, or a folder of shards).'),
+    textColumn: z.string().min(1).max(200).optional().describe('Column holding the text; detected from the first rows when not given.'),
+    architecture: z.enum(['topk', 'batchtopk']).default('topk').describe('TopK keeps k latents per token; BatchTopK keeps k per token on average over the batch and is saved as JumpReLU with its learned threshold. Default TopK: what the seed workflow trained.'),
+    k: z.number().int().min(1).max(4096).default(40).describe('Latents per token (BatchTopK: on average). Default 40: the seed workflow\'s k, about 1% of 4096 latents.'),
+    dSae: z.number().int().min(1).max(1 << 20).optional().describe('Number of latents. When not given: expansion factor x the hook width.'),
+    expansionFactor: z.number().int().min(1).max(256).default(8).describe('d_sae = this x d_in when d_sae is not given. Default 8: the seed workflow\'s 4096 latents on 512-wide activations.'),
+    tokens: z.number().int().min(1).max(1e12).default(20_000_000).describe('Training tokens (BOS not counted). Default 20M: past the knee of held-out FVE for d_sae 4096 on small models, about an hour on 2 CPU cores at d_in 512.'),
+    batchSize: z.number().int().min(1).max(1 << 16).default(4096).describe('Tokens per optimizer step. Default 4096: sae_lens\' train_batch_size_tokens.'),
+    lr: z.number().positive().max(1).default(DEFAULT_LR).describe('Adam learning rate. Default 1e-3: best held-out FVE in our sweeps over budgets and widths (bench/lrStudy.ts); sae_lens\' 3e-4 is tuned for much longer runs.'),
+    lrWarmupSteps: z.number().int().min(0).default(0).describe('Linear warm-up steps from lr/steps to lr. Default 0: sae_lens\' default; Adam\'s bias correction already tames the first steps.'),
+    lrDecaySteps: z.number().int().min(0).default(0).describe('Linear decay over the last steps from lr to lr_end. Default 0 (constant lr): sae_lens\' default.'),
+    lrEnd: z.number().min(0).default(0).describe('The lr at the end of the decay. Default 0: sae_lens\' constant schedule decays to zero.'),
+    lrSweep: z.boolean().default(false).describe('Before training, run short trials at lr x 0.25, 0.5, 1, 2, 4 and train with the one of best held-out FVE. Default off: it adds about a third to the run time.'),
+    auxCoefficient: z.number().min(0).default(1).describe('Weight of the AuxK loss (dead latents reconstruct the residual). Default 1: sae_lens\' default with a plain MSE (Gao et al. use 1/32 with a variance-normalised MSE).'),
+    deadWindowTokens: z.number().int().min(1).optional().describe('A latent that has not fired for this many tokens counts as dead (and joins AuxK). When not given: sae_lens\' 1000 steps, at most a tenth of the run so short runs revive dead latents too.'),
+    contextSize: z.number().int().min(2).max(1 << 20).optional().describe('Tokens per context window. When not given: 128 (sae_lens\' default) or the model\'s n_ctx if smaller.'),
+    bufferBatches: z.number().int().min(1).max(1024).default(16).describe('Batches mixed together in the shuffling buffer (rows from many documents). Default 16: about sae_lens\' buffer (20 x 32 prompts x 128 tokens).'),
+    evalTokens: z.number().int().min(1).default(32_768).describe('Held-out tokens (the dataset\'s first documents, never trained on) for the final evals and quality gates. Default 32768: tight FVE estimates at a few seconds of model time.'),
+    gates: QualityGatesSchema.default({ minFve: 0.87, maxDeadPct: 2 }).describe('Quality gates checked on the held-out tokens at the end.'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('Seed for the initialisation and the shuffling: the same seed and data give the same run.'),
+    device: z.enum(ENGINE_DEVICES).default('auto').describe('Execution provider: auto tries CUDA, then WebGPU, then CPU.'),
+    loopDataset: z.boolean().default(false).describe('When the dataset runs out before the token budget, start over (after the held-out documents) instead of stopping. Default off: repeating data is a choice.'),
+    cacheActivations: z.boolean().default(false).describe('Keep the activations on disk (safetensors shards under <home>/activation-cache) so repeated runs on the same model, hooks and data skip the model. Default off: it costs tokens x d_in x 4 bytes per hook.'),
+    checkpointEverySteps: z.number().int().min(1).default(500).describe('Checkpoint every this many steps (and on pause). Default 500: a few minutes of work at most is redone after a crash.'),
+    checkpointEveryMinutes: z.number().min(0.1).default(10).describe('Also checkpoint when this much time passed since the last one. Default 10 minutes.'),
+    topkThresholdLr: z.number().positive().max(1).default(0.01).describe('BatchTopK: rate of the moving average of the smallest kept activation, saved as the JumpReLU threshold. Default 0.01: sae_lens\' default.'),
+    out: path.optional().describe('Folder for the trained SAEs (one sae_lens folder per hook). Default: the run\'s folder, runs/<job-id>/saes.'),
+  })
+  .strict();
+export type TrainSaeParams = z.output<typeof TrainSaeParamsSchema>;
+export type TrainSaeParamsInput = z.input<typeof TrainSaeParamsSchema>;
+
+export const EvalSaeParamsSchema = z
+  .object({
+    model: path.describe('Model folder the SAE reads.'),
+    sae: path.describe('sae_lens SAE folder (cfg.json + sae_weights.safetensors), e.g. from the Library.'),
+    dataset: path.describe('Dataset file or folder to evaluate on.'),
+    textColumn: z.string().min(1).max(200).optional().describe('Column holding the text; detected when not given.'),
+    tokens: z.number().int().min(1).default(32_768).describe('Tokens to evaluate on (BOS not counted), from the start of the dataset. Default 32768: the training runs\' held-out size, so numbers compare.'),
+    contextSize: z.number().int().min(2).optional().describe('Tokens per context window. When not given: the SAE\'s context_size, else 128, at most the model\'s n_ctx.'),
+    gates: QualityGatesSchema.default({ minFve: 0.87, maxDeadPct: 2 }).describe('Quality gates to judge the SAE by.'),
+    device: z.enum(ENGINE_DEVICES).default('auto').describe('Execution provider: auto tries CUDA, then WebGPU, then CPU.'),
+  })
+  .strict();
+export type EvalSaeParams = z.output<typeof EvalSaeParamsSchema>;
+
+/** One point of a training curve, per hook (metrics.jsonl in the run folder). */
+export interface TrainMetricPoint {
+  hook: string;
+  step: number;
+  tokens: number;
+  loss: number;
+  mse: number;
+  aux: number;
+  fve: number;
+  l0: number;
+  dead_pct: number;
+  lr: number;
+  grad_norm: number;
+  /** Whole-job throughput (model forward + training) over the logging interval. */
+  tokens_per_s: number;
+  /** The train step alone over the interval. */
+  step_tokens_per_s: number;
+  elapsed_s: number;
+  /** Which part of the run: an lr-sweep trial ("sweep lr=...") or the run itself ("train"). */
+  phase: string;
+}
+
+export interface GateOutcome {
+  name: string;
+  value: number;
+  threshold: number;
+  comparison: '>=' | '<=';
+  pass: boolean;
+}
+
+export interface SaeEvalSummary {
+  hook: string;
+  tokens: number;
+  fve: number;
+  mse: number;
+  l0: number;
+  dead_pct: number;
+  l2_ratio: number;
+  ce_clean: number;
+  ce_with_sae: number;
+  ce_zero_ablation: number;
+  ce_loss_score: number;
+  kl_with_sae: number;
+  kl_zero_ablation: number;
+  kl_score: number;
+}
+
+/** What a finished training run returns per SAE (also printed by the CLI). */
+export interface TrainedSae {
+  hook: string;
+  out: string;
+  eval: SaeEvalSummary;
+  gates: GateOutcome[];
+  passed: boolean;
+}
+
+export interface LrSweepTrial {
+  lr: number;
+  /** Mean held-out FVE over the hooks after the trial. */
+  fve: number;
+}
+
+export interface TrainRunResult {
+  saes: TrainedSae[];
+  steps: number;
+  tokens: number;
+  tokensPerSecond: number;
+  stepTokensPerSecond: number;
+  lr: number;
+  sweep: LrSweepTrial[] | null;
+  executionProvider: string;
+  runDir: string;
+}
+
+export interface EvalRunResult {
+  sae: string;
+  model: string;
+  eval: SaeEvalSummary;
+  gates: GateOutcome[];
+  passed: boolean;
+  executionProvider: string;
+}
+
+/** A training run as the Training page lists it. */
+export interface TrainRunView {
+  job: JobView;
+  params: TrainSaeParams;
+  result: TrainRunResult | null;
+}
+
+export interface TrainMetricsPage {
+  points: TrainMetricPoint[];
+  /** Pass back as `after` to get only newer points. */
+  next: number;
+}
+
+export interface TrainSourceOption {
+  path: string;
+  label: string;
+  origin: 'demo' | 'library';
+}
+
+export interface TrainModelOption extends TrainSourceOption {
+  /** The hooks this model offers, in forward order. */
+  hooks: string[];
+  dModel: number;
+  nCtx: number;
+}
+
+export interface TrainSaeOption extends TrainSourceOption {
+  modelPath: string | null;
+  hookName: string | null;
+}
+
+/** What the Training page's forms choose from: the demo bundle and the Library. */
+export interface TrainSources {
+  models: TrainModelOption[];
+  datasets: TrainSourceOption[];
+  saes: TrainSaeOption[];
+  /** The demo bundle once generated (its planted layer-2 hook preselected). */
+  demo: { standard: string; adhd: string; dataset: string; hook: string } | null;
+  /** While the demo bundle is generated on first use: that job. */
+  demoJobId: string | null;
+}
+
+export const trainContract = {
+  /** Models (with their hooks), datasets and SAEs to train or evaluate on. */
+  'train.sources': method<TrainSources>()(z.object({}).strict()),
+  /** Training runs (train.sae jobs), newest first. */
+  'train.runs': method<TrainRunView[]>()(z.object({}).strict()),
+  /** Metric points of a run from line `after` of its metrics log (0: from the start). */
+  'train.metrics': method<TrainMetricsPage>()(z.object({ jobId: z.string().min(1).max(64), after: z.number().int().min(0).optional() }).strict()),
+  /** Evaluations (eval.sae jobs), newest first. */
+  'train.evaluations': method<JobView[]>()(z.object({}).strict()),
+};

@@ -1,0 +1,90 @@
+/**
+ * "Evaluate an SAE": any SAE of the Library (downloaded, constructed, trained) judged by the same
+ * held-out metrics and gates as training runs, as eval.sae jobs; their results in one table.
+ */
+import { useState } from 'react';
+import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult, type JobView, type TrainSources } from '../../../../preload/api';
+import { useClient } from '../../client/context';
+import { ProgressBar } from '../ProgressBar';
+
+const DEFAULT_TOKENS = EvalSaeParamsSchema.shape.tokens.parse(undefined);
+
+export function EvalPanel({ sources, evaluations, onError }: { sources: TrainSources | null; evaluations: JobView[]; onError: (e: unknown) => void }) {
+  const client = useClient();
+  const [model, setModel] = useState('');
+  const [sae, setSae] = useState('');
+  const [dataset, setDataset] = useState('');
+  const [tokens, setTokens] = useState(String(DEFAULT_TOKENS));
+  const saes = (sources?.saes ?? []).filter((s) => !model || s.modelPath === model || s.modelPath === null);
+  const params = { model, sae, dataset, tokens: Number(tokens) };
+  const ok = EvalSaeParamsSchema.safeParse(params).success;
+  return (
+    <div className="panel" aria-label="Evaluations">
+      <h2>Evaluate an SAE</h2>
+      <p className="muted small">Held-out FVE, L0, dead %, L2 ratio, and CE-loss / KL scores with the SAE spliced into the model, against the quality gates: the yardstick training runs are judged by.</p>
+      <div className="eval-form">
+        <select aria-label="Evaluation model" value={model} onChange={(e) => setModel(e.target.value)}>
+          <option value="">Model…</option>
+          {sources?.models.map((m) => (
+            <option key={m.path} value={m.path}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Evaluation SAE" value={sae} onChange={(e) => setSae(e.target.value)}>
+          <option value="">SAE…</option>
+          {saes.map((s) => (
+            <option key={s.path} value={s.path}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+        <input aria-label="Evaluation dataset" list="train-datasets" placeholder="dataset path" value={dataset} onChange={(e) => setDataset(e.target.value)} />
+        <input aria-label="Evaluation tokens" value={tokens} onChange={(e) => setTokens(e.target.value)} title={EvalSaeParamsSchema.shape.tokens.description} />
+        <button className="primary" disabled={!ok} onClick={() => client.call('jobs.add', { kind: EVAL_SAE_KIND, params }).catch(onError)}>
+          Evaluate
+        </button>
+      </div>
+      {evaluations.length > 0 && (
+        <table aria-label="Evaluation results">
+          <thead>
+            <tr>
+              <th>SAE</th>
+              <th>State</th>
+              <th>FVE</th>
+              <th>L0</th>
+              <th>Dead %</th>
+              <th>CE-loss score</th>
+              <th>KL score</th>
+              <th>Gates</th>
+            </tr>
+          </thead>
+          <tbody>
+            {evaluations.map((j) => {
+              const r = j.state === 'completed' ? (j.result as EvalRunResult) : null;
+              return (
+                <tr key={j.id} data-job-id={j.id}>
+                  <td>
+                    <div>{j.title}</div>
+                    <div className="muted small">{r?.eval.hook ?? ''}</div>
+                  </td>
+                  <td>
+                    <span className={`state state-${j.state}`}>{j.state}</span>
+                    {j.state === 'running' && <ProgressBar value={j.progress} label={`Progress of ${j.title}`} />}
+                    {j.error && <div className="small error-text">{j.error.message}</div>}
+                  </td>
+                  <td className="num">{r ? r.eval.fve.toFixed(4) : '–'}</td>
+                  <td className="num">{r ? r.eval.l0.toFixed(2) : '–'}</td>
+                  <td className="num">{r ? r.eval.dead_pct.toFixed(2) : '–'}</td>
+                  <td className="num">{r ? r.eval.ce_loss_score.toFixed(4) : '–'}</td>
+                  <td className="num">{r ? r.eval.kl_score.toFixed(4) : '–'}</td>
+                  <td className={r ? (r.passed ? 'gate-pass' : 'gate-fail') : ''}>{r ? (r.passed ? '✓ pass' : '✗ fail') : '–'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

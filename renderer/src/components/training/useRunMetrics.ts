@@ -1,0 +1,54 @@
+import { useEffect, useRef, useState } from 'react';
+import type { JobView, TrainMetricPoint } from '../../../../preload/api';
+import { useClient, useEvent } from '../../client/context';
+
+const POLL_MS = 1500;
+const ACTIVE = new Set(['queued', 'running', 'pausing', 'cancelling']);
+
+/**
+ * The metric points of training runs (train.metrics), kept up to date: runs that are active are
+ * polled from their last line on, and a job update refreshes its run at once; finished runs are
+ * read once. Points survive restarts (they live in the run's metrics.jsonl).
+ */
+export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint[]> {
+  const client = useClient();
+  const [points, setPoints] = useState<Record<string, TrainMetricPoint[]>>({});
+  const next = useRef<Record<string, number>>({});
+  const active = useRef<Set<string>>(new Set());
+  const key = jobIds.join(',');
+
+  useEffect(() => {
+    let cancelled = false;
+    const ids = key ? key.split(',') : [];
+    next.current = {};
+    setPoints({});
+    const fetchRun = async (id: string) => {
+      const page = await client.call('train.metrics', { jobId: id, after: next.current[id] ?? 0 });
+      if (cancelled || page.points.length === 0) return;
+      next.current[id] = page.next;
+      setPoints((p) => ({ ...p, [id]: [...(p[id] ?? []), ...page.points] }));
+    };
+    const poll = () => Promise.all(ids.map((id) => (next.current[id] === undefined || active.current.has(id) ? fetchRun(id) : null))).catch(() => {});
+    void Promise.all(ids.map((id) => client.call('jobs.get', { id }).then((j) => (ACTIVE.has(j.state) ? active.current.add(id) : active.current.delete(id)), () => {}))).then(poll);
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, [client, key]);
+
+  useEvent(
+    'job.updated',
+    (job: JobView) => {
+      if (!jobIds.includes(job.id)) return;
+      if (ACTIVE.has(job.state)) active.current.add(job.id);
+      else {
+        // One last read after the run stops, then it is left alone.
+        active.current.add(job.id);
+        setTimeout(() => active.current.delete(job.id), POLL_MS * 2);
+      }
+    },
+    [key],
+  );
+  return points;
+}
