@@ -123,6 +123,8 @@ interface Phase {
   buffer: ShufflingBuffer;
   /** Called every step after it is taken (checkpoints, progress). */
   afterStep(step: number, group: SaeTrainerGroup, lrNow: number): Promise<void>;
+  /** A pause was asked for before step `step`: checkpoint here (pause = checkpoint and stop). */
+  onPause?(step: number, group: SaeTrainerGroup): Promise<void>;
 }
 
 /** Train `phase.steps` steps; returns the final states. */
@@ -144,7 +146,10 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
   try {
     for (let step = phase.startStep; step < phase.steps; ) {
       const stop = ctx.stopRequested();
-      if (stop) throw new JobStopped(stop);
+      if (stop) {
+        if (stop === 'pause') await phase.onPause?.(step, group);
+        throw new JobStopped(stop);
+      }
       const batch = await phase.buffer.next();
       const lrNow = lrAt(schedule, step);
       await group.step(batch, step, lrNow);
@@ -274,14 +279,18 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
         stepMs = group.stepMilliseconds;
         epReport ||= group.report.running;
         const minutes = (Date.now() - lastCheckpoint) / 60_000;
-        const pause = ctx.stopRequested() === 'pause';
-        if (step % p.checkpointEverySteps === 0 || minutes >= p.checkpointEveryMinutes || step === setup.totalSteps || pause) {
+        if (step % p.checkpointEverySteps === 0 || minutes >= p.checkpointEveryMinutes || step === setup.totalSteps) {
           checkpointNow(step, group.snapshot());
           await ctx.onCheckpoint?.(step);
         }
         if (step % 5 === 0 || step === setup.totalSteps) {
           ctx.progress((0.95 * (doneBefore + step)) / allSteps, `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
         }
+      },
+      onPause: async (step, group) => {
+        if (readCheckpointStep(ctx.runDir) === step) return;
+        checkpointNow(step, group.snapshot());
+        await ctx.onCheckpoint?.(step);
       },
     }, elapsedBefore);
   } catch (err) {

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runSae } from '../engine/runner';
+import { loadSae, readSaeSparsity } from '../formats/saeLoader';
+import { readSafetensors } from '../formats/safetensors';
+import { SeededRandom } from '../random/seededRandom';
+import { makeTempDir } from '../testing/tempDirs';
+import { decoderRowNorms, initSaeParams, PARAM_NAMES, type SaeTensors } from './saeParams';
+import { saeLensConfig, writeSaeLensFolder, type SaeExport } from './saeExport';
+
+const tmp = makeTempDir('sae-export');
+afterAll(tmp.cleanup);
+const shape = { dIn: 12, dSae: 40 };
+
+function trainedParams(seed: number): SaeTensors {
+  const p = initSaeParams(shape, seed);
+  const rng = new SeededRandom(seed);
+  // Decoder rows far from unit norm, so the folding is exercised.
+  for (const n of PARAM_NAMES) p[n] = p[n].map((v) => v * (n === 'W_dec' ? 3 + rng.next() * 5 : 1) + rng.normal() * 0.05);
+  return p;
+}
+
+function exported(dir: string, params: SaeTensors, activation: 'topk' | 'batchtopk'): SaeExport {
+  return {
+    dir,
+    shape,
+    params,
+    activation,
+    k: 5,
+    threshold: 0.04,
+    hookName: 'blocks.1.hook_resid_post',
+    modelName: 'tiny',
+    contextSize: 32,
+    prependBos: true,
+    datasetPath: '/data/x.jsonl',
+    finalL0: 4.5,
+    sparsity: Float32Array.from({ length: shape.dSae }, (_, j) => -1 - j / 10),
+    metadata: { training_tokens: 1000 },
+    trainingConfig: { lr: 1e-3 },
+  };
+}
+
+/** sae_lens' training-time TopK encode (decoder-norm rescaling on), float64, from the training layout. */
+function trainingEncode(p: SaeTensors, x: Float32Array, n: number, k: number): Float64Array {
+  const norms = decoderRowNorms(p.W_dec, shape);
+  const out = new Float64Array(n * shape.dSae);
+  for (let r = 0; r < n; r++) {
+    const hp = Array.from({ length: shape.dSae }, (_, j) => {
+      let s = p.b_enc[j];
+      for (let i = 0; i < shape.dIn; i++) s += (x[r * shape.dIn + i] - p.b_dec[i]) * p.W_encT[j * shape.dIn + i];
+      return s * norms[j];
+    });
+    const order = hp.map((_, j) => j).sort((a, b) => hp[b] - hp[a]);
+    for (const j of order.slice(0, k)) out[r * shape.dSae + j] = Math.max(0, hp[j]);
+  }
+  return out;
+}
+
+describe('sae_lens export', () => {
+  it('writes exactly the files and keys sae_lens loads, and loadSae encodes as training did', async () => {
+    const dir = path.join(tmp.dir, 'topk', 'blocks.1.hook_resid_post');
+    const params = trainedParams(3);
+    writeSaeLensFolder(exported(dir, params, 'topk'));
+    expect(fs.readdirSync(dir).sort()).toEqual(['cfg.json', 'sae_weights.safetensors', 'sparsity.safetensors', 'training_config.json']);
+    const weights = readSafetensors(path.join(dir, 'sae_weights.safetensors'));
+    expect([...weights.tensors.keys()].sort()).toEqual(['W_dec', 'W_enc', 'b_dec', 'b_enc']);
+    expect(weights.get('W_enc').shape).toEqual([12, 40]);
+    expect(weights.get('W_dec').shape).toEqual([40, 12]);
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'cfg.json'), 'utf8'));
+    expect(cfg).toMatchObject({ architecture: 'topk', d_in: 12, d_sae: 40, k: 5, dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'none', rescale_acts_by_decoder_norm: true });
+    expect(cfg.metadata).toMatchObject({ hook_name: 'blocks.1.hook_resid_post', model_name: 'tiny', context_size: 32, prepend_bos: true, dataset_path: '/data/x.jsonl', final_l0: 4.5 });
+    expect(Array.from(readSaeSparsity(dir, 40)!)).toEqual(Array.from(Float32Array.from({ length: 40 }, (_, j) => -1 - j / 10)));
+
+    const sae = loadSae(dir);
+    // Folded: every decoder row has unit norm.
+    for (const n of decoderRowNorms(sae.W_dec.data, shape)) expect(n).toBeCloseTo(1, 5);
+    const rng = new SeededRandom(9);
+    const n = 50;
+    const x = Float32Array.from({ length: n * 12 }, () => rng.normal());
+    const acts = (await runSae(sae, { data: x, shape: [n, 12] }, ['feature_acts'], { device: 'cpu' })).outputs.feature_acts!.data as Float32Array;
+    const want = trainingEncode(params, x, n, 5);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) {
+      expect(acts[i] > 0, `latent ${i % 40} of row ${Math.floor(i / 40)} fires in one encode only`).toBe(want[i] > 0);
+      worst = Math.max(worst, Math.abs(acts[i] - want[i]) / (1 + Math.abs(want[i])));
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('saves BatchTopK as JumpReLU with the learned threshold and no k', () => {
+    const dir = path.join(tmp.dir, 'batchtopk', 'blocks.1.hook_resid_post');
+    const e = exported(dir, trainedParams(4), 'batchtopk');
+    writeSaeLensFolder(e);
+    const cfg = saeLensConfig(e);
+    expect(cfg.architecture).toBe('jumprelu');
+    expect(cfg).not.toHaveProperty('k');
+    const sae = loadSae(dir);
+    expect(sae.config.architecture).toBe('jumprelu');
+    expect(Array.from(sae.threshold!.data)).toEqual(new Array(40).fill(Math.fround(0.04)));
+    expect([...readSafetensors(path.join(dir, 'sae_weights.safetensors')).tensors.keys()].sort()).toEqual(['W_dec', 'W_enc', 'b_dec', 'b_enc', 'threshold']);
+  });
+});

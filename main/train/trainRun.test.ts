@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoBundlePaths } from '../demo/demoBundle';
+import { loadModel } from '../formats/models/registry';
+import { writeGpt2Directory } from '../formats/models/gpt2Writer';
+import { loadSae } from '../formats/saeLoader';
+import { JobStopped } from '../jobs/kind';
+import { makeTempDir } from '../testing/tempDirs';
+import { asyncErrorOf } from '../testing/workbenchErrors';
+import { TrainSaeParamsSchema, type TrainMetricPoint, type TrainSaeParamsInput } from '../../preload/contract/train';
+import { readCheckpoint, readCheckpointStep } from './checkpoint';
+import { readMetrics } from './metricsLog';
+import { PARAM_NAMES } from './saeParams';
+import { sharedDemoBundle } from './testing/demoFixture';
+import { runTrainSae, type TrainRunContext } from './trainRun';
+import { prepareTraining } from './trainSetup';
+
+let demo: DemoBundlePaths;
+const tmp = makeTempDir('train-run');
+beforeAll(() => {
+  demo = sharedDemoBundle();
+}, 180_000);
+afterAll(tmp.cleanup);
+
+/** A tiny run on the demo: 20 steps of 256 tokens at two hooks from one model pass. */
+function tinyParams(over: Partial<TrainSaeParamsInput> = {}) {
+  return TrainSaeParamsSchema.parse({
+    model: demo.models.adhd,
+    hooks: ['blocks.1.hook_resid_post', 'blocks.2.hook_resid_post'],
+    dataset: demo.dataset,
+    k: 4,
+    dSae: 48,
+    tokens: 256 * 20,
+    batchSize: 256,
+    lr: 3e-3,
+    evalTokens: 512,
+    bufferBatches: 4,
+    checkpointEverySteps: 4,
+    device: 'cpu',
+    ...over,
+  });
+}
+
+function context(name: string, over: Partial<TrainRunContext> = {}): TrainRunContext {
+  const runDir = path.join(tmp.dir, name);
+  return { runDir, outDir: path.join(runDir, 'saes'), home: tmp.dir, log: () => {}, progress: () => {}, stopRequested: () => null, ...over };
+}
+
+/** The curve without wall-clock figures, which differ between runs by nature. */
+function curve(runDir: string): Omit<TrainMetricPoint, 'tokens_per_s' | 'step_tokens_per_s' | 'elapsed_s'>[] {
+  return readMetrics(runDir).points.map(({ tokens_per_s: _a, step_tokens_per_s: _b, elapsed_s: _c, ...rest }) => rest);
+}
+
+function expectSameCurve(a: string, b: string): void {
+  const ca = curve(a);
+  const cb = curve(b);
+  expect(cb.length).toBe(ca.length);
+  ca.forEach((p, i) => {
+    const q = cb[i];
+    expect([q.hook, q.step, q.phase]).toEqual([p.hook, p.step, p.phase]);
+    for (const key of ['loss', 'mse', 'aux', 'fve', 'l0', 'dead_pct', 'lr', 'grad_norm'] as const) {
+      expect(Math.abs(q[key] - p[key]), `${key} at step ${p.step} (${p.hook})`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(p[key])));
+    }
+  });
+}
+
+function expectSameSaes(outA: string, outB: string, hooks: string[]): void {
+  for (const h of hooks) {
+    const a = loadSae(path.join(outA, h));
+    const b = loadSae(path.join(outB, h));
+    for (const t of ['W_enc', 'W_dec', 'b_enc', 'b_dec'] as const) {
+      let worst = 0;
+      a[t].data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[t].data[i]))));
+      expect(worst, `${h} ${t}`).toBeLessThan(1e-5);
+    }
+  }
+}
+
+let reference: TrainRunContext;
+
+describe('a training run on the demo bundle', () => {
+  it('trains one SAE per hook from one model pass, logs curves, evaluates and exports them', async () => {
+    reference = context('reference');
+    const params = tinyParams();
+    const res = await runTrainSae(params, reference);
+    expect(res.steps).toBe(20);
+    expect(res.tokens).toBe(5120);
+    expect(res.saes.map((s) => s.hook)).toEqual(params.hooks);
+    for (const s of res.saes) {
+      expect(s.out).toBe(path.join(reference.outDir, s.hook));
+      const sae = loadSae(s.out);
+      expect(sae.config).toMatchObject({ architecture: 'topk', dIn: 64, dSae: 48, k: 4, hookName: s.hook });
+      expect(s.eval.tokens).toBeGreaterThanOrEqual(512);
+      expect(s.eval.fve).toBeGreaterThan(0);
+      expect(s.eval.l0).toBeGreaterThan(0);
+      expect(s.eval.l0).toBeLessThanOrEqual(4);
+      expect(s.gates.map((g) => g.name)).toEqual(['FVE', 'dead %']);
+    }
+    const pts = readMetrics(reference.runDir).points;
+    expect(pts.filter((p) => p.hook === params.hooks[0]).map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const first = pts.find((p) => p.hook === params.hooks[1])!;
+    const last = pts.filter((p) => p.hook === params.hooks[1]).at(-1)!;
+    expect(last.mse).toBeLessThan(first.mse / 2);
+    expect(readCheckpointStep(reference.runDir)).toBe(20);
+    expect(JSON.parse(fs.readFileSync(path.join(reference.runDir, 'params.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(params)));
+  });
+
+  it('a paused run, resumed, ends with the same curve and SAEs as the uninterrupted one', async () => {
+    let stop = false;
+    const ctx = context('paused', {
+      progress: (_f, _m, detail) => {
+        if ((detail as { step?: number } | undefined)?.step === 10) stop = true;
+      },
+      stopRequested: () => (stop ? 'pause' : null),
+    });
+    const err = await runTrainSae(tinyParams(), ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobStopped);
+    // Pause = checkpoint, then stop: the checkpoint is at the step the pause took effect.
+    const cp = readCheckpoint(ctx.runDir, [0, 1].map(() => ({ dIn: 64, dSae: 48 })))!;
+    expect(cp.step).toBe(10);
+    expect(cp.buffer).not.toBeNull();
+    for (const s of cp.saes) for (const n of PARAM_NAMES) expect(s.train.params[n].every(Number.isFinite)).toBe(true);
+    stop = false;
+    await runTrainSae(tinyParams(), ctx);
+    expectSameCurve(reference.runDir, ctx.runDir);
+    expectSameSaes(reference.outDir, ctx.outDir, tinyParams().hooks);
+  });
+
+  it('with the activation cache, a second run reads the shards and trains identically', async () => {
+    const a = context('cached-a');
+    const b = context('cached-b');
+    const params = tinyParams({ cacheActivations: true, hooks: ['blocks.2.hook_resid_post'] });
+    await runTrainSae(params, a);
+    const cacheRoot = path.join(tmp.dir, 'activation-cache');
+    const shards = fs.readdirSync(cacheRoot).flatMap((k) => fs.readdirSync(path.join(cacheRoot, k)).filter((f) => f.endsWith('.safetensors')));
+    expect(shards.length).toBe(5); // 20 steps / 4 batches per block
+    await runTrainSae(params, b);
+    expectSameCurve(a.runDir, b.runDir);
+  });
+
+  it('loops over a dataset too small for the budget only when asked', async () => {
+    const params = tinyParams({ tokens: 1_000_000, hooks: ['blocks.0.hook_resid_post'] });
+    const err = await asyncErrorOf(() => runTrainSae(params, context('too-small')));
+    expect(err.code).toBe('DATASET_TOO_SMALL');
+    expect(err.message).toMatch(/has \d+ training tokens after the \d+ held-out ones .* needs 999936/);
+    expect(err.hint).toContain('--loop');
+    const looped = await prepareTraining({ ...params, loopDataset: true });
+    expect(looped.totalSteps).toBe(3906);
+  });
+
+  it('an unknown hook is refused with the model\'s valid hooks listed', async () => {
+    const err = await asyncErrorOf(() => prepareTraining(tinyParams({ hooks: ['blocks.2.hook_resid_post', 'blocks.7.hook_resid_post'] })));
+    expect(err.code).toBe('ENGINE_UNKNOWN_HOOK');
+    expect(err.message).toContain('blocks.7.hook_resid_post');
+    expect(err.hint).toContain('blocks.3.hook_resid_post');
+    expect(err.hint).toContain('hook_embed');
+  });
+
+  it('stops at a NaN/Inf loss naming the step, keeping the last good checkpoint', async () => {
+    // A model whose embedding of one rare token overflows float32 once squared.
+    const broken = path.join(tmp.dir, 'broken-model');
+    const weights = loadModel(demo.models.adhd);
+    const row = 150;
+    for (let i = 0; i < 64; i++) weights.W_E.data[row * 64 + i] = 1e25;
+    writeGpt2Directory(broken, weights);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(demo.models.adhd, f), path.join(broken, f));
+    const ctx = context('nan');
+    const err = await asyncErrorOf(() => runTrainSae(tinyParams({ model: broken, hooks: ['blocks.0.hook_resid_post'], checkpointEverySteps: 1, tokens: 256 * 200, loopDataset: true }), ctx));
+    expect(err.code).toBe('TRAIN_NONFINITE_LOSS');
+    const step = Number(/at step (\d+) of 200/.exec(err.message)![1]);
+    expect(err.message).toContain('blocks.0.hook_resid_post');
+    expect(err.message).toContain(`last good checkpoint (step ${step - 1}) is kept`);
+    const cp = readCheckpoint(ctx.runDir, [{ dIn: 64, dSae: 48 }])!;
+    expect(cp.step).toBe(step - 1);
+    for (const n of PARAM_NAMES) expect(cp.saes[0].train.params[n].every(Number.isFinite)).toBe(true);
+  });
+});
