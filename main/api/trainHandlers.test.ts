@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvalRunResult, JobView, LibraryListing, TrainMetricsPage, TrainRunView, TrainSources } from '../../preload/api';
+import { demoBundleDir, readyDemoBundle, type DemoBundlePaths } from '../demo/demoBundle';
+import { call, waitForJob } from '../testing/coreCalls';
+import { makeTempDir } from '../testing/tempDirs';
+import { readCheckpointStep } from '../train/checkpoint';
+import { sharedDemoBundle } from '../train/testing/demoFixture';
+import { runTrainSae } from '../train/trainRun';
+import { TrainSaeParamsSchema } from '../../preload/contract/train';
+import { createCore, type Core } from './core';
+
+const home = makeTempDir('train-jobs');
+let demo: DemoBundlePaths;
+let core: Core;
+beforeAll(() => {
+  // The demo bundle already in this home, as after its first use.
+  fs.cpSync(sharedDemoBundle().root, demoBundleDir(home.dir), { recursive: true });
+  demo = readyDemoBundle(home.dir)!;
+  core = createCore({ home: home.dir, frontDoor: 'test' });
+}, 180_000);
+afterAll(async () => {
+  await core?.close();
+  home.cleanup();
+});
+
+const params = () => ({ model: demo.models.adhd, hooks: ['blocks.2.hook_resid_post'], dataset: demo.dataset, k: 4, dSae: 48, tokens: 256 * 40, batchSize: 256, lr: 3e-3, evalTokens: 512, bufferBatches: 4, checkpointEverySteps: 1000, device: 'cpu' as const });
+
+describe('train.sae and eval.sae jobs through the core', () => {
+  it('a queued run pauses (checkpoint and stop), resumes to the uninterrupted curve, and its SAE joins the Library', async () => {
+    const added = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: params() });
+    expect(added.pausable).toBe(true);
+    await waitForJob(core, added.id, (j) => ((j.progressDetail as { step?: number } | null)?.step ?? 0) >= 10, 120_000);
+    await call(core, 'jobs.pause', { id: added.id });
+    await waitForJob(core, added.id, (j) => j.state === 'paused', 60_000);
+    const runDir = path.join(home.dir, 'runs', added.id);
+    const pausedAt = readCheckpointStep(runDir)!;
+    expect(pausedAt).toBeGreaterThanOrEqual(10);
+    expect(pausedAt).toBeLessThan(40);
+    await call(core, 'jobs.resume', { id: added.id });
+    const done = await waitForJob(core, added.id, (j) => j.state === 'completed' || j.state === 'failed', 180_000);
+    expect(done.error).toBeNull();
+
+    // Live metrics API: every point, then only newer ones.
+    const page = await call<TrainMetricsPage>(core, 'train.metrics', { jobId: added.id });
+    expect(page.points.map((p) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await call<TrainMetricsPage>(core, 'train.metrics', { jobId: added.id, after: page.next })).points).toEqual([]);
+
+    // The same run uninterrupted, in process.
+    const refDir = path.join(home.dir, 'reference');
+    await runTrainSae(TrainSaeParamsSchema.parse(params()), { runDir: refDir, outDir: path.join(refDir, 'saes'), home: home.dir, log: () => {}, progress: () => {}, stopRequested: () => null });
+    const ref = (await import('../train/metricsLog')).readMetrics(refDir).points;
+    page.points.forEach((p, i) => {
+      expect(Math.abs(p.loss - ref[i].loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, ref[i].loss));
+      expect(p.l0).toBeCloseTo(ref[i].l0, 6);
+    });
+
+    const runs = await call<TrainRunView[]>(core, 'train.runs', {});
+    const run = runs.find((r) => r.job.id === added.id)!;
+    expect(run.result!.saes[0].out).toBe(path.join(runDir, 'saes', 'blocks.2.hook_resid_post'));
+    expect(run.params.dSae).toBe(48);
+
+    // The output folder became a Library root, its SAE an item.
+    const deadline = Date.now() + 30_000;
+    let listing: LibraryListing;
+    do {
+      listing = await call<LibraryListing>(core, 'library.list', {});
+      if (listing.items.some((i) => i.kind === 'sae' && i.path === run.result!.saes[0].out)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    expect(listing.items.find((i) => i.kind === 'sae' && i.path === run.result!.saes[0].out)?.sae).toMatchObject({ hookName: 'blocks.2.hook_resid_post', dSae: 48 });
+
+    // Evaluate SAE: the same yardstick gives the run's own held-out numbers.
+    const ev = await call<JobView>(core, 'jobs.add', { kind: 'eval.sae', params: { model: demo.models.adhd, sae: run.result!.saes[0].out, dataset: demo.dataset, tokens: 512, device: 'cpu' } });
+    const evDone = await waitForJob(core, ev.id, (j) => j.state === 'completed' || j.state === 'failed', 120_000);
+    const result = evDone.result as EvalRunResult;
+    expect(result.eval.fve).toBeCloseTo(run.result!.saes[0].eval.fve, 5);
+    expect(result.eval.kl_score).toBeCloseTo(run.result!.saes[0].eval.kl_score, 5);
+    expect((await call<JobView[]>(core, 'train.evaluations', {})).map((j) => j.id)).toEqual([ev.id]);
+  }, 300_000);
+
+  it('lists the demo models with their hooks, the demo dataset and SAEs as training sources', async () => {
+    const sources = await call<TrainSources>(core, 'train.sources', {});
+    expect(sources.demo?.hook).toBe('blocks.2.hook_resid_post');
+    const adhd = sources.models.find((m) => m.path === sources.demo!.adhd)!;
+    expect(adhd.dModel).toBe(64);
+    expect(adhd.hooks).toContain('blocks.3.hook_resid_post');
+    expect(adhd.hooks[0]).toBe('hook_embed');
+    expect(sources.datasets.some((d) => d.path === sources.demo!.dataset)).toBe(true);
+  });
+});

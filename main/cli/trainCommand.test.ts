@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoBundlePaths } from '../demo/demoBundle';
+import { runCliCaptured } from '../testing/cliRun';
+import { makeTempDir } from '../testing/tempDirs';
+import { readCheckpointStep } from '../train/checkpoint';
+import { readMetrics } from '../train/metricsLog';
+import { sharedDemoBundle } from '../train/testing/demoFixture';
+
+const tmp = makeTempDir('train-cli');
+let demo: DemoBundlePaths;
+beforeAll(() => {
+  demo = sharedDemoBundle();
+}, 180_000);
+afterAll(tmp.cleanup);
+
+const projectRoot = path.resolve(import.meta.dirname, '../..');
+const args = (out: string, extra: string[] = []) => [
+  'train', '--model', demo.models.adhd, '--hook', 'blocks.2.hook_resid_post', '--dataset', demo.dataset,
+  '--k', '4', '--d-sae', '48', '--tokens', String(256 * 60), '--batch-size', '256', '--lr', '0.003', '--device', 'cpu',
+  '--eval-tokens', '512', '--checkpoint-every', '3', '--out', out, '--home', tmp.dir, ...extra,
+];
+
+function lastJson(out: string): Record<string, unknown> {
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+}
+
+function curve(dir: string): number[][] {
+  return readMetrics(dir).points.map((p) => [p.step, p.loss, p.mse, p.aux, p.fve, p.l0, p.dead_pct]);
+}
+
+describe('sae-workbench train / eval', () => {
+  let reference: string;
+
+  it('trains, writes the run and the sae_lens folder, and prints one JSON line of final metrics', async () => {
+    reference = path.join(tmp.dir, 'reference');
+    const res = await runCliCaptured(args(reference));
+    expect(res.err).not.toContain('Error');
+    expect(res.code).toBe(0);
+    expect(res.out.trim().split('\n')).toHaveLength(1);
+    const json = lastJson(res.out);
+    expect(Object.keys(json).sort()).toEqual(['ce_loss_score', 'dead_pct', 'fve', 'kl_score', 'l0', 'out', 'tokens_per_s'].sort());
+    expect(json.out).toBe(path.join(reference, 'blocks.2.hook_resid_post'));
+    for (const key of ['fve', 'l0', 'dead_pct', 'ce_loss_score', 'kl_score', 'tokens_per_s']) expect(Number.isFinite(json[key]), key).toBe(true);
+    expect(fs.existsSync(path.join(json.out as string, 'cfg.json'))).toBe(true);
+    expect(res.err).toMatch(/% step \d+\/60/);
+
+    // The eval command judges the SAE on the same held-out tokens: the same numbers.
+    const ev = await runCliCaptured(['eval', '--model', demo.models.adhd, '--sae', json.out as string, '--dataset', demo.dataset, '--tokens', '512', '--device', 'cpu', '--json']);
+    expect(ev.code).toBe(0);
+    const e = lastJson(ev.out);
+    for (const key of ['fve', 'l0', 'dead_pct', 'ce_loss_score', 'kl_score']) expect(e[key] as number, key).toBeCloseTo(json[key] as number, 5);
+    expect(e.gates).toHaveLength(2);
+  });
+
+  it('a run killed with SIGKILL and resumed ends with the uninterrupted loss curve', async () => {
+    const out = path.join(tmp.dir, 'killed');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'main/cli/main.ts'), ...args(out)], { cwd: projectRoot, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while ((readCheckpointStep(out) ?? 0) < 9) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the run ended (${child.exitCode}) before it could be killed`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const killedAt = readCheckpointStep(out)!;
+    expect(killedAt).toBeLessThan(60);
+    const res = await runCliCaptured(['train', '--resume', out, '--home', tmp.dir]);
+    expect(res.code).toBe(0);
+    expect(res.err).toContain(`Resuming at step ${killedAt} of 60`);
+    const a = curve(reference);
+    const b = curve(out);
+    expect(b.length).toBe(a.length);
+    a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(b[i][j] - v), `point ${i} column ${j}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)))));
+    expect(lastJson(res.out).fve).toBeCloseTo(curveFve(reference), 5);
+  });
+
+  it('several hooks give one object per SAE under "saes"', async () => {
+    const out = path.join(tmp.dir, 'two');
+    const res = await runCliCaptured([...args(out).map((a) => (a === 'blocks.2.hook_resid_post' ? 'blocks.1.hook_resid_post,blocks.2.hook_resid_post' : a === String(256 * 60) ? String(256 * 8) : a))]);
+    expect(res.code).toBe(0);
+    const json = lastJson(res.out) as { saes: { out: string }[] };
+    expect(json.saes.map((s) => path.basename(s.out))).toEqual(['blocks.1.hook_resid_post', 'blocks.2.hook_resid_post']);
+  });
+
+  it('refuses bad invocations with a usage hint', async () => {
+    const missing = await runCliCaptured(['train', '--hook', 'blocks.2.hook_resid_post', '--dataset', demo.dataset, '--out', path.join(tmp.dir, 'x'), '--home', tmp.dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('--model is required');
+    const again = await runCliCaptured(args(reference));
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('already holds a training run');
+    expect(again.err).toContain(`--resume ${reference}`);
+    const notRun = await runCliCaptured(['train', '--resume', tmp.dir, '--home', tmp.dir]);
+    expect(notRun.code).toBe(1);
+    expect(notRun.err).toContain('is not a training run folder');
+    const other = await runCliCaptured(['train', '--resume', reference, '--k', '8', '--home', tmp.dir]);
+    expect(other.err).toContain('was started with k = 4, not 8');
+  });
+});
+
+function curveFve(runDir: string): number {
+  const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'blocks.2.hook_resid_post', 'training_config.json'), 'utf8')) as { eval: { fve: number } };
+  return cfg.eval.fve;
+}
