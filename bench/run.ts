@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|experiment]`: engine
- * benchmarks, printed as ratios against a plain ORT MatMul measured in the same run, after a
- * correctness check of the engine on the same device.
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|experiment|train|trainjob|lr]`:
+ * engine, index, compare, experiment and training benchmarks, printed as ratios against floors
+ * measured in the same run, after a correctness check of the engine on the same device. The lr
+ * study (`--only lr`, tens of minutes) is how the default lr was chosen and runs only when asked.
  */
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -11,7 +12,10 @@ import { engineCheck } from './engineCheck';
 import { indexBench } from './indexBench';
 import { experimentBench } from './experimentBench';
 import { modelForwardBench } from './modelForwardBench';
+import { lrStudy, lrStudyWide } from './lrStudy';
 import { saeEncodeBench } from './saeEncodeBench';
+import { trainJobBench } from './trainJobBench';
+import { trainStepBench } from './trainStepBench';
 
 const { values } = parseArgs({ options: { device: { type: 'string' }, only: { type: 'string' } } });
 const device = parseDeviceChoice((values.device as string | undefined) ?? 'cpu');
@@ -24,9 +28,13 @@ const sections: [string, () => Promise<string[]>][] = [
   ['index', () => indexBench(device)],
   ['compare', () => compareBench()],
   ['experiment', () => experimentBench(device)],
+  ['train', () => trainStepBench(device)],
+  ['trainjob', () => trainJobBench(device)],
+  ['lr', async () => [...(await lrStudy(device)), ...(await lrStudyWide(device))]],
 ];
+const onRequestOnly = new Set(['lr']);
 for (const [name, fn] of sections) {
-  if (only && only !== name) continue;
+  if (only ? only !== name : onRequestOnly.has(name)) continue;
   for (const line of await fn()) console.log(line);
 }
 const report = lastEpReport();

@@ -82,7 +82,7 @@ describe('train.sae and eval.sae jobs through the core', () => {
 
   it('lists the demo models with their hooks, the demo dataset and SAEs as training sources', async () => {
     const sources = await call<TrainSources>(core, 'train.sources', {});
-    expect(sources.demo?.hook).toBe('blocks.2.hook_resid_post');
+    expect(sources.demo?.hooks).toEqual(['blocks.2.hook_resid_post', 'blocks.2.hook_mlp_out']);
     const adhd = sources.models.find((m) => m.path === sources.demo!.adhd)!;
     expect(adhd.dModel).toBe(64);
     expect(adhd.hooks).toContain('blocks.3.hook_resid_post');

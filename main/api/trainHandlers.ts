@@ -47,14 +47,15 @@ function trainSources(s: CoreServices): TrainSources {
   const out: TrainSources = { models: [], datasets: [], saes: [], demo: null, demoJobId: null };
   const demo = readyDemoBundle(s.home);
   if (demo) {
-    const hook = `blocks.${DEFAULT_DEMO_MODEL_SPEC.plantedLayer}.hook_resid_post`;
+    const layer = DEFAULT_DEMO_MODEL_SPEC.plantedLayer;
+    const hook = `blocks.${layer}.hook_resid_post`;
     for (const name of ['standard', 'adhd'] as const) {
       const m = modelOption(demo.models[name], `demo ${name}`, 'demo');
       if (m) out.models.push(m);
       out.saes.push({ path: demo.saes[name], label: `demo ${name} · ${hook} (constructed)`, origin: 'demo', modelPath: demo.models[name], hookName: hook });
     }
     out.datasets.push({ path: demo.dataset, label: 'demo dataset (3000 documents)', origin: 'demo' });
-    out.demo = { standard: demo.models.standard, adhd: demo.models.adhd, dataset: demo.dataset, hook };
+    out.demo = { standard: demo.models.standard, adhd: demo.models.adhd, dataset: demo.dataset, hooks: [hook, `blocks.${layer}.hook_mlp_out`] };
   } else {
     const pending = s.jobStore.list().find((j) => j.kind === DEMO_JOB_KIND && (j.state === 'queued' || j.state === 'running'));
     out.demoJobId = (pending ?? s.jobs.add(DEMO_JOB_KIND, {}, 20)).id;

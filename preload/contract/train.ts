@@ -197,8 +197,11 @@ export interface TrainSources {
   models: TrainModelOption[];
   datasets: TrainSourceOption[];
   saes: TrainSaeOption[];
-  /** The demo bundle once generated (its planted layer-2 hook preselected). */
-  demo: { standard: string; adhd: string; dataset: string; hook: string } | null;
+  /**
+   * The demo bundle once generated, with its layer-2 hooks: resid_post (where its constructed SAEs
+   * sit) and mlp_out (where the planted neuron writes its direction).
+   */
+  demo: { standard: string; adhd: string; dataset: string; hooks: string[] } | null;
   /** While the demo bundle is generated on first use: that job. */
   demoJobId: string | null;
 }

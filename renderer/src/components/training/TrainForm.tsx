@@ -75,8 +75,8 @@ const initial: FormState = {
   out: '',
 };
 
-/** The demo's layer-2 runs: small enough for a minute or two on a laptop CPU. */
-export const DEMO_PRESET: Partial<FormState> = { k: '8', dSae: '128', tokens: '400000', batchSize: '1024', lr: '0.003', evalTokens: '8192', loopDataset: true };
+/** The demo's layer-2 runs: small enough for well under a minute on a laptop CPU. */
+export const DEMO_PRESET: Partial<FormState> = { k: '16', dSae: '32', tokens: '150000', batchSize: '1024', lr: '0.003', evalTokens: '8192', loopDataset: true };
 
 function toParams(f: FormState): TrainSaeParamsInput {
   const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
@@ -122,7 +122,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
 
   const preset = (which: 'adhd' | 'standard') => {
     if (!sources?.demo) return;
-    setF((s) => ({ ...s, ...DEMO_PRESET, model: sources.demo![which], hooks: [sources.demo!.hook], dataset: sources.demo!.dataset }));
+    setF((s) => ({ ...s, ...DEMO_PRESET, model: sources.demo![which], hooks: sources.demo!.hooks, dataset: sources.demo!.dataset }));
   };
   const submit = async () => {
     if (!check.success) return;
@@ -159,7 +159,10 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           Presets:{' '}
           <button onClick={() => preset('adhd')}>Demo adhd · layer 2</button>
           <button onClick={() => preset('standard')}>Demo standard · layer 2</button>
-          <span className="muted">k 8, d_sae 128, 400k tokens (looping the 100k-token demo set), lr 3e-3: a minute or two on 2 CPU cores.</span>
+          <span className="muted">
+            Both layer-2 hooks from one model pass (resid_post, where the planted direction arrives together with the Step token's own embedding, and mlp_out, where the planted neuron writes it alone); k 16, d_sae 32, 150k tokens (looping the
+            100k-token demo set), lr 3e-3.
+          </span>
         </div>
       )}
       <div className="train-grid">

@@ -21,17 +21,31 @@ export interface ChartSeries {
 
 type MetricKey = 'loss' | 'mse' | 'aux' | 'fve' | 'l0' | 'dead_pct' | 'lr' | 'tokens_per_s' | 'grad_norm';
 
-const METRICS: { key: MetricKey; title: string; log?: boolean; smooth: boolean; percent?: boolean }[] = [
-  { key: 'loss', title: 'Loss (MSE + AuxK)', log: true, smooth: true },
-  { key: 'mse', title: 'MSE', log: true, smooth: true },
-  { key: 'aux', title: 'AuxK loss', smooth: true },
-  { key: 'fve', title: 'FVE (training batches)', smooth: true },
-  { key: 'l0', title: 'L0', smooth: true },
-  { key: 'dead_pct', title: 'Dead latents %', smooth: false },
-  { key: 'lr', title: 'Learning rate', smooth: false },
-  { key: 'tokens_per_s', title: 'Tokens / s (whole job)', smooth: true },
-  { key: 'grad_norm', title: 'Gradient norm (before clipping)', log: true, smooth: true },
+const METRICS: { key: MetricKey; title: string; log?: boolean; smooth: boolean; format: string }[] = [
+  { key: 'loss', title: 'Loss (MSE + AuxK)', log: true, smooth: true, format: '~g' },
+  { key: 'mse', title: 'MSE', log: true, smooth: true, format: '~g' },
+  { key: 'aux', title: 'AuxK loss', smooth: true, format: '~g' },
+  { key: 'fve', title: 'FVE (training batches)', smooth: true, format: '~g' },
+  { key: 'l0', title: 'L0', smooth: true, format: '~g' },
+  { key: 'dead_pct', title: 'Dead latents %', smooth: false, format: '~g' },
+  { key: 'lr', title: 'Learning rate', smooth: false, format: '~g' },
+  { key: 'tokens_per_s', title: 'Tokens / s (whole job)', smooth: true, format: '~s' },
+  { key: 'grad_norm', title: 'Gradient norm (before clipping)', log: true, smooth: true, format: '~g' },
 ];
+
+/** A y domain that stays drawable when every value is the same (a flat 0 of AuxK or dead %). */
+function yDomain(rows: Row[], log: boolean): [number, number] | undefined {
+  if (rows.length === 0) return undefined;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    lo = Math.min(lo, r.y);
+    hi = Math.max(hi, r.y);
+  }
+  if (hi - lo > 1e-12 * Math.max(1, Math.abs(hi))) return undefined;
+  if (log) return [lo / 2, hi * 2];
+  return lo === 0 ? [0, 1] : [lo - Math.abs(lo) / 2, hi + Math.abs(hi) / 2];
+}
 
 /** TensorBoard's smoothing: an EMA debiased by 1 - w^t so the start is not pulled to zero. */
 export function smoothSeries(values: number[], weight: number): number[] {
@@ -114,7 +128,7 @@ export function TrainingCharts({ series, height = 170 }: { series: ChartSeries[]
                   marginLeft: 52,
                   marginRight: 12,
                   x: { label: xAxis === 'step' ? 'step' : 'tokens', grid: true, tickFormat: '~s' },
-                  y: { type: m.log ? 'log' : 'linear', grid: true, label: null, tickFormat: m.log ? '~g' : '~s' },
+                  y: { type: m.log ? 'log' : 'linear', grid: true, label: null, tickFormat: m.format, ticks: 4, domain: yDomain(data[m.key].raw, m.log ?? false) },
                   color: { domain: labels, range: colors },
                   marks: [
                     ...(m.smooth && smoothing > 0 ? [Plot.line(data[m.key].raw, { x: 'x', y: 'y', stroke: 'series', strokeOpacity: 0.25, strokeWidth: 1 })] : []),
