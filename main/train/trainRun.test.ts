@@ -139,6 +139,31 @@ describe('a training run on the demo bundle', () => {
     expectSameCurve(a.runDir, b.runDir);
   });
 
+  it('an lr sweep runs short trials at lr x 0.25 ... 4 and trains with the best held-out FVE', async () => {
+    const ctx = context('sweep');
+    const res = await runTrainSae(tinyParams({ hooks: ['blocks.2.hook_resid_post'], lrSweep: true, lr: 1e-3 }), ctx);
+    expect(res.sweep!.map((t) => t.lr)).toEqual([0.25e-3, 0.5e-3, 1e-3, 2e-3, 4e-3]);
+    const best = res.sweep!.reduce((a, b) => (b.fve > a.fve ? b : a));
+    expect(res.lr).toBe(best.lr);
+    const phases = [...new Set(readMetrics(ctx.runDir).points.map((p) => p.phase))];
+    expect(phases).toEqual(['sweep lr=0.000250', 'sweep lr=0.000500', 'sweep lr=0.00100', 'sweep lr=0.00200', 'sweep lr=0.00400', 'train']);
+    expect(readMetrics(ctx.runDir).points.filter((p) => p.phase === 'train').every((p) => p.lr === best.lr)).toBe(true);
+  });
+
+  it('trains BatchTopK and saves it as JumpReLU with the moving-average threshold', async () => {
+    const ctx = context('batchtopk');
+    const res = await runTrainSae(tinyParams({ architecture: 'batchtopk', hooks: ['blocks.2.hook_resid_post'], tokens: 256 * 60 }), ctx);
+    const sae = loadSae(res.saes[0].out);
+    expect(sae.config.architecture).toBe('jumprelu');
+    const threshold = sae.threshold!.data[0];
+    expect(threshold).toBeGreaterThan(0);
+    expect(sae.threshold!.data.every((t) => t === threshold)).toBe(true);
+    // The threshold keeps about k latents per token at inference, as BatchTopK did in training
+    // (a little more: it averages minima of a distribution that grows as the SAE trains).
+    expect(res.saes[0].eval.l0).toBeGreaterThan(2);
+    expect(res.saes[0].eval.l0).toBeLessThan(3 * 4);
+  });
+
   it('loops over a dataset too small for the budget only when asked', async () => {
     const params = tinyParams({ tokens: 1_000_000, hooks: ['blocks.0.hook_resid_post'] });
     const err = await asyncErrorOf(() => runTrainSae(params, context('too-small')));

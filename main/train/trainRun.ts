@@ -56,6 +56,16 @@ export function saeFolder(outDir: string, hook: string): string {
   return path.join(outDir, hook);
 }
 
+/**
+ * BatchTopK's JumpReLU threshold: sae_lens' moving average of the smallest kept activation, which
+ * starts at 0, divided by 1 - (1 - rate)^steps as Adam debiases its moments. Identical after a
+ * few hundred steps; without it a short run would save a threshold still rising from 0 (and an
+ * L0 several times k).
+ */
+export function debiasedThreshold(threshold: number, rate: number, steps: number): number {
+  return steps > 0 ? threshold / (1 - (1 - rate) ** steps) : threshold;
+}
+
 /** The exported SAE as the engine's SaeWeights, to evaluate exactly what is written. */
 function inferenceSae(setup: TrainSetup, state: SaeRunState): SaeWeights {
   const { shape, params, model } = setup;
@@ -85,7 +95,7 @@ function inferenceSae(setup: TrainSetup, state: SaeRunState): SaeWeights {
     W_dec: { data: w.W_dec, shape: [shape.dSae, shape.dIn] },
     b_enc: { data: w.b_enc, shape: [shape.dSae] },
     b_dec: { data: w.b_dec, shape: [shape.dIn] },
-    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(state.threshold), shape: [shape.dSae] },
+    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(debiasedThreshold(state.threshold, params.topkThresholdLr, setup.totalSteps)), shape: [shape.dSae] },
   };
 }
 
@@ -321,7 +331,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
       params: finalStates[h].train.params,
       activation: p.architecture,
       k: p.k,
-      threshold: finalStates[h].threshold,
+      threshold: debiasedThreshold(finalStates[h].threshold, p.topkThresholdLr, setup.totalSteps),
       hookName: hook,
       modelName: setup.model.config.name,
       contextSize: setup.contextSize,
