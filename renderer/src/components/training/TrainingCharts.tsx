@@ -9,6 +9,7 @@ import * as Plot from '@observablehq/plot';
 import { useMemo, useState } from 'react';
 import type { TrainMetricPoint } from '../../../../preload/api';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
+import { smoothSeries } from './smoothing';
 import { useRunMetrics } from './useRunMetrics';
 import './training.css';
 
@@ -45,18 +46,6 @@ function yDomain(rows: Row[], log: boolean): [number, number] | undefined {
   if (hi - lo > 1e-12 * Math.max(1, Math.abs(hi))) return undefined;
   if (log) return [lo / 2, hi * 2];
   return lo === 0 ? [0, 1] : [lo - Math.abs(lo) / 2, hi + Math.abs(hi) / 2];
-}
-
-/** TensorBoard's smoothing: an EMA debiased by 1 - w^t so the start is not pulled to zero. */
-export function smoothSeries(values: number[], weight: number): number[] {
-  if (weight <= 0) return values;
-  let last = 0;
-  let n = 0;
-  return values.map((v) => {
-    last = last * weight + (1 - weight) * v;
-    n++;
-    return last / (1 - weight ** n);
-  });
 }
 
 interface Row {
