@@ -101,8 +101,8 @@ export async function lrStudyWide(device: DeviceChoice, opts: { budgets?: number
   const dIn = 512;
   const dSae = 4096;
   const batch = 4096;
-  const budgets = opts.budgets ?? [1 << 20, 1 << 21];
-  const lrs = opts.lrs ?? [3e-4, 1e-3, 3e-3];
+  const budgets = opts.budgets ?? [1 << 19, 1 << 20];
+  const lrs = opts.lrs ?? [3e-4, 1e-3, 3e-3, 1e-2];
   const source = syntheticSource(dIn, 4096, 20, 5);
   const heldOut = source(16384);
   const lines = [`(lr, wide) held-out FVE, TopK d_in ${dIn} -> d_sae ${dSae}, k 40, batch ${batch}, synthetic sparse activations; rows: tokens, columns: lr`];
@@ -137,7 +137,7 @@ export async function lrStudyWide(device: DeviceChoice, opts: { budgets?: number
       fves.push(acc.fve());
       await runner.release();
     }
-    lines.push(`    ${`${(tokens / 2 ** 20).toFixed(0)}M`.padEnd(12)}${fves.map((f) => f.toFixed(4).padStart(9)).join('')}   ${lrs[fves.indexOf(Math.max(...fves))].toExponential(0)}`);
+    lines.push(`    ${tokens.toLocaleString('en-US').padEnd(12)}${fves.map((f) => f.toFixed(4).padStart(9)).join('')}   ${lrs[fves.indexOf(Math.max(...fves))].toExponential(0)}`);
   }
   return lines;
 }

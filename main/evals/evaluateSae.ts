@@ -11,6 +11,7 @@ import type { DeviceChoice } from '../engine/executionProviders';
 import { checkHookInModel, parseHook } from '../engine/hooks';
 import { runWithEdit, saeSpliceEdit, type ActivationEdit } from '../engine/intervention';
 import { runModel, runSae } from '../engine/runner';
+import { releaseSessions, weightsId } from '../engine/session';
 import { isBosPosition, type TokenWindow } from '../datasets/tokenWindows';
 import type { SaeWeights } from '../formats/sae';
 import type { Tensor32 } from '../formats/tensor';
@@ -143,6 +144,8 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
     }
     options.onProgress?.(Math.min(1, (w0 + windows.length) / set.windows.length));
   }
+  // These SAEs are often evaluated once (lr-sweep trials, a finished run): free their sessions.
+  for (const sae of saes) await releaseSessions(`${weightsId(sae)}|`);
   return saes.map((sae, i) => {
     const a = acc[i];
     const s = down[i];
