@@ -27,3 +27,23 @@ export function gflops(flop: number, ms: number): number {
 export function fmt(t: Timing): string {
   return `${t.best.toFixed(1)} ms best (median ${t.median.toFixed(1)}, ${t.runs} runs)`;
 }
+
+/**
+ * Times several functions in alternation (a, b, c, a, b, c, ...), so each sees the same share of
+ * a shared machine's load: ratios between them stay meaningful when the absolute times do not.
+ */
+export async function timeInterleaved(fns: (() => Promise<unknown>)[], opts: { warmup?: number; reps?: number } = {}): Promise<Timing[]> {
+  for (let w = 0; w < (opts.warmup ?? 1); w++) for (const fn of fns) await fn();
+  const times: number[][] = fns.map(() => []);
+  for (let i = 0; i < (opts.reps ?? 5); i++) {
+    for (const [j, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[j].push(performance.now() - t0);
+    }
+  }
+  return times.map((t) => {
+    const sorted = [...t].sort((a, b) => a - b);
+    return { best: sorted[0], median: sorted[Math.floor(sorted.length / 2)], runs: sorted.length };
+  });
+}

@@ -132,9 +132,9 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
 
   // Forward.
   const s = g.sub(x, P.b_dec);
-  const pre = g.gemm(s, P.W_encT, P.b_enc, true); // [B, F]: the one dense GEMM
   const nrm = g.sqrt(g.reduceSumSquare(P.W_dec, [1], false)); // [F]
-  const hp = g.mul(pre, nrm);
+  // pre * n = s @ (n * W_encT)^T + n * b_enc: scaling the F encoder rows costs F x d, not B x F.
+  const hp = g.gemm(s, g.mul(P.W_encT, g.unsqueeze(nrm, [1])), g.mul(P.b_enc, nrm), true); // [B, F]: the one dense GEMM
   const sel = select(g, spec, hp);
   const nSel = g.gather(nrm, sel.idx); // [B, K']
   const c = g.div(sel.act, nSel); // = relu(pre) at the selected latents
@@ -148,7 +148,7 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
     rows = g.gather(P.W_dec, sel.idx); // [B, K', d]
     xhat = g.add(g.reshape(g.matmul(g.unsqueeze(c, [1]), rows), g.ints([-1, dIn])), P.b_dec);
   } else {
-    const zerosBF = g.constantOfShape(g.shape(pre));
+    const zerosBF = g.constantOfShape(g.shape(hp));
     dense = { A: g.scatterElements(zerosBF, sel.idx, c, 1), mask: g.scatterElements(zerosBF, sel.idx, fired, 1) };
     xhat = g.add(g.matmul(dense.A, P.W_dec), P.b_dec);
   }
