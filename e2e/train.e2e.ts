@@ -55,9 +55,12 @@ async function startDemoRun(page: Page, which: 'adhd' | 'standard'): Promise<str
   await form.getByRole('button', { name: `Demo ${which} · layer 2` }).click();
   await expect(form.getByRole('combobox', { name: 'Model' }).inputValue()).resolves.toMatch(new RegExp(`models[/\\\\]${which}$`));
   await form.getByRole('combobox', { name: 'Device' }).selectOption('cpu');
+  if (which === 'adhd') await screenshot(page, 'training-form-demo-preset');
+  const runOf = (url: URL) => new URLSearchParams(url.hash.split('?')[1] ?? '').get('run');
+  const before = runOf(new URL(page.url()));
   await form.getByRole('button', { name: 'Start training' }).click();
-  await page.waitForFunction('/[?&]run=/.test(location.hash)');
-  return new URL(page.url().replace('#/', '')).searchParams.get('run')!;
+  await page.waitForURL((url) => runOf(url) !== null && runOf(url) !== before);
+  return runOf(new URL(page.url()))!;
 }
 
 describe('Training page on the demo bundle', () => {

@@ -187,6 +187,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
               </option>
             ))}
           </select>
+          <span className="small">{f.hooks.length ? `Selected: ${f.hooks.join(', ')}` : 'None selected'}</span>
           <span className="muted small">{describe('hooks')} Ctrl/Cmd-click for several.</span>
         </label>
         <label className="train-field">
