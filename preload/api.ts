@@ -6,7 +6,7 @@
  * Each domain keeps its part in preload/contract/<domain>.ts; this file joins them.
  */
 import type { z } from 'zod';
-import type { MethodSpec } from './contract/define';
+import type { ApiError, MethodSpec } from './contract/define';
 import { appContract, type AppEvents } from './contract/app';
 import { jobsContract, type JobsEvents } from './contract/jobs';
 import { libraryContract, type LibraryEvents } from './contract/library';
@@ -55,7 +55,7 @@ export type EventName = keyof ApiEvents;
 
 /** Wire format shared by the WebSocket and IPC transports. */
 export type WireRequest = { id: number; method: string; params: unknown };
-export type WireResult = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
+export type WireResult = { ok: true; result: unknown } | { ok: false; error: ApiError };
 export type WireResponse = WireResult & { id: number };
 export type WireEvent = { event: string; payload: unknown };
 

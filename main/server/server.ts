@@ -1,11 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { WireEvent, WireRequest } from '../../preload/api';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { MAX_WIRE_REQUEST_BYTES } from '../../preload/api';
 import type { Core } from '../api/core';
 import { WorkbenchError } from '../errors';
+import type { Logger } from '../log';
+import { attachApiClient } from './apiSocket';
+import { allowedHost, parseRequestTarget } from './requestChecks';
+import { serveStaticFile } from './staticFiles';
 
 export interface BrowserServerOptions {
   core: Core;
@@ -13,6 +17,8 @@ export interface BrowserServerOptions {
   staticDir: string;
   port?: number;
   token?: string;
+  /** Where refused requests and client errors are recorded (default: the core's log). */
+  log?: Logger;
 }
 
 export interface BrowserServer {
@@ -22,75 +28,81 @@ export interface BrowserServer {
   close(): Promise<void>;
 }
 
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-// Same policy as the Electron window: nothing loads from anywhere but this origin.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+/** Answers 200 "ok" without the token: a cheap liveness probe (monitoring, the abuse suite). */
+export const HEALTH_PATH = '/health';
 
 /**
  * Browser mode: the built renderer plus the API over a WebSocket, on 127.0.0.1 only. The API
- * needs the per-launch token, and the Origin must be this server, so neither another local user
- * without the URL nor a web page in the same browser can drive the core.
+ * needs the per-launch token, the Origin must be this server, and the Host must be a loopback
+ * name, so neither another local user without the URL, nor a web page in the same browser, nor a
+ * DNS-rebound name can drive the core. No request, however malformed, may take the server down:
+ * each failure ends only the request or connection that caused it.
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const indexFile = path.join(options.staticDir, 'index.html');
-  if (!fs.existsSync(indexFile)) {
-    throw new WorkbenchError('RENDERER_NOT_BUILT', `The renderer is not built (${indexFile} is missing).`, 'Run `npm run build` first (`npm run serve` does it for you).');
+  const log = options.log ?? options.core.log;
+  let root: string;
+  try {
+    root = fs.realpathSync(options.staticDir);
+    if (!fs.statSync(`${root}/index.html`).isFile()) throw new Error('index.html is not a file');
+  } catch {
+    throw new WorkbenchError('RENDERER_NOT_BUILT', `The renderer is not built (${options.staticDir}/index.html is missing).`, 'Run `npm run build` first (`npm run serve` does it for you).');
   }
-  const root = path.resolve(options.staticDir);
   let port = 0;
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const refuse = (what: string, fields: Record<string, unknown>) => log.log('warn', 'server', what, fields);
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
-    }
-    let decoded: string;
     try {
-      decoded = decodeURIComponent(url.pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
+      const target = parseRequestTarget(req.url);
+      if (!target) {
+        refuse('refused a malformed request target', { target: String(req.url).slice(0, 200) });
+        return void res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request: malformed request target.\n');
+      }
+      if (!allowedHost(req.headers.host, port)) {
+        refuse('refused a request for a foreign Host', { host: String(req.headers.host).slice(0, 200) });
+        return void res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: this server answers only to 127.0.0.1 and localhost.\n');
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      if (target.pathname === HEALTH_PATH) return void res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : 'ok\n');
+      void serveStaticFile(root, target.pathname, req, res).catch((err: unknown) => failResponse(res, err));
+    } catch (err) {
+      failResponse(res, err);
     }
-    let file = path.resolve(root, '.' + decoded);
-    if (!file.startsWith(root + path.sep) && file !== root) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = indexFile;
-    res.writeHead(200, {
-      'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': csp,
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-    });
-    if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file).pipe(res);
+  });
+  const failResponse = (res: http.ServerResponse, err: unknown) => {
+    log.log('error', 'server', 'request failed', { error: (err as Error)?.stack ?? String(err) });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error.\n');
+    else res.destroy();
+  };
+  // Malformed HTTP (bad headers, oversized header block): answer 400 on that socket only.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    socket.end(`HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_REQUEST_BYTES });
+  wss.on('error', (err) => log.log('error', 'server', 'WebSocket server error', { error: err.stack }));
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = req.headers.origin;
+    // Until ws owns the socket, a reset from the client is ours to swallow.
+    socket.on('error', () => socket.destroy());
     const reject = (status: number, reason: string) => {
-      socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
-    if (url.pathname !== '/api') return reject(404, 'Not Found');
-    if (!tokenMatches(url.searchParams.get('token'), token)) return reject(401, 'Unauthorized');
-    if (origin !== undefined && !allowedOrigins().has(origin)) return reject(403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => attachClient(ws, options.core));
+    try {
+      const target = parseRequestTarget(req.url);
+      if (!target) return reject(400, 'Bad Request');
+      if (!allowedHost(req.headers.host, port)) return reject(403, 'Forbidden');
+      if (target.pathname !== '/api') return reject(404, 'Not Found');
+      if (!tokenMatches(target.searchParams.get('token'), token)) return reject(401, 'Unauthorized');
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedOrigins().has(origin)) return reject(403, 'Forbidden');
+      wss.handleUpgrade(req, socket, head, (ws) => attachApiClient(ws, options.core, log));
+    } catch (err) {
+      log.log('error', 'server', 'upgrade failed', { error: (err as Error)?.stack ?? String(err) });
+      reject(500, 'Internal Server Error');
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -103,6 +115,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     });
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  server.on('error', (err) => log.log('error', 'server', 'HTTP server error', { error: err.stack }));
   port = (server.address() as { port: number }).port;
 
   return {
@@ -124,23 +137,4 @@ function tokenMatches(given: string | null, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function attachClient(ws: WebSocket, core: Core): void {
-  const unsubscribe = core.subscribe((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload } satisfies WireEvent));
-  });
-  ws.on('close', unsubscribe);
-  ws.on('message', async (data) => {
-    let req: WireRequest;
-    try {
-      req = JSON.parse(String(data)) as WireRequest;
-      if (typeof req.id !== 'number' || typeof req.method !== 'string') throw new Error('bad frame');
-    } catch {
-      ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'BAD_REQUEST', message: 'A request must be JSON {id, method, params}.' } }));
-      return;
-    }
-    const res = await core.call(req.method, req.params);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: req.id, ...res }));
-  });
 }

@@ -19,5 +19,16 @@ export const ApiErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   hint: z.string().optional(),
+  /** Set on INTERNAL errors (bugs): the id under which the core log holds the details. */
+  errorId: z.string().optional(),
 });
 export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+/**
+ * The largest request message a transport accepts (the WebSocket closes with 1009 above it; the
+ * renderer's client refuses to send one). Every contract field is bounded far below this (paths
+ * 4 KiB, prompt text 2,000 characters) except job parameters, whose largest honest use is a long
+ * file list: a 200,000-path files.verify job is about 7 MB. 16 MiB fits that twice over and bounds
+ * what one message may make the core buffer and parse.
+ */
+export const MAX_WIRE_REQUEST_BYTES = 16 * 1024 * 1024;

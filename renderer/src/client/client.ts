@@ -1,4 +1,4 @@
-import type { ApiClient, ApiEvents, EventName, MethodName, ParamsOf, ResultOf, WireEvent, WireResponse, WireResult } from '../../../preload/api';
+import { MAX_WIRE_REQUEST_BYTES, type ApiClient, type ApiEvents, type EventName, type MethodName, type ParamsOf, type ResultOf, type WireEvent, type WireResponse, type WireResult } from '../../../preload/api';
 
 /** Thrown by the client when the core answered with an error; carries code and hint for the UI. */
 export class ApiCallError extends Error {
@@ -87,9 +87,15 @@ export class WebSocketClient extends BaseClient {
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     await this.opened;
     const id = this.nextId++;
+    const text = JSON.stringify({ id, method, params });
+    // The core closes the connection on a larger message; say why here instead.
+    const bytes = new TextEncoder().encode(text).byteLength;
+    if (bytes > MAX_WIRE_REQUEST_BYTES) {
+      throw new ApiCallError('REQUEST_TOO_LARGE', `This ${method} request is ${(bytes / 2 ** 20).toFixed(1)} MiB; the core accepts requests up to ${MAX_WIRE_REQUEST_BYTES / 2 ** 20} MiB.`, 'Send less at once (e.g. fewer files per job).');
+    }
     const res = await new Promise<WireResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket.send(JSON.stringify({ id, method, params }));
+      this.socket.send(text);
     });
     return this.unwrap(res);
   }
