@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ApiError } from '../preload/api';
 
 /**
@@ -22,17 +23,44 @@ export class WorkbenchError extends Error {
   }
 }
 
-/** Turn anything thrown into the wire shape; unexpected errors keep their message, code INTERNAL. */
-export function toApiError(err: unknown): ApiError {
+/**
+ * Where the details of an unexpected error go (the core log): its stack and message may hold
+ * absolute paths and internals, so the client only sees the error id that finds them there.
+ */
+export type InternalErrorReporter = (errorId: string, err: unknown) => void;
+
+/**
+ * Turn anything thrown into the wire shape. WorkbenchErrors and known system failures keep their
+ * message (written for the user); anything else is a bug: code INTERNAL, a generic message and an
+ * error id, with the details handed to `report` for the log.
+ */
+export function toApiError(err: unknown, report?: InternalErrorReporter): ApiError {
   if (err instanceof WorkbenchError) return err.toJSON();
   if (err && typeof err === 'object' && 'code' in err && 'message' in err && typeof (err as ApiError).code === 'string' && (err as { name?: string }).name === 'WorkbenchError') {
     const e = err as ApiError;
     return e.hint === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, hint: e.hint };
   }
-  const message = err instanceof Error ? err.message : String(err);
   const known = describeSystemError(err);
   if (known) return known.toJSON();
-  return { code: 'INTERNAL', message, hint: 'This is a bug in SAE Workbench; the job log has the details.' };
+  return internalError(err, report);
+}
+
+/** The client's view of a bug: what kind of error, and the id under which the log has the rest. */
+export function internalError(err: unknown, report?: InternalErrorReporter): ApiError {
+  const errorId = randomBytes(6).toString('hex');
+  report?.(errorId, err);
+  const kind = err instanceof Error && /^[A-Za-z]+$/.test(err.name) ? err.name : 'error';
+  return {
+    code: 'INTERNAL',
+    message: `An unexpected ${kind} occurred (error id ${errorId}).`,
+    hint: `This is a bug in SAE Workbench. The core log (logs/core.log in the data directory) has the details under error id ${errorId}.`,
+    errorId,
+  };
+}
+
+/** The log record of an unexpected error: everything the client was not shown. */
+export function internalErrorFields(errorId: string, err: unknown): Record<string, unknown> {
+  return { errorId, error: err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err) };
 }
 
 /**

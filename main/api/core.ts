@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contract, isMethodName, type AppInfo, type EventName, type WireResult } from '../../preload/api';
+import type { AppInfo, EventName, MethodName, WireResult } from '../../preload/api';
 import { openDatabase } from '../db/connection';
-import { WorkbenchError, toApiError } from '../errors';
+import { WorkbenchError, internalErrorFields, toApiError } from '../errors';
 import { prepareHome } from '../home';
 import { acquireHomeLock } from '../lock';
-import { createFileLogger } from '../log';
+import { createFileLogger, type Logger } from '../log';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
@@ -24,6 +24,7 @@ import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
 import type { CoreServices } from './services';
+import { validateApiParams } from './validateParams';
 
 /** The TypeScript worker entry for plain-Node front doors (Electron runs the built worker.js). */
 const workerEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workerMain.ts');
@@ -39,6 +40,8 @@ export interface CoreOptions {
 /** The Electron-free core: one per process, shared by whichever front door started it. */
 export interface Core {
   readonly home: string;
+  /** The core's structured log (logs/core.log): front doors record what they refuse here. */
+  readonly log: Logger;
   /** Validate and run one API call. Never throws: errors come back as `{ ok: false }`. */
   call(method: string, params: unknown): Promise<WireResult>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
@@ -94,22 +97,16 @@ export function createCore(options: CoreOptions): Core {
 
   return {
     home: options.home,
+    log,
     async call(method, params) {
       try {
         if (closed) throw new WorkbenchError('CORE_CLOSED', 'The app is shutting down.');
-        if (!isMethodName(method)) throw new WorkbenchError('UNKNOWN_METHOD', `There is no API method "${method}".`);
-        const parsed = contract[method].params.safeParse(params ?? {});
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw new WorkbenchError('INVALID_PARAMS', `Invalid parameters for ${method}: ${issue?.path.join('.') || '(params)'}: ${issue?.message}.`);
-        }
-        const handler = handlers[method] as Handler<typeof method>;
-        const result = await handler(parsed.data as never, services);
+        const data = validateApiParams(method, params);
+        const handler = handlers[method as MethodName] as Handler<MethodName>;
+        const result = await handler(data as never, services);
         return { ok: true, result };
       } catch (err) {
-        const error = toApiError(err);
-        if (error.code === 'INTERNAL') log.log('error', 'api', `${method} failed`, { error: (err as Error)?.stack ?? String(err) });
-        return { ok: false, error };
+        return { ok: false, error: toApiError(err, (errorId, e) => log.log('error', 'api', `${method} failed`, internalErrorFields(errorId, e))) };
       }
     },
     subscribe: (listener) => events.subscribe(listener),

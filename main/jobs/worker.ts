@@ -4,7 +4,8 @@
  * the worker exits too, so a killed core never leaves orphans burning the GPU.
  */
 import fs from 'node:fs';
-import { toApiError } from '../errors';
+import { internalErrorFields, toApiError } from '../errors';
+import { createFileLogger } from '../log';
 import { JobStopped, type JobContext, type StopReason } from './kind';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -85,7 +86,8 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       if (err instanceof JobStopped || (stopReason && controller.signal.aborted)) {
         port.send({ type: 'stopped', reason: err instanceof JobStopped ? err.reason : stopReason! });
       } else {
-        port.send({ type: 'failed', error: toApiError(err) });
+        const error = toApiError(err, (errorId, e) => createFileLogger(job.home).log('error', 'job', `job ${job.id} (${job.kind}) failed`, internalErrorFields(errorId, e)));
+        port.send({ type: 'failed', error });
       }
     }
     // Give the channel a moment to flush the final message before exiting.
