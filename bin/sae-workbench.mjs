@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-// Installed entry: runs the TypeScript CLI through tsx (a runtime dependency) so a checkout needs no build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Installed entry: registers tsx (a runtime dependency) in this process and runs the TypeScript
+// CLI here, so a checkout needs no build step and no wrapper process stands between the shell and
+// the core (a killed wrapper would leave the core running, holding the port and the home lock).
+import { register } from 'tsx/esm/api';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-const r = spawnSync(process.execPath, [tsxCli, path.join(root, 'main/cli/main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+register();
+const { runCli } = await import('../main/cli/main.ts');
+const code = await runCli(process.argv.slice(2), { stdout: (l) => console.log(l), stderr: (l) => console.error(l) });
+process.exit(code);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createCore } from '../api/core';
 import { startBrowserServer } from '../server/server';
 import { WorkbenchError } from '../errors';
+import { guardProcess, wrapperPids } from '../processGuard';
 import type { CliCommand } from './command';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,14 +28,16 @@ export const serveCommand: CliCommand = {
     }
     ctx.stdout(`Serving on ${server.url}`);
     ctx.stdout(`Data directory: ${ctx.home}. Press Ctrl+C to stop.`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    let unguard = () => {};
+    const exitCode = await new Promise<number>((resolve) => {
+      process.once('SIGINT', () => resolve(0));
+      process.once('SIGTERM', () => resolve(0));
+      unguard = guardProcess({ log: core.log, stop: (_reason, code) => resolve(code), watchPids: wrapperPids() });
     });
     ctx.stdout('Stopping: running jobs checkpoint and stop...');
     await server.close();
     await core.close();
-    return 0;
+    unguard();
+    return exitCode;
   },
 };
