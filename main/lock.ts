@@ -1,47 +1,90 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { nativeBindingOption } from './db/connection';
 import { WorkbenchError } from './errors';
+
+/** The file whose OS lock is the home lock (an empty SQLite database, never written). */
+const LOCK_DB = 'core.lock.db';
+/** The owner's pid, for messages and for `homeLockOwner`; the OS lock, not this file, decides. */
+const PID_FILE = 'core.lock';
 
 /**
  * One core (scheduler) per data directory: two schedulers on one queue would run jobs twice.
- * The lock is a pid file; a stale one (its process is gone, e.g. after kill -9) is taken over.
+ *
+ * The lock is an exclusive lock the operating system holds on an open file descriptor (SQLite's
+ * BEGIN EXCLUSIVE on core.lock.db: fcntl on POSIX, LockFileEx on Windows). Taking it is atomic,
+ * so two processes racing for a home can never both win, and the OS drops it the moment its
+ * owner dies (kill -9 included): a stale lock is taken over by simply acquiring it. The pid
+ * beside it only names the owner in messages.
  */
 export function acquireHomeLock(home: string): () => void {
-  const file = path.join(home, 'core.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => {
-        try {
-          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(fs.readFileSync(file, 'utf8'));
-      if (owner && isProcessAlive(owner)) {
-        throw new WorkbenchError(
-          'HOME_IN_USE',
-          `Another SAE Workbench (pid ${owner}) is running with the data directory ${home}.`,
-          'Use that window, stop it, or start this one with --home DIR.',
-        );
-      }
-      fs.rmSync(file, { force: true });
-    }
+  const lockFile = path.join(home, LOCK_DB);
+  const pidFile = path.join(home, PID_FILE);
+  let holder: Database.Database;
+  try {
+    holder = new Database(lockFile, { timeout: 0, ...nativeBindingOption() });
+  } catch (err) {
+    throw new WorkbenchError('HOME_UNWRITABLE', `The lock file ${lockFile} cannot be opened: ${(err as Error).message}`, 'Fix the permissions of the data directory or choose another one with --home DIR.', { cause: err });
   }
-  throw new WorkbenchError('HOME_IN_USE', `Could not take the lock ${file}.`, 'Remove the file if no SAE Workbench is running.');
+  try {
+    holder.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    holder.close();
+    const owner = readOwner(pidFile);
+    if ((err as { code?: string }).code !== 'SQLITE_BUSY') {
+      throw new WorkbenchError('HOME_LOCK_FAILED', `Could not take the lock ${lockFile}: ${(err as Error).message}`, 'Check the data directory (a network file system may not support locks), or choose another with --home DIR.', { cause: err });
+    }
+    throw new WorkbenchError(
+      'HOME_IN_USE',
+      `Another SAE Workbench${owner ? ` (pid ${owner})` : ''} is running with the data directory ${home}.`,
+      'Use that window, stop it, or start this one with --home DIR.',
+    );
+  }
+  writeOwner(pidFile);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      if (readOwner(pidFile) === process.pid) fs.rmSync(pidFile, { force: true });
+    } catch {
+      // already gone
+    }
+    try {
+      holder.exec('ROLLBACK');
+    } catch {
+      // nothing to roll back
+    }
+    holder.close();
+  };
 }
 
-/** The pid of the core that owns this home, or null. */
-export function homeLockOwner(home: string): number | null {
+function readOwner(pidFile: string): number | null {
   try {
-    const owner = Number(fs.readFileSync(path.join(home, 'core.lock'), 'utf8'));
-    return owner && isProcessAlive(owner) ? owner : null;
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }
+}
+
+/** Write-then-rename, so a reader never sees a half-written pid. */
+function writeOwner(pidFile: string): void {
+  const tmp = `${pidFile}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, String(process.pid));
+    fs.renameSync(tmp, pidFile);
+  } catch {
+    // The pid is informational; the OS lock is held either way.
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** The pid of the core that owns this home, or null (for choosing between queueing and running a core). */
+export function homeLockOwner(home: string): number | null {
+  const owner = readOwner(path.join(home, PID_FILE));
+  return owner && isProcessAlive(owner) ? owner : null;
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */

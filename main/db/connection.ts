@@ -14,7 +14,7 @@ export function databasePath(home: string): string {
  * Electron loads a better-sqlite3 build for its own ABI (see scripts/start.mjs); plain Node uses
  * the one npm built. Both live side by side so neither front door breaks the other.
  */
-function nativeBindingOption(): { nativeBinding?: string } {
+export function nativeBindingOption(): { nativeBinding?: string } {
   const electronBuild = process.env.SAE_WORKBENCH_SQLITE_BINDING;
   return process.versions.electron && electronBuild ? { nativeBinding: electronBuild } : {};
 }
