@@ -1,9 +1,11 @@
 import type { JobView } from '../../preload/api';
 import { createCore } from '../api/core';
+import { validateApiParams } from '../api/validateParams';
 import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
 import { homeLockOwner } from '../lock';
+import { guardProcess, wrapperPids } from '../processGuard';
 import { jobKinds } from '../jobKinds';
 import { paramFields, paramsJsonSchema } from '../jobs/paramsSchema';
 import { JobStore } from '../jobs/store';
@@ -100,12 +102,14 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
       throw new WorkbenchError('BAD_ARGUMENT', '--params is not valid JSON.', 'Quote it for your shell: --params \'{"paths":["a.bin"]}\'');
     }
   }
-  const priority = values.priority === undefined ? 0 : Number(values.priority);
+  // The API's own checks and wording: the contract (priority an integer from -100 to 100), then the kind's params.
+  const request = validateApiParams('jobs.add', { kind, params, priority: priorityOption(values.priority) });
+  const priority = request.priority ?? 0;
+  const k = jobKinds.find(kind);
+  const parsed = jobKinds.parseParams(kind, request.params);
   if (!values.wait || homeLockOwner(ctx.home) !== null) {
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
-    const k = jobKinds.find(kind);
-    const parsed = jobKinds.parseParams(kind, params);
     const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stdout(formatJob(job));
     if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());
@@ -114,14 +118,21 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
     return 0;
   }
   const core = createCore({ home: ctx.home, frontDoor: 'cli' });
-  const added = await core.call('jobs.add', { kind, params, priority });
+  const added = await core.call('jobs.add', { kind, params: parsed, priority });
   if (!added.ok) {
     await core.close();
     throw new WorkbenchError(added.error.code, added.error.message, added.error.hint);
   }
   const job = added.result as JobView;
   ctx.stdout(formatJob(job));
-  const final = await new Promise<JobView>((resolve) => {
+  let unguard = () => {};
+  let interrupted = () => {};
+  const final = await new Promise<JobView | null>((resolve) => {
+    // Like serve: Ctrl+C or a vanished wrapper stops the core cleanly (the job checkpoints or is interrupted).
+    unguard = guardProcess({ log: core.log, stop: () => resolve(null), watchPids: wrapperPids() });
+    interrupted = () => resolve(null);
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     core.subscribe((event, payload) => {
       const j = payload as JobView;
       if (event === 'job.updated' && j.id === job.id) {
@@ -132,13 +143,27 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
   });
   if (process.stderr.isTTY) process.stderr.write('\n');
   await core.close();
+  unguard();
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
+  if (!final) {
+    ctx.stderr('Stopped before the job finished; it continues (or can be resumed) when the app runs.');
+    return 1;
+  }
   ctx.stdout(formatJob(final));
   return final.state === 'completed' ? 0 : 1;
 }
 
+/** --priority as a number when it reads as one; anything else goes to the contract as given, to be refused there. */
+function priorityOption(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) ? n : value;
+}
+
 async function waitByPolling(s: JobStore, id: string, ctx: CliContext): Promise<number> {
   for (;;) {
-    const j = s.get(id)!;
+    const j = s.view(id)!;
     if (TERMINAL.has(j.state)) {
       ctx.stdout(formatJob(j));
       return j.state === 'completed' ? 0 : 1;

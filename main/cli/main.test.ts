@@ -64,4 +64,28 @@ describe('sae-workbench CLI', () => {
     const id = queued.out.split(/\s+/)[0];
     expect((await cli(['jobs', 'cancel', id, '--home', h])).out).toMatch(/cancelled/);
   });
+
+  it('jobs add applies the API validation and wording: wrong-typed params, unknown kinds, priority type and range', async () => {
+    const h = home();
+    const cases: [string[], RegExp][] = [
+      [['--params', '{"paths": 5}'], /Error: Invalid parameters for a "files\.verify" job: paths: .*expected array/],
+      [['--params', '{"paths": []}'], /Error: Invalid parameters for a "files\.verify" job: paths: /],
+      [['--params', '[1,2]'], /Error: Invalid parameters for a "files\.verify" job: \(params\): /],
+      [['--params', '{"paths": ["/x"]}', '--priority', 'abc'], /Error: Invalid parameters for jobs\.add: priority: .*expected number/],
+      [['--params', '{"paths": ["/x"]}', '--priority', '1.5'], /Error: Invalid parameters for jobs\.add: priority: .*expected int/],
+      [['--params', '{"paths": ["/x"]}', '--priority', '101'], /Error: Invalid parameters for jobs\.add: priority: .*<=100/],
+      [['--params', '{"paths": ["/x"]}', '--priority=-101'], /Error: Invalid parameters for jobs\.add: priority: .*>=-100/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(['jobs', 'add', 'files.verify', ...args, '--home', h]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(message);
+      expect(r.err).not.toMatch(/ZodError|SqliteError|a bug/);
+    }
+    const unknown = await cli(['jobs', 'add', 'no.such.kind', '--home', h]);
+    expect(unknown.err).toMatch(/Error: There is no job kind "no\.such\.kind"[\s\S]*Hint: Known kinds:/);
+    // Nothing was queued by any of them; a valid one still is.
+    expect((await cli(['jobs', 'list', '--home', h])).out).toMatch(/No jobs/);
+    expect((await cli(['jobs', 'add', 'files.verify', '--params', '{"paths":["/x"]}', '--priority=-100', '--home', h])).code).toBe(0);
+  });
 });

@@ -171,7 +171,7 @@ async function runThroughRunningApp(ctx: CliContext, params: unknown, render: Re
     const job = store.insert({ kind: HUB_DOWNLOAD_JOB_KIND, title: hubDownloadJob.title(params as never), params, priority: 0, resource: 'cpu' });
     ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
     for (;;) {
-      const j = store.get(job.id)!;
+      const j = store.view(job.id)!;
       render.update(j);
       if (TERMINAL.has(j.state)) return j;
       await new Promise((r) => setTimeout(r, 300));

@@ -53,6 +53,16 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    // Lists and events carry bounded summaries of params and results (main/jobs/jsonSummary):
+    // kept beside the full JSON so listing never parses a multi-megabyte params column.
+    version: 2,
+    name: 'job summaries',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN params_summary TEXT;
+      ALTER TABLE jobs ADD COLUMN result_summary TEXT;
+    `,
+  },
+  {
     version: 150,
     name: 'library catalog',
     sql: `

@@ -56,7 +56,7 @@ export class JobScheduler {
 
   private syncFromStore(): void {
     for (const [id, r] of this.running) {
-      const state = this.store.get(id)?.state;
+      const state = this.store.view(id)?.state;
       if (!r.stopRequested && state === 'cancelling') this.requestStop(id, 'cancel');
       if (!r.stopRequested && state === 'pausing') this.requestStop(id, 'pause');
     }
@@ -93,7 +93,7 @@ export class JobScheduler {
     const job = this.store.insert({ kind: kindName, title: kind.title(params), params, priority, resource });
     this.events.jobUpdated(job);
     this.pump();
-    return this.store.get(job.id)!;
+    return this.store.view(job.id)!;
   }
 
   setCpuConcurrency(n: number): void {
@@ -117,7 +117,7 @@ export class JobScheduler {
     if (job.state !== 'paused' && job.state !== 'interrupted') throw this.wrongState(job, 'resumed');
     const view = this.transition(id, { state: 'queued', error: null }, 'Resumed: queued to continue from its last checkpoint.');
     this.pump();
-    return this.store.get(view.id)!;
+    return this.store.view(view.id)!;
   }
 
   cancel(id: string): JobView {
@@ -139,7 +139,7 @@ export class JobScheduler {
     const patch = job.pausable ? {} : { checkpoint: null, progress: null };
     this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.');
     this.pump();
-    return this.store.get(id)!;
+    return this.store.view(id)!;
   }
 
   remove(id: string): void {
@@ -158,8 +158,8 @@ export class JobScheduler {
     const other = waiting[i + direction];
     if (other) {
       this.store.swapPositions(id, other.id);
-      this.events.jobUpdated(this.store.get(id)!);
-      this.events.jobUpdated(this.store.get(other.id)!);
+      this.events.jobUpdated(this.store.view(id)!);
+      this.events.jobUpdated(this.store.view(other.id)!);
     }
     this.pump();
     return this.store.list();
@@ -216,7 +216,7 @@ export class JobScheduler {
     handle.onExit((code, signal) => this.onExit(job.id, r, code, signal));
     handle.send({
       type: 'start',
-      job: { id: job.id, kind: job.kind, params: job.params, checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: path.join(this.home, 'runs', job.id) },
+      job: { id: job.id, kind: job.kind, params: this.store.paramsOf(job.id), checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: path.join(this.home, 'runs', job.id) },
     });
   }
 
@@ -270,7 +270,7 @@ export class JobScheduler {
   private onExit(id: string, r: RunningJob, code: number | null, signal: string | null): void {
     clearTimeout(r.killTimer);
     if (this.running.get(id) === r) this.running.delete(id);
-    const job = this.store.get(id);
+    const job = this.store.view(id);
     if (job && !r.outcome) {
       const now = Date.now();
       const elapsedMs = r.elapsedBefore + (now - r.attemptStartedAt);
@@ -330,7 +330,7 @@ export class JobScheduler {
   }
 
   private require(id: string): JobView {
-    const job = this.store.get(id);
+    const job = this.store.view(id);
     if (!job) throw new WorkbenchError('JOB_NOT_FOUND', `There is no job ${id}.`, 'It may have been removed; refresh the Queue.');
     return job;
   }

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiError, JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
 import type { Db } from '../db/connection';
+import { summariseJson, type JsonSummary } from './jsonSummary';
 
 interface JobRow {
   id: string;
   kind: string;
   title: string;
-  params: string;
+  /** Absent from summary reads (only the summary columns are selected then). */
+  params?: string;
+  params_summary: string | null;
+  result_summary: string | null;
   state: JobState;
   priority: number;
   position: number;
@@ -22,8 +26,16 @@ interface JobRow {
   attempt_started_at: number | null;
   attempts: number;
   error: string | null;
-  result: string | null;
-  checkpoint: string | null;
+  result?: string | null;
+  has_result: number;
+}
+
+/** Every column a view needs, without the full params/result/checkpoint JSON. */
+const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource,
+  progress, progress_message, progress_detail, eta_seconds, created_at, started_at, finished_at, elapsed_ms, attempt_started_at, attempts, error`;
+
+function summaryText(value: unknown): string {
+  return JSON.stringify(summariseJson(value));
 }
 
 export type JobPatch = Partial<{
@@ -73,27 +85,42 @@ export class JobStore {
     const position = ((this.db.prepare('SELECT max(position) AS p FROM jobs').get() as { p: number | null }).p ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, title, params, state, priority, position, resource, created_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, kind, title, params, params_summary, state, priority, position, resource, created_at)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       )
-      .run(id, job.kind, job.title, JSON.stringify(job.params ?? null), job.priority, position, job.resource, Date.now());
-    return this.get(id)!;
+      .run(id, job.kind, job.title, JSON.stringify(job.params ?? null), summaryText(job.params ?? null), job.priority, position, job.resource, Date.now());
+    return this.view(id)!;
   }
 
+  /** The whole job: params and result in full (jobs.get). */
   get(id: string): JobView | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, params, result FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+    if (!row) return undefined;
+    const result = row.result ? (JSON.parse(row.result) as unknown) : null;
+    return { ...this.toView(row), params: JSON.parse(row.params!), result, summarised: false };
+  }
+
+  /** The job as lists and events carry it: params and result summarised when large (see jsonSummary). */
+  view(id: string): JobView | undefined {
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
     return row && this.toView(row);
   }
 
   list(): JobView[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY position ASC').all() as JobRow[]).map((r) => this.toView(r));
+    return (this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM jobs ORDER BY position ASC`).all() as JobRow[]).map((r) => this.toView(r));
   }
 
   inStates(states: JobState[]): JobView[] {
     const marks = states.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY priority DESC, position ASC`).all(...states) as JobRow[]).map((r) =>
+    return (this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE state IN (${marks}) ORDER BY priority DESC, position ASC`).all(...states) as JobRow[]).map((r) =>
       this.toView(r),
     );
+  }
+
+  /** The full params, for starting the job's worker. */
+  paramsOf(id: string): unknown {
+    const row = this.db.prepare('SELECT params FROM jobs WHERE id = ?').get(id) as { params: string } | undefined;
+    return row ? JSON.parse(row.params) : null;
   }
 
   checkpointOf(id: string): unknown {
@@ -106,9 +133,11 @@ export class JobStore {
     if (keys.length > 0) {
       const sets = keys.map((k) => `${columnOf[k]} = ?`).join(', ');
       const values = keys.map((k) => (jsonColumns.has(k) ? (patch[k] == null ? null : JSON.stringify(patch[k])) : (patch[k] as unknown)));
-      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
+      // The result's summary is written with it, so views never parse the full result.
+      const summary = 'result' in patch ? [', result_summary = ?', patch.result == null ? null : summaryText(patch.result)] : ['', undefined];
+      this.db.prepare(`UPDATE jobs SET ${sets}${summary[0]} WHERE id = ?`).run(...values, ...(summary[0] ? [summary[1]] : []), id);
     }
-    return this.get(id)!;
+    return this.view(id)!;
   }
 
   remove(id: string): void {
@@ -144,12 +173,26 @@ export class JobStore {
     ).map((r) => ({ jobId: r.job_id, seq: r.seq, ts: r.ts, level: r.level, message: r.message }));
   }
 
+  /** A summary column, computed (and stored) once for rows written before summaries existed. */
+  private summaryOf(r: JobRow, column: 'params' | 'result'): JsonSummary {
+    const stored = column === 'params' ? r.params_summary : r.result_summary;
+    if (stored !== null) return JSON.parse(stored) as JsonSummary;
+    if (column === 'result' && !r.has_result) return { value: null, cut: false };
+    const full = (this.db.prepare(`SELECT ${column} AS v FROM jobs WHERE id = ?`).get(r.id) as { v: string | null }).v;
+    const text = summaryText(full === null ? null : JSON.parse(full));
+    this.db.prepare(`UPDATE jobs SET ${column}_summary = ? WHERE id = ?`).run(text, r.id);
+    return JSON.parse(text) as JsonSummary;
+  }
+
   private toView(r: JobRow): JobView {
+    const params = this.summaryOf(r, 'params');
+    const result = this.summaryOf(r, 'result');
     return {
       id: r.id,
       kind: r.kind,
       title: r.title,
-      params: JSON.parse(r.params),
+      params: params.value,
+      summarised: params.cut || result.cut,
       state: r.state,
       priority: r.priority,
       position: r.position,
@@ -165,7 +208,7 @@ export class JobStore {
       attemptStartedAt: r.attempt_started_at,
       attempts: r.attempts,
       error: r.error ? JSON.parse(r.error) : null,
-      result: r.result ? JSON.parse(r.result) : null,
+      result: result.value,
       pausable: this.isPausable(r.kind),
     };
   }

@@ -10,7 +10,14 @@ export interface JobView {
   id: string;
   kind: string;
   title: string;
+  /**
+   * The job's parameters. In jobs.list, job.updated and the other job-returning calls, large
+   * parts are summarised (long arrays and strings become {"$summary": ...} markers; scalars stay):
+   * see `summarised`. jobs.get returns params and result whole.
+   */
   params: unknown;
+  /** True when params or result here are summaries; fetch jobs.get for the whole values. */
+  summarised: boolean;
   state: JobState;
   priority: number;
   position: number;
@@ -82,7 +89,9 @@ const JobId = z.string().min(1).max(64);
 
 export const jobsContract = {
   'jobs.kinds': method<JobKindView[]>()(z.object({}).strict()),
+  /** Every job, params and result summarised when large. */
   'jobs.list': method<JobView[]>()(z.object({}).strict()),
+  /** One job with its params and result whole. */
   'jobs.get': method<JobView>()(z.object({ id: JobId }).strict()),
   'jobs.add': method<JobView>()(
     z.object({ kind: z.string().min(1), params: z.unknown(), priority: z.number().int().min(-100).max(100).optional() }).strict(),

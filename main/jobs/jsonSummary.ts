@@ -1,0 +1,51 @@
+/**
+ * A bounded stand-in for a JSON value, for job lists and events: small values pass whole; long
+ * arrays, long strings, objects with many keys and deep nesting are replaced by marker objects
+ * ({"$summary": "array", length, first}) that say what was left out. Scalars beside them stay
+ * as they are, so `params.repoId` or `params.keepPartialOnCancel` read the same from a summary.
+ */
+
+export interface JsonSummary {
+  value: unknown;
+  /** Whether anything was left out (the whole value is then only on jobs.get). */
+  cut: boolean;
+}
+
+const ARRAY_ITEMS = 20;
+const ARRAY_HEAD = 5;
+const STRING_CHARS = 1024;
+const STRING_HEAD = 200;
+const OBJECT_KEYS = 50;
+const OBJECT_HEAD = 10;
+const DEPTH = 8;
+/** Above this (after the cuts above), the summary is only the value's size. */
+const SUMMARY_BYTES = 16 * 1024;
+
+export function summariseJson(value: unknown): JsonSummary {
+  let cut = false;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') {
+      if (v.length <= STRING_CHARS) return v;
+      cut = true;
+      return { $summary: 'string', length: v.length, start: v.slice(0, STRING_HEAD) };
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (depth >= DEPTH) {
+      cut = true;
+      return { $summary: Array.isArray(v) ? 'array' : 'object', depth };
+    }
+    if (Array.isArray(v)) {
+      if (v.length <= ARRAY_ITEMS) return v.map((x) => walk(x, depth + 1));
+      cut = true;
+      return { $summary: 'array', length: v.length, first: v.slice(0, ARRAY_HEAD).map((x) => walk(x, depth + 1)) };
+    }
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length <= OBJECT_KEYS) return Object.fromEntries(entries.map(([k, x]) => [k, walk(x, depth + 1)]));
+    cut = true;
+    return { $summary: 'object', keys: entries.length, first: Object.fromEntries(entries.slice(0, OBJECT_HEAD).map(([k, x]) => [k, walk(x, depth + 1)])) };
+  };
+  const summary = walk(value, 0);
+  const bytes = JSON.stringify(summary ?? null).length;
+  if (bytes > SUMMARY_BYTES) return { value: { $summary: 'value', bytes: JSON.stringify(value ?? null).length }, cut: true };
+  return { value: summary, cut };
+}
