@@ -8,18 +8,29 @@ import type { ApiError } from '../preload/api';
 export class WorkbenchError extends Error {
   readonly code: string;
   readonly hint?: string;
+  /** Carried over when an INTERNAL error crosses from a worker process: where the log has it. */
+  readonly errorId?: string;
 
-  constructor(code: string, message: string, hint?: string, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, hint?: string, options?: { cause?: unknown; errorId?: string }) {
     super(message, options);
     this.name = 'WorkbenchError';
     this.code = code;
     this.hint = hint;
+    this.errorId = options?.errorId;
+  }
+
+  /** The wire shape back as an error (a worker's answer rethrown in the core). */
+  static fromApiError(e: ApiError): WorkbenchError {
+    return new WorkbenchError(e.code, e.message, e.hint, { errorId: e.errorId });
   }
 
   toJSON(): ApiError {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.errorId === undefined ? {} : { errorId: this.errorId }),
+    };
   }
 }
 

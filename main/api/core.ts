@@ -10,6 +10,8 @@ import { createFileLogger, type Logger } from '../log';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
+import { interactiveRequests } from '../interactiveRequests';
+import { InteractiveWorker } from '../interactive/interactiveWorker';
 import { NodeWorkerSpawner, type WorkerSpawner } from '../jobs/workerHost';
 import { appHandlers } from './appHandlers';
 import { EventBus } from './eventBus';
@@ -76,10 +78,11 @@ export function createCore(options: CoreOptions): Core {
   log.log('info', 'core', 'started', { frontDoor: options.frontDoor, version, pid: process.pid });
   const events = new EventBus();
   const jobStore = new JobStore(db, (kind) => jobKinds.isPausable(kind));
+  const spawner = options.spawner ?? new NodeWorkerSpawner(workerEntry);
   const jobs = new JobScheduler(
     jobStore,
     jobKinds,
-    options.spawner ?? new NodeWorkerSpawner(workerEntry),
+    spawner,
     options.home,
     {
       jobUpdated: (job) => events.emit('job.updated', job),
@@ -88,7 +91,8 @@ export function createCore(options: CoreOptions): Core {
     },
     readCpuConcurrency(db),
   );
-  const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log };
+  const interactive = new InteractiveWorker(spawner, options.home, interactiveRequests, log);
+  const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log, interactive };
   watchLibrary(services);
   watchHubDownloads(services);
   watchTraining(services);
@@ -113,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       if (closed) return;
       closed = true;
+      interactive.close();
       await jobs.shutdown();
       db.close();
       releaseLock();

@@ -1,11 +1,7 @@
-import { createSessionWithFallback } from '../engine/executionProviders';
-import { probeGraph } from '../engine/webgpuProbe';
+import type { EngineDeviceReport } from '../../preload/api';
 import type { HandlerTable } from './handlers';
 
 export const engineHandlers: HandlerTable<'engine.devices'> = {
-  'engine.devices': async ({ device }) => {
-    const { session, report } = await createSessionWithFallback(probeGraph(), device);
-    await session.release();
-    return report;
-  },
+  // EP initialisation is native code (CUDA, WebGPU adapters): it runs in the interactive worker.
+  'engine.devices': ({ device }, s) => s.interactive.request<EngineDeviceReport>('engine.devices', { device }),
 };

@@ -114,9 +114,13 @@ describe('library + hub', () => {
 
     const changed = nextEvent<{ reason: string; itemCount: number }>(core, 'library.changed');
     await call<JobView>(core, 'hub.download', { repo: SEED_SAE_REPO, include: ['adhd_L2_hook_resid_post/*', '*.json'] });
-    expect(await changed).toEqual({ reason: 'scan', itemCount: 5 });
+    // The six other SAE folders came down with their cfg.json only: listed as SAEs whose weights are missing.
+    expect(await changed).toEqual({ reason: 'scan', itemCount: 11 });
     const listing = await call<LibraryListing>(core, 'library.list', {});
-    const sae = listing.items.find((i) => i.kind === 'sae')!;
+    const sae = listing.items.find((i) => i.kind === 'sae' && i.problems.length === 0)!;
+    const partial = listing.items.filter((i) => i.kind === 'sae' && i.problems.length > 0);
+    expect(partial).toHaveLength(6);
+    for (const p of partial) expect(p.problems).toEqual([expect.stringMatching(/^sae_weights\.safetensors is missing: the SAE cannot be loaded/)]);
     expect(sae.name).toBe('adhd_L2_hook_resid_post');
     expect(sae.source).toEqual({ type: 'hub', repoType: 'model', repoId: SEED_SAE_REPO, commit, refs: ['main'], pathInRepo: 'adhd_L2_hook_resid_post' });
     expect(sae.sae).toMatchObject({ layer: 2, variant: 'adhd', dIn: 16, dSae: 64, k: 8 });

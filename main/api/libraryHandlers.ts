@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobView, LibraryItem } from '../../preload/api';
 import { WorkbenchError } from '../errors';
+import { readTextFile } from '../formats/openedFile';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
 import { LIBRARY_SCAN_KIND } from '../library/scanJob';
-import { addLocalRoot } from '../library/scanLibrary';
+import { storeLocalRoot, type RecognizedRoot } from '../library/scanLibrary';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
@@ -17,9 +18,11 @@ const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
 export const libraryHandlers: HandlerTable<LibraryMethods> = {
   'library.list': (_p, s) => new LibraryCatalog(s.db).listing(),
   'library.scan': (_p, s) => queueLibraryScan(s),
-  'library.addFolder': ({ path: input }, s) => {
+  'library.addFolder': async ({ path: input }, s) => {
+    // The walk (links, loops, weight checks) runs in the interactive worker; storing it here is quick.
+    const recognized = await s.interactive.request<RecognizedRoot>('library.recognize', { path: input });
     const catalog = new LibraryCatalog(s.db);
-    const added = addLocalRoot(catalog, input);
+    const added = storeLocalRoot(catalog, recognized);
     s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
     return added;
   },
@@ -46,17 +49,17 @@ export function readLibraryArtifact(s: CoreServices, id: string): { item: Librar
   const item = new LibraryCatalog(s.db).item(id);
   if (!item) throw new WorkbenchError('ITEM_NOT_FOUND', `There is no Library item ${id}.`, 'The Library may have been rescanned since; reload the list.');
   if (item.kind !== 'result') throw new WorkbenchError('NOT_AN_ARTIFACT', `${item.path} is a ${item.kind}, not a JSON result file.`, 'Open a file listed under Results.');
-  let size: number;
+  if (!fs.existsSync(item.path)) throw new WorkbenchError('FILE_NOT_FOUND', `${item.path} no longer exists.`, 'Rescan the Library, or download the file again.');
+  // Through the one open path: a FIFO put in place of a result file is refused, not read forever.
+  let text: string;
   try {
-    size = fs.statSync(item.path).size;
-  } catch {
-    throw new WorkbenchError('FILE_NOT_FOUND', `${item.path} no longer exists.`, 'Rescan the Library, or download the file again.');
-  }
-  if (size > MAX_ARTIFACT_BYTES) {
-    throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is ${size} bytes, over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
+    text = readTextFile(item.path, MAX_ARTIFACT_BYTES);
+  } catch (err) {
+    if ((err as WorkbenchError).code !== 'FILE_TOO_LARGE') throw err;
+    throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
   }
   try {
-    return { item, content: JSON.parse(fs.readFileSync(item.path, 'utf8')) as unknown };
+    return { item, content: JSON.parse(text) as unknown };
   } catch (err) {
     throw new WorkbenchError('ARTIFACT_INVALID_JSON', `${item.path} is not valid JSON: ${(err as Error).message}.`, 'The file may be truncated: download it again.');
   }
@@ -70,14 +73,16 @@ export function queueLibraryScan(s: CoreServices): JobView {
 
 /**
  * Folders the app itself fills (the demo bundle, trained SAEs) are listed like any added folder,
- * so their models and SAEs are usable everywhere.
+ * so their models and SAEs are usable everywhere. Recognised in the interactive worker, like a
+ * folder the user adds.
  */
-export function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): void {
+export async function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): Promise<void> {
   if (!root) return;
-  const catalog = new LibraryCatalog(s.db);
-  if (catalog.roots().some((r) => r.path === path.resolve(root))) return;
+  if (new LibraryCatalog(s.db).roots().some((r) => r.path === path.resolve(root))) return;
   try {
-    addLocalRoot(catalog, root);
+    const recognized = await s.interactive.request<RecognizedRoot>('library.recognize', { path: root });
+    const catalog = new LibraryCatalog(s.db);
+    storeLocalRoot(catalog, recognized);
     s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
   } catch (err) {
     s.log.log('warn', 'library', `could not add ${what} ${root}`, { error: String(err) });
@@ -95,7 +100,7 @@ export function watchLibrary(s: CoreServices): () => void {
       if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
         s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
       } else if (job.kind === DEMO_JOB_KIND && job.state === 'completed') {
-        addGeneratedRoot(s, (job.result as { root?: string } | null)?.root, 'the demo bundle');
+        void addGeneratedRoot(s, (job.result as { root?: string } | null)?.root, 'the demo bundle');
       }
     } else if (event === 'hub.cacheChanged') {
       queueLibraryScan(s);

@@ -25,6 +25,15 @@ describe('prompt API', () => {
     expect(first.demoJobId).not.toBeNull();
     // Asking again while it runs reuses the same job.
     expect((await call<PromptSources>(core, 'prompt.sources', {})).demoJobId).toBe(first.demoJobId);
+    // The core adds the finished bundle to the Library (recognised in the interactive worker), then says so.
+    const added = new Promise<void>((resolve) => {
+      const off = core.subscribe((event, payload) => {
+        if (event === 'library.changed' && (payload as { reason: string }).reason === 'added') {
+          off();
+          resolve();
+        }
+      });
+    });
     const done = await new Promise<JobView>((resolve) => {
       const off = core.subscribe((event, payload) => {
         const job = payload as JobView;
@@ -35,6 +44,7 @@ describe('prompt API', () => {
       });
     });
     expect(done.state).toBe('completed');
+    await added;
     // The bundle is listed in the Library like an added folder: two models, two SAEs, the dataset.
     const library = await call<{ items: { kind: string; path: string }[] }>(core, 'library.list', {});
     const fromDemo = library.items.filter((i) => i.path.includes(`${'/demo/'}`));

@@ -5,7 +5,7 @@ import { readyDemoBundle } from '../demo/demoBundle';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { scanLocalRoot } from '../library/scanLibrary';
-import { runPrompt } from '../prompt/promptRun';
+import type { PromptRun } from '../prompt/promptRun';
 import { describePromptResult, promptOptions } from '../prompt/promptSources';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
@@ -14,7 +14,8 @@ type PromptMethods = 'prompt.sources' | 'prompt.run';
 
 export const promptHandlers: HandlerTable<PromptMethods> = {
   'prompt.sources': (_p, s) => promptSources(s),
-  'prompt.run': async ({ text, sides, topFeatures, device }, s) => describePromptResult(await runPrompt({ text, sides, topFeatures, device }), libraryWithDemo(s)),
+  // Loading weights and running the models happen in the interactive worker, never on the core's event loop.
+  'prompt.run': async ({ text, sides, topFeatures, device }, s) => describePromptResult(await s.interactive.request<PromptRun>('prompt.run', { text, sides, topFeatures, device }), libraryWithDemo(s)),
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { AppInfo } from '../../preload/api';
 import type { Db } from '../db/connection';
+import type { InteractiveWorker } from '../interactive/interactiveWorker';
 import type { JobScheduler } from '../jobs/scheduler';
 import type { JobStore } from '../jobs/store';
 import type { Logger } from '../log';
@@ -14,4 +15,6 @@ export interface CoreServices {
   jobStore: JobStore;
   frontDoor: AppInfo['frontDoor'];
   log: Logger;
+  /** The persistent worker for interactive requests (main/interactiveRequests.ts). */
+  interactive: InteractiveWorker;
 }

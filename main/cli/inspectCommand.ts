@@ -70,6 +70,7 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
         `Blocks      ${x.normalization}, ${x.activation}${x.gatedMlp ? ' (gated MLP)' : ''}${x.kvHeads !== x.heads ? `, ${x.kvHeads} key/value heads (grouped-query)` : ''}`,
         `Parameters  ${formatCount(x.params)} (${x.params}) in ${x.weightFiles.join(', ')} [${x.weightDtypes.join(', ')}]`,
         `Tokenizer   ${x.hasTokenizer ? 'tokenizer.json' : 'none (needs tokenizer.json to run on text)'}`,
+        ...x.problems.map((p) => `Problem     ${p}`),
       ];
     case 'sae':
       return [

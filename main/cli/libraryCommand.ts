@@ -4,12 +4,14 @@ import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
 import { resolveCacheDir } from '../hub/hubConfig';
+import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { addLocalRoot, scanEverything } from '../library/scanLibrary';
 import type { CliCommand, CliContext } from './command';
 
 function withCatalog<T>(home: string, fn: (catalog: LibraryCatalog) => T): T {
   prepareHome(home);
+  useFiniteCheckCache(finiteCheckCacheDir(home));
   const db = openDatabase(home);
   try {
     return fn(new LibraryCatalog(db));
@@ -47,7 +49,8 @@ export const libraryCommand: CliCommand = {
         if (values.json) ctx.stdout(JSON.stringify(added, null, 2));
         else {
           ctx.stdout(`Added ${added.root.path}: ${added.items.length} item(s).`);
-          added.items.forEach((i) => ctx.stdout(`  ${describeItem(i)}`));
+          added.items.forEach((i) => ctx.stdout(`  ${describeItem(i)}${i.problems.length ? `  PROBLEMS: ${i.problems.join('; ')}` : ''}`));
+          added.problems.forEach((p) => ctx.stdout(`  Skipped: ${p}`));
         }
         return 0;
       }

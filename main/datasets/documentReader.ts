@@ -16,7 +16,7 @@ import { compressors } from 'hyparquet-compressors';
 import { formatBytes } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { datasetFormatOf, findDatasetFiles, type DatasetFormat } from '../formats/datasetFiles';
-import { requireRegularFile } from '../formats/openedFile';
+import { openReadStream, openRegularFile, READ_FLAGS, readTextFile, withFile } from '../formats/openedFile';
 
 export interface DatasetDocument {
   document: number;
@@ -75,8 +75,7 @@ export function datasetFiles(input: string): { file: string; format: DatasetForm
 type RawRow = { kind: 'value'; value: unknown } | { kind: 'bad'; reason: string };
 
 async function* textLines(file: string, startRow = 0): AsyncGenerator<{ row: number; line: string }> {
-  requireRegularFile(file);
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = openReadStream(file, { highWaterMark: 1 << 20 });
   const decoder = new TextDecoder('utf-8');
   let carry = '';
   let row = 0;
@@ -132,9 +131,7 @@ async function* rawRows(file: string, format: DatasetFormat, startRow: number): 
 
 /** HF's json loader reads a .json whose first line is a JSON value as JSON Lines. */
 function isJsonLines(file: string): boolean {
-  requireRegularFile(file);
-  const fd = fs.openSync(file, 'r');
-  try {
+  return withFile(file, (fd) => {
     const head = Buffer.alloc(64 * 1024);
     const n = fs.readSync(fd, head, 0, head.length, 0);
     const text = head.subarray(0, n).toString('utf8');
@@ -148,20 +145,20 @@ function isJsonLines(file: string): boolean {
     } catch {
       return false;
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 function readJsonArray(file: string): unknown[] {
-  requireRegularFile(file);
-  const size = fs.statSync(file).size;
-  if (size > JSON_WHOLE_FILE_LIMIT) {
-    throw datasetError('DATASET_TOO_LARGE', `${file}: a ${formatBytes(size)} .json file is read whole, over the ${formatBytes(JSON_WHOLE_FILE_LIMIT)} limit.`, 'Convert it to JSON Lines (one record per line, .jsonl), which is streamed.');
+  let text: string;
+  try {
+    text = readTextFile(file, JSON_WHOLE_FILE_LIMIT);
+  } catch (err) {
+    if ((err as WorkbenchError).code !== 'FILE_TOO_LARGE') throw err;
+    throw datasetError('DATASET_TOO_LARGE', `${file}: a .json file is read whole, and this one is over the ${formatBytes(JSON_WHOLE_FILE_LIMIT)} limit.`, 'Convert it to JSON Lines (one record per line, .jsonl), which is streamed.');
   }
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw datasetError('DATASET_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, 'Fix the file, or save it as JSON Lines (.jsonl) so one bad row does not spoil the rest.');
   }
@@ -170,16 +167,14 @@ function readJsonArray(file: string): unknown[] {
 }
 
 function parquetBuffer(file: string): AsyncBuffer {
-  requireRegularFile(file);
-  const fd = fs.openSync(file, 'r');
-  const size = fs.fstatSync(fd).size;
+  const { fd, size } = openRegularFile(file);
   fs.closeSync(fd);
   return {
     byteLength: size,
     async slice(start: number, end?: number) {
       const stop = end ?? size;
       const buf = Buffer.alloc(Math.max(0, stop - start));
-      const handle = await fs.promises.open(file, 'r');
+      const handle = await fs.promises.open(file, READ_FLAGS);
       try {
         await handle.read(buf, 0, buf.length, start);
       } finally {

@@ -11,8 +11,8 @@ import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
 import { readHubToken, useSecretStore } from '../hub/token';
 import { SafeStorageSecretStore } from './safeStorageSecrets';
-import type { WorkerHandle, WorkerSpawner } from '../jobs/workerHost';
-import type { WorkerToHost } from '../jobs/protocol';
+import { INTERACTIVE_WORKER_ARG, type WorkerHandle, type WorkerSpawner } from '../jobs/workerHost';
+import type { HostToWorker, WorkerToHost } from '../jobs/protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -24,16 +24,16 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 class UtilityProcessSpawner implements WorkerSpawner {
   constructor(private readonly home: string) {}
 
-  spawn(jobId: string): WorkerHandle {
+  spawn<Out = HostToWorker, In = WorkerToHost>(arg: string): WorkerHandle<Out, In> {
     const { token } = readHubToken(this.home);
     const env = { ...process.env, SAE_WORKBENCH_WORKER: '1', ...(token ? { HF_TOKEN: token } : {}) };
-    const child = utilityProcess.fork(path.join(here, 'worker.js'), [jobId], { serviceName: `job ${jobId}`, stdio: 'inherit', env });
+    const child = utilityProcess.fork(path.join(here, 'worker.js'), [arg], { serviceName: arg === INTERACTIVE_WORKER_ARG ? 'interactive worker' : `job ${arg}`, stdio: 'inherit', env });
     return {
       get pid() {
         return child.pid;
       },
       send: (m) => child.postMessage(m),
-      onMessage: (l) => child.on('message', (m: WorkerToHost) => l(m)),
+      onMessage: (l) => child.on('message', (m: In) => l(m)),
       onExit: (l) => child.once('exit', (code) => l(code, null)),
       kill: () => child.kill(),
     };

@@ -3,12 +3,14 @@
  * something else. Reads configs and file headers only, so it is fast on multi-gigabyte folders.
  * Unrecognised paths are not errors (kind "unknown", with the reason); damaged recognised ones are.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { datasetFileInfo, datasetFormatOf, findDatasetFiles, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
 import { tryReadJsonObject } from './models/configFields';
-import { detectModelLoader, modelLoaders } from './models/registry';
+import { readTextFile } from './openedFile';
+import { describeModel, detectModelLoader, modelLoaders } from './models/registry';
+import { nonFiniteProblem } from './finiteValues';
 import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
 import { readSafetensorsHeader } from './safetensors';
 import type { SaeArchitecture, SaeNormalization } from './sae';
@@ -37,6 +39,8 @@ export interface ModelInspection {
   weightFiles: string[];
   weightDtypes: string[];
   hasTokenizer: boolean;
+  /** config.json against the weight shapes, NaN or infinite weights; empty when consistent. */
+  problems: string[];
 }
 
 export interface SaeInspection {
@@ -90,7 +94,7 @@ function inspectSae(dir: string): SaeInspection {
   const problems: string[] = [];
   let weightDtypes: string[] = [];
   const weights = join(dir, SAE_WEIGHTS_FILE);
-  if (!existsSync(weights)) problems.push(`${SAE_WEIGHTS_FILE} is missing`);
+  if (!existsSync(weights)) problems.push(`${SAE_WEIGHTS_FILE} is missing: the SAE cannot be loaded; download it (again) with its weights`);
   else {
     const header = readSafetensorsHeader(weights);
     weightDtypes = [...new Set(header.entries.map((e) => e.dtype))].sort();
@@ -101,6 +105,8 @@ function inspectSae(dir: string): SaeInspection {
       if (!e) problems.push(`${SAE_WEIGHTS_FILE} has no ${name} (expected ${shapeText(shape)})`);
       else if (shapeText(e.shape) !== shapeText(shape)) problems.push(`${e.name} is ${shapeText(e.shape)} but cfg.json implies ${shapeText(shape)}`);
     }
+    const nonFinite = nonFiniteProblem(weights);
+    if (nonFinite) problems.push(nonFinite);
   }
   return {
     kind: 'sae',
@@ -124,7 +130,7 @@ function inspectSae(dir: string): SaeInspection {
 function inspectModel(dir: string): ModelInspection | null {
   const loader = detectModelLoader(dir);
   if (!loader) return null;
-  const d = loader.describe(dir);
+  const d = describeModel(dir, loader);
   const c = d.config;
   return {
     kind: 'model',
@@ -147,6 +153,7 @@ function inspectModel(dir: string): ModelInspection | null {
     weightFiles: d.weightFiles,
     weightDtypes: d.weightDtypes,
     hasTokenizer: existsSync(join(dir, TOKENIZER_FILE)),
+    problems: d.problems,
   };
 }
 
@@ -205,7 +212,7 @@ function hubCacheSnapshot(dir: string): string | null {
   if (!existsSync(ref) || !existsSync(join(dir, 'snapshots'))) return null;
   let sha: string;
   try {
-    sha = readFileSync(ref, 'utf8').trim();
+    sha = readTextFile(ref, 4096).trim();
   } catch {
     return null;
   }

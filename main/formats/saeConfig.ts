@@ -10,9 +10,10 @@
  *    normalize_activations as a boolean (true meant expected_average_only_in).
  * Defaults follow sae_lens's own pre-6.0 upgrade path (apply_b_dec_to_input and prepend_bos true).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkbenchError } from '../errors';
+import { readTextFile } from './openedFile';
 import type { SaeArchitecture, SaeConfig, SaeNormalization } from './sae';
 
 export const SAE_CFG_FILE = 'cfg.json';
@@ -196,13 +197,11 @@ export function parseSaeConfig(json: unknown, file = SAE_CFG_FILE, scaler?: unkn
   };
 }
 
+/** A cfg.json is a few KB; anything this large is not one (and is not read whole). */
+const MAX_CONFIG_BYTES = 16 << 20;
+
 function readJsonFile(file: string, code: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new WorkbenchError('FILE_NOT_READABLE', `Cannot read ${file}: ${(err as Error).message}`, 'Check that the file exists and is readable.', { cause: err });
-  }
+  const text = readTextFile(file, MAX_CONFIG_BYTES);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkbenchError } from '../errors';
+import { requireFiniteWeights } from './finiteValues';
 import { readSaeConfig, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
 import type { SaeConfig, SaeWeights } from './sae';
 import { readSafetensors, toFloat32, type Safetensors } from './safetensors';
@@ -34,6 +35,7 @@ export function loadSae(dir: string): SaeWeights {
   const file = join(dir, SAE_WEIGHTS_FILE);
   if (!existsSync(file)) throw new WorkbenchError('SAE_WEIGHTS_MISSING', `${dir}: has cfg.json but no ${SAE_WEIGHTS_FILE}.`, 'The download is incomplete; download the SAE again.');
   const st = readSafetensors(file);
+  requireFiniteWeights(file, 'SAE');
   const { dIn, dSae } = config;
   const W_enc = tensorWithShape(st, 'W_enc', [dIn, dSae], config);
   let W_dec = tensorWithShape(st, 'W_dec', [dSae, dIn], config);

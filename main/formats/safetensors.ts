@@ -6,7 +6,7 @@
  * area; offsets are relative to the data area and the tensors tile it exactly. Validation follows
  * the reference implementation, so a file this reader accepts is one Python would accept too.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { decodeBF16, decodeF16, encodeBF16, encodeF16, f8e4m3BitsToNumber, f8e5m2BitsToNumber } from './halfFloat';
@@ -213,12 +213,8 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
  * bytes() is called (Node cannot read files over 2 GiB into one buffer anyway).
  */
 export function readSafetensors(file: string, options: { wholeFileLimit?: number } = {}): Safetensors {
-  const size = withFile(file, (fd, s) => s);
-  if (size <= (options.wholeFileLimit ?? WHOLE_FILE_LIMIT)) {
-    // readFileSync of a large file returns a Buffer with its own ArrayBuffer at offset 0.
-    const buf = readFileSync(file);
-    return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), file);
-  }
+  const whole = withFile(file, (fd, size) => (size <= (options.wholeFileLimit ?? WHOLE_FILE_LIMIT) ? readExactly(fd, size, 0) : null));
+  if (whole) return parseSafetensors(whole, file);
   const header = readSafetensorsHeader(file);
   return withAccessors(header, (e) => withFile(file, (fd) => readExactly(fd, e.end - e.begin, header.dataStart + e.begin)));
 }

@@ -6,33 +6,35 @@
 import fs from 'node:fs';
 import { internalErrorFields, toApiError } from '../errors';
 import { createFileLogger } from '../log';
+import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
 import { JobStopped, type JobContext, type StopReason } from './kind';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
 
-export interface ParentPort {
-  send(message: WorkerToHost): void;
-  on(listener: (message: HostToWorker) => void): void;
+/** The worker's side of the channel to the core; message types default to the job protocol. */
+export interface ParentPort<In = HostToWorker, Out = WorkerToHost> {
+  send(message: Out): void;
+  on(listener: (message: In) => void): void;
   onDisconnect(listener: () => void): void;
 }
 
-export function nodeParentPort(): ParentPort {
+export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentPort<In, Out> {
   return {
     send: (m) => {
       if (process.send && process.connected) process.send(m);
     },
-    on: (listener) => process.on('message', (m) => listener(m as HostToWorker)),
+    on: (listener) => process.on('message', (m) => listener(m as In)),
     onDisconnect: (listener) => process.on('disconnect', listener),
   };
 }
 
 /** Electron's utilityProcess exposes process.parentPort instead of process.send. */
-export function electronParentPort(): ParentPort | null {
+export function electronParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentPort<In, Out> | null {
   const port = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }).parentPort;
   if (!port) return null;
   return {
     send: (m) => port.postMessage(m),
-    on: (listener) => port.on('message', (ev) => listener(ev.data as HostToWorker)),
+    on: (listener) => port.on('message', (ev) => listener(ev.data as In)),
     onDisconnect: () => {},
   };
 }
@@ -76,6 +78,7 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
         });
       },
     };
+    useFiniteCheckCache(finiteCheckCacheDir(job.home));
     try {
       const kind = kinds.find(job.kind);
       fs.mkdirSync(job.runDir, { recursive: true });

@@ -5,20 +5,28 @@ import type { HostToWorker, WorkerToHost } from './protocol';
 
 /**
  * One running worker process, whatever started it (Node's child_process or Electron's
- * utilityProcess). The scheduler only ever sees this interface.
+ * utilityProcess). The scheduler (and the interactive worker's host) only ever see this
+ * interface; the message types default to the job protocol.
  */
-export interface WorkerHandle {
+export interface WorkerHandle<Out = HostToWorker, In = WorkerToHost> {
   readonly pid: number | undefined;
-  send(message: HostToWorker): void;
-  onMessage(listener: (message: WorkerToHost) => void): void;
+  send(message: Out): void;
+  onMessage(listener: (message: In) => void): void;
   /** Called once, when the process has exited for any reason. */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   kill(): void;
 }
 
 export interface WorkerSpawner {
-  spawn(jobId: string): WorkerHandle;
+  /**
+   * Start the worker entry (main/workerMain.ts) with `arg` as its argument: a job id, or
+   * INTERACTIVE_WORKER_ARG for the persistent interactive worker.
+   */
+  spawn<Out = HostToWorker, In = WorkerToHost>(arg: string): WorkerHandle<Out, In>;
 }
+
+/** The argument that makes the worker entry serve interactive requests instead of one job. */
+export const INTERACTIVE_WORKER_ARG = '--interactive';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -30,19 +38,19 @@ export class NodeWorkerSpawner implements WorkerSpawner {
     private readonly execArgv = ['--import', 'tsx'],
   ) {}
 
-  spawn(jobId: string): WorkerHandle {
-    const child = fork(this.entry, [jobId], {
+  spawn<Out = HostToWorker, In = WorkerToHost>(arg: string): WorkerHandle<Out, In> {
+    const child = fork(this.entry, [arg], {
       cwd: projectRoot,
       execArgv: this.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, SAE_WORKBENCH_WORKER: '1' },
     });
-    return childProcessHandle(child);
+    return childProcessHandle<Out, In>(child);
   }
 }
 
-export function childProcessHandle(child: ChildProcess): WorkerHandle {
+export function childProcessHandle<Out = HostToWorker, In = WorkerToHost>(child: ChildProcess): WorkerHandle<Out, In> {
   child.on('error', () => {
     // EPIPE on a dying worker's channel; its exit is reported through onExit.
   });
@@ -50,10 +58,10 @@ export function childProcessHandle(child: ChildProcess): WorkerHandle {
     pid: child.pid,
     send(message) {
       // A worker may be exiting while we tell it to stop: a closed channel is not an error here.
-      if (child.connected) child.send(message, () => {});
+      if (child.connected) child.send(message as Parameters<ChildProcess['send']>[0], () => {});
     },
     onMessage(listener) {
-      child.on('message', (m) => listener(m as WorkerToHost));
+      child.on('message', (m) => listener(m as In));
     },
     onExit(listener) {
       child.once('exit', (code, signal) => listener(code, signal));

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelSummary } from '../../preload/api';
 import { tryReadJsonObject } from '../formats/models/configFields';
-import { detectModelLoader, modelLoaders } from '../formats/models/registry';
+import { describeModel, detectModelLoader, modelLoaders } from '../formats/models/registry';
 import { elementCount, readSafetensorsHeader } from '../formats/safetensors';
+import { readTextFile } from '../formats/openedFile';
 
 /**
  * What the Library shows about a model directory. Formats the app can run are described by their
@@ -30,11 +30,11 @@ function describeByFormat(dir: string, files: string[]): { model: ModelSummary; 
   const loader = detectModelLoader(dir);
   if (loader) {
     try {
-      const d = loader.describe(dir);
+      const d = describeModel(dir, loader);
       const c = d.config;
       return {
         model: { architecture: d.architecture, nLayers: c.nLayers, dModel: c.dModel, nHeads: c.nHeads, dVocab: c.dVocab, nCtx: c.nCtx, params: d.paramCount, weightFormat: weightFormatOf(files) },
-        problems: [],
+        problems: d.problems,
       };
     } catch (err) {
       return { ...describeFromConfigFields(dir, files), problems: [(err as Error).message] };
@@ -54,7 +54,7 @@ function describeFromConfigFields(dir: string, files: string[]): { model: ModelS
   let cfg: Record<string, unknown> = {};
   const cfgFile = path.join(dir, 'config.json');
   try {
-    const parsed = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as unknown;
+    const parsed = JSON.parse(readTextFile(cfgFile)) as unknown;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cfg = parsed as Record<string, unknown>;
     else problems.push(`${cfgFile} is not a JSON object`);
   } catch (err) {

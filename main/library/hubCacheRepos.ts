@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readTextFile } from '../formats/openedFile';
 
 /** One snapshot of one repo in the HF cache that the Library should read. */
 export interface CachedSnapshot {
@@ -67,7 +68,12 @@ function readRefs(refsDir: string): Map<string, string[]> {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) visit(p, `${prefix}${e.name}/`);
       else {
-        const commit = fs.readFileSync(p, 'utf8').trim();
+        let commit = '';
+        try {
+          commit = readTextFile(p, 4096).trim();
+        } catch {
+          continue; // not a ref file (a FIFO, a huge file): not ours to read
+        }
         if (commit) byCommit.set(commit, [...(byCommit.get(commit) ?? []), `${prefix}${e.name}`]);
       }
     }

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LibraryItem, LibrarySource } from '../../preload/api';
 import { datasetFileInfo, datasetFormatOf } from '../formats/datasetFiles';
+import { DirectoryWalk, type WalkEntry } from '../formats/directoryWalk';
+import { readTextFile } from '../formats/openedFile';
+import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { describeModelDirectory } from './describeModel';
 import { describeSaeDirectory, NOT_LINKED_YET } from './describeSae';
 import { pendingIdentity } from './identity';
@@ -28,32 +31,27 @@ const CONFIG_JSON = new Set([
  * jsonl count: a .json or .txt next to a model is a result or a merges file, not data.
  */
 const isDataFileAnywhere = (name: string) => datasetFormatOf(name) === 'parquet' || datasetFormatOf(name) === 'jsonl';
-const MAX_DEPTH = 8;
-const MAX_ENTRIES = 50_000;
 
 export function itemId(origin: string, absPath: string): string {
   return createHash('sha256').update(`${origin}\0${absPath}`).digest('hex').slice(0, 16);
 }
 
-interface Entry {
-  name: string;
-  abs: string;
-  rel: string;
-  isDir: boolean;
-  size: number;
-}
+const WEIGHT_FILE = /\.(safetensors|bin|pt|pth)$/;
 
 /**
  * Walk a folder (an HF snapshot or a folder the user added) and recognise what the Library can
  * use: sae_lens SAE directories (cfg.json + sae_weights.safetensors), model directories
  * (config.json + weights), datasets and JSON result files. Symlinks are followed (HF snapshots
- * link into blobs/); dangling links, i.e. files not downloaded, are skipped.
+ * link into blobs/) through one bounded walk (main/formats/directoryWalk): a symlink loop is
+ * skipped and reported, as a problem of the item it sits in or, outside any item, in `problems`.
+ * An SAE or model whose weights are missing or a dangling link (not downloaded) is listed with
+ * that problem; damaged datasets and result files likewise.
  */
-export function recognizeTree(root: string, options: RecognizeOptions): LibraryItem[] {
+export function recognizeTree(root: string, options: RecognizeOptions, problems: string[] = []): LibraryItem[] {
   const now = options.now ?? Date.now();
   const items: LibraryItem[] = [];
-  const datasetFiles: Entry[] = [];
-  let budget = MAX_ENTRIES;
+  const datasetFiles: WalkEntry[] = [];
+  const walk = new DirectoryWalk();
   const base = (kind: LibraryItem['kind'], name: string, abs: string, rel: string, sizeBytes: number, fileCount: number): LibraryItem => ({
     id: itemId(options.origin, abs),
     kind,
@@ -72,36 +70,38 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
   });
 
   const visit = (dir: string, rel: string, depth: number) => {
-    const entries = listDir(dir, rel);
-    budget -= entries.length;
-    if (budget < 0) return;
-    const files = entries.filter((e) => !e.isDir);
-    const names = new Set(files.map((f) => f.name));
+    const entries = walk.list(dir, rel, depth);
+    if (!entries) return;
+    const files = entries.filter((e) => e.type === 'file');
+    const byName = new Map(entries.map((e) => [e.name, e]));
     const display = rel === '' ? (options.datasetRepo?.name ?? path.basename(root)) : path.basename(rel);
-    if (!options.datasetRepo && names.has('cfg.json') && names.has('sae_weights.safetensors')) {
-      const tree = treeSize(dir);
-      const { sae, problems } = describeSaeDirectory(dir);
-      items.push({ ...base('sae', display, dir, rel, tree.size, tree.files), sae: { ...sae, modelItemId: null, groupModel: '', link: NOT_LINKED_YET }, problems });
+    for (const e of entries) if (e.type === 'other' && !e.name.startsWith('.')) problems.push(`${e.abs} is not a regular file or folder (a FIFO, socket or device); skipped`);
+    if (!options.datasetRepo && byName.get(SAE_CFG_FILE)?.type === 'file' && (byName.has(SAE_WEIGHTS_FILE) || cfgLooksLikeSae(path.join(dir, SAE_CFG_FILE)))) {
+      const seen = walk.problems.length;
+      const tree = walk.treeSize(entries, depth);
+      const { sae, problems: saeProblems } = describeSaeDirectory(dir);
+      const own = [...missingWeightsProblems(byName.get(SAE_WEIGHTS_FILE), path.join(dir, SAE_WEIGHTS_FILE), 'SAE'), ...saeProblems, ...walk.problems.splice(seen)];
+      items.push({ ...base('sae', display, dir, rel, tree.size, tree.files), sae: { ...sae, modelItemId: null, groupModel: '', link: NOT_LINKED_YET }, problems: unique(own) });
       return;
     }
-    const isModel = !options.datasetRepo && names.has('config.json') && files.some((f) => /\.(safetensors|bin|pt|pth)$/.test(f.name));
-    if (isModel) {
+    const weights = entries.filter((e) => WEIGHT_FILE.test(e.name) && (e.type === 'file' || e.type === 'dangling'));
+    if (!options.datasetRepo && byName.get('config.json')?.type === 'file' && weights.length > 0) {
       const own = files.filter((f) => !f.name.startsWith('.'));
-      const { model, problems } = describeModelDirectory(dir, own.map((f) => f.name));
-      items.push({ ...base('model', rel === '' && !options.datasetRepo ? modelDisplayName(options, root) : display, dir, rel, sum(own), own.length), model, problems });
+      const { model, problems: modelProblems } = describeModelDirectory(dir, [...own, ...weights.filter((w) => w.type === 'dangling')].map((f) => f.name));
+      const dangling = weights.filter((w) => w.type === 'dangling').flatMap((w) => missingWeightsProblems(w, w.abs, 'model'));
+      items.push({ ...base('model', rel === '' && !options.datasetRepo ? modelDisplayName(options, root) : display, dir, rel, sum(own), own.length), model, problems: unique([...dangling, ...modelProblems]) });
     }
     for (const f of files) {
       if (f.name.startsWith('.')) continue;
       if (options.datasetRepo) {
         if (datasetFormatOf(f.name) && !CONFIG_JSON.has(f.name)) datasetFiles.push(f);
       } else if (isDataFileAnywhere(f.name)) {
-        items.push({ ...base('dataset', f.name, f.abs, f.rel, f.size, 1), dataset: { formats: [formatOf(f.name)], dataFiles: [f.rel], rows: countRows([f.abs]) } });
+        items.push(datasetItem(base('dataset', f.name, f.abs, f.rel, f.size, 1), [formatOf(f.name)], [f.rel], [f.abs]));
       } else if (f.name.endsWith('.json') && !CONFIG_JSON.has(f.name) && !f.name.startsWith('tokenizer')) {
-        items.push({ ...base('result', f.name, f.abs, f.rel, f.size, 1), result: { shape: jsonShape(f.abs) } });
+        items.push(resultItem(base('result', f.name, f.abs, f.rel, f.size, 1), f.abs));
       }
     }
-    if (depth >= MAX_DEPTH) return;
-    for (const d of entries.filter((e) => e.isDir && !e.name.startsWith('.'))) visit(d.abs, d.rel, depth + 1);
+    for (const d of entries.filter((e) => e.type === 'dir' && !e.name.startsWith('.'))) visit(d.abs, d.rel, depth + 1);
   };
 
   let st: fs.Stats;
@@ -113,43 +113,80 @@ export function recognizeTree(root: string, options: RecognizeOptions): LibraryI
   if (st.isFile()) return recognizeFile(root, options, st.size, base);
   visit(root, '', 0);
   if (options.datasetRepo && datasetFiles.length > 0) {
-    items.push({
-      ...base('dataset', options.datasetRepo.name, root, '', sum(datasetFiles), datasetFiles.length),
-      dataset: { formats: [...new Set(datasetFiles.map((f) => formatOf(f.name)))].sort(), dataFiles: datasetFiles.map((f) => f.rel).sort(), rows: countRows(datasetFiles.map((f) => f.abs)) },
-    });
+    const formats = [...new Set(datasetFiles.map((f) => formatOf(f.name)))].sort();
+    items.push(datasetItem(base('dataset', options.datasetRepo.name, root, '', sum(datasetFiles), datasetFiles.length), formats, datasetFiles.map((f) => f.rel).sort(), datasetFiles.map((f) => f.abs)));
   }
+  problems.push(...walk.problems);
   return items;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+/** A weights file that is absent or a link to nothing: the SAE or model cannot be loaded until it is downloaded. */
+function missingWeightsProblems(entry: WalkEntry | undefined, file: string, what: 'SAE' | 'model'): string[] {
+  if (!entry) return []; // inspect names a missing file itself
+  if (entry.type === 'dangling') {
+    let target = '';
+    try {
+      target = fs.readlinkSync(file);
+    } catch {
+      // described without its target
+    }
+    return [`${path.basename(file)} is a link to a missing file${target ? ` (${target})` : ''}: the download is incomplete; download the ${what} again`];
+  }
+  if (entry.type !== 'file') return [`${path.basename(file)} is not a regular file: the ${what} cannot be loaded`];
+  return [];
+}
+
+/** A cfg.json with sae_lens fields (an SAE whose weights are missing is still an SAE). */
+function cfgLooksLikeSae(file: string): boolean {
+  try {
+    const cfg = JSON.parse(readTextFile(file, 1 << 20)) as Record<string, unknown>;
+    return !!cfg && typeof cfg === 'object' && ('d_sae' in cfg || 'd_in' in cfg);
+  } catch {
+    return false;
+  }
+}
+
+function datasetItem(item: LibraryItem, formats: string[], dataFiles: string[], files: string[]): LibraryItem {
+  const counted = countRows(files);
+  return { ...item, dataset: { formats, dataFiles, rows: counted.rows }, problems: counted.problems };
+}
+
+function resultItem(item: LibraryItem, file: string): LibraryItem {
+  const shape = jsonShape(file);
+  return { ...item, result: { shape }, problems: shape === 'invalid JSON' ? [`${path.basename(file)} is not valid JSON: the viewer cannot open it (the file may be truncated)`] : [] };
 }
 
 /** A single file the user added: a dataset or a JSON result. */
 function recognizeFile(file: string, options: RecognizeOptions, size: number, base: (kind: LibraryItem['kind'], name: string, abs: string, rel: string, size: number, n: number) => LibraryItem): LibraryItem[] {
   const name = path.basename(file);
   const format = datasetFormatOf(name);
-  if (format && format !== 'json') {
-    return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: [format], dataFiles: [name], rows: countRows([file]) } }];
-  }
+  if (format && format !== 'json') return [datasetItem(base('dataset', name, file, '', size, 1), [format], [name], [file])];
   if (name.endsWith('.json')) {
-    const shape = jsonShape(file);
     // A JSON list of strings or of {"text": ...} records is a dataset; anything else is a result.
-    if (/^array/.test(shape) && looksLikeTextRecords(file)) return [{ ...base('dataset', name, file, '', size, 1), dataset: { formats: ['json'], dataFiles: [name], rows: countRows([file]) } }];
-    return [{ ...base('result', name, file, '', size, 1), result: { shape } }];
+    if (/^array/.test(jsonShape(file)) && looksLikeTextRecords(file)) return [datasetItem(base('dataset', name, file, '', size, 1), ['json'], [name], [file])];
+    return [resultItem(base('result', name, file, '', size, 1), file)];
   }
   return [];
 }
 
-/** Rows over all files as main/formats counts them (parquet footers, lines); null if any is unknown. */
-function countRows(files: string[]): number | null {
-  let rows = 0;
+/** Rows over all files as main/formats counts them (parquet footers, lines); null if any is unknown, with why. */
+function countRows(files: string[]): { rows: number | null; problems: string[] } {
+  let rows: number | null = 0;
+  const problems: string[] = [];
   for (const f of files) {
     try {
       const n = datasetFileInfo(f).rows;
-      if (n === null) return null;
-      rows += n;
-    } catch {
-      return null;
+      rows = n === null || rows === null ? null : rows + n;
+    } catch (err) {
+      rows = null;
+      problems.push((err as Error).message);
     }
   }
-  return rows;
+  return { rows, problems };
 }
 
 function modelDisplayName(options: RecognizeOptions, root: string): string {
@@ -157,45 +194,8 @@ function modelDisplayName(options: RecognizeOptions, root: string): string {
   return src.type === 'hub' ? src.repoId : path.basename(root);
 }
 
-function listDir(dir: string, rel: string): Entry[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-  const out: Entry[] = [];
-  for (const name of names) {
-    const abs = path.join(dir, name);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      continue; // dangling symlink: a file not (yet) downloaded
-    }
-    out.push({ name, abs, rel: rel ? `${rel}/${name}` : name, isDir: st.isDirectory(), size: st.isFile() ? st.size : 0 });
-  }
-  return out;
-}
-
-function treeSize(dir: string): { size: number; files: number } {
-  let size = 0;
-  let files = 0;
-  for (const e of listDir(dir, '')) {
-    if (e.isDir) {
-      const t = treeSize(e.abs);
-      size += t.size;
-      files += t.files;
-    } else {
-      size += e.size;
-      files += 1;
-    }
-  }
-  return { size, files };
-}
-
-function sum(entries: Entry[]): number {
-  return entries.reduce((s, e) => s + e.size, 0);
+function sum(entries: WalkEntry[]): number {
+  return entries.reduce((n, e) => n + e.size, 0);
 }
 
 function formatOf(name: string): string {
@@ -208,7 +208,7 @@ const MAX_JSON_SHAPE_BYTES = 64 * 1024 * 1024;
 export function jsonShape(file: string): string {
   try {
     if (fs.statSync(file).size > MAX_JSON_SHAPE_BYTES) return 'large JSON';
-    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    const v = JSON.parse(readTextFile(file)) as unknown;
     if (Array.isArray(v)) return `array (${v.length} items)`;
     if (v && typeof v === 'object') return `object (${Object.keys(v).length} keys)`;
     return typeof v;
@@ -219,7 +219,7 @@ export function jsonShape(file: string): string {
 
 function looksLikeTextRecords(file: string): boolean {
   try {
-    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown[];
+    const v = JSON.parse(readTextFile(file, MAX_JSON_SHAPE_BYTES)) as unknown[];
     const sample = v.slice(0, 20);
     return sample.length > 0 && sample.every((r) => typeof r === 'string' || (!!r && typeof r === 'object' && typeof (r as { text?: unknown }).text === 'string'));
   } catch {

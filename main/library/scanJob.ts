@@ -28,7 +28,11 @@ export const libraryScanJob = defineJobKind({
         () => ctx.throwIfStopped(),
       );
       ctx.log('info', `HF cache ${summary.hubCacheDir}: ${summary.hubItems} items`);
-      for (const r of summary.roots) ctx.log(r.missing ? 'warn' : 'info', r.missing ? `${r.path} is missing` : `${r.path}: ${r.items} items`);
+      for (const p of summary.hubProblems) ctx.log('warn', p);
+      for (const r of summary.roots) {
+        ctx.log(r.missing ? 'warn' : 'info', r.missing ? `${r.path} is missing` : `${r.path}: ${r.items} items`);
+        for (const p of r.problems) ctx.log('warn', p);
+      }
       return summary;
     } finally {
       db.close();

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { WorkbenchError } from '../errors';
 import { defineJobKind } from '../jobs/kind';
+import { DirectoryWalk } from '../formats/directoryWalk';
+import { openReadStream } from '../formats/openedFile';
 
 export interface VerifiedFile {
   path: string;
@@ -47,7 +49,7 @@ export const verifyFilesJob = defineJobKind({
   pausable: true,
   maxAttempts: 3,
   async run(ctx, p) {
-    const listed = listFiles(p.paths);
+    const listed = listFiles(p.paths, (message) => ctx.log('warn', message));
     const files = listed.files;
     const total = files.reduce((s, f) => s + f.size, 0) || 1;
     const saved = ctx.checkpoint as VerifyCheckpoint | null;
@@ -103,38 +105,41 @@ export const verifyFilesJob = defineJobKind({
   },
 });
 
+/** Folders are walked with links followed, each folder once (a symlink loop is skipped and logged), within a bound. */
+const VERIFY_WALK_LIMITS = { maxDepth: 32, maxEntries: 1_000_000 };
+
 /** The files under `roots`; paths that cannot be read are returned apart, with why. */
-function listFiles(roots: string[]): { files: { path: string; size: number }[]; unreadable: UnreadableFile[] } {
+function listFiles(roots: string[], log: (message: string) => void): { files: { path: string; size: number }[]; unreadable: UnreadableFile[] } {
   const files: { path: string; size: number }[] = [];
   const unreadable: UnreadableFile[] = [];
-  const visit = (p: string) => {
+  const walk = new DirectoryWalk(VERIFY_WALK_LIMITS);
+  const visit = (dir: string, depth: number) => {
+    for (const e of walk.list(dir, '', depth) ?? []) {
+      if (e.type === 'dir') visit(e.abs, depth + 1);
+      else if (e.type === 'file') files.push({ path: path.resolve(e.abs), size: e.size });
+      else if (e.type === 'dangling') unreadable.push({ path: path.resolve(e.abs), error: 'a link to a file that does not exist' });
+      else log(`${e.abs} is not a regular file (a FIFO, socket or device); skipped`);
+    }
+  };
+  for (const p of roots) {
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
     } catch (err) {
       unreadable.push({ path: path.resolve(p), error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message });
-      return;
+      continue;
     }
-    if (st.isDirectory()) {
-      let names: string[];
-      try {
-        names = fs.readdirSync(p).sort();
-      } catch (err) {
-        unreadable.push({ path: path.resolve(p), error: (err as Error).message });
-        return;
-      }
-      for (const name of names) visit(path.join(p, name));
-    } else if (st.isFile()) {
-      files.push({ path: path.resolve(p), size: st.size });
-    }
-  };
-  roots.forEach(visit);
+    if (st.isDirectory()) visit(p, 0);
+    else if (st.isFile()) files.push({ path: path.resolve(p), size: st.size });
+    else log(`${p} is not a regular file (a FIFO, socket or device); skipped`);
+  }
+  walk.problems.forEach(log);
   return { files, unreadable };
 }
 
 async function hashFile(file: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<string> {
   const hash = createHash('sha256');
-  const stream = fs.createReadStream(file, { highWaterMark: 4 << 20 });
+  const stream = openReadStream(file, { highWaterMark: 4 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (signal.aborted) {
       stream.destroy();

@@ -8,6 +8,7 @@ import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
+import { readTextFile } from '../formats/openedFile';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
@@ -94,7 +95,7 @@ function readFeatureLabels(dir: string, dSae: number): string[] | null {
   if (!fs.existsSync(file)) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readTextFile(file));
   } catch (err) {
     throw new WorkbenchError('FEATURE_LABELS_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, `Fix or delete ${FEATURE_LABELS_FILE}; it is optional.`);
   }

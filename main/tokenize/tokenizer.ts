@@ -5,9 +5,10 @@
  * post-processor adds BOS) and GPT-2 (whose does not) consistent and never doubles BOS.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkbenchError } from '../errors';
+import { readTextFile } from '../formats/openedFile';
 import { byteLevelBytes } from './byteLevel';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -26,8 +27,9 @@ type JsonObject = Record<string, unknown>;
 function readJson(file: string, what: string): JsonObject {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
+    if ((err as WorkbenchError).code === 'NOT_A_FILE') throw err;
     throw new WorkbenchError('TOKENIZER_MISSING', `Cannot read ${file}: ${(err as Error).message}`, `Download the model's ${what} with its weights.`, { cause: err });
   }
   let v: unknown;

@@ -123,7 +123,8 @@ export const libraryContract = {
   /** Queue a rescan of the HF cache and the added folders (job kind `library.scan`); reuses a scan already queued. */
   'library.scan': method<JobView>()(z.object({}).strict()),
   /** Add a local SAE directory, model directory, dataset file, result file or a folder holding several. */
-  'library.addFolder': method<{ root: LibraryRoot; items: LibraryItem[] }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** `problems`: what the walk skipped outside any item (a symlink loop, an unreadable folder), each naming the path. */
+  'library.addFolder': method<{ root: LibraryRoot; items: LibraryItem[]; problems: string[] }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
   'library.removeFolder': method<{ removed: true }>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
   /** Link an SAE to a model by hand (persisted; wins over automatic evidence), or with modelPath null forget that link. */
   'library.linkSae': method<LibraryItem>()(z.object({ saePath: z.string().min(1).max(4096), modelPath: z.string().min(1).max(4096).nullable() }).strict()),

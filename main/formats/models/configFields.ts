@@ -1,17 +1,21 @@
 /** Typed access to a model config.json with errors that name the file, field and value. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WorkbenchError } from '../../errors';
 import { hubCachePathOf } from '../hubCachePath';
+import { readTextFile } from '../openedFile';
 import type { TransformerConfig } from '../transformer';
 
 export type JsonObject = Record<string, unknown>;
+
+/** Model configs are a few KB; a file this large is not one (and is not read whole). */
+const MAX_CONFIG_BYTES = 16 << 20;
 
 /** The parsed object, or null when the file is absent, unreadable or not a JSON object (for detect). */
 export function tryReadJsonObject(file: string): JsonObject | null {
   if (!existsSync(file)) return null;
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const v = JSON.parse(readTextFile(file, MAX_CONFIG_BYTES)) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : null;
   } catch {
     return null;
@@ -21,8 +25,9 @@ export function tryReadJsonObject(file: string): JsonObject | null {
 export function readJsonObject(file: string): JsonObject {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
+    if ((err as WorkbenchError).code === 'NOT_A_FILE' || (err as WorkbenchError).code === 'FILE_TOO_LARGE') throw err;
     throw new WorkbenchError('MODEL_CONFIG_MISSING', `Cannot read ${file}: ${(err as Error).message}`, 'A model directory needs its config.json; download it with the weights.', { cause: err });
   }
   let v: unknown;

@@ -1,5 +1,6 @@
 /** Every model format SAE Workbench reads; the first loader whose detect() accepts a folder wins. */
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkbenchError } from '../../errors';
 import type { TransformerWeights } from '../transformer';
 import { configPath, tryReadJsonObject } from './configFields';
@@ -7,7 +8,10 @@ import { gpt2Loader } from './gpt2';
 import { gptNeoxLoader } from './gptNeox';
 import { hookedTransformerLoader } from './hookedTransformer';
 import { llamaLoader } from './llama';
+import { nonFiniteProblem, requireFiniteWeights } from '../finiteValues';
+import { configWeightProblems } from './configCheck';
 import type { ModelDescription, ModelLoader } from './modelLoader';
+import { findWeightFiles, openWeightSource } from './weightSource';
 
 export const modelLoaders: readonly ModelLoader[] = [gpt2Loader, hookedTransformerLoader, gptNeoxLoader, llamaLoader];
 
@@ -41,7 +45,23 @@ export function readModelConfig(dir: string): ModelDescription {
   return requireLoader(dir).describe(dir);
 }
 
-/** The canonical weights, whatever format the folder holds. */
+/**
+ * What inspect and the Library show: the description plus its problems (config.json against the
+ * weight shapes, NaN or infinite weights; the latter scan is done once per file and cached).
+ */
+export function describeModel(dir: string, loader: ModelLoader = requireLoader(dir)): ModelDescription & { problems: string[] } {
+  const d = loader.describe(dir);
+  const problems = configWeightProblems(d.config, openWeightSource(dir).entries.values());
+  for (const f of d.weightFiles) {
+    const p = nonFiniteProblem(join(dir, f));
+    if (p) problems.push(p);
+  }
+  return { ...d, problems };
+}
+
+/** The canonical weights, whatever format the folder holds; NaN or infinite weights are refused first. */
 export function loadModel(dir: string): TransformerWeights {
-  return requireLoader(dir).load(dir);
+  const loader = requireLoader(dir);
+  for (const f of findWeightFiles(dir) ?? []) requireFiniteWeights(join(dir, f), 'model');
+  return loader.load(dir);
 }

@@ -3,9 +3,10 @@
  * `model.safetensors.index.json`, or the only `*.safetensors` file in the folder. Tensors are looked
  * up by name across shards; headers are read first so describing a model never loads weights.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../errors';
+import { readTextFile } from '../openedFile';
 import { elementCount, readSafetensors, readSafetensorsHeader, toFloat32, type Safetensors, type SafetensorsEntry } from '../safetensors';
 import type { Tensor32 } from '../tensor';
 
@@ -28,9 +29,10 @@ const INDEX_FILE = 'model.safetensors.index.json';
 export function findWeightFiles(dir: string): string[] | null {
   const indexPath = join(dir, INDEX_FILE);
   if (existsSync(indexPath)) {
+    const text = readTextFile(indexPath);
     let index: unknown;
     try {
-      index = JSON.parse(readFileSync(indexPath, 'utf8'));
+      index = JSON.parse(text);
     } catch (err) {
       throw new WorkbenchError('MODEL_CONFIG_INVALID', `${indexPath}: is not valid JSON (${(err as Error).message}).`, 'The download is damaged; download the model again.');
     }
