@@ -8,15 +8,26 @@ import { LOGITS_OUTPUT } from '../engine/modelGraph';
 import type { CliCommand } from './command';
 import { commaList, requiredString } from './cliOptions';
 import { loadTokenizer } from '../tokenize/tokenizer';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
+import { readCliInput, withoutFinalNewline } from './cliInput';
 
 const usage =
-  'sae-workbench acts --model <dir> (--text <str> | --tokens <id,id,...>) --hooks <h1,h2,...> [--logits] [--device auto|cpu|cuda|webgpu] --out <file.safetensors>';
+  'sae-workbench acts --model <dir> (--text <str> | --text-file <file|-> | --tokens <id,id,...> | --tokens-file <file|->) --hooks <h1,h2,...> [--logits] [--device auto|cpu|cuda|webgpu] --out <file.safetensors>';
 
-function parseTokenList(value: string): number[] {
-  return commaList(value, 'tokens').map((s) => {
-    if (!/^\d+$/.test(s)) throw new WorkbenchError('BAD_ARGUMENT', `--tokens: "${s}" is not a token id.`, 'Token ids are non-negative integers separated by commas, e.g. --tokens 50256,464,3290.');
+const INPUTS = ['text', 'text-file', 'tokens', 'tokens-file'] as const;
+
+function tokenIds(items: string[], option: string): number[] {
+  return items.map((s) => {
+    if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new WorkbenchError('BAD_ARGUMENT', `--${option}: "${s.slice(0, 40)}" is not a token id.`, 'Token ids are non-negative integers separated by commas (or, in a file, commas or whitespace), e.g. 50256,464,3290.');
     return Number(s);
   });
+}
+
+/** Ids in a file (or standard input): separated by commas and/or whitespace. */
+function parseTokenFile(text: string, option: string): number[] {
+  const items = text.split(/[\s,]+/).filter((s) => s.length > 0);
+  if (items.length === 0) throw new WorkbenchError('BAD_ARGUMENT', `--${option}: no token ids found.`, 'Write the ids separated by commas or whitespace.');
+  return tokenIds(items, option);
 }
 
 /**
@@ -27,10 +38,13 @@ export const actsCommand: CliCommand = {
   name: 'acts',
   summary: 'Run a model on text or token ids and save hook activations (and logits) to safetensors.',
   usage,
+  startsEngine: true,
   options: {
     model: { type: 'string' },
     text: { type: 'string' },
+    'text-file': { type: 'string' },
     tokens: { type: 'string' },
+    'tokens-file': { type: 'string' },
     hooks: { type: 'string' },
     logits: { type: 'boolean' },
     device: { type: 'string' },
@@ -41,15 +55,21 @@ export const actsCommand: CliCommand = {
     const out = requiredString(values, 'out', usage);
     const hooks = values.hooks === undefined && values.logits ? [] : commaList(requiredString(values, 'hooks', usage), 'hooks');
     const device = parseDeviceChoice(values.device as string | undefined);
-    const hasText = typeof values.text === 'string';
-    const hasTokens = typeof values.tokens === 'string';
-    if (hasText === hasTokens) throw new WorkbenchError('BAD_ARGUMENT', hasText ? 'Give --text or --tokens, not both.' : 'One of --text or --tokens is required.', `Usage: ${usage}`);
+    const given = INPUTS.filter((o) => typeof values[o] === 'string');
+    if (given.length !== 1) throw new WorkbenchError('BAD_ARGUMENT', given.length ? `Give one input, not ${given.map((o) => `--${o}`).join(' and ')}.` : 'One of --text, --text-file, --tokens or --tokens-file is required.', `Usage: ${usage}`);
+    const input = given[0];
+    // Read the input before loading anything: a bad file fails fast.
+    const inputText = input === 'text-file' || input === 'tokens-file' ? await readCliInput(values[input] as string, `--${input}`, ctx) : (values[input] as string);
     const weights = loadModel(modelDir);
-    // --tokens are taken verbatim (no BOS); --text follows the model's prependBos default.
-    const tokens = hasTokens
-      ? parseTokenList(values.tokens as string)
-      : loadTokenizer(modelDir, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId }).encode(values.text as string);
+    // Token ids are taken verbatim (no BOS); text follows the model's prependBos default.
+    const tokens =
+      input === 'tokens'
+        ? tokenIds(commaList(inputText, 'tokens'), 'tokens')
+        : input === 'tokens-file'
+          ? parseTokenFile(inputText, input)
+          : loadTokenizer(modelDir, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId }).encode(input === 'text-file' ? withoutFinalNewline(inputText) : inputText);
     const run = await runModel(weights, [tokens], hooks, { logits: values.logits === true, device });
+    requireFiniteOutputs({ ...Object.fromEntries(hooks.map((h) => [h, run.hooks[h][0]])), ...(run.logits ? { [LOGITS_OUTPUT]: run.logits[0] } : {}) }, `acts on ${weights.config.name}`);
     const tensors: Record<string, TensorToWrite> = {};
     for (const h of hooks) tensors[h] = { dtype: 'F32', shape: run.hooks[h][0].shape, data: run.hooks[h][0].data };
     if (run.logits) tensors[LOGITS_OUTPUT] = { dtype: 'F32', shape: run.logits[0].shape, data: run.logits[0].data };

@@ -5,6 +5,8 @@ export interface CliContext {
   home: string;
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** Standard input for options that read "-" (default: process.stdin). */
+  stdin?: () => AsyncIterable<Buffer | string>;
 }
 
 /** One `sae-workbench <name>` command. Options follow node:util parseArgs. */
@@ -15,6 +17,8 @@ export interface CliCommand {
   options?: ParseArgsConfig['options'];
   /** More help after the usage in `<command> --help` (e.g. the job kinds and their parameters). */
   moreHelp?: () => string[];
+  /** Runs the ONNX engine in this process: long command lines are refused first (see cliInput.refuseLongArgv). */
+  startsEngine?: boolean;
   /** Resolves to the process exit code. */
   run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }, ctx: CliContext): Promise<number>;
 }

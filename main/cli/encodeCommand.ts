@@ -3,6 +3,8 @@ import { readSafetensors, readTensor32, writeSafetensors } from '../formats/safe
 import { loadSae } from '../formats/saeLoader';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { runSae } from '../engine/runner';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
+import { requireFiniteTensor } from '../formats/finiteValues';
 import type { CliCommand } from './command';
 import { requiredString } from './cliOptions';
 
@@ -16,6 +18,7 @@ export const encodeCommand: CliCommand = {
   name: 'encode',
   summary: 'Encode saved activations with an SAE: feature_acts and sae_out to safetensors.',
   usage,
+  startsEngine: true,
   options: { sae: { type: 'string' }, in: { type: 'string' }, tensor: { type: 'string' }, out: { type: 'string' }, device: { type: 'string' } },
   async run({ values }, ctx) {
     const saeDir = requiredString(values, 'sae', usage);
@@ -25,6 +28,7 @@ export const encodeCommand: CliCommand = {
     const device = parseDeviceChoice(values.device as string | undefined);
     const sae = loadSae(saeDir);
     const t = readTensor32(readSafetensors(input), name);
+    requireFiniteTensor(t.data, `${input}: tensor "${name}"`, 'Activations with NaN or infinite values cannot be encoded; recompute them (a model with damaged weights or an overflow produced them).');
     if (t.shape.length < 1) throw new WorkbenchError('BAD_ARGUMENT', `${input}: tensor "${name}" is a scalar.`, 'Pass activations shaped [n, d_in] (or [..., d_in]).');
     const width = t.shape[t.shape.length - 1];
     if (width !== sae.config.dIn) {
@@ -34,6 +38,7 @@ export const encodeCommand: CliCommand = {
     const run = await runSae(sae, { data: t.data, shape: [n, width] }, ['feature_acts', 'sae_out'], { device });
     const acts = run.outputs.feature_acts!;
     const rec = run.outputs.sae_out!;
+    requireFiniteOutputs({ feature_acts: acts, sae_out: rec }, `encode with ${saeDir}`);
     writeSafetensors(out, {
       feature_acts: { dtype: 'F32', shape: [n, sae.config.dSae], data: acts.data as Float32Array },
       sae_out: { dtype: 'F32', shape: [n, width], data: rec.data as Float32Array },

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
 import type { CliContext } from './command';
+import { refuseLongArgv } from './cliInput';
 import { commands } from './commands';
 
 function help(): string {
@@ -25,7 +26,7 @@ function help(): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'stderr'>): Promise<number> {
+export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'stderr' | 'stdin'>): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(help());
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'st
     return 2;
   }
   try {
+    if (command.startsEngine) refuseLongArgv(argv, name);
     const parsed = parseArgs({
       args: rest,
       options: { ...command.options, home: { type: 'string' }, help: { type: 'boolean', short: 'h' } },

@@ -8,7 +8,7 @@ import { WorkbenchError } from '../errors';
 import { countNonFinite } from '../formats/finiteValues';
 
 export interface EngineOutput {
-  data: Float32Array | ArrayLike<number>;
+  data: Float32Array | BigInt64Array | ArrayLike<number>;
   shape: readonly number[];
 }
 

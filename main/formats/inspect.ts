@@ -3,12 +3,12 @@
  * something else. Reads configs and file headers only, so it is fast on multi-gigabyte folders.
  * Unrecognised paths are not errors (kind "unknown", with the reason); damaged recognised ones are.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { datasetFileInfo, datasetFormatOf, findDatasetFiles, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
 import { tryReadJsonObject } from './models/configFields';
-import { readTextFile } from './openedFile';
+import { readTextFile, requireRegularFile } from './openedFile';
 import { describeModel, detectModelLoader, modelLoaders } from './models/registry';
 import { nonFiniteProblem } from './finiteValues';
 import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
@@ -220,6 +220,15 @@ function hubCacheSnapshot(dir: string): string | null {
   return /^[0-9a-f]{40}$/.test(sha) && existsSync(snap) ? snap : null;
 }
 
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -237,6 +246,8 @@ export function inspectDirectory(pathOrFile: string): Inspection {
   const dir = pathOrFile;
   const snapshot = hubCacheSnapshot(dir);
   if (snapshot) return inspectDirectory(snapshot);
+  // A config that is there but cannot be a file (a FIFO, a folder, a dangling link) is named as such.
+  for (const name of [SAE_CFG_FILE, 'config.json']) if (lexists(join(dir, name))) requireRegularFile(join(dir, name));
   if (existsSync(join(dir, SAE_CFG_FILE))) return inspectSae(dir);
   const model = inspectModel(dir);
   if (model) return model;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PromptFeature, PromptSideResult } from '../../preload/api';
 import type { DeviceChoice } from '../engine/executionProviders';
 import { parseHook } from '../engine/hooks';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
@@ -157,8 +158,11 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
   const tokens = all.slice(0, mc.nCtx);
   const run = await runModel(model.weights, [tokens], [sc.hookName], { device });
   const acts: Tensor32 = run.hooks[sc.hookName][0];
+  // NaN here would show as "no features" (NaN > 0 is false): say what happened instead.
+  requireFiniteOutputs({ [sc.hookName]: acts }, `${mc.name} on this text`);
   const k = sc.architecture === 'topk' && sc.k !== null ? sc.k : topFeatures;
   const encoded = await runSae(sae.weights, acts, ['feature_indices', 'feature_values'], { device, sparseK: k });
+  requireFiniteOutputs({ feature_values: encoded.outputs.feature_values }, `the SAE ${side.saePath} on this text`);
   const idx = encoded.outputs.feature_indices!.data as BigInt64Array;
   const vals = encoded.outputs.feature_values!.data as Float32Array;
   const width = encoded.outputs.feature_values!.shape[1];
