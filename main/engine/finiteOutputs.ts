@@ -5,7 +5,7 @@
  * computed from it. Cheap (one pass over the values) next to the forward pass that made them.
  */
 import { WorkbenchError } from '../errors';
-import { countNonFinite } from '../formats/finiteValues';
+import { countNonFinite, describeNonFinite } from '../formats/finiteValues';
 
 export interface EngineOutput {
   data: Float32Array | BigInt64Array | ArrayLike<number>;
@@ -20,14 +20,14 @@ export interface EngineOutput {
 export function requireFiniteOutputs(outputs: Record<string, EngineOutput | null | undefined>, where: string): void {
   for (const [name, t] of Object.entries(outputs)) {
     if (!t || !(t.data instanceof Float32Array)) continue;
-    const { nan, inf } = countNonFinite(t.data);
-    if (nan + inf === 0) continue;
+    const count = countNonFinite(t.data);
+    if (count.nan + count.inf === 0) continue;
     const width = t.shape.length > 1 ? t.shape[t.shape.length - 1] : t.data.length;
     let first = 0;
     while (first < t.data.length && Number.isFinite(t.data[first])) first++;
     throw new WorkbenchError(
       'NONFINITE_OUTPUT',
-      `${where}: ${name} [${t.shape.join(', ')}] holds ${[nan ? `${nan} NaN` : '', inf ? `${inf} infinite` : ''].filter(Boolean).join(' and ')} value${nan + inf === 1 ? '' : 's'} (first at row ${Math.floor(first / width)}); nothing from it was kept.`,
+      `${where}: ${name} [${t.shape.join(', ')}] holds ${describeNonFinite(count, t.data.length)} (the first in row ${Math.floor(first / width)}); nothing from it was kept.`,
       'The model or SAE overflows on this input (float32 range) or its weights are damaged; check them with `sae-workbench inspect`, or try other inputs.',
     );
   }

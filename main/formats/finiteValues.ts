@@ -173,9 +173,16 @@ export function nonFiniteTensors(file: string): NonFiniteTensor[] {
   return found;
 }
 
+/** "2 NaN values", "1 infinite value", "3 non-finite values (1 NaN, 2 infinite)", with "(of N)" when a total is given. */
+export function describeNonFinite(c: NonFiniteCount, total?: number): string {
+  const n = c.nan + c.inf;
+  const what = c.inf === 0 ? 'NaN' : c.nan === 0 ? 'infinite' : 'non-finite';
+  const split = c.nan > 0 && c.inf > 0 ? ` (${c.nan} NaN, ${c.inf} infinite)` : '';
+  return `${n} ${what} value${n === 1 ? '' : 's'}${split}${total === undefined ? '' : ` of ${total}`}`;
+}
+
 function describeTensor(t: NonFiniteTensor): string {
-  const parts = [t.nan ? `${t.nan} NaN` : '', t.inf ? `${t.inf} infinite` : ''].filter(Boolean).join(' and ');
-  return `tensor "${t.name}" holds ${parts} value${t.nan + t.inf === 1 ? '' : 's'} (of ${t.elements})`;
+  return `tensor "${t.name}" holds ${describeNonFinite(t, t.elements)}`;
 }
 
 /** One line for inspect and the Library, or null when every weight is finite. */
@@ -200,7 +207,7 @@ export function requireFiniteWeights(file: string, what: string): void {
 
 /** Refuse an in-memory tensor with NaN or ±Inf (inputs read from files, such as saved activations). */
 export function requireFiniteTensor(data: Float32Array, what: string, hint: string): void {
-  const { nan, inf } = countNonFinite(data);
-  if (nan + inf === 0) return;
-  throw new WorkbenchError('VALUES_NONFINITE', `${what} holds ${[nan ? `${nan} NaN` : '', inf ? `${inf} infinite` : ''].filter(Boolean).join(' and ')} value${nan + inf === 1 ? '' : 's'} (of ${data.length}).`, hint);
+  const count = countNonFinite(data);
+  if (count.nan + count.inf === 0) return;
+  throw new WorkbenchError('VALUES_NONFINITE', `${what} holds ${describeNonFinite(count, data.length)}.`, hint);
 }

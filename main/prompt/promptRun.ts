@@ -29,16 +29,31 @@ interface LoadedSae {
   labels: string[] | null;
 }
 
+/** What changes when any file of a folder is replaced or rewritten in place: names, sizes, mtimes. */
+function folderFingerprint(dir: string): string {
+  const parts: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    try {
+      const st = fs.statSync(path.join(dir, name));
+      parts.push(`${name}:${st.size}:${st.mtimeMs}:${st.ino}`);
+    } catch {
+      parts.push(`${name}:missing`);
+    }
+  }
+  return parts.join('|');
+}
+
 /**
- * Per-process caches keyed by directory and its modification time: loading a model reads every
- * weight, so repeated prompts reuse it, and a replaced folder is reloaded. Small LRU bounds.
+ * Per-process caches (the interactive worker keeps them between requests) keyed by directory and
+ * the fingerprint of its files: loading a model reads every weight, so repeated prompts reuse
+ * it, and a folder whose files were replaced or rewritten is reloaded. Small LRU bounds.
  */
 class DirectoryCache<T> {
   private readonly entries = new Map<string, T>();
   constructor(private readonly limit: number) {}
 
   get(dir: string, load: () => T): T {
-    const key = `${dir}|${fs.statSync(dir).mtimeMs}`;
+    const key = `${dir}|${folderFingerprint(dir)}`;
     const hit = this.entries.get(key);
     if (hit !== undefined) {
       this.entries.delete(key);
