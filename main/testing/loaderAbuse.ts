@@ -307,5 +307,5 @@ function acceptedVerdict(target: Target, value: unknown, file: string, damage: D
 }
 
 function cliCode(stderr: string): string {
-  return `CLI: ${stderr.split('\n')[0].slice(7, 80)}`;
+  return `CLI refused: ${stderr.split('\n')[0].slice(7, 80)}`;
 }
