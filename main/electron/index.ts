@@ -9,6 +9,7 @@ import type { WireEvent } from '../../preload/api';
 import { createCore, type Core } from '../api/core';
 import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
+import { guardProcess } from '../processGuard';
 import { readHubToken, useSecretStore } from '../hub/token';
 import { SafeStorageSecretStore } from './safeStorageSecrets';
 import { INTERACTIVE_WORKER_ARG, type WorkerHandle, type WorkerSpawner } from '../jobs/workerHost';
@@ -83,6 +84,8 @@ async function start(): Promise<void> {
     return;
   }
   const c = core;
+  // Uncaught errors are logged with their stack and the app keeps running; a storm of them quits cleanly.
+  guardProcess({ log: c.log, stop: () => app.quit() });
   ipcMain.handle('workbench:call', (_e, method: string, params: unknown) => c.call(method, params));
   c.subscribe((event, payload) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send('workbench:event', { event, payload } satisfies WireEvent);
