@@ -36,6 +36,10 @@ async function runInOwnCore(ctx: CliContext, kind: string, params: unknown, onUp
           onUpdate(j);
           if (TERMINAL.has(j.state)) resolve(j);
         });
+      }).then(async (j) => {
+        // Events carry summaries (large params and results cut); the caller reads the whole result.
+        const full = await core.call('jobs.get', { id: j.id });
+        return full.ok ? (full.result as JobView) : j;
       });
     } finally {
       process.off('SIGINT', onSigint);
@@ -55,9 +59,9 @@ async function runThroughOpenApp(ctx: CliContext, kind: string, params: unknown,
     const job = store.insert({ kind, title: k.title(parsed), params: parsed, priority: 0, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
     for (;;) {
-      const j = store.get(job.id)!;
+      const j = store.view(job.id)!;
       onUpdate(j);
-      if (TERMINAL.has(j.state)) return j;
+      if (TERMINAL.has(j.state)) return store.get(job.id)!;
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {

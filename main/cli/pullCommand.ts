@@ -153,6 +153,10 @@ async function runInOwnCore(ctx: CliContext, params: unknown, render: Renderer):
           render.update(j);
           if (TERMINAL.has(j.state)) resolve(j);
         });
+      }).then(async (j) => {
+        // Events carry summaries (large params and results cut); the caller reads the whole result.
+        const full = await core.call('jobs.get', { id: j.id });
+        return full.ok ? (full.result as JobView) : j;
       });
     } finally {
       process.off('SIGINT', onSigint);
@@ -173,7 +177,7 @@ async function runThroughRunningApp(ctx: CliContext, params: unknown, render: Re
     for (;;) {
       const j = store.view(job.id)!;
       render.update(j);
-      if (TERMINAL.has(j.state)) return j;
+      if (TERMINAL.has(j.state)) return store.get(job.id)!;
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {
