@@ -134,8 +134,8 @@ export class JobStore {
       const sets = keys.map((k) => `${columnOf[k]} = ?`).join(', ');
       const values = keys.map((k) => (jsonColumns.has(k) ? (patch[k] == null ? null : JSON.stringify(patch[k])) : (patch[k] as unknown)));
       // The result's summary is written with it, so views never parse the full result.
-      const summary = 'result' in patch ? [', result_summary = ?', patch.result == null ? null : summaryText(patch.result)] : ['', undefined];
-      this.db.prepare(`UPDATE jobs SET ${sets}${summary[0]} WHERE id = ?`).run(...values, ...(summary[0] ? [summary[1]] : []), id);
+      const summary = 'result' in patch ? { sql: ', result_summary = ?', values: [patch.result == null ? null : summaryText(patch.result)] } : { sql: '', values: [] };
+      this.db.prepare(`UPDATE jobs SET ${sets}${summary.sql} WHERE id = ?`).run(...values, ...summary.values, id);
     }
     return this.view(id)!;
   }
