@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../preload/api';
 import { summariseJson } from '../jobs/jsonSummary';
 import { call, waitForJob } from '../testing/coreCalls';
-import { makeTempDir } from '../testing/tempDirs';
+import { makeSparseFiles, makeTempDir } from '../testing/tempDirs';
 import { createCore } from './core';
 
 const cleanups: (() => unknown)[] = [];
@@ -11,19 +12,23 @@ afterEach(async () => {
 });
 
 describe('job lists and events carry summaries, jobs.get the whole job', () => {
-  it('a 200,000-path job: list and event payloads stay small, jobs.get and the worker see every path', async () => {
+  it('a 200,000-path job: list and event payloads stay small, jobs.get has every path', async () => {
     const home = makeTempDir('jobs-summary');
     cleanups.push(home.cleanup);
     const core = createCore({ home: home.dir, frontDoor: 'test' });
     cleanups.push(() => core.close());
+    // One CPU slot, taken by a long job: the big one waits in the queue while we look at it.
+    await call(core, 'jobs.settings', { cpuConcurrency: 1 });
+    const [blockerFile] = makeSparseFiles(path.join(home.dir, 'big'), 1, 64 << 30);
+    const blocker = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [blockerFile] } });
+    await waitForJob(core, blocker.id, (j) => j.state === 'running');
     const events: string[] = [];
     core.subscribe((event, payload) => event === 'job.updated' && events.push(JSON.stringify(payload)));
     const paths = Array.from({ length: 200_000 }, (_, i) => `/data/corpus/shard-${String(i).padStart(6, '0')}/part.parquet`);
     const added = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths } });
     expect(added.summarised).toBe(true);
-    const failed = await waitForJob(core, added.id, (j) => j.state === 'failed');
-    // The worker had the full list: it failed on the first path, which does not exist.
-    expect(failed.error?.message).toContain(paths[0]);
+    expect(added.state).toBe('queued');
+    await call(core, 'jobs.move', { id: added.id, direction: -1 });
 
     const list = JSON.stringify(await call<JobView[]>(core, 'jobs.list', {}));
     const full = await call<JobView>(core, 'jobs.get', { id: added.id });
@@ -32,10 +37,12 @@ describe('job lists and events carry summaries, jobs.get the whole job', () => {
     expect((full.params as { paths: string[] }).paths).toEqual(paths);
     expect(fullBytes).toBeGreaterThan(7_000_000);
     expect(list.length).toBeLessThan(4_000);
-    expect(events.length).toBeGreaterThan(1);
+    expect(events.length).toBeGreaterThan(0);
     for (const e of events) expect(e.length).toBeLessThan(4_000);
-    const listed = JSON.parse(list)[0] as JobView;
+    const listed = (JSON.parse(list) as JobView[]).find((j) => j.id === added.id)!;
     expect(listed.params).toEqual({ paths: { $summary: 'array', length: 200_000, first: paths.slice(0, 5) } });
+    await call(core, 'jobs.cancel', { id: added.id });
+    await call(core, 'jobs.cancel', { id: blocker.id });
   });
 
   it('summaries keep small values and scalars whole and say what they cut', () => {

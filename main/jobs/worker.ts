@@ -16,15 +16,25 @@ export interface ParentPort<In = HostToWorker, Out = WorkerToHost> {
   send(message: Out): void;
   on(listener: (message: In) => void): void;
   onDisconnect(listener: () => void): void;
+  /** Resolves once every message sent so far has left this process (before exiting). */
+  flush(): Promise<void>;
 }
 
 export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentPort<In, Out> {
+  let unsent = 0;
+  let drained: (() => void)[] = [];
+  const sent = () => {
+    if (--unsent === 0) drained.splice(0).forEach((d) => d());
+  };
   return {
     send: (m) => {
-      if (process.send && process.connected) process.send(m);
+      if (!process.send || !process.connected) return;
+      unsent++;
+      process.send(m, undefined, {}, sent);
     },
     on: (listener) => process.on('message', (m) => listener(m as In)),
     onDisconnect: (listener) => process.on('disconnect', listener),
+    flush: () => (unsent === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = [...drained, resolve]))),
   };
 }
 
@@ -36,6 +46,8 @@ export function electronParentPort<In = HostToWorker, Out = WorkerToHost>(): Par
     send: (m) => port.postMessage(m),
     on: (listener) => port.on('message', (ev) => listener(ev.data as In)),
     onDisconnect: () => {},
+    // postMessage hands the message over synchronously.
+    flush: () => Promise.resolve(),
   };
 }
 
@@ -93,8 +105,10 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
         port.send({ type: 'failed', error });
       }
     }
-    // Give the channel a moment to flush the final message before exiting.
-    setTimeout(() => process.exit(0), 20);
+    // Exit once the final message is out (a large result takes a while); never wait forever on a dead channel.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    await port.flush();
+    process.exit(0);
   });
   port.send({ type: 'ready' });
 }

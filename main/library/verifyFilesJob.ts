@@ -89,7 +89,7 @@ export const verifyFilesJob = defineJobKind({
     if (done.length === 0 && unreadable.length > 0) {
       throw new WorkbenchError(
         'FILE_NOT_FOUND',
-        `None of the files could be read: ${unreadable.map((u) => `${u.path} (${u.error})`).join('; ')}.`,
+        `None of the files could be read: ${firstFew(unreadable.map((u) => `${u.path} (${u.error})`), '; ')}.`,
         'Check the paths and their permissions; for Hub files, download them first.',
       );
     }
@@ -97,13 +97,19 @@ export const verifyFilesJob = defineJobKind({
     if (bad.length > 0) {
       throw new WorkbenchError(
         'CHECKSUM_MISMATCH',
-        `${bad.length} file(s) do not match their expected sha256: ${bad.map((b) => b.path).join(', ')}.`,
+        `${bad.length} file(s) do not match their expected sha256: ${firstFew(bad.map((b) => b.path), ', ')}.`,
         'Delete the damaged files and download them again.',
       );
     }
     return { files: done, unreadable, totalBytes: total };
   },
 });
+
+/** The first few of a list, and how many more: an error message stays readable with 200,000 paths. */
+function firstFew(items: string[], separator: string): string {
+  const shown = items.slice(0, 5).join(separator);
+  return items.length > 5 ? `${shown}${separator}and ${items.length - 5} more (the job log lists them all)` : shown;
+}
 
 /** Folders are walked with links followed, each folder once (a symlink loop is skipped and logged), within a bound. */
 const VERIFY_WALK_LIMITS = { maxDepth: 32, maxEntries: 1_000_000 };
@@ -117,7 +123,7 @@ function listFiles(roots: string[], log: (message: string) => void): { files: { 
     for (const e of walk.list(dir, '', depth) ?? []) {
       if (e.type === 'dir') visit(e.abs, depth + 1);
       else if (e.type === 'file') files.push({ path: path.resolve(e.abs), size: e.size });
-      else if (e.type === 'dangling') unreadable.push({ path: path.resolve(e.abs), error: 'a link to a file that does not exist' });
+      else if (e.type === 'dangling') unreadable.push({ path: path.resolve(e.abs), error: 'does not exist' }); // a dangling link
       else log(`${e.abs} is not a regular file (a FIFO, socket or device); skipped`);
     }
   };
