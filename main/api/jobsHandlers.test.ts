@@ -55,6 +55,6 @@ describe('job lists and events carry summaries, jobs.get the whole job', () => {
     for (let i = 0; i < 20; i++) deep = [deep];
     expect(JSON.stringify(summariseJson(deep).value)).toContain('"depth":8');
     const wide = Array.from({ length: 20 }, () => 'w'.repeat(1000));
-    expect(summariseJson({ a: wide, b: wide }).value).toEqual({ $summary: 'value', bytes: JSON.stringify({ a: wide, b: wide }).length });
+    expect(summariseJson({ a: wide, b: wide, verdict: 'B-only', n: 3 }).value).toEqual({ $summary: 'value', bytes: JSON.stringify({ a: wide, b: wide, verdict: 'B-only', n: 3 }).length, verdict: 'B-only', n: 3 });
   });
 });

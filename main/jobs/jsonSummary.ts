@@ -2,7 +2,8 @@
  * A bounded stand-in for a JSON value, for job lists and events: small values pass whole; long
  * arrays, long strings, objects with many keys and deep nesting are replaced by marker objects
  * ({"$summary": "array", length, first}) that say what was left out. Scalars beside them stay
- * as they are, so `params.repoId` or `params.keepPartialOnCancel` read the same from a summary.
+ * as they are, so `params.repoId`, `params.keepPartialOnCancel` or `result.verdict` read the same
+ * from a summary (top-level scalars survive even when everything else is cut).
  */
 
 export interface JsonSummary {
@@ -46,6 +47,8 @@ export function summariseJson(value: unknown): JsonSummary {
   };
   const summary = walk(value, 0);
   const bytes = JSON.stringify(summary ?? null).length;
-  if (bytes > SUMMARY_BYTES) return { value: { $summary: 'value', bytes: JSON.stringify(value ?? null).length }, cut: true };
-  return { value: summary, cut };
+  if (bytes <= SUMMARY_BYTES) return { value: summary, cut };
+  // Still too large: keep the top-level scalars (a verdict, an id, a flag) and say how big the rest is.
+  const scalars = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).filter(([, v]) => v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= STRING_CHARS)) : [];
+  return { value: { $summary: 'value', bytes: JSON.stringify(value ?? null).length, ...Object.fromEntries(scalars.slice(0, OBJECT_KEYS)) }, cut: true };
 }
