@@ -22,6 +22,9 @@ interface RunningJob {
   /** This attempt's progress rate, for the ETA. */
   eta: AttemptEta;
   lastProgressWrite: number;
+  /** The newest progress report held back by the write interval; written when the interval ends, or with the outcome. */
+  pendingProgress: { progress: number | null; progressMessage: string | null; progressDetail: unknown } | null;
+  progressTimer?: NodeJS.Timeout;
   stopRequested: StopReason | null;
   outcome: WorkerToHost | null;
   killTimer?: NodeJS.Timeout;
@@ -207,6 +210,7 @@ export class JobScheduler {
       elapsedBefore: job.elapsedMs,
       eta: new AttemptEta(),
       lastProgressWrite: 0,
+      pendingProgress: null,
       stopRequested: null,
       outcome: null,
     };
@@ -228,10 +232,14 @@ export class JobScheduler {
       case 'progress': {
         const p = m.fraction == null ? null : Math.min(1, Math.max(0, m.fraction));
         if (p != null) r.eta.record(now, p);
-        if (now - r.lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
-        r.lastProgressWrite = now;
-        const job = this.store.update(id, { progress: p, progressMessage: m.message ?? null, progressDetail: m.detail ?? null, etaSeconds: r.eta.seconds() });
-        this.events.jobUpdated(job);
+        r.pendingProgress = { progress: p, progressMessage: m.message ?? null, progressDetail: m.detail ?? null };
+        // At most one write per interval, but the newest report is never lost: it is written when the interval ends.
+        const wait = PROGRESS_WRITE_INTERVAL_MS - (now - r.lastProgressWrite);
+        if (wait > 0) {
+          r.progressTimer ??= setTimeout(() => this.writeProgress(id, r), wait);
+          return;
+        }
+        this.writeProgress(id, r);
         return;
       }
       case 'log':
@@ -246,29 +254,51 @@ export class JobScheduler {
         r.outcome = m;
         this.transition(
           id,
-          { state: 'completed', result: m.result, progress: 1, etaSeconds: 0, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null, error: null },
+          { ...this.takePendingProgress(r), state: 'completed', result: m.result, progress: 1, etaSeconds: 0, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null, error: null },
           'Completed.',
         );
         return;
       case 'failed':
         r.outcome = m;
-        this.transition(id, { state: 'failed', error: m.error, etaSeconds: null, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }, `Failed: ${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, 'error');
+        this.transition(id, { ...this.takePendingProgress(r), state: 'failed', error: m.error, etaSeconds: null, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }, `Failed: ${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, 'error');
         return;
-      case 'stopped':
+      case 'stopped': {
         r.outcome = m;
+        const last = this.takePendingProgress(r);
         this.transition(
           id,
           m.reason === 'pause'
-            ? { state: this.closed ? 'queued' : 'paused', etaSeconds: null, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }
+            ? { ...last, state: this.closed ? 'queued' : 'paused', etaSeconds: null, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null }
             : { state: 'cancelled', etaSeconds: null, finishedAt: now, elapsedMs: r.elapsedBefore + (now - r.attemptStartedAt), attemptStartedAt: null },
           m.reason === 'pause' ? 'Paused at a checkpoint.' : 'Cancelled.',
         );
         return;
+      }
     }
+  }
+
+  private writeProgress(id: string, r: RunningJob): void {
+    clearTimeout(r.progressTimer);
+    r.progressTimer = undefined;
+    if (!r.pendingProgress || r.outcome || this.running.get(id) !== r) return;
+    r.lastProgressWrite = Date.now();
+    const job = this.store.update(id, { ...r.pendingProgress, etaSeconds: r.eta.seconds() });
+    r.pendingProgress = null;
+    this.events.jobUpdated(job);
+  }
+
+  /** The progress report still held back, to commit with the job's outcome. */
+  private takePendingProgress(r: RunningJob): Partial<Pick<JobView, 'progressMessage' | 'progressDetail'>> {
+    clearTimeout(r.progressTimer);
+    r.progressTimer = undefined;
+    const pending = r.pendingProgress;
+    r.pendingProgress = null;
+    return pending ? { progressMessage: pending.progressMessage, progressDetail: pending.progressDetail } : {};
   }
 
   private onExit(id: string, r: RunningJob, code: number | null, signal: string | null): void {
     clearTimeout(r.killTimer);
+    clearTimeout(r.progressTimer);
     if (this.running.get(id) === r) this.running.delete(id);
     const job = this.store.view(id);
     if (job && !r.outcome) {
