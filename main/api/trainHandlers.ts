@@ -19,18 +19,24 @@ const newestFirst = (a: JobView, b: JobView) => b.createdAt - a.createdAt;
 
 export const trainHandlers: HandlerTable<TrainMethods> = {
   'train.sources': (_p, s) => trainSources(s),
+  // Lists carry summaries of params and results; runs and evaluations are few, so they come whole.
   'train.runs': (_p, s) =>
-    s.jobStore
-      .list()
-      .filter((j) => j.kind === TRAIN_SAE_KIND)
+    wholeJobs(s, TRAIN_SAE_KIND)
       .sort(newestFirst)
       .flatMap((job): TrainRunView[] => {
         const params = TrainSaeParamsSchema.safeParse(job.params);
         return params.success ? [{ job, params: params.data, result: job.state === 'completed' ? (job.result as TrainRunResult) : null }] : [];
       }),
   'train.metrics': ({ jobId, after }, s) => readMetrics(runDir(s.home, jobId), after ?? 0),
-  'train.evaluations': (_p, s) => s.jobStore.list().filter((j) => j.kind === EVAL_SAE_KIND).sort(newestFirst),
+  'train.evaluations': (_p, s) => wholeJobs(s, EVAL_SAE_KIND).sort(newestFirst),
 };
+
+function wholeJobs(s: CoreServices, kind: string): JobView[] {
+  return s.jobStore
+    .list()
+    .filter((j) => j.kind === kind)
+    .map((j) => s.jobStore.get(j.id) ?? j);
+}
 
 function modelOption(path: string, label: string, origin: TrainModelOption['origin']): TrainModelOption | null {
   try {
@@ -83,7 +89,8 @@ export function watchTraining(s: CoreServices): () => void {
     if (event !== 'job.updated') return;
     const job = payload as JobView;
     if (job.kind !== TRAIN_SAE_KIND || job.state !== 'completed') return;
-    const params = TrainSaeParamsSchema.safeParse(job.params);
+    // The event carries a summary of the params; the output folder comes from the whole params.
+    const params = TrainSaeParamsSchema.safeParse(s.jobStore.paramsOf(job.id));
     if (!params.success) return;
     const out = path.resolve(trainOutDir(runDir(s.home, job.id), params.data));
     if (new LibraryCatalog(s.db).roots().some((r) => r.path === out)) queueLibraryScan(s);
