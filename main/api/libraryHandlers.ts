@@ -6,7 +6,7 @@ import { readTextFile } from '../formats/openedFile';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
 import { LIBRARY_SCAN_KIND } from '../library/scanJob';
-import { storeLocalRoot, type RecognizedRoot } from '../library/scanLibrary';
+import { addLocalRoot, storeLocalRoot, type RecognizedRoot } from '../library/scanLibrary';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
@@ -73,16 +73,16 @@ export function queueLibraryScan(s: CoreServices): JobView {
 
 /**
  * Folders the app itself fills (the demo bundle, trained SAEs) are listed like any added folder,
- * so their models and SAEs are usable everywhere. Recognised in the interactive worker, like a
- * folder the user adds.
+ * so their models and SAEs are usable everywhere. Recognised right here, unlike a folder the user
+ * adds: the app wrote these few files itself (the walk is bounded either way), and the Library
+ * then has them before the job's completion reaches any client.
  */
-export async function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): Promise<void> {
+export function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): void {
   if (!root) return;
-  if (new LibraryCatalog(s.db).roots().some((r) => r.path === path.resolve(root))) return;
+  const catalog = new LibraryCatalog(s.db);
+  if (catalog.roots().some((r) => r.path === path.resolve(root))) return;
   try {
-    const recognized = await s.interactive.request<RecognizedRoot>('library.recognize', { path: root });
-    const catalog = new LibraryCatalog(s.db);
-    storeLocalRoot(catalog, recognized);
+    addLocalRoot(catalog, root);
     s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
   } catch (err) {
     s.log.log('warn', 'library', `could not add ${what} ${root}`, { error: String(err) });
@@ -100,7 +100,7 @@ export function watchLibrary(s: CoreServices): () => void {
       if (job.kind === LIBRARY_SCAN_KIND && job.state === 'completed') {
         s.events.emit('library.changed', { reason: 'scan', itemCount: new LibraryCatalog(s.db).items().length });
       } else if (job.kind === DEMO_JOB_KIND && job.state === 'completed') {
-        void addGeneratedRoot(s, (job.result as { root?: string } | null)?.root, 'the demo bundle');
+        addGeneratedRoot(s, (job.result as { root?: string } | null)?.root, 'the demo bundle');
       }
     } else if (event === 'hub.cacheChanged') {
       queueLibraryScan(s);

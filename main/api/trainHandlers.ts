@@ -94,6 +94,6 @@ export function watchTraining(s: CoreServices): () => void {
     if (!params.success) return;
     const out = path.resolve(trainOutDir(runDir(s.home, job.id), params.data));
     if (new LibraryCatalog(s.db).roots().some((r) => r.path === out)) queueLibraryScan(s);
-    else void addGeneratedRoot(s, out, 'the trained SAEs');
+    else addGeneratedRoot(s, out, 'the trained SAEs');
   });
 }
