@@ -36,12 +36,21 @@ export function TrainingPage() {
   useEvent(
     'job.updated',
     (job) => {
-      if (job.kind === TRAIN_SAE_KIND) setRuns((list) => (list.some((r) => r.job.id === job.id) ? list.map((r) => (r.job.id === job.id ? { ...r, job, result: job.state === 'completed' ? (job.result as TrainRunView['result']) : null } : r)) : list));
-      if (job.kind === TRAIN_SAE_KIND && !runs.some((r) => r.job.id === job.id)) reload();
-      if (job.kind === EVAL_SAE_KIND) setEvaluations((list) => (list.some((j) => j.id === job.id) ? list.map((j) => (j.id === job.id ? job : j)) : [job, ...list]));
+      // Events carry summaries; a result that was cut comes whole from train.runs / jobs.get.
+      const known = runs.find((r) => r.job.id === job.id);
+      if (job.kind === TRAIN_SAE_KIND && (!known || (job.summarised && job.state !== known.job.state))) reload();
+      else if (job.kind === TRAIN_SAE_KIND) {
+        const merged: JobView = job.summarised ? { ...job, params: known!.job.params, result: known!.job.result } : job;
+        setRuns((list) => list.map((r) => (r.job.id === job.id ? { ...r, job: merged, result: job.summarised ? r.result : job.state === 'completed' ? (job.result as TrainRunView['result']) : null } : r)));
+      }
+      if (job.kind === EVAL_SAE_KIND) {
+        const put = (whole: JobView) => setEvaluations((list) => (list.some((j) => j.id === whole.id) ? list.map((j) => (j.id === whole.id ? whole : j)) : [whole, ...list]));
+        if (job.summarised) client.call('jobs.get', { id: job.id }).then(put, setError);
+        else put(job);
+      }
       if (sources?.demoJobId && job.id === sources.demoJobId && job.state === 'completed') void loadSources();
     },
-    [runs, sources?.demoJobId],
+    [runs, sources?.demoJobId, client, reload],
   );
   useEvent('library.changed', () => void loadSources(), [loadSources]);
   useEvent('job.removed', () => reload(), [reload]);

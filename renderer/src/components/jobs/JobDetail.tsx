@@ -63,7 +63,7 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
           ['params', isEmpty(detail.params) ? 'none' : <pre className="result">{JSON.stringify(detail.params, null, 2)}</pre>],
         ]}
       />
-      {KindView && <KindView job={job} />}
+      {KindView && <KindView job={detail} />}
       {detail.result != null && job.state === 'completed' && (
         <details open>
           <summary>Result</summary>
