@@ -85,7 +85,8 @@ describe('Training page on the demo bundle', () => {
     for (const id of [adhd, standard]) await page.locator(`tr[data-job-id="${id}"][data-state="completed"]`).waitFor({ timeout: 240_000 });
     await page.locator(`tr[data-job-id="${standard}"] input[type="checkbox"]`).check();
     await runPanel.getByLabel('Quality gates').first().waitFor();
-    await expect(runPanel.locator('.chart-legend .legend-item').count()).resolves.toBe(4); // 2 runs x 2 hooks
+    // The overlaid run's points arrive by their own fetch after the checkbox: poll, not one look.
+    await expect.poll(() => runPanel.locator('.chart-legend .legend-item').count(), { timeout: 15_000 }).toBe(4); // 2 runs x 2 hooks
     await screenshot(page, 'training-demo-adhd-with-standard-overlay');
 
     const cosines: Record<string, number> = {};

@@ -24,6 +24,10 @@ export function TrainingPage() {
   const selected = params.get('run');
   const overlay = (params.get('overlay') ?? '').split(',').filter(Boolean);
 
+  // Open while there are no runs, until the user folds or opens it (starting a run folds it); a list
+  // that fills in later must not fold the form under the user's hands.
+  const [formOpen, setFormOpen] = useState<boolean | null>(null);
+
   const reload = useCallback(() => {
     client.call('train.runs', {}).then(setRuns, setError);
     client.call('train.evaluations', {}).then(setEvaluations, setError);
@@ -55,6 +59,7 @@ export function TrainingPage() {
   useEvent('library.changed', () => void loadSources(), [loadSources]);
   useEvent('job.removed', () => reload(), [reload]);
 
+  const formShown = params.get('new') === '1' || (formOpen ?? runs.length === 0);
   const run = runs.find((r) => r.job.id === selected) ?? null;
   const toggleOverlay = (id: string) => setParams({ overlay: (overlay.includes(id) ? overlay.filter((o) => o !== id) : [...overlay, id]).join(',') });
 
@@ -63,12 +68,13 @@ export function TrainingPage() {
       <h1>Training</h1>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {sources?.demoJobId && <p className="muted small">Generating the demo bundle (its models and dataset appear here when ready)…</p>}
-      <details className="panel" open={runs.length === 0 || params.get('new') === '1'}>
+      <details className="panel" open={formShown} onToggle={(e) => e.currentTarget.open !== formShown && setFormOpen(e.currentTarget.open)}>
         <summary>New training run</summary>
         <TrainForm
           sources={sources}
           onError={setError}
           onStarted={(job) => {
+            setFormOpen(false);
             reload();
             setParams({ run: job.id, new: null }, { push: true });
           }}
