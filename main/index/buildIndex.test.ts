@@ -261,6 +261,27 @@ describe('index build on the demo bundle', () => {
     expect((await new IndexCatalog(h, openDatabase(h)).list())[0].stale).toMatch(/dataset changed/);
   });
 
+  it('refuses an SAE that overflows on the data (finite weights, infinite activations) and stores none of it', async () => {
+    const dir = path.join(tmp.dir, 'overflowing-sae');
+    const tensors = randomSaeTensors(64, 256, 7);
+    // Finite in float32, but any dot product with a residual of norm > 1 leaves the float32 range.
+    const wEnc = tensors.W_enc.data as Float32Array;
+    for (let i = 0; i < wEnc.length; i++) wEnc[i] = 3e38;
+    const cfg = v6TopkCfg(64, 256, 8) as { metadata: Record<string, unknown> };
+    cfg.metadata.hook_name = 'blocks.2.hook_resid_post';
+    writeSaeDir(dir, cfg, tensors);
+    const home = newHome('overflow');
+    const h = host(home);
+    const err = await asyncErrorOf(() => buildIndexes(h, params({ saePaths: [dir] })));
+    expect(err.code).toBe('NONFINITE_OUTPUT');
+    expect(err.message).toMatch(/^the index batch from document 0, SAE blocks\.2\.hook_resid_post: feature_values \[\d+, 8\] holds \d+ (non-finite|infinite) values/);
+    const rec = new IndexCatalog(home, openDatabase(home)).registry.require(h.saved!.indexIds[0]);
+    expect(rec.state).toBe('failed');
+    const db = openIndexDb(indexFile(home, rec.id), { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM blocks').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+
   it('refuses bad input before anything runs, with the fix in the hint', async () => {
     const narrow = path.join(tmp.dir, 'narrow-sae');
     writeSaeDir(narrow, v6TopkCfg(32, 64, 4), randomSaeTensors(32, 64, 1));

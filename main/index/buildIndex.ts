@@ -12,6 +12,7 @@ import type { IndexBuildParams } from '../../preload/api';
 import { readDocuments } from '../datasets/documentReader';
 import { contextWindows, type TokenizedDocument } from '../datasets/tokenWindows';
 import { openDatabase, type Db } from '../db/connection';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
@@ -173,6 +174,8 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
       const windows = batch.flatMap((d) => contextWindows(d.tokenized, plan.contextSize));
       const run = await runModel(weights, windows.map((w) => w.tokens), plan.hooks, { device: params.device, batchSize: WINDOWS_PER_CALL });
       const rows = windows.reduce((n, w) => n + w.tokens.length, 0);
+      const where = `the index batch from document ${batch[0].tokenized.document}`;
+      requireFiniteOutputs(Object.fromEntries(plan.hooks.flatMap((h) => run.hooks[h].map((t, i) => [`${h} (window ${i})`, t]))), where);
       for (let s = 0; s < saes.length; s++) {
         const sae = saes[s];
         const acts = run.hooks[sae.config.hookName];
@@ -183,6 +186,7 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
           off += t.data.length;
         }
         const encoded = await runSae(sae, { data: x, shape: [rows, sae.config.dIn] }, ['feature_indices', 'feature_values'], { device: params.device, sparseK: Math.min(sae.config.dSae, DENSE_SAE_TOP) });
+        requireFiniteOutputs({ feature_values: encoded.outputs.feature_values }, `${where}, SAE ${sae.config.hookName}`);
         const sparse = { ids: encoded.outputs.feature_indices!.data as BigInt64Array, values: encoded.outputs.feature_values!.data as Float32Array, width: encoded.outputs.feature_values!.shape[1] };
         let row = 0;
         for (const w of windows) {

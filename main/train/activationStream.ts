@@ -7,6 +7,7 @@
  */
 import { WorkbenchError } from '../errors';
 import type { DeviceChoice } from '../engine/executionProviders';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel } from '../engine/runner';
 import { readDocuments, type DatasetPlan, type SkippedRow } from '../datasets/documentReader';
 import { contextWindows, isBosPosition, tokenizeDocument, type TokenWindow } from '../datasets/tokenWindows';
@@ -157,6 +158,8 @@ export class ActivationStream {
     for (let s = 0; s < segments.length; s += batch) {
       const part = segments.slice(s, s + batch);
       const run = await runModel(this.o.model, part.map((g) => g.item.tokens.tokens), this.o.hooks, { device: this.o.device, batchSize: batch });
+      // A non-finite activation would reach the SAE as a NaN loss several steps later; name its source here.
+      requireFiniteOutputs(Object.fromEntries(this.o.hooks.flatMap((h) => part.map((g, i) => [`${h} (document ${g.item.document})`, run.hooks[h][i]]))), 'the model pass feeding training');
       part.forEach((g, i) => {
         for (const h of this.o.hooks) {
           const src = run.hooks[h][i].data;
