@@ -6,6 +6,13 @@ import { WorkbenchError } from './errors';
 
 /** The file whose OS lock is the home lock (an empty SQLite database, never written). */
 const LOCK_DB = 'core.lock.db';
+/**
+ * How long a start waits for the lock. Not zero: taking SQLite's exclusive lock passes through
+ * SHARED and RESERVED, so with no wait, racers that each hold a step can all give up at once and
+ * nobody wins (1 of 40 trials under load). With a short wait, losers back off and retry, one wins;
+ * against a live owner this is only the delay before HOME_IN_USE.
+ */
+const LOCK_WAIT_MS = 250;
 /** The owner's pid, for messages and for `homeLockOwner`; the OS lock, not this file, decides. */
 const PID_FILE = 'core.lock';
 
@@ -23,7 +30,7 @@ export function acquireHomeLock(home: string): () => void {
   const pidFile = path.join(home, PID_FILE);
   let holder: Database.Database;
   try {
-    holder = new Database(lockFile, { timeout: 0, ...nativeBindingOption() });
+    holder = new Database(lockFile, { timeout: LOCK_WAIT_MS, ...nativeBindingOption() });
   } catch (err) {
     throw new WorkbenchError('HOME_UNWRITABLE', `The lock file ${lockFile} cannot be opened: ${(err as Error).message}`, 'Fix the permissions of the data directory or choose another one with --home DIR.', { cause: err });
   }
