@@ -68,6 +68,11 @@ describe('Library page', () => {
     expect(decodeURIComponent(page.url())).toMatch(/#\/library\?item=\w+/);
     expect(detailText).toMatch(/refs\s+main/);
     await screenshot(page, 'library-sae-detail');
+    // "Evaluate" opens the Training page's evaluation form with this SAE and its linked model chosen.
+    await details.getByRole('link', { name: 'Evaluate' }).click();
+    await expect.poll(() => page.getByLabel('Evaluation SAE').inputValue()).toMatch(/adhd_L3_hook_resid_post$/);
+    await expect(page.getByLabel('Evaluation model').inputValue()).resolves.not.toBe('');
+    await page.goBack();
     await details.getByRole('button', { name: 'Close details' }).click();
 
     const results = page.getByRole('table', { name: 'Results' });

@@ -34,6 +34,12 @@ export class DirectoryWalk {
   private stopped = false;
   /** Loops, duplicate links, unreadable folders and the budget running out, for the caller to report. */
   readonly problems: string[] = [];
+  /**
+   * Folders whose files were not listed although they may hold some the caller has not seen
+   * (unreadable, too deep, over budget), for callers that must account for every file, like
+   * files.verify. Folders already walked through another path are not here: nothing was missed.
+   */
+  readonly unlisted: { path: string; why: string }[] = [];
   private unreported = 0;
 
   constructor(readonly limits: WalkLimits = DEFAULT_WALK_LIMITS) {}
@@ -48,9 +54,13 @@ export class DirectoryWalk {
    * (a loop or a duplicate link), deeper than the limit, unreadable, or the budget is spent.
    */
   list(dir: string, rel: string, depth: number): WalkEntry[] | null {
-    if (this.stopped) return null;
+    if (this.stopped) {
+      this.unlisted.push({ path: dir, why: `not walked: the walk stopped after ${this.limits.maxEntries} entries` });
+      return null;
+    }
     if (depth > this.limits.maxDepth) {
       this.report(`${dir}: deeper than ${this.limits.maxDepth} folders below the added folder; not scanned (add it by itself)`);
+      this.unlisted.push({ path: dir, why: `deeper than ${this.limits.maxDepth} folders; not walked` });
       return null;
     }
     let id: string;
@@ -59,6 +69,7 @@ export class DirectoryWalk {
       id = `${st.dev}:${st.ino}`;
     } catch (err) {
       this.report(`${dir}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      this.unlisted.push({ path: dir, why: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
       return null;
     }
     if (this.visited.has(id)) {
@@ -77,11 +88,13 @@ export class DirectoryWalk {
       names = fs.readdirSync(dir).sort();
     } catch (err) {
       this.report(`${dir}: cannot be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      this.unlisted.push({ path: dir, why: `cannot be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
       return null;
     }
     if (this.entries + names.length > this.limits.maxEntries) {
       this.stopped = true;
       this.report(`${dir}: the scan stopped after ${this.limits.maxEntries} entries; add smaller folders to the Library instead`);
+      this.unlisted.push({ path: dir, why: `not walked: the walk stopped after ${this.limits.maxEntries} entries` });
       return null;
     }
     this.entries += names.length;

@@ -85,6 +85,28 @@ describe('job scheduler with real worker processes', () => {
     expect((await waitFor(core, none.id, (j) => j.state === 'failed')).error).toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining(missing) });
   });
 
+  it('files.verify never passes what it did not check: folders it could not enter, expected files it never reached', async () => {
+    const { core } = startCore();
+    const dir = track(makeTempDir('files'));
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'hello');
+    // Deeper than the walk's 32 levels (a permission error would do the same; tests run as root).
+    const deep = path.join(dir, ...Array.from({ length: 34 }, (_, i) => `d${i}`));
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'deep.txt'), 'x');
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [dir] } });
+    const done = await waitFor(core, job.id, (j) => j.state === 'completed' || j.state === 'failed');
+    const result = done.result as { files: { path: string }[]; unreadable: { path: string; error: string }[] };
+    expect(result.files.map((f) => path.basename(f.path))).toEqual(['a.txt']);
+    expect(done.state).toBe('completed');
+    expect(result.unreadable).toEqual([{ path: expect.stringMatching(/d31\/d32$/), error: 'deeper than 32 folders; not walked' }]);
+
+    const hello = createHash('sha256').update('hello').digest('hex');
+    const missing = path.join(dir, 'b.txt');
+    const partial = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [path.join(dir, 'a.txt')], expected: { [path.join(dir, 'a.txt')]: hello, [missing]: hello } } });
+    const failed = await waitFor(core, partial.id, (j) => j.state === 'failed' || j.state === 'completed');
+    expect(failed.error).toMatchObject({ code: 'FILE_NOT_FOUND', message: `1 file(s) with an expected sha256 could not be checked: ${missing} (has an expected sha256 but was not found under the given paths).` });
+  });
+
   it('rejects invalid calls with typed errors instead of crashing', async () => {
     const { core } = startCore();
     expect(await core.call('jobs.add', { kind: 'files.verify', params: { paths: [] } })).toMatchObject({ ok: false, error: { code: 'INVALID_JOB_PARAMS' } });

@@ -93,12 +93,24 @@ export const verifyFilesJob = defineJobKind({
         'Check the paths and their permissions; for Hub files, download them first.',
       );
     }
+    // An expected digest that was never compared is a failed check, not a pass.
+    const checked = new Set([...done, ...unreadable].map((d) => d.path));
+    const unreached = Object.keys(p.expected ?? {}).filter((f) => !checked.has(path.resolve(f)));
+    for (const f of unreached) unreadable.push({ path: path.resolve(f), error: 'has an expected sha256 but was not found under the given paths' });
+    const unchecked = Object.keys(p.expected ?? {}).filter((f) => unreadable.some((u) => u.path === path.resolve(f)));
     const bad = done.filter((d) => d.matches === false);
     if (bad.length > 0) {
       throw new WorkbenchError(
         'CHECKSUM_MISMATCH',
         `${bad.length} file(s) do not match their expected sha256: ${firstFew(bad.map((b) => b.path), ', ')}.`,
         'Delete the damaged files and download them again.',
+      );
+    }
+    if (unchecked.length > 0) {
+      throw new WorkbenchError(
+        'FILE_NOT_FOUND',
+        `${unchecked.length} file(s) with an expected sha256 could not be checked: ${firstFew(unchecked.map((f) => `${f} (${unreadable.find((u) => u.path === path.resolve(f))!.error})`), '; ')}.`,
+        'Check the paths and their permissions; for Hub files, download them first.',
       );
     }
     return { files: done, unreadable, totalBytes: total };
@@ -140,6 +152,8 @@ function listFiles(roots: string[], log: (message: string) => void): { files: { 
     else log(`${p} is not a regular file (a FIFO, socket or device); skipped`);
   }
   walk.problems.forEach(log);
+  // A folder the walk could not enter may hold files: they are unverified, not absent.
+  for (const u of walk.unlisted) unreadable.push({ path: path.resolve(u.path), error: u.why });
   return { files, unreadable };
 }
 

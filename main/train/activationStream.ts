@@ -159,7 +159,7 @@ export class ActivationStream {
       const part = segments.slice(s, s + batch);
       const run = await runModel(this.o.model, part.map((g) => g.item.tokens.tokens), this.o.hooks, { device: this.o.device, batchSize: batch });
       // A non-finite activation would reach the SAE as a NaN loss several steps later; name its source here.
-      requireFiniteOutputs(Object.fromEntries(this.o.hooks.flatMap((h) => part.map((g, i) => [`${h} (document ${g.item.document})`, run.hooks[h][i]]))), 'the model pass feeding training');
+      for (const h of this.o.hooks) part.forEach((g, i) => requireFiniteOutputs({ [h]: run.hooks[h][i] }, `the model pass feeding training (document ${g.item.document}, window ${g.item.window})`));
       part.forEach((g, i) => {
         for (const h of this.o.hooks) {
           const src = run.hooks[h][i].data;

@@ -125,7 +125,7 @@ export function TrainingPage() {
         </table>
       )}
       {run && <RunDetail run={run} overlay={runs.filter((r) => overlay.includes(r.job.id))} onError={setError} />}
-      <EvalPanel sources={sources} evaluations={evaluations} onError={setError} />
+      <EvalPanel sources={sources} evaluations={evaluations} onError={setError} initial={{ model: params.get('evalModel') ?? undefined, sae: params.get('evalSae') ?? undefined }} />
     </section>
   );
 }

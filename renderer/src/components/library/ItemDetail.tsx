@@ -14,7 +14,7 @@ function actionLinks(item: LibraryItem): { label: string; href: string; title: s
     return [
       { label: 'Open in Prompt', href: routeHref('prompt', { a: model, as: item.path }), title: model ? 'Run text through its model and this SAE' : 'Run text through this SAE (pick a model of its width)' },
       { label: 'Feature index', href: routeHref('features', { sae: item.path }), title: 'Its features, from the index of this SAE (built on request)' },
-      { label: 'Evaluate', href: routeHref('features', { sae: item.path, view: 'evaluate' }), title: 'Reconstruction quality (FVE, L0, CE loss) on a dataset' },
+      { label: 'Evaluate', href: routeHref('training', { evalSae: item.path, evalModel: model }), title: 'Reconstruction quality (FVE, L0, dead %, CE-loss and KL scores) on a dataset, against the quality gates' },
       verify,
     ];
   }

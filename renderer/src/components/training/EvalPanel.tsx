@@ -2,24 +2,29 @@
  * "Evaluate an SAE": any SAE of the Library (downloaded, constructed, trained) judged by the same
  * held-out metrics and gates as training runs, as eval.sae jobs; their results in one table.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult, type JobView, type TrainSources } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { ProgressBar } from '../ProgressBar';
 
 const DEFAULT_TOKENS = EvalSaeParamsSchema.shape.tokens.parse(undefined);
 
-export function EvalPanel({ sources, evaluations, onError }: { sources: TrainSources | null; evaluations: JobView[]; onError: (e: unknown) => void }) {
+/** `initial` prefills the form (the Library's "Evaluate" link passes an SAE and its linked model). */
+export function EvalPanel({ sources, evaluations, onError, initial }: { sources: TrainSources | null; evaluations: JobView[]; onError: (e: unknown) => void; initial?: { model?: string; sae?: string } }) {
   const client = useClient();
-  const [model, setModel] = useState('');
-  const [sae, setSae] = useState('');
+  const [model, setModel] = useState(initial?.model ?? '');
+  const [sae, setSae] = useState(initial?.sae ?? '');
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (initial?.sae) panel.current?.scrollIntoView({ block: 'start' });
+  }, [initial?.sae]);
   const [dataset, setDataset] = useState('');
   const [tokens, setTokens] = useState(String(DEFAULT_TOKENS));
   const saes = (sources?.saes ?? []).filter((s) => !model || s.modelPath === model || s.modelPath === null);
   const params = { model, sae, dataset, tokens: Number(tokens) };
   const ok = EvalSaeParamsSchema.safeParse(params).success;
   return (
-    <div className="panel" aria-label="Evaluations">
+    <div className="panel" aria-label="Evaluations" ref={panel}>
       <h2>Evaluate an SAE</h2>
       <p className="muted small">Held-out FVE, L0, dead %, L2 ratio, and CE-loss / KL scores with the SAE spliced into the model, against the quality gates: the yardstick training runs are judged by.</p>
       <div className="eval-form">
