@@ -20,7 +20,8 @@ export const libraryHandlers: HandlerTable<LibraryMethods> = {
   'library.scan': (_p, s) => queueLibraryScan(s),
   'library.addFolder': async ({ path: input }, s) => {
     // The walk (links, loops, weight checks) runs in the interactive worker; storing it here is quick.
-    const recognized = await s.interactive.request<RecognizedRoot>('library.recognize', { path: input });
+    // Resolved here: the worker's working directory is the app's, not the one the core was started in.
+    const recognized = await s.interactive.request<RecognizedRoot>('library.recognize', { path: path.resolve(input) });
     const catalog = new LibraryCatalog(s.db);
     const added = storeLocalRoot(catalog, recognized);
     s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
@@ -73,20 +74,33 @@ export function queueLibraryScan(s: CoreServices): JobView {
 
 /**
  * Folders the app itself fills (the demo bundle, trained SAEs) are listed like any added folder,
- * so their models and SAEs are usable everywhere. Recognised right here, unlike a folder the user
- * adds: the app wrote these few files itself (the walk is bounded either way), and the Library
- * then has them before the job's completion reaches any client.
+ * so their models and SAEs are usable everywhere. Inside the data directory they are recognised
+ * right here, unlike a folder the user adds: the app wrote these few files itself, and the Library
+ * then has them before the job's completion reaches any client. An output folder the user chose
+ * elsewhere (a training run's --out) may hold anything, so it is walked in the interactive worker.
  */
 export function addGeneratedRoot(s: CoreServices, root: string | undefined, what: string): void {
   if (!root) return;
-  const catalog = new LibraryCatalog(s.db);
-  if (catalog.roots().some((r) => r.path === path.resolve(root))) return;
-  try {
-    addLocalRoot(catalog, root);
-    s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
-  } catch (err) {
-    s.log.log('warn', 'library', `could not add ${what} ${root}`, { error: String(err) });
+  const resolved = path.resolve(root);
+  if (new LibraryCatalog(s.db).roots().some((r) => r.path === resolved)) return;
+  const failed = (err: unknown) => s.log.log('warn', 'library', `could not add ${what} ${resolved}`, { error: String(err) });
+  const stored = (catalog: LibraryCatalog) => s.events.emit('library.changed', { reason: 'added', itemCount: catalog.items().length });
+  const inHome = path.relative(path.resolve(s.home), resolved);
+  if (inHome && !inHome.startsWith('..') && !path.isAbsolute(inHome)) {
+    try {
+      const catalog = new LibraryCatalog(s.db);
+      addLocalRoot(catalog, resolved);
+      stored(catalog);
+    } catch (err) {
+      failed(err);
+    }
+    return;
   }
+  s.interactive.request<RecognizedRoot>('library.recognize', { path: resolved }).then((recognized) => {
+    const catalog = new LibraryCatalog(s.db);
+    storeLocalRoot(catalog, recognized);
+    stored(catalog);
+  }, failed);
 }
 
 /**

@@ -12,6 +12,7 @@ import { TrainSaeParamsSchema } from '../../preload/contract/train';
 import { createCore, type Core } from './core';
 
 const home = makeTempDir('train-jobs');
+const outside = makeTempDir('train-out');
 let demo: DemoBundlePaths;
 let core: Core;
 beforeAll(() => {
@@ -23,13 +24,15 @@ beforeAll(() => {
 afterAll(async () => {
   await core?.close();
   home.cleanup();
+  outside.cleanup();
 });
 
 const params = () => ({ model: demo.models.adhd, hooks: ['blocks.2.hook_resid_post'], dataset: demo.dataset, k: 4, dSae: 48, tokens: 256 * 40, batchSize: 256, lr: 3e-3, evalTokens: 512, bufferBatches: 4, checkpointEverySteps: 1000, device: 'cpu' as const });
 
 describe('train.sae and eval.sae jobs through the core', () => {
   it('a queued run pauses (checkpoint and stop), resumes to the uninterrupted curve, and its SAE joins the Library', async () => {
-    const added = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: params() });
+    // An output folder outside the data directory: it joins the Library through the interactive worker.
+    const added = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: { ...params(), out: path.join(outside.dir, 'my-saes') } });
     expect(added.pausable).toBe(true);
     await waitForJob(core, added.id, (j) => ((j.progressDetail as { step?: number } | null)?.step ?? 0) >= 10, 120_000);
     await call(core, 'jobs.pause', { id: added.id });
@@ -58,7 +61,7 @@ describe('train.sae and eval.sae jobs through the core', () => {
 
     const runs = await call<TrainRunView[]>(core, 'train.runs', {});
     const run = runs.find((r) => r.job.id === added.id)!;
-    expect(run.result!.saes[0].out).toBe(path.join(runDir, 'saes', 'blocks.2.hook_resid_post'));
+    expect(run.result!.saes[0].out).toBe(path.join(outside.dir, 'my-saes', 'blocks.2.hook_resid_post'));
     expect(run.params.dSae).toBe(48);
 
     // The output folder became a Library root, its SAE an item.
@@ -70,6 +73,7 @@ describe('train.sae and eval.sae jobs through the core', () => {
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
     expect(listing.items.find((i) => i.kind === 'sae' && i.path === run.result!.saes[0].out)?.sae).toMatchObject({ hookName: 'blocks.2.hook_resid_post', dSae: 48 });
+    expect(listing.roots.map((r) => r.path)).toContain(path.join(outside.dir, 'my-saes'));
 
     // Evaluate SAE: the same yardstick gives the run's own held-out numbers.
     const ev = await call<JobView>(core, 'jobs.add', { kind: 'eval.sae', params: { model: demo.models.adhd, sae: run.result!.saes[0].out, dataset: demo.dataset, tokens: 512, device: 'cpu' } });

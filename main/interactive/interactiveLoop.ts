@@ -21,6 +21,7 @@ export function runInteractiveWorker(port: ParentPort<HostToInteractive, Interac
     try {
       const request = Object.prototype.hasOwnProperty.call(requests, m.method) ? requests[m.method] : undefined;
       if (!request) throw new WorkbenchError('UNKNOWN_REQUEST', `The interactive worker has no request "${m.method}".`);
+      port.send({ type: 'started', id: m.id });
       const result = await request.run(m.params as never, { home });
       port.send({ type: 'response', id: m.id, ok: true, result });
     } catch (err) {

@@ -52,7 +52,13 @@ describe('the interactive worker host', () => {
     spawner.spawned[0].reply({ type: 'response', id: 2, ok: false, error: { code: 'X', message: 'no', hint: 'h', errorId: 'abc' } });
     await expect(refused).rejects.toMatchObject({ code: 'X', message: 'no', hint: 'h', errorId: 'abc' });
 
-    await expect(host.request('slow', {})).rejects.toMatchObject({ code: 'WORKER_TIMEOUT' });
+    // The clock runs from the worker's 'started', not from queueing behind a synchronous request.
+    const queued = host.request('slow', {});
+    await new Promise((r) => setTimeout(r, 120));
+    const slow = host.request('slow', {});
+    spawner.spawned[0].reply({ type: 'started', id: 4 });
+    await expect(slow).rejects.toMatchObject({ code: 'WORKER_TIMEOUT', hint: expect.stringContaining('1 other request(s) it was running failed too') });
+    await expect(queued).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
     expect(spawner.spawned[0].killed).toBe(true);
 
     const held = host.request('fast', {});
@@ -61,7 +67,7 @@ describe('the interactive worker host', () => {
     await expect(held).rejects.toMatchObject({ code: 'WORKER_CRASHED', message: expect.stringContaining('signal SIGSEGV') });
     const after = host.request('fast', {});
     expect(spawner.spawned).toHaveLength(3);
-    spawner.spawned[2].reply({ type: 'response', id: 5, ok: true, result: 'again' });
+    spawner.spawned[2].reply({ type: 'response', id: 6, ok: true, result: 'again' });
     expect(await after).toBe('again');
     const pending = host.request('fast', {});
     host.close();

@@ -8,9 +8,11 @@ type Handle = WorkerHandle<HostToInteractive, InteractiveToHost>;
 interface Pending {
   handle: Handle;
   method: string;
+  timeoutMs: number;
   resolve(result: unknown): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  /** Set once the worker says it started the request. */
+  timer: NodeJS.Timeout | null;
 }
 
 /**
@@ -39,14 +41,23 @@ export class InteractiveWorker {
     const timeoutMs = this.requests[method]?.timeoutMs ?? 60_000;
     return new Promise<R>((resolve, reject) => {
       const id = this.nextId++;
-      const timer = setTimeout(() => {
-        this.settle(id, new WorkbenchError('WORKER_TIMEOUT', `${method} did not finish within ${Math.round(timeoutMs / 1000)} s; it was stopped.`, 'Try a smaller input. Other requests are not affected; the next one starts a fresh worker.'));
-        this.log.log('warn', 'interactive', `${method} timed out after ${timeoutMs} ms; restarting the interactive worker`);
-        handle.kill();
-      }, timeoutMs);
-      this.pending.set(id, { handle, method, resolve: resolve as (r: unknown) => void, reject, timer });
+      this.pending.set(id, { handle, method, timeoutMs, resolve: resolve as (r: unknown) => void, reject, timer: null });
       handle.send({ type: 'request', id, method, params });
     });
+  }
+
+  /** The request's clock starts when the worker begins it (it may have waited behind a synchronous one). */
+  private started(id: number): void {
+    const p = this.pending.get(id);
+    if (!p || p.timer) return;
+    p.timer = setTimeout(() => {
+      const others = [...this.pending.values()].filter((o) => o !== p && o.handle === p.handle).length;
+      this.settle(id, new WorkbenchError('WORKER_TIMEOUT', `${p.method} did not finish within ${Math.round(p.timeoutMs / 1000)} s; it was stopped.`, `Try a smaller input. The worker was restarted${others ? `, so ${others} other request(s) it was running failed too` : ''}; the next request starts a fresh one.`));
+      this.log.log('warn', 'interactive', `${p.method} timed out after ${p.timeoutMs} ms; restarting the interactive worker`);
+      // New requests go to a fresh worker at once, not to the one being killed.
+      if (this.handle === p.handle) this.handle = null;
+      p.handle.kill();
+    }, p.timeoutMs);
   }
 
   /** Stop the worker; requests still in flight fail with CORE_CLOSED. */
@@ -61,7 +72,7 @@ export class InteractiveWorker {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    if (p.timer) clearTimeout(p.timer);
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome.result);
   }
@@ -72,6 +83,7 @@ export class InteractiveWorker {
     this.handle = handle;
     handle.send({ type: 'init', home: this.home });
     handle.onMessage((m) => {
+      if (m.type === 'started') return this.started(m.id);
       if (m.type !== 'response') return;
       this.settle(m.id, m.ok ? { result: m.result } : WorkbenchError.fromApiError(m.error));
     });

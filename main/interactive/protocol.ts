@@ -4,7 +4,12 @@ import type { ApiError } from '../../preload/api';
 export type HostToInteractive = { type: 'init'; home: string } | { type: 'request'; id: number; method: string; params: unknown };
 
 /** Messages from the interactive worker to the core. */
-export type InteractiveToHost = { type: 'ready' } | { type: 'response'; id: number; ok: true; result: unknown } | { type: 'response'; id: number; ok: false; error: ApiError };
+export type InteractiveToHost =
+  | { type: 'ready' }
+  /** The worker begins the request: its timeout counts from here, not from the time it queued behind others. */
+  | { type: 'started'; id: number }
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: ApiError };
 
 /**
  * One kind of interactive request: work a user waits for (a prompt run, recognising a folder),
