@@ -45,6 +45,9 @@ describe('home lock', () => {
     await new Promise((r) => child.once('exit', r));
     // The pid file still names the dead owner; the OS dropped its lock with the process.
     expect(fs.readFileSync(path.join(home, 'core.lock'), 'utf8')).toBe(String(child.pid));
+    // Even when that pid is alive again (reused by another process), nobody owns the home.
+    fs.writeFileSync(path.join(home, 'core.lock'), String(process.ppid));
+    expect(homeLockOwner(home)).toBeNull();
     const release = acquireHomeLock(home);
     expect(homeLockOwner(home)).toBe(process.pid);
     release();

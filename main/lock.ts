@@ -88,10 +88,30 @@ function writeOwner(pidFile: string): void {
   }
 }
 
-/** The pid of the core that owns this home, or null (for choosing between queueing and running a core). */
+/**
+ * The pid of the core that owns this home, or null (for choosing between queueing and running a
+ * core). The OS lock decides, not the pid file: after a crash or reboot the file may name a pid
+ * that now belongs to another process. 0 when the lock is held but its owner has not yet written
+ * its pid.
+ */
 export function homeLockOwner(home: string): number | null {
-  const owner = readOwner(path.join(home, PID_FILE));
-  return owner && isProcessAlive(owner) ? owner : null;
+  const lockFile = path.join(home, LOCK_DB);
+  if (!fs.existsSync(lockFile)) return null;
+  let probe: Database.Database;
+  try {
+    probe = new Database(lockFile, { timeout: 0, fileMustExist: true, ...nativeBindingOption() });
+  } catch {
+    return null;
+  }
+  try {
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('ROLLBACK');
+    return null;
+  } catch {
+    return readOwner(path.join(home, PID_FILE)) ?? 0;
+  } finally {
+    probe.close();
+  }
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */

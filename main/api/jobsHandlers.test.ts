@@ -51,6 +51,10 @@ describe('job lists and events carry summaries, jobs.get the whole job', () => {
     expect(summariseJson({ text: long })).toEqual({ value: { text: { $summary: 'string', length: 5000, start: long.slice(0, 200) } }, cut: true });
     const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i]));
     expect(summariseJson(many).value).toMatchObject({ $summary: 'object', keys: 60 });
+    // A wide top-level object still answers its scalars by name (the first 50 of them).
+    const wideTop = { ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}`, [i]])), verdict: 'within', repoId: 'a/b' };
+    expect(summariseJson(wideTop).value).toMatchObject({ $summary: 'object', keys: 62, verdict: 'within', repoId: 'a/b' });
+    expect(summariseJson({ nested: many }).value).toEqual({ nested: { $summary: 'object', keys: 60, first: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i])) } });
     let deep: unknown = 1;
     for (let i = 0; i < 20; i++) deep = [deep];
     expect(JSON.stringify(summariseJson(deep).value)).toContain('"depth":8');

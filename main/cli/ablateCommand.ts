@@ -14,6 +14,8 @@ const usage =
  */
 export const ablateCommand: CliCommand = {
   name: 'ablate',
+  startsEngine: true,
+  longInputHint: 'Queue it as a job instead, which runs in a worker process: sae-workbench jobs add experiment.ablate --params \'<JSON>\' --wait (jobs kinds lists the parameters).',
   summary: 'Ablate SAE features and compare the metric change with density-matched random features (seeded nulls).',
   usage,
   options: { ...sliceOptions, ...nullOptions, model: { type: 'string' }, sae: { type: 'string' }, features: { type: 'string' }, mode: { type: 'string' }, metric: { type: 'string' }, condition: { type: 'string' } },

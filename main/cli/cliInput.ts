@@ -40,13 +40,15 @@ export function withoutFinalNewline(text: string): string {
  */
 export const MAX_ENGINE_ARGV_BYTES = 16 * 1024;
 
-export function refuseLongArgv(argv: readonly string[], command: string): void {
+const DEFAULT_LONG_INPUT_HINT = 'Put long inputs in a file: --tokens-file ids.txt or --text-file input.txt (or "-" to read standard input).';
+
+export function refuseLongArgv(argv: readonly string[], command: string, hint = DEFAULT_LONG_INPUT_HINT): void {
   const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   if (bytes <= MAX_ENGINE_ARGV_BYTES) return;
   const longest = argv.reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a), '');
   throw new WorkbenchError(
     'ARGUMENTS_TOO_LONG',
     `The ${command} command line is ${bytes} bytes (its longest argument ${Buffer.byteLength(longest)}); over ${MAX_ENGINE_ARGV_BYTES} bytes onnxruntime-node can crash the process (an upstream bug), so SAE Workbench stops here.`,
-    'Put long inputs in a file: --tokens-file ids.txt or --text-file input.txt (or "-" to read standard input).',
+    hint,
   );
 }

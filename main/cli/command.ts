@@ -19,6 +19,8 @@ export interface CliCommand {
   moreHelp?: () => string[];
   /** Runs the ONNX engine in this process: long command lines are refused first (see cliInput.refuseLongArgv). */
   startsEngine?: boolean;
+  /** What to do instead of a long command line (the hint of ARGUMENTS_TOO_LONG); the default names acts' input files. */
+  longInputHint?: string;
   /** Resolves to the process exit code. */
   run(args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] }, ctx: CliContext): Promise<number>;
 }

@@ -42,6 +42,11 @@ describe('experiment commands', () => {
     expect(seeds.err).toMatch(/--seeds: .*2/);
     const features = await runCliCaptured(['ablate', '--model', fx.model, '--sae', fx.sae, '--features', '1,x', '--dataset', fx.dataset, '--json']);
     expect(features.err).toMatch(/--features: "x" is not an integer/);
+    // Thousands of features on the command line: refused before onnxruntime starts, pointing to a queued job.
+    const many = Array.from({ length: 5000 }, (_, i) => i).join(',');
+    const long = await runCliCaptured(['ablate', '--model', fx.model, '--sae', fx.sae, '--features', many, '--dataset', fx.dataset, '--json']);
+    expect(long.code).toBe(1);
+    expect(long.err).toMatch(/ablate command line is \d+ bytes[\s\S]*Hint: Queue it as a job instead.*jobs add experiment\.ablate --params/);
   });
 
   it('steer, swap and probe print their summaries', async () => {

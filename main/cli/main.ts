@@ -38,7 +38,7 @@ export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'st
     return 2;
   }
   try {
-    if (command.startsEngine) refuseLongArgv(argv, name);
+    if (command.startsEngine) refuseLongArgv(argv, name, command.longInputHint);
     const parsed = parseArgs({
       args: rest,
       options: { ...command.options, home: { type: 'string' }, help: { type: 'boolean', short: 'h' } },

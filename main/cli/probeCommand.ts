@@ -29,6 +29,8 @@ export function parseProbeSpec(text: string): Record<string, string> {
  */
 export const probeCommand: CliCommand = {
   name: 'probe',
+  startsEngine: true,
+  longInputHint: 'Queue it as a job instead, which runs in a worker process: sae-workbench jobs add experiment.probe --params \'<JSON>\' --wait (jobs kinds lists the parameters).',
   summary: 'Train logistic-regression probes for a token condition on hook activations or SAE latents (held-out accuracy, AUROC, majority baseline).',
   usage,
   options: { ...sliceOptions, condition: { type: 'string' }, probe: { type: 'string', multiple: true }, 'test-fraction': { type: 'string' }, 'split-seed': { type: 'string' }, l2: { type: 'string' } },

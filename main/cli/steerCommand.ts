@@ -27,6 +27,8 @@ function panelsFromJson(text: string): unknown {
  */
 export const steerCommand: CliCommand = {
   name: 'steer',
+  startsEngine: true,
+  longInputHint: 'Queue it as a job instead, which runs in a worker process: sae-workbench jobs add experiment.steer --params \'<JSON>\' --wait (jobs kinds lists the parameters).',
   summary: 'Steer along an SAE feature direction (strength sweep, up to four panels) against density-matched random directions; generate text side by side.',
   usage,
   options: {

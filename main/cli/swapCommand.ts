@@ -14,6 +14,8 @@ const usage =
  */
 export const swapCommand: CliCommand = {
   name: 'swap',
+  startsEngine: true,
+  longInputHint: 'Queue it as a job instead, which runs in a worker process: sae-workbench jobs add experiment.swap --params \'<JSON>\' --wait (jobs kinds lists the parameters).',
   summary: "Continue model A from a hook with model B's later layers (or B's SAE latents); compare with both models and seeded nulls.",
   usage,
   options: { ...sliceOptions, ...nullOptions, 'model-a': { type: 'string' }, 'model-b': { type: 'string' }, mode: { type: 'string' }, hook: { type: 'string' }, sae: { type: 'string' }, features: { type: 'string' }, metric: { type: 'string' }, condition: { type: 'string' } },

@@ -43,12 +43,19 @@ export function summariseJson(value: unknown): JsonSummary {
     const entries = Object.entries(v as Record<string, unknown>);
     if (entries.length <= OBJECT_KEYS) return Object.fromEntries(entries.map(([k, x]) => [k, walk(x, depth + 1)]));
     cut = true;
-    return { $summary: 'object', keys: entries.length, first: Object.fromEntries(entries.slice(0, OBJECT_HEAD).map(([k, x]) => [k, walk(x, depth + 1)])) };
+    // At the top, the scalars stay readable by name (params.repoId, result.verdict) however many keys there are.
+    return { $summary: 'object', keys: entries.length, first: Object.fromEntries(entries.slice(0, OBJECT_HEAD).map(([k, x]) => [k, walk(x, depth + 1)])), ...(depth === 0 ? topScalars(v) : {}) };
   };
   const summary = walk(value, 0);
   const bytes = JSON.stringify(summary ?? null).length;
   if (bytes <= SUMMARY_BYTES) return { value: summary, cut };
   // Still too large: keep the top-level scalars (a verdict, an id, a flag) and say how big the rest is.
-  const scalars = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).filter(([, v]) => v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= STRING_CHARS)) : [];
-  return { value: { $summary: 'value', bytes: JSON.stringify(value ?? null).length, ...Object.fromEntries(scalars.slice(0, OBJECT_KEYS)) }, cut: true };
+  return { value: { $summary: 'value', bytes: JSON.stringify(value ?? null).length, ...topScalars(value) }, cut: true };
+}
+
+/** The first OBJECT_KEYS scalar fields of an object (short strings, numbers, booleans, null). */
+function topScalars(value: unknown): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const scalars = Object.entries(value).filter(([k, v]) => !k.startsWith('$') && (v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= STRING_CHARS)));
+  return Object.fromEntries(scalars.slice(0, OBJECT_KEYS));
 }

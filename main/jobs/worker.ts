@@ -30,7 +30,13 @@ export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentP
     send: (m) => {
       if (!process.send || !process.connected) return;
       unsent++;
-      process.send(m, undefined, {}, sent);
+      try {
+        process.send(m, undefined, {}, sent);
+      } catch (err) {
+        // A message send refuses (not serialisable) is not pending: flush must not wait for it.
+        sent();
+        throw err;
+      }
     },
     on: (listener) => process.on('message', (m) => listener(m as In)),
     onDisconnect: (listener) => process.on('disconnect', listener),

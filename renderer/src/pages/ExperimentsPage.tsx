@@ -21,7 +21,9 @@ function prefillOf(params: URLSearchParams): ExperimentPrefill | null {
 }
 
 function JobItem({ job, selected }: { job: JobView; selected: boolean }) {
-  const result = job.result as { verdict?: string } | null;
+  // A list row carries a summary: a very long verdict may have become a marker object.
+  const verdict = (job.result as { verdict?: unknown } | null)?.verdict;
+  const result = { verdict: typeof verdict === 'string' ? verdict : undefined };
   return (
     <a className={`experiment-item${selected ? ' selected' : ''}`} href={routeHref('experiments', { job: job.id })} data-job-id={job.id} data-state={job.state} aria-current={selected || undefined}>
       <div className="title">{job.title}</div>
