@@ -1,17 +1,11 @@
 import { HUB_DOWNLOAD_JOB_KIND, HubRepoTypes, hubDownloadProgressOf, type HubDownloadProgress, type HubDownloadResult, type HubRepoType, type JobView } from '../../preload/api';
-import { createCore, type Core } from '../api/core';
-import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
-import { prepareHome } from '../home';
 import { hubDownloadJob } from '../hub/downloadJob';
 import { parseRepoRef } from '../hub/repoRef';
-import { JobStore } from '../jobs/store';
-import { jobKinds } from '../jobKinds';
-import { homeLockOwner } from '../lock';
 import type { CliCommand, CliContext } from './command';
+import { runJobInForeground } from './foregroundJob';
 import { formatBytes } from '../../preload/api';
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const USAGE = 'sae-workbench pull <repo id or Hub URL> [--revision R] [--include GLOB]... [--exclude GLOB]... [--repo-type model|dataset] [--parallel N] [--json]';
 
 function formatEta(seconds: number | null): string {
@@ -84,7 +78,7 @@ export const pullCommand: CliCommand = {
     }
     const params = parsed.data;
     const render = progressRenderer(ctx);
-    const final = homeLockOwner(ctx.home) === null ? await runInOwnCore(ctx, params, render) : await runThroughRunningApp(ctx, params, render);
+    const final = await runJobInForeground(ctx, HUB_DOWNLOAD_JOB_KIND, params, (j) => render.update(j));
     render.finish(final.state === 'completed' ? (final.result as HubDownloadResult) : null);
     if (final.state !== 'completed') {
       if (final.error) throw new WorkbenchError(final.error.code, final.error.message, final.error.hint);
@@ -137,50 +131,3 @@ function progressRenderer(ctx: CliContext): Renderer {
   };
 }
 
-async function runInOwnCore(ctx: CliContext, params: unknown, render: Renderer): Promise<JobView> {
-  const core: Core = createCore({ home: ctx.home, frontDoor: 'cli' });
-  try {
-    const added = await core.call('jobs.add', { kind: HUB_DOWNLOAD_JOB_KIND, params });
-    if (!added.ok) throw new WorkbenchError(added.error.code, added.error.message, added.error.hint);
-    const job = added.result as JobView;
-    const onSigint = () => void core.call('jobs.cancel', { id: job.id });
-    process.once('SIGINT', onSigint);
-    try {
-      return await new Promise<JobView>((resolve) => {
-        core.subscribe((event, payload) => {
-          const j = payload as JobView;
-          if (event !== 'job.updated' || j.id !== job.id) return;
-          render.update(j);
-          if (TERMINAL.has(j.state)) resolve(j);
-        });
-      }).then(async (j) => {
-        // Events carry summaries (large params and results cut); the caller reads the whole result.
-        const full = await core.call('jobs.get', { id: j.id });
-        return full.ok ? (full.result as JobView) : j;
-      });
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-  } finally {
-    await core.close();
-  }
-}
-
-/** The app is open on this home: queue through the shared database and follow the job there. */
-async function runThroughRunningApp(ctx: CliContext, params: unknown, render: Renderer): Promise<JobView> {
-  prepareHome(ctx.home);
-  const db = openDatabase(ctx.home);
-  try {
-    const store = new JobStore(db, (k) => jobKinds.find(k).pausable);
-    const job = store.insert({ kind: HUB_DOWNLOAD_JOB_KIND, title: hubDownloadJob.title(params as never), params, priority: 0, resource: 'cpu' });
-    ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
-    for (;;) {
-      const j = store.view(job.id)!;
-      render.update(j);
-      if (TERMINAL.has(j.state)) return store.get(job.id)!;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  } finally {
-    db.close();
-  }
-}

@@ -6,6 +6,7 @@
  * replaces every position but BOS, zero-ablation replaces every position, and the averages leave
  * BOS out (CE: positions whose next token is in the window).
  */
+import type { SaeEvalSummary } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import type { DeviceChoice } from '../engine/executionProviders';
 import { checkHookInModel, parseHook } from '../engine/hooks';
@@ -24,22 +25,8 @@ export interface EvalWindowSet {
   bos: boolean;
 }
 
-export interface SaeEvalMetrics {
-  hook: string;
-  tokens: number;
-  fve: number;
-  mse: number;
-  l0: number;
-  dead_pct: number;
-  l2_ratio: number;
-  ce_clean: number;
-  ce_with_sae: number;
-  ce_zero_ablation: number;
-  ce_loss_score: number;
-  kl_with_sae: number;
-  kl_zero_ablation: number;
-  kl_score: number;
-}
+/** The held-out metrics of one SAE, as the contract carries them to the Training page. */
+export type SaeEvalMetrics = SaeEvalSummary;
 
 export interface SaeEvalResult {
   metrics: SaeEvalMetrics;

@@ -21,6 +21,22 @@ function label(i: FeatureIndexInfo): string {
   return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
 }
 
+function IndexPicker({ side, caption, value, indexes, onChange }: { side: 'a' | 'b'; caption: string; value: string | null; indexes: FeatureIndexInfo[]; onChange: (id: string) => void }) {
+  return (
+    <label className={`side-${side}`}>
+      {caption}
+      <select aria-label={`Index ${side.toUpperCase()}`} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Choose…</option>
+        {indexes.map((i) => (
+          <option key={i.id} value={i.id}>
+            {label(i)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** Follows a job by id: its latest view, from the queue's events. */
 function useJob(id: string | null): JobView | null {
   const client = useClient();
@@ -132,31 +148,11 @@ export function ComparePage() {
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="compare-pickers">
-        <label className="side-a">
-          A (reference)
-          <select aria-label="Index A" value={a ?? ''} onChange={(e) => setParams({ a: e.target.value, diff: null, matchJob: null, sel: null })}>
-            <option value="">Choose…</option>
-            {ready.map((i) => (
-              <option key={i.id} value={i.id}>
-                {label(i)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IndexPicker side="a" caption="A (reference)" value={a} indexes={ready} onChange={(id) => setParams({ a: id, diff: null, matchJob: null, sel: null })} />
         <button className="link swap" title="Swap A and B" aria-label="Swap A and B" onClick={() => setParams({ a: b, b: a, diff: null, matchJob: null, sel: null })}>
           ⇄
         </button>
-        <label className="side-b">
-          B (explained)
-          <select aria-label="Index B" value={b ?? ''} onChange={(e) => setParams({ b: e.target.value, diff: null, matchJob: null, sel: null })}>
-            <option value="">Choose…</option>
-            {ready.map((i) => (
-              <option key={i.id} value={i.id}>
-                {label(i)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IndexPicker side="b" caption="B (explained)" value={b} indexes={ready} onChange={(id) => setParams({ b: id, diff: null, matchJob: null, sel: null })} />
         <label>
           Matching
           <select aria-label="Matching method" value={method} onChange={(e) => setParams({ method: e.target.value, diff: null, matchJob: null })}>
