@@ -11,7 +11,7 @@ import { alignedDocuments } from '../main/compare/alignedPositions';
 import { assignOneToOne } from '../main/compare/assignment';
 import { matchByActivation } from '../main/compare/featureMatching';
 import { FeatureIndexWriter } from '../main/index/indexWriter';
-import { SeededRandom } from '../main/random/seededRandom';
+import { SeededRandom, weightedSampler } from '../main/random/seededRandom';
 
 const D_SAE = 4096;
 const K = 40;
@@ -33,20 +33,7 @@ function writeStores(dir: string, tokens: number): { a: FeatureIndexWriter; b: F
     const j = rng.int(i + 1);
     [permutation[i], permutation[j]] = [permutation[j], permutation[i]];
   }
-  const weights = Float64Array.from({ length: D_SAE }, (_, f) => 1 / (f + 10));
-  const cdf = new Float64Array(D_SAE);
-  weights.reduce((s, w, i) => (cdf[i] = s + w), 0);
-  const draw = () => {
-    const u = rng.next() * cdf[D_SAE - 1];
-    let lo = 0;
-    let hi = D_SAE - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const draw = weightedSampler(Float64Array.from({ length: D_SAE }, (_, f) => 1 / (f + 10)), rng.next);
   const a = FeatureIndexWriter.create(path.join(dir, 'a.sqlite'), { dSae: D_SAE, topN: 1 }, { contextSize: DOC_LEN });
   const b = FeatureIndexWriter.create(path.join(dir, 'b.sqlite'), { dSae: D_SAE, topN: 1 }, { contextSize: DOC_LEN });
   const documents = Math.ceil(tokens / (DOC_LEN - 1));

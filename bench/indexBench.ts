@@ -35,7 +35,7 @@ import { FeatureIndexReader } from '../main/index/indexReader';
 import { IndexRegistry } from '../main/index/indexRegistry';
 import { FeatureIndexWriter } from '../main/index/indexWriter';
 import { prepareIndexBuild } from '../main/index/prepareIndexBuild';
-import { SeededRandom } from '../main/random/seededRandom';
+import { SeededRandom, weightedSampler } from '../main/random/seededRandom';
 import { loadTokenizer } from '../main/tokenize/tokenizer';
 
 const D_MODEL = 512;
@@ -154,21 +154,7 @@ async function syntheticIndex(root: string, device: DeviceChoice, tokens: number
   const writer = FeatureIndexWriter.create(indexFile(home, id), { dSae: D_SAE, topN: 20 }, { contextSize: 128 });
   const corpus = CorpusStore.openForWriting(corpusFile(home, corpusId), { tokenizerSha256: 'x', datasetSha256: 'x', textColumn: 'text', bos: true }, tokenizer, tokenizer.vocabSize);
   // Feature popularity ~ Zipf: a few dense features, a long tail of rare ones.
-  const weights = Float64Array.from({ length: D_SAE }, (_, f) => 1 / (f + 10));
-  const cdf = new Float64Array(D_SAE);
-  weights.reduce((s, w, i) => (cdf[i] = s + w), 0);
-  const total = cdf[D_SAE - 1];
-  const draw = () => {
-    const u = rng.next() * total;
-    let lo = 0;
-    let hi = D_SAE - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const draw = weightedSampler(Float64Array.from({ length: D_SAE }, (_, f) => 1 / (f + 10)), rng.next);
   const docLen = 128;
   const docs = Math.ceil(tokens / (docLen - 1));
   const ids = new BigInt64Array(docLen * K);

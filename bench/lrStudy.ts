@@ -8,7 +8,7 @@ import { TrainSaeParamsSchema } from '../preload/contract/train';
 import { runSae } from '../main/engine/runner';
 import { ReconstructionAccumulator } from '../main/evals/saeMetrics';
 import type { SaeWeights } from '../main/formats/sae';
-import { mulberry32 } from '../main/random/seededRandom';
+import { mulberry32, weightedSampler } from '../main/random/seededRandom';
 import { foldedWeights } from '../main/train/saeExport';
 import { freshTrainState } from '../main/train/saeParams';
 import { SaeStepRunner } from '../main/train/stepRunner';
@@ -62,20 +62,7 @@ function syntheticSource(dIn: number, features: number, active: number, seed: nu
   }
   const offset = Float32Array.from({ length: dIn }, () => normal() * 2);
   // Zipf-like frequencies: feature f is drawn with probability ~ 1 / (f + 10).
-  const cdf = new Float64Array(features);
-  let acc = 0;
-  for (let f = 0; f < features; f++) cdf[f] = acc += 1 / (f + 10);
-  const pick = () => {
-    const u = rand() * acc;
-    let lo = 0;
-    let hi = features - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const pick = weightedSampler(Float64Array.from({ length: features }, (_, f) => 1 / (f + 10)), rand);
   return (rows: number): Float32Array => {
     const x = new Float32Array(rows * dIn);
     for (let r = 0; r < rows; r++) {

@@ -45,3 +45,24 @@ export class SeededRandom {
     return out;
   }
 }
+
+/**
+ * Draws index i with probability weights[i] / sum(weights), from `uniform` (a [0, 1) source such
+ * as SeededRandom.next), by binary search over the cumulative sums.
+ */
+export function weightedSampler(weights: ArrayLike<number>, uniform: () => number): () => number {
+  const cdf = new Float64Array(weights.length);
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) cdf[i] = total += weights[i];
+  return () => {
+    const u = uniform() * total;
+    let lo = 0;
+    let hi = weights.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] <= u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
