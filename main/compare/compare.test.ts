@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileCondition } from '../conditions/tokenCondition';
+import { SeededRandom } from '../random/seededRandom';
 import { makeTempDir } from '../testing/tempDirs';
 import { alignedDocuments } from './alignedPositions';
 import { assignOneToOne } from './assignment';
@@ -70,6 +71,28 @@ describe('compare: matching, assignment, condition diff (hand-computed)', () => 
     const one = matchByActivation(docs, 4, 3, true);
     expect(Array.from(one.best)).toEqual(Array.from(m.best));
     expect(Array.from(one.bestScore)).toEqual(Array.from(m.bestScore));
+  });
+
+  it('cache tiling (small tiles, chunks that end mid-document) gives bit-identical sums to the plain token-by-token loop', () => {
+    const rng = new SeededRandom(11);
+    const spec = (d: number): DocumentSpec[] =>
+      Array.from({ length: 12 }, () => [[], ...Array.from({ length: 25 }, () => {
+        const ids = [...new Set(Array.from({ length: rng.int(6) }, () => rng.int(d)))];
+        return ids.map((f): [number, number] => [f, Math.fround(0.1 + rng.next() * 3)]);
+      })]);
+    const sa = writeSparseStore(tmp.dir, 'tiling-a', 40, spec(40));
+    const sb = writeSparseStore(tmp.dir, 'tiling-b', 30, spec(30));
+    const pairs = () => alignedDocuments({ db: sa.db, dSae: 40 }, { db: sb.db, dSae: 30 });
+    const plain = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 40, tokens: 1 } });
+    const tiled = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 3, tokens: 7 } });
+    const banded = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 2, tokens: 64 }, budgetBytes: 30 * 4 * 9 });
+    expect(plain.candidates.length).toBeGreaterThan(100);
+    for (const m of [tiled, banded]) {
+      expect(Array.from(m.best)).toEqual(Array.from(plain.best));
+      expect(Array.from(m.bestScore)).toEqual(Array.from(plain.bestScore));
+      expect(Array.from(m.runnerUpScore)).toEqual(Array.from(plain.runnerUpScore));
+      expect(m.candidates).toEqual(plain.candidates);
+    }
   });
 
   it('one-to-one assignment maximises the total score, not each best match greedily', () => {

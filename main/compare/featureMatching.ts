@@ -12,7 +12,7 @@
 import { pearsonFromSums } from '../index/finalizeIndex';
 import { topOfProduct, unitRows } from '../index/decoderGeometry';
 import type { DeviceChoice } from '../engine/executionProviders';
-import type { AlignedDocument } from './alignedPositions';
+import type { AlignedDocument, DocumentLatents } from './alignedPositions';
 
 export type MatchMethod = 'activation' | 'decoder';
 
@@ -100,12 +100,108 @@ function scoresFrom(method: MatchMethod, perB: TopPerRow, perA: TopPerRow, dB: n
 
 /** Memory for the co-firing sums (float32 dA x dB, in bands of A features). */
 const CO_FIRING_BYTES = 256 * 1024 * 1024;
+/**
+ * Cache tiling of the co-firing updates: tokens are gathered in chunks, and a chunk's (A latent,
+ * token) pairs are applied tile by tile of rows of the sums, so the k x k scattered writes per
+ * token land in a region that stays in L2 (TILE_BYTES) instead of roaming all dA x dB floats.
+ * Within a tile pairs are applied in token order, and a cell gets at most one term per token, so
+ * every sum is added up in exactly the order of the plain loop (bit-identical results). Measured
+ * on bench/compareBench (4096 x 4096, 1M tokens, 2 cores): 32.0 s untiled, 13.3-14.5 s tiled.
+ */
+const TILE_BYTES = 512 * 1024;
+const CHUNK_TOKENS = 16_384;
+
+export interface CoFiringTiling {
+  /** Rows of the sums per tile. */
+  rows: number;
+  /** Tokens gathered before they are applied. */
+  tokens: number;
+}
+
+const defaultTiling = (dB: number): CoFiringTiling => ({ rows: Math.max(1, Math.floor(TILE_BYTES / (4 * dB))), tokens: CHUNK_TOKENS });
+
+/** One chunk of tokens: B's latents per token, and A's (latent, value, token) pairs. */
+class CoFiringChunk {
+  tokens = 0;
+  private readonly bStart: Uint32Array;
+  private bIds = new Uint32Array(1024);
+  private bValues = new Float32Array(1024);
+  private aIds = new Uint32Array(1024);
+  private aValues = new Float32Array(1024);
+  private aToken = new Uint32Array(1024);
+  private aCount = 0;
+  private sorted = new Uint32Array(1024);
+
+  constructor(
+    private readonly lo: number,
+    private readonly hi: number,
+    private readonly dB: number,
+    private readonly tiling: CoFiringTiling,
+  ) {
+    this.bStart = new Uint32Array(tiling.tokens + 1);
+  }
+
+  get full(): boolean {
+    return this.tokens === this.tiling.tokens;
+  }
+
+  add(a: DocumentLatents, a0: number, a1: number, b: DocumentLatents, b0: number, b1: number): void {
+    const t = this.tokens++;
+    let nb = this.bStart[t];
+    if (nb + (b1 - b0) > this.bIds.length) [this.bIds, this.bValues] = [grow(this.bIds, nb + (b1 - b0)), grow(this.bValues, nb + (b1 - b0))];
+    for (let j = b0; j < b1; j++, nb++) {
+      this.bIds[nb] = b.ids[j];
+      this.bValues[nb] = b.values[j];
+    }
+    this.bStart[t + 1] = nb;
+    if (this.aCount + (a1 - a0) > this.aIds.length) {
+      const need = this.aCount + (a1 - a0);
+      [this.aIds, this.aValues, this.aToken] = [grow(this.aIds, need), grow(this.aValues, need), grow(this.aToken, need)];
+    }
+    for (let i = a0; i < a1; i++) {
+      const fa = a.ids[i];
+      if (fa < this.lo || fa >= this.hi) continue;
+      this.aIds[this.aCount] = fa - this.lo;
+      this.aValues[this.aCount] = a.values[i];
+      this.aToken[this.aCount++] = t;
+    }
+  }
+
+  /** Adds the chunk's products into `co` (rows lo..hi of the sums), tile by tile, then empties it. */
+  flush(co: Float32Array): void {
+    const tileRows = this.tiling.rows;
+    const tiles = Math.ceil((this.hi - this.lo) / tileRows);
+    // Counting sort of A's pairs by tile, stable (token order kept within a tile).
+    const start = new Uint32Array(tiles + 1);
+    for (let e = 0; e < this.aCount; e++) start[((this.aIds[e] / tileRows) | 0) + 1]++;
+    for (let x = 0; x < tiles; x++) start[x + 1] += start[x];
+    if (this.sorted.length < this.aCount) this.sorted = new Uint32Array(this.aIds.length);
+    const next = start.slice(0, tiles);
+    for (let e = 0; e < this.aCount; e++) this.sorted[next[(this.aIds[e] / tileRows) | 0]++] = e;
+    const { dB, bStart, bIds, bValues, aIds, aValues, aToken, sorted } = this;
+    for (let x = 0; x < this.aCount; x++) {
+      const e = sorted[x];
+      const row = aIds[e] * dB;
+      const va = aValues[e];
+      const t = aToken[e];
+      for (let j = bStart[t], end = bStart[t + 1]; j < end; j++) co[row + bIds[j]] += va * bValues[j];
+    }
+    this.tokens = 0;
+    this.aCount = 0;
+  }
+}
+
+function grow<T extends Uint32Array | Float32Array>(a: T, need: number): T {
+  const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  out.set(a);
+  return out;
+}
 
 /**
  * Activation matching over aligned documents (`documents()` is called once per band of A
  * features, so stores larger than the memory budget take several passes).
  */
-export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA: number, dB: number, bos: boolean, options: { budgetBytes?: number; onProgress?: (fraction: number) => void; totalDocuments?: number } = {}): MatchScores {
+export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA: number, dB: number, bos: boolean, options: { budgetBytes?: number; onProgress?: (fraction: number) => void; totalDocuments?: number; tiling?: CoFiringTiling } = {}): MatchScores {
   const bands = Math.max(1, Math.ceil((dA * dB * 4) / (options.budgetBytes ?? CO_FIRING_BYTES)));
   const bandRows = Math.ceil(dA / bands);
   const sumA = new Float64Array(dA);
@@ -121,6 +217,7 @@ export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA
     const lo = band * bandRows;
     const hi = Math.min(dA, lo + bandRows);
     const co = new Float32Array((hi - lo) * dB);
+    const chunk = new CoFiringChunk(lo, hi, dB, options.tiling ?? defaultTiling(dB));
     for (const doc of documents()) {
       const { a, b } = doc;
       for (let p = first; p < doc.length; p++) {
@@ -141,17 +238,13 @@ export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA
             sumBB[b.ids[j]] += v * v;
           }
         }
-        for (let i = a0; i < a1; i++) {
-          const fa = a.ids[i];
-          if (fa < lo || fa >= hi) continue;
-          const row = (fa - lo) * dB;
-          const va = a.values[i];
-          for (let j = b0; j < b1; j++) co[row + b.ids[j]] += va * b.values[j];
-        }
+        chunk.add(a, a0, a1, b, b0, b1);
+        if (chunk.full) chunk.flush(co);
       }
       docsDone++;
       if (options.totalDocuments && docsDone % 64 === 0) options.onProgress?.(docsDone / (options.totalDocuments * bands));
     }
+    chunk.flush(co);
     for (let fa = lo; fa < hi; fa++) {
       const row = (fa - lo) * dB;
       for (let fb = 0; fb < dB; fb++) {
