@@ -97,6 +97,7 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
   }));
   const chunk = Math.max(1, options.chunkWindows ?? 16);
   const vocab = model.config.dVocab;
+  try {
   for (let w0 = 0; w0 < set.windows.length; w0 += chunk) {
     const windows = set.windows.slice(w0, w0 + chunk);
     const tokens = windows.map((w) => w.tokens);
@@ -131,8 +132,10 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
     }
     options.onProgress?.(Math.min(1, (w0 + windows.length) / set.windows.length));
   }
-  // These SAEs are often evaluated once (lr-sweep trials, a finished run): free their sessions.
-  for (const sae of saes) await releaseSessions(`${weightsId(sae)}|`);
+  } finally {
+    // These SAEs are often evaluated once (lr-sweep trials, a finished run): free their sessions, also when the evaluation failed.
+    for (const sae of saes) await releaseSessions(`${weightsId(sae)}|`);
+  }
   return saes.map((sae, i) => {
     const a = acc[i];
     const s = down[i];

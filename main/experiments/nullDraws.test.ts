@@ -5,7 +5,7 @@ import { densityDeciles, drawAllNullSets, drawNullSets, nullPrngSeed } from './n
 const density = Float64Array.from({ length: 100 }, (_, f) => (100 - f) / 1000);
 
 describe('density deciles', () => {
-  it('rank features by density (ties by id) into ten equal groups', () => {
+  it('rank features by density into ten equal groups; never-fired features and runs of equal densities stay together', () => {
     const d = densityDeciles(density);
     expect(d.decileOf[99]).toBe(0);
     expect(d.decileOf[90]).toBe(0);
@@ -14,9 +14,17 @@ describe('density deciles', () => {
     expect(d.members[0]).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
     expect(d.edges[0]).toBeCloseTo(0.001, 12);
     expect(d.edges[9]).toBeCloseTo(0.091, 12);
-    // All equal: rank by id.
-    const flat = densityDeciles(new Float64Array(20));
-    expect(Array.from(flat.decileOf)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
+    // All equal: one stratum, at the decile of the middle rank (9.5 of 20 -> decile 4).
+    const flat = densityDeciles(new Float64Array(20).fill(0.5));
+    expect(new Set(flat.decileOf)).toEqual(new Set([4]));
+    expect(flat.members[4]).toHaveLength(20);
+    // 6 dead features are their own stratum 0; the 10 live ones fill deciles 1..10, and the
+    // tied pair (features 7 and 8, ranks 2 and 3 of 10) shares decile 1 + floor(2.5) = 3.
+    const mixed = densityDeciles([0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.05]);
+    expect(mixed.members[0]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(mixed.edges[0]).toBe(0);
+    expect(Array.from(mixed.decileOf.slice(6))).toEqual([2, 3, 3, 5, 6, 7, 8, 9, 10, 1]);
+    expect(mixed.members).toHaveLength(11);
   });
 });
 

@@ -70,6 +70,8 @@ describe('sae_lens export', () => {
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'cfg.json'), 'utf8'));
     expect(cfg).toMatchObject({ architecture: 'topk', d_in: 12, d_sae: 40, k: 5, dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'none', rescale_acts_by_decoder_norm: true });
     expect(cfg.metadata).toMatchObject({ hook_name: 'blocks.1.hook_resid_post', model_name: 'tiny', context_size: 32, prepend_bos: true, dataset_path: '/data/x.jsonl', final_l0: 4.5 });
+    // sae_lens tells a v6 cfg (nested metadata) from an older flat one by this key; without it the metadata is dropped on load.
+    expect(cfg.metadata.sae_lens_version).toMatch(/^6\.\d+\.\d+$/);
     expect(Array.from(readSaeSparsity(dir, 40)!)).toEqual(Array.from(Float32Array.from({ length: 40 }, (_, j) => -1 - j / 10)));
 
     const sae = loadSae(dir);

@@ -57,6 +57,13 @@ export function foldedWeights(params: SaeTensors, s: SaeShape): { W_enc: Float32
   return { W_enc, W_dec, b_enc, b_dec: Float32Array.from(params.b_dec) };
 }
 
+/**
+ * The sae_lens release whose v6 cfg layout (nested `metadata`) this export follows. sae_lens'
+ * loader reads `metadata.sae_lens_version` to tell a v6 cfg from an older flat one: without it the
+ * nested metadata is dropped on load (hook_name and model_name become None).
+ */
+export const SAE_LENS_CONFIG_VERSION = '6.18.0';
+
 export function saeLensConfig(e: SaeExport): Record<string, unknown> {
   const base = {
     d_in: e.shape.dIn,
@@ -68,6 +75,8 @@ export function saeLensConfig(e: SaeExport): Record<string, unknown> {
     reshape_activations: 'none',
   };
   const metadata = {
+    sae_lens_version: SAE_LENS_CONFIG_VERSION,
+    sae_lens_training_version: SAE_LENS_CONFIG_VERSION,
     model_name: e.modelName,
     hook_name: e.hookName,
     hook_head_index: null,

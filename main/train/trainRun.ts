@@ -67,7 +67,7 @@ export function debiasedThreshold(threshold: number, rate: number, steps: number
 }
 
 /** The exported SAE as the engine's SaeWeights, to evaluate exactly what is written. */
-function inferenceSae(setup: TrainSetup, state: SaeRunState): SaeWeights {
+function inferenceSae(setup: TrainSetup, state: SaeRunState, stepsTrained: number): SaeWeights {
   const { shape, params, model } = setup;
   const w = foldedWeights(state.train.params, shape);
   const hook = setup.hooks[0];
@@ -95,13 +95,14 @@ function inferenceSae(setup: TrainSetup, state: SaeRunState): SaeWeights {
     W_dec: { data: w.W_dec, shape: [shape.dSae, shape.dIn] },
     b_enc: { data: w.b_enc, shape: [shape.dSae] },
     b_dec: { data: w.b_dec, shape: [shape.dIn] },
-    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(debiasedThreshold(state.threshold, params.topkThresholdLr, setup.totalSteps)), shape: [shape.dSae] },
+    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(debiasedThreshold(state.threshold, params.topkThresholdLr, stepsTrained)), shape: [shape.dSae] },
   };
 }
 
-function saesFor(setup: TrainSetup, states: SaeRunState[]): SaeWeights[] {
+/** `stepsTrained`: the steps these states took (a sweep trial's, or the run's), for BatchTopK's debiased threshold. */
+function saesFor(setup: TrainSetup, states: SaeRunState[], stepsTrained: number): SaeWeights[] {
   return states.map((s, h) => {
-    const sae = inferenceSae(setup, s);
+    const sae = inferenceSae(setup, s, stepsTrained);
     const hook = setup.hooks[h];
     const m = /^blocks\.(\d+)\./.exec(hook);
     return { ...sae, config: { ...sae.config, hookName: hook, hookLayer: m ? Number(m[1]) : null } };
@@ -250,7 +251,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
         },
       }, 0);
       doneBefore += sweepTrialSteps;
-      const evals = await evaluateSaes(setup.model, saesFor(setup, states), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
+      const evals = await evaluateSaes(setup.model, saesFor(setup, states, sweepTrialSteps), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
       const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
       sweep.push({ lr: trialLr, fve });
       ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${sweepTrialSteps} steps.`);
@@ -309,7 +310,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
       throw new WorkbenchError(
         'TRAIN_NONFINITE_LOSS',
         `The loss became ${err.value} at step ${err.step} of ${setup.totalSteps} (SAE at ${err.hook}); training stopped. The last good checkpoint (step ${kept ?? 0}) is kept.`,
-        'Lower the lr, or check the model: activations too large for float32 overflow. Then resume: the run continues from that checkpoint.',
+        'Start a new run with a lower --lr (a resumed run keeps its lr and would diverge again), or check the model: activations too large for float32 overflow.',
       );
     }
     throw err;
@@ -318,7 +319,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
 
   // 4. Evaluate and export.
   ctx.progress(0.95, 'evaluating on the held-out tokens');
-  const saes = saesFor(setup, finalStates);
+  const saes = saesFor(setup, finalStates, setup.totalSteps);
   const evals = await evaluateSaes(setup.model, saes, { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, onProgress: (f) => ctx.progress(0.95 + 0.04 * f, 'evaluating on the held-out tokens') });
   const tokens = setup.totalSteps * p.batchSize;
   const trained: TrainedSae[] = setup.hooks.map((hook, h) => {
