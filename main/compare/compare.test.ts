@@ -55,15 +55,18 @@ describe('compare: matching, assignment, condition diff (hand-computed)', () => 
       const scores = [0, 1, 2, 3]
         .filter((fa) => da.some((row, i) => row[fa] > 0 && db[i][fb] > 0))
         .map((fa) => ({ fa, r: pearson(da.map((r) => r[fa]), db.map((r) => r[fb])) }))
+        // Co-firing less than chance (r <= 0) is no counterpart.
+        .filter((x) => x.r > 0)
         .sort((x, y) => y.r - x.r);
       if (scores.length === 0) {
-        // Co-fires with no A feature: no match.
+        // Co-fires with no A feature (or only below chance): no match.
         expect(m.best[fb]).toBe(-1);
         continue;
       }
       expect(m.best[fb]).toBe(scores[0].fa);
       expect(m.bestScore[fb]).toBeCloseTo(scores[0].r, 6);
       if (scores[1]) expect(m.runnerUpScore[fb]).toBeCloseTo(scores[1].r, 6);
+      else expect(m.runnerUp[fb]).toBe(-1);
     }
     // Feature 3 of A never fires: it is nobody's candidate.
     expect(m.candidates.some((c) => c.a === 3)).toBe(false);

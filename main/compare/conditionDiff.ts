@@ -61,7 +61,7 @@ export function countByCondition(documents: Iterable<AlignedDocument>, tokensOf:
 }
 
 export interface DiffOptions {
-  /** Keep B features with rate_b >= minRate. */
+  /** Keep B features with rate_b >= minRate (and never one that does not fire at the condition at all). */
   minRate: number;
   /** Floor of the asymmetry's denominator; default 1 / n_condition_tokens. */
   floor?: number;
@@ -74,7 +74,8 @@ export function diffRows(counts: ConditionCounts, matches: { best: Int32Array; b
   const rows: ConditionDiffRow[] = [];
   for (let f = 0; f < counts.fireB.length; f++) {
     const rateB = nCondition > 0 ? counts.fireB[f] / nCondition : 0;
-    if (rateB < options.minRate) continue;
+    // A feature that never fires at the condition says nothing about it, whatever minRate (0 included).
+    if (counts.fireB[f] === 0 || rateB < options.minRate) continue;
     const m = matches.best[f];
     const rateA = m >= 0 && nCondition > 0 ? counts.fireA[m] / nCondition : null;
     rows.push({
@@ -101,7 +102,7 @@ export const DEFAULT_THRESHOLD = { activation: 0.3, decoder: 0.7 } as const;
  */
 export function diffSentence(rows: ConditionDiffRow[], p: { labelA: string; labelB: string; condition: string; rate: number; threshold: number; nCondition: number }): string {
   if (p.nCondition === 0) return `No position of the shared documents matches ${p.condition}.`;
-  const unmatched = rows.filter((r) => r.rate_b >= p.rate && (r.match_score === null || r.match_score < p.threshold));
+  const unmatched = rows.filter((r) => r.rate_b > 0 && r.rate_b >= p.rate && (r.match_score === null || r.match_score < p.threshold));
   const n = unmatched.length;
   const over = `over ${p.nCondition.toLocaleString('en-US')} condition tokens`;
   if (n === 0) {

@@ -251,7 +251,8 @@ export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA
         const s = co[row + fb];
         if (s === 0) continue;
         const r = pearsonFromSums(n, sumA[fa], sumB[fb], sumAA[fa], sumBB[fb], s);
-        if (r === null) continue;
+        // Co-firing less than chance (r <= 0) is no counterpart.
+        if (r === null || r <= 0) continue;
         perB.offer(fb, fa, r);
         perA.offer(fa, fb, r);
       }

@@ -42,6 +42,8 @@ describe('token conditions', () => {
     expect(errorOf(() => parseCondition('token-regex:(')).message).toContain('does not compile');
     expect(errorOf(() => parseCondition('word:Step')).message).toContain('"word" is not a kind');
     expect(errorOf(() => parseCondition('ids:1,x')).code).toBe('CONDITION_INVALID');
+    expect(errorOf(() => parseCondition('ids:5,')).code).toBe('CONDITION_INVALID');
+    expect(errorOf(() => parseCondition('ids:5,,9')).code).toBe('CONDITION_INVALID');
     expect(errorOf(() => parseCondition('position:9-2')).message).toContain('empty');
     expect(errorOf(() => parseCondition('token-regex:')).message).toContain('needs a value');
   });

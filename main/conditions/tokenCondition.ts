@@ -65,8 +65,10 @@ export function parseCondition(spec: string): ConditionClause[] {
         compileRegex(body, spec);
         return { kind: kind as 'token-regex' | 'context-regex', pattern: body };
       case 'ids': {
-        const ids = body.split(',').map((s) => Number(s.trim()));
-        if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw badSpec(spec, 'ids must be non-negative integers separated by commas');
+        const items = body.split(',').map((s) => s.trim());
+        // Number('') is 0: an empty item ("ids:5," or "ids:5,,9") must not slip in token 0.
+        const ids = items.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+        if (ids.some((n) => !Number.isSafeInteger(n))) throw badSpec(spec, 'ids must be non-negative integers separated by commas');
         return { kind: 'ids', ids };
       }
       case 'position':

@@ -241,8 +241,17 @@ describe('index build on the demo bundle', () => {
     const docs = [...CorpusStore.openForReading(corpusFile(h, cat.registry.require(result.indexIds[0]).corpusId)).documents()].map((d) => d.document);
     expect(docs).toEqual([0, 2, 4]);
     // --max-tokens is exact: the last document is cut.
-    const cut = await buildIndexes(host(newHome('cut')), params({ datasetPath: file, maxDocuments: undefined, maxTokens: 50 }));
+    const cutHome = newHome('cut');
+    const cut = await buildIndexes(host(cutHome), params({ datasetPath: file, maxDocuments: undefined, maxTokens: 50 }));
     expect([cut.tokens, cut.documents]).toEqual([50, 1]);
+    // ...in what is indexed, not in the corpus the home's indexes share: a later whole build of the
+    // same dataset finds document 0 whole, whichever build wrote it first.
+    const whole = await buildIndexes(host(cutHome), params({ datasetPath: file, maxDocuments: undefined }));
+    const cutCat = new IndexCatalog(cutHome, openDatabase(cutHome));
+    const corpusOf = (id: string) => CorpusStore.openForReading(corpusFile(cutHome, cutCat.registry.require(id).corpusId));
+    expect(cutCat.registry.require(whole.indexIds[0]).corpusId).toBe(cutCat.registry.require(cut.indexIds[0]).corpusId);
+    expect(corpusOf(whole.indexIds[0]).tokens(0)!.length).toBeGreaterThan(51);
+    expect(whole.tokens).toBe(result.tokens);
   });
 
   it('is stale once an input changes, and not when a file is only touched', async () => {

@@ -95,7 +95,10 @@ function labelsFor(modelName: string, modelPath: string, sae: { path: string; mo
 }
 
 interface PendingDocument {
+  /** What is indexed (cut at --max-tokens). */
   tokenized: TokenizedDocument;
+  /** The whole document, for the shared corpus (other builds may index more of it). */
+  allTokens: number[];
 }
 
 export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tuning: BuildTuning = {}): Promise<IndexBuildResult> {
@@ -194,7 +197,7 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
           row += w.tokens.length;
         }
       }
-      corpus!.putDocuments(batch.map((d) => ({ document: d.tokenized.document, tokens: d.tokenized.tokens })));
+      corpus!.putDocuments(batch.map((d) => ({ document: d.tokenized.document, tokens: d.allTokens })));
     };
 
     let batch: PendingDocument[] = [];
@@ -230,13 +233,13 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
         break;
       }
       lastRow = doc.document;
-      let ids = tokenizer.encode(doc.text, { prependBos: plan.bos });
-      if (params.maxTokens !== undefined) ids = ids.slice(0, bosTokens + Math.max(0, params.maxTokens - tokens));
+      const allTokens = tokenizer.encode(doc.text, { prependBos: plan.bos });
+      const ids = params.maxTokens !== undefined ? allTokens.slice(0, bosTokens + Math.max(0, params.maxTokens - tokens)) : allTokens;
       // Text that tokenizes to nothing (only BOS) is a row without tokens: it counts as skipped.
       if (ids.length <= bosTokens) continue;
       tokens += ids.length - bosTokens;
       cursor.documents++;
-      batch.push({ tokenized: { document: doc.document, tokens: ids, bos: plan.bos } });
+      batch.push({ tokenized: { document: doc.document, tokens: ids, bos: plan.bos }, allTokens });
       batchTokens += ids.length;
       if (batchTokens >= (tuning.batchTokens ?? BATCH_TOKENS)) await flush();
     }

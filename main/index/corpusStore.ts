@@ -48,7 +48,9 @@ export class CorpusStore {
     readonly file: string,
     readonly db: Db,
   ) {
-    this.putDoc = db.prepare('INSERT OR IGNORE INTO documents (document, tokens) VALUES (?, ?)');
+    // A document is stored whole (builds share the corpus whatever their token limits); a copy cut
+    // short by an older build's --max-tokens is replaced by the whole one.
+    this.putDoc = db.prepare('INSERT INTO documents (document, tokens) VALUES (?, ?) ON CONFLICT(document) DO UPDATE SET tokens = excluded.tokens WHERE length(excluded.tokens) > length(documents.tokens)');
     this.getDoc = db.prepare('SELECT tokens FROM documents WHERE document = ?');
   }
 
