@@ -19,17 +19,20 @@ export function parseHash(hash: string): Route {
   return { page, params: new URLSearchParams(q < 0 ? '' : body.slice(q + 1)) };
 }
 
-/** `#/page?k=v`: values that are null, undefined or '' are left out. */
-export function routeHref(page: string, params: RouteParams = {}): string {
+/**
+ * `#/page?k=v`: values that are null or undefined are left out, and so is '' unless `keepEmpty`
+ * (a field the user emptied stays empty instead of falling back to the page's default).
+ */
+export function routeHref(page: string, params: RouteParams = {}, options: { keepEmpty?: boolean } = {}): string {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && (v !== '' || options.keepEmpty)) search.set(k, String(v));
   const s = search.toString();
   return `#/${page}${s ? `?${s}` : ''}`;
 }
 
 /** Go to a page (a new history entry), or replace the current entry (state that changes as you type). */
-export function navigate(page: string, params: RouteParams = {}, options: { replace?: boolean } = {}): void {
-  const href = routeHref(page, params);
+export function navigate(page: string, params: RouteParams = {}, options: { replace?: boolean; keepEmpty?: boolean } = {}): void {
+  const href = routeHref(page, params, { keepEmpty: options.keepEmpty });
   if (location.hash === href) return;
   if (options.replace) {
     history.replaceState(history.state, '', href);
@@ -60,7 +63,8 @@ export function usePageParams(page: string): [URLSearchParams, (changes: RoutePa
       const current = parseHash(location.hash);
       const merged: RouteParams = Object.fromEntries(current.page === page ? current.params.entries() : []);
       Object.assign(merged, changes);
-      navigate(page, merged, { replace: !options.push });
+      // The page's own state: an emptied field is kept as `k=` (null removes a key).
+      navigate(page, merged, { replace: !options.push, keepEmpty: true });
     },
     [page],
   );

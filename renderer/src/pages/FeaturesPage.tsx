@@ -41,10 +41,14 @@ export function FeaturesPage() {
 
   const reload = useCallback(() => client.call('index.list', {}).then(setIndexes, setError), [client]);
   useEffect(() => void reload(), [reload]);
+  // Builds report progress several times a second: reload the list only when a build changes state.
+  const buildStates = useRef(new Map<string, string>());
   useEvent(
     'job.updated',
     (job) => {
-      if (job.kind === INDEX_BUILD_JOB_KIND && ['completed', 'failed', 'cancelled', 'running'].includes(job.state)) void reload();
+      if (job.kind !== INDEX_BUILD_JOB_KIND || buildStates.current.get(job.id) === job.state) return;
+      buildStates.current.set(job.id, job.state);
+      if (['completed', 'failed', 'cancelled', 'running'].includes(job.state)) void reload();
     },
     [reload],
   );
@@ -59,27 +63,29 @@ export function FeaturesPage() {
     else if (!indexId && !saeParam && ready.length > 0) setParams({ index: ready[0].id });
   }, [indexes, indexId, saeParam, saeMatch, ready, setParams]);
 
+  // By id, not by object: a reloaded index list must not refetch (and blank) the open index.
+  const readyId = index?.state === 'ready' ? index.id : null;
   useEffect(() => {
     setListing(null);
     setHits(null);
-    if (!index || index.state !== 'ready') return;
-    client.call('index.features', { id: index.id }).then(setListing, setError);
-  }, [client, index]);
+    if (!readyId) return;
+    client.call('index.features', { id: readyId }).then(setListing, setError);
+  }, [client, readyId]);
 
   useEffect(() => {
-    if (!index || index.state !== 'ready' || !query.trim()) {
+    if (!readyId || !query.trim()) {
       setHits(null);
       return;
     }
     let live = true;
     const t = setTimeout(() => {
-      client.call('index.search', { id: index.id, query: query.trim() }).then((h) => live && setHits(h), setError);
+      client.call('index.search', { id: readyId, query: query.trim() }).then((h) => live && setHits(h), setError);
     }, 150);
     return () => {
       live = false;
       clearTimeout(t);
     };
-  }, [client, index, query]);
+  }, [client, readyId, query]);
 
   const order = useMemo(() => (listing ? orderFeatures(listing, sort, { hideDead, hideDense }, hits ? hits.map((h) => h.feature) : null) : []), [listing, sort, hideDead, hideDense, hits]);
   const main = useFeature(index?.state === 'ready' ? index.id : null, feature);
@@ -118,7 +124,7 @@ export function FeaturesPage() {
     <section className="page features-page">
       <div className="page-head">
         <h1>Features</h1>
-        <select aria-label="Index" className="index-picker" value={index?.id ?? ''} onChange={(e) => setParams({ index: e.target.value, feature: null, q: null, b: null, bf: null }, { push: true })}>
+        <select aria-label="Index" className="index-picker" value={index?.id ?? ''} onChange={(e) => setParams({ index: e.target.value, feature: null, q: null, b: null, bf: null, sae: null }, { push: true })}>
           <option value="">{indexes && indexes.length === 0 ? 'No indexes yet' : 'Choose an index…'}</option>
           {(indexes ?? []).map((i) => (
             <option key={i.id} value={i.id}>

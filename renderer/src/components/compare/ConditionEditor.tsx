@@ -77,7 +77,7 @@ export function ConditionEditor({ indexId, spec, onSpec }: { indexId: string; sp
               disabled={!name || !spec || spec.startsWith('named:')}
               onClick={() =>
                 client.call('compare.saveCondition', { name, spec, description: '' }).then(
-                  () => client.call('compare.conditions', {}).then(setSaved),
+                  () => client.call('compare.conditions', {}).then(setSaved, setError),
                   setError,
                 )
               }

@@ -5,10 +5,12 @@ import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { displayToken } from '../prompt/featureColor';
 import { TokenContext } from './TokenContext';
 
+/** Density (fires / tokens) always as a percentage, so a column never mixes units: 3.99%, 0.913%, 2.76e-4%. */
 export function formatDensity(d: number): string {
-  if (d === 0) return '0';
-  if (d >= 0.01) return `${(d * 100).toFixed(2)}%`;
-  return d.toExponential(2);
+  if (d === 0) return '0%';
+  const pct = d * 100;
+  if (pct >= 0.01) return `${pct.toPrecision(3)}%`;
+  return `${pct.toExponential(2)}%`;
 }
 
 /** Where a feature of an index lives: the page (and pane) a link opens. */

@@ -34,10 +34,11 @@ export const jobDetailViews: Record<string, ComponentType<JobDetailViewProps>> =
     );
   },
   [COMPARE_DIFF_JOB_KIND]: ({ job }) => {
-    const p = job.params as { a?: string; b?: string; condition?: string } | null;
+    const p = job.params as { a?: string; b?: string; condition?: string; method?: string; minRate?: number; threshold?: number } | null;
+    // Every setting of the diff, so the page's inputs and its match views agree with the table.
     return job.state === 'completed' && p ? (
       <p className="small">
-        <a href={routeHref('compare', { a: p.a, b: p.b, cond: p.condition, diff: job.id })}>Open the diff on the Compare page</a>
+        <a href={routeHref('compare', { a: p.a, b: p.b, cond: p.condition, method: p.method, minRate: p.minRate, threshold: p.threshold, diff: job.id })}>Open the diff on the Compare page</a>
       </p>
     ) : null;
   },

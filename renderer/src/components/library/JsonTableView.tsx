@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { SeriesPlot } from '../charts/SeriesPlot';
 import { describeValue, formatScalar, isCellValue, sortRows, toTables, type JsonTable } from './jsonTables';
+import { formatBytes } from '../../../../preload/api';
 
 const PAGE_ROWS = 100;
 
@@ -77,7 +78,7 @@ function RowsTable({ table }: { table: JsonTable }) {
             <tr key={r}>
               {row.map((cell, c) => (
                 <td key={c} className={typeof cell === 'number' ? 'num' : undefined}>
-                  <JsonCell value={cell} title={`${table.title ? `${table.title}.` : ''}${String(row[0])}.${table.columns[c]}`} />
+                  <JsonCell value={cell} field={table.columns[c] === 'value' && c > 0 ? String(row[0]) : table.columns[c]} title={`${table.title ? `${table.title}.` : ''}${String(row[0])}.${table.columns[c]}`} />
                 </td>
               ))}
             </tr>
@@ -93,8 +94,12 @@ function RowsTable({ table }: { table: JsonTable }) {
   );
 }
 
-function JsonCell({ value, title }: { value: unknown; title: string }) {
+/** Fields that hold byte counts (totalBytes, size, sizeBytes): shown in the app's one size unit, exact count on hover. */
+const BYTE_FIELD = /bytes$|^size$/i;
+
+function JsonCell({ value, title, field }: { value: unknown; title: string; field: string }) {
   const [open, setOpen] = useState(false);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && BYTE_FIELD.test(field)) return <span title={`${value.toLocaleString('en-US')} bytes`}>{formatBytes(value)}</span>;
   if (value === undefined || isCellValue(value)) return <>{formatScalar(value)}</>;
   return (
     <div className="json-nested">

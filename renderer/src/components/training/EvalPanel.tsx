@@ -44,8 +44,10 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
             </option>
           ))}
         </select>
-        <input aria-label="Evaluation dataset" list="train-datasets" placeholder="dataset path" value={dataset} onChange={(e) => setDataset(e.target.value)} />
-        <input aria-label="Evaluation tokens" value={tokens} onChange={(e) => setTokens(e.target.value)} title={EvalSaeParamsSchema.shape.tokens.description} />
+        <input aria-label="Evaluation dataset" list="train-datasets" placeholder="dataset (.jsonl, .txt, .parquet or folder)" value={dataset} onChange={(e) => setDataset(e.target.value)} />
+        <label className="small">
+          held-out tokens <input aria-label="Evaluation tokens" value={tokens} onChange={(e) => setTokens(e.target.value)} title={EvalSaeParamsSchema.shape.tokens.description} style={{ width: 90 }} />
+        </label>
         <button className="primary" disabled={!ok} onClick={() => client.call('jobs.add', { kind: EVAL_SAE_KIND, params }).catch(onError)}>
           Evaluate
         </button>

@@ -22,11 +22,20 @@ export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint
     const ids = key ? key.split(',') : [];
     next.current = {};
     setPoints({});
+    // One request per run at a time: two overlapping reads from the same line would append twice.
+    const inFlight = new Set<string>();
     const fetchRun = async (id: string) => {
-      const page = await client.call('train.metrics', { jobId: id, after: next.current[id] ?? 0 });
-      if (cancelled || page.points.length === 0) return;
-      next.current[id] = page.next;
-      setPoints((p) => ({ ...p, [id]: [...(p[id] ?? []), ...page.points] }));
+      if (inFlight.has(id)) return;
+      inFlight.add(id);
+      try {
+        const page = await client.call('train.metrics', { jobId: id, after: next.current[id] ?? 0 });
+        if (cancelled) return;
+        // Read even when empty, so a finished run without points is not asked again and again.
+        next.current[id] = page.next;
+        if (page.points.length > 0) setPoints((p) => ({ ...p, [id]: [...(p[id] ?? []), ...page.points] }));
+      } finally {
+        inFlight.delete(id);
+      }
     };
     const poll = () => Promise.all(ids.map((id) => (next.current[id] === undefined || active.current.has(id) ? fetchRun(id) : null))).catch(() => {});
     void Promise.all(ids.map((id) => client.call('jobs.get', { id }).then((j) => (ACTIVE.has(j.state) ? active.current.add(id) : active.current.delete(id)), () => {}))).then(poll);
