@@ -37,6 +37,11 @@ function IndexPicker({ side, caption, value, indexes, onChange }: { side: 'a' | 
   );
 }
 
+function numberOr(text: string, fallback: number): number {
+  const x = Number(text);
+  return text.trim() !== '' && Number.isFinite(x) ? x : fallback;
+}
+
 /** Follows a job by id: its latest view, from the queue's events. */
 function useJob(id: string | null): JobView | null {
   const client = useClient();
@@ -64,8 +69,12 @@ export function ComparePage() {
   const method = (params.get('method') as MatchMethodChoice | null) ?? 'auto';
   const tab = (params.get('tab') as Tab | null) ?? 'diff';
   const condition = params.get('cond') ?? 'named:step-onset';
-  const minRate = Number(params.get('minRate') ?? '0.5');
-  const thresholdParam = params.get('threshold');
+  // Inputs show the text as typed (an emptied or half-typed number is not snapped back); runs use
+  // the number when it is one, else the default.
+  const minRateText = params.get('minRate') ?? '0.5';
+  const minRate = numberOr(minRateText, 0.5);
+  const thresholdText = params.get('threshold');
+  const thresholdParam = thresholdText !== null && Number.isFinite(Number(thresholdText)) && thresholdText.trim() !== '' ? thresholdText : null;
   const matchJobId = params.get('matchJob');
   const diffJobId = params.get('diff');
   const selParam = params.get('sel');
@@ -212,11 +221,11 @@ export function ComparePage() {
               <div className="condition-row">
                 <label>
                   Min rate at condition
-                  <input type="number" aria-label="Min rate" min={0} max={1} step={0.05} value={minRate} onChange={(e) => setParams({ minRate: e.target.value })} style={{ width: 90 }} />
+                  <input type="number" aria-label="Min rate" min={0} max={1} step={0.05} value={minRateText} onChange={(e) => setParams({ minRate: e.target.value })} style={{ width: 90 }} />
                 </label>
                 <label>
                   No counterpart below
-                  <input type="number" aria-label="Match threshold" min={-1} max={1} step={0.05} value={threshold} onChange={(e) => setParams({ threshold: e.target.value })} style={{ width: 90 }} />
+                  <input type="number" aria-label="Match threshold" min={-1} max={1} step={0.05} value={thresholdText ?? threshold} onChange={(e) => setParams({ threshold: e.target.value })} style={{ width: 90 }} />
                 </label>
                 <button className="primary" onClick={() => void runDiff()} disabled={active(diffJob) || ia.corpusId !== ib.corpusId}>
                   {active(diffJob) ? 'Running…' : 'Run diff'}

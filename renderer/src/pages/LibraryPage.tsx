@@ -100,7 +100,7 @@ export function LibraryPage() {
           data-shortcut-focus
           placeholder="Filter: name, repo, hook, model…  ( / )"
           value={filter}
-          onChange={(e) => setParams({ q: e.target.value })}
+          onChange={(e) => setParams({ q: e.target.value || null })}
         />
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
