@@ -121,7 +121,7 @@ export async function compareBench(options: { tokens?: number } = {}): Promise<s
       `(v) activation matching ${D_SAE} x ${D_SAE} features over ${positions.toLocaleString('en-US')} shared tokens (k ${K}; stores written in ${(writeMs / 1000).toFixed(1)} s):`,
       `    match ${(matchMs / 1000).toFixed(1)} s (co-firing sums, Pearson, best and runner-up) + assignment ${(assignMs / 1000).toFixed(1)} s over ${scores.candidates.length.toLocaleString('en-US')} candidate pairs (${prunedEdges} pruned)`,
       `    floor: one pass reading both stores ${(floorMs / 1000).toFixed(1)} s -> ratio match / floor = ${(matchMs / floorMs).toFixed(1)}x (the k^2 = ${K * K} pair updates per token are the work above the floor)`,
-      `    memory: RSS ${rssBefore.toFixed(0)} MiB before matching, process peak ${peak.toFixed(0)} MiB (co-firing sums: float32 ${D_SAE}x${D_SAE} = ${((D_SAE * D_SAE * 4) / 2 ** 20).toFixed(0)} MiB)`,
+      `    memory: RSS ${rssBefore.toFixed(0)} MiB before matching, process peak ${peak.toFixed(0)} MiB (co-firing sums: float64 ${D_SAE}x${D_SAE} = ${((D_SAE * D_SAE * 8) / 2 ** 20).toFixed(0)} MiB)`,
       `    check: ${right} of ${fired} B features' best match is their true partner, ${assignedRight} in the one-to-one assignment (checksum ${sum.toFixed(0)})`,
     ];
   } finally {

@@ -98,7 +98,7 @@ function scoresFrom(method: MatchMethod, perB: TopPerRow, perA: TopPerRow, dB: n
   return { method, best, bestScore, runnerUp, runnerUpScore, candidates, tokens };
 }
 
-/** Memory for the co-firing sums (float32 dA x dB, in bands of A features). */
+/** Memory for the co-firing sums (float64 dA x dB, in bands of A features; float32 sums stall near 2^24 terms). */
 const CO_FIRING_BYTES = 256 * 1024 * 1024;
 /**
  * Cache tiling of the co-firing updates: tokens are gathered in chunks, and a chunk's (A latent,
@@ -106,7 +106,8 @@ const CO_FIRING_BYTES = 256 * 1024 * 1024;
  * token land in a region that stays in L2 (TILE_BYTES) instead of roaming all dA x dB floats.
  * Within a tile pairs are applied in token order, and a cell gets at most one term per token, so
  * every sum is added up in exactly the order of the plain loop (bit-identical results). Measured
- * on bench/compareBench (4096 x 4096, 1M tokens, 2 cores): 32.0 s untiled, 13.3-14.5 s tiled.
+ * on bench/compareBench (4096 x 4096, 1M tokens, 2 cores): 32.0 s untiled with float32 sums, 13.3-14.5 s
+ * tiled with float32, 17.4-18.3 s tiled with the float64 sums used now.
  */
 const TILE_BYTES = 512 * 1024;
 const CHUNK_TOKENS = 16_384;
@@ -118,7 +119,7 @@ export interface CoFiringTiling {
   tokens: number;
 }
 
-const defaultTiling = (dB: number): CoFiringTiling => ({ rows: Math.max(1, Math.floor(TILE_BYTES / (4 * dB))), tokens: CHUNK_TOKENS });
+const defaultTiling = (dB: number): CoFiringTiling => ({ rows: Math.max(1, Math.floor(TILE_BYTES / (8 * dB))), tokens: CHUNK_TOKENS });
 
 /** One chunk of tokens: B's latents per token, and A's (latent, value, token) pairs. */
 class CoFiringChunk {
@@ -168,7 +169,7 @@ class CoFiringChunk {
   }
 
   /** Adds the chunk's products into `co` (rows lo..hi of the sums), tile by tile, then empties it. */
-  flush(co: Float32Array): void {
+  flush(co: Float64Array): void {
     const tileRows = this.tiling.rows;
     const tiles = Math.ceil((this.hi - this.lo) / tileRows);
     // Counting sort of A's pairs by tile, stable (token order kept within a tile).
@@ -202,8 +203,9 @@ function grow<T extends Uint32Array | Float32Array>(a: T, need: number): T {
  * features, so stores larger than the memory budget take several passes).
  */
 export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA: number, dB: number, bos: boolean, options: { budgetBytes?: number; onProgress?: (fraction: number) => void; totalDocuments?: number; tiling?: CoFiringTiling } = {}): MatchScores {
-  const bands = Math.max(1, Math.ceil((dA * dB * 4) / (options.budgetBytes ?? CO_FIRING_BYTES)));
-  const bandRows = Math.ceil(dA / bands);
+  // At least one row a band, and no band past the last row.
+  const bandRows = Math.max(1, Math.ceil(dA / Math.max(1, Math.ceil((dA * dB * 8) / (options.budgetBytes ?? CO_FIRING_BYTES)))));
+  const bands = Math.max(1, Math.ceil(dA / bandRows));
   const sumA = new Float64Array(dA);
   const sumAA = new Float64Array(dA);
   const sumB = new Float64Array(dB);
@@ -216,7 +218,7 @@ export function matchByActivation(documents: () => Iterable<AlignedDocument>, dA
   for (let band = 0; band < bands; band++) {
     const lo = band * bandRows;
     const hi = Math.min(dA, lo + bandRows);
-    const co = new Float32Array((hi - lo) * dB);
+    const co = new Float64Array((hi - lo) * dB);
     const chunk = new CoFiringChunk(lo, hi, dB, options.tiling ?? defaultTiling(dB));
     for (const doc of documents()) {
       const { a, b } = doc;

@@ -17,7 +17,7 @@ export const HISTOGRAM_BINS = 50;
 export const INTERVALS = 10;
 export const INTERVAL_EXAMPLES = 5;
 export const NEIGHBOURS = 5;
-/** Memory for the co-firing sums (float32 d_sae x d_sae upper triangle, in row bands). */
+/** Memory for the co-firing sums (float64 d_sae x d_sae upper triangle, in row bands). */
 const CORRELATION_BYTES = 256 * 1024 * 1024;
 
 export interface FinalizeInputs {
@@ -64,8 +64,9 @@ function* blocksOf(db: Db, dSae: number) {
 export function finalizeIndex(db: Db, inputs: FinalizeInputs): void {
   const { acc, dSae, seed } = inputs;
   const totalBlocks = (db.prepare('SELECT count(*) AS n FROM blocks').get() as { n: number }).n;
-  const bands = Math.max(1, Math.ceil((dSae * dSae * 4) / CORRELATION_BYTES));
-  const bandRows = Math.ceil(dSae / bands);
+  // At least one row a band, and no band past the last row.
+  const bandRows = Math.max(1, Math.ceil(dSae / Math.max(1, Math.ceil((dSae * dSae * 8) / CORRELATION_BYTES))));
+  const bands = Math.max(1, Math.ceil(dSae / bandRows));
   const passes = bands;
   let blocksDone = 0;
   const tick = () => {
@@ -92,7 +93,8 @@ export function finalizeIndex(db: Db, inputs: FinalizeInputs): void {
   for (let band = 0; band < bands; band++) {
     const lo = band * bandRows;
     const hi = Math.min(dSae, lo + bandRows);
-    const coSums = new Float32Array((hi - lo) * dSae);
+    // float64: a float32 sum stops growing near 2^24 terms, which a 20M-token index reaches.
+    const coSums = new Float64Array((hi - lo) * dSae);
     for (const block of blocksOf(db, dSae)) {
       const offsets = blockOffsets(block.counts);
       for (let p = 0; p < block.counts.length; p++) {
@@ -205,7 +207,7 @@ function sortPairs(ids: Uint32Array, vals: Float32Array, n: number): void {
 }
 
 /** From a band's upper-triangle sums, offer each pair's Pearson r to both features' top lists. */
-function collectCorrelations(coSums: Float32Array, lo: number, hi: number, dSae: number, acc: FeatureAccumulator, out: { ids: Int32Array; scores: Float32Array; count: Uint8Array }): void {
+function collectCorrelations(coSums: Float64Array, lo: number, hi: number, dSae: number, acc: FeatureAccumulator, out: { ids: Int32Array; scores: Float32Array; count: Uint8Array }): void {
   const n = acc.tokens;
   for (let i = lo; i < hi; i++) {
     if (acc.fireCount[i] === 0) continue;
