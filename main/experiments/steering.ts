@@ -252,7 +252,8 @@ async function generatePair(params: SteerSettings, plan: PanelPlan, c: number, c
       const rows = new Uint8Array(tokens.length).fill(1);
       if (bos && tokens[0] === model.weights.config.bosTokenId) rows[0] = 0;
       if (condition) {
-        const { masks } = conditionMasks([{ document: 0, tokens, bos }], model.tokenizer, condition);
+        // A context cut to n_ctx no longer starts with BOS: its first token is then a real one.
+        const { masks } = conditionMasks([{ document: 0, tokens, bos: bos && tokens[0] === model.weights.config.bosTokenId }], model.tokenizer, condition);
         masks[0].forEach((m, p) => (rows[p] &= m));
       }
       const v = matrixRow(sae.weights.W_dec, plan.panel.feature);

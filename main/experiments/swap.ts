@@ -146,7 +146,8 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
       ? `Continuing ${modelLabel(A)}'s ${hook} through ${modelLabel(B)}'s later layers`
       : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features)} of ${modelLabel(B)}'s SAE into ${modelLabel(A)}`;
   const result = compareEffect(swapped - a, withNull ? draws : null, subject, measureLabel(metric, condition));
-  const gapFraction = b === a ? null : (swapped - a) / (b - a);
+  // A gap within float noise of zero has no meaningful fraction (it would read as a huge percentage).
+  const gapFraction = Math.abs(b - a) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b), 1e-12) ? null : (swapped - a) / (b - a);
   const gap = gapFraction === null ? ` ${modelLabel(A)} and ${modelLabel(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${modelLabel(A)} (${fmt(a)}) to ${modelLabel(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;
   ctx.progress(1, 'done');
   return {

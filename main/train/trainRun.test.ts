@@ -168,7 +168,10 @@ describe('a training run on the demo bundle', () => {
     const params = tinyParams({ tokens: 1_000_000, hooks: ['blocks.0.hook_resid_post'] });
     const err = await asyncErrorOf(() => runTrainSae(params, context('too-small')));
     expect(err.code).toBe('DATASET_TOO_SMALL');
-    expect(err.message).toMatch(/has \d+ training tokens after the \d+ held-out ones .* needs 999936/);
+    // 3906 steps of 256 read in whole blocks of 4 batches: 977 blocks.
+    expect(err.message).toMatch(/has \d+ training tokens after the \d+ held-out ones .* needs 1000448 \(3906 steps x 256, read in blocks of 4 batches\)/);
+    // Refused before anything was written: the same --out can be used again at once.
+    expect(fs.existsSync(path.join(tmp.dir, 'too-small'))).toBe(false);
     expect(err.hint).toContain('--loop');
     const looped = await prepareTraining({ ...params, loopDataset: true });
     expect(looped.totalSteps).toBe(3906);

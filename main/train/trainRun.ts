@@ -175,9 +175,6 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
 }
 
 export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext): Promise<TrainRunResult> {
-  fs.mkdirSync(ctx.runDir, { recursive: true });
-  const paramsFile = path.join(ctx.runDir, PARAMS_FILE);
-  if (!fs.existsSync(paramsFile)) fs.writeFileSync(paramsFile, `${JSON.stringify(params, null, 2)}\n`);
   const setup = await prepareTraining(params);
   const p = setup.params;
   const so = streamOptions(setup, ctx);
@@ -185,17 +182,22 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   // The held-out tokens: the dataset's first documents, never trained on.
   const evalSet = await heldOutWindows(setup.plan, setup.tokenizer, setup.prependBos, setup.contextSize, p.evalTokens);
   const trainStart: DataCursor = { ...evalSet.next, row: 0, epoch: 0 };
-  const needed = setup.totalSteps * p.batchSize;
+  // The shuffling buffer reads whole blocks of bufferBatches batches, the last one included.
+  const needed = Math.ceil(setup.totalSteps / p.bufferBatches) * p.bufferBatches * p.batchSize;
   if (!p.loopDataset && needed <= PRESCAN_LIMIT_TOKENS) {
     const available = await new ActivationStream(so, trainStart, null, 'training').countRowsUpTo(needed);
     if (available < needed) {
       throw new WorkbenchError(
         'DATASET_TOO_SMALL',
-        `The dataset ${setup.plan.path} has ${available} training tokens after the ${evalSet.rows} held-out ones (BOS not counted); the run needs ${needed} (${setup.totalSteps} steps x ${p.batchSize}).`,
+        `The dataset ${setup.plan.path} has ${available} training tokens after the ${evalSet.rows} held-out ones (BOS not counted); the run needs ${needed} (${setup.totalSteps} steps x ${p.batchSize}, read in blocks of ${p.bufferBatches} batches).`,
         `Loop over the dataset (--loop, or "Loop over the dataset" in the form: it would be seen ${(needed / Math.max(1, available)).toFixed(1)} times), train on fewer tokens (at most ${available}), or choose a larger dataset.`,
       );
     }
   }
+  // Only once the run can start: a mistyped hook or a too-small dataset leaves no run folder behind to resume.
+  fs.mkdirSync(ctx.runDir, { recursive: true });
+  const paramsFile = path.join(ctx.runDir, PARAMS_FILE);
+  if (!fs.existsSync(paramsFile)) fs.writeFileSync(paramsFile, `${JSON.stringify(params, null, 2)}\n`);
   const cache = p.cacheActivations
     ? new ActivationCache(path.join(ctx.home, 'activation-cache'), {
         model: setup.modelDir,
