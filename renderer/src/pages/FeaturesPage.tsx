@@ -4,7 +4,7 @@ import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
-import { FeatureView } from '../components/features/FeatureView';
+import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
 import { useFeature } from '../components/features/useFeature';
 import { routeHref, usePageParams } from '../router';
@@ -252,7 +252,7 @@ export function FeaturesPage() {
                       </button>
                     </div>
                     <ErrorBanner error={other.error} />
-                    {other.detail && <FeatureView detail={other.detail} index={otherIndex} />}
+                    {other.detail && otherIndex && <FeatureView detail={other.detail} index={otherIndex} neighbourHref={(f) => featureHref(index.id, feature ?? 0, { b: otherIndex.id, bf: f })} />}
                   </div>
                 )}
               </div>

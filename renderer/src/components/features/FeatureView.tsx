@@ -18,7 +18,7 @@ export function featureHref(indexId: string, feature: number, extra: Record<stri
   return routeHref('features', { index: indexId, feature, ...extra });
 }
 
-function Neighbours({ title, items, indexId, scoreLabel }: { title: string; items: FeatureNeighbour[]; indexId: string; scoreLabel: string }) {
+function Neighbours({ title, items, href, scoreLabel }: { title: string; items: FeatureNeighbour[]; href: (feature: number) => string; scoreLabel: string }) {
   return (
     <div className="neighbours" aria-label={title}>
       <h3>{title}</h3>
@@ -36,7 +36,7 @@ function Neighbours({ title, items, indexId, scoreLabel }: { title: string; item
             {items.map((n) => (
               <tr key={n.feature}>
                 <td>
-                  <a href={featureHref(indexId, n.feature)}>#{n.feature}</a>
+                  <a href={href(n.feature)}>#{n.feature}</a>
                 </td>
                 <td className="num">{n.score.toFixed(3)}</td>
               </tr>
@@ -89,7 +89,8 @@ function Histogram({ detail }: { detail: FeatureDetail }) {
 }
 
 /** One feature as sae_vis / Neuronpedia show it, in their order. */
-export function FeatureView({ detail, index, actions }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode }) {
+/** `neighbourHref` says where a similar/correlated feature opens (default: this index's page; a side pane keeps the main one). */
+export function FeatureView({ detail, index, actions, neighbourHref }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode; neighbourHref?: (feature: number) => string }) {
   const d = detail;
   const dead = d.fireCount === 0;
   return (
@@ -191,8 +192,8 @@ export function FeatureView({ detail, index, actions }: { detail: FeatureDetail;
         </section>
       </div>
       <div className="feature-grid">
-        <Neighbours title="Similar features (decoder cosine)" items={d.similar} indexId={d.indexId} scoreLabel="cosine" />
-        <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} indexId={d.indexId} scoreLabel="r" />
+        <Neighbours title="Similar features (decoder cosine)" items={d.similar} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="cosine" />
+        <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="r" />
       </div>
     </article>
   );
