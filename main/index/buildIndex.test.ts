@@ -9,6 +9,7 @@ import { loadModel } from '../formats/models/registry';
 import { loadSae } from '../formats/saeLoader';
 import { prepareHome } from '../home';
 import { JobStopped } from '../jobs/kind';
+import { JobStore } from '../jobs/store';
 import { sharedDemoBundle } from '../testing/sharedDemoBundle';
 import { makeTempDir } from '../testing/tempDirs';
 import { asyncErrorOf } from '../testing/workbenchErrors';
@@ -252,6 +253,23 @@ describe('index build on the demo bundle', () => {
     expect(cutCat.registry.require(whole.indexIds[0]).corpusId).toBe(cutCat.registry.require(cut.indexIds[0]).corpusId);
     expect(corpusOf(whole.indexIds[0]).tokens(0)!.length).toBeGreaterThan(51);
     expect(whole.tokens).toBe(result.tokens);
+  });
+
+  it('an index left "building" by a job that is over can be removed; one whose job may still write it cannot', async () => {
+    const h = newHome('orphan');
+    const built = await buildIndexes(host(h), params({ maxDocuments: 3 }));
+    const db = openDatabase(h);
+    const store = new JobStore(db, () => true);
+    const job = store.insert({ kind: 'index.build', title: 'build', params: {}, priority: 0, resource: 'cpu' });
+    const [id] = built.indexIds;
+    // As a build that died between creating its rows and saving its first state leaves them.
+    db.prepare("UPDATE feature_indexes SET state = 'building', job_id = ? WHERE id = ?").run(job.id, id);
+    const cat = new IndexCatalog(h, db);
+    expect(() => cat.remove(id)).toThrowError(expect.objectContaining({ code: 'INDEX_BUILDING' }));
+    db.prepare("UPDATE jobs SET state = 'failed' WHERE id = ?").run(job.id);
+    cat.remove(id);
+    expect(cat.registry.get(id)).toBeNull();
+    expect(fs.existsSync(indexFile(h, id))).toBe(false);
   });
 
   it('is stale once an input changes, and not when a file is only touched', async () => {

@@ -33,9 +33,15 @@ export class IndexCatalog {
 
   constructor(
     readonly home: string,
-    db: Db,
+    private readonly db: Db,
   ) {
     this.registry = new IndexRegistry(db);
+  }
+
+  /** Whether the job that builds an index may still write it (queued, running, paused, ...). */
+  private builderActive(jobId: string): boolean {
+    const row = this.db.prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string } | undefined;
+    return row !== undefined && !['completed', 'failed', 'cancelled'].includes(row.state);
   }
 
   async list(): Promise<FeatureIndexInfo[]> {
@@ -69,7 +75,8 @@ export class IndexCatalog {
 
   remove(id: string): void {
     const rec = this.registry.require(id);
-    if (rec.state === 'building' && rec.jobId) {
+    // A build that died before it could mark its index failed leaves 'building' behind: removable once its job is over.
+    if (rec.state === 'building' && rec.jobId && this.builderActive(rec.jobId)) {
       throw new WorkbenchError('INDEX_BUILDING', `The index ${id} is still being built by job ${rec.jobId}.`, 'Cancel that job in the Queue first, then remove the index.');
     }
     for (const [k, r] of readers) if (k.startsWith(`${id}|`)) closeReader(k, r);
