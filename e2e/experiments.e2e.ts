@@ -101,6 +101,11 @@ describe('Experiments page', () => {
     await form.getByLabel('Prompt (generate text with and without)').fill('How to make tea. Step 1: Boil the water. Step');
     await form.getByLabel('Temperature').fill('0');
     await form.getByLabel('New tokens').fill('6');
+    // Opening an earlier result while composing keeps the form as edited (the prefill leaves the URL, the edits stay).
+    await page.getByRole('navigation', { name: 'Experiment results' }).locator('[data-state="completed"]').first().click();
+    await page.getByRole('article', { name: 'Ablation result' }).waitFor();
+    await expect(form.getByLabel('Panel 4 intervention').inputValue()).resolves.toBe('replace');
+    await expect(form.getByLabel('New tokens').inputValue()).resolves.toBe('6');
     await screenshot(page, 'experiments-steer-form');
     await smallRun(page);
     const steering = page.getByRole('article', { name: 'Steering result' });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { EXPERIMENT_JOB_KINDS, type ExperimentArtifact, type ExperimentKind, type ExperimentListing, type JobView } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -77,6 +77,10 @@ export function ExperimentsPage() {
   const [listing, setListing] = useState<ExperimentListing | null>(null);
   const [error, setError] = useState<unknown>(null);
   const prefill = useMemo(() => prefillOf(params), [params]);
+  // The form remounts for a new prefill (a link from a feature or a Compare pair), not when the
+  // prefill leaves the URL because a result was opened: edits in progress survive browsing results.
+  const formSeed = useRef<{ key: string; prefill: ExperimentPrefill | null }>({ key: 'blank', prefill: null });
+  if (prefill && JSON.stringify(prefill) !== formSeed.current.key) formSeed.current = { key: JSON.stringify(prefill), prefill };
   const jobId = params.get('job');
   const fileId = params.get('file');
 
@@ -114,7 +118,7 @@ export function ExperimentsPage() {
           ))}
         </nav>
         <div className="experiment-main">
-          <ExperimentForm key={params.get('new') ? params.toString() : 'blank'} prefill={prefill} onQueued={(j) => setParams({ job: j.id, file: null, new: null, model: null, sae: null, saeModel: null, modelB: null, features: null, dataset: null, condition: null, metric: null }, { push: true })} />
+          <ExperimentForm key={formSeed.current.key} prefill={formSeed.current.prefill} onQueued={(j) => setParams({ job: j.id, file: null, new: null, model: null, sae: null, saeModel: null, modelB: null, features: null, dataset: null, condition: null, metric: null }, { push: true })} />
           {job && <JobResult job={job} />}
           {!job && jobId && listing && <p className="muted">There is no experiment {jobId} (it may have been removed in the Queue).</p>}
           {file && <SeedArtifactView item={file} />}

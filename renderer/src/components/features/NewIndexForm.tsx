@@ -50,7 +50,8 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
       const wanted = prefill?.saePath ? s.saes.find((x) => x.path === prefill.saePath) : undefined;
       setSides((cur) => {
         if (cur[0].model) return cur;
-        if (wanted?.modelPath) return [{ model: wanted.modelPath, saes: [wanted.path] }, { model: '', saes: [] }];
+        // The SAE asked for (a link from the Library or Prompt), with its model when it is linked to one; else the user picks the model.
+        if (wanted) return [{ model: wanted.modelPath ?? '', saes: [wanted.path] }, { model: '', saes: [] }];
         if (!s.defaults) return cur;
         const { a, b } = s.defaults;
         return [
@@ -103,7 +104,12 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
             <select
               aria-label={i === 0 ? 'Index model A' : 'Index model B'}
               value={sides[i].model}
-              onChange={(e) => setSide(i, { model: e.target.value, saes: saeOptions(e.target.value).filter((x) => x.modelPath === e.target.value).slice(0, 1).map((x) => x.path) })}
+              onChange={(e) => {
+                const model = e.target.value;
+                // Keep the SAEs already chosen that can run on this model (an unlinked one asked for by a link); else its first own SAE.
+                const kept = sides[i].saes.filter((p) => saeOptions(model).some((x) => x.path === p));
+                setSide(i, { model, saes: kept.length > 0 ? kept : saeOptions(model).filter((x) => x.modelPath === model).slice(0, 1).map((x) => x.path) });
+              }}
             >
               <option value="">{i === 0 ? 'Choose a model…' : 'None'}</option>
               {sources?.models.map((m) => (
