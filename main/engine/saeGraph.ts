@@ -1,6 +1,7 @@
 import { WorkbenchError } from '../errors';
 import type { SaeWeights } from '../formats/sae';
 import { GraphBuilder, type Value } from './onnx/graphBuilder';
+import { rowNorms } from '../formats/tensor';
 
 export const SAE_INPUT = 'x';
 export type SaeOutput = 'feature_acts' | 'sae_out' | 'sae_error' | 'feature_indices' | 'feature_values';
@@ -11,24 +12,13 @@ export interface SaeGraphSpec {
   sparseK?: number;
 }
 
-function decoderNorms(sae: SaeWeights): Float64Array {
-  const { dSae, dIn } = sae.config;
-  const norms = new Float64Array(dSae);
-  for (let j = 0; j < dSae; j++) {
-    let s = 0;
-    for (let i = 0; i < dIn; i++) s += sae.W_dec.data[j * dIn + i] ** 2;
-    norms[j] = Math.sqrt(s);
-  }
-  return norms;
-}
-
 /**
  * Encoder with b_dec subtraction and decoder-norm rescaling folded in (float64 at build time):
  * pre = (x - b_dec) @ W_enc + b_enc, times ||W_dec[j]||  ==  x @ W' + b'. One GEMM at run time.
  */
 function foldedEncoder(sae: SaeWeights): { W: Float32Array; b: Float32Array } {
   const { dSae, dIn, applyBDecToInput, rescaleActsByDecoderNorm } = sae.config;
-  const norms = rescaleActsByDecoderNorm ? decoderNorms(sae) : null;
+  const norms = rescaleActsByDecoderNorm ? rowNorms(sae.W_dec.data, sae.config.dSae, sae.config.dIn) : null;
   const W = new Float32Array(dIn * dSae);
   const b = new Float64Array(dSae);
   for (let j = 0; j < dSae; j++) b[j] = sae.b_enc.data[j];
@@ -41,7 +31,7 @@ function foldedEncoder(sae: SaeWeights): { W: Float32Array; b: Float32Array } {
 function foldedDecoder(sae: SaeWeights): Float32Array {
   if (!sae.config.rescaleActsByDecoderNorm) return sae.W_dec.data;
   const { dSae, dIn } = sae.config;
-  const norms = decoderNorms(sae);
+  const norms = rowNorms(sae.W_dec.data, sae.config.dSae, sae.config.dIn);
   const W = new Float32Array(dSae * dIn);
   for (let j = 0; j < dSae; j++) for (let i = 0; i < dIn; i++) W[j * dIn + i] = norms[j] === 0 ? 0 : sae.W_dec.data[j * dIn + i] / norms[j];
   return W;

@@ -72,16 +72,6 @@ export function unitRows(W: Float32Array, n: number, d: number): Float32Array {
   return out;
 }
 
-export function rowNorms(W: Float32Array, n: number, d: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += W[i * d + j] ** 2;
-    out[i] = Math.sqrt(s);
-  }
-  return out;
-}
-
 /** For each feature, its `k` most similar other features by decoder cosine. */
 export async function similarByDecoder(W_dec: Float32Array, dSae: number, dIn: number, k: number, device: DeviceChoice): Promise<TopEntries> {
   const unit = unitRows(W_dec, dSae, dIn);

@@ -5,6 +5,7 @@
  * forward is one Gemm with transB; the export transposes it back to sae_lens' W_enc [d_in, d_sae].
  */
 import { SeededRandom } from '../random/seededRandom';
+import { rowNorms } from '../formats/tensor';
 
 export const PARAM_NAMES = ['W_encT', 'b_enc', 'W_dec', 'b_dec'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -81,11 +82,5 @@ export function freshTrainState(s: SaeShape, seed: number): SaeTrainState {
 
 /** ||W_dec[j]|| per latent, float64. */
 export function decoderRowNorms(W_dec: Float32Array, s: SaeShape): Float64Array {
-  const norms = new Float64Array(s.dSae);
-  for (let j = 0; j < s.dSae; j++) {
-    let sq = 0;
-    for (let i = 0; i < s.dIn; i++) sq += W_dec[j * s.dIn + i] ** 2;
-    norms[j] = Math.sqrt(sq);
-  }
-  return norms;
+  return rowNorms(W_dec, s.dSae, s.dIn);
 }

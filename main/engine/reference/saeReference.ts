@@ -1,15 +1,5 @@
 import type { SaeWeights } from '../../formats/sae';
-
-function decoderNorms(sae: SaeWeights): Float64Array {
-  const { dIn, dSae } = sae.config;
-  const norms = new Float64Array(dSae);
-  for (let j = 0; j < dSae; j++) {
-    let s = 0;
-    for (let i = 0; i < dIn; i++) s += sae.W_dec.data[j * dIn + i] ** 2;
-    norms[j] = Math.sqrt(s);
-  }
-  return norms;
-}
+import { rowNorms } from '../../formats/tensor';
 
 /** Row r of x normalised as the SAE's input, and the inverse to apply to its reconstruction. */
 function normalizedRow(sae: SaeWeights, x: ArrayLike<number>, r: number): { row: number[]; undo: (v: number[]) => number[] } {
@@ -56,7 +46,7 @@ export function referenceSae(sae: SaeWeights, x: ArrayLike<number>, n: number): 
   const { dIn, dSae } = c;
   const featureActs = new Float64Array(n * dSae);
   const saeOut = new Float64Array(n * dIn);
-  const norms = decoderNorms(sae);
+  const norms = rowNorms(sae.W_dec.data, sae.config.dSae, sae.config.dIn);
   for (let r = 0; r < n; r++) {
     const { row: normalized, undo } = normalizedRow(sae, x, r);
     const row = c.applyBDecToInput ? normalized.map((v, i) => v - sae.b_dec.data[i]) : normalized;
@@ -87,7 +77,7 @@ export function referenceSae(sae: SaeWeights, x: ArrayLike<number>, n: number): 
  */
 export function referenceSaeDecode(sae: SaeWeights, acts: ArrayLike<number>, x: ArrayLike<number>, n: number): Float64Array {
   const { dIn, dSae } = sae.config;
-  const norms = decoderNorms(sae);
+  const norms = rowNorms(sae.W_dec.data, sae.config.dSae, sae.config.dIn);
   const out = new Float64Array(n * dIn);
   for (let r = 0; r < n; r++) out.set(decodeRow(sae, acts, r * dSae, norms, normalizedRow(sae, x, r).undo), r * dIn);
   return out;

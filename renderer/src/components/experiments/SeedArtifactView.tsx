@@ -4,12 +4,12 @@
  * the same kind of plot when its shape is recognised, and always as tables.
  */
 import * as Plot from '@observablehq/plot';
-import { useEffect, useMemo, useState } from 'react';
-import type { LibraryArtifact, LibraryItem } from '../../../../preload/api';
-import { useClient } from '../../client/context';
+import { useMemo } from 'react';
+import type { LibraryItem } from '../../../../preload/api';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { ErrorBanner } from '../ErrorBanner';
 import { JsonTableView } from '../library/JsonTableView';
+import { useLibraryArtifact } from '../library/useLibraryArtifact';
 import '../library/library.css';
 import { ExperimentFigure } from './ExperimentFigure';
 import { ProbePlot } from './ExperimentPlots';
@@ -78,14 +78,7 @@ function ShapePlot({ shape, name }: { shape: SeedArtifactShape; name: string }) 
 }
 
 export function SeedArtifactView({ item }: { item: LibraryItem }) {
-  const client = useClient();
-  const [artifact, setArtifact] = useState<LibraryArtifact | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    setArtifact(null);
-    setError(null);
-    client.call('library.readArtifact', { id: item.id }).then(setArtifact, setError);
-  }, [client, item.id]);
+  const { artifact, error } = useLibraryArtifact(item.id);
   const shape = useMemo(() => (artifact ? detectSeedArtifact(artifact.content) : null), [artifact]);
   const name = item.name.replace(/\.json$/i, '');
   return (

@@ -1,20 +1,12 @@
-import { useEffect, useState } from 'react';
-import type { LibraryArtifact, LibraryItem } from '../../../../preload/api';
-import { useClient } from '../../client/context';
+import type { LibraryItem } from '../../../../preload/api';
 import { ErrorBanner } from '../ErrorBanner';
 import { formatBytes } from '../../format';
 import { JsonTableView } from './JsonTableView';
+import { useLibraryArtifact } from './useLibraryArtifact';
 
 /** A JSON result file shown as tables, with the raw JSON one click away. */
 export function ArtifactViewer({ item, onClose }: { item: LibraryItem; onClose: () => void }) {
-  const client = useClient();
-  const [artifact, setArtifact] = useState<LibraryArtifact | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    setArtifact(null);
-    setError(null);
-    client.call('library.readArtifact', { id: item.id }).then(setArtifact, setError);
-  }, [client, item.id]);
+  const { artifact, error } = useLibraryArtifact(item.id);
   return (
     <div className="artifact-viewer" role="region" aria-label={`Artifact ${item.name}`}>
       <div className="md-head">
