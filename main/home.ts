@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkbenchError } from './errors';
+import { idPath } from './idPath';
 
 /** WORKBENCH_HOME > --home > ~/.sae-workbench (Electron passes its userData explicitly). */
 export function resolveHome(explicit?: string): string {
@@ -27,6 +28,7 @@ export function prepareHome(home: string): void {
   }
 }
 
+/** A job's folder, <home>/runs/<job-id>: the id through idPath, so it cannot lead elsewhere. */
 export function runDir(home: string, jobId: string): string {
-  return path.join(home, 'runs', jobId);
+  return idPath(path.join(home, 'runs'), jobId);
 }

@@ -28,6 +28,7 @@ export * from './contract/engine';
 export * from './contract/featureIndex';
 export * from './contract/compare';
 export * from './contract/identity';
+export * from './contract/ids';
 export * from './contract/units';
 export * from './contract/experiments';
 export * from './contract/train';

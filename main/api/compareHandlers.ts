@@ -8,6 +8,7 @@ import { cachedMatch, previewCondition } from '../compare/runCompare';
 import { SavedConditions } from '../conditions/savedConditions';
 import { requireSameCorpus } from '../compare/alignedPositions';
 import { WorkbenchError } from '../errors';
+import { runDir } from '../home';
 import { IndexRegistry } from '../index/indexRegistry';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
@@ -57,7 +58,7 @@ function readDiff(s: CoreServices, jobId: string): DiffResult {
   const job = s.jobStore.get(jobId);
   if (!job || job.kind !== COMPARE_DIFF_JOB_KIND) throw new WorkbenchError('DIFF_NOT_FOUND', `There is no condition diff job ${jobId}.`, 'Run a condition diff from the Compare page.');
   if (job.state !== 'completed') throw new WorkbenchError('DIFF_NOT_READY', `The condition diff ${jobId} is ${job.state}.`, job.state === 'failed' ? (job.error?.message ?? 'See its log in the Queue.') : 'Wait for it to finish.');
-  const file = path.join(s.home, 'runs', jobId, 'diff.json');
+  const file = path.join(runDir(s.home, jobId), 'diff.json');
   if (!fs.existsSync(file)) throw new WorkbenchError('DIFF_MISSING', `The result file ${file} of diff ${jobId} is missing.`, 'Run the diff again.');
   return JSON.parse(fs.readFileSync(file, 'utf8')) as DiffResult;
 }

@@ -35,7 +35,7 @@ describe('experiments API', () => {
     expect(artifact.kind === 'ablate' && artifact.result.verdict).toBe(result.verdict);
     const listing = await call<ExperimentListing>(core, 'experiments.list', {});
     expect(listing.jobs.map((j) => j.id)).toEqual([job.id]);
-    await expect(call(core, 'experiments.artifact', { jobId: 'nope' })).rejects.toMatchObject({ code: 'EXPERIMENT_NOT_FOUND' });
+    await expect(call(core, 'experiments.artifact', { jobId: '20000101-00000000' })).rejects.toMatchObject({ code: 'EXPERIMENT_NOT_FOUND' });
     await expect(call(core, 'jobs.add', { kind: 'experiment.ablate', params: { model: fx.model, sae: fx.sae, features: [], dataset: fx.dataset } })).rejects.toMatchObject({ code: 'INVALID_JOB_PARAMS' });
   });
 });

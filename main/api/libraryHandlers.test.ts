@@ -67,7 +67,7 @@ describe('library API', () => {
     expect(artifact.content).toEqual(seedArtifacts(5)['causal_nulls_per_seed.json']);
     const sae = listing.items.find((i) => i.kind === 'sae')!;
     await expect(call(core, 'library.readArtifact', { id: sae.id })).rejects.toMatchObject({ code: 'NOT_AN_ARTIFACT' });
-    await expect(call(core, 'library.readArtifact', { id: 'nope' })).rejects.toMatchObject({ code: 'ITEM_NOT_FOUND' });
+    await expect(call(core, 'library.readArtifact', { id: '0000000000000000' })).rejects.toMatchObject({ code: 'ITEM_NOT_FOUND' });
   });
 
   it('adds and removes a local folder directly, with events', async () => {

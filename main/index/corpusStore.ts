@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
+import { idPath } from '../idPath';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
 import { indexRoot } from './indexDatabase';
 
@@ -28,7 +29,7 @@ export function corpusId(identity: CorpusIdentity): string {
 }
 
 export function corpusFile(home: string, id: string): string {
-  return path.join(indexRoot(home), 'corpora', `${id}.sqlite`);
+  return idPath(path.join(indexRoot(home), 'corpora'), id, '.sqlite');
 }
 
 function int32Bytes(ids: readonly number[]): Buffer {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
+import { idPath } from '../idPath';
 
 /** Bump when the file layout changes; older files are refused with a hint to rebuild. */
 export const INDEX_FORMAT_VERSION = 1;
@@ -19,7 +20,7 @@ export function indexRoot(home: string): string {
 }
 
 export function indexFile(home: string, id: string): string {
-  return path.join(indexRoot(home), `${id}.sqlite`);
+  return idPath(indexRoot(home), id, '.sqlite');
 }
 
 const SCHEMA = `

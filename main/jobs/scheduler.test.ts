@@ -127,7 +127,7 @@ describe('job scheduler with real worker processes', () => {
     expect(await core.call('jobs.add', { kind: 'no.such.kind', params: {} })).toMatchObject({ ok: false, error: { code: 'UNKNOWN_JOB_KIND' } });
     expect(await core.call('jobs.add', { kind: 42 })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(await core.call('no.such.method', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
-    expect(await core.call('jobs.cancel', { id: 'missing' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
+    expect(await core.call('jobs.cancel', { id: '20000101-00000000' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
   });
 
   it('cancelling a running job really stops its worker process', async () => {

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
 import { WorkbenchError } from '../errors';
+import { runDir } from '../home';
 import { AttemptEta } from './attemptEta';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
@@ -220,7 +220,7 @@ export class JobScheduler {
     handle.onExit((code, signal) => this.onExit(job.id, r, code, signal));
     handle.send({
       type: 'start',
-      job: { id: job.id, kind: job.kind, params: this.store.paramsOf(job.id), checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: path.join(this.home, 'runs', job.id) },
+      job: { id: job.id, kind: job.kind, params: this.store.paramsOf(job.id), checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: runDir(this.home, job.id) },
     });
   }
 

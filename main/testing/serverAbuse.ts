@@ -317,7 +317,11 @@ export function trapCalls(sandbox: Sandbox): { method: string; params: unknown; 
     { method: 'jobs.add', params: { kind: 'files.verify', params: { paths: 5 } }, expect: /^INVALID_JOB_PARAMS$/ },
     { method: 'jobs.add', params: { kind: 'files.verify', params: { paths: ['/x'] }, priority: 1000 }, expect: /^INVALID_PARAMS$/ },
     { method: 'hub.settings', params: { offline: 'yes' }, expect: /^INVALID_PARAMS$/ },
-    { method: 'library.readArtifact', params: { id: '../../etc/passwd' }, expect: /^ITEM_NOT_FOUND$/ },
+    // Ids are names in the core's own shapes, never paths (preload/contract/ids.ts).
+    { method: 'library.readArtifact', params: { id: '../../etc/passwd' }, expect: /^INVALID_PARAMS$/ },
+    { method: 'train.metrics', params: { jobId: '../../secret' }, expect: /^INVALID_PARAMS$/ },
+    { method: 'experiments.artifact', params: { jobId: sandbox.root }, expect: /^INVALID_PARAMS$/ },
+    { method: 'index.features', params: { id: 'ix-0000000000/../../x' }, expect: /^INVALID_PARAMS$/ },
   ];
 }
 

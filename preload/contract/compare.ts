@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { IndexIdSchema, JobIdSchema, LibraryItemIdSchema } from './ids';
 import { ENGINE_DEVICES } from './engine';
 import type { JobView } from './jobs';
 
@@ -9,7 +10,6 @@ export const COMPARE_DIFF_JOB_KIND = 'compare.diff';
 export const MATCH_METHODS = ['auto', 'activation', 'decoder'] as const;
 export type MatchMethodChoice = (typeof MATCH_METHODS)[number];
 
-const IndexId = z.string().min(1).max(64);
 
 /** A table of feature records found in a result JSON (e.g. the seed's feature_diff.json). */
 export interface ArtifactTable {
@@ -43,8 +43,8 @@ export interface ArtifactOverlay {
 
 export const MatchParamsSchema = z
   .object({
-    a: IndexId.describe('Index of model A (the reference, e.g. "standard").'),
-    b: IndexId.describe('Index of model B (the one whose features are explained, e.g. "adhd").'),
+    a: IndexIdSchema.describe('Index of model A (the reference, e.g. "standard").'),
+    b: IndexIdSchema.describe('Index of model B (the one whose features are explained, e.g. "adhd").'),
     method: z
       .enum(MATCH_METHODS)
       .default('auto')
@@ -148,25 +148,25 @@ export interface ConditionPreview {
 export const compareContract = {
   /** Queue a Match job for two indexes (result cached; read it with compare.matchResult). */
   'compare.match': method<JobView>()(MatchParamsSchema),
-  'compare.matchResult': method<MatchResult | null>()(z.object({ a: IndexId, b: IndexId, method: z.enum(MATCH_METHODS).default('auto') }).strict()),
+  'compare.matchResult': method<MatchResult | null>()(z.object({ a: IndexIdSchema, b: IndexIdSchema, method: z.enum(MATCH_METHODS).default('auto') }).strict()),
   /** Queue a condition diff (matches first when needed). */
   'compare.diff': method<JobView>()(DiffParamsSchema),
-  'compare.diffResult': method<DiffResult>()(z.object({ jobId: z.string().min(1).max(64) }).strict()),
+  'compare.diffResult': method<DiffResult>()(z.object({ jobId: JobIdSchema }).strict()),
   /** A finished diff's export file (JSON or CSV with every parameter), for download. */
-  'compare.diffFile': method<{ name: string; text: string }>()(z.object({ jobId: z.string().min(1).max(64), format: z.enum(['json', 'csv']) }).strict()),
+  'compare.diffFile': method<{ name: string; text: string }>()(z.object({ jobId: JobIdSchema, format: z.enum(['json', 'csv']) }).strict()),
   'compare.conditions': method<SavedCondition[]>()(z.object({}).strict()),
   'compare.saveCondition': method<SavedCondition>()(
     z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _'), spec: z.string().min(1).max(2000), description: z.string().max(500).default('') }).strict(),
   ),
   'compare.removeCondition': method<{ removed: true }>()(z.object({ name: z.string().min(1).max(64) }).strict()),
   /** Tables of feature records in a Library result file, with guessed id and value columns. */
-  'compare.artifactTables': method<ArtifactTable[]>()(z.object({ artifactId: z.string().min(1).max(64) }).strict()),
+  'compare.artifactTables': method<ArtifactTable[]>()(z.object({ artifactId: LibraryItemIdSchema }).strict()),
   /** Compare a finished diff's ranking with an artifact's table. */
   'compare.overlay': method<ArtifactOverlay>()(
     z
       .object({
-        jobId: z.string().min(1).max(64),
-        artifactId: z.string().min(1).max(64),
+        jobId: JobIdSchema,
+        artifactId: LibraryItemIdSchema,
         path: z.array(z.string().max(256)).max(8),
         keyedById: z.boolean().optional(),
         idField: z.string().min(1).max(256),
@@ -176,5 +176,5 @@ export const compareContract = {
       .strict(),
   ),
   /** Highlight where a condition holds in the first documents of an index's corpus. */
-  'compare.previewCondition': method<ConditionPreview>()(z.object({ indexId: IndexId, spec: z.string().min(1).max(2000), documents: z.number().int().min(1).max(50).default(8) }).strict()),
+  'compare.previewCondition': method<ConditionPreview>()(z.object({ indexId: IndexIdSchema, spec: z.string().min(1).max(2000), documents: z.number().int().min(1).max(50).default(8) }).strict()),
 };

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { method } from './define';
+import { JobIdSchema } from './ids';
 import { ENGINE_DEVICES } from './engine';
 import type { JobView } from './jobs';
 import type { LibraryItem } from './library';
@@ -339,12 +340,11 @@ export interface ExperimentListing {
   resultFiles: LibraryItem[];
 }
 
-const JobId = z.string().min(1).max(64);
 
 export const experimentsContract = {
   /** Experiment jobs (any state) and the Library's JSON result files. */
   'experiments.list': method<ExperimentListing>()(z.object({}).strict()),
   /** A finished experiment's artifact (runs/<job-id>/experiment.json). */
-  'experiments.artifact': method<ExperimentArtifact>()(z.object({ jobId: JobId }).strict()),
+  'experiments.artifact': method<ExperimentArtifact>()(z.object({ jobId: JobIdSchema }).strict()),
   'experiments.sources': method<ExperimentSources>()(z.object({}).strict()),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { IndexIdSchema } from './ids';
 import { ENGINE_DEVICES } from './engine';
 import type { JobView } from './jobs';
 
@@ -123,15 +124,14 @@ export interface FeatureSearchHit {
   best: number;
 }
 
-const IndexId = z.string().min(1).max(64);
 
 export const featureIndexContract = {
   'index.list': method<FeatureIndexInfo[]>()(z.object({}).strict()),
   /** Validate (dataset rows, SAE width vs model, one model) and queue an index build. */
   'index.build': method<JobView>()(IndexBuildParamsSchema),
-  'index.remove': method<{ removed: true }>()(z.object({ id: IndexId }).strict()),
-  'index.features': method<FeatureListing>()(z.object({ id: IndexId }).strict()),
-  'index.feature': method<FeatureDetail>()(z.object({ id: IndexId, feature: z.number().int().min(0) }).strict()),
+  'index.remove': method<{ removed: true }>()(z.object({ id: IndexIdSchema }).strict()),
+  'index.features': method<FeatureListing>()(z.object({ id: IndexIdSchema }).strict()),
+  'index.feature': method<FeatureDetail>()(z.object({ id: IndexIdSchema, feature: z.number().int().min(0) }).strict()),
   /** Features whose top examples peak on a token matching `query` (or with that id). */
-  'index.search': method<FeatureSearchHit[]>()(z.object({ id: IndexId, query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict()),
+  'index.search': method<FeatureSearchHit[]>()(z.object({ id: IndexIdSchema, query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict()),
 };

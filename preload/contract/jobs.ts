@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method, type ApiError } from './define';
+import { JobIdSchema } from './ids';
 
 export const JobStates = ['queued', 'running', 'pausing', 'paused', 'cancelling', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobState = (typeof JobStates)[number];
@@ -85,26 +86,25 @@ export interface JobKindView {
   paramsSchema: JobParamsSchema;
 }
 
-const JobId = z.string().min(1).max(64);
 
 export const jobsContract = {
   'jobs.kinds': method<JobKindView[]>()(z.object({}).strict()),
   /** Every job, params and result summarised when large. */
   'jobs.list': method<JobView[]>()(z.object({}).strict()),
   /** One job with its params and result whole. */
-  'jobs.get': method<JobView>()(z.object({ id: JobId }).strict()),
+  'jobs.get': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
   'jobs.add': method<JobView>()(
     z.object({ kind: z.string().min(1), params: z.unknown(), priority: z.number().int().min(-100).max(100).optional() }).strict(),
   ),
-  'jobs.cancel': method<JobView>()(z.object({ id: JobId }).strict()),
-  'jobs.pause': method<JobView>()(z.object({ id: JobId }).strict()),
-  'jobs.resume': method<JobView>()(z.object({ id: JobId }).strict()),
-  'jobs.retry': method<JobView>()(z.object({ id: JobId }).strict()),
-  'jobs.remove': method<{ removed: true }>()(z.object({ id: JobId }).strict()),
+  'jobs.cancel': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
+  'jobs.pause': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
+  'jobs.resume': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
+  'jobs.retry': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
+  'jobs.remove': method<{ removed: true }>()(z.object({ id: JobIdSchema }).strict()),
   /** Move a queued job up (-1) or down (+1) among queued jobs. */
-  'jobs.move': method<JobView[]>()(z.object({ id: JobId, direction: z.union([z.literal(-1), z.literal(1)]) }).strict()),
+  'jobs.move': method<JobView[]>()(z.object({ id: JobIdSchema, direction: z.union([z.literal(-1), z.literal(1)]) }).strict()),
   'jobs.logs': method<JobLogLine[]>()(
-    z.object({ id: JobId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    z.object({ id: JobIdSchema, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
   ),
   'jobs.settings': method<{ cpuConcurrency: number }>()(
     z.object({ cpuConcurrency: z.number().int().min(1).max(64).optional() }).strict(),

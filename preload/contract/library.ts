@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { LibraryItemIdSchema } from './ids';
 import type { ItemIdentity, SaeModelLink } from './identity';
 import type { JobView } from './jobs';
 
@@ -115,7 +116,6 @@ export interface LibraryArtifact {
   content: unknown;
 }
 
-const ItemId = z.string().min(1).max(64);
 
 export const libraryContract = {
   /** The stored catalog: instant, no disk walk. */
@@ -129,7 +129,7 @@ export const libraryContract = {
   /** Link an SAE to a model by hand (persisted; wins over automatic evidence), or with modelPath null forget that link. */
   'library.linkSae': method<LibraryItem>()(z.object({ saePath: z.string().min(1).max(4096), modelPath: z.string().min(1).max(4096).nullable() }).strict()),
   /** A result file's JSON, parsed, for the artifact viewer. */
-  'library.readArtifact': method<LibraryArtifact>()(z.object({ id: ItemId }).strict()),
+  'library.readArtifact': method<LibraryArtifact>()(z.object({ id: LibraryItemIdSchema }).strict()),
 };
 
 export interface LibraryEvents {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { JobIdSchema } from './ids';
 import { ENGINE_DEVICES } from './engine';
 import type { JobView } from './jobs';
 
@@ -212,7 +213,7 @@ export const trainContract = {
   /** Training runs (train.sae jobs), newest first. */
   'train.runs': method<TrainRunView[]>()(z.object({}).strict()),
   /** Metric points of a run from line `after` of its metrics log (0: from the start). */
-  'train.metrics': method<TrainMetricsPage>()(z.object({ jobId: z.string().min(1).max(64), after: z.number().int().min(0).optional() }).strict()),
+  'train.metrics': method<TrainMetricsPage>()(z.object({ jobId: JobIdSchema, after: z.number().int().min(0).optional() }).strict()),
   /** Evaluations (eval.sae jobs), newest first. */
   'train.evaluations': method<JobView[]>()(z.object({}).strict()),
 };
