@@ -40,6 +40,7 @@ describe('hub.settings and hub.setToken', () => {
       parallelFiles: 4,
       cacheDir,
       tokenSource: null,
+      tokenDelivery: 'https',
     });
     expect(await call<HubSettings>(core, 'hub.settings', { endpoint: 'https://hf-mirror.example/', offline: true, parallelFiles: 2 })).toMatchObject({
       endpoint: 'https://hf-mirror.example',

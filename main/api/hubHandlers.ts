@@ -39,7 +39,7 @@ export const hubHandlers: HandlerTable<HubMethods> = {
     );
   },
   'hub.settings': (p, s) => {
-    if (p.endpoint !== undefined || p.offline !== undefined || p.parallelFiles !== undefined) writeStoredHubSettings(s.db, p);
+    if (p.endpoint !== undefined || p.offline !== undefined || p.parallelFiles !== undefined || p.tokenEndpointConfirmed !== undefined) writeStoredHubSettings(s.db, p);
     return hubSettingsView(s.db, s.home);
   },
   'hub.setToken': ({ token }, s) => {

@@ -36,8 +36,10 @@ afterAll(async () => {
 });
 afterEach(() => hub.clearFaults());
 
+// The mock Hub speaks plain http on loopback: these sessions are as if the user had saved it in
+// Settings and confirmed sending the token there (hubTokenDelivery.test.ts tests the policy itself).
 function session(options: { offline?: boolean; token?: string | null; cacheDir?: string } = {}): HubSession {
-  return openHubSession({ endpoint: hub.url, offline: options.offline ?? false, parallelFiles: 2, cacheDir: options.cacheDir ?? temp('hub-cache-') }, options.token ?? null, 5);
+  return openHubSession({ endpoint: hub.url, offline: options.offline ?? false, parallelFiles: 2, cacheDir: options.cacheDir ?? temp('hub-cache-'), tokenDelivery: 'confirmed' }, options.token ?? null, 5);
 }
 
 const target = { repoId: 'owner/sae-repo', repoType: 'model' as const };
@@ -168,7 +170,7 @@ describe('downloadBlob', () => {
       try {
         gatedHub.addRepo({ repoId: 'owner/gated', folder: fixture, requiredToken: 'hf_good' });
         gatedHub.useCdn(cdn);
-        const s = openHubSession({ endpoint: gatedHub.url, offline: false, parallelFiles: 1, cacheDir: temp('hub-cache-') }, 'hf_good', 5);
+        const s = openHubSession({ endpoint: gatedHub.url, offline: false, parallelFiles: 1, cacheDir: temp('hub-cache-'), tokenDelivery: 'confirmed' }, 'hf_good', 5);
         const t = { repoId: 'owner/gated', repoType: 'model' as const };
         const listed = await listRepoFiles(s, { ...t, revision: 'main', files: ['model.safetensors'] });
         await downloadBlob({ client: s.client, cache: repoCacheOf(s, t), target: t, commit: listed.commitSha, file: listed.remote[0], signal: new AbortController().signal, onProgress: () => {} });

@@ -15,6 +15,8 @@ export interface RemoteFile {
 export interface HubClientOptions {
   endpoint: string;
   token: string | null;
+  /** A token exists but is not sent to this endpoint (http, unconfirmed): the errors say so. */
+  tokenWithheld?: boolean;
   offline: boolean;
   /** Attempts for metadata requests on 5xx / 429 / network errors. */
   retries?: number;
@@ -85,7 +87,9 @@ export class HubClient {
     const repo = `${target.repoType} ${target.repoId}`;
     const tokenHint = this.options.token
       ? 'Your token was sent: check that it has read access and that you accepted the repo\'s conditions on its Hub page.'
-      : 'Set an access token in Settings (or HF_TOKEN) and accept the repo\'s conditions on its Hub page.';
+      : this.options.tokenWithheld
+        ? `Your token was not sent: ${this.endpoint} is plain http and was not confirmed in Settings. Use an https endpoint, or save this one in Settings with "send my token to it" ticked.`
+        : 'Set an access token in Settings (or HF_TOKEN) and accept the repo\'s conditions on its Hub page.';
     if (code === 'GatedRepo' || (res.status === 403 && code !== 'RepoNotFound')) {
       return new WorkbenchError('HUB_GATED', `Access to ${repo} is restricted (gated or private): ${serverMessage || `HTTP ${res.status}`}.`, tokenHint);
     }

@@ -12,7 +12,7 @@ describe('cache dir and endpoint resolution', () => {
     expect(resolveCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/huggingface/hub');
   });
   it('env wins over stored settings; offline from HF_HUB_OFFLINE or the switch', () => {
-    const stored = { endpoint: 'https://mirror.example/', offline: false, parallelFiles: null };
+    const stored = { endpoint: 'https://mirror.example/', offline: false, parallelFiles: null, tokenEndpointConfirmed: null };
     expect(resolveHubConfig(stored, {})).toMatchObject({ endpoint: 'https://mirror.example', endpointSource: 'settings', offline: false, parallelFiles: 4 });
     expect(resolveHubConfig(stored, { HF_ENDPOINT: 'http://127.0.0.1:9/' })).toMatchObject({ endpoint: 'http://127.0.0.1:9', endpointSource: 'env' });
     expect(resolveHubConfig({ ...stored, endpoint: null }, {})).toMatchObject({ endpoint: 'https://huggingface.co', endpointSource: 'default' });

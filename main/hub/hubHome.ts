@@ -6,8 +6,8 @@ import { readHubToken } from './token';
 
 /** The hub settings as the UI shows them (the token's source, never the token). */
 export function hubSettingsView(db: Db, home: string): HubSettings {
-  const { endpoint, endpointSource, offline, offlineSource, parallelFiles, cacheDir } = resolveHubConfig(readStoredHubSettings(db));
-  return { endpoint, endpointSource, offline, offlineSource, parallelFiles, cacheDir, tokenSource: readHubToken(home).source };
+  const { endpoint, endpointSource, offline, offlineSource, parallelFiles, cacheDir, tokenDelivery } = resolveHubConfig(readStoredHubSettings(db));
+  return { endpoint, endpointSource, offline, offlineSource, parallelFiles, cacheDir, tokenSource: readHubToken(home).source, tokenDelivery };
 }
 
 export function hubSessionFor(db: Db, home: string): HubSession {

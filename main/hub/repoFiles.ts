@@ -20,8 +20,13 @@ export interface HubSession {
   client: HubClient;
 }
 
+/** Every client the app opens comes from here, so the token goes only where config.tokenDelivery allows. */
 export function openHubSession(config: HubConfig, token: string | null, retryDelayMs?: number): HubSession {
-  return { config, client: new HubClient({ endpoint: config.endpoint, token, offline: config.offline, ...(retryDelayMs !== undefined ? { retryDelayMs } : {}) }) };
+  const withheld = token !== null && config.tokenDelivery === 'withheld';
+  return {
+    config,
+    client: new HubClient({ endpoint: config.endpoint, token: withheld ? null : token, tokenWithheld: withheld, offline: config.offline, ...(retryDelayMs !== undefined ? { retryDelayMs } : {}) }),
+  };
 }
 
 export function repoCacheOf(session: HubSession, target: RepoTarget): RepoCache {

@@ -59,7 +59,17 @@ export interface HubSettings {
   cacheDir: string;
   /** Where the token comes from; the token itself never crosses the contract. */
   tokenSource: 'env' | 'stored' | null;
+  /** Whether requests to the endpoint carry the token, and why: see HubTokenDelivery. */
+  tokenDelivery: HubTokenDelivery;
 }
+
+/**
+ * When the token is sent to the endpoint: 'https' (encrypted), 'env' (an http endpoint from
+ * HF_ENDPOINT, the user's own launch setting), 'confirmed' (an http endpoint saved in Settings with
+ * the user's confirmation for exactly that URL); 'withheld': an unconfirmed http endpoint gets no
+ * token, so public repos work and gated ones answer "restricted".
+ */
+export type HubTokenDelivery = 'https' | 'env' | 'confirmed' | 'withheld';
 
 /** Per-file state inside a download job. */
 export type HubFileDownloadState = 'queued' | 'downloading' | 'verifying' | 'done' | 'cached' | 'failed';
@@ -149,6 +159,12 @@ export const hubContract = {
         endpoint: z.string().url().max(512).nullable().optional(),
         offline: z.boolean().optional(),
         parallelFiles: z.number().int().min(1).max(16).optional(),
+        /**
+         * The user's confirmation, from the Settings page, that the token may be sent in clear to this
+         * http endpoint: it must name the endpoint saved (after this call's change), exactly. Changing
+         * the endpoint without it withdraws an earlier confirmation; null withdraws it.
+         */
+        tokenEndpointConfirmed: z.string().url().max(512).nullable().optional(),
       })
       .strict(),
   ),

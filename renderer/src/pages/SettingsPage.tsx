@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { THEMES, type AppInfo, type HubSettings, type ThemeChoice } from '../../../preload/api';
 import { useClient } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { endpointSavePatch, isPlainHttp, tokenDeliveryNote } from '../components/settings/endpointToken';
 import { ExecutionProviderPanel } from '../components/settings/ExecutionProviderPanel';
 import '../components/library/library.css';
 import { applyTheme, storedThemeChoice } from '../theme';
@@ -17,12 +18,14 @@ export function SettingsPage() {
   const [cpu, setCpu] = useState<number | null>(null);
   const [token, setToken] = useState('');
   const [endpoint, setEndpoint] = useState('');
+  const [sendToken, setSendToken] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
   const applyHub = useCallback((s: HubSettings) => {
     setHub(s);
     setEndpoint(s.endpoint);
+    setSendToken(s.tokenDelivery === 'confirmed');
   }, []);
   useEffect(() => {
     client.call('hub.settings', {}).then(applyHub, setError);
@@ -108,13 +111,13 @@ export function SettingsPage() {
               className="field"
               onSubmit={(e) => {
                 e.preventDefault();
-                void updateHub('endpoint', { endpoint: endpoint.trim() });
+                void updateHub('endpoint', endpointSavePatch(endpoint, sendToken));
               }}
             >
               Endpoint (HF_ENDPOINT)
               <div className="inline-form">
                 <input aria-label="Hub endpoint" value={endpoint} disabled={hub.endpointSource === 'env'} onChange={(e) => setEndpoint(e.target.value)} />
-                <button type="submit" disabled={hub.endpointSource === 'env' || endpoint.trim() === hub.endpoint}>
+                <button type="submit" disabled={hub.endpointSource === 'env' || (endpoint.trim() === hub.endpoint && sendToken === (hub.tokenDelivery === 'confirmed'))}>
                   Save
                 </button>
                 {hub.endpointSource === 'settings' && (
@@ -123,7 +126,18 @@ export function SettingsPage() {
                   </button>
                 )}
               </div>
+              {hub.endpointSource !== 'env' && isPlainHttp(endpoint) && (
+                // The token travels to an http endpoint only with this box ticked for exactly this URL;
+                // an endpoint changed any other way (an API call) withdraws the confirmation.
+                <label className="switch">
+                  <input type="checkbox" aria-label="Send my token to this http endpoint" checked={sendToken} onChange={(e) => setSendToken(e.target.checked)} />
+                  Send my access token to this endpoint. It is plain http: the token travels unencrypted, so tick this only for a mirror you run or trust.
+                </label>
+              )}
               <span className="setting-source">{sourceNote(hub.endpointSource, 'HF_ENDPOINT')}</span>
+              <span className={`setting-source${hub.tokenDelivery === 'withheld' && hub.tokenSource ? ' warn-text' : ''}`} data-testid="token-delivery">
+                {tokenDeliveryNote(hub)}
+              </span>
             </form>
 
             <label className="field">
