@@ -47,6 +47,8 @@ export function describeBundle(b: BundleInspection): string[] {
         return `SAE         ${p.label}  (${p.member}): ${p.architecture}${p.k !== null ? ` k=${p.k}` : ''}, d_in ${p.dIn}, d_sae ${p.dSae}, hook ${p.hook}${p.modelName ? ` on ${p.modelName}` : ''}`;
       case 'dataset':
         return `Dataset     ${p.member}: ${p.format}, ${p.rows === null ? 'rows not counted' : `${p.rows} rows`}, ${formatBytes(p.bytes)}`;
+      case 'tensors':
+        return `Tensors     ${p.member}: ${p.tensors.length} tensor(s), ${formatBytes(p.bytes)}`;
       default:
         return `Other       ${p.member}: ${p.reason}`;
     }
@@ -78,7 +80,7 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
         `Path        ${x.path}`,
         `Hook        ${x.hook}${x.layer !== null ? ` (layer ${x.layer})` : ''}${x.modelName ? ` on ${x.modelName}` : ''}`,
         `Config      sae_lens ${x.cfgGeneration}, dtype ${x.dtype}, normalize_activations ${x.normalizeActivations}`,
-        `Weights     ${x.weightDtypes.join(', ') || 'missing'}${x.hasSparsity ? ', with sparsity.safetensors' : ''}`,
+        `Weights     ${x.weightDtypes.join(', ') || 'not readable (see the problem below)'}${x.hasSparsity ? ', with sparsity.safetensors' : ''}`,
         ...x.problems.map((p) => `Problem     ${p}`),
       ];
     case 'dataset':
@@ -87,6 +89,16 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
         `Path        ${x.path}`,
         ...x.files.slice(0, 20).map((f) => `  ${f.file}  ${f.format}  ${formatBytes(f.bytes)}  ${f.rows ?? '?'} rows`),
         ...(x.files.length > 20 ? [`  ... and ${x.files.length - 20} more`] : []),
+      ];
+    case 'tensors':
+      return [
+        `Tensors     ${x.tensors.length} in ${basename(x.path)}, ${formatCount(x.elements)} values [${x.dtypes.join(', ')}], ${formatBytes(x.bytes)}`,
+        `Path        ${x.path}`,
+        ...x.tensors.slice(0, 50).map((t) => `  ${t.name}  ${t.dtype}  [${t.shape.join(', ')}]`),
+        ...(x.tensors.length > 50 ? [`  ... and ${x.tensors.length - 50} more`] : []),
+        ...(x.metadata ? [`Metadata    ${Object.entries(x.metadata).map(([k, v]) => `${k}=${v.length > 80 ? `${v.slice(0, 80)}…` : v}`).join(', ')}`] : []),
+        x.problems.length ? `Values      not all finite` : `Values      all finite`,
+        ...x.problems.map((p) => `Problem     ${p}`),
       ];
     case 'unknown':
       return [
@@ -98,7 +110,7 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  summary: 'Describe a model, SAE or dataset folder (or file) without loading weights.',
+  summary: 'Describe a model, SAE or dataset folder (or file), or a loose safetensors file (tensors, dtypes, shapes, metadata, finite check), without loading a model.',
   usage: 'sae-workbench inspect <path> [--json]',
   options: { json: { type: 'boolean' } },
   async run({ values, positionals }, ctx) {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { inspectDirectory, type Inspection } from './inspect';
 import { writeGpt2Directory } from './models/gpt2Writer';
 import { writeHookedTransformerDirectory } from './models/hookedTransformerWriter';
 import { parquetWithRowCount } from './testing/parquetFooter';
+import { writeSafetensors } from './safetensors';
 import { randomSaeTensors, v6TopkCfg, writeSaeDir } from './testing/saeFixture';
 import { randomTransformer, tinyConfig } from './testing/transformerFixture';
 import { errorOf } from '../testing/workbenchErrors';
@@ -114,6 +115,89 @@ describe('inspectDirectory', () => {
   });
 });
 
+/** Replace `file` with a two-link loop (file -> loop-b -> file). */
+function makeLoop(file: string): void {
+  rmSync(file, { force: true });
+  symlinkSync(`${file}.loop-b`, file);
+  symlinkSync(file, `${file}.loop-b`);
+}
+
+describe('inspect: links that lead nowhere, and loose tensor files', () => {
+  it('an SAE whose weights file is a symlink loop says so, not "missing"; a dangling link names its target', () => {
+    const dir = join(root, 'loop-sae');
+    cpSync(sae, dir, { recursive: true });
+    makeLoop(join(dir, 'sae_weights.safetensors'));
+    const x = inspectDirectory(dir);
+    expect(x.kind).toBe('sae');
+    const problems = (x as { problems: string[] }).problems;
+    expect(problems).toEqual([expect.stringMatching(/^sae_weights\.safetensors is a symlink loop .*: the SAE cannot be loaded; replace the link/)]);
+    expect(problems.join()).not.toMatch(/missing/);
+
+    rmSync(join(dir, 'sae_weights.safetensors'));
+    symlinkSync(join(root, 'gone.safetensors'), join(dir, 'sae_weights.safetensors'));
+    makeLoop(join(dir, 'sparsity.safetensors'));
+    expect((inspectDirectory(dir) as { problems: string[] }).problems).toEqual([
+      `sae_weights.safetensors is a link to ${join(root, 'gone.safetensors')}, which does not exist: the SAE cannot be loaded; replace the link with the weights file (or download the SAE again)`,
+      expect.stringMatching(/^sparsity\.safetensors is a symlink loop/),
+    ]);
+    // Nothing there at all is still "missing".
+    rmSync(join(dir, 'sae_weights.safetensors'));
+    expect((inspectDirectory(dir) as { problems: string[] }).problems[0]).toMatch(/^sae_weights\.safetensors is missing/);
+  });
+
+  it('a model whose weights file is a symlink loop is refused naming the loop; so is a loop given as the path', () => {
+    const dir = join(root, 'loop-model');
+    cpSync(model, dir, { recursive: true });
+    makeLoop(join(dir, 'model.safetensors'));
+    const err = errorOf(() => inspectDirectory(dir));
+    expect(err).toMatchObject({ code: 'SYMLINK_LOOP', message: `${join(dir, 'model.safetensors')} is a symlink loop: its links lead back to themselves and never reach a file.` });
+    expect(errorOf(() => inspectDirectory(join(dir, 'model.safetensors')))).toMatchObject({ code: 'SYMLINK_LOOP', message: expect.stringContaining('symlink loop') });
+  });
+
+  it('a loose .safetensors is inspected as a file: tensors, dtypes, shapes, metadata and a finite check, siblings untouched', () => {
+    const dir = join(root, 'outputs');
+    mkdirSync(dir);
+    // Unrelated siblings that would fail as a folder: an unsupported config, a broken cfg.json in a subfolder, a loop.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'mamba' }));
+    writeFileSync(join(dir, 'cfg.json'), '{ not json');
+    makeLoop(join(dir, 'other.safetensors'));
+    const acts = join(dir, 'acts.safetensors');
+    writeSafetensors(
+      acts,
+      {
+        'blocks.1.hook_resid_post': { dtype: 'F32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => (i === 5 ? Number.NaN : i)) },
+        tokens: { dtype: 'I64', shape: [3], data: BigInt64Array.from([1n, 2n, 3n]) },
+      },
+      { source: 'sae-workbench acts', model: 'tiny' },
+    );
+    const x = inspectDirectory(acts);
+    expect(x).toMatchObject({
+      kind: 'tensors',
+      path: acts,
+      metadata: { source: 'sae-workbench acts', model: 'tiny' },
+      tensors: [
+        { name: 'blocks.1.hook_resid_post', dtype: 'F32', shape: [3, 4], elements: 12 },
+        { name: 'tokens', dtype: 'I64', shape: [3], elements: 3 },
+      ],
+      dtypes: ['F32', 'I64'],
+      elements: 15,
+      problems: ['tensor "blocks.1.hook_resid_post" holds 1 NaN value of 12'],
+    });
+    expect((x as { bytes: number }).bytes).toBeGreaterThan(12 * 4 + 3 * 8);
+    // Weights of a real item still stand for it.
+    expect(inspectDirectory(join(sae, 'sae_weights.safetensors')).kind).toBe('sae');
+    expect(inspectDirectory(join(model, 'model.safetensors')).kind).toBe('model');
+    // A safetensors beside a model that is not one of its weight files is a file of its own.
+    const extra = join(model, 'probe_direction.safetensors');
+    writeSafetensors(extra, { direction: { dtype: 'F32', shape: [8], data: new Float32Array(8) } });
+    try {
+      expect(inspectDirectory(extra)).toMatchObject({ kind: 'tensors', tensors: [{ name: 'direction', shape: [8] }], problems: [] });
+    } finally {
+      rmSync(extra);
+    }
+  });
+});
+
 describe('sae-workbench inspect', () => {
   async function cli(...args: string[]) {
     const out: string[] = [];
@@ -137,6 +221,17 @@ describe('sae-workbench inspect', () => {
     expect(r.out).toMatch(/2 layers, d_model 8, 2 heads x 4, d_mlp 32, vocab 11, context 6/);
     expect((await cli(sae)).out).toMatch(/SAE +tiny-gpt2\/blocks\.1\.hook_resid_post {2}\(topk, k=4, d_in 8, d_sae 32\)\nPath .*\nHook +blocks\.1\.hook_resid_post \(layer 1\) on tiny-gpt2/);
     expect((await cli(data)).out).toMatch(/Dataset +mixed, 2 files, .*, 1237 rows/);
+  });
+
+  it('prints a loose tensor file\'s tensors', async () => {
+    const file = join(root, 'loose.safetensors');
+    writeSafetensors(file, { x: { dtype: 'F32', shape: [2, 3], data: new Float32Array(6) } }, { note: 'hi' });
+    const r = await cli(file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Tensors +1 in loose\.safetensors, 6 values \[F32\]/);
+    expect(r.out).toContain('  x  F32  [2, 3]');
+    expect(r.out).toContain('Metadata    note=hi');
+    expect(r.out).toContain('Values      all finite');
   });
 
   it('exits non-zero with the message and hint on errors', async () => {

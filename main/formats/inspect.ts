@@ -8,11 +8,12 @@ import { basename, dirname, join, relative } from 'node:path';
 import { WorkbenchError } from '../errors';
 import { datasetFileInfo, datasetFormatOf, findDatasetFiles, type DatasetFileInfo, type DatasetFormat } from './datasetFiles';
 import { tryReadJsonObject } from './models/configFields';
-import { readTextFile, requireRegularFile } from './openedFile';
+import { fileAbsence, readTextFile, requireRegularFile } from './openedFile';
 import { describeModel, detectModelLoader, modelLoaders } from './models/registry';
-import { nonFiniteProblem } from './finiteValues';
+import { findWeightFiles } from './models/weightSource';
+import { describeNonFinite, nonFiniteProblem, nonFiniteTensors } from './finiteValues';
 import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from './saeConfig';
-import { readSafetensorsHeader } from './safetensors';
+import { elementCount, readSafetensorsHeader } from './safetensors';
 import type { SaeArchitecture, SaeNormalization } from './sae';
 import { TOKENIZER_FILE } from '../tokenize/tokenizer';
 
@@ -81,7 +82,22 @@ export interface UnknownInspection {
   children: { name: string; kind: 'model' | 'sae' | 'dataset' }[];
 }
 
-export type Inspection = ModelInspection | SaeInspection | DatasetInspection | UnknownInspection;
+/** A safetensors file on its own (saved activations, an exported tensor): what it holds. */
+export interface TensorFileInspection {
+  kind: 'tensors';
+  path: string;
+  bytes: number;
+  /** The header's __metadata__ (string to string), null when it has none. */
+  metadata: Record<string, string> | null;
+  /** Sorted by name, as Python's safe_open(...).keys() lists them. */
+  tensors: { name: string; dtype: string; shape: number[]; elements: number }[];
+  dtypes: string[];
+  elements: number;
+  /** NaN or infinite values, one line per tensor that holds any; empty when every value is finite. */
+  problems: string[];
+}
+
+export type Inspection = ModelInspection | SaeInspection | DatasetInspection | TensorFileInspection | UnknownInspection;
 
 const MAX_CHILDREN = 500;
 
@@ -94,7 +110,9 @@ function inspectSae(dir: string): SaeInspection {
   const problems: string[] = [];
   let weightDtypes: string[] = [];
   const weights = join(dir, SAE_WEIGHTS_FILE);
-  if (!existsSync(weights)) problems.push(`${SAE_WEIGHTS_FILE} is missing: the SAE cannot be loaded; download it (again) with its weights`);
+  const absent = fileAbsence(weights);
+  if (absent?.kind === 'missing') problems.push(`${SAE_WEIGHTS_FILE} is missing: the SAE cannot be loaded; download it (again) with its weights`);
+  else if (absent) problems.push(`${SAE_WEIGHTS_FILE} ${absent.text}: the SAE cannot be loaded; replace the link with the weights file (or download the SAE again)`);
   else {
     const header = readSafetensorsHeader(weights);
     weightDtypes = [...new Set(header.entries.map((e) => e.dtype))].sort();
@@ -123,8 +141,47 @@ function inspectSae(dir: string): SaeInspection {
     normalizeActivations: cfg.normalizeActivations,
     weightDtypes,
     hasSparsity: existsSync(join(dir, SAE_SPARSITY_FILE)),
-    problems,
+    problems: [...problems, ...brokenOptionalFile(dir, SAE_SPARSITY_FILE)],
   };
+}
+
+/** An optional file that is there as a name but leads nowhere (a loop, a dangling link): worth a line. */
+function brokenOptionalFile(dir: string, name: string): string[] {
+  const absent = fileAbsence(join(dir, name));
+  return absent && absent.kind !== 'missing' ? [`${name} ${absent.text}`] : [];
+}
+
+function inspectTensorFile(file: string): TensorFileInspection {
+  const header = readSafetensorsHeader(file);
+  const tensors = header.entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape, elements: elementCount(e.shape) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    kind: 'tensors',
+    path: file,
+    bytes: header.dataStart + header.dataBytes,
+    metadata: header.metadata,
+    tensors,
+    dtypes: [...new Set(tensors.map((t) => t.dtype))].sort(),
+    elements: tensors.reduce((n, t) => n + t.elements, 0),
+    problems: nonFiniteTensors(file).map((t) => `tensor "${t.name}" holds ${describeNonFinite(t, t.elements)}`),
+  };
+}
+
+/**
+ * Whether a .safetensors file is part of the folder item around it (an SAE's weights or sparsity
+ * next to its cfg.json; a weight file of the model whose config.json is there), so that inspecting
+ * it means inspecting that item. Anything else is inspected as the file it is, and the folder's
+ * other contents (a broken config, an unrelated model) are none of its business.
+ */
+function belongsToFolderItem(file: string): boolean {
+  const dir = dirname(file);
+  const name = basename(file);
+  if ((name === SAE_WEIGHTS_FILE || name === SAE_SPARSITY_FILE) && lexists(join(dir, SAE_CFG_FILE))) return true;
+  try {
+    return detectModelLoader(dir) !== null && (findWeightFiles(dir) ?? []).includes(name);
+  } catch {
+    // A folder whose config cannot be read is not a model this file belongs to.
+    return false;
+  }
 }
 
 function inspectModel(dir: string): ModelInspection | null {
@@ -234,12 +291,15 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 export function inspectDirectory(pathOrFile: string): Inspection {
-  if (!existsSync(pathOrFile)) throw new WorkbenchError('PATH_NOT_FOUND', `${pathOrFile}: does not exist.`, 'Check the path (for Hub downloads, the snapshot folder under the HF cache).');
+  const absent = fileAbsence(pathOrFile);
+  if (absent?.kind === 'missing') throw new WorkbenchError('PATH_NOT_FOUND', `${pathOrFile}: does not exist.`, 'Check the path (for Hub downloads, the snapshot folder under the HF cache).');
+  if (absent) throw new WorkbenchError(absent.kind === 'loop' ? 'SYMLINK_LOOP' : 'PATH_NOT_FOUND', `${pathOrFile} ${absent.text}.`, 'Replace the link with the file or folder it should point to.');
   const stat = statSync(pathOrFile);
   if (stat.isFile()) {
     const name = basename(pathOrFile);
-    // A file that belongs to a model or SAE folder stands for that folder.
-    if (name === SAE_CFG_FILE || name === SAE_WEIGHTS_FILE || name === 'config.json' || name.endsWith('.safetensors')) return inspectDirectory(dirname(pathOrFile));
+    // A config, or weights that belong to the model or SAE folder around them, stand for that folder.
+    if (name === SAE_CFG_FILE || name === 'config.json') return inspectDirectory(dirname(pathOrFile));
+    if (name.endsWith('.safetensors')) return belongsToFolderItem(pathOrFile) ? inspectDirectory(dirname(pathOrFile)) : inspectTensorFile(pathOrFile);
     if (datasetFormatOf(name)) return datasetInspection(pathOrFile, [pathOrFile], dirname(pathOrFile));
     return { kind: 'unknown', path: pathOrFile, reason: 'not a model, SAE or dataset file', children: [] };
   }

@@ -4,7 +4,7 @@
  * would hang a reader (opening a FIFO waits for a writer; reading it waits for data) and a
  * folder gives EISDIR deep inside a parser; here each is a WorkbenchError naming the path.
  */
-import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, type ReadStream, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync, type ReadStream, type Stats } from 'node:fs';
 import { WorkbenchError } from '../errors';
 
 /**
@@ -18,6 +18,48 @@ function notAFile(file: string, st: Stats): WorkbenchError {
   return new WorkbenchError('NOT_A_FILE', `${file} is ${what}, not a regular file.`, 'Point at the file itself (a regular file on disk).');
 }
 
+function symlinkLoop(file: string, cause: unknown): WorkbenchError {
+  return new WorkbenchError('SYMLINK_LOOP', `${file} is a symlink loop: its links lead back to themselves and never reach a file.`, 'Replace the link with the file it should point to (or download the item again).', { cause });
+}
+
+/** Why nothing can be opened at a path: `text` ends a sentence that starts with the path's name. */
+export interface FileAbsence {
+  kind: 'missing' | 'loop' | 'dangling' | 'unreachable';
+  text: string;
+}
+
+/**
+ * Why a file expected at `file` cannot be reached ("is missing", "is a symlink loop ...", "is a link
+ * to X, which does not exist"), or null when the path leads somewhere. "Missing" is said only when
+ * nothing at all is there: a loop or a dangling link needs a different fix (replace the link) from a
+ * file never downloaded.
+ */
+export function fileAbsence(file: string): FileAbsence | null {
+  try {
+    statSync(file);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { kind: 'loop', text: 'is a symlink loop (its links lead back to themselves)' };
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(file).isSymbolicLink();
+    } catch {
+      return { kind: 'missing', text: 'is missing' };
+    }
+    if (isLink && code === 'ENOENT') {
+      let target = '';
+      try {
+        target = readlinkSync(file);
+      } catch {
+        // an unreadable link: say what is known
+      }
+      return { kind: 'dangling', text: `is a link${target ? ` to ${target}` : ''}, which does not exist` };
+    }
+    return { kind: 'unreachable', text: `cannot be reached (${code ?? (err as Error).message})` };
+  }
+}
+
 /** Open a regular file (or a link to one) for reading: its descriptor (the caller closes it) and size. */
 export function openRegularFile(file: string): { fd: number; size: number } {
   let fd: number;
@@ -26,6 +68,7 @@ export function openRegularFile(file: string): { fd: number; size: number } {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENXIO') throw new WorkbenchError('NOT_A_FILE', `${file} is a socket or device, not a regular file.`, 'Point at the file itself (a regular file on disk).');
+    if (code === 'ELOOP') throw symlinkLoop(file, err);
     throw new WorkbenchError('FILE_NOT_READABLE', `Cannot open ${file}: ${(err as Error).message}`, 'Check that the file exists and is readable.', { cause: err });
   }
   let st: Stats;

@@ -1,7 +1,7 @@
 /**
  * Broken files through every loader: a fixture with one of each thing the app reads (an SAE, a
  * GPT-2 model with its tokenizer, dataset files of each format, saved activations), ways to
- * damage one file (a FIFO, a folder, a socket or a dangling link where the file should be; empty,
+ * damage one file (a FIFO, a folder, a socket, a dangling link or a symlink loop where the file should be; empty,
  * truncated, garbage, NaN/Inf weights), and the loaders and CLI commands that read them. A case
  * passes when the loader refuses with a WorkbenchError (or, for harmless damage, accepts), never
  * throws anything else, never hangs, and writes nothing it should not. Shared by the CI test
@@ -75,7 +75,7 @@ export function writeLoaderFixture(root: string): LoaderFixture {
   return { root, sae: saeDir, model: modelDir, acts, datasets, out, home };
 }
 
-export const FIXED_DAMAGES = ['fifo', 'directory', 'socket', 'dangling-link', 'empty', 'truncated', 'garbage', 'nan', 'inf'] as const;
+export const FIXED_DAMAGES = ['fifo', 'directory', 'socket', 'dangling-link', 'symlink-loop', 'empty', 'truncated', 'garbage', 'nan', 'inf'] as const;
 export type Damage = (typeof FIXED_DAMAGES)[number];
 
 export interface Target {
@@ -89,7 +89,7 @@ export interface Target {
    */
   kind: 'loader' | 'inspect' | 'library';
   refusesNonFinite?: boolean;
-  /** An optional file: a dangling link there reads as "absent", which is fine. */
+  /** An optional file: a dangling link or a symlink loop there reads as "absent", which is fine. */
   optional?: boolean;
 }
 
@@ -116,6 +116,7 @@ export const TARGETS: Target[] = [
   { name: 'inspect SAE weights', kind: 'inspect', file: (f) => path.join(f.sae, 'sae_weights.safetensors'), run: (f) => inspectDirectory(f.sae) },
   { name: 'loadModel config.json', kind: 'loader', file: (f) => path.join(f.model, 'config.json'), run: (f) => loadModel(f.model) },
   { name: 'loadModel weights', kind: 'loader', refusesNonFinite: true, file: (f) => path.join(f.model, 'model.safetensors'), run: (f) => loadModel(f.model) },
+  { name: 'inspect loose tensors (acts)', kind: 'inspect', file: (f) => f.acts, run: (f) => inspectDirectory(f.acts) },
   { name: 'inspect model weights', kind: 'inspect', file: (f) => path.join(f.model, 'model.safetensors'), run: (f) => inspectDirectory(f.model) },
   { name: 'loadTokenizer tokenizer.json', kind: 'loader', file: (f) => path.join(f.model, 'tokenizer.json'), run: (f) => loadTokenizer(f.model) },
   { name: 'loadTokenizer tokenizer_config.json', kind: 'loader', optional: true, file: (f) => path.join(f.model, 'tokenizer_config.json'), run: (f) => loadTokenizer(f.model) },
@@ -207,6 +208,11 @@ export async function damageFile(file: string, damage: Damage, rng: Rng | null =
       fs.rmSync(file);
       fs.symlinkSync(path.join(path.dirname(file), 'does-not-exist'), file);
       return none;
+    case 'symlink-loop':
+      fs.rmSync(file);
+      fs.symlinkSync(`${file}.loop`, file);
+      fs.symlinkSync(file, `${file}.loop`);
+      return none;
     case 'empty':
       fs.writeFileSync(file, '');
       return none;
@@ -286,18 +292,23 @@ export async function runLoaderCase(root: string, target: Target, damage: Damage
   return result;
 }
 
-const NOT_A_FILE: Damage[] = ['fifo', 'directory', 'socket', 'dangling-link'];
+const NOT_A_FILE: Damage[] = ['fifo', 'directory', 'socket', 'dangling-link', 'symlink-loop'];
 
 /** Why accepting this damage was wrong, or null when it was fine. */
 function acceptedVerdict(target: Target, value: unknown, file: string, damage: Damage): string | null {
   const nonFinite = damage === 'nan' || damage === 'inf';
   if (target.kind === 'loader') {
-    if (NOT_A_FILE.includes(damage) && !(target.optional && damage === 'dangling-link')) return `accepted a ${damage} as ${path.basename(file)}`;
+    if (NOT_A_FILE.includes(damage) && !(target.optional && (damage === 'dangling-link' || damage === 'symlink-loop'))) return `accepted a ${damage} as ${path.basename(file)}`;
     if (nonFinite && target.refusesNonFinite) return `accepted ${damage} values in ${path.basename(file)}`;
     return null;
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (target.kind === 'inspect') return nonFinite && file.endsWith('.safetensors') && !/NaN|infinite/.test(text) ? `${damage} in ${path.basename(file)} not listed as a problem` : null;
+  if (target.kind === 'inspect') {
+    if (nonFinite && file.endsWith('.safetensors') && !/NaN|infinite/.test(text)) return `${damage} in ${path.basename(file)} not listed as a problem`;
+    // A loop is not a file never downloaded: "missing" would send the user to the wrong fix.
+    if (damage === 'symlink-loop' && !/symlink loop/.test(text)) return `a symlink loop at ${path.basename(file)} not reported as one`;
+    return null;
+  }
   // Library: the item the damaged file belongs to must say what is wrong with it.
   const items = value as { path: string; problems: string[] }[];
   const owner = items.find((i) => file === i.path || file.startsWith(i.path + path.sep));
