@@ -294,6 +294,9 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
         const minutes = (Date.now() - lastCheckpoint) / 60_000;
         if (step % p.checkpointEverySteps === 0 || minutes >= p.checkpointEveryMinutes || step === setup.totalSteps) {
           checkpointNow(step, group.snapshot());
+          // Before the core acknowledges the checkpoint: a pause or cancel it sends on reading this
+          // line reaches the worker before the acknowledgement, so the run stops at this very step.
+          ctx.log('info', `Checkpoint at step ${step} of ${setup.totalSteps}: a pause, a crash or a restart continues from here.`);
           await ctx.onCheckpoint?.(step);
         }
         if (step % 5 === 0 || step === setup.totalSteps) {
