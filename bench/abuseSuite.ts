@@ -3,7 +3,8 @@
  * The same cases as main/server/abuse.test.ts and main/formats/brokenFiles.test.ts, drawn at
  * random in bulk: malformed HTTP requests, WebSocket frames and API messages against a real
  * `serve` process (health checked after every case), broken files through every loader, and
- * random folder graphs full of symlink loops through the Library walk. Prints counts per category
+ * random folder graphs full of symlink loops through the Library walk; issue 16's backtracking
+ * regexes as conditions and experiments on overflowing models. Prints counts per category
  * and outcome, and every failure; exits 1 if there was any.
  */
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ import { recognizeTree } from '../main/library/recognizeItems';
 import { SeededRandom } from '../main/random/seededRandom';
 import { FIXED_DAMAGES, runLoaderCase, TARGETS, type Rng } from '../main/testing/loaderAbuse';
 import { AbuseReport, loggedUncaught, makeSandbox, runServerAbuse, serveForAbuse, treeChanges } from '../main/testing/serverAbuse';
+import { runRegexAbuse } from '../main/testing/abuse/regexAbuse';
+import { runNonfiniteAbuse } from '../main/testing/abuse/nonfiniteAbuse';
 
 const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' } } });
 const total = Number(values.cases ?? 10_000);
@@ -37,6 +40,9 @@ try {
   const before = sandbox.snapshot();
   try {
     await runServerAbuse(server, sandbox, { seed, http: plan.http, frames: plan.frames, api: plan.api }, report, progress);
+    // Issue 16: backtracking regexes as conditions (1 per 50 cases), overflowing models (jobs: slow, at most 30).
+    await runRegexAbuse(server, path.join(root, 'regex'), { seed, cases: Math.round(total / 50) }, report, progress);
+    await runNonfiniteAbuse(server, path.join(root, 'nonfinite'), { seed, cases: Math.min(30, Math.round(total / 300)) }, report, progress);
   } finally {
     const uncaught = loggedUncaught(server.home);
     const changes = treeChanges(before, sandbox.snapshot());

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|experiment|train|trainjob|lr]`:
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|condition|experiment|train|trainjob|lr]`:
  * engine, index, compare, experiment and training benchmarks, printed as ratios against floors
  * measured in the same run, after a correctness check of the engine on the same device. The lr
  * study (`--only lr`, tens of minutes) is how the default lr was chosen and runs only when asked.
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { lastEpReport, parseDeviceChoice } from '../main/engine/executionProviders';
 import { compareBench } from './compareBench';
+import { conditionBench } from './conditionBench';
 import { engineCheck } from './engineCheck';
 import { indexBench } from './indexBench';
 import { experimentBench } from './experimentBench';
@@ -27,6 +28,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['model', () => modelForwardBench(device)],
   ['index', () => indexBench(device)],
   ['compare', () => compareBench()],
+  ['condition', () => conditionBench()],
   ['experiment', () => experimentBench(device)],
   ['train', () => trainStepBench(device)],
   ['trainjob', () => trainJobBench(device)],

@@ -5,6 +5,7 @@ import type { LibraryArtifact, LibraryItem, LibraryListing, JobView } from '../.
 import { makeTempDir } from '../testing/tempDirs';
 import { seedArtifacts, seedModelRepoFiles, seedSaeRepoFiles, SEED_MODEL_REPOS, SEED_SAE_REPO, writeHfCacheRepo, writeTree } from '../library/testing/seedRepoFixture';
 import { createCore, type Core } from './core';
+import { MAX_ARTIFACT_DEPTH } from './libraryHandlers';
 import { call } from '../testing/coreCalls';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -91,6 +92,24 @@ describe('library API', () => {
     await call(core, 'library.removeFolder', { path: local });
     expect(await removed).toEqual({ reason: 'removed', itemCount: 0 });
     await expect(call(core, 'library.removeFolder', { path: local })).rejects.toMatchObject({ code: 'ROOT_NOT_FOUND' });
+  });
+});
+
+describe('library.readArtifact on deeply nested JSON', () => {
+  it('refuses it with ARTIFACT_TOO_DEEP naming the file and the limit (it was INTERNAL: a RangeError sending it)', async () => {
+    process.env.HF_HUB_CACHE = temp('emptycache');
+    const core = startCore();
+    const local = temp('deep');
+    const nested = (n: number) => `${'{"a":'.repeat(n)}[1, "]]]{{{\\"", 2]${'}'.repeat(n)}`;
+    fs.writeFileSync(path.join(local, 'deep.json'), nested(100_000));
+    fs.writeFileSync(path.join(local, 'fine.json'), nested(MAX_ARTIFACT_DEPTH - 1));
+    const { items } = await call<{ items: LibraryItem[] }>(core, 'library.addFolder', { path: local });
+    const id = (name: string) => items.find((i) => i.name === name)!.id;
+    const err = await call(core, 'library.readArtifact', { id: id('deep.json') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ARTIFACT_TOO_DEEP', message: `${path.join(local, 'deep.json')} nests arrays and objects more than 256 levels deep, more than the viewer reads.` });
+    // At the limit it is read, and survives the transport's JSON.stringify.
+    const fine = await call<LibraryArtifact>(core, 'library.readArtifact', { id: id('fine.json') });
+    expect(JSON.stringify(fine.content).length).toBe(nested(MAX_ARTIFACT_DEPTH - 1).replace(/, /g, ',').length);
   });
 });
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobView, LibraryItem } from '../../preload/api';
 import { WorkbenchError } from '../errors';
+import { jsonNestingDepth } from '../formats/jsonDepth';
 import { readTextFile } from '../formats/openedFile';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
@@ -14,6 +15,8 @@ type LibraryMethods = 'library.list' | 'library.scan' | 'library.addFolder' | 'l
 
 /** Result files above this are not sent to the viewer whole. */
 const MAX_ARTIFACT_BYTES = 32 * 1024 * 1024;
+/** Arrays and objects within arrays and objects: results nest a few levels; the transport and viewers recurse. */
+export const MAX_ARTIFACT_DEPTH = 256;
 
 export const libraryHandlers: HandlerTable<LibraryMethods> = {
   'library.list': (_p, s) => new LibraryCatalog(s.db).listing(),
@@ -58,6 +61,10 @@ export function readLibraryArtifact(s: CoreServices, id: string): { item: Librar
   } catch (err) {
     if ((err as WorkbenchError).code !== 'FILE_TOO_LARGE') throw err;
     throw new WorkbenchError('ARTIFACT_TOO_LARGE', `${item.path} is over the viewer's ${MAX_ARTIFACT_BYTES}-byte limit.`, 'Open it with a dedicated JSON tool.');
+  }
+  const depth = jsonNestingDepth(text, MAX_ARTIFACT_DEPTH);
+  if (depth > MAX_ARTIFACT_DEPTH) {
+    throw new WorkbenchError('ARTIFACT_TOO_DEEP', `${item.path} nests arrays and objects more than ${MAX_ARTIFACT_DEPTH} levels deep, more than the viewer reads.`, 'Open it with a dedicated JSON tool.');
   }
   try {
     return { item, content: JSON.parse(text) as unknown };

@@ -10,7 +10,7 @@ import type { CliCommand, CliContext } from './command';
 
 const MATCH_USAGE = 'sae-workbench match --a <index_id> --b <index_id> [--method activation|decoder|auto] [--device ...] --json';
 const DIFF_USAGE =
-  'sae-workbench diff --a <index_id> --b <index_id> --condition <spec> [--match activation|decoder|auto] [--min-rate R] [--threshold T] [--floor F] [--out DIR] [--json]\n       <spec>: token-regex:<re> | context-regex:<re> | ids:<id,...> | position:<N|<N|>=N|A-B|first> | named:<name>, joined with " && "';
+  'sae-workbench diff --a <index_id> --b <index_id> --condition <spec> [--match activation|decoder|auto] [--min-rate R] [--threshold T] [--floor F] [--out DIR] [--json]\n       <spec>: token-regex:<re> | context-regex:<re> | ids:<id,...> | position:<N|<N|>=N|A-B|first> | named:<name>, joined with " && " (<re>: RE2 syntax, no backreferences or lookaround)';
 
 function parsed<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, usage: string): T {
   const r = schema.safeParse(value);

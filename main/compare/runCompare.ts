@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConditionPreview, DiffParams, DiffResult, FeatureMatchRow, IndexRef, MatchParams, MatchResult } from '../../preload/api';
-import { compileCondition } from '../conditions/tokenCondition';
+import { compileCondition, ConditionBudget } from '../conditions/tokenCondition';
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
@@ -234,6 +234,9 @@ export async function runDiff(host: CompareHost, params: DiffParams, out: { dir:
   return result;
 }
 
+/** The longest a condition preview may evaluate (it blocks the core's main thread meanwhile). */
+export const PREVIEW_BUDGET_MS = 1000;
+
 /** Where a condition holds in the first documents of an index's corpus, token by token. */
 export function previewCondition(home: string, db: Db, indexId: string, spec: string, documents: number): ConditionPreview {
   const rec = readyIndex(new IndexRegistry(db), indexId);
@@ -242,9 +245,11 @@ export function previewCondition(home: string, db: Db, indexId: string, spec: st
   try {
     const vocab = corpus.vocab();
     const out: ConditionPreview = { spec: condition.spec, documents: [], matches: 0, tokens: 0 };
+    // The preview runs on the core's main thread, which every other client waits on.
+    const budget = new ConditionBudget(PREVIEW_BUDGET_MS, `to preview on ${documents} document${documents === 1 ? '' : 's'}`);
     for (const doc of corpus.documents()) {
       const texts = Array.from(doc.tokens, (t) => vocab[t] ?? '');
-      const mask = condition.mask({ ids: doc.tokens, texts, bos: rec.provenance.bos });
+      const mask = condition.mask({ ids: doc.tokens, texts, bos: rec.provenance.bos }, budget);
       out.matches += mask.reduce((s, v) => s + v, 0);
       out.tokens += texts.length - (rec.provenance.bos ? 1 : 0);
       out.documents.push({ document: doc.document, tokens: texts, mask: Array.from(mask) });

@@ -10,10 +10,18 @@
  *                        `<=N`, `>N`, `>=N`, `A-B` (inclusive), or `first` (first non-BOS token)
  *   named:<name>         a saved condition (resolved by the caller's store)
  *
- * Specs joined by ` && ` must all hold. Regexes use JavaScript syntax (`u` flag); the BOS
- * position never matches any condition (BOS is excluded from statistics everywhere).
+ * Specs joined by ` && ` must all hold; the BOS position never matches any condition (BOS is
+ * excluded from statistics everywhere).
+ *
+ * Regexes use RE2 syntax and match in linear time (./linearRegex.ts): no backreferences, lookahead
+ * or lookbehind (refused by name), `\uXXXX` and JavaScript's `\s` accepted, matched over code
+ * points. So a condition costs at most (positions x CONTEXT_CHARS x MAX_PROGRAM_SIZE) steps
+ * wherever it runs (diff, metrics, probes, previews), whatever regex a user or a saved condition
+ * brings; where even that is too long for the caller (the core's main thread), a ConditionBudget
+ * stops the evaluation with CONDITION_TOO_COSTLY.
  */
 import { WorkbenchError } from '../errors';
+import { compileLinearRegex, RegexRefusal, RE2_SYNTAX_NOTE, type LinearRegex } from './linearRegex';
 
 /** How far back a context regex sees: long enough for a line, bounded so matching stays linear. */
 export const CONTEXT_CHARS = 400;
@@ -36,9 +44,42 @@ export interface ConditionDocument {
 export interface CompiledCondition {
   /** The spec with named conditions expanded: what an export records. */
   spec: string;
-  /** 1 where the condition holds, per position of the document. */
-  mask(doc: ConditionDocument): Uint8Array;
+  /** 1 where the condition holds, per position of the document; `budget` stops it when spent. */
+  mask(doc: ConditionDocument, budget?: ConditionBudget): Uint8Array;
 }
+
+/**
+ * A wall-clock allowance for evaluating a condition where a long evaluation would stall other
+ * work (the core's main thread answers every client). Jobs and the CLI evaluate without one:
+ * their cost is bounded anyway, and their results must not depend on the machine's speed.
+ */
+export class ConditionBudget {
+  private readonly deadline: number;
+
+  constructor(
+    private readonly ms: number,
+    /** What is evaluated, for the message: "previewing a condition". */
+    private readonly doing: string,
+  ) {
+    this.deadline = performance.now() + ms;
+  }
+
+  /** Throws CONDITION_TOO_COSTLY once the allowance is spent. */
+  check(spec: string): void {
+    if (performance.now() <= this.deadline) return;
+    throw new WorkbenchError(
+      'CONDITION_TOO_COSTLY',
+      `The token condition "${spec}" took more than ${this.ms} ms ${this.doing}, the most this may take.`,
+      'Simplify its regexes (fewer and smaller repetitions, a literal word they must contain), or look at fewer documents.',
+    );
+  }
+}
+
+/** Distinct token strings a token-regex clause remembers its answer for (a large vocabulary's worth). */
+const TOKEN_MEMO_LIMIT = 300_000;
+
+/** How many positions a regex clause tests between two looks at the budget's clock. */
+const BUDGET_STRIDE = 16;
 
 const KINDS = ['token-regex', 'context-regex', 'ids', 'position', 'named'] as const;
 
@@ -80,11 +121,12 @@ export function parseCondition(spec: string): ConditionClause[] {
   });
 }
 
-function compileRegex(pattern: string, spec: string): RegExp {
+function compileRegex(pattern: string, spec: string): LinearRegex {
   try {
-    return new RegExp(pattern, 'u');
+    return compileLinearRegex(pattern);
   } catch (err) {
-    throw badSpec(spec, `the regex ${JSON.stringify(pattern)} does not compile (${(err as Error).message})`);
+    if (!(err instanceof RegexRefusal)) throw err;
+    throw new WorkbenchError('CONDITION_INVALID', `The token condition "${spec}" is not valid: the regex "${pattern}" ${err.message}.`, `${RE2_SYNTAX_NOTE}; see https://github.com/google/re2/wiki/Syntax.`);
   }
 }
 
@@ -131,14 +173,18 @@ export function compileCondition(spec: string, resolveNamed: (name: string) => s
     return inner;
   });
   const expanded = clauses.map(clauseText).join(' && ');
-  const tests = clauses.map((c) => clauseTest(c, expanded));
+  // The clauses all must hold, so their order is free: the costly context regexes go last and
+  // test only the positions the others left standing.
+  const costOrder = (c: ConditionClause) => (c.kind === 'context-regex' ? 1 : 0);
+  const tests = [...clauses].sort((x, y) => costOrder(x) - costOrder(y)).map((c) => clauseTest(c, expanded));
   return {
     spec: expanded,
-    mask(doc) {
+    mask(doc, budget) {
       const n = doc.texts.length;
       const mask = new Uint8Array(n).fill(1);
       if (doc.bos && n > 0) mask[0] = 0;
-      for (const t of tests) t(doc, mask);
+      const tick = budget ? (p: number) => p % BUDGET_STRIDE === 0 && budget.check(expanded) : () => {};
+      for (const t of tests) t(doc, mask, tick);
       return mask;
     },
   };
@@ -158,22 +204,38 @@ function clauseText(c: ConditionClause): string {
   }
 }
 
-type MaskTest = (doc: ConditionDocument, mask: Uint8Array) => void;
+/** Clears the positions where a clause fails; regex clauses call `tick(p)` as they go. */
+type MaskTest = (doc: ConditionDocument, mask: Uint8Array, tick: (p: number) => void) => void;
 
 function clauseTest(c: ConditionClause, spec: string): MaskTest {
   switch (c.kind) {
     case 'token-regex': {
       const re = compileRegex(c.pattern, spec);
-      return (doc, mask) => {
-        for (let p = 0; p < mask.length; p++) if (mask[p] && !re.test(doc.texts[p].trim())) mask[p] = 0;
+      // A vocabulary has a few thousand distinct token strings; a corpus repeats them millions of times.
+      const seen = new Map<string, boolean>();
+      const holds = (text: string) => {
+        let v = seen.get(text);
+        if (v === undefined) {
+          if (seen.size >= TOKEN_MEMO_LIMIT) seen.clear();
+          v = re.test(text.trim());
+          seen.set(text, v);
+        }
+        return v;
+      };
+      return (doc, mask, tick) => {
+        for (let p = 0; p < mask.length; p++) {
+          tick(p);
+          if (mask[p] && !holds(doc.texts[p])) mask[p] = 0;
+        }
       };
     }
     case 'context-regex': {
       const re = compileRegex(c.pattern, spec);
-      return (doc, mask) => {
+      return (doc, mask, tick) => {
         // The text before position p: the tokens' strings from the first non-BOS token to p - 1.
         let before = '';
         for (let p = doc.bos ? 1 : 0; p < mask.length; p++) {
+          tick(p);
           if (mask[p] && !re.test(before)) mask[p] = 0;
           before = (before + doc.texts[p]).slice(-CONTEXT_CHARS);
         }

@@ -4,14 +4,17 @@
  * scores splice the SAE's reconstruction into the model with the engine's splice (runWithEdit +
  * saeSpliceEdit) and compare with zero-ablation of the hook, as sae_lens' evals do: the SAE
  * replaces every position but BOS, zero-ablation replaces every position, and the averages leave
- * BOS out (CE: positions whose next token is in the window).
+ * BOS out (CE: positions whose next token is in the window). Every model and SAE output is checked
+ * for NaN/Inf before it reaches a metric (NONFINITE_OUTPUT): an FVE or score computed from an
+ * overflow would be NaN, which JSON turns into a silent null.
  */
 import type { SaeEvalSummary } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import type { DeviceChoice } from '../engine/executionProviders';
 import { checkHookInModel, parseHook } from '../engine/hooks';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runWithEdit, saeSpliceEdit, type ActivationEdit } from '../engine/intervention';
-import { runModel, runSae } from '../engine/runner';
+import { runModel, runSae, type ModelRun } from '../engine/runner';
 import { releaseSessions, weightsId } from '../engine/session';
 import { isBosPosition, type TokenWindow } from '../datasets/tokenWindows';
 import type { SaeWeights } from '../formats/sae';
@@ -78,6 +81,12 @@ function spliceKeepingBos(sae: SaeWeights, windows: TokenWindow[], bos: boolean,
   };
 }
 
+/** Refuse a run holding NaN/Inf in any hook, logits or loss it returned. */
+function requireFiniteRun(run: ModelRun, where: string): void {
+  const named: [string, Tensor32[] | null][] = [...Object.entries(run.hooks), ['logits', run.logits], ['loss', run.loss]];
+  requireFiniteOutputs(Object.fromEntries(named.flatMap(([name, ts]) => (ts ?? []).map((t, i) => [`${name} (window ${i})`, t]))), where);
+}
+
 const zeroAblation: ActivationEdit = (acts) => acts.map((t) => ({ data: new Float32Array(t.data.length), shape: t.shape }));
 
 interface DownstreamSums {
@@ -103,6 +112,8 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
     const tokens = windows.map((w) => w.tokens);
     const rowsOf = windows.map((w) => nonBosRows(w, set.bos));
     const clean = await runModel(model, tokens, hooks, { logits: !options.reconstructionOnly, loss: !options.reconstructionOnly, device, batchSize: chunk });
+    const where = `the evaluation of windows ${w0}-${w0 + windows.length - 1}`;
+    requireFiniteRun(clean, `${where}, clean model`);
     for (const [i, sae] of saes.entries()) {
       const d = sae.config.dIn;
       const n = rowsOf.reduce((a, r) => a + r.length, 0);
@@ -112,10 +123,12 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
         const src = clean.hooks[sae.config.hookName][wi].data;
         for (const p of rowsOf[wi]) x.set(src.subarray(p * d, (p + 1) * d), row++ * d);
       });
-      await accumulateReconstruction(acc[i], sae, { data: x, shape: [n, d] }, device);
+      await accumulateReconstruction(acc[i], sae, { data: x, shape: [n, d] }, device, `${where}, SAE ${sae.config.hookName}`);
       if (options.reconstructionOnly) continue;
       const spliced = await runWithEdit(model, tokens, sae.config.hookName, spliceKeepingBos(sae, windows, set.bos, device), [], { logits: true, loss: true, device, batchSize: chunk });
+      requireFiniteRun(spliced, `${where}, model with the SAE at ${sae.config.hookName} spliced in`);
       const zeroed = await runWithEdit(model, tokens, sae.config.hookName, zeroAblation, [], { logits: true, loss: true, device, batchSize: chunk });
+      requireFiniteRun(zeroed, `${where}, model with ${sae.config.hookName} zero-ablated`);
       const sums = down[i];
       windows.forEach((w, wi) => {
         const cleanLogits = clean.logits![wi].data;
@@ -163,12 +176,13 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
   });
 }
 
-async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: SaeWeights, x: Tensor32, device: DeviceChoice): Promise<void> {
+async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: SaeWeights, x: Tensor32, device: DeviceChoice, where: string): Promise<void> {
   const n = x.shape[0];
   if (n === 0) return;
   if (sae.config.architecture === 'topk') {
     const k = sae.config.k as number;
     const run = await runSae(sae, x, ['sae_out', 'feature_indices', 'feature_values'], { device });
+    requireFiniteOutputs({ sae_out: run.outputs.sae_out, feature_values: run.outputs.feature_values }, where);
     const idx = run.outputs.feature_indices!.data as BigInt64Array;
     const val = run.outputs.feature_values!.data as Float32Array;
     acc.addRows(x.data, run.outputs.sae_out!.data as Float32Array, n, (r, visit) => {
@@ -178,6 +192,7 @@ async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: Sae
   }
   const dSae = sae.config.dSae;
   const run = await runSae(sae, x, ['sae_out', 'feature_acts'], { device });
+  requireFiniteOutputs({ sae_out: run.outputs.sae_out, feature_acts: run.outputs.feature_acts }, where);
   const acts = run.outputs.feature_acts!.data as Float32Array;
   acc.addRows(x.data, run.outputs.sae_out!.data as Float32Array, n, (r, visit) => {
     for (let j = 0; j < dSae; j++) if (acts[r * dSae + j] !== 0) visit(j);

@@ -7,6 +7,7 @@
  * positions are excluded, as the index excludes them.
  */
 import path from 'node:path';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
 import type { DeviceChoice } from '../engine/executionProviders';
 import type { SaeWeights } from '../formats/sae';
@@ -48,11 +49,13 @@ export function emptyStats(dSae: number): FeatureStats {
   return { tokens: 0, fireCount: new Float64Array(dSae), max: new Float64Array(dSae), sum: new Float64Array(dSae) };
 }
 
-/** Add the activations of rows x [n, d_in] to `stats`. */
+/** Add the activations of rows x [n, d_in] to `stats` (refusing NaN/Inf in x or the latents: densities from them would steer the nulls). */
 export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, stats: FeatureStats, device: DeviceChoice): Promise<void> {
   const { dIn, dSae } = sae.config;
   const n = x.length / dIn;
   if (n === 0) return;
+  const where = `the feature-density pass of the SAE at ${sae.config.hookName}`;
+  requireFiniteOutputs({ [sae.config.hookName]: { data: x, shape: [n, dIn] } }, where);
   stats.tokens += n;
   const add = (f: number, v: number) => {
     if (!(v > 0)) return;
@@ -63,6 +66,7 @@ export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, s
   if (sae.config.architecture === 'topk') {
     const run = await runSae(sae, { data: x, shape: [n, dIn] }, ['feature_indices', 'feature_values'], { device });
     const idx = run.outputs.feature_indices!.data as BigInt64Array;
+    requireFiniteOutputs({ feature_values: run.outputs.feature_values }, where);
     const vals = run.outputs.feature_values!.data as Float32Array;
     for (let t = 0; t < vals.length; t++) add(Number(idx[t]), vals[t]);
     return;
@@ -71,6 +75,7 @@ export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, s
   for (let r0 = 0; r0 < n; r0 += chunk) {
     const rows = Math.min(chunk, n - r0);
     const run = await runSae(sae, { data: x.subarray(r0 * dIn, (r0 + rows) * dIn), shape: [rows, dIn] }, ['feature_acts'], { device });
+    requireFiniteOutputs({ feature_acts: run.outputs.feature_acts }, where);
     const dense = run.outputs.feature_acts!.data as Float32Array;
     for (let i = 0; i < dense.length; i++) if (dense[i] > 0) add(i % dSae, dense[i]);
   }

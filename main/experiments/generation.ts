@@ -5,6 +5,7 @@
  * same numbers and differ only where the intervention changes the distribution. T = 0 is greedy.
  */
 import type { DeviceChoice } from '../engine/executionProviders';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runWithEdit } from '../engine/intervention';
 import { runModel } from '../engine/runner';
 import type { Tensor32 } from '../formats/tensor';
@@ -50,7 +51,10 @@ export async function generateTokens(
       : await runModel(model.weights, [context], [], { logits: true, device: opts.device });
     const logits = run.logits![0];
     const V = logits.shape[1];
-    const next = sampleToken(logits.data.subarray((context.length - 1) * V, context.length * V), opts.temperature, rng.next());
+    const row = logits.data.subarray((context.length - 1) * V, context.length * V);
+    // NaN compares false everywhere: sampling would quietly return token 0 (or the last one).
+    requireFiniteOutputs({ 'next-token logits': { data: row, shape: [1, V] } }, `generating token ${step + 1}${edit ? ' with the intervention' : ''}`);
+    const next = sampleToken(row, opts.temperature, rng.next());
     out.push(next);
     tokens.push(next);
     if (c.eosTokenId !== null && next === c.eosTokenId) break;

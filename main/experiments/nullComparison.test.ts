@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../testing/workbenchErrors';
 import { compareEffect, fmt } from './nullComparison';
 
 // Per-seed means 0.2, 0.1, 0.3: mean 0.2, sample sd 0.1, SEM 0.1 / sqrt(3).
@@ -43,5 +44,16 @@ describe('effect against its null', () => {
     expect(compareEffect(1, null, 'Swapping', 'm')).toMatchObject({ null: null, z: null, outsideNull: null });
     expect(fmt(0.000123)).toBe('1.23e-4');
     expect(fmt(-8.6123)).toBe('-8.61');
+  });
+
+  it('gives no verdict from NaN: a NaN effect or draw is NONFINITE_OUTPUT naming the comparison', () => {
+    const nanEffect = errorOf(() => compareEffect(NaN, draws, 'Zero-ablating feature 7', 'the logit of "quickly"'));
+    expect(nanEffect.code).toBe('NONFINITE_OUTPUT');
+    expect(nanEffect.message).toBe('The effect of zero-ablating feature 7 on the logit of "quickly" holds a NaN value; no statistic or verdict is computed from it.');
+    expect(errorOf(() => compareEffect(NaN, null, 'Swapping', 'm')).code).toBe('NONFINITE_OUTPUT');
+    const nanDraw = [...draws.slice(0, 2), { ...draws[2], effects: [0.4, NaN] }];
+    expect(errorOf(() => compareEffect(1, nanDraw, 'Zero-ablating feature 7', 'CE')).message).toBe(
+      'the random draws of the null of zero-ablating feature 7 on CE, seed 2 holds a NaN value (of 2; the first at index 1); no statistic or verdict is computed from it.',
+    );
   });
 });

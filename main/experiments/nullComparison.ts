@@ -2,21 +2,24 @@
  * An effect against its null: per-seed values (each the mean effect over that seed's random
  * draws), their mean, sample sd and SEM = sd / sqrt(S), z = (effect - mean) / sd, where the effect
  * falls among every single draw, and a verdict sentence computed from exactly those numbers. The
- * effect is "outside the null" when |effect - mean| >= 2 SEM.
+ * effect is "outside the null" when |effect - mean| >= 2 SEM. An effect or a draw that is NaN or
+ * infinite (an overflowing model) is refused with NONFINITE_OUTPUT: no verdict comes from it.
  */
 import type { EffectWithNull, NullComparison, NullSeedDraws } from '../../preload/api';
 import { mean, range, sampleSd, sem, zScore } from '../stats/descriptive';
+import { requireFinite } from '../stats/finiteInputs';
 import type { Metric } from './metric';
 
-export function nullComparison(effect: number, draws: NullSeedDraws[]): NullComparison {
-  const seeds = draws.map((d) => mean(d.effects) ?? NaN);
+export function nullComparison(effect: number, draws: NullSeedDraws[], what = 'the null'): NullComparison {
+  requireFinite(effect, `the effect compared with ${what}`);
+  const seeds = draws.map((d) => mean(d.effects, `the random draws of ${what}, seed ${d.seed}`) ?? NaN);
   const all = draws.flatMap((d) => d.effects);
-  const r = range(all);
+  const r = range(all, `the random draws of ${what}`);
   return {
     seeds,
-    mean: mean(seeds),
-    sd: sampleSd(seeds),
-    sem: sem(seeds),
+    mean: mean(seeds, `the per-seed means of ${what}`),
+    sd: sampleSd(seeds, `the per-seed means of ${what}`),
+    sem: sem(seeds, `the per-seed means of ${what}`),
     draws,
     drawsBelow: all.filter((v) => v < effect).length,
     drawsEqual: all.filter((v) => v === effect).length,
@@ -49,14 +52,16 @@ function placement(n: NullComparison): string {
  * logit of "quickly" at token-regex:^Step$').
  */
 export function compareEffect(effect: number, draws: NullSeedDraws[] | null, subject: string, measure: string): EffectWithNull {
+  const what = `${subject.charAt(0).toLowerCase()}${subject.slice(1)} on ${measure}`;
+  requireFinite(effect, `The effect of ${what}`);
   const change = `${subject} changes ${measure} by ${fmt(effect)}`;
   if (!draws || draws.length === 0) return { effect, null: null, z: null, outsideNull: null, verdict: `${change} (no null: there is no random alternative of the same size).` };
-  const n = nullComparison(effect, draws);
+  const n = nullComparison(effect, draws, `the null of ${what}`);
   const S = draws.length;
   const perSeed = draws[0]?.effects.length ?? 0;
   if (n.mean === null || n.sem === null) return { effect, null: n, z: null, outsideNull: null, verdict: `${change}; the null needs at least two seeds to have an SEM.` };
   const diff = effect - n.mean;
-  const z = zScore(effect, n.mean, n.sd);
+  const z = zScore(effect, n.mean, n.sd, `the z-score of ${what}`);
   const outside = n.sem === 0 ? diff !== 0 : Math.abs(diff) >= 2 * n.sem;
   const band = `null mean ${fmt(n.mean)} ± ${fmt(n.sem)} SEM over ${S} seeds × ${perSeed} random draws`;
   const where = placement(n);

@@ -9,6 +9,7 @@
  * sparse). The L2 penalty applies in those units.
  */
 import type { ProbeArtifact, ProbeResult, ProbeSettings } from '../../preload/api';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
 import { WorkbenchError } from '../errors';
 import { SeededRandom } from '../random/seededRandom';
@@ -61,6 +62,8 @@ async function collectInputs(plan: ProbePlan, slice: DocumentSlice, device: Prob
     const group = Array.from({ length: Math.min(GROUP, slice.windows.length - g) }, (_, i) => g + i);
     const run = await runModel(plan.model.weights, group.map((i) => slice.windows[i].tokens), [plan.hook], { device });
     executionProvider = run.report.running;
+    const where = `probe ${plan.label}, windows ${g}-${g + group.length - 1}`;
+    requireFiniteOutputs(Object.fromEntries(run.hooks[plan.hook].map((t, i) => [`${plan.hook} (window ${g + i})`, t])), where);
     const x = nonBosRows(slice, group, run.hooks[plan.hook]);
     if (!plan.sae) dense.push(x);
     else {
@@ -68,6 +71,7 @@ async function collectInputs(plan: ProbePlan, slice: DocumentSlice, device: Prob
       const n = x.length / sae.config.dIn;
       if (sae.config.architecture === 'topk') {
         const enc = await runSae(sae, { data: x, shape: [n, sae.config.dIn] }, ['feature_indices', 'feature_values'], { device });
+        requireFiniteOutputs({ feature_values: enc.outputs.feature_values }, `${where}, SAE ${sae.config.hookName}`);
         const idx = enc.outputs.feature_indices!.data as BigInt64Array;
         const v = enc.outputs.feature_values!.data as Float32Array;
         const k = enc.outputs.feature_values!.shape[1];
@@ -82,6 +86,7 @@ async function collectInputs(plan: ProbePlan, slice: DocumentSlice, device: Prob
         }
       } else {
         const enc = await runSae(sae, { data: x, shape: [n, sae.config.dIn] }, ['feature_acts'], { device });
+        requireFiniteOutputs({ feature_acts: enc.outputs.feature_acts }, `${where}, SAE ${sae.config.hookName}`);
         const a = enc.outputs.feature_acts!.data as Float32Array;
         const dSae = sae.config.dSae;
         for (let r = 0; r < n; r++) {
@@ -218,8 +223,8 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
     const model = trainLogistic(designs.train, yTrain, { l2: params.l2 });
     const scores = predictLogistic(model, designs.test);
     const partial = {
-      accuracy: accuracy(scores, yTest),
-      auroc: auroc(scores, yTest),
+      accuracy: accuracy(scores, yTest, 0.5, `the held-out scores of probe ${plan.label}`),
+      auroc: auroc(scores, yTest, `the held-out scores of probe ${plan.label}`),
       baseline: majorityBaseline(yTrain, yTest),
       testPositives: yTest.filter(Boolean).length,
       testPositions: yTest.length,
@@ -233,7 +238,7 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
       inputs: inputs.d,
       trainPositions: yTrain.length,
       trainPositives: yTrain.filter(Boolean).length,
-      trainAccuracy: accuracy(predictLogistic(model, designs.train), yTrain),
+      trainAccuracy: accuracy(predictLogistic(model, designs.train), yTrain, 0.5, `the training scores of probe ${plan.label}`),
       iterations: model.iterations,
       converged: model.converged,
       ...partial,

@@ -3,8 +3,12 @@
  * session) and then once per variant from the hook on, accumulating the metric per variant: the
  * clean run, the real intervention and every null draw share each group's prefix. Checkpoints
  * after groups carry the sums, so a resumed run adds the remaining groups to the same totals.
+ * Every activation at the hook and every output a metric reads is checked for NaN/Inf here, the
+ * one place ablation, steering and swaps get model outputs: an overflowing model stops the
+ * experiment with NONFINITE_OUTPUT instead of giving a verdict computed from NaN.
  */
 import type { DeviceChoice } from '../engine/executionProviders';
+import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { prepareEdit, type EditRunOptions, type EditSession } from '../engine/intervention';
 import type { ModelRun } from '../engine/runner';
 import type { Tensor32 } from '../formats/tensor';
@@ -116,6 +120,13 @@ export function groupSize(nCtx: number, dVocab: number, logits: boolean): number
   return Math.max(1, Math.min(64, Math.floor((128 * 1024 * 1024) / (nCtx * dVocab * 4))));
 }
 
+/** "documents 3-17 of data.jsonl": what a group covers, for messages. */
+function documentsOf(slice: DocumentSlice, windows: number[]): string {
+  const docs = windows.map((i) => slice.documents[slice.windows[i].doc].document);
+  const [lo, hi] = [Math.min(...docs), Math.max(...docs)];
+  return `${lo === hi ? `document ${lo}` : `documents ${lo}-${hi}`} of ${slice.info.dataset}`;
+}
+
 interface RunState {
   nextGroup: number;
   sums: Record<string, [number, number]>;
@@ -137,6 +148,8 @@ export async function runSliceVariants(o: SliceRunOptions): Promise<{ means: Map
     const targets = windows.map((i) => o.slice.windows[i].targets);
     const scored = windows.map((i) => o.scored[i]);
     const session = await prepareEdit(o.model, tokens, o.hook, { device: o.device });
+    const where = `${o.label}, ${documentsOf(o.slice, windows)}`;
+    requireFiniteOutputs(Object.fromEntries(session.activations.map((t, i) => [`${o.hook} (window ${i})`, t])), where);
     const view = new GroupView(o.slice, windows, session);
     await o.prepareGroup?.(view);
     for (const v of o.variants) {
@@ -144,6 +157,8 @@ export async function runSliceVariants(o: SliceRunOptions): Promise<{ means: Map
       const runOpts: VariantRunOptions = { ...opts, targets, device: o.device };
       const run = 'run' in v ? await v.run(view, runOpts) : await session.run(await v.edit(view), [], runOpts);
       executionProvider = run.report.running;
+      const [name, outputs] = opts.logits ? ['logits', run.logits] : ['loss', run.loss];
+      requireFiniteOutputs(Object.fromEntries((outputs ?? []).map((t, i) => [`${name} (window ${i})`, t])), `${where}, run "${v.id}"`);
       accumulateMetric(o.metric, run, scored, acc.get(v.id)!);
     }
     const done = g + 1;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../testing/workbenchErrors';
 import { fnmatchToRegExp, pathFilter } from './globFilter';
 
 const files = [
@@ -36,5 +37,22 @@ describe('fnmatch semantics (huggingface_hub allow/ignore patterns)', () => {
   });
   it('an empty include list keeps everything', () => {
     expect(files.filter(pathFilter([]))).toEqual(files);
+  });
+  it('sets hold backslashes, "[" and a leading "^" literally, as Python fnmatch does', () => {
+    expect(fnmatchToRegExp('a[\\]b').test('a\\b')).toBe(true);
+    expect(fnmatchToRegExp('a[[]b').test('a[b')).toBe(true);
+    expect(fnmatchToRegExp('a[[:alpha:]]').test('ax')).toBe(false);
+    expect(fnmatchToRegExp('a[^x]').test('a^')).toBe(true);
+    expect(fnmatchToRegExp('a[^x]').test('a\\')).toBe(false);
+    expect(fnmatchToRegExp('a[!x]').test('ay')).toBe(true);
+  });
+  it('matches in linear time: a glob that makes a backtracking engine run for minutes answers at once', () => {
+    const t0 = performance.now();
+    expect(fnmatchToRegExp('*a*a*a*a*a*a*a*a*b').test('a'.repeat(60))).toBe(false);
+    expect(pathFilter(['*a*a*a*a*a*a*a*a*a*a*a*a*b'])('a'.repeat(5000))).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+  it('refuses an invalid set with GLOB_INVALID', () => {
+    expect(errorOf(() => fnmatchToRegExp('blocks.[9-0]')).code).toBe('GLOB_INVALID');
   });
 });

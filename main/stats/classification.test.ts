@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../testing/workbenchErrors';
 import { accuracy, auroc, majorityBaseline } from './classification';
 
 describe('classification scores', () => {
@@ -24,5 +25,12 @@ describe('classification scores', () => {
     expect(majorityBaseline([1, 1, 0], [1, 0, 0, 0])).toEqual({ majorityClass: 1, accuracy: 0.25 });
     expect(majorityBaseline([1, 0], [1])).toEqual({ majorityClass: 0, accuracy: 0 });
     expect(majorityBaseline([1], [])).toEqual({ majorityClass: 1, accuracy: null });
+  });
+
+  it('refuses NaN scores: they sort and threshold like numbers (an AUROC of 0.161 from NaN inputs)', () => {
+    const err = errorOf(() => auroc([0.2, NaN, 0.9], [0, 1, 1], 'the held-out scores of probe p'));
+    expect(err.code).toBe('NONFINITE_OUTPUT');
+    expect(err.message).toMatch(/^the held-out scores of probe p holds a NaN value \(of 3; the first at index 1\)/);
+    expect(errorOf(() => accuracy([Infinity], [1])).code).toBe('NONFINITE_OUTPUT');
   });
 });

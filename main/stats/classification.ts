@@ -1,11 +1,14 @@
 /**
  * Scores of a binary classifier (probes), defined once: accuracy at a threshold, AUROC, and the
- * majority-class baseline a probe must beat.
+ * majority-class baseline a probe must beat. NaN or infinite scores are refused (NONFINITE_OUTPUT):
+ * they sort and threshold like numbers and would give an AUROC that means nothing.
  */
+import { requireFinite } from './finiteInputs';
 
 /** Share of examples whose prediction (score >= threshold) equals the label; null for none. */
-export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): number | null {
+export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5, what = 'the scores of an accuracy'): number | null {
   checkLengths(scores, labels);
+  requireFinite(scores, what);
   if (labels.length === 0) return null;
   let right = 0;
   for (let i = 0; i < labels.length; i++) if ((scores[i] >= threshold ? 1 : 0) === (labels[i] ? 1 : 0)) right++;
@@ -17,8 +20,9 @@ export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, t
  * negative, ties counting one half (Mann-Whitney U / (n_pos n_neg), with mid-ranks). Null when
  * either class is absent.
  */
-export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
+export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>, what = 'the scores of an AUROC'): number | null {
   checkLengths(scores, labels);
+  requireFinite(scores, what);
   const n = labels.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../testing/workbenchErrors';
 import { mean, quantile, range, sampleSd, sem, sum, zScore } from './descriptive';
 
 // Worked by hand: values 2,4,4,4,5,5,7,9 have mean 5 and squared deviations 9+1+1+1+0+0+4+16 = 32,
@@ -40,5 +41,17 @@ describe('descriptive statistics', () => {
     expect(quantile([7], 0.3)).toBe(7);
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
     expect(range([3, -1, 2])).toEqual({ min: -1, max: 3 });
+  });
+
+  it('refuses NaN and infinite inputs (NONFINITE_OUTPUT naming them) instead of returning NaN', () => {
+    const err = errorOf(() => mean([1, NaN, 2, NaN], 'the null draws of seed 3'));
+    expect(err.code).toBe('NONFINITE_OUTPUT');
+    expect(err.message).toBe('the null draws of seed 3 holds 2 NaN values (of 4; the first at index 1); no statistic or verdict is computed from it.');
+    expect(errorOf(() => sampleSd([1, Infinity])).message).toBe('the values of a standard deviation holds an infinite value (of 2; the first at index 1); no statistic or verdict is computed from it.');
+    expect(errorOf(() => sem([-Infinity, NaN])).message).toContain('holds 1 NaN and 1 infinite values (of 2; the first at index 0)');
+    expect(errorOf(() => zScore(NaN, 0, 1)).code).toBe('NONFINITE_OUTPUT');
+    expect(errorOf(() => zScore(1, 0, Infinity)).code).toBe('NONFINITE_OUTPUT');
+    expect(errorOf(() => quantile([NaN], 0.5)).code).toBe('NONFINITE_OUTPUT');
+    expect(errorOf(() => range([0, NaN])).code).toBe('NONFINITE_OUTPUT');
   });
 });

@@ -76,3 +76,30 @@ export function useExperimentFixture(label: string, opts: Parameters<typeof writ
   afterAll(() => cleanup());
   return () => fixture!;
 }
+
+/**
+ * A copy of the fixture's model whose finite weights overflow float32 on every input: the
+ * attention and MLP output biases of one block are 3e38 (finite; any two of them add up to
+ * +Inf, and layer norm turns that into NaN). `before-hook` breaks block 0, so the SAE's hook
+ * (blocks.1) already sees NaN; `after-hook` breaks block 2, so only the logits do. Loads fine:
+ * every weight is finite, the overflow happens in the forward pass.
+ */
+export function writeOverflowingModel(dir: string, fx: ExperimentFixture, where: 'before-hook' | 'after-hook'): string {
+  const block = where === 'before-hook' ? 0 : 2;
+  const huge = (t: { data: Float32Array; shape: number[] }) => ({ data: new Float32Array(t.data.length).fill(3e38), shape: t.shape });
+  const weights: TransformerWeights = { ...fx.weights, blocks: fx.weights.blocks.map((b, i) => (i === block ? { ...b, b_O: huge(b.b_O), b_out: huge(b.b_out) } : b)) };
+  writeGpt2Directory(dir, weights);
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(fx.model, f), path.join(dir, f));
+  return dir;
+}
+
+/** A copy of the fixture's SAE whose finite encoder (3e38 everywhere) overflows on any activation. */
+export function writeOverflowingSae(dir: string, fx: ExperimentFixture): string {
+  const w = fx.saeWeights;
+  return writeSaeDir(dir, demoSaeCfgJson(w), {
+    W_enc: { dtype: 'F32', shape: w.W_enc.shape, data: new Float32Array(w.W_enc.data.length).fill(3e38) },
+    W_dec: { dtype: 'F32', shape: w.W_dec.shape, data: w.W_dec.data },
+    b_enc: { dtype: 'F32', shape: w.b_enc.shape, data: w.b_enc.data },
+    b_dec: { dtype: 'F32', shape: w.b_dec.shape, data: w.b_dec.data },
+  });
+}
