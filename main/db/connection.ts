@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { WorkbenchError } from '../errors';
 import { migrations as allMigrations, type Migration } from './migrations';
-import { appDatabaseFix, checkSqlitePaths, describeSqliteError, nativeBindingOption, openSqliteFile } from './sqliteFile';
+import { appDatabaseFix, CheckedStore, checkSqlitePaths, describeSqliteError, nativeBindingOption, openSqliteFile, quickCheckOnce } from './sqliteFile';
 
 export type Db = Database.Database;
 
@@ -34,6 +34,8 @@ export function openDatabase(home: string, options: { migrate?: boolean; migrati
     // seen for what it is before the WAL switch or the migrations write a fresh header into it.
     const hasSchema = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'schema_migrations'").get() as { n: number };
     if (existed && hasSchema.n === 0) refuseEmptiedDatabase(home, file);
+    // The core and the CLI (the openers that migrate) check the pages once: damage is found at start.
+    if (existed && options.migrate !== false) quickCheckOnce(new CheckedStore(target, db));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

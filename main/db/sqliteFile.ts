@@ -120,7 +120,7 @@ function fixFor(target: SqliteTarget): string {
 
 /** What to do about a damaged or emptied app database: the data in the home's folders is found again. */
 export function appDatabaseFix(file: string): string {
-  return `Quit SAE Workbench, move ${path.basename(file)} aside (keep it for recovery) and start again: a new database is created, the feature indexes in ${path.join(path.dirname(file), 'index')} are registered again from their files and the HF cache is rescanned; queue history and added Library folders are not recovered.`;
+  return `Quit SAE Workbench, move ${path.basename(file)} aside (keep it for recovery) and start again: a new database is created, the feature indexes in ${path.join(path.dirname(file), 'index')} are registered again from their files (\`sae-workbench index recover\` does it without starting the app) and the HF cache is rescanned; queue history and added Library folders are not recovered.`;
 }
 
 function describeTarget(target: SqliteTarget): string {

@@ -186,7 +186,14 @@ export class IndexStore extends CheckedStore {
     const { checked, meta } = this.read(() => {
       const format = formatOf(db, target.file);
       const rows = db.prepare('SELECT key, value FROM meta ORDER BY key').all() as { key: string; value: string }[];
-      if (format >= 2) requireCrc((db.prepare("SELECT crc FROM checksums WHERE name = 'meta'").get() as { crc?: unknown } | undefined)?.crc, metaCrc(rows), 'the meta table');
+      if (format >= 2) {
+        const stored = (db.prepare("SELECT crc FROM checksums WHERE name = 'meta'").get() as { crc?: unknown } | undefined)?.crc;
+        // Not sealed yet: the build is still running, or died before it finished.
+        if (stored === undefined && !rows.some((r) => r.key === 'summary')) {
+          throw new WorkbenchError('INDEX_UNFINISHED', `${target.file} holds an index whose build has not finished.`, 'Wait for its build job, retry it from the Queue, or remove the index.');
+        }
+        requireCrc(stored, metaCrc(rows), 'the meta table');
+      }
       return { checked: format >= 2, meta: new Map(rows.map((r) => [r.key, r.value])) };
     });
     this.checked = checked;
