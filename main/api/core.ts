@@ -139,6 +139,7 @@ export function createCore(options: CoreOptions): Core {
       closed = true;
       interactive!.close();
       await jobs!.shutdown();
+      jobStore.close();
       db.close();
       releaseLock();
     },

@@ -4,7 +4,8 @@
  * the worker exits too, so a killed core never leaves orphans burning the GPU.
  */
 import fs from 'node:fs';
-import { internalErrorFields, toApiError } from '../errors';
+import type { ApiError } from '../../preload/api';
+import { internalErrorFields, toApiError, WorkbenchError } from '../errors';
 import { createFileLogger } from '../log';
 import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
 import { JobStopped, type JobContext, type StopReason } from './kind';
@@ -61,7 +62,7 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
   const controller = new AbortController();
   let stopReason: StopReason | null = null;
   let checkpointSeq = 0;
-  const pendingCheckpoints = new Map<number, () => void>();
+  const pendingCheckpoints = new Map<number, (error?: ApiError) => void>();
 
   port.onDisconnect(() => process.exit(1));
   port.on(async (message) => {
@@ -71,7 +72,7 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       return;
     }
     if (message.type === 'checkpoint-saved') {
-      pendingCheckpoints.get(message.seq)?.();
+      pendingCheckpoints.get(message.seq)?.(message.error);
       pendingCheckpoints.delete(message.seq);
       return;
     }
@@ -90,8 +91,8 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       log: (level, msg) => port.send({ type: 'log', level, message: msg }),
       saveCheckpoint(state) {
         const seq = ++checkpointSeq;
-        return new Promise<void>((resolve) => {
-          pendingCheckpoints.set(seq, resolve);
+        return new Promise<void>((resolve, reject) => {
+          pendingCheckpoints.set(seq, (error) => (error ? reject(WorkbenchError.fromApiError(error)) : resolve()));
           port.send({ type: 'checkpoint', seq, state });
         });
       },
