@@ -37,7 +37,7 @@ describe('logging onto a full disk', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'testing/fullStderrChild.ts'), home], { stdio: ['ignore', 'pipe', full] });
     fs.closeSync(full);
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
     const code = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       child.once('exit', (c) => {
