@@ -19,12 +19,16 @@ export interface ParentPort<In = HostToWorker, Out = WorkerToHost> {
   onDisconnect(listener: () => void): void;
   /** Resolves once every message sent so far has left this process (before exiting). */
   flush(): Promise<void>;
+  /** When a message last left this process (or was handed over): a queue that drains is not stuck. */
+  lastProgressAt(): number;
 }
 
 export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentPort<In, Out> {
   let unsent = 0;
   let drained: (() => void)[] = [];
+  let progressAt = Date.now();
   const sent = () => {
+    progressAt = Date.now();
     if (--unsent === 0) drained.splice(0).forEach((d) => d());
   };
   return {
@@ -42,6 +46,7 @@ export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentP
     on: (listener) => process.on('message', (m) => listener(m as In)),
     onDisconnect: (listener) => process.on('disconnect', listener),
     flush: () => (unsent === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = [...drained, resolve]))),
+    lastProgressAt: () => progressAt,
   };
 }
 
@@ -55,8 +60,12 @@ export function electronParentPort<In = HostToWorker, Out = WorkerToHost>(): Par
     onDisconnect: () => {},
     // postMessage hands the message over synchronously.
     flush: () => Promise.resolve(),
+    lastProgressAt: () => Date.now(),
   };
 }
+
+/** How long the final messages may stand still before a worker exits without them. */
+const EXIT_STALL_MS = 10_000;
 
 export function runWorker(port: ParentPort, kinds: JobKindTable): void {
   const controller = new AbortController();
@@ -112,8 +121,11 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
         port.send({ type: 'failed', error });
       }
     }
-    // Exit once the final message is out (a large result takes a while); never wait forever on a dead channel.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // Exit once the final message is out. A long queue of messages (a 200,000-path job's) drains
+    // for as long as it takes; only a channel where nothing has moved for 10 s is given up on.
+    setInterval(() => {
+      if (Date.now() - port.lastProgressAt() > EXIT_STALL_MS) process.exit(0);
+    }, 1000).unref();
     await port.flush();
     process.exit(0);
   });
