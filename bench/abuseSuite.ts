@@ -14,6 +14,7 @@ import { recognizeTree } from '../main/library/recognizeItems';
 import { SeededRandom } from '../main/random/seededRandom';
 import { FIXED_DAMAGES, runLoaderCase, TARGETS, type Rng } from '../main/testing/loaderAbuse';
 import { AbuseReport, loggedUncaught, makeSandbox, runServerAbuse, serveForAbuse, treeChanges } from '../main/testing/serverAbuse';
+import { runSqliteAbuse } from '../main/testing/abuse/sqliteAbuse';
 
 const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' } } });
 const total = Number(values.cases ?? 10_000);
@@ -55,6 +56,10 @@ try {
     report.record(`loaders: ${target.kind}`, r.outcome === 'refused' ? r.detail.split(':')[0] : r.outcome, r.ms, r.outcome === 'failed' ? `${target.name} / ${damage}: ${r.detail}` : undefined);
     progress(report.cases);
   }
+
+  // 2b. SQLite files (issue 16): random damage to indexes, the token store and the app database
+  // (each case 6 random reads), and FIFOs in place of them under a served core; on top of the plan.
+  await runSqliteAbuse(path.join(root, 'sqlite'), { seed: seed + 2, damaged: Math.round(total * 0.03), special: Math.round(total * 0.01) }, report, progress);
 
   // 3. Random folder graphs with symlinks to ancestors, siblings and themselves.
   for (let i = 0; i < plan.walks; i++) {

@@ -102,7 +102,7 @@ export function isDamageError(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   if (/^SQLITE_(CORRUPT|NOTADB|IOERR|FORMAT|MISMATCH|TOOBIG)/.test(code)) return true;
   // A damaged schema page makes our own tables and columns vanish.
-  return code.startsWith('SQLITE_') && /malformed|not a database|no such (table|column)/i.test(message);
+  return code.startsWith('SQLITE_') && /malformed|not a database|unsupported file format|no such (table|column)/i.test(message);
 }
 
 function fixFor(target: SqliteTarget): string {

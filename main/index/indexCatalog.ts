@@ -59,7 +59,8 @@ export class IndexCatalog {
    */
   reader(id: string): FeatureIndexReader {
     const rec = this.registry.require(id);
-    const key = `${this.home}|${id}|${rec.finishedAt}`;
+    // The file's identity is part of the key: a file replaced on disk (restored, copied over) is opened anew.
+    const key = `${this.home}|${id}|${rec.finishedAt}|${fileIdentity(indexFile(this.home, id))}`;
     const hit = readers.get(key);
     if (hit?.failed) closeReader(key, hit);
     else if (hit) {
@@ -106,5 +107,14 @@ function closeReader(key: string, reader: FeatureIndexReader): void {
     reader.close();
   } catch {
     // already closed
+  }
+}
+
+function fileIdentity(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'missing';
   }
 }

@@ -18,8 +18,10 @@ import { toApiError } from '../../errors';
 import { corpusFile } from '../../index/corpusStore';
 import { indexFile } from '../../index/indexDatabase';
 import { IndexRegistry } from '../../index/indexRegistry';
-import type { SeededRandom } from '../../random/seededRandom';
+import { SeededRandom } from '../../random/seededRandom';
 import { runCliCaptured } from '../cliRun';
+import { isHealthy } from '../rawSockets';
+import { ApiSocket, loggedUncaught, serveForAbuse, type AbuseReport } from '../serverAbuse';
 import { sharedDemoBundle } from '../sharedDemoBundle';
 
 const projectRoot = path.resolve(import.meta.dirname, '../../..');
@@ -167,15 +169,17 @@ export function judge(clean: string, got: string, damaged: string, what: string)
 }
 
 /**
- * One case: copy the clean home, write `length` random bytes at a random offset of one of its
+ * One case (in `dir`, a folder of its own: readers are cached per data directory): copy the clean home, write `length` random bytes at a random offset of one of its
  * SQLite files, and ask `reads` random calls; every answer judged against the clean one.
  */
 export async function corruptedPagesCase(base: IndexedHome, clean: string[], dir: string, rng: SeededRandom, reads = 6): Promise<{ target: string; outcomes: string[]; failures: string[] }> {
   const h = copyHome(base, dir);
   const { what, file } = rng.pick(sqliteFilesOf(h));
   const size = fs.statSync(file).size;
-  const length = 1 + rng.int(rng.next() < 0.5 ? 8 : 256);
-  const offset = rng.int(Math.max(1, size - length));
+  // A few bytes, a run of bytes, or a whole page (as a torn or lost write leaves it).
+  const r = rng.next();
+  const length = r < 0.5 ? 1 + rng.int(8) : r < 0.85 ? 1 + rng.int(256) : 4096;
+  const offset = length === 4096 ? 4096 * rng.int(Math.max(1, Math.floor(size / 4096))) : rng.int(Math.max(1, size - length));
   const bytes = rng.next() < 0.2 ? new Uint8Array(length) : Uint8Array.from({ length }, () => rng.int(256));
   overwriteBytes(file, offset, bytes);
   const all = readCalls(h);
@@ -202,4 +206,97 @@ export async function cleanAnswers(base: IndexedHome): Promise<string[]> {
   const { answers, startError } = await answersOf(base.home, readCalls(base));
   if (startError) throw new Error(`the clean home does not start: ${startError.message}`);
   return answers;
+}
+
+/** The files a served core's reads open, to put a FIFO in place of (the index files, their -wal, the token store). */
+export function specialFileTargets(h: IndexedHome): string[] {
+  const files = sqliteFilesOf(h).filter((f) => f.what !== 'app').map((f) => f.file);
+  return [...files, ...files.map((f) => `${f}-wal`)];
+}
+
+/** API reads only (a served core is asked over its socket), each with its place in readCalls (for its clean answer). */
+export function apiReadCalls(h: IndexedHome): { call: { method: string; params: unknown }; index: number }[] {
+  return readCalls(h).flatMap((c, index) => ('diff' in c ? [] : [{ call: c, index }]));
+}
+
+/**
+ * One case against a served core: a FIFO in place of `target` (the real file moved aside) while
+ * `call` runs. The answer must be NOT_A_FILE naming the FIFO, or the clean answer (a reader opened
+ * earlier still reads the file it opened); then the file is put back. `ask` sends the call.
+ */
+export async function specialFileCase(
+  target: string,
+  call: { method: string; params: unknown },
+  clean: string,
+  ask: (method: string, params: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } } | null>,
+): Promise<{ outcome: string; failure?: string }> {
+  const aside = `${target}.aside`;
+  const existed = fs.existsSync(target);
+  if (existed) fs.renameSync(target, aside);
+  replaceWithFifo(target);
+  const what = `${call.method} ${JSON.stringify(call.params)} with a FIFO at ${target}`;
+  try {
+    const reply = await ask(call.method, call.params);
+    if (!reply) return { outcome: 'no reply', failure: `${what}: no reply (the core blocked?)` };
+    const got = JSON.stringify(reply.ok ? { ok: true, result: reply.result } : { ok: false, code: reply.error!.code, message: reply.error!.message });
+    if (got === clean) return { outcome: 'same' };
+    if (reply.ok) return { outcome: 'different', failure: `${what}: a different answer, with no error` };
+    if (reply.error!.code !== 'NOT_A_FILE' || !reply.error!.message.includes(target)) return { outcome: reply.error!.code, failure: `${what}: ${reply.error!.code} ${reply.error!.message}` };
+    return { outcome: 'NOT_A_FILE' };
+  } finally {
+    fs.rmSync(target, { force: true });
+    if (existed) fs.renameSync(aside, target);
+  }
+}
+
+export interface SqliteAbusePlan {
+  seed: number;
+  /** Cases of random damage (each asks 6 random reads). */
+  damaged: number;
+  /** Cases of a FIFO in place of a SQLite file under a served core. */
+  special: number;
+}
+
+/**
+ * Both classes, end to end, in `root`: the demo pair indexed (60 documents), the clean answers,
+ * `damaged` cases of random damage, then a served copy of the home and `special` FIFO cases
+ * against it, /health (within 2 s) after each. Results go into `report` (serverAbuse.ts).
+ */
+export async function runSqliteAbuse(root: string, plan: SqliteAbusePlan, report: AbuseReport, onProgress?: (done: number) => void): Promise<void> {
+  const base = await writeIndexedHome(path.join(root, 'base'), 60);
+  const clean = await cleanAnswers(base);
+  const rng = new SeededRandom(plan.seed);
+  for (let i = 0; i < plan.damaged; i++) {
+    const dir = path.join(root, `case-${i}`);
+    const t = Date.now();
+    const r = await corruptedPagesCase(base, clean, dir, rng);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const ms = Date.now() - t;
+    r.outcomes.forEach((o, k) => report.record(`sqlite: damaged ${r.target}`, o, k === 0 ? ms : 0, r.failures[k]));
+    for (const f of r.failures.slice(r.outcomes.length)) report.record(`sqlite: damaged ${r.target}`, 'failed', 0, f);
+    onProgress?.(report.cases);
+  }
+  const served = copyHome(base, path.join(root, 'served', 'home'));
+  const server = await serveForAbuse(path.join(root, 'served'));
+  try {
+    const socket = await ApiSocket.open(server.port, server.token);
+    const calls = apiReadCalls(served);
+    let id = 1;
+    const ask = (method: string, params: unknown) => socket.send(JSON.stringify({ id, method, params }), id++, 10_000);
+    for (let i = 0; i < plan.special; i++) {
+      const target = rng.pick(specialFileTargets(served));
+      const { call, index } = rng.pick(calls);
+      const t = Date.now();
+      const r = await specialFileCase(target, call, clean[index], ask);
+      report.healthChecks++;
+      const healthy = await isHealthy(server.port, 2000);
+      report.record('sqlite: special files (served)', r.outcome, Date.now() - t, r.failure ?? (healthy ? undefined : `the server stopped answering /health within 2 s after ${call.method} with a FIFO at ${target}`));
+      onProgress?.(report.cases);
+    }
+    socket.close();
+    const uncaught = loggedUncaught(server.home);
+    if (uncaught.length) report.record('sqlite: special files (served)', 'uncaught', 0, uncaught.join('\n'));
+  } finally {
+    await server.stop();
+  }
 }
