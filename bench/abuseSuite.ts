@@ -17,6 +17,7 @@ import { FIXED_DAMAGES, runLoaderCase, TARGETS, type Rng } from '../main/testing
 import { AbuseReport, loggedUncaught, makeSandbox, runServerAbuse, serveForAbuse, treeChanges } from '../main/testing/serverAbuse';
 import { runRegexAbuse } from '../main/testing/abuse/regexAbuse';
 import { runNonfiniteAbuse } from '../main/testing/abuse/nonfiniteAbuse';
+import { runSqliteAbuse } from '../main/testing/abuse/sqliteAbuse';
 
 const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' } } });
 const total = Number(values.cases ?? 10_000);
@@ -61,6 +62,10 @@ try {
     report.record(`loaders: ${target.kind}`, r.outcome === 'refused' ? r.detail.split(':')[0] : r.outcome, r.ms, r.outcome === 'failed' ? `${target.name} / ${damage}: ${r.detail}` : undefined);
     progress(report.cases);
   }
+
+  // 2b. SQLite files (issue 16): random damage to indexes, the token store and the app database
+  // (each case 6 random reads), and FIFOs in place of them under a served core; on top of the plan.
+  await runSqliteAbuse(path.join(root, 'sqlite'), { seed: seed + 2, damaged: Math.round(total * 0.03), special: Math.round(total * 0.01) }, report, progress);
 
   // 3. Random folder graphs with symlinks to ancestors, siblings and themselves.
   for (let i = 0; i < plan.walks; i++) {

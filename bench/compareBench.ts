@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alignedDocuments } from '../main/compare/alignedPositions';
+import { alignedDocuments, rawStoreBlocks } from '../main/compare/alignedPositions';
 import { assignOneToOne } from '../main/compare/assignment';
 import { matchByActivation } from '../main/compare/featureMatching';
 import { FeatureIndexWriter } from '../main/index/indexWriter';
@@ -83,7 +83,7 @@ export async function compareBench(options: { tokens?: number } = {}): Promise<s
     const t0 = performance.now();
     const { a, b, permutation, documents } = writeStores(dir, tokens);
     const writeMs = performance.now() - t0;
-    const stores = () => alignedDocuments({ db: a.db, dSae: D_SAE }, { db: b.db, dSae: D_SAE });
+    const stores = () => alignedDocuments(rawStoreBlocks(a.db, D_SAE), rawStoreBlocks(b.db, D_SAE));
 
     // The floor: read both stores once, touching every latent.
     const f0 = performance.now();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { nativeBindingOption } from './db/connection';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from './db/sqliteFile';
 import { WorkbenchError } from './errors';
 
 /** The file whose OS lock is the home lock (an empty SQLite database, never written). */
@@ -30,8 +30,9 @@ export function acquireHomeLock(home: string): () => void {
   const pidFile = path.join(home, PID_FILE);
   let holder: Database.Database;
   try {
-    holder = new Database(lockFile, { timeout: LOCK_WAIT_MS, ...nativeBindingOption() });
+    holder = openSqliteFile({ role: 'lock', file: lockFile }, { timeoutMs: LOCK_WAIT_MS });
   } catch (err) {
+    if (err instanceof WorkbenchError && err.code === 'NOT_A_FILE') throw err;
     throw new WorkbenchError('HOME_UNWRITABLE', `The lock file ${lockFile} cannot be opened: ${(err as Error).message}`, 'Fix the permissions of the data directory or choose another one with --home DIR.', { cause: err });
   }
   try {
@@ -99,7 +100,7 @@ export function homeLockOwner(home: string): number | null {
   if (!fs.existsSync(lockFile)) return null;
   let probe: Database.Database;
   try {
-    probe = new Database(lockFile, { timeout: 0, fileMustExist: true, ...nativeBindingOption() });
+    probe = openSqliteFile({ role: 'lock', file: lockFile }, { timeoutMs: 0, mustExist: true });
   } catch {
     return null;
   }

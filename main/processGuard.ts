@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { internalErrorFields } from './errors';
 import { isProcessAlive } from './lock';
-import type { Logger } from './log';
+import { writeStderr, type Logger } from './log';
 import { randomBytes } from 'node:crypto';
 
 /** More unexpected errors than this within STORM_WINDOW_MS: something is badly wrong, stop cleanly. */
@@ -44,7 +44,7 @@ export function guardProcess(options: ProcessGuardOptions): () => void {
     recent.push(now);
     while (recent.length > 0 && now - recent[0] > STORM_WINDOW_MS) recent.shift();
     const storm = recent.length > STORM_LIMIT;
-    process.stderr.write(
+    writeStderr(
       `SAE Workbench: unexpected error (error id ${errorId}): ${err instanceof Error ? err.message : String(err)}\n` +
         (storm ? `${recent.length} unexpected errors within a minute: stopping cleanly (jobs checkpoint, the lock is released).\n` : 'The core keeps running; logs/core.log has the stack.\n'),
     );
@@ -62,7 +62,7 @@ export function guardProcess(options: ProcessGuardOptions): () => void {
           const gone = watched.find((p) => !isProcessAlive(p));
           if (gone === undefined) return;
           options.log.log('warn', 'process', `the process that started this core (pid ${gone}) is gone; stopping`, { watched });
-          process.stderr.write(`SAE Workbench: the process that started it (pid ${gone}) is gone; stopping cleanly.\n`);
+          writeStderr(`SAE Workbench: the process that started it (pid ${gone}) is gone; stopping cleanly.\n`);
           stopOnce('the starting process is gone', 0);
         }, WATCH_INTERVAL_MS)
       : null;

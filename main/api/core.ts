@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, EventName, MethodName, WireResult } from '../../preload/api';
-import { openDatabase } from '../db/connection';
+import { databasePath, openDatabase } from '../db/connection';
+import { damageError, isDamageError } from '../db/sqliteFile';
 import { WorkbenchError, internalErrorFields, toApiError } from '../errors';
 import { prepareHome } from '../home';
 import { acquireHomeLock } from '../lock';
@@ -10,6 +11,7 @@ import { createFileLogger, type Logger } from '../log';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
+import { registerIndexFiles } from '../index/indexRecovery';
 import { interactiveRequests } from '../interactiveRequests';
 import { InteractiveWorker } from '../interactive/interactiveWorker';
 import { NodeWorkerSpawner, type WorkerSpawner } from '../jobs/workerHost';
@@ -76,27 +78,43 @@ export function createCore(options: CoreOptions): Core {
   }
   const log = createFileLogger(options.home, { echo: options.frontDoor !== 'test' });
   log.log('info', 'core', 'started', { frontDoor: options.frontDoor, version, pid: process.pid });
+  const appDb = { role: 'app', file: databasePath(options.home) } as const;
   const events = new EventBus();
   const jobStore = new JobStore(db, (kind) => jobKinds.isPausable(kind));
   const spawner = options.spawner ?? new NodeWorkerSpawner(workerEntry);
-  const jobs = new JobScheduler(
-    jobStore,
-    jobKinds,
-    spawner,
-    options.home,
-    {
-      jobUpdated: (job) => events.emit('job.updated', job),
-      jobRemoved: (id) => events.emit('job.removed', { id }),
-      jobLog: (line) => events.emit('job.log', line),
-    },
-    readCpuConcurrency(db),
-  );
-  const interactive = new InteractiveWorker(spawner, options.home, interactiveRequests, log);
-  const services: CoreServices = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log, interactive };
-  watchLibrary(services);
-  watchHubDownloads(services);
-  watchTraining(services);
-  jobs.recoverAfterRestart();
+  let jobs: JobScheduler | null = null;
+  let interactive: InteractiveWorker | null = null;
+  let services: CoreServices;
+  try {
+    // Index files the database does not list (it was lost and moved aside): listed again.
+    const recovered = registerIndexFiles(options.home, db);
+    if (recovered.registered.length + recovered.skipped.length > 0) log.log('warn', 'core', 'index files found that the database did not list', { ...recovered });
+    jobs = new JobScheduler(
+      jobStore,
+      jobKinds,
+      spawner,
+      options.home,
+      {
+        jobUpdated: (job) => events.emit('job.updated', job),
+        jobRemoved: (id) => events.emit('job.removed', { id }),
+        jobLog: (line) => events.emit('job.log', line),
+      },
+      readCpuConcurrency(db),
+    );
+    interactive = new InteractiveWorker(spawner, options.home, interactiveRequests, log);
+    services = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log, interactive };
+    watchLibrary(services);
+    watchHubDownloads(services);
+    watchTraining(services);
+    jobs.recoverAfterRestart();
+  } catch (err) {
+    // A database that opened but fails its first reads (a damaged schema): say so, leave nothing running.
+    interactive?.close();
+    void jobs?.shutdown();
+    db.close();
+    releaseLock();
+    throw isDamageError(err) ? damageError(appDb, err) : err;
+  }
   let closed = false;
 
   return {
@@ -110,15 +128,18 @@ export function createCore(options: CoreOptions): Core {
         const result = await handler(data as never, services);
         return { ok: true, result };
       } catch (err) {
-        return { ok: false, error: toApiError(err, (errorId, e) => log.log('error', 'api', `${method} failed`, internalErrorFields(errorId, e))) };
+        // Index and token-store reads map their own damage; what reaches here raw is the app database's.
+        const known = isDamageError(err) ? damageError(appDb, err) : err;
+        return { ok: false, error: toApiError(known, (errorId, e) => log.log('error', 'api', `${method} failed`, internalErrorFields(errorId, e))) };
       }
     },
     subscribe: (listener) => events.subscribe(listener),
     async close() {
       if (closed) return;
       closed = true;
-      interactive.close();
-      await jobs.shutdown();
+      interactive!.close();
+      await jobs!.shutdown();
+      jobStore.close();
       db.close();
       releaseLock();
     },

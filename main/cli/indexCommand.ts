@@ -6,6 +6,7 @@ import { prepareHome } from '../home';
 import type { IndexBuildProgress, IndexBuildResult } from '../index/buildIndex';
 import { exportIndexParquet } from '../index/exportIndex';
 import { IndexCatalog } from '../index/indexCatalog';
+import { registerIndexFiles } from '../index/indexRecovery';
 import { prepareIndexBuild } from '../index/prepareIndexBuild';
 import { commaList, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
@@ -16,6 +17,7 @@ const USAGE = [
   'sae-workbench index list [--json]',
   'sae-workbench index remove <id>',
   'sae-workbench index export <id> --format parquet --out <dir>',
+  'sae-workbench index recover [--json]',
 ].join('\n       ');
 
 function positiveInt(values: Record<string, unknown>, name: string): number | undefined {
@@ -61,6 +63,17 @@ export const indexCommand: CliCommand = {
       if (values.json) ctx.stdout(JSON.stringify(list, null, 2));
       else if (list.length === 0) ctx.stdout('No feature indexes. Build one with: sae-workbench index --model <dir> --sae <dir> --dataset <path>');
       else list.forEach((i) => ctx.stdout(describeIndex(i)));
+      return 0;
+    }
+    if (sub === 'recover') {
+      // After the app database was lost: finished index files in <home>/index are listed again.
+      prepareHome(ctx.home);
+      const report = registerIndexFiles(ctx.home, openDatabase(ctx.home));
+      if (values.json) ctx.stdout(JSON.stringify(report, null, 2));
+      else {
+        ctx.stdout(report.registered.length ? `Registered again: ${report.registered.join(', ')}.` : 'No unlisted index files were found.');
+        for (const s of report.skipped) ctx.stdout(`Not registered: ${s.file}: ${s.why}`);
+      }
       return 0;
     }
     if (sub === 'remove') {

@@ -7,8 +7,25 @@
  */
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
-import { decodeBlock, type SparseBlock } from '../index/sparseBlocks';
+import { decodeBlock, type BlockRow, type SparseBlock } from '../index/sparseBlocks';
 import type { IndexRecord } from '../index/indexRegistry';
+
+/**
+ * A sparse store's blocks in (document, position) order: a FeatureIndexReader (every block
+ * checked, damage reported with the file's name), or rawStoreBlocks for a store being written.
+ */
+export interface BlockSource {
+  blocks(): Iterable<SparseBlock>;
+}
+
+/** The blocks of an index file as they are (stores written by tests and benches, not yet sealed). */
+export function rawStoreBlocks(db: Db, dSae: number): BlockSource {
+  return {
+    *blocks() {
+      for (const row of db.prepare('SELECT document, start, counts, features, vals, crc FROM blocks ORDER BY document, start').iterate() as Iterable<BlockRow>) yield decodeBlock(row, dSae, true);
+    },
+  };
+}
 
 /** One document's latents as flat arrays: position p's latents are ids[offsets[p] .. offsets[p+1]). */
 export interface DocumentLatents {
@@ -18,16 +35,8 @@ export interface DocumentLatents {
   values: Float32Array;
 }
 
-interface BlockRow {
-  document: number;
-  start: number;
-  counts: Buffer;
-  features: Buffer;
-  vals: Buffer;
-}
-
 /** A store's blocks grouped by document, in document order. */
-function* documentsOf(db: Db, dSae: number): Generator<{ document: number; latents: DocumentLatents }> {
+function* documentsOf(source: BlockSource): Generator<{ document: number; latents: DocumentLatents }> {
   let current: SparseBlock[] = [];
   const flush = () => {
     const length = current.reduce((n, b) => n + b.counts.length, 0);
@@ -46,8 +55,7 @@ function* documentsOf(db: Db, dSae: number): Generator<{ document: number; laten
     }
     return out;
   };
-  for (const row of db.prepare('SELECT document, start, counts, features, vals FROM blocks ORDER BY document, start').iterate() as Iterable<BlockRow>) {
-    const block = decodeBlock(row, dSae);
+  for (const block of source.blocks()) {
     if (current.length > 0 && current[0].document !== block.document) {
       yield { document: current[0].document, latents: flush() };
       current = [];
@@ -77,18 +85,25 @@ export interface AlignedDocument {
 }
 
 /** Documents both stores hold, with their positions cut to what both cover. */
-export function* alignedDocuments(a: { db: Db; dSae: number }, b: { db: Db; dSae: number }): Generator<AlignedDocument> {
-  const ia = documentsOf(a.db, a.dSae);
-  const ib = documentsOf(b.db, b.dSae);
-  let x = ia.next();
-  let y = ib.next();
-  while (!x.done && !y.done) {
-    if (x.value.document < y.value.document) x = ia.next();
-    else if (x.value.document > y.value.document) y = ib.next();
-    else {
-      yield { document: x.value.document, length: Math.min(x.value.latents.length, y.value.latents.length), a: x.value.latents, b: y.value.latents };
-      x = ia.next();
-      y = ib.next();
+export function* alignedDocuments(a: BlockSource, b: BlockSource): Generator<AlignedDocument> {
+  const ia = documentsOf(a);
+  const ib = documentsOf(b);
+  // Whoever stops early (a damaged block, a consumer that throws) ends both reads: a statement
+  // left mid-iteration keeps its connection busy for every later query.
+  try {
+    let x = ia.next();
+    let y = ib.next();
+    while (!x.done && !y.done) {
+      if (x.value.document < y.value.document) x = ia.next();
+      else if (x.value.document > y.value.document) y = ib.next();
+      else {
+        yield { document: x.value.document, length: Math.min(x.value.latents.length, y.value.latents.length), a: x.value.latents, b: y.value.latents };
+        x = ia.next();
+        y = ib.next();
+      }
     }
+  } finally {
+    ia.return(undefined);
+    ib.return(undefined);
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileCondition } from '../conditions/tokenCondition';
 import { SeededRandom } from '../random/seededRandom';
 import { makeTempDir } from '../testing/tempDirs';
-import { alignedDocuments } from './alignedPositions';
+import { alignedDocuments, rawStoreBlocks } from './alignedPositions';
 import { assignOneToOne } from './assignment';
 import { countByCondition, diffRows, diffSentence } from './conditionDiff';
 import { embeddingAgreement, matchByActivation } from './featureMatching';
@@ -44,7 +44,7 @@ function dense(spec: DocumentSpec[], d: number): number[][] {
 describe('compare: matching, assignment, condition diff (hand-computed)', () => {
   const a = writeSparseStore(tmp.dir, 'a', 4, A);
   const b = writeSparseStore(tmp.dir, 'b', 3, B);
-  const docs = () => alignedDocuments({ db: a.db, dSae: 4 }, { db: b.db, dSae: 3 });
+  const docs = () => alignedDocuments(rawStoreBlocks(a.db, 4), rawStoreBlocks(b.db, 3));
 
   it('activation matching: best and runner-up by Pearson over shared positions; never-co-firing pairs are no match', () => {
     const m = matchByActivation(docs, 4, 3, true, { budgetBytes: 16 });
@@ -85,7 +85,7 @@ describe('compare: matching, assignment, condition diff (hand-computed)', () => 
       })]);
     const sa = writeSparseStore(tmp.dir, 'tiling-a', 40, spec(40));
     const sb = writeSparseStore(tmp.dir, 'tiling-b', 30, spec(30));
-    const pairs = () => alignedDocuments({ db: sa.db, dSae: 40 }, { db: sb.db, dSae: 30 });
+    const pairs = () => alignedDocuments(rawStoreBlocks(sa.db, 40), rawStoreBlocks(sb.db, 30));
     const plain = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 40, tokens: 1 } });
     const tiled = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 3, tokens: 7 } });
     const banded = matchByActivation(pairs, 40, 30, true, { tiling: { rows: 2, tokens: 64 }, budgetBytes: 30 * 4 * 9 });

@@ -12,7 +12,7 @@ import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
 import { loadSae } from '../formats/saeLoader';
 import { CorpusStore, corpusFile } from '../index/corpusStore';
-import { indexFile, openIndexDb, readMeta } from '../index/indexDatabase';
+import { FeatureIndexReader } from '../index/indexReader';
 import { IndexRegistry, type IndexRecord } from '../index/indexRegistry';
 import { alignedDocuments, requireSameCorpus } from './alignedPositions';
 import { assignOneToOne } from './assignment';
@@ -42,6 +42,17 @@ function refOf(rec: IndexRecord): IndexRef {
     dSae: rec.dSae,
     sha256: { model: p.model.sha256, sae: p.sae.sha256, dataset: p.dataset.sha256, tokenizer: p.tokenizer.sha256 },
   };
+}
+
+/** Readers of both indexes (every read checked; damage is INDEX_CORRUPT naming the file). */
+function openReaders(home: string, ra: IndexRecord, rb: IndexRecord): [FeatureIndexReader, FeatureIndexReader] {
+  const a = new FeatureIndexReader(home, ra);
+  try {
+    return [a, new FeatureIndexReader(home, rb)];
+  } catch (err) {
+    a.close();
+    throw err;
+  }
 }
 
 function readyIndex(registry: IndexRegistry, id: string): IndexRecord {
@@ -121,18 +132,17 @@ export async function runMatch(host: CompareHost, params: MatchParams): Promise<
     scores = await matchByDecoder(sa.W_dec.data, sa.config.dSae, sb.W_dec.data, sb.config.dSae, sa.config.dIn, params.device);
   } else {
     requireSameCorpus(ra, rb);
-    const dbA = openIndexDb(indexFile(host.home, ra.id), { readonly: true });
-    const dbB = openIndexDb(indexFile(host.home, rb.id), { readonly: true });
+    const [readerA, readerB] = openReaders(host.home, ra, rb);
     try {
-      const bos = readMeta<boolean>(dbA, 'bos');
+      const bos = readerA.store.meta<boolean>('bos');
       const totalDocuments = Math.min(ra.summary?.documents ?? 1, rb.summary?.documents ?? 1);
-      scores = matchByActivation(() => alignedDocuments({ db: dbA, dSae: ra.dSae }, { db: dbB, dSae: rb.dSae }), ra.dSae, rb.dSae, bos, {
+      scores = matchByActivation(() => alignedDocuments(readerA, readerB), ra.dSae, rb.dSae, bos, {
         totalDocuments,
         onProgress: (f) => host.progress?.(0.02 + 0.9 * f, 'co-firing sums over the two stores'),
       });
     } finally {
-      dbA.close();
-      dbB.close();
+      readerA.close();
+      readerB.close();
     }
   }
   host.progress?.(0.95, 'one-to-one assignment');
@@ -182,14 +192,13 @@ export async function runDiff(host: CompareHost, params: DiffParams, out: { dir:
   const condition = compileCondition(params.condition, new SavedConditions(host.db).resolve);
   const match = cachedMatch(host.home, registry, ra.id, rb.id, params.method) ?? (await runMatch({ ...host, progress: (f, m) => host.progress?.(0.8 * f, m) }, params));
   host.progress?.(0.85, `counting firings at ${condition.spec}`);
-  const dbA = openIndexDb(indexFile(host.home, ra.id), { readonly: true });
-  const dbB = openIndexDb(indexFile(host.home, rb.id), { readonly: true });
-  const corpus = CorpusStore.openForReading(corpusFile(host.home, ra.corpusId));
+  const [readerA, readerB] = openReaders(host.home, ra, rb);
+  const corpus = readerA.corpus;
   let counts;
   try {
-    const bos = readMeta<boolean>(dbA, 'bos');
+    const bos = readerA.store.meta<boolean>('bos');
     counts = countByCondition(
-      alignedDocuments({ db: dbA, dSae: ra.dSae }, { db: dbB, dSae: rb.dSae }),
+      alignedDocuments(readerA, readerB),
       (d) => corpus.tokens(d) ?? new Int32Array(0),
       corpus.vocab(),
       condition,
@@ -198,9 +207,8 @@ export async function runDiff(host: CompareHost, params: DiffParams, out: { dir:
       bos,
     );
   } finally {
-    dbA.close();
-    dbB.close();
-    corpus.close();
+    readerA.close();
+    readerB.close();
   }
   const best = Int32Array.from(match.features, (r) => r.match ?? -1);
   const bestScore = Float64Array.from(match.features, (r) => r.match_score ?? Number.NaN);

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { WorkbenchError } from '../errors';
 import { migrations as allMigrations, type Migration } from './migrations';
+import { appDatabaseFix, CheckedStore, checkSqlitePaths, describeSqliteError, nativeBindingOption, openSqliteFile, quickCheckOnce } from './sqliteFile';
 
 export type Db = Database.Database;
 
@@ -10,73 +11,96 @@ export function databasePath(home: string): string {
   return path.join(home, 'workbench.sqlite');
 }
 
-/**
- * Electron loads a better-sqlite3 build for its own ABI (see scripts/start.mjs); plain Node uses
- * the one npm built. Both live side by side so neither front door breaks the other.
- */
-export function nativeBindingOption(): { nativeBinding?: string } {
-  const electronBuild = process.env.SAE_WORKBENCH_SQLITE_BINDING;
-  return process.versions.electron && electronBuild ? { nativeBinding: electronBuild } : {};
-}
+export { nativeBindingOption };
 
 /**
  * Open the app database (WAL, so worker processes can write while the core reads) and bring its
- * schema up to date. A damaged or locked file becomes a WorkbenchError that says what to do.
+ * schema up to date. A damaged, emptied, special or locked file becomes a WorkbenchError that
+ * says what to do.
  */
 export function openDatabase(home: string, options: { migrate?: boolean; migrations?: Migration[]; busyTimeoutMs?: number } = {}): Db {
   const file = databasePath(home);
+  const target = { role: 'app', file } as const;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const existed = checkSqlitePaths(file);
   let db: Db;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs, ...nativeBindingOption() });
+    db = openSqliteFile(target, { timeoutMs: busyTimeoutMs });
+  } catch (err) {
+    throw describeOpenError(file, err);
+  }
+  try {
+    // Read the schema before anything writes: a corrupt file fails here, and an emptied one is
+    // seen for what it is before the WAL switch or the migrations write a fresh header into it.
+    const hasSchema = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'schema_migrations'").get() as { n: number };
+    if (existed && hasSchema.n === 0) refuseEmptiedDatabase(home, file);
+    // The core and the CLI (the openers that migrate) check the pages once: damage is found at start.
+    if (existed && options.migrate !== false) quickCheckOnce(new CheckedStore(target, db));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    // Touch the schema so a corrupt file fails here rather than at the first query.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
+    closeQuietly(db);
     throw describeOpenError(file, err);
   }
   if (options.migrate !== false) {
     try {
       migrate(db, options.migrations ?? allMigrations);
     } catch (err) {
-      db.close();
+      closeQuietly(db);
       throw describeOpenError(file, err);
     }
   }
   return db;
 }
 
+function closeQuietly(db: Db): void {
+  try {
+    db.close();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * An app database with no tables in a home that holds indexes or job runs was emptied (truncated
+ * by a crash, a full disk or a sync tool): starting on it would silently forget all of them.
+ */
+function refuseEmptiedDatabase(home: string, file: string): void {
+  const found = dataOnDisk(home);
+  if (found.indexes + found.runs === 0) return;
+  const what = [found.indexes ? `${found.indexes} feature index file(s)` : '', found.runs ? `${found.runs} job run folder(s)` : ''].filter(Boolean).join(' and ');
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    // described without its size
+  }
+  throw new WorkbenchError(
+    'DB_CORRUPT',
+    `The database ${file} is empty (${size} bytes, no tables) although the data directory holds ${what}: it was emptied (a crash, a full disk or a sync tool), and starting on it would list none of them.`,
+    appDatabaseFix(file),
+  );
+}
+
+/** Index files and job run folders in a home: what an app database that lost its tables would forget. */
+export function dataOnDisk(home: string): { indexes: number; runs: number } {
+  const count = (dir: string, keep: (name: string) => boolean) => {
+    try {
+      return fs.readdirSync(dir).filter(keep).length;
+    } catch {
+      return 0;
+    }
+  };
+  return { indexes: count(path.join(home, 'index'), (n) => n.endsWith('.sqlite')), runs: count(path.join(home, 'runs'), () => true) };
+}
+
 function describeOpenError(file: string, err: unknown): WorkbenchError {
   if (err instanceof WorkbenchError) return err;
-  const code = (err as { code?: string }).code ?? '';
+  const known = describeSqliteError({ role: 'app', file }, err);
+  if (known) return known;
   const message = (err as Error).message ?? String(err);
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || /not a database|malformed/i.test(message)) {
-    return new WorkbenchError(
-      'DB_CORRUPT',
-      `The database ${file} is damaged (${message}).`,
-      `Quit SAE Workbench, move ${path.basename(file)} aside (keep it for recovery), and start again: a new database is created and the HF cache is rescanned.`,
-      { cause: err },
-    );
-  }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /locked|busy/i.test(message)) {
-    return new WorkbenchError(
-      'DB_LOCKED',
-      `The database ${file} is locked by another process.`,
-      'Another SAE Workbench may be running with the same data directory: close it, or start this one with --home DIR.',
-      { cause: err },
-    );
-  }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EACCES') {
-    return new WorkbenchError(
-      'DB_UNWRITABLE',
-      `The database ${file} cannot be opened for writing (${message}).`,
-      'Fix the permissions of the data directory or choose another one with --home DIR / WORKBENCH_HOME.',
-      { cause: err },
-    );
-  }
   return new WorkbenchError('DB_OPEN_FAILED', `The database ${file} could not be opened: ${message}`, undefined, { cause: err });
 }
 

@@ -123,6 +123,12 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 301,
+    name: 'feature index row checksums',
+    // CRC-32 of each registry row (indexRegistry.ts), so a damaged row is an error, not other paths or counts.
+    sql: 'ALTER TABLE feature_indexes ADD COLUMN crc INTEGER;',
+  },
+  {
     version: 500,
     name: 'saved token conditions',
     sql: `

@@ -5,13 +5,19 @@
  */
 import { SavedConditions } from '../conditions/savedConditions';
 import { openDatabase, type Db } from '../db/connection';
+import { WorkbenchError } from '../errors';
 
-/** The app database for reading (no migrations: the core owns them), or null when there is none. */
+/**
+ * The app database for reading (no migrations: the core owns them), or null when there is none
+ * or it cannot be used now (locked). A special file or a damaged database is the user's to know
+ * about: those errors are thrown, not read as "no index, no saved conditions".
+ */
 export function openAppDatabase(home: string | null | undefined): Db | null {
   if (!home) return null;
   try {
     return openDatabase(home, { migrate: false });
-  } catch {
+  } catch (err) {
+    if (err instanceof WorkbenchError && ['NOT_A_FILE', 'DB_CORRUPT', 'FILE_NOT_READABLE'].includes(err.code)) throw err;
     return null;
   }
 }

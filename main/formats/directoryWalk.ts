@@ -40,6 +40,8 @@ export class DirectoryWalk {
    * files.verify. Folders already walked through another path are not here: nothing was missed.
    */
   readonly unlisted: { path: string; why: string }[] = [];
+  /** Links to folders already walked (a loop, or a second link to one), not followed again. */
+  readonly revisited: { path: string; target: string }[] = [];
   private unreported = 0;
 
   constructor(readonly limits: WalkLimits = DEFAULT_WALK_LIMITS) {}
@@ -80,6 +82,7 @@ export class DirectoryWalk {
         // described without its target
       }
       this.report(`${dir} leads to a folder already scanned${target ? ` (${target})` : ''}: a symlink loop or a second link to it; skipped`);
+      this.revisited.push({ path: dir, target });
       return null;
     }
     this.visited.add(id);

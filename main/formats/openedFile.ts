@@ -13,7 +13,8 @@ import { WorkbenchError } from '../errors';
  */
 export const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-function notAFile(file: string, st: Stats): WorkbenchError {
+/** The error for a path that is not a regular file (a folder, FIFO, socket or device). */
+export function notAFile(file: string, st: Stats): WorkbenchError {
   const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
   return new WorkbenchError('NOT_A_FILE', `${file} is ${what}, not a regular file.`, 'Point at the file itself (a regular file on disk).');
 }

@@ -26,6 +26,7 @@ import { CorpusStore, corpusFile, corpusId, type CorpusIdentity } from './corpus
 import { logitEffects, similarByDecoder } from './decoderGeometry';
 import { finalizeIndex, NEIGHBOURS } from './finalizeIndex';
 import { indexFile, indexFileBytes } from './indexDatabase';
+import { sealIndex } from './indexRows';
 import { IndexRegistry, newIndexId, type IndexProvenance, type IndexRecord } from './indexRegistry';
 import { FeatureIndexWriter, type BuildCursor } from './indexWriter';
 import { prepareIndexBuild } from './prepareIndexBuild';
@@ -264,6 +265,8 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     const tokensPerSecond = (tokens - tokensAtStart) / elapsed;
     let dbBytes = 0;
     for (let s = 0; s < writers.length; s++) {
+      // The file alone now says what it holds and carries the checksums every read compares.
+      sealIndex(writers[s].db, saes[s].config.dSae, { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond });
       writers[s].db.pragma('wal_checkpoint(TRUNCATE)');
       const bytes = indexFileBytes(indexFile(host.home, state.indexIds[s]));
       dbBytes += bytes;

@@ -13,7 +13,7 @@ import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparque
 import { fileWriter } from 'hyparquet-writer';
 import { WorkbenchError } from '../errors';
 import type { FeatureIndexReader } from './indexReader';
-import { blockOffsets, decodeBlock } from './sparseBlocks';
+import { blockOffsets } from './sparseBlocks';
 
 const ROW_GROUP = 1 << 20;
 
@@ -53,7 +53,7 @@ export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): 
     throw new WorkbenchError('EXPORT_FAILED', `Cannot create ${dir}: ${(err as Error).message}`, 'Choose a folder you can write to.');
   }
   const listing = reader.listing();
-  const stats = reader.db.prepare('SELECT feature, sum, sum_sq FROM feature_stats ORDER BY feature').all() as { feature: number; sum: number; sum_sq: number }[];
+  const stats = reader.statRows();
   const n = listing.fireCount.length;
   const statsFile = new ChunkedParquet(path.join(dir, 'feature_stats.parquet'));
   const statColumns = (): ColumnSource[] => [
@@ -86,8 +86,7 @@ export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): 
     activationRows += used;
     used = 0;
   };
-  for (const row of reader.db.prepare('SELECT document, start, counts, features, vals FROM blocks ORDER BY document, start').iterate() as Iterable<{ document: number; start: number; counts: Buffer; features: Buffer; vals: Buffer }>) {
-    const block = decodeBlock(row, reader.dSae);
+  for (const block of reader.blocks()) {
     const offsets = blockOffsets(block.counts);
     for (let p = 0; p < block.counts.length; p++) {
       for (let j = offsets[p]; j < offsets[p + 1]; j++) {
@@ -105,7 +104,7 @@ export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): 
   // The documents this index covers (its blocks' documents), token by token.
   const tokensFile = new ChunkedParquet(path.join(dir, 'tokens.parquet'));
   const vocab = reader.corpus.vocab();
-  const documents = (reader.db.prepare('SELECT DISTINCT document FROM blocks ORDER BY document').all() as { document: number }[]).map((r) => r.document);
+  const documents = reader.documentIds();
   let tokenRows = 0;
   let tdoc: number[] = [];
   let tpos: number[] = [];

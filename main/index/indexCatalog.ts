@@ -53,17 +53,22 @@ export class IndexCatalog {
     return out;
   }
 
-  /** A reader of a ready index (kept open for the next request). */
+  /**
+   * A reader of a ready index (kept open for the next request). One whose reads found damage is
+   * closed and opened again, which refuses the same unchanged file at once (sqliteFile.ts).
+   */
   reader(id: string): FeatureIndexReader {
     const rec = this.registry.require(id);
-    const key = `${id}|${rec.finishedAt}`;
+    // The file's identity is part of the key: a file replaced on disk (restored, copied over) is opened anew.
+    const key = `${this.home}|${id}|${rec.finishedAt}|${fileIdentity(indexFile(this.home, id))}`;
     const hit = readers.get(key);
-    if (hit) {
+    if (hit?.failed) closeReader(key, hit);
+    else if (hit) {
       readers.delete(key);
       readers.set(key, hit);
       return hit;
     }
-    for (const [k, r] of readers) if (k.startsWith(`${id}|`)) closeReader(k, r);
+    for (const [k, r] of readers) if (k.startsWith(`${this.home}|${id}|`)) closeReader(k, r);
     const reader = new FeatureIndexReader(this.home, rec);
     readers.set(key, reader);
     while (readers.size > OPEN_READERS) {
@@ -79,7 +84,7 @@ export class IndexCatalog {
     if (rec.state === 'building' && rec.jobId && this.builderActive(rec.jobId)) {
       throw new WorkbenchError('INDEX_BUILDING', `The index ${id} is still being built by job ${rec.jobId}.`, 'Cancel that job in the Queue first, then remove the index.');
     }
-    for (const [k, r] of readers) if (k.startsWith(`${id}|`)) closeReader(k, r);
+    for (const [k, r] of readers) if (k.startsWith(`${this.home}|${id}|`)) closeReader(k, r);
     removeIndexFiles(indexFile(this.home, id));
     this.registry.delete(id);
     if (!this.registry.corpusIds().has(rec.corpusId)) {
@@ -102,5 +107,14 @@ function closeReader(key: string, reader: FeatureIndexReader): void {
     reader.close();
   } catch {
     // already closed
+  }
+}
+
+function fileIdentity(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'missing';
   }
 }

@@ -7,13 +7,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Db } from '../db/connection';
+import { CheckedStore, describeSqliteError, openSqliteFile, quickCheckOnce, StoreDamage, type SqliteTarget } from '../db/sqliteFile';
 import { WorkbenchError } from '../errors';
 import { idPath } from '../idPath';
+import { crcOfRows, requireCrc } from './storeChecksums';
 
-/** Bump when the file layout changes; older files are refused with a hint to rebuild. */
-export const INDEX_FORMAT_VERSION = 1;
+/**
+ * Bump when the file layout changes. 2 added checksums (blocks.crc, feature_digests,
+ * token_digests, checksums); format 1 files are still read, without those checks, and a
+ * format 1 build resumed is upgraded in place.
+ */
+export const INDEX_FORMAT_VERSION = 2;
+const READABLE_FORMATS = [1, 2];
 
 export function indexRoot(home: string): string {
   return path.join(home, 'index');
@@ -22,6 +28,13 @@ export function indexRoot(home: string): string {
 export function indexFile(home: string, id: string): string {
   return idPath(indexRoot(home), id, '.sqlite');
 }
+
+/** Format 2: CRC-32s of what a reader serves (storeChecksums.ts), written when the build is sealed. */
+const CHECKSUM_TABLES = `
+  CREATE TABLE feature_digests (feature INTEGER PRIMARY KEY, crc INTEGER NOT NULL);
+  CREATE TABLE token_digests (token INTEGER PRIMARY KEY, crc INTEGER NOT NULL);
+  CREATE TABLE checksums (name TEXT PRIMARY KEY, crc INTEGER NOT NULL);
+`;
 
 const SCHEMA = `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,7 +45,8 @@ const SCHEMA = `
     n INTEGER NOT NULL,
     counts BLOB NOT NULL,
     features BLOB NOT NULL,
-    vals BLOB NOT NULL
+    vals BLOB NOT NULL,
+    crc INTEGER
   );
   CREATE UNIQUE INDEX blocks_position ON blocks(document, start);
   CREATE TABLE build_state (
@@ -77,7 +91,7 @@ const SCHEMA = `
     token INTEGER NOT NULL, feature INTEGER NOT NULL, hits INTEGER NOT NULL, best REAL NOT NULL,
     PRIMARY KEY (token, feature)
   ) WITHOUT ROWID;
-`;
+${CHECKSUM_TABLES}`;
 
 function pragmas(db: Db): void {
   db.pragma('journal_mode = WAL');
@@ -85,13 +99,15 @@ function pragmas(db: Db): void {
   db.pragma('busy_timeout = 5000');
 }
 
+export function indexTarget(file: string): SqliteTarget {
+  return { role: 'index', file, id: path.basename(file, '.sqlite') };
+}
+
 function describeOpenError(file: string, err: unknown): WorkbenchError {
   if (err instanceof WorkbenchError) return err;
+  const known = describeSqliteError(indexTarget(file), err);
+  if (known) return known;
   const message = (err as Error).message ?? String(err);
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new WorkbenchError('DISK_FULL', `The disk is full while writing the index ${file}.`, 'Free some space and resume the job: it continues from its last committed batch.', { cause: err });
-  if (code === 'SQLITE_CANTOPEN') return new WorkbenchError('INDEX_NOT_FOUND', `The index file ${file} cannot be opened (${message}).`, 'It may have been removed; rebuild the index.', { cause: err });
-  if (/not a database|malformed|corrupt/i.test(message)) return new WorkbenchError('INDEX_CORRUPT', `The index file ${file} is damaged (${message}).`, 'Remove the index and build it again.', { cause: err });
   return new WorkbenchError('INDEX_OPEN_FAILED', `The index file ${file} could not be opened: ${message}`, undefined, { cause: err });
 }
 
@@ -99,43 +115,124 @@ function describeOpenError(file: string, err: unknown): WorkbenchError {
 export function createIndexDb(file: string, meta: Record<string, unknown>): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (fs.existsSync(file)) throw new WorkbenchError('INDEX_EXISTS', `The index file ${file} already exists.`, 'Remove the index first, or build under a new id.');
+  let db: Db | null = null;
   try {
-    const db = new Database(file);
+    db = openSqliteFile(indexTarget(file));
     pragmas(db);
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    const created = db;
+    created.transaction(() => {
+      created.exec(SCHEMA);
+      const put = created.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       put.run('format_version', String(INDEX_FORMAT_VERSION));
       for (const [k, v] of Object.entries(meta)) put.run(k, JSON.stringify(v));
     })();
-    return db;
+    return created;
   } catch (err) {
+    db?.close();
     throw describeOpenError(file, err);
   }
 }
 
+/** The format of an open index file; a value no version wrote is damage, a larger one a newer app. */
+function formatOf(db: Db, file: string): number {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value?: unknown } | undefined;
+  const version = Number(typeof row?.value === 'string' ? row.value : Number.NaN);
+  if (READABLE_FORMATS.includes(version)) return version;
+  if (Number.isInteger(version) && version > INDEX_FORMAT_VERSION && version < 1000) {
+    throw new WorkbenchError('INDEX_FORMAT', `The index file ${file} has format ${version}; this version of SAE Workbench reads formats ${READABLE_FORMATS.join(' and ')}.`, 'Update SAE Workbench, or rebuild the index with this version.');
+  }
+  throw new StoreDamage(`its format version reads ${JSON.stringify(row?.value ?? null)}`);
+}
+
+/** A format 1 build resumed by this version: the checksum column and tables are added (the seal fills them). */
+function upgradeToChecksums(db: Db): void {
+  db.transaction(() => {
+    db.exec(`ALTER TABLE blocks ADD COLUMN crc INTEGER; ${CHECKSUM_TABLES}`);
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'format_version'").run(String(INDEX_FORMAT_VERSION));
+  })();
+}
+
+/** Open an index file for a build (writable: a format 1 file is upgraded) or a test's look inside. */
 export function openIndexDb(file: string, options: { readonly?: boolean } = {}): Db {
-  if (!fs.existsSync(file)) throw new WorkbenchError('INDEX_NOT_FOUND', `The index file ${file} does not exist.`, 'It may have been removed; rebuild the index.');
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true });
+    db = openSqliteFile(indexTarget(file), { readonly: options.readonly ?? false, mustExist: true });
     if (!options.readonly) pragmas(db);
     else db.pragma('busy_timeout = 5000');
   } catch (err) {
     throw describeOpenError(file, err);
   }
-  let version: number;
   try {
-    version = Number(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value: string }).value));
+    if (formatOf(db, file) < INDEX_FORMAT_VERSION && !options.readonly) upgradeToChecksums(db);
   } catch (err) {
     db.close();
     throw describeOpenError(file, err);
   }
-  if (version !== INDEX_FORMAT_VERSION) {
-    db.close();
-    throw new WorkbenchError('INDEX_FORMAT', `The index file ${file} has format ${version}; this version of SAE Workbench reads format ${INDEX_FORMAT_VERSION}.`, 'Rebuild the index with this version.');
-  }
   return db;
+}
+
+/**
+ * A finished index opened for reading: SQLite's quick_check the first time this process opens
+ * the file (when small enough to be cheap), its meta checked against its checksum, and every
+ * read through the CheckedStore guard, so damage anywhere is INDEX_CORRUPT naming the file.
+ */
+export class IndexStore extends CheckedStore {
+  /** Format 2 and later carry checksums; format 1 files are read with the structural checks only. */
+  readonly checked: boolean;
+  private readonly metaValues: Map<string, string>;
+
+  private constructor(target: SqliteTarget, db: Db) {
+    super(target, db);
+    quickCheckOnce(this);
+    const { checked, meta } = this.read(() => {
+      const format = formatOf(db, target.file);
+      const rows = db.prepare('SELECT key, value FROM meta ORDER BY key').all() as { key: string; value: string }[];
+      if (format >= 2) {
+        const stored = (db.prepare("SELECT crc FROM checksums WHERE name = 'meta'").get() as { crc?: unknown } | undefined)?.crc;
+        // Not sealed yet: the build is still running, or died before it finished.
+        if (stored === undefined && !rows.some((r) => r.key === 'summary')) {
+          throw new WorkbenchError('INDEX_UNFINISHED', `${target.file} holds an index whose build has not finished.`, 'Wait for its build job, retry it from the Queue, or remove the index.');
+        }
+        requireCrc(stored, metaCrc(rows), 'the meta table');
+      }
+      return { checked: format >= 2, meta: new Map(rows.map((r) => [r.key, r.value])) };
+    });
+    this.checked = checked;
+    this.metaValues = meta;
+  }
+
+  static open(file: string): IndexStore {
+    let db: Db;
+    try {
+      db = openSqliteFile(indexTarget(file), { readonly: true, mustExist: true });
+      db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw describeOpenError(file, err);
+    }
+    try {
+      return new IndexStore(indexTarget(file), db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  meta<T>(key: string): T {
+    return this.read(() => {
+      const value = this.metaValues.get(key);
+      if (value === undefined) throw new StoreDamage(`it has no "${key}" in its meta table`);
+      try {
+        return JSON.parse(value) as T;
+      } catch {
+        throw new StoreDamage(`its meta value "${key}" is not valid JSON`);
+      }
+    });
+  }
+}
+
+/** The checksum of the meta table (every key, in key order). */
+export function metaCrc(rows: { key: string; value: string }[]): number {
+  return crcOfRows(rows, ['key', 'value']);
 }
 
 export function readMeta<T>(db: Db, key: string): T {

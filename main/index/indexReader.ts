@@ -5,41 +5,27 @@
  * from the corpus (tokens) and the sparse store (the feature's activation at each token).
  */
 import type { FeatureDetail, FeatureExample, FeatureListing, FeatureNeighbour, FeatureSearchHit, LogitEntry } from '../../preload/api';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/connection';
+import { StoreDamage } from '../db/sqliteFile';
 import { WorkbenchError } from '../errors';
 import { CorpusStore, corpusFile } from './corpusStore';
 import { HISTOGRAM_BINS } from './finalizeIndex';
-import { indexFile, openIndexDb, readMeta } from './indexDatabase';
+import { indexFile, IndexStore } from './indexDatabase';
 import type { IndexRecord } from './indexRegistry';
-import { blockOffsets, decodeBlock, featureTrace, type SparseBlock } from './sparseBlocks';
-
-interface StatRow {
-  feature: number;
-  fire_count: number;
-  sum: number;
-  sum_sq: number;
-  max: number;
-  decoder_norm: number;
-}
-
-interface ExampleRow {
-  kind: number;
-  rank: number;
-  document: number;
-  position: number;
-  activation: number;
-}
+import { IndexDigests, IndexRowQueries, type ExampleRow, type StatRow } from './indexRows';
+import { blockOffsets, decodeBlock, featureTrace, type BlockRow, type SparseBlock } from './sparseBlocks';
 
 export class FeatureIndexReader {
-  readonly db: Db;
+  readonly store: IndexStore;
   readonly corpus: CorpusStore;
   readonly dSae: number;
   readonly tokens: number;
   readonly contextSize: number;
   readonly contextBefore: number;
   readonly contextAfter: number;
-  private readonly statement: Record<string, Statement<unknown[]>>;
+  private readonly queries: IndexRowQueries;
+  /** Null for format 1 files (no checksums: structural checks only). */
+  private readonly digests: IndexDigests | null;
+  private readonly blockRows;
 
   constructor(
     readonly home: string,
@@ -48,27 +34,37 @@ export class FeatureIndexReader {
     if (record.state !== 'ready') {
       throw new WorkbenchError('INDEX_NOT_READY', `The index ${record.id} is ${record.state}${record.error ? ` (${record.error.message})` : ''}.`, record.state === 'building' ? 'Wait for its build job to finish (see the Queue).' : 'Retry its build job from the Queue, or remove it and build again.');
     }
-    this.db = openIndexDb(indexFile(home, record.id), { readonly: true });
-    this.corpus = CorpusStore.openForReading(corpusFile(home, record.corpusId));
+    this.store = IndexStore.open(indexFile(home, record.id));
+    try {
+      this.corpus = CorpusStore.openForReading(corpusFile(home, record.corpusId));
+    } catch (err) {
+      this.store.close();
+      throw err;
+    }
     this.dSae = record.dSae;
     this.tokens = record.summary?.tokens ?? 0;
-    this.contextSize = readMeta<number>(this.db, 'contextSize');
     this.contextBefore = record.params.contextBefore;
     this.contextAfter = record.params.contextAfter;
-    this.statement = {
-      stat: this.db.prepare('SELECT * FROM feature_stats WHERE feature = ?'),
-      examples: this.db.prepare('SELECT kind, rank, document, position, activation FROM examples WHERE feature = ? ORDER BY kind, rank'),
-      intervals: this.db.prepare('SELECT interval, lower, upper, count FROM intervals WHERE feature = ? ORDER BY interval'),
-      histogram: this.db.prepare('SELECT counts FROM histograms WHERE feature = ?'),
-      logits: this.db.prepare('SELECT rank, token, value FROM logit_effects WHERE feature = ? ORDER BY rank'),
-      neighbours: this.db.prepare('SELECT kind, rank, other, score FROM neighbours WHERE feature = ? ORDER BY kind, rank'),
-      blocks: this.db.prepare('SELECT document, start, counts, features, vals FROM blocks WHERE document = ? AND start > ? AND start <= ? ORDER BY start'),
-    };
+    try {
+      this.contextSize = this.store.meta<number>('contextSize');
+      const db = this.store.db;
+      this.queries = this.store.read(() => new IndexRowQueries(db));
+      this.digests = this.store.checked ? this.store.read(() => new IndexDigests(db)) : null;
+      this.blockRows = this.store.read(() => db.prepare(`SELECT document, start, counts, features, vals, ${this.store.checked ? 'crc' : 'NULL'} AS crc FROM blocks WHERE document = ? AND start > ? AND start <= ? ORDER BY start`));
+    } catch (err) {
+      this.close();
+      throw err;
+    }
   }
 
   close(): void {
-    this.db.close();
+    this.store.close();
     this.corpus.close();
+  }
+
+  /** Damage a read of this index or its token store found: such a reader serves nothing more. */
+  get failed(): WorkbenchError | null {
+    return this.store.failed ?? this.corpus.failed;
   }
 
   requireFeature(feature: number): void {
@@ -77,8 +73,18 @@ export class FeatureIndexReader {
     }
   }
 
+  /** Every feature's stats row, in feature order (checked against the table's checksum). */
+  statRows(): StatRow[] {
+    return this.store.read(() => {
+      const rows = this.queries.stats();
+      this.digests?.requireStats(rows);
+      if (rows.some((r, i) => r.feature !== i) || rows.length !== this.dSae) throw new StoreDamage(`its feature_stats table holds ${rows.length} rows for ${this.dSae} features, or rows out of order`);
+      return rows;
+    });
+  }
+
   listing(): FeatureListing {
-    const rows = this.db.prepare('SELECT feature, fire_count, sum, max, decoder_norm FROM feature_stats ORDER BY feature').all() as StatRow[];
+    const rows = this.statRows();
     const n = this.dSae;
     const out: FeatureListing = { indexId: this.record.id, tokens: this.tokens, fireCount: new Array(n).fill(0), max: new Array(n).fill(0), mean: new Array(n).fill(0), density: new Array(n).fill(0), decoderNorm: new Array(n).fill(0) };
     for (const r of rows) {
@@ -93,14 +99,31 @@ export class FeatureIndexReader {
 
   /** The blocks of `document` that cover positions from..to (inclusive). */
   private blocksCovering(document: number, from: number, to: number): SparseBlock[] {
-    const rows = this.statement.blocks.all(document, from - this.contextSize, to) as { document: number; start: number; counts: Buffer; features: Buffer; vals: Buffer }[];
-    return rows.map((r) => decodeBlock(r, this.dSae)).filter((b) => b.start + b.counts.length > from);
+    return this.store.read(() => {
+      const rows = this.blockRows.all(document, from - this.contextSize, to) as BlockRow[];
+      return rows.map((r) => decodeBlock(r, this.dSae, this.store.checked)).filter((b) => b.start + b.counts.length > from);
+    });
+  }
+
+  /** The whole sparse store, block by block in (document, position) order, each block checked. */
+  blocks(): Generator<SparseBlock> {
+    const sql = `SELECT document, start, counts, features, vals, ${this.store.checked ? 'crc' : 'NULL'} AS crc FROM blocks ORDER BY document, start`;
+    return this.store.rows(
+      () => this.store.db.prepare(sql).iterate(),
+      (row: BlockRow) => decodeBlock(row, this.dSae, this.store.checked),
+    );
+  }
+
+  /** The documents the sparse store covers, in order. */
+  documentIds(): number[] {
+    return this.store.read(() => (this.store.db.prepare('SELECT DISTINCT document FROM blocks ORDER BY document').all() as { document: number }[]).map((r) => r.document));
   }
 
   /** An example with `before` tokens before and `after` after, and the feature's activation at each. */
   example(feature: number, document: number, position: number, activation: number, vocab = this.corpus.vocab()): FeatureExample {
     const tokens = this.corpus.tokens(document);
     if (!tokens) throw new WorkbenchError('CORPUS_INCOMPLETE', `Document ${document} is missing from this index's token store.`, 'Rebuild the index.');
+    if (!Number.isInteger(position) || position < 0 || position >= tokens.length) throw this.store.fail(new StoreDamage(`an example of feature ${feature} lies at position ${position} of document ${document}, which has ${tokens.length} tokens`));
     const from = Math.max(0, position - this.contextBefore);
     const to = Math.min(tokens.length - 1, position + this.contextAfter);
     const activations = new Array<number>(to - from + 1).fill(0);
@@ -115,22 +138,28 @@ export class FeatureIndexReader {
 
   feature(feature: number): FeatureDetail {
     this.requireFeature(feature);
-    const stat = this.statement.stat.get(feature) as StatRow | undefined;
-    if (!stat) throw new WorkbenchError('INDEX_CORRUPT', `The index ${this.record.id} has no statistics for feature ${feature}.`, 'Rebuild the index.');
+    const page = this.store.read(() => {
+      const rows = this.queries.featurePage(feature);
+      this.digests?.requireFeaturePage(feature, rows);
+      if (!rows.stat) throw new StoreDamage(`it has no statistics for feature ${feature}`);
+      if (rows.histogram && rows.histogram.byteLength !== HISTOGRAM_BINS * 4) throw new StoreDamage(`the histogram of feature ${feature} is ${rows.histogram.byteLength} bytes`);
+      return rows;
+    });
+    const stat = page.stat!;
     const vocab = this.corpus.vocab();
-    const examples = this.statement.examples.all(feature) as ExampleRow[];
+    const examples: ExampleRow[] = page.examples;
     const inContext = (e: ExampleRow) => this.example(feature, e.document, e.position, e.activation, vocab);
-    const intervals = (this.statement.intervals.all(feature) as { interval: number; lower: number; upper: number; count: number }[]).map((iv) => ({
+    const intervals = page.intervals.map((iv) => ({
       lower: iv.lower,
       upper: iv.upper,
       count: iv.count,
       share: stat.fire_count > 0 ? iv.count / stat.fire_count : 0,
       examples: examples.filter((e) => e.kind === iv.interval).map(inContext),
     }));
-    const hist = this.statement.histogram.get(feature) as { counts: Buffer } | undefined;
-    const logitRows = this.statement.logits.all(feature) as { rank: number; token: number; value: number }[];
+    const hist = page.histogram;
+    const logitRows = page.logits;
     const entry = (r: { token: number; value: number }): LogitEntry => ({ token: r.token, text: vocab[r.token] ?? `<${r.token}>`, value: r.value });
-    const neighbours = this.statement.neighbours.all(feature) as { kind: string; other: number; score: number }[];
+    const neighbours = page.neighbours;
     const of = (kind: string): FeatureNeighbour[] => neighbours.filter((n) => n.kind === kind).map((n) => ({ feature: n.other, score: n.score }));
     return {
       indexId: this.record.id,
@@ -146,7 +175,7 @@ export class FeatureIndexReader {
       decoderNorm: stat.decoder_norm,
       top: examples.filter((e) => e.kind === -1).map(inContext),
       intervals,
-      histogram: { lower: 0, upper: stat.max, counts: hist ? Array.from(new Uint32Array(Uint8Array.from(hist.counts).buffer)) : new Array(HISTOGRAM_BINS).fill(0) },
+      histogram: { lower: 0, upper: stat.max, counts: hist ? Array.from(new Uint32Array(Uint8Array.from(hist).buffer)) : new Array(HISTOGRAM_BINS).fill(0) },
       logits: logitRows.length ? { positive: logitRows.filter((r) => r.rank >= 0).map(entry), negative: logitRows.filter((r) => r.rank < 0).sort((a, b) => b.rank - a.rank).map(entry) } : null,
       similar: of('similar'),
       correlated: of('correlated'),
@@ -167,10 +196,22 @@ export class FeatureIndexReader {
       .vocab()
       .flatMap((text, tokenId) => (text.trim().toLowerCase() === wanted ? [tokenId] : []));
     if (tokenIds.length > 0) {
-      const rows = this.db
-        .prepare(`SELECT feature, sum(hits) AS hits, max(best) AS best FROM token_features WHERE token IN (${tokenIds.map(() => '?').join(',')}) GROUP BY feature ORDER BY hits DESC, best DESC LIMIT ?`)
-        .all(...tokenIds, limit) as { feature: number; hits: number; best: number }[];
-      for (const r of rows) if (!hits.some((h) => h.feature === r.feature)) hits.push({ feature: r.feature, reason: `${r.hits} top example(s) peak on "${q}"`, hits: r.hits, best: r.best });
+      // Each token's rows are checked against its digest, then summed over the tokens here.
+      const byFeature = new Map<number, { hits: number; best: number }>();
+      this.store.read(() => {
+        for (const token of tokenIds) {
+          const rows = this.queries.tokenRows(token);
+          this.digests?.requireTokenRows(token, rows);
+          for (const r of rows) {
+            const h = byFeature.get(r.feature) ?? { hits: 0, best: Number.NEGATIVE_INFINITY };
+            h.hits += r.hits;
+            h.best = Math.max(h.best, r.best);
+            byFeature.set(r.feature, h);
+          }
+        }
+      });
+      const ranked = [...byFeature.entries()].sort((x, y) => y[1].hits - x[1].hits || y[1].best - x[1].best || x[0] - y[0]).slice(0, limit);
+      for (const [feature, r] of ranked) if (!hits.some((h) => h.feature === feature)) hits.push({ feature, reason: `${r.hits} top example(s) peak on "${q}"`, hits: r.hits, best: r.best });
     }
     return hits.slice(0, limit);
   }

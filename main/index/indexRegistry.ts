@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FeatureIndexInfo, FeatureIndexState, IndexBuildParams } from '../../preload/api';
 import type { Db } from '../db/connection';
+import { damageError, StoreDamage } from '../db/sqliteFile';
 import { WorkbenchError } from '../errors';
 import { hookLayerOf } from '../formats/saeConfig';
 import type { InputIdentity } from '../provenance/inputFiles';
+import { crcOfRows, requireCrc } from './storeChecksums';
 
 export interface IndexProvenance {
   appVersion: string;
@@ -43,13 +45,31 @@ interface Row {
   error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** Null for rows written before checksums (migration 301). */
+  crc: number | null;
+}
+
+const COLUMNS = ['id', 'job_id', 'state', 'model_path', 'sae_path', 'dataset_path', 'hook_name', 'd_sae', 'corpus_id', 'labels', 'params', 'provenance', 'summary', 'error', 'created_at', 'finished_at'] as const;
+
+function rowCrc(r: Row): number {
+  return crcOfRows([r as unknown as Record<string, unknown>], COLUMNS);
 }
 
 export function newIndexId(): string {
   return `ix-${randomBytes(5).toString('hex')}`;
 }
 
-function toRecord(r: Row): IndexRecord {
+/** A row checked against its checksum; a damaged row is the app database's damage, named. */
+function toRecord(db: Db, r: Row): IndexRecord {
+  try {
+    if (r.crc !== null) requireCrc(r.crc, rowCrc(r), `the registry row of index ${r.id}`);
+    return parseRow(r);
+  } catch (err) {
+    throw damageError({ role: 'app', file: db.name }, err instanceof SyntaxError ? new StoreDamage(`the registry row of index ${r.id} holds invalid JSON`) : err);
+  }
+}
+
+function parseRow(r: Row): IndexRecord {
   return {
     id: r.id,
     jobId: r.job_id,
@@ -75,18 +95,27 @@ export class IndexRegistry {
   constructor(private readonly db: Db) {}
 
   insert(rec: Omit<IndexRecord, 'layer' | 'summary' | 'error' | 'finishedAt' | 'state'>): IndexRecord {
-    this.db
+    this.write(rec.id, () => this.db
       .prepare(
         `INSERT INTO feature_indexes (id, job_id, state, model_path, sae_path, dataset_path, hook_name, d_sae, corpus_id, labels, params, provenance, created_at)
          VALUES (?, ?, 'building', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(rec.id, rec.jobId, rec.modelPath, rec.saePath, rec.datasetPath, rec.hookName, rec.dSae, rec.corpusId, JSON.stringify(rec.labels), JSON.stringify(rec.params), JSON.stringify(rec.provenance), rec.createdAt);
+      .run(rec.id, rec.jobId, rec.modelPath, rec.saePath, rec.datasetPath, rec.hookName, rec.dSae, rec.corpusId, JSON.stringify(rec.labels), JSON.stringify(rec.params), JSON.stringify(rec.provenance), rec.createdAt));
     return this.get(rec.id)!;
+  }
+
+  /** A change to a row and its new checksum, in one transaction (every write of this class goes here). */
+  private write(id: string, change: () => unknown): void {
+    this.db.transaction(() => {
+      change();
+      const row = this.db.prepare('SELECT * FROM feature_indexes WHERE id = ?').get(id) as Row | undefined;
+      if (row) this.db.prepare('UPDATE feature_indexes SET crc = ? WHERE id = ?').run(rowCrc(row), id);
+    })();
   }
 
   get(id: string): IndexRecord | null {
     const row = this.db.prepare('SELECT * FROM feature_indexes WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toRecord(this.db, row) : null;
   }
 
   require(id: string): IndexRecord {
@@ -96,20 +125,20 @@ export class IndexRegistry {
   }
 
   list(): IndexRecord[] {
-    return (this.db.prepare('SELECT * FROM feature_indexes ORDER BY created_at DESC, id').all() as Row[]).map(toRecord);
+    return (this.db.prepare('SELECT * FROM feature_indexes ORDER BY created_at DESC, id').all() as Row[]).map((r) => toRecord(this.db, r));
   }
 
   markReady(id: string, summary: NonNullable<IndexRecord['summary']>): void {
-    this.db.prepare("UPDATE feature_indexes SET state = 'ready', summary = ?, error = NULL, finished_at = ? WHERE id = ?").run(JSON.stringify(summary), Date.now(), id);
+    this.write(id, () => this.db.prepare("UPDATE feature_indexes SET state = 'ready', summary = ?, error = NULL, finished_at = ? WHERE id = ?").run(JSON.stringify(summary), Date.now(), id));
   }
 
   markFailed(id: string, error: NonNullable<IndexRecord['error']>): void {
-    this.db.prepare("UPDATE feature_indexes SET state = 'failed', error = ?, finished_at = ? WHERE id = ?").run(JSON.stringify(error), Date.now(), id);
+    this.write(id, () => this.db.prepare("UPDATE feature_indexes SET state = 'failed', error = ?, finished_at = ? WHERE id = ?").run(JSON.stringify(error), Date.now(), id));
   }
 
   /** A build resumed (after a pause, crash or retry) is building again. */
   markBuilding(id: string): void {
-    this.db.prepare("UPDATE feature_indexes SET state = 'building', error = NULL, finished_at = NULL WHERE id = ?").run(id);
+    this.write(id, () => this.db.prepare("UPDATE feature_indexes SET state = 'building', error = NULL, finished_at = NULL WHERE id = ?").run(id));
   }
 
   delete(id: string): void {

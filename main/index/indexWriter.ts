@@ -9,7 +9,7 @@ import type { Db } from '../db/connection';
 import { describeSystemError, WorkbenchError } from '../errors';
 import { FeatureAccumulator } from './featureAccumulator';
 import { createIndexDb, openIndexDb, readMeta } from './indexDatabase';
-import { encodeBlock, SparseBlockBuilder, type SparseBlock } from './sparseBlocks';
+import { blockCrc, encodeBlock, SparseBlockBuilder, type SparseBlock } from './sparseBlocks';
 
 /** What the index file records about its shape at creation. */
 export interface IndexShape {
@@ -52,7 +52,7 @@ export class FeatureIndexWriter {
   ) {
     this.acc = acc;
     this.cursor = cursor;
-    this.insertBlock = db.prepare('INSERT INTO blocks (document, start, n, counts, features, vals) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertBlock = db.prepare('INSERT INTO blocks (document, start, n, counts, features, vals, crc) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.saveState = db.prepare(
       'INSERT INTO build_state (id, next_document, documents, skipped, accumulator) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET next_document = excluded.next_document, documents = excluded.documents, skipped = excluded.skipped, accumulator = excluded.accumulator',
     );
@@ -138,7 +138,7 @@ export class FeatureIndexWriter {
       this.db.transaction(() => {
         for (const b of blocks) {
           const e = encodeBlock(b);
-          this.insertBlock.run(b.document, b.start, b.counts.length, e.counts, e.features, e.values);
+          this.insertBlock.run(b.document, b.start, b.counts.length, e.counts, e.features, e.values, blockCrc(b.document, b.start, e));
         }
         this.saveState.run(cursor.nextDocument, cursor.documents, cursor.skipped, state);
       })();

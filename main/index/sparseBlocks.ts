@@ -12,6 +12,8 @@
  * SQLite row keyed by (document, start). Values stay float32 (not f16) so every statistic read
  * back from the store equals the one computed while streaming.
  */
+import { StoreDamage } from '../db/sqliteFile';
+import { crcOfValues, requireBlob, requireCrc } from './storeChecksums';
 
 export interface SparseBlock {
   document: number;
@@ -48,14 +50,49 @@ function view<T extends Uint16Array | Uint32Array | Float32Array>(Ctor: { new (b
   return new Ctor(buffer, offset, buf.byteLength / Ctor.BYTES_PER_ELEMENT);
 }
 
-export function decodeBlock(row: { document: number; start: number; counts: Buffer; features: Buffer; vals: Buffer }, dSae: number): SparseBlock {
-  return {
+/** A block as its table row holds it; `crc` is null in files written before blocks had one. */
+export interface BlockRow {
+  document: number;
+  start: number;
+  counts: Buffer;
+  features: Buffer;
+  vals: Buffer;
+  crc?: number | null;
+}
+
+/** The CRC-32 a block's row carries: over its position and its three blobs. */
+export function blockCrc(document: number, start: number, blobs: { counts: Uint8Array; features: Uint8Array; values: Uint8Array }): number {
+  return crcOfValues([document, start, blobs.counts, blobs.features, blobs.values]);
+}
+
+/**
+ * A stored block, checked before use: its checksum when `checked` (every index written since
+ * checksums exist), and always that its blobs agree with each other (counts sum to the number
+ * of ids and values, ids below d_sae, activations positive and finite). Damage is StoreDamage.
+ */
+export function decodeBlock(row: BlockRow, dSae: number, checked = false): SparseBlock {
+  const where = `the sparse block of document ${row.document} at position ${row.start}`;
+  const counts = requireBlob(row.counts, `${where}: counts`);
+  const features = requireBlob(row.features, `${where}: features`);
+  const vals = requireBlob(row.vals, `${where}: values`);
+  if (checked) requireCrc(row.crc, blockCrc(row.document, row.start, { counts, features, values: vals }), where);
+  const idBytes = dSae > 65536 ? 4 : 2;
+  if (counts.byteLength % 2 !== 0 || features.byteLength % idBytes !== 0 || vals.byteLength % 4 !== 0) throw new StoreDamage(`${where} has blobs of impossible lengths`);
+  const block: SparseBlock = {
     document: row.document,
     start: row.start,
-    counts: view(Uint16Array, row.counts),
-    features: dSae > 65536 ? view(Uint32Array, row.features) : view(Uint16Array, row.features),
-    values: view(Float32Array, row.vals),
+    counts: view(Uint16Array, counts),
+    features: dSae > 65536 ? view(Uint32Array, features) : view(Uint16Array, features),
+    values: view(Float32Array, vals),
   };
+  let total = 0;
+  for (let i = 0; i < block.counts.length; i++) total += block.counts[i];
+  if (total !== block.features.length || total !== block.values.length) throw new StoreDamage(`${where}: its counts add up to ${total} latents but it holds ${block.features.length} ids and ${block.values.length} values`);
+  for (let j = 0; j < total; j++) {
+    const v = block.values[j];
+    if (block.features[j] >= dSae || !(v > 0) || v === Infinity) throw new StoreDamage(`${where} holds feature ${block.features[j]} with activation ${v}, impossible for a d_sae ${dSae} SAE`);
+  }
+  return block;
 }
 
 /** Offsets into features/values where each position's latents begin (length n + 1). */

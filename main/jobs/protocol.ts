@@ -5,7 +5,8 @@ import type { StopReason } from './kind';
 export type HostToWorker =
   | { type: 'start'; job: { id: string; kind: string; params: unknown; checkpoint: unknown; home: string; runDir: string } }
   | { type: 'stop'; reason: StopReason }
-  | { type: 'checkpoint-saved'; seq: number };
+  /** `error`: the checkpoint could not be saved (a full disk); the worker's saveCheckpoint rejects with it. */
+  | { type: 'checkpoint-saved'; seq: number; error?: ApiError };
 
 /** Messages from a job worker to the core. */
 export type WorkerToHost =

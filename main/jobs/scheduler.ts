@@ -1,6 +1,6 @@
 import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
-import { WorkbenchError } from '../errors';
 import { runDir } from '../home';
+import { toApiError, WorkbenchError } from '../errors';
 import { AttemptEta } from './attemptEta';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
@@ -58,12 +58,17 @@ export class JobScheduler {
   }
 
   private syncFromStore(): void {
-    for (const [id, r] of this.running) {
-      const state = this.store.view(id)?.state;
-      if (!r.stopRequested && state === 'cancelling') this.requestStop(id, 'cancel');
-      if (!r.stopRequested && state === 'pausing') this.requestStop(id, 'pause');
+    // A timer: a database that cannot be read just now (locked, failing) is read again next time.
+    try {
+      for (const [id, r] of this.running) {
+        const state = this.store.view(id)?.state;
+        if (!r.stopRequested && state === 'cancelling') this.requestStop(id, 'cancel');
+        if (!r.stopRequested && state === 'pausing') this.requestStop(id, 'pause');
+      }
+      this.pump();
+    } catch {
+      // tried again in a second
     }
-    this.pump();
   }
 
   /** After a crash or restart: jobs that were running are interrupted, and resumed if they can be. */
@@ -107,7 +112,7 @@ export class JobScheduler {
   pause(id: string): JobView {
     const job = this.require(id);
     if (!job.pausable) throw new WorkbenchError('NOT_PAUSABLE', `"${job.title}" cannot be paused: its kind does not checkpoint.`, 'Cancel it instead, or let it finish.');
-    if (job.state === 'queued' || job.state === 'interrupted') return this.transition(id, { state: 'paused' }, 'Paused before it started.');
+    if (job.state === 'queued' || job.state === 'interrupted') return this.transition(id, { state: 'paused' }, 'Paused before it started.', 'info', 'throw');
     if (job.state === 'running') {
       this.requestStop(id, 'pause');
       return this.transition(id, { state: 'pausing' }, 'Pausing: the job saves a checkpoint and stops.');
@@ -118,7 +123,7 @@ export class JobScheduler {
   resume(id: string): JobView {
     const job = this.require(id);
     if (job.state !== 'paused' && job.state !== 'interrupted') throw this.wrongState(job, 'resumed');
-    const view = this.transition(id, { state: 'queued', error: null }, 'Resumed: queued to continue from its last checkpoint.');
+    const view = this.transition(id, { state: 'queued', error: null }, 'Resumed: queued to continue from its last checkpoint.', 'info', 'throw');
     this.pump();
     return this.store.view(view.id)!;
   }
@@ -126,7 +131,7 @@ export class JobScheduler {
   cancel(id: string): JobView {
     const job = this.require(id);
     if (job.state === 'queued' || job.state === 'paused' || job.state === 'interrupted') {
-      return this.transition(id, { state: 'cancelled', finishedAt: Date.now(), etaSeconds: null }, 'Cancelled.');
+      return this.transition(id, { state: 'cancelled', finishedAt: Date.now(), etaSeconds: null }, 'Cancelled.', 'info', 'throw');
     }
     if (job.state === 'running' || job.state === 'pausing') {
       this.requestStop(id, 'cancel');
@@ -140,7 +145,7 @@ export class JobScheduler {
     if (job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted') throw this.wrongState(job, 'retried');
     // Pausable kinds keep their checkpoint, so a retry continues rather than redoing finished work.
     const patch = job.pausable ? {} : { checkpoint: null, progress: null };
-    this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.');
+    this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.', 'info', 'throw');
     this.pump();
     return this.store.view(id)!;
   }
@@ -246,8 +251,13 @@ export class JobScheduler {
         this.log(id, m.level, m.message);
         return;
       case 'checkpoint':
-        this.store.update(id, { checkpoint: m.state });
-        r.handle.send({ type: 'checkpoint-saved', seq: m.seq });
+        try {
+          this.store.update(id, { checkpoint: m.state });
+          r.handle.send({ type: 'checkpoint-saved', seq: m.seq });
+        } catch (err) {
+          // Not saved (a full disk): the worker learns it, and the job fails with why, resumable.
+          r.handle.send({ type: 'checkpoint-saved', seq: m.seq, error: toApiError(err) });
+        }
         return;
       case 'done':
         // Commit the result the moment it exists: a crash after this line loses nothing.
@@ -282,7 +292,7 @@ export class JobScheduler {
     r.progressTimer = undefined;
     if (!r.pendingProgress || r.outcome || this.running.get(id) !== r) return;
     r.lastProgressWrite = Date.now();
-    const job = this.store.update(id, { ...r.pendingProgress, etaSeconds: r.eta.seconds() });
+    const job = this.store.update(id, { ...r.pendingProgress, etaSeconds: r.eta.seconds() }, { deferOnFailure: true });
     r.pendingProgress = null;
     this.events.jobUpdated(job);
   }
@@ -348,15 +358,26 @@ export class JobScheduler {
     }, grace);
   }
 
-  private transition(id: string, patch: Parameters<JobStore['update']>[1], message: string, level: JobLogLine['level'] = 'info'): JobView {
-    const job = this.store.update(id, patch);
+  /**
+   * Commit a change of state, log it and announce it. What the scheduler itself decides (a
+   * job's start and outcome, recovery) must hold even when the disk is full: its write waits in
+   * the store's memory and is written once the disk takes it (JobStore.update). A user's request
+   * (pause, resume, cancel, retry) that cannot be written fails instead, saying why.
+   */
+  private transition(id: string, patch: Parameters<JobStore['update']>[1], message: string, level: JobLogLine['level'] = 'info', durability: 'defer' | 'throw' = 'defer'): JobView {
+    const job = this.store.update(id, patch, { deferOnFailure: durability === 'defer' });
     this.log(id, level, message);
     this.events.jobUpdated(job);
     return job;
   }
 
   private log(id: string, level: JobLogLine['level'], message: string): void {
-    this.events.jobLog(this.store.appendLog(id, level, message));
+    try {
+      const line = this.store.appendLog(id, level, message);
+      if (line) this.events.jobLog(line);
+    } catch {
+      // A log line is not worth failing a transition for.
+    }
   }
 
   private require(id: string): JobView {

@@ -73,12 +73,36 @@ const columnOf: Record<keyof JobPatch, string> = {
 };
 const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint', 'progressDetail']);
 
-/** The persistent queue: every state change is one committed row update. */
+/** A write that may succeed later: the disk is full (or failing), or another process holds the lock. */
+export function isTransientWriteError(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** How often state writes that failed are tried again. */
+const FLUSH_RETRY_MS = 2000;
+
+/**
+ * The persistent queue: every state change is one committed row update. A change the scheduler
+ * must not lose (a job's outcome, its progress) whose write fails for a reason that passes (a
+ * full disk) is kept in memory, seen by every read of this store, and written by a timer once
+ * the disk takes it again: a job never stays "running" with no worker because its end could
+ * not be written.
+ */
 export class JobStore {
+  private readonly unsaved = new Map<string, JobPatch>();
+  private readonly lostLogLines = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly isPausable: (kind: string) => boolean,
   ) {}
+
+  /** Jobs whose latest state is only in memory (its write failed and waits to be retried). */
+  get unsavedJobs(): string[] {
+    return [...this.unsaved.keys()];
+  }
 
   insert(job: { kind: string; title: string; params: unknown; priority: number; resource: ResourceClass }): JobView {
     const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
@@ -96,7 +120,8 @@ export class JobStore {
   get(id: string): JobView | undefined {
     const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, params, result FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
     if (!row) return undefined;
-    const result = row.result ? (JSON.parse(row.result) as unknown) : null;
+    const pending = this.unsaved.get(id);
+    const result = pending && 'result' in pending ? (pending.result ?? null) : row.result ? (JSON.parse(row.result) as unknown) : null;
     return { ...this.toView(row), params: JSON.parse(row.params!), result, summarised: false };
   }
 
@@ -112,9 +137,15 @@ export class JobStore {
 
   inStates(states: JobState[]): JobView[] {
     const marks = states.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE state IN (${marks}) ORDER BY priority DESC, position ASC`).all(...states) as JobRow[]).map((r) =>
-      this.toView(r),
-    );
+    const stored = (this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE state IN (${marks}) ORDER BY priority DESC, position ASC`).all(...states) as JobRow[]).map((r) => this.toView(r));
+    if (this.unsaved.size === 0) return stored;
+    // The state in memory decides for jobs whose last write waits.
+    const found = stored.filter((j) => states.includes(j.state));
+    for (const id of this.unsaved.keys()) {
+      const j = found.some((f) => f.id === id) ? null : this.view(id);
+      if (j && states.includes(j.state)) found.push(j);
+    }
+    return found.sort((a, b) => b.priority - a.priority || a.position - b.position);
   }
 
   /** The full params, for starting the job's worker. */
@@ -124,24 +155,75 @@ export class JobStore {
   }
 
   checkpointOf(id: string): unknown {
+    const pending = this.unsaved.get(id);
+    if (pending && 'checkpoint' in pending) return pending.checkpoint ?? null;
     const row = this.db.prepare('SELECT checkpoint FROM jobs WHERE id = ?').get(id) as { checkpoint: string | null } | undefined;
     return row?.checkpoint ? JSON.parse(row.checkpoint) : null;
   }
 
-  update(id: string, patch: JobPatch): JobView {
-    const keys = Object.keys(patch) as (keyof JobPatch)[];
-    if (keys.length > 0) {
-      const sets = keys.map((k) => `${columnOf[k]} = ?`).join(', ');
-      const values = keys.map((k) => (jsonColumns.has(k) ? (patch[k] == null ? null : JSON.stringify(patch[k])) : (patch[k] as unknown)));
-      // The result's summary is written with it, so views never parse the full result.
-      const summary = 'result' in patch ? { sql: ', result_summary = ?', values: [patch.result == null ? null : summaryText(patch.result)] } : { sql: '', values: [] };
-      this.db.prepare(`UPDATE jobs SET ${sets}${summary.sql} WHERE id = ?`).run(...values, ...summary.values, id);
+  /**
+   * Change a job. `deferOnFailure`: when the write fails for a reason that passes (a full disk),
+   * keep the change in memory (every read of this store sees it) and write it later, instead of
+   * throwing; a change written after one that waits carries it along, so order is kept.
+   */
+  update(id: string, patch: JobPatch, options: { deferOnFailure?: boolean } = {}): JobView {
+    const merged = { ...this.unsaved.get(id), ...patch };
+    try {
+      this.write(id, merged);
+      this.unsaved.delete(id);
+    } catch (err) {
+      if (!options.deferOnFailure || !isTransientWriteError(err)) throw err;
+      this.unsaved.set(id, merged);
+      this.scheduleFlush();
     }
     return this.view(id)!;
   }
 
+  private write(id: string, patch: JobPatch): void {
+    const keys = Object.keys(patch) as (keyof JobPatch)[];
+    if (keys.length === 0) return;
+    const sets = keys.map((k) => `${columnOf[k]} = ?`).join(', ');
+    const values = keys.map((k) => (jsonColumns.has(k) ? (patch[k] == null ? null : JSON.stringify(patch[k])) : (patch[k] as unknown)));
+    // The result's summary is written with it, so views never parse the full result.
+    const summary = 'result' in patch ? { sql: ', result_summary = ?', values: [patch.result == null ? null : summaryText(patch.result)] } : { sql: '', values: [] };
+    this.db.prepare(`UPDATE jobs SET ${sets}${summary.sql} WHERE id = ?`).run(...values, ...summary.values, id);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, FLUSH_RETRY_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Write the changes that wait; what still fails waits for the next try. */
+  flush(): void {
+    for (const [id, patch] of this.unsaved) {
+      try {
+        this.write(id, patch);
+        this.unsaved.delete(id);
+      } catch (err) {
+        if (!isTransientWriteError(err)) this.unsaved.delete(id);
+        break;
+      }
+    }
+    if (this.unsaved.size > 0) this.scheduleFlush();
+  }
+
+  /** Stop retrying (the database is closing); what still waits is lost, as in a crash, and recovered at the next start. */
+  close(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.unsaved.size > 0) this.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
   remove(id: string): void {
     this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+    this.unsaved.delete(id);
+    this.lostLogLines.delete(id);
   }
 
   /** Swap a job's position with its neighbour among jobs in the same state group. */
@@ -154,7 +236,26 @@ export class JobStore {
     })();
   }
 
-  appendLog(jobId: string, level: JobLogLine['level'], message: string): JobLogLine {
+  /**
+   * Add a line to a job's log, or null when it could not be written (a full disk): such lines
+   * are counted, and the next line written says how many were lost.
+   */
+  appendLog(jobId: string, level: JobLogLine['level'], message: string): JobLogLine | null {
+    const lost = this.lostLogLines.get(jobId) ?? 0;
+    try {
+      if (lost > 0) {
+        this.insertLog(jobId, 'warn', `${lost} log line(s) of this job were lost: the disk was full, or the database could not be written.`);
+        this.lostLogLines.delete(jobId);
+      }
+      return this.insertLog(jobId, level, message);
+    } catch (err) {
+      if (!isTransientWriteError(err)) throw err;
+      this.lostLogLines.set(jobId, (this.lostLogLines.get(jobId) ?? 0) + 1);
+      return null;
+    }
+  }
+
+  private insertLog(jobId: string, level: JobLogLine['level'], message: string): JobLogLine {
     const seq = ((this.db.prepare('SELECT max(seq) AS s FROM job_logs WHERE job_id = ?').get(jobId) as { s: number | null }).s ?? 0) + 1;
     const line: JobLogLine = { jobId, seq, ts: Date.now(), level, message };
     this.db.prepare('INSERT INTO job_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)').run(jobId, seq, line.ts, level, message);
@@ -185,6 +286,12 @@ export class JobStore {
   }
 
   private toView(r: JobRow): JobView {
+    const view = this.rowView(r);
+    const pending = this.unsaved.get(r.id);
+    return pending ? withPatch(view, pending) : view;
+  }
+
+  private rowView(r: JobRow): JobView {
     const params = this.summaryOf(r, 'params');
     const result = this.summaryOf(r, 'result');
     return {
@@ -212,4 +319,20 @@ export class JobStore {
       pausable: this.isPausable(r.kind),
     };
   }
+}
+
+/** A view with a change that is not written yet laid over it. */
+function withPatch(view: JobView, patch: JobPatch): JobView {
+  const out: JobView = { ...view };
+  for (const [k, v] of Object.entries(patch) as [keyof JobPatch, unknown][]) {
+    if (k === 'checkpoint') continue;
+    if (k === 'result') {
+      const s = summariseJson(v ?? null);
+      out.result = s.value;
+      out.summarised = out.summarised || s.cut;
+      continue;
+    }
+    (out as unknown as Record<string, unknown>)[k] = v ?? null;
+  }
+  return out;
 }

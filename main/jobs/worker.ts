@@ -4,7 +4,8 @@
  * the worker exits too, so a killed core never leaves orphans burning the GPU.
  */
 import fs from 'node:fs';
-import { internalErrorFields, toApiError } from '../errors';
+import type { ApiError } from '../../preload/api';
+import { internalErrorFields, toApiError, WorkbenchError } from '../errors';
 import { createFileLogger } from '../log';
 import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
 import { JobStopped, type JobContext, type StopReason } from './kind';
@@ -18,12 +19,16 @@ export interface ParentPort<In = HostToWorker, Out = WorkerToHost> {
   onDisconnect(listener: () => void): void;
   /** Resolves once every message sent so far has left this process (before exiting). */
   flush(): Promise<void>;
+  /** When a message last left this process (or was handed over): a queue that drains is not stuck. */
+  lastProgressAt(): number;
 }
 
 export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentPort<In, Out> {
   let unsent = 0;
   let drained: (() => void)[] = [];
+  let progressAt = Date.now();
   const sent = () => {
+    progressAt = Date.now();
     if (--unsent === 0) drained.splice(0).forEach((d) => d());
   };
   return {
@@ -41,6 +46,7 @@ export function nodeParentPort<In = HostToWorker, Out = WorkerToHost>(): ParentP
     on: (listener) => process.on('message', (m) => listener(m as In)),
     onDisconnect: (listener) => process.on('disconnect', listener),
     flush: () => (unsent === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = [...drained, resolve]))),
+    lastProgressAt: () => progressAt,
   };
 }
 
@@ -54,14 +60,18 @@ export function electronParentPort<In = HostToWorker, Out = WorkerToHost>(): Par
     onDisconnect: () => {},
     // postMessage hands the message over synchronously.
     flush: () => Promise.resolve(),
+    lastProgressAt: () => Date.now(),
   };
 }
+
+/** How long the final messages may stand still before a worker exits without them. */
+const EXIT_STALL_MS = 10_000;
 
 export function runWorker(port: ParentPort, kinds: JobKindTable): void {
   const controller = new AbortController();
   let stopReason: StopReason | null = null;
   let checkpointSeq = 0;
-  const pendingCheckpoints = new Map<number, () => void>();
+  const pendingCheckpoints = new Map<number, (error?: ApiError) => void>();
 
   port.onDisconnect(() => process.exit(1));
   port.on(async (message) => {
@@ -71,7 +81,7 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       return;
     }
     if (message.type === 'checkpoint-saved') {
-      pendingCheckpoints.get(message.seq)?.();
+      pendingCheckpoints.get(message.seq)?.(message.error);
       pendingCheckpoints.delete(message.seq);
       return;
     }
@@ -90,8 +100,8 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       log: (level, msg) => port.send({ type: 'log', level, message: msg }),
       saveCheckpoint(state) {
         const seq = ++checkpointSeq;
-        return new Promise<void>((resolve) => {
-          pendingCheckpoints.set(seq, resolve);
+        return new Promise<void>((resolve, reject) => {
+          pendingCheckpoints.set(seq, (error) => (error ? reject(WorkbenchError.fromApiError(error)) : resolve()));
           port.send({ type: 'checkpoint', seq, state });
         });
       },
@@ -111,8 +121,11 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
         port.send({ type: 'failed', error });
       }
     }
-    // Exit once the final message is out (a large result takes a while); never wait forever on a dead channel.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // Exit once the final message is out. A long queue of messages (a 200,000-path job's) drains
+    // for as long as it takes; only a channel where nothing has moved for 10 s is given up on.
+    setInterval(() => {
+      if (Date.now() - port.lastProgressAt() > EXIT_STALL_MS) process.exit(0);
+    }, 1000).unref();
     await port.flush();
     process.exit(0);
   });
