@@ -48,6 +48,9 @@ export interface OutputRequest {
   overwrite: boolean;
 }
 
+/** What the user chose (path, where from, whether to overwrite): the command adds kind, files and inputs. */
+export type OutputChoice = Pick<OutputRequest, 'option' | 'path' | 'origin' | 'overwrite'>;
+
 export interface PlannedOutput {
   request: OutputRequest;
   /** Absolute, with the symbolic links of its existing part resolved: where the writing happens. */
@@ -404,9 +407,9 @@ export function writeOutputFile(planned: PlannedOutput, data: string | Uint8Arra
 
 export interface FolderWriteOptions {
   /**
-   * The file that marks the folder complete (cfg.json of an SAE, a bundle's manifest): removed
-   * first when it is replaced, renamed into place last, so a reader never sees an old marker
-   * over new files.
+   * The name of the file that marks a folder complete (cfg.json of an SAE, a bundle's manifest),
+   * matched in every subfolder: removed first when it is replaced, renamed into place last, so a
+   * reader never sees an old marker over new files.
    */
   completeMarker?: string;
 }
@@ -434,9 +437,10 @@ export function writeOutputFolder<T>(planned: PlannedOutput, write: (stage: stri
       const extra = staged.filter((f) => !allowed.has(f));
       if (extra.length > 0) throw new Error(`writeOutputFolder: ${extra.join(', ')} written but not planned for ${p.target}`);
     }
-    const marker = options.completeMarker;
-    const order = marker && staged.includes(marker) ? [...staged.filter((f) => f !== marker), marker] : staged;
-    if (marker && staged.includes(marker)) fs.rmSync(path.join(p.target, marker), { force: true });
+    const isMarker = (f: string) => options.completeMarker !== undefined && path.posix.basename(f) === options.completeMarker;
+    const markers = staged.filter(isMarker);
+    const order = [...staged.filter((f) => !isMarker(f)), ...markers];
+    for (const m of markers) fs.rmSync(path.join(p.target, m), { force: true });
     for (const f of order) {
       const dest = path.join(p.target, f);
       created.push(...makeFolders(path.dirname(dest)));
