@@ -59,15 +59,15 @@ export const actsCommand: CliCommand = {
     const given = INPUTS.filter((o) => typeof values[o] === 'string');
     if (given.length !== 1) throw new WorkbenchError('BAD_ARGUMENT', given.length ? `Give one input, not ${given.map((o) => `--${o}`).join(' and ')}.` : 'One of --text, --text-file, --tokens or --tokens-file is required.', `Usage: ${usage}`);
     const input = given[0];
-    // The output is checked before anything is read or run: never onto the model or an input file.
+    // Read the input before loading anything: a bad file fails fast.
+    const inputText = input === 'text-file' || input === 'tokens-file' ? await readCliInput(values[input] as string, `--${input}`, ctx) : (values[input] as string);
+    // The output is checked before the model is loaded or run: never onto the model or the input file.
     const inputFile = input === 'text-file' || input === 'tokens-file' ? (values[input] as string) : '-';
     const out = planOutput({
       ...outputChoice(values)!,
       kind: 'file',
       inputs: [{ label: '--model', path: modelDir }, ...(inputFile === '-' ? [] : [{ label: `--${input}`, path: inputFile }])],
     });
-    // Read the input before loading anything: a bad file fails fast.
-    const inputText = input === 'text-file' || input === 'tokens-file' ? await readCliInput(values[input] as string, `--${input}`, ctx) : (values[input] as string);
     const weights = loadModel(modelDir);
     // Token ids are taken verbatim (no BOS); text follows the model's prependBos default.
     const tokens =
