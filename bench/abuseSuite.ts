@@ -3,7 +3,8 @@
  * The same cases as main/server/abuse.test.ts and main/formats/brokenFiles.test.ts, drawn at
  * random in bulk: malformed HTTP requests, WebSocket frames and API messages against a real
  * `serve` process (health checked after every case), broken files through every loader, and
- * random folder graphs full of symlink loops through the Library walk. Prints counts per category
+ * random folder graphs full of symlink loops through the Library walk, and bad output paths for
+ * every command that writes one (main/testing/abuse/outputPathAbuse.ts). Prints counts per category
  * and outcome, and every failure; exits 1 if there was any.
  */
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { recognizeTree } from '../main/library/recognizeItems';
 import { SeededRandom } from '../main/random/seededRandom';
 import { FIXED_DAMAGES, runLoaderCase, TARGETS, type Rng } from '../main/testing/loaderAbuse';
 import { AbuseReport, loggedUncaught, makeSandbox, runServerAbuse, serveForAbuse, treeChanges } from '../main/testing/serverAbuse';
+import { runOutputPathAbuse } from '../main/testing/abuse/outputPathAbuse';
 
 const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' } } });
 const total = Number(values.cases ?? 10_000);
@@ -70,6 +72,10 @@ try {
     report.record('library walk: symlink graphs', problems.some((p) => p.includes('already scanned')) ? 'loop reported' : 'no loop', ms, failure);
     progress(report.cases);
   }
+
+  // 4. Output paths (issue 16): bad --out / `out` values for every writing command, CLI and API.
+  const outputCases = Math.round(total * 0.06);
+  await runOutputPathAbuse(path.join(root, 'outputs'), { seed: seed + 16, cli: Math.round(outputCases * 0.6), api: outputCases - Math.round(outputCases * 0.6) }, report, progress);
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }
