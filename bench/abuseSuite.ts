@@ -4,7 +4,8 @@
  * random in bulk: malformed HTTP requests, WebSocket frames and API messages against a real
  * `serve` process (health checked after every case), broken files through every loader, and
  * random folder graphs full of symlink loops through the Library walk; issue 16's backtracking
- * regexes as conditions and experiments on overflowing models. Prints counts per category
+ * regexes as conditions, experiments on overflowing models, damaged SQLite files, and bad output
+ * paths for every command that writes one (main/testing/abuse/). Prints counts per category
  * and outcome, and every failure; exits 1 if there was any.
  */
 import fs from 'node:fs';
@@ -18,6 +19,7 @@ import { AbuseReport, loggedUncaught, makeSandbox, runServerAbuse, serveForAbuse
 import { runRegexAbuse } from '../main/testing/abuse/regexAbuse';
 import { runNonfiniteAbuse } from '../main/testing/abuse/nonfiniteAbuse';
 import { runSqliteAbuse } from '../main/testing/abuse/sqliteAbuse';
+import { runOutputPathAbuse } from '../main/testing/abuse/outputPathAbuse';
 
 const { values } = parseArgs({ options: { cases: { type: 'string' }, seed: { type: 'string' } } });
 const total = Number(values.cases ?? 10_000);
@@ -81,6 +83,10 @@ try {
     report.record('library walk: symlink graphs', problems.some((p) => p.includes('already scanned')) ? 'loop reported' : 'no loop', ms, failure);
     progress(report.cases);
   }
+
+  // 4. Output paths (issue 16): bad --out / `out` values for every writing command, CLI and API.
+  const outputCases = Math.round(total * 0.06);
+  await runOutputPathAbuse(path.join(root, 'outputs'), { seed: seed + 16, cli: Math.round(outputCases * 0.6), api: outputCases - Math.round(outputCases * 0.6) }, report, progress);
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }

@@ -103,4 +103,71 @@ describe('train.sae and eval.sae jobs through the core', () => {
     expect(adhd.hooks[0]).toBe('hook_embed');
     expect(sources.datasets.some((d) => d.path === sources.demo!.dataset)).toBe(true);
   });
+
+  it('a bad `out` is refused at jobs.add (relative, /proc, inside the model, over an SAE), and no job is queued', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const existing = path.join(outside.dir, 'has-an-sae');
+    fs.cpSync(demo.saes.adhd, path.join(existing, hook), { recursive: true });
+    const before = (await call<JobView[]>(core, 'jobs.list', {})).length;
+    const started = Date.now();
+    for (const [out, code, pattern] of [
+      ['relative/saes', 'OUTPUT_PATH_INVALID', /relative path/],
+      ['/proc/x', 'OUTPUT_PATH_INVALID', /special file system/],
+      ['/proc/x/y', 'OUTPUT_PATH_INVALID', /special file system/],
+      [path.join(demo.models.adhd, 'saes'), 'OUTPUT_INSIDE_INPUT', /lies inside the model/],
+      [existing, 'OUTPUT_EXISTS', /files it would write exist/],
+    ] as const) {
+      const res = await core.call('jobs.add', { kind: 'train.sae', params: { ...params(), out } });
+      expect(res.ok, out).toBe(false);
+      if (!res.ok) {
+        expect(res.error.code, out).toBe(code);
+        expect(res.error.message).toMatch(pattern);
+        expect(res.error.hint).toBeTruthy();
+      }
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await call<JobView[]>(core, 'jobs.list', {})).length).toBe(before);
+  });
+
+  it('with "overwrite": true a run replaces only its SAE files in `out`: a thesis in out/<hook>/notes survives', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const out = path.join(outside.dir, 'thesis');
+    fs.cpSync(demo.saes.adhd, path.join(out, hook), { recursive: true });
+    fs.mkdirSync(path.join(out, hook, 'notes'));
+    fs.writeFileSync(path.join(out, hook, 'notes', 'thesis.txt'), 'three years of work');
+    const added = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: { ...params(), tokens: 256 * 8, out, overwrite: true } });
+    const done = await waitForJob(core, added.id, (j) => j.state === 'completed' || j.state === 'failed', 180_000);
+    expect(done.error).toBeNull();
+    expect(fs.readFileSync(path.join(out, hook, 'notes', 'thesis.txt'), 'utf8')).toBe('three years of work');
+    expect(JSON.parse(fs.readFileSync(path.join(out, hook, 'cfg.json'), 'utf8')).d_sae).toBe(48);
+  }, 240_000);
+
+  it('an output that appears while a run works is found right before writing: OUTPUT_EXISTS, not INTERNAL, nothing replaced', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const out = path.join(outside.dir, 'appears');
+    const runDir = path.join(home.dir, 'appears-run');
+    let planted = false;
+    const run = runTrainSae(TrainSaeParamsSchema.parse({ ...params(), tokens: 256 * 8 }), {
+      runDir,
+      outDir: out,
+      output: { origin: { surface: 'api' }, overwrite: false, option: 'out' },
+      home: home.dir,
+      log: () => {},
+      // Someone puts an SAE there while the held-out evaluation runs.
+      progress: (fraction) => {
+        if (fraction >= 0.95 && !planted) {
+          planted = true;
+          fs.mkdirSync(path.join(out, hook), { recursive: true });
+          fs.writeFileSync(path.join(out, hook, 'cfg.json'), '{"theirs": true}');
+        }
+      },
+      stopRequested: () => null,
+    });
+    await expect(run).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(planted).toBe(true);
+    expect(fs.readdirSync(path.join(out, hook))).toEqual(['cfg.json']);
+    expect(fs.readFileSync(path.join(out, hook, 'cfg.json'), 'utf8')).toBe('{"theirs": true}');
+    // The trained state is kept in the run's checkpoint: removing the file and running again only redoes the evaluation.
+    expect(readCheckpointStep(runDir)).toBe(8);
+  }, 120_000);
 });

@@ -1,18 +1,18 @@
-import type { TensorToWrite } from '../formats/safetensors';
-import { writeSafetensors } from '../formats/safetensors';
+import { encodeSafetensors, type TensorToWrite } from '../formats/safetensors';
+import { planOutput, writeOutputFile } from '../outputs/outputPath';
 import { loadModel } from '../formats/models/registry';
 import { WorkbenchError } from '../errors';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { runModel } from '../engine/runner';
 import { LOGITS_OUTPUT } from '../engine/modelGraph';
 import type { CliCommand } from './command';
-import { commaList, requiredString } from './cliOptions';
+import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
 import { loadTokenizer } from '../tokenize/tokenizer';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { readCliInput, withoutFinalNewline } from './cliInput';
 
 const usage =
-  'sae-workbench acts --model <dir> (--text <str> | --text-file <file|-> | --tokens <id,id,...> | --tokens-file <file|->) --hooks <h1,h2,...> [--logits] [--device auto|cpu|cuda|webgpu] --out <file.safetensors>';
+  'sae-workbench acts --model <dir> (--text <str> | --text-file <file|-> | --tokens <id,id,...> | --tokens-file <file|->) --hooks <h1,h2,...> [--logits] [--device auto|cpu|cuda|webgpu] --out <file.safetensors> [--overwrite]';
 
 const INPUTS = ['text', 'text-file', 'tokens', 'tokens-file'] as const;
 
@@ -49,10 +49,11 @@ export const actsCommand: CliCommand = {
     logits: { type: 'boolean' },
     device: { type: 'string' },
     out: { type: 'string' },
+    ...overwriteOption,
   },
   async run({ values }, ctx) {
     const modelDir = requiredString(values, 'model', usage);
-    const out = requiredString(values, 'out', usage);
+    requiredString(values, 'out', usage);
     const hooks = values.hooks === undefined && values.logits ? [] : commaList(requiredString(values, 'hooks', usage), 'hooks');
     const device = parseDeviceChoice(values.device as string | undefined);
     const given = INPUTS.filter((o) => typeof values[o] === 'string');
@@ -60,6 +61,13 @@ export const actsCommand: CliCommand = {
     const input = given[0];
     // Read the input before loading anything: a bad file fails fast.
     const inputText = input === 'text-file' || input === 'tokens-file' ? await readCliInput(values[input] as string, `--${input}`, ctx) : (values[input] as string);
+    // The output is checked before the model is loaded or run: never onto the model or the input file.
+    const inputFile = input === 'text-file' || input === 'tokens-file' ? (values[input] as string) : '-';
+    const out = planOutput({
+      ...outputChoice(values)!,
+      kind: 'file',
+      inputs: [{ label: '--model', path: modelDir }, ...(inputFile === '-' ? [] : [{ label: `--${input}`, path: inputFile }])],
+    });
     const weights = loadModel(modelDir);
     // Token ids are taken verbatim (no BOS); text follows the model's prependBos default.
     const tokens =
@@ -74,8 +82,8 @@ export const actsCommand: CliCommand = {
     for (const h of hooks) tensors[h] = { dtype: 'F32', shape: run.hooks[h][0].shape, data: run.hooks[h][0].data };
     if (run.logits) tensors[LOGITS_OUTPUT] = { dtype: 'F32', shape: run.logits[0].shape, data: run.logits[0].data };
     tensors.tokens = { dtype: 'I64', shape: [tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) };
-    writeSafetensors(out, tensors, { model: weights.config.name, execution_provider: run.report.running });
-    ctx.stdout(`Wrote ${out}: ${tokens.length} tokens; ${[...hooks, ...(run.logits ? [LOGITS_OUTPUT] : [])].join(', ')} (execution provider: ${run.report.running}).`);
+    const written = writeOutputFile(out, encodeSafetensors(tensors, { model: weights.config.name, execution_provider: run.report.running }));
+    ctx.stdout(`Wrote ${written}: ${tokens.length} tokens; ${[...hooks, ...(run.logits ? [LOGITS_OUTPUT] : [])].join(', ')} (execution provider: ${run.report.running}).`);
     for (const a of run.report.attempts.filter((x) => !x.ok)) ctx.stderr(`Note: ${a.ep} not used: ${a.reason}${a.notes?.length ? ` (${a.notes.join('; ')})` : ''}`);
     return 0;
   },

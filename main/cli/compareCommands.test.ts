@@ -85,4 +85,30 @@ describe('sae-workbench match / diff on the demo pair', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('does not compile');
   });
+
+  it('diff --out onto an existing file, over an earlier diff, or under /proc: a clear error (no stack trace, no hang); --overwrite replaces only diff.json and diff.csv', async () => {
+    const file = path.join(tmp.dir, 'existing-file');
+    fs.writeFileSync(file, 'mine');
+    const diff = (o: string, extra: string[] = []) => cli(['diff', '--a', a, '--b', b, '--condition', 'position:first', '--out', o, '--home', home, ...extra]);
+    const onFile = await diff(file, ['--overwrite']);
+    expect(onFile.err).not.toMatch(/Unexpected error/);
+    expect(onFile.code, onFile.err).toBe(1);
+    expect(onFile.err).toMatch(/^Error: --out ".*existing-file" is a file; a folder is written there[\s\S]*Hint: /);
+    expect(fs.readFileSync(file, 'utf8')).toBe('mine');
+    const out = path.join(tmp.dir, 'diff-twice');
+    expect((await diff(out)).code).toBe(0);
+    fs.writeFileSync(path.join(out, 'notes.md'), 'mine');
+    const json = fs.readFileSync(path.join(out, 'diff.json'), 'utf8');
+    const again = await diff(out);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/2 files it would write exist[\s\S]*--overwrite/);
+    expect(fs.readFileSync(path.join(out, 'diff.json'), 'utf8')).toBe(json);
+    expect((await diff(out, ['--overwrite'])).code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['diff.csv', 'diff.json', 'notes.md']);
+    const started = Date.now();
+    const proc = await diff('/proc/x');
+    expect(proc.code).toBe(1);
+    expect(proc.err).toMatch(/special file system/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

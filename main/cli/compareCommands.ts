@@ -1,16 +1,15 @@
-import path from 'node:path';
 import { DiffParamsSchema, MatchParamsSchema, type DiffResult } from '../../preload/api';
 import { runDiff, runMatch } from '../compare/runCompare';
 import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
-import { requiredString } from './cliOptions';
+import { outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 
 const MATCH_USAGE = 'sae-workbench match --a <index_id> --b <index_id> [--method activation|decoder|auto] [--device ...] --json';
 const DIFF_USAGE =
-  'sae-workbench diff --a <index_id> --b <index_id> --condition <spec> [--match activation|decoder|auto] [--min-rate R] [--threshold T] [--floor F] [--out DIR] [--json]\n       <spec>: token-regex:<re> | context-regex:<re> | ids:<id,...> | position:<N|<N|>=N|A-B|first> | named:<name>, joined with " && " (<re>: RE2 syntax, no backreferences or lookaround)';
+  'sae-workbench diff --a <index_id> --b <index_id> --condition <spec> [--match activation|decoder|auto] [--min-rate R] [--threshold T] [--floor F] [--out DIR [--overwrite]] [--json]\n       <spec>: token-regex:<re> | context-regex:<re> | ids:<id,...> | position:<N|<N|>=N|A-B|first> | named:<name>, joined with " && " (<re>: RE2 syntax, no backreferences or lookaround)';
 
 function parsed<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, usage: string): T {
   const r = schema.safeParse(value);
@@ -71,6 +70,7 @@ export const diffCommand: CliCommand = {
     threshold: { type: 'string' },
     floor: { type: 'string' },
     out: { type: 'string' },
+    ...overwriteOption,
     device: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -92,7 +92,7 @@ export const diffCommand: CliCommand = {
     const h = host(ctx);
     let r: DiffResult;
     try {
-      r = await runDiff(h, params, typeof values.out === 'string' ? { dir: path.resolve(values.out) } : null);
+      r = await runDiff(h, params, outputChoice(values));
     } finally {
       h.db.close();
     }

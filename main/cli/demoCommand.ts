@@ -1,16 +1,18 @@
 import fs from 'node:fs';
 import type { CliCommand } from './command';
+import { outputChoice, overwriteOption } from './cliOptions';
 import { demoBundleDir, ensureDemoBundle, writeDemoBundle, type DemoGroundTruth } from '../demo/demoBundle';
 
 /** `sae-workbench demo [--out DIR]`: write the demo bundle (or make sure the data directory has it). */
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'Write the demo bundle (tiny "standard"/"adhd" GPT-2 models, tokenizer, dataset, SAEs).',
-  usage: 'sae-workbench demo [--out DIR] [--json]\n       (without --out: generated once into <home>/demo/v1 and reused)',
-  options: { out: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'sae-workbench demo [--out DIR [--overwrite]] [--json]\n       (without --out: generated once into <home>/demo/v1 and reused; an existing --out folder that is not empty needs --overwrite, which replaces only the bundle\'s files)',
+  options: { out: { type: 'string' }, ...overwriteOption, json: { type: 'boolean' } },
   async run({ values }, ctx) {
     const started = Date.now();
-    const paths = typeof values.out === 'string' ? writeDemoBundle(values.out) : ensureDemoBundle(ctx.home);
+    const out = outputChoice(values);
+    const paths = out ? writeDemoBundle(out) : ensureDemoBundle(ctx.home);
     const truth = JSON.parse(fs.readFileSync(paths.groundTruth, 'utf8')) as DemoGroundTruth;
     if (values.json) {
       ctx.stdout(JSON.stringify({ paths, figures: truth.figures }, null, 2));

@@ -7,8 +7,9 @@ import type { z } from 'zod';
 import type { ParseArgsConfig } from 'node:util';
 import { WorkbenchError } from '../errors';
 import type { ExperimentContext } from '../experiments/experimentContext';
-import { writeJsonAtomic } from '../experiments/artifactFile';
+import { planOutput, writeOutputFile, type PlannedOutput } from '../outputs/outputPath';
 import type { CliContext } from './command';
+import { outputChoice, overwriteOption } from './cliOptions';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -20,6 +21,7 @@ export const sliceOptions: ParseArgsConfig['options'] = {
   device: { type: 'string' },
   json: { type: 'boolean' },
   out: { type: 'string' },
+  ...overwriteOption,
 };
 
 export const nullOptions: ParseArgsConfig['options'] = {
@@ -100,15 +102,39 @@ export function cliExperimentContext(ctx: CliContext): ExperimentContext {
   };
 }
 
+/** Fields of the experiment schemas that name something the experiment reads. */
+const INPUT_FIELDS = ['model', 'sae', 'saeModel', 'modelA', 'modelB', 'dataset'] as const;
+
+/** Every model, SAE and dataset the params name (panels and probes included), labelled by option. */
+export function experimentInputs(params: unknown): { label: string; path: string }[] {
+  const found: { label: string; path: string }[] = [];
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      for (const [key, value] of Object.entries(v)) {
+        if ((INPUT_FIELDS as readonly string[]).includes(key) && typeof value === 'string') found.push({ label: `--${optionName(key)}`, path: value });
+        else if (typeof value === 'object') visit(value);
+      }
+    }
+  };
+  visit(params);
+  return found;
+}
+
+/** --out checked by the output rule before the experiment runs (null when not given). */
+export function planArtifactOutput(values: Values, params: unknown): PlannedOutput | null {
+  const choice = outputChoice(values);
+  return choice ? planOutput({ ...choice, kind: 'file', inputs: experimentInputs(params) }) : null;
+}
+
 /** Print the summary (--json: one JSON object) and write the artifact when --out asks. */
-export function emit(values: Values, ctx: CliContext, artifact: unknown, summary: unknown, lines: string[]): number {
+export function emit(values: Values, ctx: CliContext, out: PlannedOutput | null, artifact: unknown, summary: unknown, lines: string[]): number {
   if (process.stderr.isTTY) process.stderr.write('\n');
-  const out = stringOption(values, 'out');
-  if (out) writeJsonAtomic(out, artifact);
+  const written = out ? writeOutputFile(out, `${JSON.stringify(artifact, null, 2)}\n`) : null;
   if (values.json) ctx.stdout(JSON.stringify(summary, null, 2));
   else {
     for (const l of lines) ctx.stdout(l);
-    if (out) ctx.stdout(`Artifact (every parameter, input identities, per-seed draws): ${out}`);
+    if (written) ctx.stdout(`Artifact (every parameter, input identities, per-seed draws): ${written}`);
   }
   return 0;
 }

@@ -4,6 +4,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBundlePaths } from '../demo/demoBundle';
 import { runCliCaptured as cli } from '../testing/cliRun';
+import { indexFile } from '../index/indexDatabase';
 import { sharedDemoBundle } from '../testing/sharedDemoBundle';
 import { makeTempDir } from '../testing/tempDirs';
 
@@ -72,6 +73,36 @@ describe('sae-workbench index / feature', () => {
     expect(new Set(planted.map((a) => tokenAt.get(`${a.document}:${a.position}`)))).toEqual(new Set(['Step']));
     expect(Number(stats[0].tokens)).toBe(built.tokens);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')).provenance.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('index export --out: an existing export is replaced only with --overwrite; the index\'s own folder, a file and /proc are refused without a stack trace', async () => {
+    const id = built.index_ids[0];
+    const out = path.join(tmp.dir, 'export-again');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'index.json'), 'a previous export');
+    fs.writeFileSync(path.join(out, 'notes.md'), 'mine');
+    const exp = (o: string, extra: string[] = []) => cli(['index', 'export', id, '--format', 'parquet', '--out', o, '--home', home, ...extra]);
+    const refused = await exp(out);
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.err).toMatch(/^Error: --out: .*index\.json" exists; nothing was changed[\s\S]*Hint: .*--overwrite/);
+    expect(fs.readdirSync(out).sort()).toEqual(['index.json', 'notes.md']);
+    expect((await exp(out, ['--overwrite'])).code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['activations.parquet', 'feature_stats.parquet', 'index.json', 'notes.md', 'tokens.parquet']);
+    expect(fs.readFileSync(path.join(out, 'notes.md'), 'utf8')).toBe('mine');
+    // Onto the index's own database, inside it, onto a file, under /proc: clear refusals, fast.
+    const started = Date.now();
+    for (const [o, pattern] of [
+      [indexFile(home, id), /--out .* is the index .* itself .*an input of this command/],
+      [path.join(indexFile(home, id), 'x'), /lies inside the index|is a file, so nothing can be created inside it/],
+      [path.join(out, 'notes.md'), /is a file; a folder is written there/],
+      ['/proc/x', /special file system/],
+    ] as const) {
+      const r = await exp(o, ['--overwrite']);
+      expect(r.err).not.toMatch(/Unexpected error/);
+      expect(r.code, r.err).toBe(1);
+      expect(r.err, o).toMatch(pattern);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('refuses a bad dataset before a job exists, and removes an index', async () => {

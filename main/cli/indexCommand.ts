@@ -8,7 +8,7 @@ import { exportIndexParquet } from '../index/exportIndex';
 import { IndexCatalog } from '../index/indexCatalog';
 import { registerIndexFiles } from '../index/indexRecovery';
 import { prepareIndexBuild } from '../index/prepareIndexBuild';
-import { commaList, requiredString } from './cliOptions';
+import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 import { progressPrinter, runJobInForeground } from './foregroundJob';
 
@@ -16,7 +16,7 @@ const USAGE = [
   'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu]',
   'sae-workbench index list [--json]',
   'sae-workbench index remove <id>',
-  'sae-workbench index export <id> --format parquet --out <dir>',
+  'sae-workbench index export <id> --format parquet --out <dir> [--overwrite]',
   'sae-workbench index recover [--json]',
 ].join('\n       ');
 
@@ -55,6 +55,7 @@ export const indexCommand: CliCommand = {
     json: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
+    ...overwriteOption,
   },
   async run({ values, positionals }, ctx) {
     const [sub, arg] = positionals;
@@ -85,7 +86,8 @@ export const indexCommand: CliCommand = {
     if (sub === 'export') {
       if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'index export needs an index id.', `Usage: ${USAGE}`);
       if (values.format !== 'parquet') throw new WorkbenchError('BAD_ARGUMENT', `--format must be parquet${values.format ? `, got "${String(values.format)}"` : ''}.`, `Usage: ${USAGE}`);
-      const out = exportIndexParquet(catalog(ctx).reader(arg), requiredString(values, 'out', USAGE));
+      requiredString(values, 'out', USAGE);
+      const out = exportIndexParquet(catalog(ctx).reader(arg), outputChoice(values)!);
       ctx.stdout(JSON.stringify({ dir: out.dir, files: out.files, activation_rows: out.activationRows, token_rows: out.tokenRows }));
       return 0;
     }

@@ -3,10 +3,10 @@ import { WorkbenchError } from '../errors';
 import { runProbes } from '../experiments/probes';
 import { probeSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
-import { cliExperimentContext, emit, numberOption, parseWith, sliceOptions, stringOption } from './experimentCli';
+import { cliExperimentContext, emit, planArtifactOutput, numberOption, parseWith, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench probe --condition <spec> --dataset <path> --probe model=<dir>,hook=<hook> | --probe model=<dir>,sae=<dir> [--probe ...] [--test-fraction 0.2] [--split-seed 0] [--l2 0.001] [--max-documents N] [--device ...] [--out artifact.json] --json [--home <dir>]';
+  'sae-workbench probe --condition <spec> --dataset <path> --probe model=<dir>,hook=<hook> | --probe model=<dir>,sae=<dir> [--probe ...] [--test-fraction 0.2] [--split-seed 0] [--l2 0.001] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]';
 
 /** `model=<dir>,hook=<h>[,label=<text>]` or `model=<dir>,sae=<dir>[,label=<text>]`. */
 export function parseProbeSpec(text: string): Record<string, string> {
@@ -52,7 +52,8 @@ export const probeCommand: CliCommand = {
       },
       usage,
     );
+    const out = planArtifactOutput(values, params);
     const artifact = await runProbes(params, cliExperimentContext(ctx));
-    return emit(values, ctx, artifact, probeSummary(artifact), [`Probes for ${artifact.condition} (${artifact.trainDocuments.length} training, ${artifact.testDocuments.length} held-out documents):`, ...artifact.probes.map((p) => `  ${p.verdict}`)]);
+    return emit(values, ctx, out, artifact, probeSummary(artifact), [`Probes for ${artifact.condition} (${artifact.trainDocuments.length} training, ${artifact.testDocuments.length} held-out documents):`, ...artifact.probes.map((p) => `  ${p.verdict}`)]);
   },
 };

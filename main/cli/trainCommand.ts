@@ -3,13 +3,15 @@ import path from 'node:path';
 import { WorkbenchError } from '../errors';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { JobStopped, type StopReason } from '../jobs/kind';
-import { PARAMS_FILE, runTrainSae } from '../train/trainRun';
+import { planOutput } from '../outputs/outputPath';
+import { runTrainSae } from '../train/trainRun';
+import { PARAMS_FILE, RUN_FILES, runFilesOutput, saeFoldersOutput, type TrainOutputRule } from '../train/trainOutput';
 import { TrainSaeParamsSchema, type TrainRunResult, type TrainSaeParams } from '../../preload/contract/train';
 import type { CliCommand } from './command';
 import { commaList, requiredString } from './cliOptions';
 
 const usage =
-  'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--home <dir>]\n' +
+  'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--overwrite] [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--home <dir>]\n' +
   '       [--arch topk|batchtopk] [--loop] [--lr-sweep] [--eval-tokens N] [--context-size N] [--seed N] [--text-column C] [--checkpoint-every N] [--cache]';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -45,6 +47,7 @@ function paramsFromFlags(values: Values): Record<string, unknown> {
   if (values.loop) out.loopDataset = true;
   if (values['lr-sweep']) out.lrSweep = true;
   if (values.cache) out.cacheActivations = true;
+  if (values.overwrite) out.overwrite = true;
   if (values.device !== undefined) out.device = parseDeviceChoice(values.device as string);
   return out;
 }
@@ -69,12 +72,13 @@ function resumeParams(runDir: string, flags: Record<string, unknown>): TrainSaeP
   }
   const params = validate(saved);
   for (const [key, value] of Object.entries(flags)) {
-    if (key === 'device') continue;
+    // Where to run and whether to replace existing SAE files are this invocation's choices.
+    if (key === 'device' || key === 'overwrite') continue;
     if (JSON.stringify((params as Record<string, unknown>)[key]) !== JSON.stringify(value)) {
       throw new WorkbenchError('RESUME_MISMATCH', `--resume: the run in ${runDir} was started with ${key} = ${JSON.stringify((params as Record<string, unknown>)[key])}, not ${JSON.stringify(value)}.`, 'Resume with the run\'s own settings (leave the flag out), or train into a new --out folder.');
     }
   }
-  return { ...params, ...(flags.device ? { device: flags.device as TrainSaeParams['device'] } : {}) };
+  return { ...params, overwrite: flags.overwrite === true, ...(flags.device ? { device: flags.device as TrainSaeParams['device'] } : {}) };
 }
 
 /** The final JSON line: per SAE {fve, l0, dead_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
@@ -121,9 +125,11 @@ export const trainCommand: CliCommand = {
     seed: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     cache: { type: 'boolean' },
+    overwrite: { type: 'boolean' },
   },
   async run({ values }, ctx) {
     const flags = paramsFromFlags(values);
+    const rule: TrainOutputRule = { origin: { surface: 'cli', cwd: process.cwd() }, overwrite: values.overwrite === true, option: values.resume === undefined ? '--out' : '--resume' };
     let runDir: string;
     let params: TrainSaeParams;
     if (typeof values.resume === 'string') {
@@ -134,9 +140,16 @@ export const trainCommand: CliCommand = {
       runDir = path.resolve(requiredString(values, 'out', usage));
       for (const [flag, key] of [['model', 'model'], ['hook', 'hooks'], ['dataset', 'dataset']] as const) if (flags[key] === undefined) requiredString(values, flag, usage);
       params = validate(flags);
-      if (fs.existsSync(path.join(runDir, PARAMS_FILE))) {
-        throw new WorkbenchError('RUN_EXISTS', `${runDir} already holds a training run.`, `Continue it with --resume ${runDir}, or choose another --out folder.`);
+      if (!rule.overwrite && fs.existsSync(path.join(runDir, PARAMS_FILE))) {
+        throw new WorkbenchError('RUN_EXISTS', `${runDir} already holds a training run.`, `Continue it with --resume ${runDir}, choose another --out folder, or add --overwrite to start a new run there (its params, checkpoint and metrics are replaced; other files stay).`);
       }
+      planOutput(runFilesOutput(params, runDir, rule));
+    }
+    // Both outputs checked before any work: the run's files and one SAE folder per hook.
+    planOutput(saeFoldersOutput(params, runDir, rule));
+    if (values.resume === undefined && rule.overwrite) {
+      // A new run replaces an old run's own files (else it would resume it); nothing else.
+      for (const f of RUN_FILES) fs.rmSync(path.join(runDir, f), { force: true });
     }
     let stop: StopReason | null = null;
     const onSignal = () => {
@@ -150,6 +163,7 @@ export const trainCommand: CliCommand = {
       const result = await runTrainSae(params, {
         runDir,
         outDir: runDir,
+        output: rule,
         home: ctx.home,
         log: (level, message) => ctx.stderr(`${level === 'info' ? '' : `${level}: `}${message}`),
         progress: (fraction, message) => {

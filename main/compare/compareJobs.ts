@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, DiffParamsSchema, MatchParamsSchema, type DiffParams, type MatchParams } from '../../preload/contract/compare';
 import { defineJobKind } from '../jobs/kind';
 
@@ -38,7 +37,7 @@ export const compareDiffJob = defineJobKind<DiffParams>({
     const { runDiff } = await import('./runCompare');
     const db = openDatabase(ctx.home);
     try {
-      const r = await runDiff({ home: ctx.home, db, progress: (f, m) => ctx.progress(f, m) }, params, { dir: path.join(ctx.runDir) });
+      const r = await runDiff({ home: ctx.home, db, progress: (f, m) => ctx.progress(f, m) }, params, { path: ctx.runDir, origin: { surface: 'api' }, overwrite: true, option: 'the job\'s folder' });
       ctx.log('info', r.sentence);
       return { sentence: r.sentence, n_condition_tokens: r.n_condition_tokens, features: r.features.length, method: r.method, files: r.files };
     } finally {

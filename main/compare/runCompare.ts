@@ -14,6 +14,8 @@ import { loadSae } from '../formats/saeLoader';
 import { CorpusStore, corpusFile } from '../index/corpusStore';
 import { FeatureIndexReader } from '../index/indexReader';
 import { IndexRegistry, type IndexRecord } from '../index/indexRegistry';
+import { writeFileAtomic } from '../outputs/atomicFile';
+import { planOutput, writeOutputFolder, type OutputChoice } from '../outputs/outputPath';
 import { alignedDocuments, requireSameCorpus } from './alignedPositions';
 import { assignOneToOne } from './assignment';
 import { countByCondition, DEFAULT_THRESHOLD, diffRows, diffSentence } from './conditionDiff';
@@ -65,11 +67,10 @@ export function matchFile(home: string, a: string, b: string, method: 'activatio
   return path.join(home, 'compare', 'matches', `${a}__${b}__${method}.json`);
 }
 
-function writeAtomically(file: string, text: string): void {
+/** The match cache lives in the data directory (the app's own folder). */
+function writeMatchCache(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }
 
 /** A cached match, if both indexes are still the builds it was computed from. */
@@ -160,7 +161,7 @@ export async function runMatch(host: CompareHost, params: MatchParams): Promise<
     createdAt: Date.now(),
     features: rowsFrom(scores, partnerOfB),
   };
-  writeAtomically(matchFile(host.home, ra.id, rb.id, method), JSON.stringify(result));
+  writeMatchCache(matchFile(host.home, ra.id, rb.id, method), JSON.stringify(result));
   return result;
 }
 
@@ -184,11 +185,26 @@ function csvOf(result: DiffResult): string {
   return [...head, cols.join(','), ...rows].join('\n') + '\n';
 }
 
-export async function runDiff(host: CompareHost, params: DiffParams, out: { dir: string } | null): Promise<DiffResult> {
+export const DIFF_FILES = ['diff.json', 'diff.csv'] as const;
+
+/** `out`: the folder for diff.json and diff.csv, checked by the output rule before any work. */
+export async function runDiff(host: CompareHost, params: DiffParams, out: OutputChoice | null): Promise<DiffResult> {
   const registry = new IndexRegistry(host.db);
   const ra = readyIndex(registry, params.a);
   const rb = readyIndex(registry, params.b);
   requireSameCorpus(ra, rb);
+  const planned = out
+    ? planOutput({
+        ...out,
+        kind: 'folder',
+        files: DIFF_FILES,
+        inputs: [
+          { label: `index A (${ra.id})`, path: indexFile(host.home, ra.id) },
+          { label: `index B (${rb.id})`, path: indexFile(host.home, rb.id) },
+          { label: 'the indexes\' corpus', path: corpusFile(host.home, ra.corpusId) },
+        ],
+      })
+    : null;
   const condition = compileCondition(params.condition, new SavedConditions(host.db).resolve);
   const match = cachedMatch(host.home, registry, ra.id, rb.id, params.method) ?? (await runMatch({ ...host, progress: (f, m) => host.progress?.(0.8 * f, m) }, params));
   host.progress?.(0.85, `counting firings at ${condition.spec}`);
@@ -231,12 +247,12 @@ export async function runDiff(host: CompareHost, params: DiffParams, out: { dir:
     features: rows,
     files: null,
   };
-  if (out) {
-    const json = path.join(out.dir, 'diff.json');
-    const csv = path.join(out.dir, 'diff.csv');
-    result.files = { json, csv };
-    writeAtomically(csv, csvOf(result));
-    writeAtomically(json, JSON.stringify(result, null, 1));
+  if (planned) {
+    result.files = { json: path.join(planned.target, 'diff.json'), csv: path.join(planned.target, 'diff.csv') };
+    writeOutputFolder(planned, (stage) => {
+      fs.writeFileSync(path.join(stage, 'diff.csv'), csvOf(result));
+      fs.writeFileSync(path.join(stage, 'diff.json'), JSON.stringify(result, null, 1));
+    });
   }
   host.progress?.(1, 'done');
   return result;

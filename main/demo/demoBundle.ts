@@ -3,6 +3,7 @@ import path from 'node:path';
 import { WorkbenchError } from '../errors';
 import { writeGpt2Directory } from '../formats/models/gpt2Writer';
 import { writeSafetensors } from '../formats/safetensors';
+import { planOutput, writeOutputFolder, type OutputChoice } from '../outputs/outputPath';
 import { fitBigram } from './bigramModel';
 import { generateCorpus } from './corpus';
 import { buildDemoModels, DEFAULT_DEMO_MODEL_SPEC } from './demoModels';
@@ -94,36 +95,26 @@ function isComplete(root: string): boolean {
 }
 
 /**
- * Generate the bundle into `outDir`: built in a sibling temp folder, then renamed into place, so
- * an interrupted run never leaves a half bundle that looks complete.
+ * Generate the bundle into a folder through the output rule (outputs/outputPath): built in a
+ * staging folder inside it, then each file renamed into place with the manifest last (removed
+ * first when replaced), so an interrupted run never leaves a bundle that looks complete. Only the
+ * bundle's own files are ever replaced; nothing else in the folder is touched. A plain path is a
+ * folder the app owns (the data directory's copy, tests): it may be replaced. A user's --out
+ * comes as an OutputChoice: an existing folder that is not empty needs --overwrite.
  */
-export function writeDemoBundle(outDir: string): DemoBundlePaths {
-  const root = path.resolve(outDir);
-  const tmp = `${root}.tmp-${process.pid}-${Date.now()}`;
+export function writeDemoBundle(out: string | OutputChoice): DemoBundlePaths {
+  const choice: OutputChoice = typeof out === 'string' ? { option: 'the demo folder', path: path.resolve(out), origin: { surface: 'api' }, overwrite: true } : out;
+  const planned = planOutput({ ...choice, kind: 'folder', files: null, inputs: [] });
   try {
-    fs.mkdirSync(path.dirname(root), { recursive: true });
-    generateInto(tmp);
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.renameSync(tmp, root);
+    return demoBundlePaths(writeOutputFolder(planned, generateInto, { completeMarker: DEMO_BUNDLE_MANIFEST }).dir);
   } catch (err) {
-    removeQuietly(tmp);
     if (err instanceof WorkbenchError) throw err;
     throw new WorkbenchError(
       'DEMO_BUNDLE_WRITE',
-      `Cannot write the demo bundle to ${root}: ${(err as Error).message}`,
+      `Cannot write the demo bundle to ${planned.target}: ${(err as Error).message}`,
       'Check that the folder is writable and the disk has a few MB free, or pass another --out.',
       { cause: err },
     );
-  }
-  return demoBundlePaths(root);
-}
-
-/** Best-effort cleanup that never hides the original error (the parent may not even be a folder). */
-function removeQuietly(dir: string): void {
-  try {
-    fs.rmSync(dir, { recursive: true, force: true });
-  } catch {
-    // The original error explains what went wrong; nothing was written here.
   }
 }
 

@@ -10,12 +10,7 @@ import { WorkbenchError } from '../errors';
 
 export const appVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(tmp, file);
-}
+export { writeJsonAtomic } from '../outputs/atomicFile';
 
 export function artifactPath(runDir: string): string {
   return path.join(runDir, EXPERIMENT_ARTIFACT_FILE);

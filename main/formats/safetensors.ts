@@ -6,9 +6,9 @@
  * area; offsets are relative to the data area and the tensors tile it exactly. Validation follows
  * the reference implementation, so a file this reader accepts is one Python would accept too.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readSync } from 'node:fs';
 import { WorkbenchError } from '../errors';
+import { writeFileAtomic } from '../outputs/atomicFile';
 import { decodeBF16, decodeF16, encodeBF16, encodeF16, f8e4m3BitsToNumber, f8e5m2BitsToNumber } from './halfFloat';
 import { withFile } from './openedFile';
 import type { Tensor32 } from './tensor';
@@ -371,26 +371,15 @@ export function encodeSafetensors(tensors: Record<string, TensorToWrite>, metada
   return out;
 }
 
-let tmpCounter = 0;
-
 /**
- * Write atomically: a temp file in the same folder, flushed to disk, then renamed over the target,
- * so a crash leaves either the old file or the complete new one.
+ * Write atomically (outputs/atomicFile: a temp file in the same folder, flushed, renamed over the
+ * target), so a crash leaves either the old file or the complete new one.
  */
 export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
   const buf = encodeSafetensors(tensors, metadata);
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, buf);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeFileAtomic(file, buf);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new WorkbenchError('FILE_NOT_WRITABLE', `Cannot write ${file}: ${(err as Error).message}`, 'Check that the folder exists and is writable and the disk has space.', { cause: err });
   }
 }

@@ -4,14 +4,17 @@
  *   activations.parquet    document, position, feature, activation  (the whole sparse store)
  *   tokens.parquet         document, position, token_id, token      (the indexed documents)
  *   index.json             what it was built from (parameters, provenance hashes, summary)
- * Written row group by row group (bounded memory), each file under a temporary name and renamed
- * when complete.
+ * Written row group by row group (bounded memory) into a staging folder, then renamed into place
+ * by the output rule (outputs/outputPath): checked before any work, never over the index's own
+ * files, existing files replaced only when the user asked.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer';
-import { WorkbenchError } from '../errors';
+import { planOutput, writeOutputFolder, type OutputChoice } from '../outputs/outputPath';
+import { corpusFile } from './corpusStore';
+import { indexFile } from './indexDatabase';
 import type { FeatureIndexReader } from './indexReader';
 import { blockOffsets } from './sparseBlocks';
 
@@ -24,34 +27,41 @@ export interface ExportedIndex {
   tokenRows: number;
 }
 
+export const EXPORT_FILES = ['feature_stats.parquet', 'activations.parquet', 'tokens.parquet', 'index.json'] as const;
+
+/** One Parquet file written in row groups (into the staging folder). */
 class ChunkedParquet {
   private writer: ParquetWriter | null = null;
-  private readonly tmp: string;
 
-  constructor(private readonly file: string) {
-    this.tmp = `${file}.tmp-${process.pid}`;
-  }
+  constructor(private readonly file: string) {}
 
   write(columns: ColumnSource[]): void {
     if (columns[0].data.length === 0) return;
-    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.tmp), schema: schemaFromColumnData({ columnData: columns }) });
+    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.file), schema: schemaFromColumnData({ columnData: columns }) });
     this.writer.write({ columnData: columns, rowGroupSize: ROW_GROUP });
   }
 
   finish(empty: ColumnSource[]): void {
-    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.tmp), schema: schemaFromColumnData({ columnData: empty }) });
+    if (!this.writer) this.writer = new ParquetWriter({ writer: fileWriter(this.file), schema: schemaFromColumnData({ columnData: empty }) });
     this.writer.finish();
-    fs.renameSync(this.tmp, this.file);
   }
 }
 
-export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): ExportedIndex {
-  const dir = path.resolve(outDir);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new WorkbenchError('EXPORT_FAILED', `Cannot create ${dir}: ${(err as Error).message}`, 'Choose a folder you can write to.');
-  }
+export function exportIndexParquet(reader: FeatureIndexReader, out: OutputChoice): ExportedIndex {
+  const planned = planOutput({
+    ...out,
+    kind: 'folder',
+    files: EXPORT_FILES,
+    inputs: [
+      { label: `the index ${reader.record.id}`, path: indexFile(reader.home, reader.record.id) },
+      { label: 'its corpus', path: corpusFile(reader.home, reader.record.corpusId) },
+    ],
+  });
+  const { result, dir } = writeOutputFolder(planned, (stage) => writeExport(reader, stage), { completeMarker: 'index.json' });
+  return { ...result, dir, files: EXPORT_FILES.map((f) => path.join(dir, f)) };
+}
+
+function writeExport(reader: FeatureIndexReader, dir: string): { activationRows: number; tokenRows: number } {
   const listing = reader.listing();
   const stats = reader.statRows();
   const n = listing.fireCount.length;
@@ -149,7 +159,6 @@ export function exportIndexParquet(reader: FeatureIndexReader, outDir: string): 
       'tokens.parquet': 'one row per token of each indexed document; position 0 is BOS when prepended',
     },
   };
-  fs.writeFileSync(path.join(dir, 'index.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.renameSync(path.join(dir, 'index.json.tmp'), path.join(dir, 'index.json'));
-  return { dir, files: ['feature_stats.parquet', 'activations.parquet', 'tokens.parquet', 'index.json'].map((f) => path.join(dir, f)), activationRows, tokenRows };
+  fs.writeFileSync(path.join(dir, 'index.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { activationRows, tokenRows };
 }

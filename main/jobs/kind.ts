@@ -43,6 +43,11 @@ export interface JobKind<P = unknown> {
   resource: ResourceClass | ((params: P) => ResourceClass);
   /** True when run() checkpoints and can continue from ctx.checkpoint (pause, resume after crash). */
   pausable: boolean;
+  /**
+   * Checks beyond the schema that need the file system (an output path, say), run when the job is
+   * added, so a bad value is refused then and not after the work; throws a WorkbenchError.
+   */
+  checkParams?(params: P): void;
   /** Attempts allowed before a crashing job is marked failed (default 1: no automatic retry). */
   maxAttempts?: number;
   /** Runs in the worker process. Returns the job's result (JSON-serialisable). */

@@ -28,9 +28,15 @@ export class JobKindTable {
     return found;
   }
 
-  /** Validated params for a kind, or an INVALID_JOB_PARAMS error naming the valid keys. */
+  /**
+   * Validated params for a kind, or an INVALID_JOB_PARAMS error naming the valid keys; then the
+   * kind's own checks (checkParams: output paths), so a job is refused before it is queued.
+   */
   parseParams(kind: string, raw: unknown): unknown {
-    return parseJobParams(kind, this.find(kind).params, raw);
+    const k = this.find(kind);
+    const params = parseJobParams(kind, k.params, raw);
+    k.checkParams?.(params);
+    return params;
   }
 
   /** Unknown kinds (rows written by a newer version) count as not pausable. */

@@ -7,7 +7,9 @@ import { readSafetensors } from '../formats/safetensors';
 import { SeededRandom } from '../random/seededRandom';
 import { makeTempDir } from '../testing/tempDirs';
 import { decoderRowNorms, initSaeParams, PARAM_NAMES, type SaeTensors } from './saeParams';
-import { saeLensConfig, writeSaeLensFolder, type SaeExport } from './saeExport';
+import { planOutput } from '../outputs/outputPath';
+import { saeLensConfig, writeSaeLensFiles, writeSaeLensFolders, type SaeExport } from './saeExport';
+import { saeFoldersOutput } from './trainOutput';
 
 const tmp = makeTempDir('sae-export');
 afterAll(tmp.cleanup);
@@ -21,9 +23,8 @@ function trainedParams(seed: number): SaeTensors {
   return p;
 }
 
-function exported(dir: string, params: SaeTensors, activation: 'topk' | 'batchtopk'): SaeExport {
+function exported(params: SaeTensors, activation: 'topk' | 'batchtopk'): SaeExport {
   return {
-    dir,
     shape,
     params,
     activation,
@@ -61,7 +62,7 @@ describe('sae_lens export', () => {
   it('writes exactly the files and keys sae_lens loads, and loadSae encodes as training did', async () => {
     const dir = path.join(tmp.dir, 'topk', 'blocks.1.hook_resid_post');
     const params = trainedParams(3);
-    writeSaeLensFolder(exported(dir, params, 'topk'));
+    writeSaeLensFiles(dir, exported(params, 'topk'));
     expect(fs.readdirSync(dir).sort()).toEqual(['cfg.json', 'sae_weights.safetensors', 'sparsity.safetensors', 'training_config.json']);
     const weights = readSafetensors(path.join(dir, 'sae_weights.safetensors'));
     expect([...weights.tensors.keys()].sort()).toEqual(['W_dec', 'W_enc', 'b_dec', 'b_enc']);
@@ -92,8 +93,8 @@ describe('sae_lens export', () => {
 
   it('saves BatchTopK as JumpReLU with the learned threshold and no k', () => {
     const dir = path.join(tmp.dir, 'batchtopk', 'blocks.1.hook_resid_post');
-    const e = exported(dir, trainedParams(4), 'batchtopk');
-    writeSaeLensFolder(e);
+    const e = exported(trainedParams(4), 'batchtopk');
+    writeSaeLensFiles(dir, e);
     const cfg = saeLensConfig(e);
     expect(cfg.architecture).toBe('jumprelu');
     expect(cfg).not.toHaveProperty('k');
@@ -101,5 +102,24 @@ describe('sae_lens export', () => {
     expect(sae.config.architecture).toBe('jumprelu');
     expect(Array.from(sae.threshold!.data)).toEqual(new Array(40).fill(Math.fround(0.04)));
     expect([...readSafetensors(path.join(dir, 'sae_weights.safetensors')).tensors.keys()].sort()).toEqual(['W_dec', 'W_enc', 'b_dec', 'b_enc', 'threshold']);
+  });
+
+  it('into an output folder: keeps what else is there, replaces an SAE only when asked, and only its files', () => {
+    const out = path.join(tmp.dir, 'user-folder');
+    const hookDir = path.join(out, 'blocks.1.hook_resid_post');
+    fs.mkdirSync(path.join(hookDir, 'notes'), { recursive: true });
+    fs.writeFileSync(path.join(hookDir, 'notes', 'thesis.txt'), 'years of work');
+    const rule = { origin: { surface: 'cli' as const, cwd: tmp.dir }, option: '--out' };
+    const sources = { model: path.join(tmp.dir, 'model'), dataset: path.join(tmp.dir, 'data.jsonl'), hooks: ['blocks.1.hook_resid_post'] };
+    expect(writeSaeLensFolders(planOutput(saeFoldersOutput(sources, out, { ...rule, overwrite: false })), [exported(trainedParams(5), 'topk')])).toEqual([hookDir]);
+    expect(fs.readdirSync(hookDir).sort()).toEqual(['cfg.json', 'notes', 'sae_weights.safetensors', 'sparsity.safetensors', 'training_config.json']);
+    // A second export onto that SAE is refused without overwrite, and replaces only its files with it.
+    expect(() => planOutput(saeFoldersOutput(sources, out, { ...rule, overwrite: false }))).toThrow(/4 files it would write exist .*; nothing was changed/);
+    const before = fs.readFileSync(path.join(hookDir, 'sae_weights.safetensors'));
+    writeSaeLensFolders(planOutput(saeFoldersOutput(sources, out, { ...rule, overwrite: true })), [exported(trainedParams(6), 'topk')]);
+    expect(fs.readFileSync(path.join(hookDir, 'sae_weights.safetensors')).equals(before)).toBe(false);
+    expect(fs.readFileSync(path.join(hookDir, 'notes', 'thesis.txt'), 'utf8')).toBe('years of work');
+    expect(fs.readdirSync(hookDir).sort()).toEqual(['cfg.json', 'notes', 'sae_weights.safetensors', 'sparsity.safetensors', 'training_config.json']);
+    expect(fs.readdirSync(out)).toEqual(['blocks.1.hook_resid_post']);
   });
 });

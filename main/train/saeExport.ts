@@ -8,20 +8,21 @@
  *    W_dec /= n, n clamped at 1e-8), as sae_lens' process_state_dict_for_saving_inference;
  *  - sparsity.safetensors: "sparsity" = log10(firing frequency + 1e-10);
  *  - training_config.json: how it was trained, beside it.
- * The folder is written under a temporary name and renamed into place.
+ * Written through the output rule (outputs/outputPath): staged, then each file renamed into place
+ * with cfg.json last; only these files are ever replaced, nothing else in the folder is touched.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { writeSafetensors } from '../formats/safetensors';
+import { writeOutputFolder, type PlannedOutput } from '../outputs/outputPath';
+import { TRAINING_CONFIG_FILE } from './trainOutput';
 import { decoderRowNorms, type SaeShape, type SaeTensors } from './saeParams';
 import type { SaeActivation } from './trainStepGraph';
 
-export const TRAINING_CONFIG_FILE = 'training_config.json';
 const MIN_NORM = 1e-8;
 
 export interface SaeExport {
-  dir: string;
   shape: SaeShape;
   params: SaeTensors;
   activation: SaeActivation;
@@ -94,30 +95,26 @@ export function saeLensConfig(e: SaeExport): Record<string, unknown> {
     : { architecture: 'jumprelu', ...base, metadata };
 }
 
-export function writeSaeLensFolder(e: SaeExport): void {
-  const target = path.resolve(e.dir);
-  const tmp = `${target}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
-    const w = foldedWeights(e.params, e.shape);
-    const { dIn, dSae } = e.shape;
-    const tensors = {
-      W_enc: { dtype: 'F32' as const, shape: [dIn, dSae], data: w.W_enc },
-      W_dec: { dtype: 'F32' as const, shape: [dSae, dIn], data: w.W_dec },
-      b_enc: { dtype: 'F32' as const, shape: [dSae], data: w.b_enc },
-      b_dec: { dtype: 'F32' as const, shape: [dIn], data: w.b_dec },
-      ...(e.activation === 'batchtopk' ? { threshold: { dtype: 'F32' as const, shape: [dSae], data: new Float32Array(dSae).fill(e.threshold) } } : {}),
-    };
-    writeSafetensors(path.join(tmp, SAE_WEIGHTS_FILE), tensors);
-    writeSafetensors(path.join(tmp, SAE_SPARSITY_FILE), { sparsity: { dtype: 'F32', shape: [dSae], data: e.sparsity } });
-    fs.writeFileSync(path.join(tmp, SAE_CFG_FILE), `${JSON.stringify(saeLensConfig(e), null, 2)}\n`);
-    fs.writeFileSync(path.join(tmp, TRAINING_CONFIG_FILE), `${JSON.stringify(e.trainingConfig, null, 2)}\n`);
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+/** The four files of one SAE into `dir` (created if missing). */
+export function writeSaeLensFiles(dir: string, e: SaeExport): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const w = foldedWeights(e.params, e.shape);
+  const { dIn, dSae } = e.shape;
+  const tensors = {
+    W_enc: { dtype: 'F32' as const, shape: [dIn, dSae], data: w.W_enc },
+    W_dec: { dtype: 'F32' as const, shape: [dSae, dIn], data: w.W_dec },
+    b_enc: { dtype: 'F32' as const, shape: [dSae], data: w.b_enc },
+    b_dec: { dtype: 'F32' as const, shape: [dIn], data: w.b_dec },
+    ...(e.activation === 'batchtopk' ? { threshold: { dtype: 'F32' as const, shape: [dSae], data: new Float32Array(dSae).fill(e.threshold) } } : {}),
+  };
+  writeSafetensors(path.join(dir, SAE_WEIGHTS_FILE), tensors);
+  writeSafetensors(path.join(dir, SAE_SPARSITY_FILE), { sparsity: { dtype: 'F32', shape: [dSae], data: e.sparsity } });
+  fs.writeFileSync(path.join(dir, SAE_CFG_FILE), `${JSON.stringify(saeLensConfig(e), null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, TRAINING_CONFIG_FILE), `${JSON.stringify(e.trainingConfig, null, 2)}\n`);
+}
+
+/** Every hook's SAE, each in `<out>/<hook>/`, into a planned output folder (trainOutput.saeFoldersOutput). */
+export function writeSaeLensFolders(planned: PlannedOutput, exports: readonly SaeExport[]): string[] {
+  const { dir } = writeOutputFolder(planned, (stage) => exports.forEach((e) => writeSaeLensFiles(path.join(stage, e.hookName), e)), { completeMarker: SAE_CFG_FILE });
+  return exports.map((e) => path.join(dir, e.hookName));
 }

@@ -25,18 +25,22 @@ import { readCheckpoint, readCheckpointStep, writeCheckpoint, type RunCheckpoint
 import { lrAt } from './lrSchedule';
 import { MetricsLog } from './metricsLog';
 import { judgeGates } from '../evals/evalRun';
-import { foldedWeights, writeSaeLensFolder } from './saeExport';
+import { foldedWeights, writeSaeLensFolders, type SaeExport } from './saeExport';
+import { planOutput } from '../outputs/outputPath';
+import { PARAMS_FILE, saeFoldersOutput, type TrainOutputRule } from './trainOutput';
 import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { prepareTraining, type TrainSetup } from './trainSetup';
 
-export const PARAMS_FILE = 'params.json';
+export { PARAMS_FILE } from './trainOutput';
 
 export interface TrainRunContext {
   /** Checkpoint, metrics.jsonl, params.json. */
   runDir: string;
-  /** One sae_lens folder per hook goes in here. */
+  /** One sae_lens folder per hook goes in here, by the output rule (checked at the start and before writing). */
   outDir: string;
+  /** How the user named outDir (default: a path the app chose, nothing to overwrite). */
+  output?: TrainOutputRule;
   /** For the activation cache (<home>/activation-cache). */
   home: string;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
@@ -50,11 +54,6 @@ export interface TrainRunContext {
 const PRESCAN_LIMIT_TOKENS = 50_000_000;
 /** Metric points per curve, about. */
 const POINTS_PER_CURVE = 500;
-
-/** The folder of one hook's SAE inside `outDir`. */
-export function saeFolder(outDir: string, hook: string): string {
-  return path.join(outDir, hook);
-}
 
 /**
  * BatchTopK's JumpReLU threshold: sae_lens' moving average of the smallest kept activation, which
@@ -177,6 +176,9 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
 export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext): Promise<TrainRunResult> {
   const setup = await prepareTraining(params);
   const p = setup.params;
+  // The output folder is checked before any work (and again right before writing): a queued job
+  // whose `out` went bad while it waited fails now, not after the run.
+  const saeOutput = planOutput(saeFoldersOutput(params, ctx.outDir, ctx.output ?? { origin: { surface: 'api' }, overwrite: false, option: 'the output folder' }));
   const so = streamOptions(setup, ctx);
 
   // The held-out tokens: the dataset's first documents, never trained on.
@@ -327,27 +329,27 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   const saes = saesFor(setup, finalStates, setup.totalSteps);
   const evals = await evaluateSaes(setup.model, saes, { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, onProgress: (f) => ctx.progress(0.95 + 0.04 * f, 'evaluating on the held-out tokens') });
   const tokens = setup.totalSteps * p.batchSize;
+  const exports: SaeExport[] = setup.hooks.map((hook, h) => ({
+    shape: setup.shape,
+    params: finalStates[h].train.params,
+    activation: p.architecture,
+    k: p.k,
+    threshold: debiasedThreshold(finalStates[h].threshold, p.topkThresholdLr, setup.totalSteps),
+    hookName: hook,
+    modelName: setup.model.config.name,
+    contextSize: setup.contextSize,
+    prependBos: setup.prependBos,
+    datasetPath: setup.plan.path,
+    finalL0: evals[h].metrics.l0,
+    sparsity: logSparsity(evals[h].fireCounts, evals[h].metrics.tokens),
+    metadata: { training_tokens: tokens, heldout_fve: evals[h].metrics.fve, heldout_dead_pct: evals[h].metrics.dead_pct, heldout_tokens: evals[h].metrics.tokens },
+    trainingConfig: { ...p, hook, lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: evals[h].metrics, gates: judgeGates(evals[h].metrics, p.gates).gates },
+  }));
+  const folders = writeSaeLensFolders(saeOutput, exports);
   const trained: TrainedSae[] = setup.hooks.map((hook, h) => {
     const e = evals[h];
     const verdict = judgeGates(e.metrics, p.gates);
-    const out = saeFolder(ctx.outDir, hook);
-    writeSaeLensFolder({
-      dir: out,
-      shape: setup.shape,
-      params: finalStates[h].train.params,
-      activation: p.architecture,
-      k: p.k,
-      threshold: debiasedThreshold(finalStates[h].threshold, p.topkThresholdLr, setup.totalSteps),
-      hookName: hook,
-      modelName: setup.model.config.name,
-      contextSize: setup.contextSize,
-      prependBos: setup.prependBos,
-      datasetPath: setup.plan.path,
-      finalL0: e.metrics.l0,
-      sparsity: logSparsity(e.fireCounts, e.metrics.tokens),
-      metadata: { training_tokens: tokens, heldout_fve: e.metrics.fve, heldout_dead_pct: e.metrics.dead_pct, heldout_tokens: e.metrics.tokens },
-      trainingConfig: { ...p, hook, lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: e.metrics, gates: verdict.gates },
-    });
+    const out = folders[h];
     ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
     return { hook, out, eval: { ...e.metrics }, gates: verdict.gates, passed: verdict.passed };
   });

@@ -59,7 +59,8 @@ export const TrainSaeParamsSchema = z
     checkpointEverySteps: z.number().int().min(1).default(500).describe('Checkpoint every this many steps (and on pause). Default 500: a few minutes of work at most is redone after a crash.'),
     checkpointEveryMinutes: z.number().min(0.1).default(10).describe('Also checkpoint when this much time passed since the last one. Default 10 minutes.'),
     topkThresholdLr: z.number().positive().max(1).default(0.01).describe('BatchTopK: rate of the moving average of the smallest kept activation, saved as the JumpReLU threshold. Default 0.01: sae_lens\' default.'),
-    out: path.optional().describe('Folder for the trained SAEs (one sae_lens folder per hook). Default: the run\'s folder, runs/<job-id>/saes.'),
+    out: path.optional().describe('Folder for the trained SAEs (one sae_lens folder per hook), an absolute path outside the model and dataset. Default: the run\'s folder, runs/<job-id>/saes.'),
+    overwrite: z.boolean().default(false).describe('Replace SAE files already in the output folder (cfg.json, sae_weights.safetensors, sparsity.safetensors, training_config.json of each hook; nothing else there is touched). Default off: an existing SAE is never replaced unless asked.'),
   })
   .strict();
 export type TrainSaeParams = z.output<typeof TrainSaeParamsSchema>;

@@ -5,6 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import { ENGINE_DEVICES, QualityGatesSchema, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainSaeParamsInput, type TrainSources } from '../../../../preload/api';
+import { ApiCallError } from '../../client/client';
 import { useClient } from '../../client/context';
 
 type Shape = typeof TrainSaeParamsSchema.shape;
@@ -44,6 +45,7 @@ interface FormState {
   maxDeadPct: string;
   cacheActivations: boolean;
   out: string;
+  overwrite: boolean;
 }
 
 const initial: FormState = {
@@ -73,6 +75,7 @@ const initial: FormState = {
   maxDeadPct: String(DEFAULTS.gates.maxDeadPct),
   cacheActivations: DEFAULTS.cacheActivations,
   out: '',
+  overwrite: DEFAULTS.overwrite,
 };
 
 /** The demo's layer-2 runs: small enough for well under a minute on a laptop CPU. */
@@ -105,7 +108,7 @@ function toParams(f: FormState): TrainSaeParamsInput {
     checkpointEverySteps: num(f.checkpointEverySteps),
     gates: { minFve: Number(f.minFve), maxDeadPct: Number(f.maxDeadPct) },
     cacheActivations: f.cacheActivations,
-    ...(f.out.trim() ? { out: f.out.trim() } : {}),
+    ...(f.out.trim() ? { out: f.out.trim(), overwrite: f.overwrite } : {}),
   };
 }
 
@@ -113,7 +116,12 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
   const client = useClient();
   const [f, setF] = useState<FormState>(initial);
   const [busy, setBusy] = useState(false);
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setF((s) => ({ ...s, [key]: value }));
+  // A refused output folder is shown under the form's fields (message and what to do) until it changes.
+  const [outputRefusal, setOutputRefusal] = useState<{ message: string; hint?: string } | null>(null);
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    if (key === 'out' || key === 'overwrite') setOutputRefusal(null);
+    setF((s) => ({ ...s, [key]: value }));
+  };
   const model = sources?.models.find((m) => m.path === f.model) ?? null;
   const check = useMemo(() => TrainSaeParamsSchema.safeParse(toParams(f)), [f]);
   const problem = !check.success ? `${check.error.issues[0]?.path.join('.') || 'params'}: ${check.error.issues[0]?.message}` : null;
@@ -127,10 +135,12 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
   const submit = async () => {
     if (!check.success) return;
     setBusy(true);
+    setOutputRefusal(null);
     try {
       onStarted(await client.call('jobs.add', { kind: TRAIN_SAE_KIND, params: toParams(f) }));
     } catch (e) {
-      onError(e);
+      if (e instanceof ApiCallError && e.code.startsWith('OUTPUT_')) setOutputRefusal({ message: e.message, hint: e.hint });
+      else onError(e);
     } finally {
       setBusy(false);
     }
@@ -143,7 +153,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
       <span className="muted small">{why}</span>
     </label>
   );
-  const check1 = (key: 'lrSweep' | 'loopDataset' | 'cacheActivations', label: string, field: FieldName) => (
+  const check1 = (key: 'lrSweep' | 'loopDataset' | 'cacheActivations' | 'overwrite', label: string, field: FieldName) => (
     <label className="train-field train-check">
       <span>
         <input type="checkbox" aria-label={label} checked={f[key]} onChange={(e) => set(key, e.target.checked)} /> {label}
@@ -246,8 +256,17 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           {text('checkpointEverySteps', 'Checkpoint every (steps)', describe('checkpointEverySteps'))}
           {check1('cacheActivations', 'Cache activations on disk', 'cacheActivations')}
           {text('out', 'Output folder', describe('out'), 'runs/<job-id>/saes')}
+          {f.out.trim() !== '' && check1('overwrite', 'Overwrite existing files', 'overwrite')}
         </div>
       </details>
+      {outputRefusal && (
+        <div className="error-banner" role="alert" aria-label="Output folder refused">
+          <div>
+            <strong>{outputRefusal.message}</strong>
+            {outputRefusal.hint && <div className="hint">{outputRefusal.hint}</div>}
+          </div>
+        </div>
+      )}
       <div className="train-submit">
         <button className="primary" disabled={!check.success || busy} onClick={() => void submit()}>
           Start training
