@@ -14,6 +14,7 @@ import { loadSae } from '../formats/saeLoader';
 import { CorpusStore, corpusFile } from '../index/corpusStore';
 import { FeatureIndexReader } from '../index/indexReader';
 import { IndexRegistry, type IndexRecord } from '../index/indexRegistry';
+import { indexFile } from '../index/indexDatabase';
 import { writeFileAtomic } from '../outputs/atomicFile';
 import { planOutput, writeOutputFolder, type OutputChoice } from '../outputs/outputPath';
 import { alignedDocuments, requireSameCorpus } from './alignedPositions';

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/connection';
-import { WorkbenchError } from '../errors';
 import { idPath } from '../idPath';
 import { CheckedStore, describeSqliteError, openSqliteFile, quickCheckOnce, StoreDamage, type SqliteTarget } from '../db/sqliteFile';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
