@@ -132,6 +132,19 @@ export interface DiffResult {
   files: { json: string; csv: string } | null;
 }
 
+/** A feature's counterpart in another index, from the newest match of the two (either direction). */
+export interface FeatureCounterpart {
+  /** Whether the two indexes were matched (and neither was rebuilt since). */
+  matched: boolean;
+  /** The best-matching feature there (null: not matched, or nothing co-fires with it). */
+  feature: number | null;
+  score: number | null;
+  method: 'activation' | 'decoder' | null;
+  /** The default "no counterpart below" score of that method. */
+  threshold: number | null;
+  createdAt: number | null;
+}
+
 export interface SavedCondition {
   name: string;
   spec: string;
@@ -148,6 +161,8 @@ export interface ConditionPreview {
 export const compareContract = {
   /** Queue a Match job for two indexes (result cached; read it with compare.matchResult). */
   'compare.match': method<JobView>()(MatchParamsSchema),
+  /** The counterpart of one feature in another index, from their newest match (the side-by-side pane's suggestion). */
+  'compare.counterpart': method<FeatureCounterpart>()(z.object({ index: IndexIdSchema, feature: z.number().int().min(0), other: IndexIdSchema }).strict()),
   'compare.matchResult': method<MatchResult | null>()(z.object({ a: IndexIdSchema, b: IndexIdSchema, method: z.enum(MATCH_METHODS).default('auto') }).strict()),
   /** Queue a condition diff (matches first when needed). */
   'compare.diff': method<JobView>()(DiffParamsSchema),
