@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, type DiffResult } from '../../preload/api';
 import { compileCondition } from '../conditions/tokenCondition';
-import { findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
+import { explainNoTable, findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
 import { readLibraryArtifact } from './libraryHandlers';
 import { cachedMatch, previewCondition } from '../compare/runCompare';
 import { SavedConditions } from '../conditions/savedConditions';
@@ -34,7 +34,12 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
     // Asked again with nothing changed: the finished job is the answer (no identical job queued).
     return findIdenticalDiff(s.home, s.jobStore, registry, params, condition.spec) ?? s.jobs.add(COMPARE_DIFF_JOB_KIND, params);
   },
-  'compare.artifactTables': ({ artifactId }, s) => findRecordTables(readLibraryArtifact(s, artifactId).content),
+  'compare.artifactTables': ({ artifactId }, s) => {
+    const { item, content } = readLibraryArtifact(s, artifactId);
+    const tables = findRecordTables(content);
+    if (tables.length === 0) throw explainNoTable(content, path.basename(item.path));
+    return tables;
+  },
   'compare.overlay': ({ jobId, artifactId, path: at, keyedById, idField, valueField, topN }, s) => {
     const diff = readDiff(s, jobId);
     const rows = tableRows(readLibraryArtifact(s, artifactId).content, { path: at, keyedById });

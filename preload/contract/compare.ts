@@ -11,6 +11,10 @@ export const MATCH_METHODS = ['auto', 'activation', 'decoder'] as const;
 export type MatchMethodChoice = (typeof MATCH_METHODS)[number];
 
 
+/** What "Outside diff" accepts, in words: the Compare page says it, and the core's refusal of a file repeats it. */
+export const OVERLAY_ACCEPTS =
+  'a JSON file with a table of feature records: a list of at least 2 objects, each with an integer feature id (feature, feature_id, latent, idx, id, ...) and a number to rank by (an asymmetry, ratio, fold change, score, ...), or an object keyed by feature id ({"2504": {...}} or {"2504": 3.1}), at most 4 levels below the top';
+
 /** A table of feature records found in a result JSON (e.g. the seed's feature_diff.json). */
 export interface ArtifactTable {
   /** Keys from the top of the JSON down to the table ([] for a top-level array). */
