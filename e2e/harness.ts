@@ -115,3 +115,17 @@ export function offlineAppPerFile(): { app: () => ServedApp; browser: () => Brow
   });
   return { app: () => app!, browser: () => browser! };
 }
+
+/**
+ * Wait until what a screenshot shows has drawn: web fonts loaded, every visible plot container
+ * holding its chart, then two animation frames (layout and paint) — a state, not a guessed pause.
+ */
+export async function pageSettled(page: Page): Promise<void> {
+  // Strings run in the page (this file is compiled without the DOM's types).
+  await page.waitForFunction(
+    `document.fonts.status === 'loaded' && [...document.querySelectorAll('.plot-figure')].every((f) => f.childElementCount > 0 || f.offsetParent === null || f.clientWidth === 0)`,
+    undefined,
+    { timeout: 15_000 },
+  );
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(null))))');
+}
