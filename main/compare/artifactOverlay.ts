@@ -81,12 +81,11 @@ export function explainNoTable(json: Json, name: string): WorkbenchError {
     found = `an object with ${keys.length} key${keys.length === 1 ? '' : 's'}: ${keys.slice(0, MAX_KEYS).map((k) => `${k} (${shapeOf(json[k])})`).join(', ')}${keys.length > MAX_KEYS ? `, and ${keys.length - MAX_KEYS} more` : ''}`;
     for (const k of keys) if (/feature|latent/i.test(k) && Number.isInteger(json[k])) named.push(`${k} = ${String(json[k])}`);
   } else found = shapeOf(json);
+  const single = named.length ? `It names single features (${named.join(', ')}): facts to check, not a ranking to lay next to the diff; find them in the diff's table or open them on the Features page. ` : '';
   return new WorkbenchError(
     'ARTIFACT_NO_TABLE',
-    `${name} has no table of feature records. Looked for ${OVERLAY_ACCEPTS}. Found ${found}.`,
-    named.length
-      ? `It names single features (${named.join(', ')}): that is a fact to check, not a ranking to lay next to the diff. Find the feature in the diff's table, or open it on the Features page.`
-      : 'Choose a result file that ranks features (e.g. the seed\'s feature_diff.json), or export such a table from the tool that made it.',
+    `${name} has no table of feature records (no list of 2 or more objects, and no object keyed by feature ids, down to 4 levels). It holds ${found}.`,
+    `${single}The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`,
   );
 }
 

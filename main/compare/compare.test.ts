@@ -187,12 +187,12 @@ describe('an artifact with no table of feature records', () => {
     const err = explainNoTable(truth, 'ground_truth.json');
     expect(err.code).toBe('ARTIFACT_NO_TABLE');
     expect(err.message).toBe(
-      `ground_truth.json has no table of feature records. Looked for ${OVERLAY_ACCEPTS}. Found an object with 8 keys: version (integer 1), seed (integer 7), hookName (text), neuron (integer 3), direction (list of 3 numbers), adhdSaePlantedFeature (integer 255), figures (object with 2 keys), notes (list of 1 object).`,
+      'ground_truth.json has no table of feature records (no list of 2 or more objects, and no object keyed by feature ids, down to 4 levels). It holds an object with 8 keys: version (integer 1), seed (integer 7), hookName (text), neuron (integer 3), direction (list of 3 numbers), adhdSaePlantedFeature (integer 255), figures (object with 2 keys), notes (list of 1 object).',
     );
     expect(OVERLAY_ACCEPTS).toMatch(/integer feature id \(feature, feature_id, latent/);
-    expect(err.hint).toContain('It names single features (adhdSaePlantedFeature = 255)');
+    expect(err.hint).toBe(`It names single features (adhdSaePlantedFeature = 255): facts to check, not a ranking to lay next to the diff; find them in the diff's table or open them on the Features page. The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`);
     const list = explainNoTable([1, 2, 'x'], 'values.json');
-    expect(list.message).toContain('Found list of 3 mixed values.');
-    expect(list.hint).toContain('ranks features');
+    expect(list.message).toContain('It holds list of 3 mixed values.');
+    expect(list.hint).toBe(`The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`);
   });
 });

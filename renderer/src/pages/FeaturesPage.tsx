@@ -46,10 +46,10 @@ function PaneSuggestions({ feature, counterpart, dOther, shown, compareHref, onO
       {counterpart?.feature != null &&
         chip(
           counterpart.feature,
-          `best match, ${method} ${counterpart.score!.toFixed(2)}${counterpart.score! < counterpart.threshold! ? ' (below the no-counterpart line)' : ''}`,
+          `best match, ${method} ${counterpart.score!.toFixed(2)}${counterpart.score! < counterpart.threshold! ? ' (below the no-counterpart line)' : ''}${counterpart.feature === feature ? ', same id' : ''}`,
           `From the ${counterpart.method} match of ${new Date(counterpart.createdAt!).toLocaleString()}.`,
         )}
-      {feature < dOther && chip(feature, 'same id', 'The same latent index (meaningful when both SAEs share their initialisation or construction).')}
+      {feature < dOther && counterpart?.feature !== feature && chip(feature, 'same id', 'The same latent index (meaningful when both SAEs share their initialisation or construction).')}
       {counterpart && !counterpart.matched && (
         <span className="muted">
           {' '}

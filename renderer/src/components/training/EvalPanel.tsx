@@ -99,7 +99,7 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
                 {r?.constructed && (
                   <tr className="eval-note" data-note-for={j.id}>
                     <td colSpan={8} className="small" role="note" aria-label={`Note on ${j.title}`}>
-                      ⓘ {r.constructed.note}
+                      {r.constructed.note}
                     </td>
                   </tr>
                 )}
