@@ -166,6 +166,15 @@ describe('Features page', () => {
 
     await page.goto(`${suite.app().origin}/#/features?index=${b}&feature=${feature}`);
     await page.getByRole('article', { name: `Feature ${feature}` }).waitFor({ timeout: 20_000 });
+    // Issue 17: the list's two numbers had no headers, and "hide dense" wrapped alone.
+    const columns = page.getByLabel('Feature list columns');
+    await expect(columns.innerText()).resolves.toMatch(/Feature\s+Density ▼\s+Max act\./i);
+    await columns.getByRole('button', { name: /^Max act/ }).click();
+    await expect.poll(() => new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('sort')).toBe('max');
+    await expect(page.getByRole('combobox', { name: 'Sort features' }).inputValue()).resolves.toBe('max');
+    const dead = (await page.getByRole('checkbox', { name: 'hide dead' }).boundingBox())!;
+    const dense = (await page.getByRole('checkbox', { name: 'hide dense' }).boundingBox())!;
+    expect(Math.abs(dense.y - dead.y)).toBeLessThan(4);
     const side = page.getByRole('combobox', { name: 'Compare with index' });
     await side.selectOption(a);
     const pane = page.locator('.other-pane');

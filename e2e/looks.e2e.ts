@@ -141,7 +141,14 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
     const sideBySide = new URL(page.url()).hash;
 
     const states = [
-      { name: 'compare-diff', hash: compareDiff, ready: () => result.locator('tbody tr').first().waitFor({ timeout: 20_000 }) },
+      {
+        name: 'compare-diff',
+        hash: compareDiff,
+        ready: async () => {
+          await result.locator('tbody tr').first().waitFor({ timeout: 20_000 });
+          await page.getByLabel('Condition preview').locator('.preview-token').first().waitFor({ timeout: 20_000 });
+        },
+      },
       { name: 'compare-matches', hash: compareMatches, ready: () => page.getByRole('figure', { name: 'Match score distribution' }).locator('svg').first().waitFor({ timeout: 20_000 }) },
       { name: 'features-side-by-side', hash: sideBySide, ready: () => page.locator('.other-pane article').waitFor({ timeout: 20_000 }) },
     ];
