@@ -67,8 +67,9 @@ describe('Add from Hub', () => {
     await download.getByText(/\/s · ETA/).waitFor({ timeout: 30_000 });
     await download.locator(`tr[data-file="${WEIGHTS}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
     const bar = download.getByRole('progressbar', { name: /^Total progress/ });
+    // The first bytes may not be counted at the instant the file shows "downloading": wait for them.
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
     const partial = Number(await bar.getAttribute('aria-valuenow'));
-    expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(100);
     await screenshot(page, 'hub-download-progress');
 

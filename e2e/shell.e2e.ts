@@ -73,7 +73,7 @@ describe('app shell in browser mode', () => {
           if (now !== null) seen.push(Number(now));
           return row.getAttribute('data-state');
         },
-        { timeout: 60_000, interval: 50 },
+        { timeout: 100_000, interval: 50 },
       )
       .toBe('completed');
     expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
