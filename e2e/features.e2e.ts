@@ -87,11 +87,113 @@ describe('Features page', () => {
     await pair.getByRole('article', { name: `Feature ${truth.planted}` }).first().waitFor({ timeout: 20_000 });
     await expect(pair.locator('.pane-a article').getAttribute('data-feature')).resolves.toBe(String(truth.planted));
     await screenshot(page, 'compare-step-onset-diff');
+    const diffUrl = new URL(page.url());
+    const diffId = new URLSearchParams(diffUrl.hash.split('?')[1]).get('diff');
+    expect(diffId).toMatch(/^\d{8}-/);
+
+    // Issue 17: leaving Compare and coming back from the sidebar lost the diff.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByText('Features', { exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Features' }).waitFor();
+    await nav.getByText('Compare', { exact: true }).click();
+    await result.locator(`tbody tr[data-feature="${truth.planted}"]`).waitFor({ timeout: 20_000 });
+    expect(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('diff')).toBe(diffId);
+    // ... and each rerun queued an identical job: the finished one answers, nothing is queued.
+    await page.getByRole('button', { name: 'Run diff' }).click();
+    await page.getByRole('status').filter({ hasText: 'nothing was queued' }).waitFor({ timeout: 10_000 });
+    expect(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('diff')).toBe(diffId);
+    await nav.getByText('Queue', { exact: true }).click();
+    await page.locator('tr[data-job-id]').first().waitFor();
+    await expect(page.locator('tr[data-job-id]').filter({ hasText: 'compare.diff' }).count()).resolves.toBe(1);
+    await page.goBack();
+
     // The Matches tab: the score distribution and the density scatter are drawn.
     await page.getByRole('navigation', { name: 'Compare views' }).getByText('Matches').click();
-    await page.getByRole('figure', { name: 'Match score distribution' }).locator('svg').first().waitFor({ timeout: 20_000 });
+    const histogram = page.getByRole('figure', { name: 'Match score distribution' });
+    await histogram.locator('svg').first().waitFor({ timeout: 20_000 });
     await page.getByRole('figure', { name: 'Density scatter' }).locator('svg').first().waitFor();
+    // Issue 17: the bar of scores near 1.0 drew past the axis' end; every bar now ends by the tick "1.0".
+    const overhang = await histogram.evaluate((fig) => {
+      const svg = fig.querySelector('svg')!;
+      const one = [...svg.querySelectorAll('text')].find((t) => t.textContent?.trim() === '1.0')!.getBoundingClientRect();
+      const ends = [...svg.querySelectorAll('rect')].map((r) => r.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => r.right);
+      return Math.max(...ends) - (one.left + one.width / 2);
+    });
+    expect(overhang).toBeLessThanOrEqual(1);
+    // ... and the feature with no counterpart was invisible: the tile counts it and lists it.
+    const tile = page.getByRole('group', { name: 'No counterpart' });
+    expect(Number(await tile.locator('.no-counterpart-count').innerText())).toBeGreaterThanOrEqual(1);
+    await tile.getByRole('button', { name: `#${truth.planted}`, exact: true }).waitFor();
+    await tile.getByRole('button', { name: 'List them' }).click();
+    await expect(page.getByRole('checkbox', { name: 'Unmatched only' }).isChecked()).resolves.toBe(true);
+    await page.locator(`.match-table [data-feature="${truth.planted}"]`).waitFor();
+    await tile.getByRole('button', { name: `#${truth.planted}`, exact: true }).click();
+    await pair.getByRole('article', { name: `Feature ${truth.planted}` }).first().waitFor({ timeout: 20_000 });
     await screenshot(page, 'compare-matches');
+
+    // Outside diff: it says what it reads, and the demo's ground truth (no table) is refused with the reason.
+    await page.getByRole('navigation', { name: 'Compare views' }).getByText('Outside diff').click();
+    const overlay = page.getByRole('region', { name: 'Outside diff overlay' });
+    await expect(overlay.locator('.overlay-explain').innerText()).resolves.toContain('integer feature id');
+    const artifact = overlay.getByRole('combobox', { name: 'Artifact' });
+    const truthFile = await artifact.locator('option').filter({ hasText: 'ground_truth.json' }).getAttribute('value');
+    await artifact.selectOption(truthFile!);
+    const refusal = overlay.getByRole('alert');
+    await refusal.waitFor({ timeout: 10_000 });
+    const why = await refusal.innerText();
+    expect(why).toContain('ground_truth.json has no table of feature records');
+    expect(why).toMatch(/It holds an object with \d+ keys: .*direction \(list of \d+ numbers\)/);
+    expect(why).toContain(`adhdSaePlantedFeature = ${truth.planted}`);
+    await screenshot(page, 'compare-outside-diff-refused');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens "Side by side with..." on the matched feature, beside the first pane at 1024 px', async () => {
+    const { page, errors } = await openApp(suite.browser(), suite.app());
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Compare', { exact: true }).click();
+    await page.getByRole('navigation', { name: 'Compare views' }).getByText('Matches').click();
+    const a = await page.getByRole('combobox', { name: 'Index A' }).inputValue();
+    const b = await page.getByRole('combobox', { name: 'Index B' }).inputValue();
+    // A B feature with a counterpart: the top row by score.
+    await page.getByRole('checkbox', { name: 'Unmatched only' }).setChecked(false);
+    const top = page.locator('.match-table [role=row][data-feature]').first();
+    await top.waitFor({ timeout: 20_000 });
+    const feature = Number(await top.getAttribute('data-feature'));
+    const partner = Number((await top.locator('span').nth(2).innerText()).replace('#', ''));
+    expect(Number.isInteger(partner)).toBe(true);
+
+    await page.goto(`${suite.app().origin}/#/features?index=${b}&feature=${feature}`);
+    await page.getByRole('article', { name: `Feature ${feature}` }).waitFor({ timeout: 20_000 });
+    // Issue 17: the list's two numbers had no headers, and "hide dense" wrapped alone.
+    const columns = page.getByLabel('Feature list columns');
+    await expect(columns.innerText()).resolves.toMatch(/Feature\s+Density ▼\s+Max act\./i);
+    await columns.getByRole('button', { name: /^Max act/ }).click();
+    await expect.poll(() => new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('sort')).toBe('max');
+    await expect(page.getByRole('combobox', { name: 'Sort features' }).inputValue()).resolves.toBe('max');
+    const dead = (await page.getByRole('checkbox', { name: 'hide dead' }).boundingBox())!;
+    const dense = (await page.getByRole('checkbox', { name: 'hide dense' }).boundingBox())!;
+    expect(Math.abs(dense.y - dead.y)).toBeLessThan(4);
+    const side = page.getByRole('combobox', { name: 'Compare with index' });
+    await side.selectOption(a);
+    const pane = page.locator('.other-pane');
+    await pane.getByRole('article', { name: `Feature ${partner}` }).waitFor({ timeout: 20_000 });
+    const suggestions = pane.getByLabel('Suggested features');
+    await expect(suggestions.innerText()).resolves.toMatch(new RegExp(`#${partner} best match, (Pearson|cosine) \\d\\.\\d\\d${partner === feature ? ', same id' : ''}`));
+    if (partner !== feature) await expect(suggestions.innerText()).resolves.toContain(`#${feature} same id`);
+    // Beside the first pane, not under it.
+    const first = (await page.locator('.feature-panes > .feature-view').boundingBox())!;
+    const second = (await pane.boundingBox())!;
+    expect(second.x).toBeGreaterThan(first.x + first.width - 1);
+    expect(Math.abs(second.y - first.y)).toBeLessThan(80);
+    await screenshot(page, 'features-side-by-side-1024');
+    // Another feature typed in; the suggestion brings the match back.
+    const elsewhere = partner === 0 ? 1 : 0;
+    await pane.getByRole('spinbutton', { name: 'Feature of the other index' }).fill(String(elsewhere));
+    await pane.getByRole('article', { name: `Feature ${elsewhere}` }).waitFor({ timeout: 20_000 });
+    await suggestions.getByRole('button', { name: new RegExp(`^#${partner} best match`) }).click();
+    await pane.getByRole('article', { name: `Feature ${partner}` }).waitFor({ timeout: 20_000 });
     expect(errors).toEqual([]);
     await page.close();
   });

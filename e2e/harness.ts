@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const projectRoot = path.resolve(import.meta.dirname, '..');
 export const e2eOutput = path.join(projectRoot, 'e2e-output');
@@ -114,4 +114,16 @@ export function offlineAppPerFile(): { app: () => ServedApp; browser: () => Brow
     await app?.stop();
   });
   return { app: () => app!, browser: () => browser! };
+}
+
+/**
+ * Wait until what a screenshot shows has drawn: web fonts loaded, every visible plot container
+ * holding its chart, then two animation frames (layout and paint) — a state, not a guessed pause.
+ */
+export async function pageSettled(page: Page): Promise<void> {
+  // Strings run in the page (this file is compiled without the DOM's types); page.evaluate, not
+  // waitForFunction, whose string form the app's CSP (no 'unsafe-eval') refuses.
+  const drawn = `document.fonts.status === 'loaded' && [...document.querySelectorAll('.plot-figure')].every((f) => f.childElementCount > 0 || f.offsetParent === null || f.clientWidth === 0)`;
+  await expect.poll(() => page.evaluate(drawn), { timeout: 15_000, interval: 50 }).toBe(true);
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(null))))');
 }

@@ -67,8 +67,9 @@ describe('Add from Hub', () => {
     await download.getByText(/\/s · ETA/).waitFor({ timeout: 30_000 });
     await download.locator(`tr[data-file="${WEIGHTS}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
     const bar = download.getByRole('progressbar', { name: /^Total progress/ });
+    // The first bytes may not be counted at the instant the file shows "downloading": wait for them.
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
     const partial = Number(await bar.getAttribute('aria-valuenow'));
-    expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(100);
     await screenshot(page, 'hub-download-progress');
 
@@ -120,7 +121,9 @@ describe('Add from Hub', () => {
       await running.locator(`tr[data-file="${file}"][data-state="downloading"]`).waitFor({ timeout: 30_000 });
       const jobId = await running.getAttribute('data-job-id');
       const download = page.locator(`.download[data-job-id="${jobId}"]`);
-      await page.waitForTimeout(1500);
+      // Cancel once bytes are on disk (so "keep" has something to keep), not after a guessed pause.
+      const partial = () => incomplete().map((f) => fs.statSync(path.join(blobs, f), { throwIfNoEntry: false })?.size ?? 0);
+      await expect.poll(() => partial().some((size) => size > 0), { timeout: 30_000, interval: 50 }).toBe(true);
       await download.getByRole('button', { name: 'Cancel' }).click();
       await page.locator(`.download[data-job-id="${jobId}"][data-state="cancelled"]`).waitFor({ timeout: 30_000 });
       return download;

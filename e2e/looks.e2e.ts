@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { offlineAppPerFile, openApp, screenshot } from './harness';
+import { offlineAppPerFile, openApp, pageSettled, screenshot } from './harness';
 
 const suite = offlineAppPerFile();
 
@@ -44,6 +44,19 @@ async function horizontalOverflow(page: Page): Promise<string[]> {
   return (await page.evaluate(HORIZONTAL_OVERFLOW)) as string[];
 }
 
+/**
+ * The Library lists what its scan found: on a busy machine the first scan can outlast any fixed
+ * wait, so wait for the page to say it is done ("Rescan" back, "Scanned <time>"). The bound is
+ * the scan's, not a guess at how long rendering takes.
+ */
+async function libraryScanned(page: Page): Promise<void> {
+  const toolbar = page.locator('.library-page .toolbar');
+  await toolbar.getByRole('button', { name: 'Rescan', exact: true }).waitFor({ timeout: 300_000 });
+  await toolbar.getByText(/^Scanned /).waitFor({ timeout: 300_000 });
+  // A scan started by this visit shows "Scanning…" only after its request returns: wait that out too.
+  await expect.poll(() => toolbar.getByRole('button', { name: 'Scanning…' }).count(), { timeout: 300_000 }).toBe(0);
+}
+
 describe('looks: every page at 1024 and 1440 px, light and dark', () => {
   it('holds its layout without horizontal overflow and applies the theme', async () => {
     const { page, errors } = await openApp(suite.browser(), suite.app());
@@ -69,13 +82,15 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
           await page.getByRole('heading', { level: 1, name: label, exact: true }).waitFor({ timeout: 15_000 });
           if (label === 'Prompt') await page.getByRole('group', { name: 'Tokens of sae-workbench/demo-adhd' }).waitFor({ timeout: 60_000 });
           if (label === 'Library') {
+            // The list is what the finished scan found: wait for the scan (a state the page shows), then the rows.
+            await libraryScanned(page);
             // Master-detail: the first SAE chosen, its details beside the list.
             await page.locator('tr[data-item-id]').first().waitFor({ timeout: 30_000 });
             await page.locator('.sae-group tr[data-item-id]').first().click();
             await page.getByRole('region', { name: /^Details of / }).waitFor();
           }
           if (label === 'Queue') await page.locator('tr[data-job-id]').first().click();
-          await page.waitForTimeout(250);
+          await pageSettled(page);
           expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
           const bg = (await page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
           // Light pages are light and dark pages dark, whatever else a page draws.
@@ -93,4 +108,68 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
+
+  it('Compare after a diff and the side-by-side pane hold their layout at 1024 and 1400 px, light and dark', async () => {
+    const { page, errors } = await openApp(suite.browser(), suite.app());
+    const origin = suite.app().origin;
+    // The demo pair indexed (a small slice) and its step-onset diff run, from the UI.
+    await page.goto(`${origin}/#/features`);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Index model B' }).inputValue(), { timeout: 120_000, interval: 500 }).toMatch(/models[/\\]adhd$/);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Index dataset' }).inputValue(), { timeout: 30_000 }).toMatch(/dataset\.jsonl$/);
+    await page.getByRole('spinbutton', { name: 'Max documents' }).fill('200');
+    await page.getByRole('button', { name: 'Index both models' }).click();
+    await page.goto(`${origin}/#/queue`);
+    const builds = page.locator('tr[data-job-id]').filter({ hasText: 'index.build' });
+    await expect.poll(() => builds.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(async () => (await builds.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-state')))).join(','), { timeout: 300_000, interval: 500 }).toBe('completed,completed');
+    await page.goto(`${origin}/#/compare`);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Index B' }).locator('option:checked').innerText(), { timeout: 20_000 }).toContain('demo-adhd');
+    await page.getByRole('button', { name: 'Run diff' }).click();
+    const result = page.getByRole('region', { name: 'Condition diff result' });
+    await result.waitFor({ timeout: 180_000 });
+    const compareDiff = new URL(page.url()).hash;
+    const a = await page.getByRole('combobox', { name: 'Index A' }).inputValue();
+    const b = await page.getByRole('combobox', { name: 'Index B' }).inputValue();
+    await page.getByRole('navigation', { name: 'Compare views' }).getByText('Matches').click();
+    const top = page.locator('.match-table [role=row][data-feature]').first();
+    await top.waitFor({ timeout: 20_000 });
+    const feature = Number(await top.getAttribute('data-feature'));
+    const compareMatches = new URL(page.url()).hash;
+    await page.goto(`${origin}/#/features?index=${b}&feature=${feature}`);
+    await page.getByRole('combobox', { name: 'Compare with index' }).selectOption(a);
+    await page.locator('.other-pane article').waitFor({ timeout: 20_000 });
+    const sideBySide = new URL(page.url()).hash;
+
+    const states = [
+      {
+        name: 'compare-diff',
+        hash: compareDiff,
+        ready: async () => {
+          await result.locator('tbody tr').first().waitFor({ timeout: 20_000 });
+          await page.getByLabel('Condition preview').locator('.preview-token').first().waitFor({ timeout: 20_000 });
+        },
+      },
+      { name: 'compare-matches', hash: compareMatches, ready: () => page.getByRole('figure', { name: 'Match score distribution' }).locator('svg').first().waitFor({ timeout: 20_000 }) },
+      { name: 'features-side-by-side', hash: sideBySide, ready: () => page.locator('.other-pane article').waitFor({ timeout: 20_000 }) },
+    ];
+    const problems: string[] = [];
+    const shot: string[] = [];
+    for (const viewport of [{ width: 1024, height: 768 }, { width: 1400, height: 900 }]) {
+      await page.setViewportSize(viewport);
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        for (const state of states) {
+          await page.goto(`${origin}/${state.hash}`);
+          await state.ready();
+          await pageSettled(page);
+          for (const o of await horizontalOverflow(page)) problems.push(`${state.name} ${viewport.width} ${theme}: ${o}`);
+          shot.push(await screenshot(page, `looks-${state.name}-${viewport.width}-${theme}`));
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    for (const f of shot) expect(fs.statSync(f).size).toBeGreaterThan(10_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 900_000);
 });

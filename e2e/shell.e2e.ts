@@ -64,15 +64,18 @@ describe('app shell in browser mode', () => {
     const row = page.locator('tr[data-job-id]').last();
     // Progress is visible while it runs: the bar moves past 0 before the job completes.
     await row.locator('[role=progressbar][aria-valuenow]').first().waitFor();
+    // Sample the bar while waiting for the state "completed" (the bound is the job's, not a guess).
     const seen: number[] = [];
-    for (let i = 0; i < 600; i++) {
-      const state = await row.getAttribute('data-state');
-      const now = await row.getByRole('progressbar').getAttribute('aria-valuenow');
-      if (now !== null) seen.push(Number(now));
-      if (state === 'completed') break;
-      await page.waitForTimeout(50);
-    }
-    expect(await row.getAttribute('data-state')).toBe('completed');
+    await expect
+      .poll(
+        async () => {
+          const now = await row.getByRole('progressbar').getAttribute('aria-valuenow');
+          if (now !== null) seen.push(Number(now));
+          return row.getAttribute('data-state');
+        },
+        { timeout: 100_000, interval: 50 },
+      )
+      .toBe('completed');
     expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
     await row.click();
     await expect(page.getByRole('log', { name: 'Job log' }).textContent()).resolves.toContain('Completed.');

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoBundleDir } from '../main/demo/demoBundle';
+import { demoBundleDir, demoBundlePaths } from '../main/demo/demoBundle';
 import { loadSae } from '../main/formats/saeLoader';
 import { readSafetensors, toFloat32 } from '../main/formats/safetensors';
 import { sharedDemoBundle } from '../main/train/testing/demoFixture';
@@ -64,6 +64,38 @@ async function startDemoRun(page: Page, which: 'adhd' | 'standard'): Promise<str
 }
 
 describe('Training page on the demo bundle', () => {
+  it('picks the dataset from the Library in Training and Evaluate, and says the demo SAE was constructed, not trained', async () => {
+    const demo = demoBundlePaths(demoBundleDir(app.home));
+    const { page, errors } = await openApp(browser, app);
+    await page.goto(`${app.url}#/training?new=1`);
+    const form = page.getByLabel('New training run');
+    await form.getByRole('button', { name: 'Demo adhd · layer 2' }).waitFor({ timeout: 60_000 });
+    // Issue 17: the dataset was a typed path; it is the Library's picker, a typed path one choice away.
+    const dataset = form.getByRole('combobox', { name: 'Dataset', exact: true });
+    await dataset.selectOption(demo.dataset);
+    await expect(form.getByRole('textbox', { name: 'Dataset path' }).count()).resolves.toBe(0);
+    await form.getByRole('button', { name: 'Demo adhd · layer 2' }).click();
+    await expect(dataset.inputValue()).resolves.toBe(demo.dataset);
+    await dataset.selectOption({ label: 'Another file or folder…' });
+    await expect(form.getByRole('textbox', { name: 'Dataset path' }).inputValue()).resolves.toBe(demo.dataset);
+
+    // Evaluate: the demo's dataset is preselected; the constructed SAE fails its gates, and says why.
+    const evals = page.getByLabel('Evaluations');
+    await expect(evals.getByRole('combobox', { name: 'Evaluation dataset', exact: true }).inputValue()).resolves.toBe(demo.dataset);
+    await evals.getByRole('combobox', { name: 'Evaluation model' }).selectOption(demo.models.adhd);
+    await evals.getByRole('combobox', { name: 'Evaluation SAE' }).selectOption(demo.saes.adhd);
+    await evals.getByLabel('Evaluation tokens').fill('2048');
+    await evals.getByRole('button', { name: 'Evaluate' }).click();
+    const note = evals.getByRole('note');
+    await note.waitFor({ timeout: 120_000 });
+    await expect(note.innerText()).resolves.toContain('Constructed, not trained: this SAE is part of the demo bundle');
+    await expect(evals.locator('tr[data-job-id] .gate-fail').innerText()).resolves.toContain('constructed, not trained');
+    await note.scrollIntoViewIfNeeded();
+    await screenshot(page, 'training-eval-constructed');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('trains layer-2 SAEs for both demo models from the UI: gates pass, the adhd SAE finds the planted direction, the standard one does not', { timeout: 420_000 }, async () => {
     const { page, errors } = await openApp(browser, app);
     await page.getByRole('navigation', { name: 'Main' }).getByText('Training', { exact: true }).click();

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConditionPreview, DiffResult, JobView, SavedCondition } from '../../preload/api';
+import type { ConditionPreview, DiffResult, FeatureCounterpart, JobView, MatchResult, SavedCondition } from '../../preload/api';
 import { FIXTURE_WORDS, writeExperimentFixture, type ExperimentFixture } from '../experiments/testing/experimentFixture';
 import { SeededRandom } from '../random/seededRandom';
 import { call, waitForJob } from '../testing/coreCalls';
 import { makeTempDir } from '../testing/tempDirs';
+import { openDatabase } from '../db/connection';
+import { runDir } from '../home';
+import { IndexRegistry } from '../index/indexRegistry';
 import { createCore, type Core } from './core';
 
 /**
@@ -79,4 +82,79 @@ describe('conditions over the API run in bounded time', () => {
     expect(queued).toMatchObject({ code: 'CONDITION_INVALID', message: expect.stringContaining('negative lookbehind') });
     expect((await call<SavedCondition[]>(core, 'compare.conditions', {})).map((c) => c.name)).not.toContain('peek');
   });
+});
+
+/**
+ * Issue 17: each "Run diff" queued an identical job. An identical finished diff (same indexes as
+ * built, condition as it expands now, method, min rate, threshold, floor) is returned instead.
+ */
+describe('compare.diff reuses an identical finished diff', () => {
+  const diffJobs = async () => (await call<JobView[]>(core, 'jobs.list', {})).filter((j) => j.kind === 'compare.diff').map((j) => j.id);
+  const finished = async (params: Record<string, unknown>) => {
+    const job = await call<JobView>(core, 'compare.diff', { a, b, ...params });
+    const done = await waitForJob(core, job.id, (j) => j.state === 'completed' || j.state === 'failed', 120_000);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    return done;
+  };
+
+  it('answers a repeat with the finished job, and queues anew when a parameter or the condition changes', async () => {
+    const first = await finished({ condition: 'token-regex:^the$', minRate: 0.1 });
+    const before = await diffJobs();
+    const again = await call<JobView>(core, 'compare.diff', { a, b, condition: 'token-regex:^the$', minRate: 0.1 });
+    expect(again).toMatchObject({ id: first.id, state: 'completed' });
+    // The default threshold written out is the same diff.
+    const threshold = (await call<DiffResult>(core, 'compare.diffResult', { jobId: first.id })).threshold;
+    expect((await call<JobView>(core, 'compare.diff', { a, b, condition: 'token-regex:^the$', minRate: 0.1, threshold })).id).toBe(first.id);
+    expect(await diffJobs()).toEqual(before);
+
+    for (const changed of [{ minRate: 0.2 }, { threshold: threshold - 0.05 }, { floor: 0.5 }, { condition: 'token-regex:^a$' }]) {
+      const other = await finished({ condition: 'token-regex:^the$', minRate: 0.1, ...changed });
+      expect(other.id, JSON.stringify(changed)).not.toBe(first.id);
+    }
+    // A saved condition redefined under the same name is a different diff.
+    await call(core, 'compare.saveCondition', { name: 'article', spec: 'token-regex:^the$', description: '' });
+    const named = await finished({ condition: 'named:article', minRate: 0.1 });
+    expect((await call<JobView>(core, 'compare.diff', { a, b, condition: 'named:article', minRate: 0.1 })).id).toBe(named.id);
+    await call(core, 'compare.saveCondition', { name: 'article', spec: 'token-regex:^a$', description: '' });
+    const redefined = await call<JobView>(core, 'compare.diff', { a, b, condition: 'named:article', minRate: 0.1 });
+    expect(redefined.id).not.toBe(named.id);
+    await waitForJob(core, redefined.id, (j) => j.state === 'completed' || j.state === 'failed', 120_000);
+  }, 300_000);
+
+  it('queues anew when an index was rebuilt since, or the finished result file is gone', async () => {
+    const first = await finished({ condition: 'token-regex:^water$' });
+    expect((await call<JobView>(core, 'compare.diff', { a, b, condition: 'token-regex:^water$' })).id).toBe(first.id);
+    fs.rmSync(path.join(runDir(core.home, first.id), 'diff.json'));
+    const second = await finished({ condition: 'token-regex:^water$' });
+    expect(second.id).not.toBe(first.id);
+    // A rebuild ends with a new finish time (and possibly new hashes): the old diff no longer describes it.
+    const db = openDatabase(core.home);
+    try {
+      const registry = new IndexRegistry(db);
+      registry.markReady(b, registry.require(b).summary!);
+    } finally {
+      db.close();
+    }
+    const third = await call<JobView>(core, 'compare.diff', { a, b, condition: 'token-regex:^water$' });
+    expect(third.id).not.toBe(second.id);
+    await waitForJob(core, third.id, (j) => j.state === 'completed' || j.state === 'failed', 120_000);
+  }, 300_000);
+});
+
+/** Issue 17: "Side by side with..." opened an empty pane; it now opens on the counterpart from the newest match. */
+describe('compare.counterpart', () => {
+  it("reads the newest match from either side: B's best match, and from A the B feature that picked it with the highest score", async () => {
+    expect(await call<FeatureCounterpart>(core, 'compare.counterpart', { index: a, feature: 0, other: a })).toEqual({ matched: false, feature: null, score: null, method: null, threshold: null, createdAt: null });
+    const job = await call<JobView>(core, 'compare.match', { a, b, method: 'activation' });
+    expect((await waitForJob(core, job.id, (j) => j.state === 'completed' || j.state === 'failed', 120_000)).state).toBe('completed');
+    const match = (await call<MatchResult>(core, 'compare.matchResult', { a, b, method: 'activation' }))!;
+    const matched = match.features.filter((f) => f.match !== null);
+    expect(matched.length).toBeGreaterThan(0);
+    for (const row of match.features.slice(0, 8)) {
+      expect(await call<FeatureCounterpart>(core, 'compare.counterpart', { index: b, feature: row.feature, other: a })).toMatchObject({ matched: true, feature: row.match, score: row.match_score, method: 'activation', threshold: 0.3, createdAt: match.createdAt });
+    }
+    const target = matched[0].match!;
+    const pickers = match.features.filter((f) => f.match === target).sort((x, y) => y.match_score! - x.match_score!);
+    expect(await call<FeatureCounterpart>(core, 'compare.counterpart', { index: a, feature: target, other: b })).toMatchObject({ matched: true, feature: pickers[0].feature, score: pickers[0].match_score });
+  }, 150_000);
 });

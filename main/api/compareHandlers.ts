@@ -2,18 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, type DiffResult } from '../../preload/api';
 import { compileCondition } from '../conditions/tokenCondition';
-import { findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
+import { explainNoTable, findRecordTables, overlayRankings, tableRows } from '../compare/artifactOverlay';
 import { readLibraryArtifact } from './libraryHandlers';
 import { cachedMatch, previewCondition } from '../compare/runCompare';
 import { SavedConditions } from '../conditions/savedConditions';
 import { requireSameCorpus } from '../compare/alignedPositions';
+import { featureCounterpart } from '../compare/counterpart';
+import { findIdenticalDiff } from '../compare/diffReuse';
 import { WorkbenchError } from '../errors';
 import { runDir } from '../home';
 import { IndexRegistry } from '../index/indexRegistry';
 import type { HandlerTable } from './handlers';
 import type { CoreServices } from './services';
 
-type CompareMethods = 'compare.diffFile' | 'compare.artifactTables' | 'compare.overlay' | 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
+type CompareMethods = 'compare.counterpart' | 'compare.diffFile' | 'compare.artifactTables' | 'compare.overlay' | 'compare.match' | 'compare.matchResult' | 'compare.diff' | 'compare.diffResult' | 'compare.conditions' | 'compare.saveCondition' | 'compare.removeCondition' | 'compare.previewCondition';
 
 export const compareHandlers: HandlerTable<CompareMethods> = {
   'compare.match': (params, s) => {
@@ -22,15 +24,22 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
     registry.require(params.b);
     return s.jobs.add(COMPARE_MATCH_JOB_KIND, params);
   },
+  'compare.counterpart': ({ index, feature, other }, s) => featureCounterpart(s.home, new IndexRegistry(s.db), index, feature, other),
   'compare.matchResult': ({ a, b, method }, s) => cachedMatch(s.home, new IndexRegistry(s.db), a, b, method),
   'compare.diff': (params, s) => {
     // Refuse what cannot run before queueing: unknown indexes, misaligned corpora, a bad condition.
     const registry = new IndexRegistry(s.db);
     requireSameCorpus(registry.require(params.a), registry.require(params.b));
-    compileCondition(params.condition, new SavedConditions(s.db).resolve);
-    return s.jobs.add(COMPARE_DIFF_JOB_KIND, params);
+    const condition = compileCondition(params.condition, new SavedConditions(s.db).resolve);
+    // Asked again with nothing changed: the finished job is the answer (no identical job queued).
+    return findIdenticalDiff(s.home, s.jobStore, registry, params, condition.spec) ?? s.jobs.add(COMPARE_DIFF_JOB_KIND, params);
   },
-  'compare.artifactTables': ({ artifactId }, s) => findRecordTables(readLibraryArtifact(s, artifactId).content),
+  'compare.artifactTables': ({ artifactId }, s) => {
+    const { item, content } = readLibraryArtifact(s, artifactId);
+    const tables = findRecordTables(content);
+    if (tables.length === 0) throw explainNoTable(content, path.basename(item.path));
+    return tables;
+  },
   'compare.overlay': ({ jobId, artifactId, path: at, keyedById, idField, valueField, topN }, s) => {
     const diff = readDiff(s, jobId);
     const rows = tableRows(readLibraryArtifact(s, artifactId).content, { path: at, keyedById });

@@ -40,6 +40,7 @@ const REQUESTS: { method: string; params: (id: string) => unknown }[] = [
   { method: 'compare.previewCondition', params: (indexId) => ({ indexId, spec: 'token:x' }) },
   { method: 'library.readArtifact', params: (id) => ({ id }) },
   { method: 'compare.artifactTables', params: (artifactId) => ({ artifactId }) },
+  { method: 'compare.counterpart', params: (index) => ({ index, feature: 0, other: 'ix-0000000000' }) },
 ];
 
 describe('ids are not paths', () => {

@@ -46,7 +46,7 @@ export const evalCommand: CliCommand = {
     const result = await runEvalSae(parsed.data, { progress: () => {}, log: (_l, m) => (values.json ? undefined : ctx.stderr(m)) });
     const e = result.eval;
     if (values.json) {
-      ctx.stdout(JSON.stringify({ fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae }));
+      ctx.stdout(JSON.stringify({ fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae, constructed: result.constructed ?? null }));
       return 0;
     }
     const row = (name: string, v: number, digits = 4) => ctx.stdout(`  ${name.padEnd(22)} ${v.toFixed(digits)}`);
@@ -60,6 +60,7 @@ export const evalCommand: CliCommand = {
     row('CE clean / SAE / zero', e.ce_clean);
     ctx.stdout(`  ${''.padEnd(22)} ${e.ce_with_sae.toFixed(4)} / ${e.ce_zero_ablation.toFixed(4)}`);
     for (const g of result.gates) ctx.stdout(`  gate ${g.name} ${g.comparison} ${g.threshold}: ${g.pass ? 'pass' : 'FAIL'} (${g.value.toFixed(4)})`);
+    if (result.constructed) ctx.stdout(`  note: ${result.constructed.note}`);
     return 0;
   },
 };

@@ -4,7 +4,7 @@
  * feature id and which the asymmetry-like value (the user can override), then compare the two
  * rankings: overlap, Spearman rank correlation on the shared features, features only one has.
  */
-import type { ArtifactOverlay, ArtifactTable } from '../../preload/api';
+import { OVERLAY_ACCEPTS, type ArtifactOverlay, type ArtifactTable } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 
 type Json = unknown;
@@ -51,6 +51,42 @@ export function findRecordTables(json: Json): ArtifactTable[] {
     t.guessedValue = t.columns.find((c) => c.kind !== 'other' && c.name !== t.guessedId && VALUE_NAMES.test(c.name))?.name ?? t.columns.find((c) => c.kind !== 'other' && c.name !== t.guessedId)?.name ?? null;
   }
   return out;
+}
+
+/** One value in a few words: "number 255", "list of 64 numbers", "object with 9 keys". */
+function shapeOf(v: Json): string {
+  const kindOf = (x: Json) => (x === null ? 'null' : Array.isArray(x) ? 'list' : typeof x === 'object' ? 'object' : typeof x === 'string' ? 'text' : typeof x);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return 'empty list';
+    const kinds = new Set(v.map(kindOf));
+    if (kinds.size > 1) return `list of ${v.length} mixed values`;
+    return `list of ${v.length} ${[...kinds][0]}${v.length === 1 ? '' : 's'}`;
+  }
+  if (isRecord(v)) return `object with ${Object.keys(v).length} key${Object.keys(v).length === 1 ? '' : 's'}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `integer ${v}` : 'number';
+  return kindOf(v);
+}
+
+/**
+ * Why a JSON holds no table of feature records: what was looked for, what the top level holds
+ * (each key and its shape), and the single features it names, if any (e.g. a ground truth's
+ * adhdSaePlantedFeature: 255, which is a fact to check against, not a ranking).
+ */
+export function explainNoTable(json: Json, name: string): WorkbenchError {
+  const MAX_KEYS = 16;
+  let found: string;
+  const named: string[] = [];
+  if (isRecord(json)) {
+    const keys = Object.keys(json);
+    found = `an object with ${keys.length} key${keys.length === 1 ? '' : 's'}: ${keys.slice(0, MAX_KEYS).map((k) => `${k} (${shapeOf(json[k])})`).join(', ')}${keys.length > MAX_KEYS ? `, and ${keys.length - MAX_KEYS} more` : ''}`;
+    for (const k of keys) if (/feature|latent/i.test(k) && Number.isInteger(json[k])) named.push(`${k} = ${String(json[k])}`);
+  } else found = shapeOf(json);
+  const single = named.length ? `It names single features (${named.join(', ')}): facts to check, not a ranking to lay next to the diff; find them in the diff's table or open them on the Features page. ` : '';
+  return new WorkbenchError(
+    'ARTIFACT_NO_TABLE',
+    `${name} has no table of feature records (no list of 2 or more objects, and no object keyed by feature ids, down to 4 levels). It holds ${found}.`,
+    `${single}The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`,
+  );
 }
 
 export function tableRows(json: Json, table: Pick<ArtifactTable, 'path' | 'keyedById'>): Record<string, Json>[] {

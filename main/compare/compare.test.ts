@@ -176,3 +176,23 @@ describe('laying an outside diff next to ours', () => {
     expect(overlayRankings([{ feature: 11, value: 5 }], theirs, 1)).toMatchObject({ shared: 0, onlyOurs: [11], onlyTheirs: [2504], spearman: null });
   });
 });
+
+/** Issue 17: the demo's ground_truth.json failed with only "No table of feature records found". */
+describe('an artifact with no table of feature records', () => {
+  it('says what was looked for, what the file holds key by key, and the single features it names', async () => {
+    const { explainNoTable, findRecordTables } = await import('./artifactOverlay');
+    const { OVERLAY_ACCEPTS } = await import('../../preload/api');
+    const truth = { version: 1, seed: 7, hookName: 'blocks.2.hook_resid_post', neuron: 3, direction: [0.5, -0.25, 0.125], adhdSaePlantedFeature: 255, figures: { a: 1, b: 2 }, notes: [{ only: 'one' }] };
+    expect(findRecordTables(truth)).toEqual([]);
+    const err = explainNoTable(truth, 'ground_truth.json');
+    expect(err.code).toBe('ARTIFACT_NO_TABLE');
+    expect(err.message).toBe(
+      'ground_truth.json has no table of feature records (no list of 2 or more objects, and no object keyed by feature ids, down to 4 levels). It holds an object with 8 keys: version (integer 1), seed (integer 7), hookName (text), neuron (integer 3), direction (list of 3 numbers), adhdSaePlantedFeature (integer 255), figures (object with 2 keys), notes (list of 1 object).',
+    );
+    expect(OVERLAY_ACCEPTS).toMatch(/integer feature id \(feature, feature_id, latent/);
+    expect(err.hint).toBe(`It names single features (adhdSaePlantedFeature = 255): facts to check, not a ranking to lay next to the diff; find them in the diff's table or open them on the Features page. The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`);
+    const list = explainNoTable([1, 2, 'x'], 'values.json');
+    expect(list.message).toContain('It holds list of 3 mixed values.');
+    expect(list.hint).toBe(`The overlay reads ${OVERLAY_ACCEPTS}, e.g. the seed's feature_diff.json.`);
+  });
+});

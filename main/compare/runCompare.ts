@@ -32,7 +32,7 @@ export interface CompareHost {
   progress?: (fraction: number, message: string) => void;
 }
 
-function refOf(rec: IndexRecord): IndexRef {
+export function refOf(rec: IndexRecord): IndexRef {
   const p = rec.provenance;
   return {
     id: rec.id,

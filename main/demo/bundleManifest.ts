@@ -25,3 +25,30 @@ export function readDemoBundleManifest(root: string): DemoBundleManifest | null 
     return null;
   }
 }
+
+/** The demo bundle an item lies in (its manifest at or up to three folders above), and its place there ("saes/adhd/blocks.2.hook_resid_post"). */
+export function demoBundleOf(itemPath: string, read: (root: string) => DemoBundleManifest | null = readDemoBundleManifest): { root: string; manifest: DemoBundleManifest; member: string } | null {
+  // The deepest demo item (saes/<variant>/<hook>) sits three folders below the bundle root.
+  let dir = path.resolve(itemPath);
+  for (let up = 0; up <= 3; up++) {
+    const manifest = read(dir);
+    if (manifest) return { root: dir, manifest, member: path.relative(dir, path.resolve(itemPath)).split(path.sep).join('/') };
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+/**
+ * Why an SAE of the demo bundle fails the quality gates: it was constructed to plant a known
+ * mechanism, not trained to reconstruct. Null for any other SAE (keyed off the manifest, not the name).
+ */
+export function constructedSaeNote(saePath: string): { bundleVersion: number; note: string } | null {
+  const bundle = demoBundleOf(saePath);
+  if (!bundle || !bundle.member.startsWith('saes/')) return null;
+  return {
+    bundleVersion: bundle.manifest.version,
+    note: `Constructed, not trained: this SAE is part of the demo bundle (v${bundle.manifest.version}), whose SAEs are built to plant a known mechanism (one feature reads the planted direction), not trained to reconstruct the activations. A low or negative FVE and failed gates are expected and say nothing about training; a trained SAE (Training > Demo presets) is the one the gates judge.`,
+  };
+}

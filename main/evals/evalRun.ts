@@ -4,6 +4,7 @@
  * eval.sae job and `sae-workbench eval`.
  */
 import path from 'node:path';
+import { constructedSaeNote } from '../demo/bundleManifest';
 import { heldOutWindows } from './heldOutWindows';
 import { evaluateSaes } from './evaluateSae';
 import { planDataset } from '../datasets/documentReader';
@@ -39,6 +40,7 @@ export async function runEvalSae(params: EvalSaeParams, ctx: EvalRunContext): Pr
   const set = await heldOutWindows(plan, tokenizer, prependBos, contextSize, params.tokens);
   const [result] = await evaluateSaes(model, [sae], { windows: set.windows, bos: prependBos }, { device: params.device, onProgress: (f) => ctx.progress(f, 'evaluating') });
   const verdict = judgeGates(result.metrics, params.gates);
-  ctx.log(verdict.passed ? 'info' : 'warn', `${path.basename(params.sae)} on ${result.metrics.tokens} tokens: FVE ${result.metrics.fve.toFixed(4)}, L0 ${result.metrics.l0.toFixed(2)}, dead ${result.metrics.dead_pct.toFixed(2)} %, CE-loss score ${result.metrics.ce_loss_score.toFixed(4)}, KL score ${result.metrics.kl_score.toFixed(4)}; gates ${verdict.passed ? 'passed' : 'failed'}.`);
-  return { sae: path.resolve(params.sae), model: path.resolve(params.model), eval: { ...result.metrics }, gates: verdict.gates, passed: verdict.passed, executionProvider: lastEpReport()?.running ?? 'cpu' };
+  const constructed = constructedSaeNote(params.sae);
+  ctx.log(verdict.passed ? 'info' : 'warn', `${path.basename(params.sae)} on ${result.metrics.tokens} tokens: FVE ${result.metrics.fve.toFixed(4)}, L0 ${result.metrics.l0.toFixed(2)}, dead ${result.metrics.dead_pct.toFixed(2)} %, CE-loss score ${result.metrics.ce_loss_score.toFixed(4)}, KL score ${result.metrics.kl_score.toFixed(4)}; gates ${verdict.passed ? 'passed' : 'failed'}.${constructed ? ` ${constructed.note}` : ''}`);
+  return { sae: path.resolve(params.sae), model: path.resolve(params.model), eval: { ...result.metrics }, gates: verdict.gates, passed: verdict.passed, executionProvider: lastEpReport()?.running ?? 'cpu', constructed };
 }

@@ -11,6 +11,10 @@ export const MATCH_METHODS = ['auto', 'activation', 'decoder'] as const;
 export type MatchMethodChoice = (typeof MATCH_METHODS)[number];
 
 
+/** What "Outside diff" accepts, in words: the Compare page says it, and the core's refusal of a file repeats it. */
+export const OVERLAY_ACCEPTS =
+  'a JSON file with a table of feature records: a list of at least 2 objects, each with an integer feature id (feature, feature_id, latent, idx, id, ...) and a number to rank by (an asymmetry, ratio, fold change, score, ...), or an object keyed by feature id ({"2504": {...}} or {"2504": 3.1}), at most 4 levels below the top';
+
 /** A table of feature records found in a result JSON (e.g. the seed's feature_diff.json). */
 export interface ArtifactTable {
   /** Keys from the top of the JSON down to the table ([] for a top-level array). */
@@ -132,6 +136,19 @@ export interface DiffResult {
   files: { json: string; csv: string } | null;
 }
 
+/** A feature's counterpart in another index, from the newest match of the two (either direction). */
+export interface FeatureCounterpart {
+  /** Whether the two indexes were matched (and neither was rebuilt since). */
+  matched: boolean;
+  /** The best-matching feature there (null: not matched, or nothing co-fires with it). */
+  feature: number | null;
+  score: number | null;
+  method: 'activation' | 'decoder' | null;
+  /** The default "no counterpart below" score of that method. */
+  threshold: number | null;
+  createdAt: number | null;
+}
+
 export interface SavedCondition {
   name: string;
   spec: string;
@@ -148,6 +165,8 @@ export interface ConditionPreview {
 export const compareContract = {
   /** Queue a Match job for two indexes (result cached; read it with compare.matchResult). */
   'compare.match': method<JobView>()(MatchParamsSchema),
+  /** The counterpart of one feature in another index, from their newest match (the side-by-side pane's suggestion). */
+  'compare.counterpart': method<FeatureCounterpart>()(z.object({ index: IndexIdSchema, feature: z.number().int().min(0), other: IndexIdSchema }).strict()),
   'compare.matchResult': method<MatchResult | null>()(z.object({ a: IndexIdSchema, b: IndexIdSchema, method: z.enum(MATCH_METHODS).default('auto') }).strict()),
   /** Queue a condition diff (matches first when needed). */
   'compare.diff': method<JobView>()(DiffParamsSchema),

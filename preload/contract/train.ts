@@ -161,6 +161,8 @@ export interface EvalRunResult {
   gates: GateOutcome[];
   passed: boolean;
   executionProvider: string;
+  /** Set for the demo bundle's SAEs (by its manifest): constructed to plant a mechanism, so the gates are not theirs to pass. */
+  constructed?: { bundleVersion: number; note: string } | null;
 }
 
 /** A training run as the Training page lists it. */

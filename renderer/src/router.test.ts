@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHash, routeHref } from './router';
+import { paramsToRestore, parseHash, rememberParams, routeHref } from './router';
 
 describe('hash routes', () => {
   it('round-trips a page and its parameters, leaving out empty values', () => {
@@ -21,5 +21,27 @@ describe('hash routes', () => {
     expect(parseHash('').page).toBe('');
     expect(parseHash('#/queue').page).toBe('queue');
     expect(parseHash('#queue/extra').page).toBe('queue');
+  });
+});
+
+describe('remembered page parameters', () => {
+  const memory = () => {
+    const m = new Map<string, string>();
+    return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+  };
+
+  it('gives a bare page back its last parameters, per page', () => {
+    const mem = memory();
+    expect(paramsToRestore(mem, 'compare', new URLSearchParams())).toBeNull();
+    rememberParams(mem, 'compare', new URLSearchParams('a=ix-1&b=ix-2&diff=20260101-abcd1234&tab=diff'));
+    rememberParams(mem, 'features', new URLSearchParams('index=ix-2&feature=255'));
+    expect(Object.fromEntries(paramsToRestore(mem, 'compare', new URLSearchParams())!)).toEqual({ a: 'ix-1', b: 'ix-2', diff: '20260101-abcd1234', tab: 'diff' });
+    expect(paramsToRestore(mem, 'features', new URLSearchParams())!.get('feature')).toBe('255');
+  });
+
+  it('leaves a link that names parameters as it is', () => {
+    const mem = memory();
+    rememberParams(mem, 'compare', new URLSearchParams('a=ix-1&b=ix-2&diff=20260101-abcd1234'));
+    expect(paramsToRestore(mem, 'compare', new URLSearchParams('a=ix-3'))).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * researcher would want to bookmark, share or get back to (the prompt, the chosen models and SAEs,
  * the index and feature) in those parameters, so reload, back/forward and shared links work.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export type RouteParams = Record<string, string | number | boolean | null | undefined>;
 
@@ -69,4 +69,50 @@ export function usePageParams(page: string): [URLSearchParams, (changes: RoutePa
     [page],
   );
   return [params, update];
+}
+
+/** Where pages keep their last parameters (this tab's sessionStorage in the app). */
+export interface ParamsMemory {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+const memoryKey = (page: string) => `workbench.params.${page}`;
+
+/**
+ * The parameters to restore when a page that remembers its state is opened bare (from the
+ * sidebar, or back from another page): its last ones, or null when it was given some or has none.
+ */
+export function paramsToRestore(memory: ParamsMemory, page: string, current: URLSearchParams): URLSearchParams | null {
+  if ([...current.keys()].length > 0) return null;
+  const saved = memory.getItem(memoryKey(page));
+  return saved ? new URLSearchParams(saved) : null;
+}
+
+export function rememberParams(memory: ParamsMemory, page: string, params: URLSearchParams): void {
+  memory.setItem(memoryKey(page), params.toString());
+}
+
+/**
+ * usePageParams for a page whose state is work the user would lose (Compare's chosen indexes, its
+ * diff and selection): opened bare, it comes back as it was left in this tab; every change is
+ * remembered. A link that names parameters opens exactly what it names.
+ */
+export function useRememberedPageParams(page: string, memory: ParamsMemory = sessionStorage): ReturnType<typeof usePageParams> {
+  const [params, setParams] = usePageParams(page);
+  const text = params.toString();
+  const checked = useRef(false);
+  useEffect(() => {
+    if (!checked.current) {
+      checked.current = true;
+      const restore = paramsToRestore(memory, page, params);
+      if (restore) {
+        navigate(page, Object.fromEntries(restore.entries()), { replace: true, keepEmpty: true });
+        return;
+      }
+    }
+    rememberParams(memory, page, new URLSearchParams(text));
+    // `params` is read once, on the first run; `text` stands for it afterwards.
+  }, [page, text, memory]);
+  return [params, setParams];
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ConditionEditor } from '../components/compare/ConditionEditor';
@@ -10,7 +10,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { useFeature } from '../components/features/useFeature';
 import { ProgressBar } from '../components/ProgressBar';
-import { routeHref, usePageParams } from '../router';
+import { routeHref, useRememberedPageParams } from '../router';
 import '../components/features/features.css';
 import '../components/compare/compare.css';
 
@@ -21,14 +21,20 @@ function label(i: FeatureIndexInfo): string {
   return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
 }
 
+/** The whole story of an index, for tooltips: its label, then the folders it was built from. */
+function fullLabel(i: FeatureIndexInfo): string {
+  return `${label(i)}\nmodel ${i.modelPath}\nSAE ${i.saePath}\ndataset ${i.datasetPath}\nindex ${i.id}`;
+}
+
 function IndexPicker({ side, caption, value, indexes, onChange }: { side: 'a' | 'b'; caption: string; value: string | null; indexes: FeatureIndexInfo[]; onChange: (id: string) => void }) {
+  const chosen = indexes.find((i) => i.id === value);
   return (
-    <label className={`side-${side}`}>
-      {caption}
-      <select aria-label={`Index ${side.toUpperCase()}`} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+    <label className={`picker-row side-${side}`}>
+      <span className="picker-caption">{caption}</span>
+      <select aria-label={`Index ${side.toUpperCase()}`} value={value ?? ''} title={chosen ? fullLabel(chosen) : undefined} onChange={(e) => onChange(e.target.value)}>
         <option value="">Choose…</option>
         {indexes.map((i) => (
-          <option key={i.id} value={i.id}>
+          <option key={i.id} value={i.id} title={fullLabel(i)}>
             {label(i)}
           </option>
         ))}
@@ -57,7 +63,8 @@ function useJob(id: string | null): JobView | null {
 /** Two SAEs side by side: which features of B have a counterpart in A, and what B does at a token condition that A does not. */
 export function ComparePage() {
   const client = useClient();
-  const [params, setParams] = usePageParams('compare');
+  // Leaving for another page and coming back keeps the indexes, the diff and the selection.
+  const [params, setParams] = useRememberedPageParams('compare');
   const [indexes, setIndexes] = useState<FeatureIndexInfo[] | null>(null);
   const [listings, setListings] = useState<{ a: FeatureListing; b: FeatureListing } | null>(null);
   const [match, setMatch] = useState<MatchResult | null>(null);
@@ -79,6 +86,10 @@ export function ComparePage() {
   const diffJobId = params.get('diff');
   const selParam = params.get('sel');
   const selected = selParam !== null && /^\d+$/.test(selParam) ? Number(selParam) : null;
+  const unmatchedOnly = params.get('only') === 'unmatched';
+  const matchTable = useRef<HTMLDivElement>(null);
+  // The diff job that "Run diff" answered with an identical finished one (nothing was queued).
+  const [reused, setReused] = useState<string | null>(null);
 
   useEffect(() => {
     client.call('index.list', {}).then(setIndexes, setError);
@@ -135,7 +146,14 @@ export function ComparePage() {
     ia && ib && client.call('compare.match', { a: ia.id, b: ib.id, method }).then((j) => setParams({ matchJob: j.id }), setError);
   const runDiff = () =>
     ia && ib &&
-    client.call('compare.diff', { a: ia.id, b: ib.id, method, condition, minRate, ...(thresholdParam !== null ? { threshold } : {}) }).then((j) => setParams({ diff: j.id, sel: null }), setError);
+    client.call('compare.diff', { a: ia.id, b: ib.id, method, condition, minRate, ...(thresholdParam !== null ? { threshold } : {}) }).then((j) => {
+      setReused(j.state === 'completed' ? j.id : null);
+      setParams({ diff: j.id, sel: null });
+    }, setError);
+  const showUnmatched = () => {
+    setParams({ only: 'unmatched' });
+    requestAnimationFrame(() => matchTable.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
+  };
   const select = (f: number) => setParams({ sel: f });
   const active = (j: JobView | null) => j !== null && !['completed', 'failed', 'cancelled', 'interrupted'].includes(j.state);
 
@@ -162,8 +180,8 @@ export function ComparePage() {
           ⇄
         </button>
         <IndexPicker side="b" caption="B (explained)" value={b} indexes={ready} onChange={(id) => setParams({ b: id, diff: null, matchJob: null, sel: null })} />
-        <label>
-          Matching
+        <label className="picker-row picker-method">
+          <span className="picker-caption">Matching</span>
           <select aria-label="Matching method" value={method} onChange={(e) => setParams({ method: e.target.value, diff: null, matchJob: null })}>
             {MATCH_METHODS.map((m) => (
               <option key={m} value={m}>
@@ -232,6 +250,11 @@ export function ComparePage() {
                 </button>
                 {active(diffJob) && <ProgressBar value={diffJob!.progress} label="Diff progress" />}
                 {diffJob?.state === 'failed' && <span className="error-text small">{diffJob.error?.message}</span>}
+                {reused !== null && reused === diffJobId && diffJob?.finishedAt && (
+                  <span className="muted small" role="status">
+                    Same indexes (unchanged since) and parameters as the diff of {new Date(diffJob.finishedAt).toLocaleString()}: its result is shown, nothing was queued.
+                  </span>
+                )}
               </div>
               {diff && diffJobId && <DiffView jobId={diffJobId} diff={diff} selected={selected} onSelect={select} />}
             </div>
@@ -241,10 +264,12 @@ export function ComparePage() {
             (match && listings ? (
               <div className="panel">
                 <div className="chart-row">
-                  <ScoreHistogram match={match} threshold={threshold} />
+                  <ScoreHistogram match={match} rows={rows} threshold={threshold} onPick={select} onShowUnmatched={showUnmatched} />
                   <DensityScatter rows={rows} threshold={threshold} onPick={select} labels={{ a: ia.labels.model, b: ib.labels.model }} />
                 </div>
-                <MatchTable rows={rows} threshold={threshold} selected={selected} onSelect={select} indexA={ia.id} indexB={ib.id} />
+                <div ref={matchTable}>
+                  <MatchTable rows={rows} threshold={threshold} selected={selected} onSelect={select} indexA={ia.id} indexB={ib.id} unmatchedOnly={unmatchedOnly} onUnmatchedOnly={(on) => setParams({ only: on ? 'unmatched' : null })} />
+                </div>
               </div>
             ) : (
               <p className="muted">Run the match to see every B feature's counterpart, the score distribution and the density scatter.</p>

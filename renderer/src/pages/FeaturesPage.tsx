@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
+import type { FeatureCounterpart, FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
 import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
+import { DENSE, FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
 import { useFeature } from '../components/features/useFeature';
@@ -14,6 +14,51 @@ import '../components/features/features.css';
 function indexLabel(i: FeatureIndexInfo): string {
   const size = i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : '';
   return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
+}
+
+/** A feature's counterpart in the other index (null while loading or with no second pane). */
+function useCounterpart(indexId: string | null, feature: number | null, otherId: string | null): FeatureCounterpart | null {
+  const client = useClient();
+  const [found, setFound] = useState<FeatureCounterpart | null>(null);
+  useEffect(() => {
+    setFound(null);
+    if (!indexId || feature === null || !otherId) return;
+    let live = true;
+    client.call('compare.counterpart', { index: indexId, feature, other: otherId }).then((c) => live && setFound(c), () => live && setFound(null));
+    return () => {
+      live = false;
+    };
+  }, [client, indexId, feature, otherId]);
+  return found;
+}
+
+/** What the side pane could show for `feature`: its counterpart from the newest match, and the same id. */
+function PaneSuggestions({ feature, counterpart, dOther, shown, compareHref, onOpen }: { feature: number; counterpart: FeatureCounterpart | null; dOther: number; shown: number | null; compareHref: string; onOpen: (f: number) => void }) {
+  const chip = (f: number, text: string, title: string) => (
+    <button key={`${f}-${text}`} className={`suggestion${shown === f ? ' current' : ''}`} aria-pressed={shown === f} title={title} onClick={() => onOpen(f)}>
+      #{f} <span className="muted">{text}</span>
+    </button>
+  );
+  const method = counterpart?.method === 'activation' ? 'Pearson' : 'cosine';
+  return (
+    <div className="pane-suggestions small" aria-label="Suggested features">
+      <span className="muted">Suggested:</span>
+      {counterpart?.feature != null &&
+        chip(
+          counterpart.feature,
+          `best match, ${method} ${counterpart.score!.toFixed(2)}${counterpart.score! < counterpart.threshold! ? ' (below the no-counterpart line)' : ''}${counterpart.feature === feature ? ', same id' : ''}`,
+          `From the ${counterpart.method} match of ${new Date(counterpart.createdAt!).toLocaleString()}.`,
+        )}
+      {feature < dOther && counterpart?.feature !== feature && chip(feature, 'same id', 'The same latent index (meaningful when both SAEs share their initialisation or construction).')}
+      {counterpart && !counterpart.matched && (
+        <span className="muted">
+          {' '}
+          · not matched yet: <a href={compareHref}>match the two on Compare</a> for the best match
+        </span>
+      )}
+      {counterpart?.matched && counterpart.feature === null && <span className="muted"> · nothing here co-fires with #{feature} (no counterpart)</span>}
+    </div>
+  );
 }
 
 export function FeaturesPage() {
@@ -94,11 +139,13 @@ export function FeaturesPage() {
   const partners = ready.filter((i) => index && i.id !== index.id && i.corpusId === index.corpusId);
 
   const open = useCallback((f: number) => setParams({ feature: f }, { push: true }), [setParams]);
-  // The other index's pane opens on this feature's best match when the two were matched (Compare).
+  // The side pane suggests this feature's counterpart there (from the two indexes' newest match) and the same id.
+  const counterpart = useCounterpart(readyId, feature, otherIndex?.state === 'ready' ? otherIndex.id : null);
   const openPartner = async (other: string) => {
     if (!index || feature === null) return;
-    const match = await client.call('compare.matchResult', { a: other, b: index.id, method: 'auto' }).catch(() => null);
-    setParams({ b: other, bf: match?.features[feature]?.match ?? null });
+    const c = await client.call('compare.counterpart', { index: index.id, feature, other }).catch(() => null);
+    const dOther = indexes?.find((i) => i.id === other)?.dSae ?? 0;
+    setParams({ b: other, bf: c?.feature ?? (feature < dOther ? feature : null) });
   };
 
   // j/k or arrows move through the list ("/" focuses search through the app's registry).
@@ -165,7 +212,7 @@ export function FeaturesPage() {
         </p>
       )}
       {index && index.state === 'ready' && listing && (
-        <div className="features-layout">
+        <div className={`features-layout${otherIndex ? ' two-panes' : ''}`}>
           <aside className="features-sidebar">
             <input
               ref={search}
@@ -190,19 +237,22 @@ export function FeaturesPage() {
                   ))}
                 </select>
               </label>
-              <label className="check">
-                <input type="checkbox" checked={hideDead} onChange={(e) => setParams({ dead: e.target.checked ? null : 'show' })} /> hide dead
-              </label>
-              <label className="check">
-                <input type="checkbox" checked={hideDense} onChange={(e) => setParams({ dense: e.target.checked ? 'hide' : null })} /> hide dense
-              </label>
+              <span className="list-filters">
+                Hide
+                <label className="check" title="Features that never fired on the indexed tokens">
+                  <input type="checkbox" aria-label="hide dead" checked={hideDead} onChange={(e) => setParams({ dead: e.target.checked ? null : 'show' })} /> dead
+                </label>
+                <label className="check" title={`Features firing on more than ${DENSE * 100}% of tokens`}>
+                  <input type="checkbox" aria-label="hide dense" checked={hideDense} onChange={(e) => setParams({ dense: e.target.checked ? 'hide' : null })} /> dense
+                </label>
+              </span>
             </div>
             <div className="muted small list-summary">
               {hits ? `${hits.length} match${hits.length === 1 ? '' : 'es'} for “${query}”` : `${order.length.toLocaleString('en-US')} of ${listing.fireCount.length.toLocaleString('en-US')} features`}
               {' · '}
               {listing.fireCount.filter((c) => c === 0).length.toLocaleString('en-US')} dead
             </div>
-            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} />
+            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} sort={hits ? null : sort} onSort={(next) => setParams({ sort: next })} />
           </aside>
           <div className="features-main">
             <ErrorBanner error={main.error} />
@@ -251,6 +301,17 @@ export function FeaturesPage() {
                         ×
                       </button>
                     </div>
+                    {feature !== null && (
+                      <PaneSuggestions
+                        feature={feature}
+                        counterpart={counterpart}
+                        dOther={otherIndex.dSae}
+                        shown={otherFeature}
+                        compareHref={routeHref('compare', { a: otherIndex.id, b: index.id, tab: 'matches' })}
+                        onOpen={(f) => setParams({ bf: f })}
+                      />
+                    )}
+                    {otherFeature === null && <p className="muted small">Choose a feature of this index above, or one of the suggestions.</p>}
                     <ErrorBanner error={other.error} />
                     {other.detail && otherIndex && <FeatureView detail={other.detail} index={otherIndex} neighbourHref={(f) => featureHref(index.id, feature ?? 0, { b: otherIndex.id, bf: f })} />}
                   </div>

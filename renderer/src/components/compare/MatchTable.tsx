@@ -48,11 +48,11 @@ const SORTS: { id: MatchSort; label: string }[] = [
 
 /**
  * Every B feature with its best match in A: virtualised (thousands of rows stay fast), sortable,
- * with an "unmatched only" filter at the threshold. A row selects the pair.
+ * with an "unmatched only" filter at the threshold (held by the page: the histogram's "no
+ * counterpart" tile turns it on). A row selects the pair.
  */
-export function MatchTable({ rows, threshold, selected, onSelect, indexA, indexB }: { rows: Row[]; threshold: number; selected: number | null; onSelect: (f: number) => void; indexA: string; indexB: string }) {
+export function MatchTable({ rows, threshold, selected, onSelect, indexA, indexB, unmatchedOnly, onUnmatchedOnly }: { rows: Row[]; threshold: number; selected: number | null; onSelect: (f: number) => void; indexA: string; indexB: string; unmatchedOnly: boolean; onUnmatchedOnly: (on: boolean) => void }) {
   const [sort, setSort] = useState<MatchSort>('score');
-  const [unmatchedOnly, setUnmatchedOnly] = useState(false);
   const [hideDead, setHideDead] = useState(true);
   const order = useMemo(() => {
     const key = (r: Row): number => {
@@ -80,7 +80,7 @@ export function MatchTable({ rows, threshold, selected, onSelect, indexA, indexB
           </select>
         </label>
         <label className="check">
-          <input type="checkbox" checked={unmatchedOnly} onChange={(e) => setUnmatchedOnly(e.target.checked)} /> unmatched only (score &lt; {threshold})
+          <input type="checkbox" aria-label="Unmatched only" checked={unmatchedOnly} onChange={(e) => onUnmatchedOnly(e.target.checked)} /> unmatched only (score &lt; {threshold})
         </label>
         <label className="check">
           <input type="checkbox" checked={hideDead} onChange={(e) => setHideDead(e.target.checked)} /> hide dead

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ArtifactOverlay, ArtifactTable, LibraryItem } from '../../../../preload/api';
+import { OVERLAY_ACCEPTS, type ArtifactOverlay, type ArtifactTable, type LibraryItem } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { ErrorBanner } from '../ErrorBanner';
 
@@ -19,19 +19,22 @@ export function OverlayPanel({ diffJobId }: { diffJobId: string }) {
   const [topN, setTopN] = useState(50);
   const [overlay, setOverlay] = useState<ArtifactOverlay | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Why the chosen file cannot be laid next to the diff (the core names what it looked for and found).
+  const [refusal, setRefusal] = useState<unknown>(null);
   useEffect(() => {
     client.call('library.list', {}).then((l) => setArtifacts(l.items.filter((i) => i.kind === 'result')), setError);
   }, [client]);
   useEffect(() => {
     setTables([]);
     setOverlay(null);
+    setRefusal(null);
     if (!artifactId) return;
     client.call('compare.artifactTables', { artifactId }).then((t) => {
       setTables(t);
       setTableIndex(0);
       setIdField(t[0]?.guessedId ?? '');
       setValueField(t[0]?.guessedValue ?? '');
-    }, setError);
+    }, setRefusal);
   }, [client, artifactId]);
   const table = tables[tableIndex];
   useEffect(() => {
@@ -42,6 +45,9 @@ export function OverlayPanel({ diffJobId }: { diffJobId: string }) {
 
   return (
     <section className="overlay-panel" aria-label="Outside diff overlay">
+      <p className="muted small overlay-explain">
+        Lay a ranking of B's features computed elsewhere (e.g. the seed's <code>feature_diff.json</code>) next to this diff: how many of the top N both lists share, Spearman's ρ of the two values over the features in both, and the top features only one list has. It reads {OVERLAY_ACCEPTS}. Add the file's folder in the Library to list it here.
+      </p>
       <div className="condition-row">
         <label className="grow">
           Result file
@@ -94,7 +100,7 @@ export function OverlayPanel({ diffJobId }: { diffJobId: string }) {
           </>
         )}
       </div>
-      {artifactId && tables.length === 0 && <p className="muted small">No table of feature records found in this file.</p>}
+      <ErrorBanner error={refusal} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {overlay && (
         <dl className="feature-stats overlay-stats" aria-label="Overlay figures">

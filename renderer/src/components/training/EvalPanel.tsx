@@ -2,9 +2,10 @@
  * "Evaluate an SAE": any SAE of the Library (downloaded, constructed, trained) judged by the same
  * held-out metrics and gates as training runs, as eval.sae jobs; their results in one table.
  */
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult, type JobView, type TrainSources } from '../../../../preload/api';
 import { useClient } from '../../client/context';
+import { DatasetPicker } from '../DatasetPicker';
 import { ProgressBar } from '../ProgressBar';
 
 const DEFAULT_TOKENS = EvalSaeParamsSchema.shape.tokens.parse(undefined);
@@ -19,6 +20,10 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
     if (initial?.sae) panel.current?.scrollIntoView({ block: 'start' });
   }, [initial?.sae]);
   const [dataset, setDataset] = useState('');
+  // The demo's dataset (else the Library's first) until the user picks one, as the other forms do.
+  useEffect(() => {
+    if (sources) setDataset((d) => d || sources.demo?.dataset || sources.datasets[0]?.path || '');
+  }, [sources]);
   const [tokens, setTokens] = useState(String(DEFAULT_TOKENS));
   const saes = (sources?.saes ?? []).filter((s) => !model || s.modelPath === model || s.modelPath === null);
   const params = { model, sae, dataset, tokens: Number(tokens) };
@@ -44,7 +49,7 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
             </option>
           ))}
         </select>
-        <input aria-label="Evaluation dataset" list="train-datasets" placeholder="dataset (.jsonl, .txt, .parquet or folder)" value={dataset} onChange={(e) => setDataset(e.target.value)} />
+        <DatasetPicker label="Evaluation dataset" value={dataset} options={sources?.datasets ?? []} onChange={setDataset} />
         <label className="small">
           held-out tokens <input aria-label="Evaluation tokens" value={tokens} onChange={(e) => setTokens(e.target.value)} title={EvalSaeParamsSchema.shape.tokens.description} style={{ width: 90 }} />
         </label>
@@ -70,7 +75,8 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
             {evaluations.map((j) => {
               const r = j.state === 'completed' ? (j.result as EvalRunResult) : null;
               return (
-                <tr key={j.id} data-job-id={j.id}>
+                <Fragment key={j.id}>
+                <tr data-job-id={j.id}>
                   <td>
                     <div>{j.title}</div>
                     <div className="muted small">{r?.eval.hook ?? ''}</div>
@@ -85,8 +91,19 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
                   <td className="num">{r ? r.eval.dead_pct.toFixed(2) : '–'}</td>
                   <td className="num">{r ? r.eval.ce_loss_score.toFixed(4) : '–'}</td>
                   <td className="num">{r ? r.eval.kl_score.toFixed(4) : '–'}</td>
-                  <td className={r ? (r.passed ? 'gate-pass' : 'gate-fail') : ''}>{r ? (r.passed ? '✓ pass' : '✗ fail') : '–'}</td>
+                  <td className={r ? (r.passed ? 'gate-pass' : 'gate-fail') : ''}>
+                    {r ? (r.passed ? '✓ pass' : '✗ fail') : '–'}
+                    {r?.constructed && <div className="muted small">constructed, not trained</div>}
+                  </td>
                 </tr>
+                {r?.constructed && (
+                  <tr className="eval-note" data-note-for={j.id}>
+                    <td colSpan={8} className="small" role="note" aria-label={`Note on ${j.title}`}>
+                      {r.constructed.note}
+                    </td>
+                  </tr>
+                )}
+                </Fragment>
               );
             })}
           </tbody>

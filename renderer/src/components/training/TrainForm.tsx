@@ -1,12 +1,13 @@
 /**
  * The "New training run" form: every field of the train.sae schema with its default and the
  * schema's one-line why under it; model, hooks and dataset from the demo bundle and the Library
- * (or typed paths). Presets fill in the demo's layer-2 runs.
+ * (a dataset may also be a typed path). Presets fill in the demo's layer-2 runs.
  */
 import { useMemo, useState } from 'react';
 import { ENGINE_DEVICES, QualityGatesSchema, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainSaeParamsInput, type TrainSources } from '../../../../preload/api';
 import { ApiCallError } from '../../client/client';
 import { useClient } from '../../client/context';
+import { DatasetPicker } from '../DatasetPicker';
 
 type Shape = typeof TrainSaeParamsSchema.shape;
 type FieldName = keyof Shape;
@@ -200,18 +201,11 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           <span className="small">{f.hooks.length ? `Selected: ${f.hooks.join(', ')}` : 'None selected'}</span>
           <span className="muted small">{describe('hooks')} Ctrl/Cmd-click for several.</span>
         </label>
-        <label className="train-field">
+        <div className="train-field">
           <span className="train-label">Dataset</span>
-          <input aria-label="Dataset" list="train-datasets" value={f.dataset} placeholder="/path/to/data.jsonl" onChange={(e) => set('dataset', e.target.value)} />
-          <datalist id="train-datasets">
-            {sources?.datasets.map((d) => (
-              <option key={d.path} value={d.path}>
-                {d.label}
-              </option>
-            ))}
-          </datalist>
+          <DatasetPicker label="Dataset" value={f.dataset} options={sources?.datasets ?? []} onChange={(d) => set('dataset', d)} />
           <span className="muted small">{describe('dataset')}</span>
-        </label>
+        </div>
         <label className="train-field">
           <span className="train-label">Architecture</span>
           <select aria-label="Architecture" value={f.architecture} onChange={(e) => set('architecture', e.target.value as FormState['architecture'])}>
