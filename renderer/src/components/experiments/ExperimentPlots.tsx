@@ -15,7 +15,7 @@ function labelMargin(labels: string[], width: number): number {
   return Math.round(Math.min(width * 0.4, Math.max(70, longest * 6.5 + 14)));
 }
 
-/** Labels longer than the margin allows are cut with an ellipsis (the full text is in the table). */
+/** Labels longer than the room allows are cut with an ellipsis (the full text is in the table and the title). */
 function clip(label: string, max = 48): string {
   return label.length > max ? `${label.slice(0, max - 1)}…` : label;
 }
@@ -93,25 +93,31 @@ export interface ProbeBar {
   auroc: number | null;
 }
 
+/**
+ * Held-out accuracy per probe. Probe labels (model · source · hook) are long: each is written in
+ * full above its bar, across the plot's width, rather than squeezed into a left margin.
+ */
 export function ProbePlot({ bars, deps }: { bars: ProbeBar[]; deps: unknown[] }) {
+  const rows = bars.map((b, i) => ({ ...b, row: String(i) }));
   return (
     <PlotFigure
       label="Probe accuracy"
       deps={deps}
-      minHeight={60 + bars.length * 40}
+      minHeight={60 + bars.length * 54}
       options={(width) => ({
-        height: 50 + bars.length * 40,
-        marginLeft: labelMargin(bars.map((b) => clip(b.label)), width),
+        height: 50 + bars.length * 54,
+        marginLeft: 12,
         marginRight: 96,
         x: { label: 'held-out accuracy', domain: [0, 1], grid: true, tickFormat: '.0%' },
-        y: { label: null, domain: bars.map((b) => clip(b.label)) },
+        y: { axis: null, domain: rows.map((r) => r.row) },
         marks: [
-          Plot.barX(bars, { y: (b) => clip(b.label), x: (b) => b.accuracy ?? 0, fill: themeColor('--accent', '#2563eb'), insetTop: 8, insetBottom: 8, title: (b) => `${b.label}: accuracy ${num(b.accuracy)}` }),
+          Plot.barX(rows, { y: 'row', x: (b) => b.accuracy ?? 0, fill: themeColor('--accent', '#2563eb'), insetTop: 22, insetBottom: 4, title: (b) => `${b.label}: accuracy ${num(b.accuracy)}` }),
           Plot.tickX(
-            bars.filter((b) => b.baseline !== null),
-            { y: (b) => clip(b.label), x: 'baseline', stroke: themeColor('--bad', '#b91c1c'), strokeWidth: 3, title: (b) => `majority baseline ${num(b.baseline)}` },
+            rows.filter((b) => b.baseline !== null),
+            { y: 'row', x: 'baseline', stroke: themeColor('--bad', '#b91c1c'), strokeWidth: 3, insetTop: 22, insetBottom: 4, title: (b) => `majority baseline ${num(b.baseline)}` },
           ),
-          Plot.text(bars, { y: (b) => clip(b.label), x: 1, text: (b) => `AUROC ${b.auroc === null ? '–' : b.auroc.toFixed(3)}`, textAnchor: 'start', dx: 6, fill: 'currentColor' }),
+          Plot.text(rows, { y: 'row', x: 0, text: (b) => clip(b.label, Math.max(24, Math.floor((width - 120) / 6.8))), textAnchor: 'start', dy: -15, fill: 'currentColor', fontSize: 12, title: (b) => b.label }),
+          Plot.text(rows, { y: 'row', x: 1, text: (b) => `AUROC ${b.auroc === null ? '–' : b.auroc.toFixed(3)}`, textAnchor: 'start', dx: 6, dy: 9, fill: 'currentColor' }),
         ],
       })}
     />
