@@ -132,6 +132,9 @@ describe('the verdict of an effect against its null', () => {
     const off = judge(1, flat);
     expect(off).toMatchObject({ z: null, outsideNull: true, pValue: 0.2, reading: 'beyond-all' });
     expect(off.verdict).toContain('outside 2 SEM (the null has no spread)');
+    // Random draws within the resolution of zero do nothing: said so, not "move it by 4e-7".
+    const quiet = judge(1, seedsOf([[4e-7, -1e-7], [2e-7, 3e-7]]), undefined, 1);
+    expect(quiet.verdict).toContain('by 1.00: larger than all 4 random draws, which have no measurable effect (mean 2.00e-7; p = 0.20, the least 4 draws allow)');
     const none = judge(0.5, null, 0.025);
     expect(none).toMatchObject({ null: null, z: null, outsideNull: null, pValue: null, margin: 0.025, withinMargin: null, reading: 'no-null' });
     expect(none.verdict).toBe('Zero-ablating feature #7 in m changes the logit of "quickly" by 0.500 (no null: there is no random alternative of the same size); no equivalence test: the ±0.0250 margin needs random draws.');

@@ -132,23 +132,25 @@ export function judgeEffect(input: VerdictInput): EffectWithNull {
   const outside = n.mean === null || n.sem === null ? null : n.sem === 0 ? effect !== n.mean : Math.abs(effect - n.mean) >= 2 * n.sem;
   const withinMargin = margin === null ? null : distance <= margin;
 
+  // Random draws all within the resolution of zero: say they do nothing, not that they "move it by 4e-7".
+  const nullNil = Math.abs(m) <= resolution && Math.max(Math.abs(n.drawMin!), Math.abs(n.drawMax!)) <= resolution;
+  const randomMove = (aside: string) => (nullNil ? `which have no measurable effect (mean ${f(m)}; ${aside})` : `which move it by ${f(m)} on average (${aside})`);
   let reading: VerdictReading;
   let head: string;
   if (!measurable) {
     reading = 'no-effect';
-    const nullNil = Math.abs(m) <= resolution && Math.max(Math.abs(n.drawMin!), Math.abs(n.drawMax!)) <= resolution;
     head = nullNil
       ? `${nil}; random features of matched density have none either (mean ${f(m)} over ${N} draws; ${pText})`
       : `${nil}; random features of matched density move it by ${f(m)} on average (${pText}: ${asFarClause(k, N)})`;
   } else if (distance > resolution && k === 0) {
     reading = 'beyond-all';
-    head = `${beyondAll(effect, effect > m, N)}, which move it by ${f(m)} on average (${pText}, the least ${N} draws allow)`;
+    head = `${beyondAll(effect, effect > m, N)}, ${randomMove(`${pText}, the least ${N} draws allow`)}`;
   } else if (distance > resolution && p <= P_UNUSUAL) {
     reading = 'unusual';
-    head = `unusual among random features of matched density, which move it by ${f(m)} on average (${pText}: ${asFarClause(k, N)})`;
+    head = `unusual among random features of matched density, ${randomMove(`${pText}: ${asFarClause(k, N)}`)}`;
   } else {
     reading = 'like-random';
-    head = `indistinguishable from random features of matched density, which move it by ${f(m)} on average (${pText}: ${asFarClause(k, N)})`;
+    head = `indistinguishable from random features of matched density, ${randomMove(`${pText}: ${asFarClause(k, N)}`)}`;
   }
   const parts = [`${change}: ${head}`, semClause(effect, n, z, outside)];
   if (margin !== null) parts.push(marginClause(margin, distance, withinMargin));

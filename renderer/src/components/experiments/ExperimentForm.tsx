@@ -59,12 +59,12 @@ const list = (text: string, integer: boolean): number[] | null => {
  * The chosen option's full text is the select's title, so a label cut by a narrow column can still
  * be read by hovering.
  */
-function Select({ label, name, value, onChange, options, placeholder, wide, half }: { label: string; name?: string; value: string; onChange: (v: string) => void; options: { value: string; label: string }[]; placeholder?: string; wide?: boolean; half?: boolean }) {
+function Select({ label, name, value, onChange, options, placeholder, wide, half, span2 }: { label: string; name?: string; value: string; onChange: (v: string) => void; options: { value: string; label: string }[]; placeholder?: string; wide?: boolean; half?: boolean; span2?: boolean }) {
   // A prefilled path that the sources do not list is still offered (e.g. a folder outside the Library).
   const all = value && !options.some((o) => o.value === value) ? [{ value, label: value }, ...options] : options;
   const chosen = all.find((o) => o.value === value);
   return (
-    <label className={wide ? 'wide' : half ? 'half' : undefined}>
+    <label className={wide ? 'wide' : half ? 'half' : span2 ? 'span2' : undefined}>
       {label}
       <select aria-label={name ?? label} value={value} title={chosen ? `${chosen.label}${chosen.value !== chosen.label ? `\n${chosen.value}` : ''}` : undefined} onChange={(e) => onChange(e.target.value)}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
@@ -135,7 +135,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
   // Swap: A is the baseline (the demo's standard), B supplies what is swapped in (adhd, with its SAE).
   const swapPrefill = prefill?.kind === 'swap' ? prefill : null;
   const [modelA, setModelA] = useState(swapPrefill?.model ?? '');
-  const [modelB, setModelB] = useState(prefill?.modelB ?? '');
+  const [modelB, setModelB] = useState(swapPrefill?.modelB ?? '');
   const [swapSae, setSwapSae] = useState(swapPrefill?.sae ?? '');
   const [swapMode, setSwapMode] = useState<'layers' | 'latents'>('latents');
   const [hook, setHook] = useState('');
@@ -307,7 +307,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
             options={modelOptions}
             placeholder="Choose a model…"
           />
-          <Select label="SAE" value={sae} onChange={setSae} options={saeOptions(model)} placeholder="Choose an SAE…" />
+          <Select span2 label="SAE" value={sae} onChange={setSae} options={saeOptions(model)} placeholder="Choose an SAE…" />
           <Text label="Features" value={features} onChange={setFeatures} placeholder="e.g. 255 or 12,40" />
           <Select label="Ablation" value={mode} onChange={(v) => setMode(v as 'zero' | 'mean')} options={[{ value: 'zero', label: 'zero' }, { value: 'mean', label: 'mean (over the measured tokens)' }]} />
         </div>
@@ -388,7 +388,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
             required={swapMode === 'layers' && !swapHookDefault}
             placeholder={swapMode === 'latents' ? "default: B's SAE's hook" : swapHookDefault ? `default: ${swapHookDefault}` : 'e.g. blocks.2.hook_resid_post'}
           />
-          {swapMode === 'latents' && <Select label="B's SAE" value={swapSae} onChange={setSwapSae} options={saeOptions(modelB)} placeholder="Choose an SAE…" />}
+          {swapMode === 'latents' && <Select span2 label="B's SAE" value={swapSae} onChange={setSwapSae} options={saeOptions(modelB)} placeholder="Choose an SAE…" />}
           {swapMode === 'latents' && <Text label="Latents to swap" value={features} onChange={setFeatures} placeholder="empty: all (no null)" />}
         </div>
       )}

@@ -1,7 +1,8 @@
 /**
  * The experiment plots, all Observable Plot through PlotFigure:
  *  - NullBandPlot: per panel, the real effect (large dot) against its null: the band mean ± 2 SEM,
- *    SEM whiskers around the null mean, and each seed's value (small dots);
+ *    SEM whiskers around the null mean, each seed's value (small dots, below) and every single
+ *    random draw (rings, above: what the p-value counts);
  *  - SweepPlot: effect against steering strength per panel, with the null's ± 2 SEM band;
  *  - ProbePlot: held-out accuracy per probe with the majority baseline marked.
  */
@@ -23,12 +24,13 @@ function clip(label: string, max = 48): string {
 export interface NullBandRow {
   label: string;
   effect: number;
-  null: { seeds: number[]; mean: number | null; sem: number | null } | null;
+  null: { seeds: number[]; mean: number | null; sem: number | null; draws?: { effects: number[] }[] } | null;
 }
 
 export function NullBandPlot({ rows, metricLabel, deps }: { rows: NullBandRow[]; metricLabel: string; deps: unknown[] }) {
   const withNull = rows.filter((r) => r.null && r.null.mean !== null && r.null.sem !== null) as (NullBandRow & { null: { seeds: number[]; mean: number; sem: number } })[];
   const seeds = withNull.flatMap((r) => r.null.seeds.map((v, s) => ({ label: r.label, value: v, seed: s })));
+  const single = withNull.flatMap((r) => (r.null.draws ?? []).flatMap((d, s) => d.effects.map((v, k) => ({ label: r.label, value: v, seed: s, draw: k }))));
   return (
     <PlotFigure
       label="Effect against the null band"
@@ -46,6 +48,7 @@ export function NullBandPlot({ rows, metricLabel, deps }: { rows: NullBandRow[];
           Plot.ruleY(withNull, { y: 'label', x1: (r) => r.null.mean - r.null.sem, x2: (r) => r.null.mean + r.null.sem, stroke: themeColor('--muted', '#888'), strokeWidth: 2 }),
           Plot.tickX(withNull, { y: 'label', x: (r) => r.null.mean, stroke: themeColor('--muted', '#888'), strokeWidth: 2 }),
           Plot.dot(seeds, { y: 'label', x: 'value', r: 2.5, fill: themeColor('--muted', '#888'), dy: 9, title: (d) => `seed ${d.seed}: ${num(d.value)}` }),
+          Plot.dot(single, { y: 'label', x: 'value', r: 3, stroke: themeColor('--muted', '#888'), strokeWidth: 1.2, fill: 'none', dy: -9, title: (d) => `seed ${d.seed}, draw ${d.draw + 1}: ${num(d.value)}` }),
           Plot.text(withNull, { y: 'label', x: (r) => r.null.mean, text: () => 'null', dy: 22, fill: themeColor('--muted', '#888'), fontSize: 10 }),
           Plot.dot(rows, { y: 'label', x: 'effect', r: 6, fill: themeColor('--accent', '#2563eb'), stroke: 'white', title: (r) => `effect ${num(r.effect)}` }),
           Plot.text(rows, { y: 'label', x: 'effect', text: (r) => num(r.effect), dy: -13, fill: 'currentColor', fontSize: 11 }),

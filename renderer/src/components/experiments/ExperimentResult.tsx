@@ -117,7 +117,7 @@ function AblationView({ a, name }: { a: AblateArtifact; name: string }) {
         <NullBandPlot rows={[{ label: `${a.params.mode}-ablate ${a.params.features.join(', ')}`, effect: a.result.effect, null: a.result.null }]} metricLabel={a.metric.label} deps={[a.createdAt]} />
       </ExperimentFigure>
       <p className="muted small">
-        Null: {a.params.seeds} seeds × {a.params.drawsPerSeed} random feature sets of the same size, each feature matched by density decile ({a.densities.source === 'index' ? `densities from index ${a.densities.indexId}` : 'densities from one pass over these documents'}; {a.densities.featureDeciles.map((d) => `#${d.feature} density ${num(d.density)}, decile ${d.decile + 1}/10`).join('; ')}). Band: null mean ± 2 SEM; whiskers ± 1 SEM; small dots: per-seed means.
+        Null: {a.params.seeds} seeds × {a.params.drawsPerSeed} random feature sets of the same size, each feature matched by density decile ({a.densities.source === 'index' ? `densities from index ${a.densities.indexId}` : 'densities from one pass over these documents'}; {a.densities.featureDeciles.map((d) => `#${d.feature} density ${num(d.density)}, decile ${d.decile + 1}/10`).join('; ')}). Band: null mean ± 2 SEM; whiskers ± 1 SEM; small dots: per-seed means; rings: every single random draw (what p counts).
       </p>
     </>
   );
