@@ -173,6 +173,14 @@ describe('Experiments page', () => {
     expect(carried.generation!.clean).not.toMatch(/^quickly/);
     await expect(steering.getByLabel('Generated text of panel 3').innerText()).resolves.toContain('quickly');
     await screenshot(page, 'experiments-steering-four-panels');
+    // At 1024 px the four panels stay a 2 x 2 grid, not one long column.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    const boxes = await steering.locator('section[aria-label^="Panel "]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [Math.round(r.left), Math.round(r.top)]));
+    expect(boxes[1][0]).toBeGreaterThan(boxes[0][0] + 200);
+    expect(boxes[1][1]).toBe(boxes[0][1]);
+    expect(boxes[2][0]).toBe(boxes[0][0]);
+    await screenshot(page, 'experiments-steering-four-panels-1024');
+    await page.setViewportSize({ width: 1400, height: 900 });
 
     // 3. Swap, from the form's own defaults: A is the baseline (standard), B is swapped in (adhd, with its SAE).
     await form.getByRole('group', { name: 'Experiment kind' }).getByRole('button', { name: 'Swap' }).click();

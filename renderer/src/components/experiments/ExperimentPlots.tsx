@@ -40,7 +40,8 @@ export function NullBandPlot({ rows, metricLabel, deps }: { rows: NullBandRow[];
         height: 50 + rows.length * 56,
         marginLeft: labelMargin(rows.map((r) => r.label), width),
         marginRight: 24,
-        x: { label: `change in ${metricLabel}`, grid: true, nice: true },
+        // Inset: an effect at the end of the range keeps its value label inside the plot.
+        x: { label: `change in ${metricLabel}`, grid: true, nice: true, inset: 28 },
         y: { label: null, domain: rows.map((r) => r.label) },
         marks: [
           Plot.ruleX([0], { stroke: themeColor('--muted', '#888'), strokeDasharray: '3,3' }),
