@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { readyDemoBundle } from '../main/demo/demoBundle';
+import { cutSelects } from './cutText';
 import { offlineAppPerFile, openApp, pageSettled, screenshot } from './harness';
 
 const suite = offlineAppPerFile();
@@ -57,6 +59,28 @@ async function libraryScanned(page: Page): Promise<void> {
   await expect.poll(() => toolbar.getByRole('button', { name: 'Scanning…' }).count(), { timeout: 300_000 }).toBe(0);
 }
 
+/**
+ * States past a page's first view, each at 1024 and 1400 px (where the cut selects were seen),
+ * light and dark: `open` brings the page there; problems are overflow and cut selects.
+ */
+const STATES: { name: string; open(page: Page, origin: string, home: string): Promise<void>; selects?: string }[] = [
+  {
+    // The steering form with four panels: {adhd, standard} x {amplify, ablate} of the planted feature.
+    name: 'experiments-steer-four-panels',
+    selects: '.panel-card select',
+    async open(page, origin, home) {
+      const demo = readyDemoBundle(home)!;
+      const query = new URLSearchParams({ new: 'steer', model: demo.models.adhd, sae: demo.saes.adhd, features: '255', modelB: demo.models.standard, dataset: demo.dataset });
+      await page.goto(`${origin}/#/experiments?${query.toString()}`);
+      const form = page.getByRole('group', { name: 'New experiment' });
+      await form.getByRole('button', { name: 'Four panels: both models × amplify / ablate' }).click();
+      await form.getByLabel('Panel 4 intervention').waitFor();
+      // The labels of the sources are in (not the folder-name fallback).
+      await expect.poll(async () => (await page.locator('.panel-summary').allTextContents()).filter((t) => t.includes('sae-workbench/demo-')).length, { timeout: 15_000 }).toBe(4);
+    },
+  },
+];
+
 describe('looks: every page at 1024 and 1440 px, light and dark', () => {
   it('holds its layout without horizontal overflow and applies the theme', async () => {
     const { page, errors } = await openApp(suite.browser(), suite.app());
@@ -103,7 +127,20 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
       }
     }
     expect(problems).toEqual([]);
-    expect(shot).toHaveLength(links.length * VIEWPORTS.length * THEMES.length);
+    for (const state of STATES) {
+      for (const viewport of [{ width: 1024, height: 768 }, { width: 1400, height: 900 }]) {
+        await page.setViewportSize(viewport);
+        for (const theme of THEMES) {
+          await page.emulateMedia({ colorScheme: theme });
+          await state.open(page, suite.app().origin, suite.app().home);
+          for (const o of await horizontalOverflow(page)) problems.push(`${state.name} ${viewport.width} ${theme}: ${o}`);
+          if (state.selects) for (const c of await cutSelects(page, state.selects)) problems.push(`${state.name} ${viewport.width} ${theme}: cut select ${c}`);
+          shot.push(await screenshot(page, `looks-${state.name}-${viewport.width}-${theme}`));
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(shot).toHaveLength((links.length + STATES.length) * VIEWPORTS.length * THEMES.length);
     for (const f of shot) expect(fs.statSync(f).size).toBeGreaterThan(10_000);
     expect(errors).toEqual([]);
     await page.close();

@@ -116,9 +116,9 @@ export const diffCommand: CliCommand = {
       return 0;
     }
     ctx.stdout(r.sentence);
-    ctx.stdout('feature  rate_b  elsewhere  match (score)   rate_a  asymmetry');
+    ctx.stdout('feature  rate_b  elsewhere  match (score)   rate_a  asymmetry  why');
     for (const f of r.features.slice(0, 20)) {
-      ctx.stdout(`${String(f.feature).padStart(7)}  ${f.rate_b.toFixed(3)}   ${f.rate_b_elsewhere.toFixed(3)}   ${f.match === null ? '     none      ' : `${String(f.match).padStart(5)} (${(f.match_score ?? 0).toFixed(2)})`}  ${(f.rate_a_match ?? 0).toFixed(3)}  ${f.asymmetry.toFixed(1)}`);
+      ctx.stdout(`${String(f.feature).padStart(7)}  ${f.rate_b.toFixed(3)}   ${f.rate_b_elsewhere.toFixed(3)}   ${f.match === null ? '     none      ' : `${String(f.match).padStart(5)} (${(f.match_score ?? 0).toFixed(2)})`}  ${(f.rate_a_match ?? 0).toFixed(3)}  ${f.asymmetry.toFixed(1).padStart(9)}  ${f.why}`);
     }
     if (r.files) ctx.stdout(`Written: ${r.files.json}, ${r.files.csv}`);
     return 0;
