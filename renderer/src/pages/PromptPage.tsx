@@ -327,7 +327,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
             <optgroup label="Linked to this model">
               {choices.linked.map((s) => (
                 <option key={s.path} value={s.path} title={s.linkReason}>
-                  {s.label} · {s.dSae} features
+                  {s.label}
                 </option>
               ))}
             </optgroup>
@@ -336,7 +336,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
             <optgroup label={`Other SAEs of width ${modelOption?.dModel ?? '?'} (not this model's)`}>
               {choices.others.map((s) => (
                 <option key={s.path} value={s.path} title={s.linkReason}>
-                  {s.label} · {s.dSae} features · {s.modelPath ? `linked to ${labelOf(s.modelPath)}` : 'no linked model'}
+                  {s.label} · {s.modelPath ? `linked to ${labelOf(s.modelPath)}` : 'no linked model'}
                 </option>
               ))}
             </optgroup>

@@ -145,7 +145,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
     const all = sources?.saes ?? [];
     // This model's SAEs first, then SAEs with no known model, then others (carried directions).
     const ordered = [...all.filter((s) => s.modelPath === forModel), ...all.filter((s) => s.modelPath === null), ...all.filter((s) => s.modelPath !== null && s.modelPath !== forModel)];
-    return ordered.map((s) => ({ value: s.path, label: `${s.label}${s.dSae ? ` · ${s.dSae} features` : ''}` }));
+    return ordered.map((s) => ({ value: s.path, label: s.label }));
   };
   const datasetOptions = (sources?.datasets ?? []).map((d) => ({ value: d.path, label: d.label }));
   const demo = sources?.demo;
