@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type PromptRunResult, type PromptSources } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { PlotFigure, themeColor } from '../components/charts/PlotFigure';
+import { DemoBundleOffer } from '../components/demo/DemoBundleOffer';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureLink } from '../components/FeatureLink';
 import { ProgressBar } from '../components/ProgressBar';
@@ -190,7 +191,7 @@ export function PromptPage() {
         </div>
       )}
       {demoJob?.state === 'failed' && <ErrorBanner error={new Error(`The demo bundle could not be generated: ${demoJob.error?.message ?? 'unknown error'}`)} />}
-      {sources && sources.models.length === 0 && !generating && <p className="muted">No models yet: add one in the Library, or wait for the demo bundle.</p>}
+      {sources && sources.models.length === 0 && !generating && <DemoBundleOffer />}
 
       <div className="prompt-controls">
         {SIDES.map((side, i) => (

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ENGINE_DEVICES, EXPERIMENT_JOB_KINDS, type EngineDeviceChoice, type ExperimentKind, type ExperimentSources, type JobView } from '../../../../preload/api';
 import { useClient } from '../../client/context';
+import { DemoBundleOffer } from '../demo/DemoBundleOffer';
 import { ErrorBanner } from '../ErrorBanner';
 
 export interface ExperimentPrefill {
@@ -241,6 +242,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
         ))}
       </div>
       <p className="form-hint">{KINDS.find((k) => k.kind === kind)?.what}</p>
+      {sources && sources.models.length === 0 && <DemoBundleOffer compact />}
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <datalist id="experiment-metrics">
         {metricSuggestions.map((m) => (
