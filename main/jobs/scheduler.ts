@@ -202,7 +202,8 @@ export class JobScheduler {
       ([id, r]) =>
         new Promise<void>((resolve) => {
           r.handle.onExit(() => resolve());
-          if (!r.stopRequested) this.requestStop(id, this.require(id).pausable ? 'pause' : 'cancel', true);
+          // A finished job removed from the list while its worker still exits has no row: it is just stopped.
+          if (!r.stopRequested) this.requestStop(id, this.store.view(id)?.pausable ? 'pause' : 'cancel', true);
         }),
     );
     await Promise.all(exits);
@@ -290,7 +291,10 @@ export class JobScheduler {
         this.log(id, m.level, m.message);
         return;
       case 'execution-provider': {
-        const current = this.store.view(id)?.executionProvider ?? null;
+        const job = this.store.view(id);
+        // Gone from the list (removed while its worker exits): nothing to record it on.
+        if (!job) return;
+        const current = job.executionProvider;
         const next = mergeExecutionProvider(current, m.ep);
         if (next === current) return;
         this.events.jobUpdated(this.store.update(id, { executionProvider: next }, { deferOnFailure: true }));

@@ -304,7 +304,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
         Model
         <select aria-label={side.name} value={model} onChange={(e) => onModel(e.target.value)}>
           <option value="">Choose a model…</option>
-          {model && !modelOption && <option value={model}>{model} (not in the Library)</option>}
+          {model && !modelOption && <option value={model}>{sources ? `${model} (not in the Library)` : model}</option>}
           {groups.map((g) => (
             <optgroup key={g} label={g}>
               {sources!.models
@@ -323,7 +323,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
         SAE
         <select aria-label={`SAE for model ${side.key.toUpperCase()}`} value={sae} onChange={(e) => onSae(e.target.value)}>
           <option value="">{model && choices.linked.length + choices.others.length === 0 ? `No SAE reads d_model ${modelOption?.dModel ?? '?'}` : 'Choose an SAE…'}</option>
-          {sae && !known && <option value={sae}>{sae} (does not fit this model)</option>}
+          {sae && !known && <option value={sae}>{sources ? `${sae} (does not fit this model)` : sae}</option>}
           {choices.linked.length > 0 && (
             <optgroup label="Linked to this model">
               {choices.linked.map((s) => (
