@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { BundleRef, ItemIdentity, LibraryItem, LibraryItemKind } from '../../preload/api';
 import { DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from '../demo/bundleManifest';
 import { hubCachePathOf } from '../formats/hubCachePath';
+import { readModelConfig } from '../formats/models/registry';
 import { readSaeConfig } from '../formats/saeConfig';
 
 /**
@@ -88,6 +89,15 @@ export function saeLabelOfFolder(dir: string): string {
     return saeIdentityLabel(dir, { saeModelName: cfg.modelName, dSae: cfg.dSae, k: cfg.k, architecture: cfg.architecture, trainedWith: trainedWithOf(cfg.raw) }, bundle);
   } catch {
     return identityLabel('sae', dir);
+  }
+}
+
+/** A model folder's label read on its own (job titles): what its config names it, else the folder. */
+export function modelLabelOfFolder(dir: string): string {
+  try {
+    return identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
+  } catch {
+    return identityLabel('model', dir);
   }
 }
 

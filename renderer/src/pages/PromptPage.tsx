@@ -248,7 +248,7 @@ export function PromptPage() {
                   <h2>{side.modelLabel}</h2>
                   <div className="muted small">
                     SAE {side.saeLabel}
-                    {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.dSae} features · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
+                    {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
                   </div>
                   {side.warnings.map((w) => (
                     <div key={w} className="warning-note" role="note">

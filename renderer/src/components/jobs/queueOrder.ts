@@ -16,7 +16,7 @@ export type StateGroup = keyof typeof STATE_GROUPS;
 export const STATE_FILTERS: { value: string; label: string }[] = [
   { value: '', label: 'All states' },
   { value: 'active', label: 'Running' },
-  { value: 'waiting', label: 'Waiting (queued, paused, interrupted)' },
+  { value: 'waiting', label: 'Waiting' },
   { value: 'finished', label: 'Finished' },
   { value: 'completed', label: 'Completed' },
   { value: 'failed', label: 'Failed' },
