@@ -193,6 +193,8 @@ describe('app shell in browser mode', () => {
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await expect(sheet.getByRole('region', { name: 'Everywhere' }).innerText()).resolves.toMatch(/\/\s+Focus the page's search/);
     await expect(sheet.getByRole('region', { name: 'Library' }).innerText()).resolves.toMatch(/↓\s+Next item/);
+    // No details panel is open, so no empty "Details" heading (issue 17).
+    await expect(sheet.getByRole('region', { name: 'Details' }).count()).resolves.toBe(0);
     await screenshot(page, 'shortcut-sheet');
     await page.keyboard.press('Escape');
     await expect(sheet.count()).resolves.toBe(0);
@@ -254,6 +256,8 @@ describe('Queue: order, filters, clear finished, confirm before cancelling (issu
     await page.locator(`tr[data-job-id="${long2}"][data-state=running]`).waitFor({ timeout: 30_000 });
     const waiting = await addVerifyJob(page, sparseFiles(1, 1024));
     await page.locator(`tr[data-job-id="${waiting}"][data-state=queued]`).waitFor();
+    // At 1024 px the job's detail slides over the list: close it to reach the rows' buttons.
+    await page.getByRole('button', { name: 'Close job detail' }).click();
 
     const rows = await rowIds(page);
     const groups = rows.map(([, state]) => (['running', 'pausing', 'cancelling'].includes(state!) ? 0 : ['queued', 'paused', 'interrupted'].includes(state!) ? 1 : 2));
