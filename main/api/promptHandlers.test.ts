@@ -61,7 +61,7 @@ describe('prompt API', () => {
     ]);
     const [adhdModel, standardModel] = sources.models.map((m) => m.path);
     const saeOf = (model: string) => sources.saes.find((x) => x.modelPath === model)!;
-    expect(saeOf(adhdModel)).toMatchObject({ label: 'demo-adhd/blocks.2.hook_resid_post', dIn: 64, dSae: 256, k: 8, layer: 2, linkReason: 'linked by model_name: cfg model_name "demo-adhd"' });
+    expect(saeOf(adhdModel)).toMatchObject({ label: 'demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', dIn: 64, dSae: 256, k: 8, layer: 2, linkReason: 'linked by model_name: cfg model_name "demo-adhd"' });
     // First visit: A is the standard model with its SAE, B the adhd model with its SAE.
     expect(sources.defaults).toEqual({ a: { modelPath: standardModel, saePath: saeOf(standardModel).path }, b: { modelPath: adhdModel, saePath: saeOf(adhdModel).path } });
 
@@ -74,8 +74,8 @@ describe('prompt API', () => {
     });
     expect(result.sides.map((s) => s.executionProvider)).toEqual(['cpu', 'cpu']);
     expect(result.sides.map((s) => [s.modelLabel, s.saeLabel, s.warnings])).toEqual([
-      ['sae-workbench/demo-standard', 'demo-standard/blocks.2.hook_resid_post', []],
-      ['sae-workbench/demo-adhd', 'demo-adhd/blocks.2.hook_resid_post', []],
+      ['sae-workbench/demo-standard', 'demo-standard/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', []],
+      ['sae-workbench/demo-adhd', 'demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', []],
     ]);
     const adhd = result.sides[1];
     expect(adhd.tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.', 'Step', '2', ':', 'Pour', '.']);
@@ -97,7 +97,7 @@ describe('prompt API', () => {
     // A pairing the user forces (the adhd SAE on the standard model, same width) runs, with a warning.
     const forced = await call<PromptRunResult>(core, 'prompt.run', { text: 'Step 1', sides: [{ modelPath: standardModel, saePath: saeOf(adhdModel).path }], device: 'cpu' });
     expect(forced.sides[0].warnings).toEqual([
-      'The SAE demo-adhd/blocks.2.hook_resid_post belongs to sae-workbench/demo-adhd (linked by model_name: cfg model_name "demo-adhd"), not to sae-workbench/demo-standard: it runs because the widths match, but its features were learned on the other model\'s activations.',
+      'The SAE demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8 belongs to sae-workbench/demo-adhd (linked by model_name: cfg model_name "demo-adhd"), not to sae-workbench/demo-standard: it runs because the widths match, but its features were learned on the other model\'s activations.',
     ]);
     const badFeature = await core.call('prompt.run', { text: 'Step', sides: [{ ...d.a, features: [256] }], device: 'cpu' });
     expect(badFeature).toMatchObject({ ok: false, error: { code: 'PROMPT_FEATURE_RANGE', hint: 'Choose a feature from 0 to 255.' } });

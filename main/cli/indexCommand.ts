@@ -1,4 +1,4 @@
-import { INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type FeatureIndexInfo } from '../../preload/api';
+import { featureIndexLabel, INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type FeatureIndexInfo } from '../../preload/api';
 import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
@@ -35,7 +35,7 @@ function catalog(ctx: CliContext): IndexCatalog {
 
 function describeIndex(i: FeatureIndexInfo): string {
   const size = i.summary ? `${i.summary.tokens.toLocaleString('en-US')} tokens, ${i.summary.documents.toLocaleString('en-US')} docs` : '';
-  return `${i.id}  ${i.state.padEnd(8)} ${i.labels.model} · ${i.hookName} · d_sae ${i.dSae} on ${i.labels.dataset}  ${size}${i.stale ? `  STALE: ${i.stale}` : ''}${i.error ? `  [${i.error.code}: ${i.error.message}]` : ''}`;
+  return `${i.id}  ${i.state.padEnd(8)} ${featureIndexLabel(i)}  ${size}${i.stale ? `  STALE: ${i.stale}` : ''}${i.error ? `  [${i.error.code}: ${i.error.message}]` : ''}`;
 }
 
 export const indexCommand: CliCommand = {

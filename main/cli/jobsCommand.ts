@@ -21,7 +21,17 @@ function store(home: string) {
 
 function formatJob(j: JobView): string {
   const pct = j.progress == null ? '   -' : `${Math.round(j.progress * 100)}%`.padStart(4);
-  return `${j.id}  ${j.state.padEnd(11)} ${pct}  ${j.kind.padEnd(18)} ${j.title}${j.error ? `  [${j.error.code}: ${j.error.message}]` : ''}`;
+  const ran = j.executionProvider ? `  (ran on ${j.executionProvider})` : '';
+  return `${j.id}  ${j.state.padEnd(11)} ${pct}  ${j.kind.padEnd(18)} ${j.title}${ran}${j.error ? `  [${j.error.code}: ${j.error.message}]` : ''}`;
+}
+
+/**
+ * A job as `jobs list --json` prints it: the API's view, with the execution provider under the
+ * name scripts read, "execution_provider" ("cpu", "webgpu", "cuda"; null: it ran no model).
+ */
+export function jobJsonRow(j: JobView): Omit<JobView, 'executionProvider'> & { execution_provider: string | null } {
+  const { executionProvider, ...rest } = j;
+  return { ...rest, execution_provider: executionProvider };
 }
 
 export const jobsCommand: CliCommand = {
@@ -42,7 +52,7 @@ export const jobsCommand: CliCommand = {
         const { db, store: s } = store(ctx.home);
         const jobs = s.list();
         db.close();
-        if (values.json) ctx.stdout(JSON.stringify(jobs, null, 2));
+        if (values.json) ctx.stdout(JSON.stringify(jobs.map(jobJsonRow), null, 2));
         else if (jobs.length === 0) ctx.stdout('No jobs.');
         else jobs.forEach((j) => ctx.stdout(formatJob(j)));
         return 0;

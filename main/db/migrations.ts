@@ -63,6 +63,12 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    // What a job's model sessions actually ran on (cpu, webgpu, cuda), reported by its worker.
+    version: 3,
+    name: 'job execution provider',
+    sql: 'ALTER TABLE jobs ADD COLUMN execution_provider TEXT;',
+  },
+  {
     version: 150,
     name: 'library catalog',
     sql: `

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import type { ModelSource } from './onnx/graphBuilder';
+import { noteSessionProvider } from './sessionProviders';
 import { probeWebGpuOnce } from './webgpuProbe';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type EngineDeviceReport, type EngineEpAttempt, type EngineExecutionProvider } from '../../preload/contract/engine';
 
@@ -88,6 +89,7 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
       const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' };
       const session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
       attempts.push({ ep, ok: true });
+      noteSessionProvider(ep);
       const report: EpReport = { requested: choice, running: ep, attempts };
       lastReport = report;
       return { session, report };

@@ -5,9 +5,8 @@
  */
 import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
 import { readModelConfig } from '../formats/models/registry';
-import { readSaeConfig } from '../formats/saeConfig';
 import { defineJobKind, type JobContext } from '../jobs/kind';
-import { identityLabel } from '../library/identity';
+import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { ablateTitle, probeTitle, steerTitle, swapTitle } from './verdictSubjects';
 
 /** GPU-class unless the run is pinned to the CPU: one GPU job at a time. */
@@ -18,7 +17,7 @@ const resourceOf = (p: { device: string }): ResourceClass => (p.device === 'cpu'
  */
 function label(kind: 'model' | 'sae', dir: string): string {
   try {
-    return kind === 'sae' ? identityLabel('sae', dir, { saeModelName: readSaeConfig(dir).modelName }) : identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
+    return kind === 'sae' ? saeLabelOfFolder(dir) : identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
   } catch {
     return identityLabel(kind, dir);
   }

@@ -15,6 +15,7 @@ interface JobRow {
   priority: number;
   position: number;
   resource: ResourceClass;
+  execution_provider: string | null;
   progress: number | null;
   progress_message: string | null;
   progress_detail: string | null;
@@ -31,7 +32,7 @@ interface JobRow {
 }
 
 /** Every column a view needs, without the full params/result/checkpoint JSON. */
-const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource,
+const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource, execution_provider,
   progress, progress_message, progress_detail, eta_seconds, created_at, started_at, finished_at, elapsed_ms, attempt_started_at, attempts, error`;
 
 function summaryText(value: unknown): string {
@@ -40,6 +41,8 @@ function summaryText(value: unknown): string {
 
 export type JobPatch = Partial<{
   state: JobState;
+  resource: ResourceClass;
+  executionProvider: string | null;
   progress: number | null;
   progressMessage: string | null;
   progressDetail: unknown;
@@ -57,6 +60,8 @@ export type JobPatch = Partial<{
 
 const columnOf: Record<keyof JobPatch, string> = {
   state: 'state',
+  resource: 'resource',
+  executionProvider: 'execution_provider',
   progress: 'progress',
   progressMessage: 'progress_message',
   progressDetail: 'progress_detail',
@@ -304,6 +309,7 @@ export class JobStore {
       priority: r.priority,
       position: r.position,
       resource: r.resource,
+      executionProvider: r.execution_provider,
       progress: r.progress,
       progressMessage: r.progress_message,
       progressDetail: r.progress_detail ? JSON.parse(r.progress_detail) : null,

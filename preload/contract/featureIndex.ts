@@ -51,6 +51,15 @@ export interface FeatureIndexInfo {
   error: { code: string; message: string; hint?: string } | null;
 }
 
+/**
+ * How an index is named wherever one is shown (pickers, titles, the CLI): its model, its SAE by
+ * THE SAE label (origin, width, k: which SAE, not only which hook) and its dataset.
+ */
+export function featureIndexLabel(i: Pick<FeatureIndexInfo, 'labels' | 'hookName'>): string {
+  const sae = i.labels.sae.includes(i.hookName) ? i.labels.sae : `${i.labels.sae} · ${i.hookName}`;
+  return `${i.labels.model} · ${sae} · ${i.labels.dataset}`;
+}
+
 /** Every feature's headline numbers, column by column (fast to send for 16k+ features). */
 export interface FeatureListing {
   indexId: string;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
+import { featureIndexLabel, MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ConditionEditor } from '../components/compare/ConditionEditor';
 import { DiffView } from '../components/compare/DiffView';
@@ -18,7 +18,7 @@ const DEFAULT_THRESHOLD: Record<'activation' | 'decoder', number> = { activation
 type Tab = 'diff' | 'matches' | 'overlay';
 
 function label(i: FeatureIndexInfo): string {
-  return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
+  return `${featureIndexLabel(i)}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
 }
 
 /** The whole story of an index, for tooltips: its label, then the folders it was built from. */

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FeatureCounterpart, FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
+import { featureIndexLabel, type FeatureCounterpart, type FeatureIndexInfo, type FeatureListing, type FeatureSearchHit, type JobView } from '../../../preload/api';
 import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -13,7 +13,7 @@ import '../components/features/features.css';
 
 function indexLabel(i: FeatureIndexInfo): string {
   const size = i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : '';
-  return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
+  return `${featureIndexLabel(i)}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
 }
 
 /** A feature's counterpart in the other index (null while loading or with no second pane). */

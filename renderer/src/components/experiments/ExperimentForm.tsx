@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ENGINE_DEVICES, EXPERIMENT_JOB_KINDS, type EngineDeviceChoice, type ExperimentKind, type ExperimentSources, type JobView } from '../../../../preload/api';
 import { useClient } from '../../client/context';
+import { DemoBundleOffer } from '../demo/DemoBundleOffer';
 import { ErrorBanner } from '../ErrorBanner';
 
 export interface ExperimentPrefill {
@@ -171,7 +172,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
     const all = sources?.saes ?? [];
     // This model's SAEs first, then SAEs with no known model, then others (carried directions).
     const ordered = [...all.filter((s) => s.modelPath === forModel), ...all.filter((s) => s.modelPath === null), ...all.filter((s) => s.modelPath !== null && s.modelPath !== forModel)];
-    return ordered.map((s) => ({ value: s.path, label: `${s.label}${s.dSae ? ` · ${s.dSae} features` : ''}` }));
+    return ordered.map((s) => ({ value: s.path, label: s.label }));
   };
   const datasetOptions = (sources?.datasets ?? []).map((d) => ({ value: d.path, label: d.label }));
   const demo = sources?.demo;
@@ -283,6 +284,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
         ))}
       </div>
       <p className="form-hint">{KINDS.find((k) => k.kind === kind)?.what}</p>
+      {sources && sources.models.length === 0 && <DemoBundleOffer compact />}
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <datalist id="experiment-metrics">
         {metricSuggestions.map((m) => (

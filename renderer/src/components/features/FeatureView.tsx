@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import type { FeatureDetail, FeatureIndexInfo, FeatureNeighbour, LogitEntry } from '../../../../preload/api';
+import { featureIndexLabel, type FeatureDetail, type FeatureIndexInfo, type FeatureNeighbour, type LogitEntry } from '../../../../preload/api';
 import { routeHref } from '../../router';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { displayToken } from '../prompt/featureColor';
@@ -101,7 +101,7 @@ export function FeatureView({ detail, index, actions, neighbourHref }: { detail:
             Feature #{d.feature} <span className="muted small">of {d.dSae.toLocaleString('en-US')}</span>
           </h2>
           <div className="muted small">
-            {d.labels.model} · <span className="mono">{d.hookName}</span> · {d.labels.dataset} · index {d.indexId}
+            {featureIndexLabel(d)} · index {d.indexId}
           </div>
         </div>
         {actions}
