@@ -5,6 +5,7 @@
  * size and matched density, S seeds of `drawsPerSeed` sets each.
  */
 import type { AblateArtifact, AblateSettings, NullSeedDraws } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
@@ -73,7 +74,8 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
   const clean = mean('clean');
   const ablated = mean('real');
   const draws: NullSeedDraws[] = drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`null:${d.seed}:${k}`) - clean) }));
-  const subject = `${params.mode === 'zero' ? 'Zero' : 'Mean'}-ablating ${describeFeatures(params.features)}`;
+  const labels = await labelNamesInHome(ctx.home, sae.dir, { hash: true });
+  const subject = `${params.mode === 'zero' ? 'Zero' : 'Mean'}-ablating ${describeFeatures(params.features, labels)}`;
   const result = compareEffect(ablated - clean, draws, subject, measureLabel(metric, condition));
   ctx.progress(1, 'done');
   return {

@@ -3,10 +3,11 @@
  * of documents (pause and resume keep the accumulated sums), writes its artifact to
  * runs/<job-id>/experiment.json and returns the CLI's summary plus the artifact's path.
  */
-import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
+import { AblateParams, EXPERIMENT_JOB_KINDS, featureName, labelSuffix, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
 import { readModelConfig } from '../formats/models/registry';
 import { readSaeConfig } from '../formats/saeConfig';
 import { defineJobKind, type JobContext } from '../jobs/kind';
+import { knownLabelNamesInHome } from '../labels/labelLookup';
 import { identityLabel } from '../library/identity';
 
 /** GPU-class unless the run is pinned to the CPU: one GPU job at a time. */
@@ -35,7 +36,10 @@ export const ablateJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.ablate,
   description: 'Ablate SAE features (zero or mean, by splice) and compare the metric change with density-matched random features over seeds.',
   params: AblateParams,
-  title: (p) => `Ablate feature${p.features.length > 1 ? 's' : ''} ${p.features.slice(0, 4).join(',')}${p.features.length > 4 ? '…' : ''} of ${label('sae', p.sae)} · ${p.metric}`,
+  title: (p, env) => {
+    const names = knownLabelNamesInHome(env.home, p.sae);
+    return `Ablate feature${p.features.length > 1 ? 's' : ''} ${p.features.slice(0, 4).map((f) => `${f}${labelSuffix(names.get(f))}`).join(',')}${p.features.length > 4 ? '…' : ''} of ${label('sae', p.sae)} · ${p.metric}`;
+  },
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -50,7 +54,7 @@ export const steerJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.steer,
   description: 'Steer along SAE decoder directions (up to four panels, strength sweeps) against density-matched random directions, with generated text.',
   params: SteerParams,
-  title: (p) => `Steer ${p.panels.map((x) => `#${x.feature} ${x.intervention}`).join(' · ')} · ${p.metric}`,
+  title: (p, env) => `Steer ${p.panels.map((x) => `${featureName(x.feature, knownLabelNamesInHome(env.home, x.sae).get(x.feature))} ${x.intervention}`).join(' · ')} · ${p.metric}`,
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {

@@ -6,6 +6,7 @@
  * infinite (an overflowing model) is refused with NONFINITE_OUTPUT: no verdict comes from it.
  */
 import type { EffectWithNull, NullComparison, NullSeedDraws } from '../../preload/api';
+import { labelSuffix } from '../../preload/api';
 import { mean, range, sampleSd, sem, zScore } from '../stats/descriptive';
 import { requireFinite } from '../stats/finiteInputs';
 import type { Metric } from './metric';
@@ -75,8 +76,12 @@ export function compareEffect(effect: number, draws: NullSeedDraws[] | null, sub
   return { effect, null: n, z, outsideNull: outside, verdict };
 }
 
-export function describeFeatures(features: readonly number[]): string {
-  const shown = features.slice(0, 6).join(', ');
+/** "feature 255", "feature 255 \"step onset\"", "features 1, 2, 3": each id with its label (contract labelSuffix) when it has one. */
+export function describeFeatures(features: readonly number[], labels?: ReadonlyMap<number, string>): string {
+  const shown = features
+    .slice(0, 6)
+    .map((f) => `${f}${labelSuffix(labels?.get(f))}`)
+    .join(', ');
   return `${features.length === 1 ? 'feature' : 'features'} ${shown}${features.length > 6 ? `, … (${features.length})` : ''}`;
 }
 

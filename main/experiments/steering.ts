@@ -8,6 +8,8 @@
  * shared (a model and its fine-tune, or the demo pair): the artifact marks such panels `carried`.
  */
 import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerSettings } from '../../preload/api';
+import { labelSuffix } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
 import { LatentColumns } from './latentColumns';
@@ -42,6 +44,8 @@ interface PanelPlan {
   featureMax: number;
   decoderNorm: number;
   columns: LatentColumns | null;
+  /** The user's label of the panel's feature (main/labels), for the verdict's subject. */
+  featureLabel: string | null;
 }
 
 /** The intervention of a panel on packed activations, for feature g at strength c. */
@@ -66,11 +70,11 @@ function subjectOf(plan: PanelPlan, c: number, where: string): string {
   const inModel = `${where} in ${modelLabel(plan.model)}`;
   switch (plan.panel.intervention) {
     case 'add':
-      return `Adding ${fmt(c)} × W_dec[${f}]${from}${inModel}`;
+      return `Adding ${fmt(c)} × W_dec[${f}]${labelSuffix(plan.featureLabel)}${from}${inModel}`;
     case 'replace':
-      return `Setting the component along W_dec[${f}]${from} to ${fmt(c)}${inModel}`;
+      return `Setting the component along W_dec[${f}]${labelSuffix(plan.featureLabel)}${from} to ${fmt(c)}${inModel}`;
     case 'ablate':
-      return `Zero-ablating ${describeFeatures([f])}${from}${inModel}`;
+      return `Zero-ablating ${describeFeatures([f], plan.featureLabel ? new Map([[f, plan.featureLabel]]) : undefined)}${from}${inModel}`;
   }
 }
 
@@ -114,11 +118,12 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const featureMax = stats.stats.max[panel.feature];
     const v = matrixRow(sae.weights.W_dec, panel.feature);
     const strengths = panel.intervention === 'ablate' ? [0] : (panel.strengths ?? [panel.intervention === 'add' ? featureMax : 0]);
+    const featureLabel = (await labelNamesInHome(ctx.home, sae.dir, { hash: true })).get(panel.feature) ?? null;
     if (strengths.length === 0) throw new WorkbenchError('BAD_ARGUMENT', `Panel ${index + 1} has an empty strength sweep.`, 'Give at least one strength, or leave strengths out for the default.');
     plans.push({
       index,
       panel,
-      label: panel.label ?? `${modelLabel(model)} · feature ${panel.feature} · ${panel.intervention}${carried ? ' (carried)' : ''}`,
+      label: panel.label ?? `${modelLabel(model)} · feature ${panel.feature}${labelSuffix(featureLabel)} · ${panel.intervention}${carried ? ' (carried)' : ''}`,
       model,
       sae,
       saeModel,
@@ -131,6 +136,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
       featureMax,
       decoderNorm: Math.sqrt(v.reduce((a, e) => a + e * e, 0)),
       columns: null,
+      featureLabel,
     });
   }
 

@@ -14,6 +14,7 @@ import { prepareEdit, type EditSession } from '../engine/intervention';
 import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
@@ -144,7 +145,7 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const subject =
     params.mode === 'layers'
       ? `Continuing ${modelLabel(A)}'s ${hook} through ${modelLabel(B)}'s later layers`
-      : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features)} of ${modelLabel(B)}'s SAE into ${modelLabel(A)}`;
+      : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features, await labelNamesInHome(ctx.home, sae!.dir, { hash: true }))} of ${modelLabel(B)}'s SAE into ${modelLabel(A)}`;
   const result = compareEffect(swapped - a, withNull ? draws : null, subject, measureLabel(metric, condition));
   // A gap within float noise of zero has no meaningful fraction (it would read as a huge percentage).
   const gapFraction = Math.abs(b - a) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b), 1e-12) ? null : (swapped - a) / (b - a);
