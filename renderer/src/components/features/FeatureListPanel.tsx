@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import type { FeatureListing } from '../../../../preload/api';
 import { formatDensity } from './FeatureView';
+import { LabelTag } from '../labels/LabelTag';
 
 export type FeatureSort = 'density' | 'max' | 'fires' | 'id';
 
@@ -30,7 +31,7 @@ export function orderFeatures(listing: FeatureListing, sort: FeatureSort, filter
 export const DENSE = 0.1;
 
 /** A list that stays fast at any d_sae: only visible rows are in the DOM. */
-export function FeatureListPanel({ listing, order, selected, onSelect }: { listing: FeatureListing; order: number[]; selected: number | null; onSelect: (f: number) => void }) {
+export function FeatureListPanel({ listing, order, selected, onSelect, labels }: { listing: FeatureListing; order: number[]; selected: number | null; onSelect: (f: number) => void; labels?: Map<number, string> }) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: order.length, getScrollElement: () => scroller.current, estimateSize: () => 30, overscan: 12 });
   const selectedRow = selected === null ? -1 : order.indexOf(selected);
@@ -54,7 +55,10 @@ export function FeatureListPanel({ listing, order, selected, onSelect }: { listi
               onClick={() => onSelect(f)}
               data-feature={f}
             >
-              <span className="feature-id">#{f}</span>
+              <span className="feature-id">
+                #{f}
+                <LabelTag label={labels?.get(f)} />
+              </span>
               <span className="num" title="density">{formatDensity(listing.density[f])}</span>
               <span className="num" title="max activation">{listing.max[f].toFixed(2)}</span>
             </div>
