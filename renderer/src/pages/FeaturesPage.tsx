@@ -176,7 +176,7 @@ export function FeaturesPage() {
               data-shortcut-focus
               type="search"
               aria-label="Search features"
-              placeholder="Search: id, token (e.g. Step), label or note   /"
+              placeholder="Search id, token, label, note   /"
               value={query}
               onChange={(e) => setParams({ q: e.target.value || null })}
               onKeyDown={(e) => {

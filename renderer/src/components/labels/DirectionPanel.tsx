@@ -39,7 +39,7 @@ export function DirectionPanel({ sae, feature, pairWith }: { sae: string; featur
   // Every SAE the app has indexed, once each (the SAE itself first: other features of this SAE).
   const saes = useMemo(() => {
     const seen = new Map<string, string>();
-    for (const i of indexes) if (!seen.has(i.saePath)) seen.set(i.saePath, `${i.labels.sae} · ${i.labels.model}`);
+    for (const i of indexes) if (!seen.has(i.saePath)) seen.set(i.saePath, i.labels.sae);
     return [...seen.entries()].sort(([a], [b]) => (a === sae ? -1 : b === sae ? 1 : a.localeCompare(b)));
   }, [indexes, sae]);
   useEffect(() => {

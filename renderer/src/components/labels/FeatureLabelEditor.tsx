@@ -82,7 +82,7 @@ export function FeatureLabelEditor({ labelRef, feature, stored, demo }: { labelR
       <input
         className="label-input"
         aria-label="Feature label"
-        placeholder={`Label #${feature}: a short name (Enter saves)`}
+        placeholder="Label (a short name; Enter saves)"
         maxLength={LABEL_MAX_CHARS}
         value={draft.label}
         onFocus={begin}
@@ -102,9 +102,10 @@ export function FeatureLabelEditor({ labelRef, feature, stored, demo }: { labelR
       <textarea
         className="note-input"
         aria-label="Feature note"
-        placeholder="Note: what it does, how you found out (Ctrl+Enter saves)"
+        placeholder="Note: what it does, how you know (Ctrl+Enter saves)"
         maxLength={NOTE_MAX_CHARS}
-        rows={draft.note.includes('\n') ? 3 : 1}
+        // One line when empty, room for the text when there is some (the field also resizes).
+        rows={draft.note.includes('\n') || draft.note.length > 50 ? 3 : 1}
         value={draft.note}
         onFocus={begin}
         onChange={(e) => {
