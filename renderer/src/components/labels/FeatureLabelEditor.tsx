@@ -82,7 +82,8 @@ export function FeatureLabelEditor({ labelRef, feature, stored, demo }: { labelR
       <input
         className="label-input"
         aria-label="Feature label"
-        placeholder="Label (a short name; Enter saves)"
+        placeholder="Label…"
+        title="A short name, shown wherever the feature is. Enter or leaving the field saves; Esc puts back what is stored."
         maxLength={LABEL_MAX_CHARS}
         value={draft.label}
         onFocus={begin}
@@ -102,7 +103,8 @@ export function FeatureLabelEditor({ labelRef, feature, stored, demo }: { labelR
       <textarea
         className="note-input"
         aria-label="Feature note"
-        placeholder="Note: what it does, how you know (Ctrl+Enter saves)"
+        placeholder="Note…"
+        title="What it does and how you know. Ctrl+Enter or leaving the field saves; Esc puts back what is stored."
         maxLength={NOTE_MAX_CHARS}
         // One line when empty, room for the text when there is some (the field also resizes).
         rows={draft.note.includes('\n') || draft.note.length > 50 ? 3 : 1}
