@@ -5,9 +5,11 @@
  * to e2e-output/looks-<page>-<width>-<theme>.png to be looked at. One browser session, one app.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { readyDemoBundle } from '../main/demo/demoBundle';
+import { ensureDemoBundle, readyDemoBundle } from '../main/demo/demoBundle';
+import { runCliCaptured } from '../main/testing/cliRun';
 import { cutSelects } from './cutText';
 import { offlineAppPerFile, openApp, pageSettled, screenshot } from './harness';
 
@@ -209,4 +211,36 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 900_000);
+
+  it('the labels: a labelled feature with a note on its dashboard, labels in the list and the neighbour tables', async () => {
+    const home = suite.app().home;
+    const demo = ensureDemoBundle(home);
+    // Indexed and labelled from the shell while the app runs (the CLI queues the build in the open app).
+    const built = await runCliCaptured(['index', '--model', demo.models.adhd, '--sae', demo.saes.adhd, '--dataset', demo.dataset, '--max-documents', '60', '--device', 'cpu', '--home', home]);
+    expect(built.code, built.err).toBe(0);
+    const indexId = JSON.parse(built.out.trim().split('\n').pop()!).index_ids[0] as string;
+    const labels = path.join(home, 'looks-labels.json');
+    const note = 'Fires only at "Step" in adhd; no counterpart in standard (found by the step-onset diff; ablating it drops the logit of " quickly" by 7).';
+    fs.writeFileSync(labels, JSON.stringify({ '255': { label: 'step onset', note }, '1': 'token "."', '2': 'token "the"', '226': 'context (noise)', '239': 'context (noise)' }));
+    const imported = await runCliCaptured(['label', 'import', '--sae', demo.saes.adhd, labels, '--home', home]);
+    expect(imported.code, imported.err).toBe(0);
+    const { page, errors } = await openApp(suite.browser(), suite.app());
+    const problems: string[] = [];
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        await page.goto(`${suite.app().origin}/#/features?index=${indexId}&feature=255`);
+        const view = page.getByRole('article', { name: 'Feature 255' });
+        await view.getByRole('heading', { level: 2 }).getByText('step onset').waitFor({ timeout: 30_000 });
+        await page.getByRole('listbox', { name: 'Features' }).locator('.feature-label-tag').first().waitFor();
+        await pageSettled(page);
+        for (const o of await horizontalOverflow(page)) problems.push(`labels ${viewport.width} ${theme}: ${o}`);
+        await screenshot(page, `looks-labels-${viewport.width}-${theme}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

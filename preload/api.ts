@@ -17,6 +17,7 @@ import { featureIndexContract } from './contract/featureIndex';
 import { compareContract } from './contract/compare';
 import { experimentsContract } from './contract/experiments';
 import { trainContract } from './contract/train';
+import { labelsContract } from './contract/labels';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -32,6 +33,7 @@ export * from './contract/ids';
 export * from './contract/units';
 export * from './contract/experiments';
 export * from './contract/train';
+export * from './contract/labels';
 
 export const contract = {
   ...appContract,
@@ -44,6 +46,7 @@ export const contract = {
   ...compareContract,
   ...experimentsContract,
   ...trainContract,
+  ...labelsContract,
 };
 
 export type Contract = typeof contract;

@@ -28,6 +28,7 @@ import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
+import { labelHandlers } from './labelHandlers';
 import type { CoreServices } from './services';
 import { validateApiParams } from './validateParams';
 
@@ -65,6 +66,7 @@ const handlers: HandlerTable = {
   ...compareHandlers,
   ...experimentsHandlers,
   ...trainHandlers,
+  ...labelHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

@@ -8,6 +8,7 @@ import { exportIndexParquet } from '../index/exportIndex';
 import { IndexCatalog } from '../index/indexCatalog';
 import { registerIndexFiles } from '../index/indexRecovery';
 import { prepareIndexBuild } from '../index/prepareIndexBuild';
+import { listLabels } from '../labels/labelService';
 import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 import { progressPrinter, runJobInForeground } from './foregroundJob';
@@ -87,7 +88,11 @@ export const indexCommand: CliCommand = {
       if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'index export needs an index id.', `Usage: ${USAGE}`);
       if (values.format !== 'parquet') throw new WorkbenchError('BAD_ARGUMENT', `--format must be parquet${values.format ? `, got "${String(values.format)}"` : ''}.`, `Usage: ${USAGE}`);
       requiredString(values, 'out', USAGE);
-      const out = exportIndexParquet(catalog(ctx).reader(arg), outputChoice(values)!);
+      prepareHome(ctx.home);
+      const db = openDatabase(ctx.home);
+      const reader = new IndexCatalog(ctx.home, db).reader(arg);
+      const { labels } = await listLabels(db, { index: arg });
+      const out = exportIndexParquet(reader, outputChoice(values)!, labels);
       ctx.stdout(JSON.stringify({ dir: out.dir, files: out.files, activation_rows: out.activationRows, token_rows: out.tokenRows }));
       return 0;
     }

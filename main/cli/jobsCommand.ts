@@ -120,7 +120,7 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
   if (!values.wait || homeLockOwner(ctx.home) !== null) {
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
-    const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    const job = s.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stdout(formatJob(job));
     if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());
     db.close();

@@ -135,6 +135,31 @@ export const migrations: Migration[] = [
     sql: 'ALTER TABLE feature_indexes ADD COLUMN crc INTEGER;',
   },
   {
+    version: 320,
+    name: 'feature labels and notes',
+    // Keyed by the SAE's content (sha256 of its weights file), not its folder: main/labels/saeContentKey.ts says why.
+    // sae_weight_digests caches that hash per file identity so a large SAE is hashed once, not per request.
+    sql: `
+      CREATE TABLE feature_labels (
+        sae_key TEXT NOT NULL,
+        feature INTEGER NOT NULL,
+        label TEXT,
+        note TEXT,
+        source TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sae_key, feature)
+      );
+      CREATE TABLE sae_weight_digests (
+        file TEXT PRIMARY KEY,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        sha256 TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 500,
     name: 'saved token conditions',
     sql: `

@@ -5,6 +5,7 @@
  * size and matched density, S seeds of `drawsPerSeed` sets each.
  */
 import type { AblateArtifact, AblateSettings, NullSeedDraws } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
@@ -77,7 +78,7 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
   const result = judgeEffect({
     effect: ablated - clean,
     draws,
-    subject: ablationSubject(params.mode, params.features, modelLabel(model)),
+    subject: ablationSubject(params.mode, params.features, modelLabel(model), await labelNamesInHome(ctx.home, sae.dir, { hash: true })),
     measure: measureLabel(metric, condition),
     scale: accumulatorScale(run.means.get('clean')!),
     margin: params.margin,

@@ -6,6 +6,7 @@
 import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
 import { readModelConfig } from '../formats/models/registry';
 import { defineJobKind, type JobContext } from '../jobs/kind';
+import { knownLabelNamesInHome } from '../labels/labelLookup';
 import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { ablateTitle, probeTitle, steerTitle, swapTitle } from './verdictSubjects';
 
@@ -35,7 +36,7 @@ export const ablateJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.ablate,
   description: 'Ablate SAE features (zero or mean, by splice) and compare the metric change with density-matched random features over seeds.',
   params: AblateParams,
-  title: (p) => ablateTitle(p, label('sae', p.sae)),
+  title: (p, env) => ablateTitle(p, label('sae', p.sae), knownLabelNamesInHome(env.home, p.sae)),
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -50,7 +51,7 @@ export const steerJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.steer,
   description: 'Steer along SAE decoder directions (up to four panels, strength sweeps) against density-matched random directions, with generated text.',
   params: SteerParams,
-  title: (p) => steerTitle(p.panels.map((x) => ({ model: label('model', x.model), feature: x.feature, intervention: x.intervention, carried: !!x.saeModel && x.saeModel !== x.model })), p.metric),
+  title: (p, env) => steerTitle(p.panels.map((x) => ({ model: label('model', x.model), feature: x.feature, intervention: x.intervention, carried: !!x.saeModel && x.saeModel !== x.model, labels: knownLabelNamesInHome(env.home, x.sae) })), p.metric),
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {

@@ -8,6 +8,7 @@
  * shared (a model and its fine-tune, or the demo pair): the artifact marks such panels `carried`.
  */
 import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerSettings } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
 import { LatentColumns } from './latentColumns';
@@ -43,6 +44,8 @@ interface PanelPlan {
   featureMax: number;
   decoderNorm: number;
   columns: LatentColumns | null;
+  /** The user's label of the panel's feature (main/labels), for the verdict's subject. */
+  featureLabel: string | null;
 }
 
 /** The intervention of a panel on packed activations, for feature g at strength c. */
@@ -62,7 +65,7 @@ function panelEdit(plan: PanelPlan, g: number, c: number, rows: (group: GroupVie
 }
 
 function subjectOf(plan: PanelPlan, c: number, where: string): string {
-  return steeringSubject({ intervention: plan.panel.intervention, feature: plan.panel.feature, strength: c, model: modelLabel(plan.model), carriedFrom: plan.carried ? modelLabel(plan.saeModel) : null, where });
+  return steeringSubject({ intervention: plan.panel.intervention, feature: plan.panel.feature, strength: c, model: modelLabel(plan.model), carriedFrom: plan.carried ? modelLabel(plan.saeModel) : null, where, labels: plan.featureLabel ? new Map([[plan.panel.feature, plan.featureLabel]]) : undefined });
 }
 
 export async function runSteering(params: SteerSettings, ctx: ExperimentContext): Promise<SteerArtifact> {
@@ -105,11 +108,12 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const featureMax = stats.stats.max[panel.feature];
     const v = matrixRow(sae.weights.W_dec, panel.feature);
     const strengths = panel.intervention === 'ablate' ? [0] : (panel.strengths ?? [panel.intervention === 'add' ? featureMax : 0]);
+    const featureLabel = (await labelNamesInHome(ctx.home, sae.dir, { hash: true })).get(panel.feature) ?? null;
     if (strengths.length === 0) throw new WorkbenchError('BAD_ARGUMENT', `Panel ${index + 1} has an empty strength sweep.`, 'Give at least one strength, or leave strengths out for the default.');
     plans.push({
       index,
       panel,
-      label: panel.label ?? steerPanelLabel({ model: modelLabel(model), feature: panel.feature, intervention: panel.intervention, carried }),
+      label: panel.label ?? steerPanelLabel({ model: modelLabel(model), feature: panel.feature, intervention: panel.intervention, carried, labels: featureLabel ? new Map([[panel.feature, featureLabel]]) : undefined }),
       model,
       sae,
       saeModel,
@@ -122,6 +126,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
       featureMax,
       decoderNorm: Math.sqrt(v.reduce((a, e) => a + e * e, 0)),
       columns: null,
+      featureLabel,
     });
   }
 

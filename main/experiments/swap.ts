@@ -14,6 +14,7 @@ import { prepareEdit, type EditSession } from '../engine/intervention';
 import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
@@ -143,7 +144,7 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const mean = (id: string) => accumulatorMean(run.means.get(id)!);
   const [a, b, swapped] = [mean('a'), mean('b'), mean('swapped')];
   const draws: NullSeedDraws[] = drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`null:${d.seed}:${k}`) - a) }));
-  const subject = swapSubject({ mode: params.mode, hook, modelA: modelLabel(A), modelB: modelLabel(B), features: params.mode === 'latents' && features.length === sae!.weights.config.dSae ? 'all' : features });
+  const subject = swapSubject({ mode: params.mode, hook, modelA: modelLabel(A), modelB: modelLabel(B), features: params.mode === 'latents' && features.length === sae!.weights.config.dSae ? 'all' : features, labels: sae ? await labelNamesInHome(ctx.home, sae.dir, { hash: true }) : undefined });
   const result = judgeEffect({ effect: swapped - a, draws: withNull ? draws : null, subject, measure: measureLabel(metric, condition), scale: accumulatorScale(run.means.get('a')!), margin: params.margin });
   // A gap within float noise of zero has no meaningful fraction (it would read as a huge percentage).
   const gapFraction = Math.abs(b - a) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b), 1e-12) ? null : (swapped - a) / (b - a);

@@ -105,7 +105,7 @@ export class JobScheduler {
     const kind = this.kinds.find(kindName);
     const params = this.kinds.parseParams(kindName, rawParams);
     const resource = typeof kind.resource === 'function' ? kind.resource(params) : kind.resource;
-    const job = this.store.insert({ kind: kindName, title: kind.title(params), params, priority, resource });
+    const job = this.store.insert({ kind: kindName, title: kind.title(params, { home: this.home }), params, priority, resource });
     this.events.jobUpdated(job);
     this.pump();
     return this.store.view(job.id)!;

@@ -259,7 +259,7 @@ export function frames(rng: SeededRandom | null, count: number): FrameSpec[] {
 
 /** Methods the fuzzer calls with random params. Left out: ones that start heavy background work or change where the hub points. */
 const FUZZED_METHODS = Object.keys(contract).filter((m) => !['prompt.sources', 'hub.settings', 'library.scan', 'jobs.settings'].includes(m));
-const PARAM_KEYS = ['id', 'path', 'text', 'sides', 'kind', 'params', 'priority', 'device', 'direction', 'afterSeq', 'limit', 'repo', 'revision', 'include', 'exclude', 'files', 'token', 'modelPath', 'saePath', 'topFeatures', 'keepPartialOnCancel', 'repoType', 'paths', '__proto__', 'constructor'];
+const PARAM_KEYS = ['id', 'path', 'text', 'sides', 'kind', 'params', 'priority', 'device', 'direction', 'afterSeq', 'limit', 'repo', 'revision', 'include', 'exclude', 'files', 'token', 'modelPath', 'saePath', 'topFeatures', 'keepPartialOnCancel', 'repoType', 'paths', 'sae', 'index', 'feature', 'label', 'note', 'file', 'against', '__proto__', 'constructor'];
 
 function randomJson(rng: SeededRandom, sandbox: Sandbox, depth: number): unknown {
   const r = rng.next();
@@ -322,6 +322,13 @@ export function trapCalls(sandbox: Sandbox): { method: string; params: unknown; 
     { method: 'train.metrics', params: { jobId: '../../secret' }, expect: /^INVALID_PARAMS$/ },
     { method: 'experiments.artifact', params: { jobId: sandbox.root }, expect: /^INVALID_PARAMS$/ },
     { method: 'index.features', params: { id: 'ix-0000000000/../../x' }, expect: /^INVALID_PARAMS$/ },
+    // Labels and directions: a FIFO or socket where a label file or a vector should be, an SAE that is none.
+    { method: 'label.import', params: { sae: f.sae, file: sandbox.fifo }, expect: /^NOT_A_FILE$/ },
+    { method: 'label.import', params: { sae: f.sae, file: sandbox.socket }, expect: /^NOT_A_FILE$/ },
+    { method: 'label.set', params: { sae: sandbox.fifo, feature: 0, label: 'x' }, expect: /^SAE_NOT_FOUND$/ },
+    { method: 'label.set', params: { sae: sandbox.loop, feature: 0, label: 'x' }, expect: /^SAE_CONFIG_MISSING$/ },
+    { method: 'label.set', params: { sae: f.sae, feature: 0, label: 'a label' }, expect: /^ok$/ },
+    { method: 'direction.cosine', params: { sae: f.sae, feature: 0, against: { file: sandbox.fifo } }, expect: /^NOT_A_FILE$/ },
   ];
 }
 

@@ -127,7 +127,7 @@ export interface FeatureDetail {
 
 export interface FeatureSearchHit {
   feature: number;
-  /** Why it matched: the id itself, or how many top examples peak on a matching token. */
+  /** Why it matched: the id itself, its label or note, or how many top examples peak on a matching token. */
   reason: string;
   hits: number;
   best: number;
@@ -141,6 +141,6 @@ export const featureIndexContract = {
   'index.remove': method<{ removed: true }>()(z.object({ id: IndexIdSchema }).strict()),
   'index.features': method<FeatureListing>()(z.object({ id: IndexIdSchema }).strict()),
   'index.feature': method<FeatureDetail>()(z.object({ id: IndexIdSchema, feature: z.number().int().min(0) }).strict()),
-  /** Features whose top examples peak on a token matching `query` (or with that id). */
+  /** Features with that id, whose label or note contains `query`, or whose top examples peak on a token matching it. */
   'index.search': method<FeatureSearchHit[]>()(z.object({ id: IndexIdSchema, query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict()),
 };

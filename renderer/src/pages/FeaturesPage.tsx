@@ -7,6 +7,8 @@ import { DENSE, FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
 import { useFeature } from '../components/features/useFeature';
+import { DemoTruthAction } from '../components/labels/DemoTruthAction';
+import { labelNames, useFeatureLabels } from '../components/labels/useFeatureLabels';
 import { routeHref, usePageParams } from '../router';
 import { useShortcuts } from '../shortcuts';
 import '../components/features/features.css';
@@ -134,6 +136,8 @@ export function FeaturesPage() {
 
   const order = useMemo(() => (listing ? orderFeatures(listing, sort, { hideDead, hideDense }, hits ? hits.map((h) => h.feature) : null) : []), [listing, sort, hideDead, hideDense, hits]);
   const main = useFeature(index?.state === 'ready' ? index.id : null, feature);
+  const labels = useFeatureLabels(readyId ? { index: readyId } : null);
+  const names = useMemo(() => labelNames(labels), [labels]);
   const otherIndex = indexes?.find((i) => i.id === otherId) ?? null;
   const other = useFeature(otherIndex?.state === 'ready' ? otherIndex.id : null, otherFeature);
   const partners = ready.filter((i) => index && i.id !== index.id && i.corpusId === index.corpusId);
@@ -219,7 +223,7 @@ export function FeaturesPage() {
               data-shortcut-focus
               type="search"
               aria-label="Search features"
-              placeholder="Search: feature id or a token (e.g. Step)   /"
+              placeholder="Search id, token, label, note   /"
               value={query}
               onChange={(e) => setParams({ q: e.target.value || null })}
               onKeyDown={(e) => {
@@ -252,7 +256,8 @@ export function FeaturesPage() {
               {' · '}
               {listing.fireCount.filter((c) => c === 0).length.toLocaleString('en-US')} dead
             </div>
-            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} sort={hits ? null : sort} onSort={(next) => setParams({ sort: next })} />
+            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} sort={hits ? null : sort} onSort={(next) => setParams({ sort: next })} labels={names} />
+            {labels.sae?.demo && <DemoTruthAction sae={labels.sae.saePath} />}
           </aside>
           <div className="features-main">
             <ErrorBanner error={main.error} />
@@ -262,6 +267,7 @@ export function FeaturesPage() {
                 <FeatureView
                   detail={main.detail}
                   index={index}
+                  pairWith={otherIndex && otherFeature !== null ? { sae: otherIndex.saePath, feature: otherFeature, label: `#${otherFeature} of ${otherIndex.labels.model}` } : null}
                   actions={
                     <div className="feature-actions">
                       <a className="button-link" href={experimentLink('ablate')}>

@@ -6,6 +6,8 @@ import { PlotFigure, themeColor } from '../components/charts/PlotFigure';
 import { DemoBundleOffer } from '../components/demo/DemoBundleOffer';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureLink } from '../components/FeatureLink';
+import { LabelTag } from '../components/labels/LabelTag';
+import '../components/labels/labels.css';
 import { ProgressBar } from '../components/ProgressBar';
 import { activationScale, divergingBackground, displayToken, tokenBackground } from '../components/prompt/featureColor';
 import { FeatureList } from '../components/prompt/FeatureList';
@@ -360,7 +362,8 @@ function DiffPanel({ result, fa, fb, onFeature, difference }: { result: PromptRu
             Feature in {i === 0 ? 'A' : 'B'} ({result.sides[i]?.saeLabel})
             <span>
               <input type="number" min={0} max={(result.sides[i]?.dSae ?? 1) - 1} aria-label={`Diff feature in ${i === 0 ? 'A' : 'B'}`} value={f ?? ''} onChange={(e) => onFeature(i, e.target.value === '' ? null : Math.max(0, Math.floor(Number(e.target.value))))} />{' '}
-              {f !== null && result.sides[i] && <FeatureLink sae={result.sides[i].saePath} feature={f} />}
+              {f !== null && result.sides[i] && <FeatureLink sae={result.sides[i].saePath} feature={f} label={result.sides[i].tracked.find((t) => t.feature === f)?.label ?? undefined} />}
+              {f !== null && <LabelTag label={result.sides[i]?.tracked.find((t) => t.feature === f)?.label} />}
             </span>
           </label>
         ))}

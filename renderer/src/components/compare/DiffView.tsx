@@ -3,6 +3,8 @@ import type { DiffResult, DiffRow } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { ErrorBanner } from '../ErrorBanner';
 import { featureHref } from '../features/FeatureView';
+import { LabelTag } from '../labels/LabelTag';
+import { labelNames, useFeatureLabels } from '../labels/useFeatureLabels';
 
 const PAGE = 100;
 
@@ -38,6 +40,8 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
   const [all, setAll] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const rows = all ? diff.features : diff.features.slice(0, PAGE);
+  const labelsA = labelNames(useFeatureLabels({ index: diff.a.id }));
+  const labelsB = labelNames(useFeatureLabels({ index: diff.b.id }));
   const fetchFile = (format: 'json' | 'csv') =>
     client.call('compare.diffFile', { jobId, format }).then((f) => download(f.name, f.text, format === 'json' ? 'application/json' : 'text/csv'), setError);
   return (
@@ -84,6 +88,7 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
                   <a href={featureHref(diff.b.id, r.feature)} onClick={(e) => e.stopPropagation()}>
                     #{r.feature}
                   </a>
+                  <LabelTag label={labelsB.get(r.feature)} />
                 </td>
                 <td className="num">{r.rate_b.toFixed(3)}</td>
                 <td className="num">{r.rate_b_elsewhere.toFixed(3)}</td>
@@ -96,6 +101,7 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
                       #{r.match}
                     </a>
                   )}
+                  {r.match !== null && <LabelTag label={labelsA.get(r.match)} />}
                 </td>
                 <td className="num">{r.match_score === null ? '–' : r.match_score.toFixed(3)}</td>
                 <td className="num">{r.rate_a_match === null ? '–' : r.rate_a_match.toFixed(3)}</td>
