@@ -27,6 +27,7 @@ import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
+import { notebookHandlers } from './notebookHandlers';
 import type { CoreServices } from './services';
 import { validateApiParams } from './validateParams';
 
@@ -64,6 +65,7 @@ const handlers: HandlerTable = {
   ...compareHandlers,
   ...experimentsHandlers,
   ...trainHandlers,
+  ...notebookHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
