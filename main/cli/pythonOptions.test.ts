@@ -7,8 +7,7 @@ import { jobKinds } from '../jobKinds';
 import { commands } from './commands';
 
 /** The Python client's table of keyword arguments (python/sae_workbench/cli_options.json). */
-const table = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../python/sae_workbench/cli_options.json'), 'utf8')) as Record<string, { method: string; kind?: string; options: Record<string, [string, string]> }>;
-delete (table as Record<string, unknown>)._about;
+const table = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../python/sae_workbench/cli_options.json'), 'utf8')) as { commands: Record<string, { method: string; kind?: string; options: Record<string, [string, string]> }> }).commands;
 
 function fields(schema: z.ZodType): string[] {
   return Object.keys((schema as unknown as { shape: Record<string, unknown> }).shape);

@@ -13,8 +13,7 @@ import numpy as np
 from ._tensors import token_array
 from .errors import WorkbenchError
 
-COMMANDS: dict[str, Any] = json.loads(resources.files(__package__).joinpath("cli_options.json").read_text(encoding="utf-8"))
-del COMMANDS["_about"]
+COMMANDS: dict[str, Any] = json.loads(resources.files(__package__).joinpath("cli_options.json").read_text(encoding="utf-8"))["commands"]
 
 
 def _bad(command: str, option: str, value: Any, what: str) -> WorkbenchError:

@@ -338,6 +338,11 @@ class Workbench:
         """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, L2 ratio, CE-loss and KL scores, gates."""
         return self._queue("eval", _args(locals()))
 
+    def queue(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None) -> Job:
+        """Queue any job kind with its parameters as the kind's schema names them: the CLI's
+        ``jobs add <kind> --params JSON`` (``sae-workbench jobs kinds`` lists kinds and parameters)."""
+        return Job(self, self._call("jobs.add", {"kind": kind, "params": params, **({"priority": int(priority)} if priority is not None else {})}))
+
     def _queue(self, command: str, arguments: dict[str, Any]) -> Job:
         from ._options import COMMANDS
 

@@ -6,6 +6,8 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { featuresStatements } from '../components/python/pythonSnippet';
 import { useFeature } from '../components/features/useFeature';
 import { routeHref, usePageParams } from '../router';
 import { useShortcuts } from '../shortcuts';
@@ -135,6 +137,7 @@ export function FeaturesPage() {
         <button onClick={() => setShowNew((v) => !v)} aria-expanded={showNew}>
           {showNew ? 'Close' : 'New index…'}
         </button>
+        {index?.state === 'ready' && <CopyAsPython statements={featuresStatements(index.id, feature)} />}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {queued.length > 0 && (
