@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ApiClient } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { pythonSnippet, type CoreInfo, type PyStatement } from './pythonSnippet';
@@ -29,8 +29,13 @@ export function CopyAsPython({ statements }: { statements: PyStatement[] }) {
   const core = useCoreInfo();
   const [open, setOpen] = useState(false);
   const [copied, setCopied] = useState<boolean | null>(null);
+  // The panel opens towards the roomier side of the button (page heads put it left or right).
+  const [side, setSide] = useState<'left' | 'right'>('right');
+  const anchor = useRef<HTMLSpanElement>(null);
   const snippet = pythonSnippet(statements, core);
   const copy = () => {
+    const box = anchor.current?.getBoundingClientRect();
+    setSide(box && box.left + box.width / 2 < window.innerWidth / 2 ? 'left' : 'right');
     setOpen(true);
     if (!navigator.clipboard) return setCopied(false);
     navigator.clipboard.writeText(snippet).then(
@@ -39,12 +44,12 @@ export function CopyAsPython({ statements }: { statements: PyStatement[] }) {
     );
   };
   return (
-    <span className="copy-python">
+    <span className="copy-python" ref={anchor}>
       <button type="button" onClick={open ? () => setOpen(false) : copy} aria-expanded={open} title="A Python snippet (sae_workbench client) that reproduces this view's data">
         {open ? 'Hide Python' : 'Copy as Python'}
       </button>
       {open && (
-        <div className="copy-python-panel" role="dialog" aria-label="Python snippet">
+        <div className={`copy-python-panel ${side}`} role="dialog" aria-label="Python snippet">
           <div className="small muted">{copied ? 'Copied to the clipboard.' : copied === false ? 'Select and copy the snippet below.' : ''} Needs the client: pip install ./python (README, "Python client").</div>
           <pre className="mono" aria-label="Python code">{snippet}</pre>
         </div>

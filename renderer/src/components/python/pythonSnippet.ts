@@ -94,7 +94,7 @@ export function featuresStatements(indexId: string, feature: number | null): PyS
 /** Compare page: the diff and match as shown (a finished diff job: its recorded parameters and its result). */
 export function compareStatements(view: { a: string; b: string; method: string; diff: { jobId: string; params: Record<string, unknown> } | null; form: Record<string, unknown> }): PyStatement[] {
   const out: PyStatement[] = [];
-  if (view.diff) out.push({ assign: 'shown', call: `wb.job(${pyLiteral(view.diff.jobId)}).result`, comment: 'the diff on this page, as `sae-workbench diff --json` prints it' });
+  if (view.diff) out.push({ assign: 'shown', call: `wb.job(${pyLiteral(view.diff.jobId)}).result`, comment: "this page's diff, as `diff --json` prints it" });
   const diffParams = view.diff?.params ?? { a: view.a, b: view.b, method: view.method, ...view.form };
   out.push({ ...jobCall('compare.diff', diffParams, 'diff'), comment: 'one row per B feature; diff.attrs holds the rest' });
   out.push({ ...jobCall('compare.match', { a: view.a, b: view.b, method: view.method }, 'matches') });
