@@ -59,3 +59,30 @@ def test_a_core_of_another_version(wb: Workbench, home: Path, monkeypatch: pytes
         Workbench.connect(home)
     assert err.value.code == "VERSION_MISMATCH"
     assert f"SAE Workbench {__version__}" in err.value.message and "9.9.9" in err.value.message
+
+
+def test_a_live_pid_whose_port_refuses(tmp_path: Path, home: Path) -> None:
+    import os
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    record = {**json.loads((home / "connection.json").read_text()), "pid": os.getpid(), "port": closed_port, "url": f"ws://127.0.0.1:{closed_port}/api"}
+    (tmp_path / "connection.json").write_text(json.dumps(record))
+    with pytest.raises(CoreNotRunning) as err:
+        Workbench.connect(tmp_path)
+    assert f"No core answers at ws://127.0.0.1:{closed_port}/api" in err.value.message
+
+
+def test_starting_a_second_core_on_a_busy_data_directory(wb: Workbench, home: Path) -> None:
+    from conftest import CLI
+    from sae_workbench import WorkbenchError
+
+    before = (home / "connection.json").read_text()
+    with pytest.raises(WorkbenchError) as err:
+        Workbench.start(home=home, command=CLI, timeout=60)
+    assert err.value.code == "CORE_START_FAILED"
+    assert "Another SAE Workbench" in err.value.message and str(home) in err.value.message
+    assert (home / "connection.json").read_text() == before  # the running core's file is untouched
+    assert wb.info()["home"] == str(home)
