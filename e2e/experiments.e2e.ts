@@ -110,6 +110,13 @@ describe('Experiments page', () => {
     expect(Math.max(...a.result.null!.draws.flatMap((d) => d.effects.map(Math.abs)))).toBeLessThan(0.5);
     expect(a.result.null!.seeds).toHaveLength(3);
     await screenshot(page, 'experiments-ablation');
+    // Copy as Python: this result by job id, and the same ablation with every recorded parameter.
+    await page.getByRole('button', { name: 'Copy as Python' }).click();
+    const snippet = await page.getByRole('dialog', { name: 'Python snippet' }).getByLabel('Python code').innerText();
+    expect(snippet).toMatch(/job = wb\.job\("\d{8}-[0-9a-f]{8}"\)/);
+    expect(snippet).toMatch(/again = wb\.ablate\([\s\S]*features=\[255\][\s\S]*draws=3[\s\S]*null_seed=0/);
+    await screenshot(page, 'experiments-copy-as-python');
+    await page.getByRole('button', { name: 'Hide Python' }).click();
 
     // 2. Four-panel steering: {adhd, standard} x {amplify, ablate}, the planted direction carried to standard.
     await go(page, link({ new: 'steer', model: demo.models.adhd, sae: demo.saes.adhd, features: '255', modelB: demo.models.standard, ...common }));

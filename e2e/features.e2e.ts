@@ -49,6 +49,12 @@ describe('Features page', () => {
     await expect(view.getByRole('region', { name: 'Logit effects' }).innerText()).resolves.toContain('quickly');
     await view.getByRole('figure', { name: /Activation histogram/ }).locator('svg').waitFor();
     await screenshot(page, 'features-adhd-planted');
+    // Copy as Python: connect to this core, then the index's table and this feature's page.
+    await page.getByRole('button', { name: 'Copy as Python' }).click();
+    const features = page.getByRole('dialog', { name: 'Python snippet' });
+    await expect.poll(() => features.getByLabel('Python code').innerText()).toMatch(/wb = Workbench\.connect\(".+"\)\nfeatures = wb\.features\("ix-[0-9a-f]{10}"\)[^\n]*\nfeature = wb\.feature\("ix-[0-9a-f]{10}", 255\)/);
+    await screenshot(page, 'features-copy-as-python');
+    await page.getByRole('button', { name: 'Hide Python' }).click();
 
     // The URL names index and feature: the same view opens from it.
     const url = page.url();
@@ -110,6 +116,13 @@ describe('Features page', () => {
     await expect(page.locator('tr[data-job-id]').filter({ hasText: 'compare.diff' }).count()).resolves.toBe(1);
     await page.goBack();
 
+    // Copy as Python: this diff's result by job id, and the call that runs it with the same parameters.
+    await page.getByRole('button', { name: 'Copy as Python' }).click();
+    const code = await page.getByRole('dialog', { name: 'Python snippet' }).getByLabel('Python code').innerText();
+    expect(code).toMatch(/shown = wb\.job\("\d{8}-[0-9a-f]{8}"\)\.result\(\)/);
+    expect(code).toMatch(/diff = wb\.diff\([\s\S]*condition="named:step-onset"[\s\S]*min_rate=0\.5/);
+    await screenshot(page, 'compare-copy-as-python');
+    await page.getByRole('button', { name: 'Hide Python' }).click();
     // The Matches tab: the score distribution and the density scatter are drawn.
     await page.getByRole('navigation', { name: 'Compare views' }).getByText('Matches').click();
     const histogram = page.getByRole('figure', { name: 'Match score distribution' });

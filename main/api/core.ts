@@ -29,6 +29,7 @@ import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
 import { labelHandlers } from './labelHandlers';
+import { notebookHandlers } from './notebookHandlers';
 import type { CoreServices } from './services';
 import { validateApiParams } from './validateParams';
 
@@ -67,6 +68,7 @@ const handlers: HandlerTable = {
   ...experimentsHandlers,
   ...trainHandlers,
   ...labelHandlers,
+  ...notebookHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {

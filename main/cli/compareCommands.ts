@@ -4,6 +4,7 @@ import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
+import { diffJson, matchJson } from '../jobOutputs';
 import { outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 
@@ -45,7 +46,7 @@ export const matchCommand: CliCommand = {
       const r = await runMatch(h, params);
       if (process.stderr.isTTY) process.stderr.write('\n');
       for (const w of r.warnings) ctx.stderr(`Warning: ${w}`);
-      if (values.json) ctx.stdout(JSON.stringify({ method: r.method, features: r.features }));
+      if (values.json) ctx.stdout(JSON.stringify(matchJson(r)));
       else {
         const matched = r.features.filter((f) => f.match !== null);
         ctx.stdout(`${r.b.labels.model} ${r.b.hookName} -> ${r.a.labels.model} ${r.a.hookName} by ${r.method}: ${matched.length} of ${r.features.length} features have a match, ${r.features.filter((f) => f.assigned !== null).length} a one-to-one partner.`);
@@ -99,20 +100,7 @@ export const diffCommand: CliCommand = {
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const w of r.matchWarnings) ctx.stderr(`Warning: ${w}`);
     if (values.json) {
-      ctx.stdout(
-        JSON.stringify({
-          condition: r.condition,
-          n_condition_tokens: r.n_condition_tokens,
-          features: r.features,
-          match_method: r.method,
-          floor: r.floor,
-          min_rate: r.minRate,
-          threshold: r.threshold,
-          sentence: r.sentence,
-          a: r.a,
-          b: r.b,
-        }),
-      );
+      ctx.stdout(JSON.stringify(diffJson(r)));
       return 0;
     }
     ctx.stdout(r.sentence);

@@ -3,6 +3,7 @@ import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
+import { indexBuildJson } from '../jobOutputs';
 import type { IndexBuildProgress, IndexBuildResult } from '../index/buildIndex';
 import { exportIndexParquet } from '../index/exportIndex';
 import { IndexCatalog } from '../index/indexCatalog';
@@ -131,7 +132,6 @@ async function build(values: Record<string, unknown>, ctx: CliContext): Promise<
     ctx.stderr(`The index build was ${job.state}. Its work so far is kept: retry job ${job.id} in the Queue to continue it.`);
     return 130;
   }
-  const r = job.result as IndexBuildResult;
-  ctx.stdout(JSON.stringify({ index_ids: r.indexIds, tokens: r.tokens, documents: r.documents, skipped_rows: r.skippedRows, tokens_per_s: r.tokensPerSecond, db_bytes: r.dbBytes }));
+  ctx.stdout(JSON.stringify(indexBuildJson(job.result as IndexBuildResult)));
   return 0;
 }

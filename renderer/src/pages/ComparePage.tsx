@@ -10,6 +10,8 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { useFeature } from '../components/features/useFeature';
 import { ProgressBar } from '../components/ProgressBar';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { compareStatements } from '../components/python/pythonSnippet';
 import { routeHref, useRememberedPageParams } from '../router';
 import '../components/features/features.css';
 import '../components/compare/compare.css';
@@ -172,6 +174,7 @@ export function ComparePage() {
     <section className="page compare-page">
       <div className="page-head">
         <h1>Compare</h1>
+        {ia && ib && <CopyAsPython statements={compareStatements({ a: ia.id, b: ib.id, method, diff: diffJob?.state === 'completed' ? { jobId: diffJob.id, params: diffJob.params as Record<string, unknown> } : null, form: { condition, minRate, ...(thresholdParam !== null ? { threshold } : {}) } })} />}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="compare-pickers">

@@ -6,6 +6,8 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { DENSE, FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { featuresStatements } from '../components/python/pythonSnippet';
 import { useFeature } from '../components/features/useFeature';
 import { DemoTruthAction } from '../components/labels/DemoTruthAction';
 import { labelNames, useFeatureLabels } from '../components/labels/useFeatureLabels';
@@ -186,6 +188,7 @@ export function FeaturesPage() {
         <button onClick={() => setShowNew((v) => !v)} aria-expanded={showNew}>
           {showNew ? 'Close' : 'New index…'}
         </button>
+        {index?.state === 'ready' && <CopyAsPython statements={featuresStatements(index.id, feature)} />}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {queued.length > 0 && (
