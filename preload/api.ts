@@ -19,6 +19,7 @@ import { experimentsContract } from './contract/experiments';
 import { trainContract } from './contract/train';
 import { labelsContract } from './contract/labels';
 import { notebookContract } from './contract/notebook';
+import { clusterContract } from './contract/cluster';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -37,6 +38,7 @@ export * from './contract/train';
 export * from './contract/labels';
 export * from './contract/tensors';
 export * from './contract/notebook';
+export * from './contract/cluster';
 
 export const contract = {
   ...appContract,
@@ -51,6 +53,7 @@ export const contract = {
   ...trainContract,
   ...labelsContract,
   ...notebookContract,
+  ...clusterContract,
 };
 
 export type Contract = typeof contract;

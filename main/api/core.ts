@@ -30,6 +30,8 @@ import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
 import { labelHandlers } from './labelHandlers';
 import { notebookHandlers } from './notebookHandlers';
+import { clusterHandlers } from './clusterHandlers';
+import { SlurmExecutor } from '../cluster/slurmExecutor';
 import type { CoreServices } from './services';
 import { validateApiParams } from './validateParams';
 
@@ -69,6 +71,7 @@ const handlers: HandlerTable = {
   ...trainHandlers,
   ...labelHandlers,
   ...notebookHandlers,
+  ...clusterHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
@@ -110,6 +113,8 @@ export function createCore(options: CoreOptions): Core {
         async () => (await interactive!.request<EngineDeviceReport>('engine.devices', { device: 'auto' })).running !== 'cpu',
         (err) => log.log('warn', 'jobs', 'the GPU probe failed; jobs that ask for the GPU take CPU slots', { error: String(err) }),
       ),
+      // Jobs sent to a Slurm cluster (--on): submitted, followed and brought home by main/cluster/.
+      new SlurmExecutor({ home: options.home, db, kinds: jobKinds, registerIndexFiles: () => void registerIndexFiles(options.home, db) }),
     );
     interactive = new InteractiveWorker(spawner, options.home, interactiveRequests, log);
     services = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log, interactive };

@@ -21,6 +21,7 @@ export const jobsHandlers: HandlerTable<JobsMethods> = {
       resource: typeof k.resource === 'function' ? 'cpu' : k.resource,
       pausable: k.pausable,
       paramsSchema: paramsJsonSchema(k.params),
+      runsOnClusters: Boolean(k.remote),
     })),
   'jobs.list': (_p, s) => s.jobStore.list(),
   'jobs.get': ({ id }, s) => {
@@ -28,7 +29,7 @@ export const jobsHandlers: HandlerTable<JobsMethods> = {
     if (!job) throw new WorkbenchError('JOB_NOT_FOUND', `There is no job ${id}.`);
     return job;
   },
-  'jobs.add': ({ kind, params, priority }, s) => s.jobs.add(kind, params, priority ?? 0),
+  'jobs.add': ({ kind, params, priority, target }, s) => s.jobs.add(kind, params, priority ?? 0, target ?? null),
   'jobs.cancel': ({ id }, s) => s.jobs.cancel(id),
   'jobs.pause': ({ id }, s) => s.jobs.pause(id),
   'jobs.resume': ({ id }, s) => s.jobs.resume(id),

@@ -1,11 +1,11 @@
-import { AblateParams, formatPValue, formatStat } from '../../preload/api';
+import { AblateParams, EXPERIMENT_JOB_KINDS, formatPValue, formatStat } from '../../preload/api';
 import { runAblation } from '../experiments/ablation';
 import { ablationSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
-import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
+import { cliExperimentContext, emit, experimentArtifact, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench ablate --model <dir> --sae <dir> --features <f>[,<f>...] --dataset <path> [--max-documents N] [--mode zero|mean] [--metric ce|logit:<token>|prob:<token>|logprob:<token>|logit-diff:<a>,<b>] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--out artifact.json [--overwrite]] --json [--home <dir>]';
+  'sae-workbench ablate --model <dir> --sae <dir> --features <f>[,<f>...] --dataset <path> [--max-documents N] [--mode zero|mean] [--metric ce|logit:<token>|prob:<token>|logprob:<token>|logit-diff:<a>,<b>] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--out artifact.json [--overwrite]] --json [--on <cluster>] [--home <dir>]';
 
 /**
  * `ablate`: zero- or mean-ablate SAE features by splice and compare the metric change with the
@@ -36,12 +36,12 @@ export const ablateCommand: CliCommand = {
       usage,
     );
     const out = planArtifactOutput(values, params);
-    const artifact = await runAblation(params, cliExperimentContext(ctx));
+    const { artifact, slurmJobId } = await experimentArtifact(values, ctx, EXPERIMENT_JOB_KINDS.ablate, params, () => runAblation(params, cliExperimentContext(ctx)));
     const s = ablationSummary(artifact);
     return emit(values, ctx, out, artifact, s, [
       `${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions of ${artifact.slice.documents} documents:`,
       `  clean ${formatStat(s.clean)}, ablated ${formatStat(s.ablated)}, effect ${formatStat(s.effect)}; null per seed [${s.null?.seeds.map((v) => formatStat(v)).join(', ')}], mean ${formatStat(s.null?.mean)}, SEM ${formatStat(s.null?.sem)}, z ${formatStat(s.z)}, p ${formatPValue(s.p_value)}`,
       s.verdict,
-    ]);
+    ], slurmJobId);
   },
 };

@@ -1,5 +1,6 @@
 import { ablateCommand } from './ablateCommand';
 import { actsCommand } from './actsCommand';
+import { clusterCommand } from './clusterCommand';
 import { diffCommand, matchCommand } from './compareCommands';
 import type { CliCommand } from './command';
 import { demoCommand } from './demoCommand';
@@ -19,4 +20,4 @@ import { swapCommand } from './swapCommand';
 import { trainCommand } from './trainCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand, clusterCommand];

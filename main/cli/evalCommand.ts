@@ -1,12 +1,15 @@
 import { WorkbenchError } from '../errors';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { runEvalSae } from '../evals/evalRun';
-import { EvalSaeParamsSchema } from '../../preload/contract/train';
+import path from 'node:path';
+import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult } from '../../preload/contract/train';
+import { onOption, targetOf } from './clusterTarget';
+import { followOnCluster } from './foregroundJob';
 import type { CliCommand } from './command';
 import { requiredString } from './cliOptions';
 import { evalJson } from '../jobOutputs';
 
-const usage = 'sae-workbench eval --model <dir> --sae <dir> --dataset <path> [--tokens N] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--json] [--home <dir>]';
+const usage = 'sae-workbench eval --model <dir> --sae <dir> --dataset <path> [--tokens N] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--json] [--on <cluster>] [--home <dir>]';
 
 /**
  * `eval`: judge any sae_lens SAE by the training runs' yardstick (held-out FVE, L0, dead %, L2
@@ -26,6 +29,7 @@ export const evalCommand: CliCommand = {
     'text-column': { type: 'string' },
     device: { type: 'string' },
     json: { type: 'boolean' },
+    ...onOption,
   },
   async run({ values }, ctx) {
     const int = (name: string) => {
@@ -44,10 +48,20 @@ export const evalCommand: CliCommand = {
       device: parseDeviceChoice(values.device as string | undefined),
     });
     if (!parsed.success) throw new WorkbenchError('BAD_ARGUMENT', `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}.`, `Usage: ${usage}`);
-    const result = await runEvalSae(parsed.data, { progress: () => {}, log: (_l, m) => (values.json ? undefined : ctx.stderr(m)) });
+    const target = targetOf(values);
+    let result: EvalRunResult;
+    let slurmJobId: string | null = null;
+    if (target) {
+      const p = parsed.data;
+      const remote = await followOnCluster(ctx, EVAL_SAE_KIND, { ...p, model: path.resolve(p.model), sae: path.resolve(p.sae), dataset: path.resolve(p.dataset) }, target);
+      result = remote.job.result as EvalRunResult;
+      slurmJobId = remote.slurmJobId;
+    } else {
+      result = await runEvalSae(parsed.data, { progress: () => {}, log: (_l, m) => (values.json ? undefined : ctx.stderr(m)) });
+    }
     const e = result.eval;
     if (values.json) {
-      ctx.stdout(JSON.stringify(evalJson(result)));
+      ctx.stdout(JSON.stringify(target ? { ...evalJson(result), slurm_job_id: slurmJobId } : evalJson(result)));
       return 0;
     }
     const row = (name: string, v: number, digits = 4) => ctx.stdout(`  ${name.padEnd(22)} ${v.toFixed(digits)}`);

@@ -8,8 +8,14 @@ import type { ParseArgsConfig } from 'node:util';
 import { WorkbenchError } from '../errors';
 import type { ExperimentContext } from '../experiments/experimentContext';
 import { planOutput, writeOutputFile, type PlannedOutput } from '../outputs/outputPath';
+import path from 'node:path';
+import { EXPERIMENT_ARTIFACT_FILE } from '../../preload/api';
+import { readArtifact } from '../experiments/artifactFile';
+import { runDir } from '../home';
 import type { CliContext } from './command';
 import { outputChoice, overwriteOption } from './cliOptions';
+import { onOption, targetOf } from './clusterTarget';
+import { followOnCluster } from './foregroundJob';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -22,6 +28,7 @@ export const sliceOptions: ParseArgsConfig['options'] = {
   json: { type: 'boolean' },
   out: { type: 'string' },
   ...overwriteOption,
+  ...onOption,
 };
 
 export const nullOptions: ParseArgsConfig['options'] = {
@@ -129,11 +136,22 @@ export function planArtifactOutput(values: Values, params: unknown): PlannedOutp
   return choice ? planOutput({ ...choice, kind: 'file', inputs: experimentInputs(params) }) : null;
 }
 
-/** Print the summary (--json: one JSON object) and write the artifact when --out asks. */
-export function emit(values: Values, ctx: CliContext, out: PlannedOutput | null, artifact: unknown, summary: unknown, lines: string[]): number {
+/**
+ * The experiment's artifact: computed in this process, or, with --on, by the same job kind on a
+ * cluster (its artifact brought home into runs/<job-id>/), so the output below is the same.
+ */
+export async function experimentArtifact<A>(values: Values, ctx: CliContext, kind: string, params: unknown, here: () => Promise<A>): Promise<{ artifact: A; slurmJobId: string | null }> {
+  const target = targetOf(values);
+  if (!target) return { artifact: await here(), slurmJobId: null };
+  const { job, slurmJobId } = await followOnCluster(ctx, kind, params, target);
+  return { artifact: readArtifact(path.join(runDir(ctx.home, job.id), EXPERIMENT_ARTIFACT_FILE)) as A, slurmJobId };
+}
+
+/** Print the summary (--json: one JSON object; "slurm_job_id" added for a run on a cluster) and write the artifact when --out asks. */
+export function emit(values: Values, ctx: CliContext, out: PlannedOutput | null, artifact: unknown, summary: unknown, lines: string[], slurmJobId: string | null = null): number {
   if (process.stderr.isTTY) process.stderr.write('\n');
   const written = out ? writeOutputFile(out, `${JSON.stringify(artifact, null, 2)}\n`) : null;
-  if (values.json) ctx.stdout(JSON.stringify(summary, null, 2));
+  if (values.json) ctx.stdout(JSON.stringify(slurmJobId ? { ...(summary as object), slurm_job_id: slurmJobId } : summary, null, 2));
   else {
     for (const l of lines) ctx.stdout(l);
     if (written) ctx.stdout(`Artifact (every parameter, input identities, per-seed draws): ${written}`);

@@ -13,17 +13,20 @@ import { jobKinds } from '../jobKinds';
 import { JobStore } from '../jobs/store';
 import { homeLockOwner } from '../lock';
 import type { CliContext } from './command';
+import { checkJobTarget } from './clusterTarget';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export async function runJobInForeground(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void): Promise<JobView> {
-  return homeLockOwner(ctx.home) === null ? runInOwnCore(ctx, kind, params, onUpdate) : runThroughOpenApp(ctx, kind, params, onUpdate);
+/** `target`: a cluster profile (--on); the job runs there and is followed from here. */
+export async function runJobInForeground(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void, target: string | null = null): Promise<JobView> {
+  if (target) checkJobTarget(ctx.home, target, kind);
+  return homeLockOwner(ctx.home) === null ? runInOwnCore(ctx, kind, params, onUpdate, target) : runThroughOpenApp(ctx, kind, params, onUpdate, target);
 }
 
-async function runInOwnCore(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void): Promise<JobView> {
+async function runInOwnCore(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void, target: string | null): Promise<JobView> {
   const core = createCore({ home: ctx.home, frontDoor: 'cli' });
   try {
-    const added = await core.call('jobs.add', { kind, params });
+    const added = await core.call('jobs.add', { kind, params, ...(target ? { target } : {}) });
     if (!added.ok) throw new WorkbenchError(added.error.code, added.error.message, added.error.hint);
     const job = added.result as JobView;
     const onSigint = () => void core.call('jobs.cancel', { id: job.id });
@@ -49,14 +52,14 @@ async function runInOwnCore(ctx: CliContext, kind: string, params: unknown, onUp
   }
 }
 
-async function runThroughOpenApp(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void): Promise<JobView> {
+async function runThroughOpenApp(ctx: CliContext, kind: string, params: unknown, onUpdate: (job: JobView) => void, target: string | null): Promise<JobView> {
   prepareHome(ctx.home);
   const db = openDatabase(ctx.home);
   try {
     const k = jobKinds.find(kind);
     const parsed = k.params.parse(params);
     const store = new JobStore(db, (name) => jobKinds.isPausable(name));
-    const job = store.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority: 0, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    const job = store.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority: 0, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource, target });
     ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
     for (;;) {
       const j = store.view(job.id)!;
@@ -92,4 +95,29 @@ export function progressPrinter(ctx: CliContext): { update(fraction: number | nu
       if (drawn) process.stderr.write('\n');
     },
   };
+}
+
+/** What the progress line says of a job on a cluster: Slurm's state, why it waits or where it runs, then the job's own progress. */
+export function remoteProgressText(j: JobView): string {
+  const r = j.remote;
+  const where = !r ? `submitting to ${j.target}` : `Slurm ${r.slurmJobId ?? '?'} ${r.slurmState ?? 'SUBMITTED'}${r.reason && r.slurmState === 'PENDING' ? ` (${r.reason})` : ''}${r.node && r.slurmState === 'RUNNING' ? ` on ${r.node}` : ''}`;
+  return j.progressMessage ? `${where} · ${j.progressMessage}` : where;
+}
+
+/**
+ * Run a job kind on a cluster (--on) and follow it to the end with the progress bar; a job that
+ * did not complete is its error. The caller prints the same result a local run prints, plus
+ * "slurm_job_id".
+ */
+export async function followOnCluster(ctx: CliContext, kind: string, params: unknown, target: string): Promise<{ job: JobView; slurmJobId: string | null }> {
+  const bar = progressPrinter(ctx);
+  const job = await runJobInForeground(ctx, kind, params, (j) => {
+    if (j.state === 'running' || j.state === 'pausing') bar.update(j.progress, remoteProgressText(j));
+  }, target);
+  bar.done();
+  if (job.state !== 'completed') {
+    if (job.error) throw new WorkbenchError(job.error.code, job.error.message, job.error.hint);
+    throw new WorkbenchError('JOB_STOPPED', `Job ${job.id} on cluster "${target}" was ${job.state}.`, 'Its checkpoint is kept on the cluster: retry or resume it in the Queue (sae-workbench jobs list).');
+  }
+  return { job, slurmJobId: job.remote?.slurmJobId ?? null };
 }

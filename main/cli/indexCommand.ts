@@ -12,10 +12,11 @@ import { prepareIndexBuild } from '../index/prepareIndexBuild';
 import { listLabels } from '../labels/labelService';
 import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
-import { progressPrinter, runJobInForeground } from './foregroundJob';
+import { progressPrinter, remoteProgressText, runJobInForeground } from './foregroundJob';
+import { onOption, targetOf } from './clusterTarget';
 
 const USAGE = [
-  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu]',
+  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu] [--on <cluster>]',
   'sae-workbench index list [--json]',
   'sae-workbench index remove <id>',
   'sae-workbench index export <id> --format parquet --out <dir> [--overwrite]',
@@ -58,6 +59,7 @@ export const indexCommand: CliCommand = {
     format: { type: 'string' },
     out: { type: 'string' },
     ...overwriteOption,
+    ...onOption,
   },
   async run({ values, positionals }, ctx) {
     const [sub, arg] = positionals;
@@ -119,19 +121,22 @@ async function build(values: Record<string, unknown>, ctx: CliContext): Promise<
     throw new WorkbenchError('BAD_ARGUMENT', `${issue?.path.join('.') || 'arguments'}: ${issue?.message}`, `Usage: ${USAGE}`);
   }
   const params = parsed.data;
-  // Refused here, before a job exists, like the app does.
-  await prepareIndexBuild(params);
+  const target = targetOf(values);
+  // Refused here, before a job exists, like the app does (on a cluster, its node checks what only it can see).
+  if (!target) await prepareIndexBuild(params);
   const bar = progressPrinter(ctx);
   const job = await runJobInForeground(ctx, INDEX_BUILD_JOB_KIND, params, (j) => {
     const detail = j.progressDetail as IndexBuildProgress | null;
-    if (j.state === 'running') bar.update(j.progress, detail ? `${detail.phase} · ${detail.tokens.toLocaleString('en-US')} tokens · ${Math.round(detail.tokensPerSecond).toLocaleString('en-US')} tok/s` : (j.progressMessage ?? ''));
-  });
+    const own = detail?.phase ? `${detail.phase} · ${detail.tokens.toLocaleString('en-US')} tokens · ${Math.round(detail.tokensPerSecond).toLocaleString('en-US')} tok/s` : (j.progressMessage ?? '');
+    if (j.state === 'running') bar.update(j.progress, j.target ? remoteProgressText({ ...j, progressMessage: own || null }) : own);
+  }, target);
   bar.done();
   if (job.state !== 'completed') {
     if (job.error) throw new WorkbenchError(job.error.code, job.error.message, job.error.hint);
     ctx.stderr(`The index build was ${job.state}. Its work so far is kept: retry job ${job.id} in the Queue to continue it.`);
     return 130;
   }
-  ctx.stdout(JSON.stringify(indexBuildJson(job.result as IndexBuildResult)));
+  const json = indexBuildJson(job.result as IndexBuildResult);
+  ctx.stdout(JSON.stringify(job.target ? { ...json, slurm_job_id: job.remote?.slurmJobId ?? null } : json));
   return 0;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { JobView } from '../../preload/api';
 import { createCore } from '../api/core';
 import { validateApiParams } from '../api/validateParams';
@@ -10,6 +11,8 @@ import { jobKinds } from '../jobKinds';
 import { paramFields, paramsJsonSchema } from '../jobs/paramsSchema';
 import { JobStore } from '../jobs/store';
 import type { CliCommand, CliContext } from './command';
+import { runJobHere } from './jobsRun';
+import { checkJobTarget, onOption } from './clusterTarget';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -40,11 +43,12 @@ export const jobsCommand: CliCommand = {
   usage: [
     'sae-workbench jobs list [--json]',
     'sae-workbench jobs kinds [--json]                 the job kinds and their parameters',
-    'sae-workbench jobs add <kind> [--params JSON] [--priority N] [--wait]',
+    'sae-workbench jobs add <kind> [--params JSON] [--priority N] [--wait] [--on <cluster>]',
     'sae-workbench jobs cancel <id>',
+    'sae-workbench jobs run <kind> --job-id ID --params-file F --report DIR [--resume]   run one job here in the foreground (what a cluster node runs)',
   ].join('\n       '),
   moreHelp: () => ['Job kinds (--params keys; `jobs kinds` describes each):', ...jobKinds.all().map((k) => `  ${k.kind.padEnd(16)} ${paramFields(paramsJsonSchema(k.params)).map((f) => (f.required ? f.key : `[${f.key}]`)).join(' ') || '(no parameters)'}`)],
-  options: { json: { type: 'boolean' }, params: { type: 'string' }, priority: { type: 'string' }, wait: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, params: { type: 'string' }, priority: { type: 'string' }, wait: { type: 'boolean' }, ...onOption, 'job-id': { type: 'string' }, 'params-file': { type: 'string' }, report: { type: 'string' }, resume: { type: 'boolean' } },
   async run({ values, positionals }, ctx) {
     const [sub, arg] = positionals;
     switch (sub) {
@@ -63,6 +67,15 @@ export const jobsCommand: CliCommand = {
       case 'add':
         if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs add needs a job kind.', 'Example: sae-workbench jobs add files.verify --params \'{"paths":["model.safetensors"]}\'');
         return addJob(arg, values, ctx);
+      case 'run': {
+        if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs run needs a job kind.', `Usage: ${jobsCommand.usage}`);
+        const need = (name: string) => {
+          const v = values[name];
+          if (typeof v !== 'string' || !v) throw new WorkbenchError('BAD_ARGUMENT', `jobs run needs --${name}.`, `Usage: ${jobsCommand.usage}`);
+          return v;
+        };
+        return runJobHere({ kind: arg, jobId: need('job-id'), paramsFile: path.resolve(need('params-file')), reportDir: path.resolve(need('report')), resume: values.resume === true }, ctx);
+      }
       case 'cancel': {
         if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'jobs cancel needs a job id.', 'See `sae-workbench jobs list`.');
         const { db, store: s } = store(ctx.home);
@@ -113,14 +126,16 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
     }
   }
   // The API's own checks and wording: the contract (priority an integer from -100 to 100), then the kind's params.
-  const request = validateApiParams('jobs.add', { kind, params, priority: priorityOption(values.priority) });
+  const target = typeof values.on === 'string' ? values.on : undefined;
+  const request = validateApiParams('jobs.add', { kind, params, priority: priorityOption(values.priority), target });
   const priority = request.priority ?? 0;
   const k = jobKinds.find(kind);
   const parsed = jobKinds.parseParams(kind, request.params);
+  if (target) checkJobTarget(ctx.home, target, kind);
   if (!values.wait || homeLockOwner(ctx.home) !== null) {
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
-    const job = s.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    const job = s.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource, target: target ?? null });
     ctx.stdout(formatJob(job));
     if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());
     db.close();
@@ -128,7 +143,7 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
     return 0;
   }
   const core = createCore({ home: ctx.home, frontDoor: 'cli' });
-  const added = await core.call('jobs.add', { kind, params: parsed, priority });
+  const added = await core.call('jobs.add', { kind, params: parsed, priority, target });
   if (!added.ok) {
     await core.close();
     throw new WorkbenchError(added.error.code, added.error.message, added.error.hint);

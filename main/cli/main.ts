@@ -4,6 +4,7 @@
  * exit non-zero; a bug prints its stack.
  */
 import { parseArgs } from 'node:util';
+import { APP_VERSION } from '../appVersion';
 import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
 import type { CliContext } from './command';
@@ -23,6 +24,7 @@ function help(): string {
     'Global options:',
     '  --home DIR   data directory (default: $WORKBENCH_HOME or ~/.sae-workbench)',
     '  --help       show help (also: sae-workbench <command> --help)',
+    '  --version    print "sae-workbench <version>" (a cluster profile\'s remote command must print this app\'s)',
   ].join('\n');
 }
 
@@ -30,6 +32,10 @@ export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'st
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(help());
+    return 0;
+  }
+  if (name === '--version') {
+    io.stdout(`sae-workbench ${APP_VERSION}`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);

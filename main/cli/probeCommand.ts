@@ -1,12 +1,12 @@
-import { ProbeParams } from '../../preload/api';
+import { EXPERIMENT_JOB_KINDS, ProbeParams } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { runProbes } from '../experiments/probes';
 import { probeSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
-import { cliExperimentContext, emit, planArtifactOutput, numberOption, parseWith, sliceOptions, stringOption } from './experimentCli';
+import { cliExperimentContext, emit, experimentArtifact, planArtifactOutput, numberOption, parseWith, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench probe --condition <spec> --dataset <path> --probe model=<dir>,hook=<hook> | --probe model=<dir>,sae=<dir> [--probe ...] [--test-fraction 0.2] [--split-seed 0] [--l2 0.001] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]';
+  'sae-workbench probe --condition <spec> --dataset <path> --probe model=<dir>,hook=<hook> | --probe model=<dir>,sae=<dir> [--probe ...] [--test-fraction 0.2] [--split-seed 0] [--l2 0.001] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--on <cluster>] [--home <dir>]';
 
 /** `model=<dir>,hook=<h>[,label=<text>]` or `model=<dir>,sae=<dir>[,label=<text>]`. */
 export function parseProbeSpec(text: string): Record<string, string> {
@@ -53,7 +53,7 @@ export const probeCommand: CliCommand = {
       usage,
     );
     const out = planArtifactOutput(values, params);
-    const artifact = await runProbes(params, cliExperimentContext(ctx));
-    return emit(values, ctx, out, artifact, probeSummary(artifact), [`Probes for ${artifact.condition} (${artifact.trainDocuments.length} training, ${artifact.testDocuments.length} held-out documents):`, ...artifact.probes.map((p) => `  ${p.verdict}`)]);
+    const { artifact, slurmJobId } = await experimentArtifact(values, ctx, EXPERIMENT_JOB_KINDS.probe, params, () => runProbes(params, cliExperimentContext(ctx)));
+    return emit(values, ctx, out, artifact, probeSummary(artifact), [`Probes for ${artifact.condition} (${artifact.trainDocuments.length} training, ${artifact.testDocuments.length} held-out documents):`, ...artifact.probes.map((p) => `  ${p.verdict}`)], slurmJobId);
   },
 };

@@ -1,13 +1,13 @@
-import { formatStat, SteerParams } from '../../preload/api';
+import { EXPERIMENT_JOB_KINDS, formatStat, SteerParams } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { runSteering } from '../experiments/steering';
 import { steeringSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
-import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, numberOption, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
+import { cliExperimentContext, emit, experimentArtifact, planArtifactOutput, nullOptions, numberList, numberOption, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage = [
   'sae-workbench steer --model <dir> --sae <dir> --feature <f> --dataset <path> [--sae-model <dir>] [--intervention add|replace|ablate] [--strength c[,c...]] [--steer-at all|condition]',
-  '       [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--prompt <text> [--max-new-tokens 24] [--temperature 0.8] [--sample-seed 0]] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]',
+  '       [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--prompt <text> [--max-new-tokens 24] [--temperature 0.8] [--sample-seed 0]] [--device ...] [--out artifact.json [--overwrite]] --json [--on <cluster>] [--home <dir>]',
   '   or: sae-workbench steer --panels <JSON array of up to 4 panels> --dataset <path> ... (the job kind experiment.steer\'s panel fields)',
 ].join('\n');
 
@@ -82,13 +82,13 @@ export const steerCommand: CliCommand = {
       usage,
     );
     const out = planArtifactOutput(values, params);
-    const artifact = await runSteering(params, cliExperimentContext(ctx));
+    const { artifact, slurmJobId } = await experimentArtifact(values, ctx, EXPERIMENT_JOB_KINDS.steer, params, () => runSteering(params, cliExperimentContext(ctx)));
     const lines: string[] = [`${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions of ${artifact.slice.documents} documents:`];
     for (const p of artifact.panels) {
       lines.push(`${p.label}: clean ${formatStat(p.clean)}`);
       for (const pt of p.points) lines.push(`  c = ${formatStat(pt.strength)}: ${formatStat(pt.steered)}. ${pt.verdict}`);
       if (p.generation) lines.push(`  text without: ${p.generation.clean}`, `  text with c = ${p.generation.strength}: ${p.generation.steered}`);
     }
-    return emit(values, ctx, out, artifact, steeringSummary(artifact), lines);
+    return emit(values, ctx, out, artifact, steeringSummary(artifact), lines, slurmJobId);
   },
 };

@@ -1,11 +1,11 @@
-import { formatStat, SwapParams } from '../../preload/api';
+import { EXPERIMENT_JOB_KINDS, formatStat, SwapParams } from '../../preload/api';
 import { runSwap } from '../experiments/swap';
 import { swapSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
-import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
+import { cliExperimentContext, emit, experimentArtifact, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench swap --model-a <dir> --model-b <dir> --dataset <path> [--mode layers|latents] [--hook <hook>] [--sae <dir of B\'s SAE>] [--features <f>[,<f>...]] [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]';
+  'sae-workbench swap --model-a <dir> --model-b <dir> --dataset <path> [--mode layers|latents] [--hook <hook>] [--sae <dir of B\'s SAE>] [--features <f>[,<f>...]] [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--on <cluster>] [--home <dir>]';
 
 /**
  * `swap`: run A to a hook and continue with B's later layers (layers), or splice B's SAE latents
@@ -38,10 +38,10 @@ export const swapCommand: CliCommand = {
       usage,
     );
     const out = planArtifactOutput(values, params);
-    const artifact = await runSwap(params, cliExperimentContext(ctx));
+    const { artifact, slurmJobId } = await experimentArtifact(values, ctx, EXPERIMENT_JOB_KINDS.swap, params, () => runSwap(params, cliExperimentContext(ctx)));
     return emit(values, ctx, out, artifact, swapSummary(artifact), [
       `${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions: A ${formatStat(artifact.a)}, B ${formatStat(artifact.b)}, swapped ${formatStat(artifact.swapped)}`,
       artifact.result.verdict,
-    ]);
+    ], slurmJobId);
   },
 };

@@ -6,13 +6,15 @@ import { JobStopped, type StopReason } from '../jobs/kind';
 import { planOutput } from '../outputs/outputPath';
 import { runTrainSae } from '../train/trainRun';
 import { PARAMS_FILE, RUN_FILES, runFilesOutput, saeFoldersOutput, type TrainOutputRule } from '../train/trainOutput';
-import { TrainSaeParamsSchema, type TrainSaeParams } from '../../preload/contract/train';
 import type { CliCommand } from './command';
 import { commaList, requiredString } from './cliOptions';
 import { trainSummary } from '../jobOutputs';
+import { TRAIN_SAE_KIND, TrainSaeParamsSchema, type TrainRunResult, type TrainSaeParams } from '../../preload/contract/train';
+import { onOption, targetOf } from './clusterTarget';
+import { followOnCluster } from './foregroundJob';
 
 const usage =
-  'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--overwrite] [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--home <dir>]\n' +
+  'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--overwrite] [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--on <cluster>] [--home <dir>]\n' +
   '       [--arch topk|batchtopk] [--loop] [--lr-sweep] [--eval-tokens N] [--context-size N] [--seed N] [--text-column C] [--checkpoint-every N] [--cache]';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -113,9 +115,12 @@ export const trainCommand: CliCommand = {
     'checkpoint-every': { type: 'string' },
     cache: { type: 'boolean' },
     overwrite: { type: 'boolean' },
+    ...onOption,
   },
   async run({ values }, ctx) {
     const flags = paramsFromFlags(values);
+    const target = targetOf(values);
+    if (target) return trainOnCluster(values, flags, target, ctx);
     const rule: TrainOutputRule = { origin: { surface: 'cli', cwd: process.cwd() }, overwrite: values.overwrite === true, option: values.resume === undefined ? '--out' : '--resume' };
     let runDir: string;
     let params: TrainSaeParams;
@@ -174,3 +179,19 @@ export const trainCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * `train --on <cluster>`: the same run as a train.sae job on the cluster, its SAE folders brought
+ * home into --out, followed here with the progress bar; the same final JSON line, plus
+ * "slurm_job_id". A paused or stopped remote run continues from the Queue (jobs), not --resume.
+ */
+async function trainOnCluster(values: Values, flags: Record<string, unknown>, target: string, ctx: Parameters<CliCommand['run']>[1]): Promise<number> {
+  if (values.resume !== undefined) throw new WorkbenchError('BAD_ARGUMENT', '--resume and --on cannot go together.', 'A run on a cluster continues from its checkpoint there: resume or retry its job in the Queue (sae-workbench jobs list).');
+  const out = path.resolve(requiredString(values, 'out', usage));
+  for (const [flag, key] of [['model', 'model'], ['hook', 'hooks'], ['dataset', 'dataset']] as const) if (flags[key] === undefined) requiredString(values, flag, usage);
+  // Inputs named relative to here are absolute for the job (the app's queue takes absolute paths only).
+  const params = validate({ ...flags, model: path.resolve(flags.model as string), dataset: path.resolve(flags.dataset as string), out });
+  const { job, slurmJobId } = await followOnCluster(ctx, TRAIN_SAE_KIND, params, target);
+  ctx.stdout(JSON.stringify({ ...(trainSummary(job.result as TrainRunResult) as object), slurm_job_id: slurmJobId }));
+  return 0;
+}

@@ -1,7 +1,7 @@
 /**
  * Numbered, append-only schema migrations. Never edit a shipped migration: add the next number.
  * Ranges reserved per domain keep parallel work from colliding: 1-99 core/jobs, 100-199 library
- * and hub, 200-299 engine, 300-399 index, 400-499 training, 500-599 analysis.
+ * and hub, 200-299 engine, 300-399 index, 400-499 training, 500-599 analysis, 600-699 clusters.
  */
 export interface Migration {
   version: number;
@@ -171,6 +171,21 @@ export const migrations: Migration[] = [
       );
       INSERT INTO saved_conditions (name, spec, description, created_at)
         VALUES ('step-onset', 'token-regex:^Step$', 'The "Step" token that opens each step of a procedure (the demo''s planted trigger).', 0);
+    `,
+  },
+  {
+    // Execution targets (main/cluster/): Slurm profiles, and per job where it runs and where it
+    // stands on its cluster. Only ALTERs jobs (migration 1), so it applies in any order after it.
+    version: 600,
+    name: 'cluster profiles and job targets',
+    sql: `
+      CREATE TABLE cluster_profiles (
+        name TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      ALTER TABLE jobs ADD COLUMN target TEXT;
+      ALTER TABLE jobs ADD COLUMN remote TEXT;
     `,
   },
 ];

@@ -10,6 +10,7 @@ export const evalSaeJob = defineJobKind<EvalSaeParams>({
   title: (p) => `Evaluate ${saeLabelOfFolder(p.sae)}`,
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: false,
+  remote: { inputs: (p) => [p.model, p.sae, p.dataset] },
   async run(ctx, params) {
     const { runEvalSae } = await import('./evalRun');
     return runEvalSae(params, { progress: (f, m) => ctx.progress(f, m), log: (level, m) => ctx.log(level, m) });

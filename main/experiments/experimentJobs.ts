@@ -24,6 +24,27 @@ function label(kind: 'model' | 'sae', dir: string): string {
   }
 }
 
+/** The params' fields that name a model, SAE or dataset the experiment reads (panels and probes included). */
+const INPUT_FIELDS = new Set(['model', 'sae', 'saeModel', 'modelA', 'modelB', 'dataset']);
+
+export function experimentInputPaths(params: unknown): string[] {
+  const found: string[] = [];
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      for (const [key, value] of Object.entries(v)) {
+        if (INPUT_FIELDS.has(key) && typeof value === 'string') found.push(value);
+        else if (typeof value === 'object') visit(value);
+      }
+    }
+  };
+  visit(params);
+  return found;
+}
+
+/** Experiments run on a cluster as they do here; their artifact (runs/<job-id>/experiment.json) comes home. */
+const remote = { inputs: experimentInputPaths };
+
 async function finish(ctx: JobContext, artifact: unknown, summary: unknown) {
   const { artifactPath, writeJsonAtomic } = await import('./artifactFile');
   const file = artifactPath(ctx.runDir);
@@ -38,6 +59,7 @@ export const ablateJob = defineJobKind({
   params: AblateParams,
   title: (p, env) => ablateTitle(p, label('sae', p.sae), knownLabelNamesInHome(env.home, p.sae)),
   resource: resourceOf,
+  remote,
   pausable: true,
   async run(ctx, params) {
     const [{ runAblation }, { ablationSummary }] = await Promise.all([import('./ablation'), import('./summaries')]);
@@ -53,6 +75,7 @@ export const steerJob = defineJobKind({
   params: SteerParams,
   title: (p, env) => steerTitle(p.panels.map((x) => ({ model: label('model', x.model), feature: x.feature, intervention: x.intervention, carried: !!x.saeModel && x.saeModel !== x.model, labels: knownLabelNamesInHome(env.home, x.sae) })), p.metric),
   resource: resourceOf,
+  remote,
   pausable: true,
   async run(ctx, params) {
     const [{ runSteering }, { steeringSummary }] = await Promise.all([import('./steering'), import('./summaries')]);
@@ -68,6 +91,7 @@ export const swapJob = defineJobKind({
   params: SwapParams,
   title: (p) => swapTitle(p, label('model', p.modelA), label('model', p.modelB)),
   resource: resourceOf,
+  remote,
   pausable: true,
   async run(ctx, params) {
     const [{ runSwap }, { swapSummary }] = await Promise.all([import('./swap'), import('./summaries')]);
@@ -83,6 +107,7 @@ export const probeJob = defineJobKind({
   params: ProbeParams,
   title: (p) => probeTitle(p, p.probes.map((x) => label('model', x.model))),
   resource: resourceOf,
+  remote,
   pausable: false,
   async run(ctx, params) {
     const [{ runProbes }, { probeSummary }] = await Promise.all([import('./probes'), import('./summaries')]);

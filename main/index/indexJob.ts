@@ -14,6 +14,7 @@ export const indexBuildJob = defineJobKind<IndexBuildParams>({
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: true,
   maxAttempts: 3,
+  remote: { inputs: (p) => [p.modelPath, ...p.saePaths, p.datasetPath] },
   async run(ctx, params) {
     const { buildIndexes } = await import('./buildIndex');
     return buildIndexes(

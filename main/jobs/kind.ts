@@ -38,6 +38,18 @@ export interface TitleEnv {
   readonly home: string;
 }
 
+/**
+ * What a kind tells an executor that runs it elsewhere (a Slurm cluster): which paths of its
+ * params it reads, and which folders it writes outside its run folder. The executor maps them to
+ * what the cluster sees and brings the outputs home; the kind's run() is the same everywhere.
+ */
+export interface RemoteSupport<P> {
+  /** The files and folders the job reads (models, SAEs, datasets). */
+  inputs(params: NoInfer<P>): string[];
+  /** Folders the params name for the job's outputs (train's `out`), besides runs/<job-id>/ and index/. */
+  outputs?(params: NoInfer<P>): string[];
+}
+
 export interface JobKind<P = unknown> {
   kind: string;
   description: string;
@@ -53,6 +65,8 @@ export interface JobKind<P = unknown> {
    * added, so a bad value is refused then and not after the work; throws a WorkbenchError.
    */
   checkParams?(params: P): void;
+  /** Set when jobs of this kind may run on a cluster (`--on`); kinds that only touch local files leave it out. */
+  remote?: RemoteSupport<P>;
   /** Attempts allowed before a crashing job is marked failed (default 1: no automatic retry). */
   maxAttempts?: number;
   /** Runs in the worker process. Returns the job's result (JSON-serialisable). */

@@ -1,9 +1,14 @@
-import type { ApiError, EngineExecutionProvider } from '../../preload/api';
+import type { ApiError, EngineExecutionProvider, RemoteJobInfo } from '../../preload/api';
 import type { StopReason } from './kind';
 
 /** Messages from the core to a job worker. */
 export type HostToWorker =
-  | { type: 'start'; job: { id: string; kind: string; params: unknown; checkpoint: unknown; home: string; runDir: string } }
+  | {
+      type: 'start';
+      job: { id: string; kind: string; params: unknown; checkpoint: unknown; home: string; runDir: string; target?: string | null; remote?: RemoteJobInfo | null };
+      /** A job on a cluster that is already submitted there (the app restarted): follow it, submit nothing. */
+      attach?: boolean;
+    }
   | { type: 'stop'; reason: StopReason }
   /** `error`: the checkpoint could not be saved (a full disk); the worker's saveCheckpoint rejects with it. */
   | { type: 'checkpoint-saved'; seq: number; error?: ApiError };
@@ -16,6 +21,8 @@ export type WorkerToHost =
   | { type: 'checkpoint'; seq: number; state: unknown }
   /** A model session of this job ran on an execution provider it had not used before. */
   | { type: 'execution-provider'; ep: EngineExecutionProvider }
+  /** Where a job on a cluster stands there (its Slurm job id, state, reason, node): recorded on the job. */
+  | { type: 'remote'; info: RemoteJobInfo }
   | { type: 'done'; result: unknown }
   | { type: 'stopped'; reason: StopReason }
   | { type: 'failed'; error: ApiError };

@@ -39,6 +39,13 @@ export class JobKindTable {
     return params;
   }
 
+  /** A kind may be sent to a cluster only when it says how (JobKind.remote); the others only touch local files. */
+  requireRemote(kind: string, target: string): void {
+    if (this.find(kind).remote) return;
+    const able = this.kinds.filter((k) => k.remote).map((k) => k.kind);
+    throw new WorkbenchError('KIND_RUNS_LOCALLY', `${kind} jobs only touch files on this machine, so they run here, not on cluster "${target}".`, `Leave out --on (the "Run on" choice) for this kind; ${able.join(', ')} can run on a cluster.`);
+  }
+
   /** Unknown kinds (rows written by a newer version) count as not pausable. */
   isPausable(kind: string): boolean {
     return this.byName.get(kind)?.pausable ?? false;

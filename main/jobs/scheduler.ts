@@ -4,6 +4,7 @@ import { toApiError, WorkbenchError } from '../errors';
 import { mergeExecutionProvider } from '../engine/sessionProviders';
 import { AttemptEta } from './attemptEta';
 import { GpuAvailability } from './gpuAvailability';
+import type { JobExecutor } from './jobExecutor';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -18,6 +19,8 @@ export interface SchedulerEvents {
 
 interface RunningJob {
   handle: WorkerHandle;
+  /** Runs on a cluster (through the executor): takes no local slot, and keeps running when the app closes. */
+  remote: boolean;
   resource: ResourceClass;
   attemptStartedAt: number;
   elapsedBefore: number;
@@ -58,6 +61,8 @@ export class JobScheduler {
     private readonly events: SchedulerEvents,
     private cpuConcurrency: number,
     private readonly gpu: GpuAvailability = GpuAvailability.fixed(true),
+    /** Runs jobs whose target is a cluster; without one, such jobs are refused when added. */
+    private readonly executor: JobExecutor | null = null,
   ) {
     // Other processes (the CLI) may queue or cancel jobs in the shared database: notice them.
     this.poller = setInterval(() => this.syncFromStore(), 1000);
@@ -81,6 +86,11 @@ export class JobScheduler {
   /** After a crash or restart: jobs that were running are interrupted, and resumed if they can be. */
   recoverAfterRestart(): void {
     for (const job of this.store.inStates(ACTIVE)) {
+      if (job.target) {
+        // It runs on its cluster whether or not this app was open: follow it again.
+        this.attachRemote(job);
+        continue;
+      }
       if (job.state === 'cancelling') {
         this.transition(job.id, { state: 'cancelled', finishedAt: Date.now(), attemptStartedAt: null }, 'The app stopped while this job was being cancelled; it is cancelled.');
         continue;
@@ -101,14 +111,23 @@ export class JobScheduler {
     this.pump();
   }
 
-  add(kindName: string, rawParams: unknown, priority = 0): JobView {
+  /** `target`: a cluster profile's name (the executor runs it there); left out, this machine. */
+  add(kindName: string, rawParams: unknown, priority = 0, target: string | null = null): JobView {
     const kind = this.kinds.find(kindName);
     const params = this.kinds.parseParams(kindName, rawParams);
+    if (target) this.checkTarget(target, kindName);
     const resource = typeof kind.resource === 'function' ? kind.resource(params) : kind.resource;
-    const job = this.store.insert({ kind: kindName, title: kind.title(params, { home: this.home }), params, priority, resource });
+    const job = this.store.insert({ kind: kindName, title: kind.title(params, { home: this.home }), params, priority, resource, target });
     this.events.jobUpdated(job);
     this.pump();
     return this.store.view(job.id)!;
+  }
+
+  /** A job of this kind may run on this target: the kind says it can, and the executor knows the target. */
+  checkTarget(target: string, kindName: string): void {
+    this.kinds.requireRemote(kindName, target);
+    if (!this.executor) throw new WorkbenchError('NO_CLUSTER_EXECUTOR', `This app cannot run jobs on clusters (no executor), so not on "${target}".`);
+    this.executor.checkTarget(target, kindName);
   }
 
   setCpuConcurrency(n: number): void {
@@ -202,8 +221,10 @@ export class JobScheduler {
       ([id, r]) =>
         new Promise<void>((resolve) => {
           r.handle.onExit(() => resolve());
+          // A job on a cluster is left running there: stop following it (kill() of its handle).
+          if (r.remote) r.handle.kill();
           // A finished job removed from the list while its worker still exits has no row: it is just stopped.
-          if (!r.stopRequested) this.requestStop(id, this.store.view(id)?.pausable ? 'pause' : 'cancel', true);
+          else if (!r.stopRequested) this.requestStop(id, this.store.view(id)?.pausable ? 'pause' : 'cancel', true);
         }),
     );
     await Promise.all(exits);
@@ -216,10 +237,15 @@ export class JobScheduler {
   private pump(): void {
     if (this.closed) return;
     const counts = { gpu: 0, cpu: 0 };
-    for (const r of this.running.values()) counts[r.resource]++;
+    for (const r of this.running.values()) if (!r.remote) counts[r.resource]++;
     for (const queued of this.store.inStates(['queued'])) {
       // A job resumed right after pausing may still have its previous worker exiting.
       if (this.running.has(queued.id)) continue;
+      if (queued.target) {
+        // The cluster's own scheduler decides when it runs: submitted at once, no slot here.
+        this.start(queued);
+        continue;
+      }
       const job = this.slotFor(queued);
       if (!job) continue;
       const limit = job.resource === 'gpu' ? 1 : this.cpuConcurrency;
@@ -247,9 +273,11 @@ export class JobScheduler {
 
   private start(job: JobView): void {
     const now = Date.now();
-    const handle = this.spawner.spawn(job.id);
+    const handle = job.target ? this.openRemote(job) : this.spawner.spawn(job.id);
+    if (!handle) return;
     const r: RunningJob = {
       handle,
+      remote: Boolean(job.target),
       resource: job.resource,
       attemptStartedAt: now,
       elapsedBefore: job.elapsedMs,
@@ -260,13 +288,52 @@ export class JobScheduler {
       outcome: null,
     };
     this.running.set(job.id, r);
-    this.transition(job.id, { state: 'running', startedAt: job.startedAt ?? now, attemptStartedAt: now, attempts: job.attempts + 1, etaSeconds: null }, `Started (attempt ${job.attempts + 1}, worker pid ${handle.pid ?? '?'}).`);
-    handle.onMessage((m) => this.onMessage(job.id, r, m));
-    handle.onExit((code, signal) => this.onExit(job.id, r, code, signal));
-    handle.send({
+    this.transition(
+      job.id,
+      { state: 'running', startedAt: job.startedAt ?? now, attemptStartedAt: now, attempts: job.attempts + 1, etaSeconds: null },
+      job.target ? `Started (attempt ${job.attempts + 1}): submitting to cluster "${job.target}".` : `Started (attempt ${job.attempts + 1}, worker pid ${handle.pid ?? '?'}).`,
+    );
+    this.follow(job, r, false);
+  }
+
+  private follow(job: JobView, r: RunningJob, attach: boolean): void {
+    r.handle.onMessage((m) => this.onMessage(job.id, r, m));
+    r.handle.onExit((code, signal) => this.onExit(job.id, r, code, signal));
+    r.handle.send({
       type: 'start',
-      job: { id: job.id, kind: job.kind, params: this.store.paramsOf(job.id), checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: runDir(this.home, job.id) },
+      attach,
+      job: { id: job.id, kind: job.kind, params: this.store.paramsOf(job.id), checkpoint: this.store.checkpointOf(job.id), home: this.home, runDir: runDir(this.home, job.id), target: job.target, remote: job.remote },
     });
+  }
+
+  /** The executor's handle for a job on a cluster; without an executor the job fails, saying why. */
+  private openRemote(job: JobView): WorkerHandle | null {
+    if (this.executor) return this.executor.open(job.id);
+    this.transition(job.id, { state: 'failed', finishedAt: Date.now(), error: { code: 'NO_CLUSTER_EXECUTOR', message: `This app cannot run jobs on clusters, so not on "${job.target}".` } }, 'No executor for cluster jobs.', 'error');
+    return null;
+  }
+
+  /** After a restart: follow a job that runs (or pauses, or is cancelled) on its cluster, as it stands there. */
+  private attachRemote(job: JobView): void {
+    const handle = this.openRemote(job);
+    if (!handle) return;
+    const r: RunningJob = {
+      handle,
+      remote: true,
+      resource: job.resource,
+      attemptStartedAt: job.attemptStartedAt ?? Date.now(),
+      elapsedBefore: job.elapsedMs,
+      eta: new AttemptEta(),
+      lastProgressWrite: 0,
+      pendingProgress: null,
+      stopRequested: null,
+      outcome: null,
+    };
+    this.running.set(job.id, r);
+    this.log(job.id, 'info', `Following it again on cluster "${job.target}"${job.remote?.slurmJobId ? ` (Slurm job ${job.remote.slurmJobId})` : ''}.`);
+    this.follow(job, r, true);
+    if (job.state === 'pausing') this.requestStop(job.id, 'pause');
+    if (job.state === 'cancelling') this.requestStop(job.id, 'cancel');
   }
 
   private onMessage(id: string, r: RunningJob, m: WorkerToHost): void {
@@ -289,6 +356,9 @@ export class JobScheduler {
       }
       case 'log':
         this.log(id, m.level, m.message);
+        return;
+      case 'remote':
+        this.events.jobUpdated(this.store.update(id, { remote: m.info }, { deferOnFailure: true }));
         return;
       case 'execution-provider': {
         const job = this.store.view(id);
@@ -362,7 +432,9 @@ export class JobScheduler {
     clearTimeout(r.progressTimer);
     if (this.running.get(id) === r) this.running.delete(id);
     const job = this.store.view(id);
-    if (job && !r.outcome) {
+    if (job && !r.outcome && r.remote && this.closed) {
+      // The app closed: the job goes on running on its cluster; the next start follows it again.
+    } else if (job && !r.outcome) {
       const now = Date.now();
       const elapsedMs = r.elapsedBefore + (now - r.attemptStartedAt);
       const attemptStartedAt = null;
@@ -401,6 +473,8 @@ export class JobScheduler {
     if (!r) return;
     r.stopRequested = reason;
     r.handle.send({ type: 'stop', reason });
+    // A cluster job's executor waits for Slurm to end it (scancel), however long that takes.
+    if (r.remote) return;
     // Pausing needs time to write a checkpoint; cancelling must really stop the worker soon.
     const grace = reason === 'cancel' ? STOP_GRACE_MS : STOP_GRACE_MS * 10;
     r.killTimer = setTimeout(() => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiError, JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
+import type { ApiError, JobLogLine, JobState, JobView, RemoteJobInfo, ResourceClass } from '../../preload/api';
 import type { Db } from '../db/connection';
 import { summariseJson, type JsonSummary } from './jsonSummary';
 
@@ -29,11 +29,13 @@ interface JobRow {
   error: string | null;
   result?: string | null;
   has_result: number;
+  target: string | null;
+  remote: string | null;
 }
 
 /** Every column a view needs, without the full params/result/checkpoint JSON. */
 const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource, execution_provider,
-  progress, progress_message, progress_detail, eta_seconds, created_at, started_at, finished_at, elapsed_ms, attempt_started_at, attempts, error`;
+  progress, progress_message, progress_detail, eta_seconds, created_at, started_at, finished_at, elapsed_ms, attempt_started_at, attempts, error, target, remote`;
 
 function summaryText(value: unknown): string {
   return JSON.stringify(summariseJson(value));
@@ -56,6 +58,7 @@ export type JobPatch = Partial<{
   result: unknown;
   checkpoint: unknown;
   position: number;
+  remote: RemoteJobInfo | null;
 }>;
 
 const columnOf: Record<keyof JobPatch, string> = {
@@ -75,8 +78,9 @@ const columnOf: Record<keyof JobPatch, string> = {
   result: 'result',
   checkpoint: 'checkpoint',
   position: 'position',
+  remote: 'remote',
 };
-const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint', 'progressDetail']);
+const jsonColumns = new Set<keyof JobPatch>(['error', 'result', 'checkpoint', 'progressDetail', 'remote']);
 
 /** A write that may succeed later: the disk is full (or failing), or another process holds the lock. */
 export function isTransientWriteError(err: unknown): boolean {
@@ -109,15 +113,19 @@ export class JobStore {
     return [...this.unsaved.keys()];
   }
 
-  insert(job: { kind: string; title: string; params: unknown; priority: number; resource: ResourceClass }): JobView {
-    const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
+  /**
+   * `target`: a cluster profile's name (null: this machine). `id`: a given id instead of a new one
+   * (a cluster node runs a job under the id its app gave it, so runs/<id>/ is the same folder there and here).
+   */
+  insert(job: { kind: string; title: string; params: unknown; priority: number; resource: ResourceClass; target?: string | null; id?: string }): JobView {
+    const id = job.id ?? `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
     const position = ((this.db.prepare('SELECT max(position) AS p FROM jobs').get() as { p: number | null }).p ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, title, params, params_summary, state, priority, position, resource, created_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, kind, title, params, params_summary, state, priority, position, resource, created_at, target)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       )
-      .run(id, job.kind, job.title, JSON.stringify(job.params ?? null), summaryText(job.params ?? null), job.priority, position, job.resource, Date.now());
+      .run(id, job.kind, job.title, JSON.stringify(job.params ?? null), summaryText(job.params ?? null), job.priority, position, job.resource, Date.now(), job.target ?? null);
     return this.view(id)!;
   }
 
@@ -323,6 +331,8 @@ export class JobStore {
       error: r.error ? JSON.parse(r.error) : null,
       result: result.value,
       pausable: this.isPausable(r.kind),
+      target: r.target,
+      remote: r.remote ? (JSON.parse(r.remote) as RemoteJobInfo) : null,
     };
   }
 }

@@ -28,6 +28,7 @@ export const trainSaeJob = defineJobKind<TrainSaeParams>({
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: true,
   maxAttempts: 3,
+  remote: { inputs: (p) => [p.model, p.dataset], outputs: (p) => (p.out ? [p.out] : []) },
   // A bad `out` (relative, on /proc, inside the model, over an SAE without overwrite) is refused
   // when the job is added, not after the run.
   checkParams(params) {

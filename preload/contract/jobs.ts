@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method, type ApiError } from './define';
 import { JobIdSchema } from './ids';
+import { CLUSTER_NAME_PATTERN, type RemoteJobInfo } from './cluster';
 
 export const JobStates = ['queued', 'running', 'pausing', 'paused', 'cancelling', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobState = (typeof JobStates)[number];
@@ -52,6 +53,10 @@ export interface JobView {
   result: unknown;
   /** Whether the kind can checkpoint, so pause and resume-after-crash keep its work. */
   pausable: boolean;
+  /** Where it runs: null for this machine, else the name of a cluster profile (cluster.list). */
+  target: string | null;
+  /** For a job on a cluster: its Slurm job id, state, reason and node (null before it is submitted, and for local jobs). */
+  remote: RemoteJobInfo | null;
 }
 
 export interface JobLogLine {
@@ -96,6 +101,8 @@ export interface JobKindView {
   pausable: boolean;
   /** The params as JSON Schema (from the kind's zod schema): fields, defaults and each field's description. */
   paramsSchema: JobParamsSchema;
+  /** Whether jobs of this kind can be sent to a cluster (jobs.add `target`); kinds that only touch local files cannot. */
+  runsOnClusters: boolean;
 }
 
 
@@ -106,7 +113,15 @@ export const jobsContract = {
   /** One job with its params and result whole. */
   'jobs.get': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
   'jobs.add': method<JobView>()(
-    z.object({ kind: z.string().min(1), params: z.unknown(), priority: z.number().int().min(-100).max(100).optional() }).strict(),
+    z
+      .object({
+        kind: z.string().min(1),
+        params: z.unknown(),
+        priority: z.number().int().min(-100).max(100).optional(),
+        /** A cluster profile's name (cluster.list): the job runs there; left out, on this machine. */
+        target: z.string().regex(CLUSTER_NAME_PATTERN, 'not a cluster profile name').optional(),
+      })
+      .strict(),
   ),
   'jobs.cancel': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
   'jobs.pause': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
