@@ -56,7 +56,9 @@ export class ClusterProfiles {
   }
 
   add(raw: unknown, options: { replace?: boolean } = {}): ClusterProfile {
-    const profile = validate(raw, 'The cluster profile');
+    // A profile as cluster.list gives it (an edited one, saved back) carries its createdAt: ours to keep, not the caller's.
+    const { createdAt: _createdAt, ...fields } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const profile = validate(raw && typeof raw === 'object' ? fields : raw, 'The cluster profile');
     const existing = this.find(profile.name);
     if (existing && !options.replace) {
       throw new WorkbenchError('CLUSTER_EXISTS', `A cluster profile named "${profile.name}" exists already.`, `Remove it first (sae-workbench cluster remove ${profile.name}), or choose another name.`);

@@ -5,6 +5,7 @@
  * and a failure on the node behave as the Queue promises. These tests fail, never skip, when the
  * cluster or sshd cannot start.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,4 +239,89 @@ describe('jobs on a Slurm cluster', () => {
     expect(json.fve as number).toBeCloseTo(local.fve, 6);
     expectSameWeights(path.join(reference, HOOK), path.join(out, HOOK));
   }, 240_000);
+});
+
+describe('bad input: each a clear error on the job, nothing local lost or half-registered', () => {
+  const home = path.join(tmp.dir, 'home-bad');
+  let core: Core;
+
+  async function failedJob(target: string): Promise<JobView> {
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams(), target });
+    const end = await waitForJob(core, job.id, (j) => j.state === 'failed', 120_000);
+    // Nothing was brought home or registered.
+    expect(fs.existsSync(path.join(home, 'runs', job.id, 'saes'))).toBe(false);
+    return end;
+  }
+
+  beforeAll(() => {
+    core = createCore({ home, frontDoor: 'test' });
+  });
+  afterAll(async () => {
+    await core?.close();
+  });
+
+  it('an unreachable host and an ssh key the server refuses', async () => {
+    expect((await addProfile(home, 'down', ['--via', 'ssh', '--host', sshd.downHost])).code).toBe(0);
+    expect((await addProfile(home, 'badkey', ['--via', 'ssh', '--host', sshd.badKeyHost])).code).toBe(0);
+    const t = await runCliCaptured(['cluster', 'test', 'down', '--home', home]);
+    expect(t.code).toBe(1);
+    expect(t.err).toMatch(/ssh wb-down: cannot reach the cluster \(.*Connection refused/);
+    expect((await failedJob('down')).error?.code).toBe('CLUSTER_UNREACHABLE');
+    const auth = await failedJob('badkey');
+    expect(auth.error?.code).toBe('CLUSTER_AUTH_FAILED');
+    expect(auth.error?.message).toContain('Permission denied');
+    expect(auth.error?.hint).toContain('never asks for a password');
+  }, 120_000);
+
+  it('sbatch refusing the job is Slurm\'s own message', async () => {
+    expect((await addProfile(home, 'nopart', ['--via', 'local'])).code).toBe(0);
+    await call(core, 'cluster.add', { profile: { ...(await call<Record<string, unknown>[]>(core, 'cluster.list', {})).find((p) => p.name === 'nopart'), partition: 'nosuchpartition' }, replace: true });
+    const end = await failedJob('nopart');
+    expect(end.error?.code).toBe('SBATCH_REJECTED');
+    expect(end.error?.message).toMatch(/sbatch: error: .*invalid partition/i);
+    expect(end.error?.hint).toContain('partition');
+  }, 120_000);
+
+  it('a remote command of another version, or one that is not this app, is refused with both versions', async () => {
+    const other = path.join(tmp.dir, 'old-workbench.sh');
+    fs.writeFileSync(other, '#!/bin/sh\necho "sae-workbench 0.0.1"\n', { mode: 0o755 });
+    expect((await runCliCaptured(['cluster', 'add', 'old', '--kind', 'slurm', '--via', 'ssh', '--host', sshd.host, '--workdir', path.join(tmp.dir, 'work-old'), '--command', other, '--home', home])).code).toBe(0);
+    const old = await failedJob('old');
+    expect(old.error?.code).toBe('CLUSTER_VERSION_MISMATCH');
+    expect(old.error?.message).toMatch(/is SAE Workbench 0\.0\.1; this app is \d+\.\d+\.\d+/);
+    expect((await runCliCaptured(['cluster', 'add', 'notapp', '--kind', 'slurm', '--via', 'local', '--workdir', path.join(tmp.dir, 'work-x'), '--command', '/bin/echo hello', '--home', home])).code).toBe(0);
+    const t = await runCliCaptured(['cluster', 'test', 'notapp', '--home', home]);
+    expect(t.code).toBe(1);
+    expect(t.err).toContain('is not SAE Workbench');
+  }, 120_000);
+
+  it('a full disk on the cluster', async () => {
+    const full = path.join(tmp.dir, 'full-disk');
+    fs.mkdirSync(full);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    try {
+      fs.writeFileSync(path.join(full, 'filler'), Buffer.alloc(256 * 1024), { flag: 'w' });
+    } catch {
+      // full now
+    }
+    try {
+      expect((await runCliCaptured(['cluster', 'add', 'fulldisk', '--kind', 'slurm', '--via', 'ssh', '--host', sshd.host, '--workdir', full, '--command', command, '--home', home])).code).toBe(0);
+      const end = await failedJob('fulldisk');
+      expect(end.error?.code).toBe('DISK_FULL');
+      expect(end.error?.message).toContain(full);
+    } finally {
+      execFileSync('umount', [full]);
+    }
+  }, 120_000);
+
+  it('kinds that only touch local files, and unknown profiles, are refused before anything is queued', async () => {
+    const verify = await runCliCaptured(['jobs', 'add', 'files.verify', '--params', '{"paths":["/etc/hostname"]}', '--on', 'here', '--home', home]);
+    expect(verify.code).toBe(1);
+    expect(verify.err).toContain('files.verify jobs only touch files on this machine');
+    const unknown = await runCliCaptured([...trainArgs(path.join(tmp.dir, 'x'), home), '--on', 'nowhere']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('There is no cluster profile "nowhere"');
+    const api = await core.call('jobs.add', { kind: 'library.scan', params: {}, target: 'nopart' });
+    expect(api.ok ? null : api.error.code).toBe('KIND_RUNS_LOCALLY');
+  });
 });
