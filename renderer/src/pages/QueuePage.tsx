@@ -4,6 +4,8 @@ import { useClient, useEvent, useTicker } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog';
 import { executionProviderText } from '../components/jobs/executionProvider';
+import { remoteJobText } from '../components/jobs/remoteJob';
+import { RunOnPicker } from '../components/jobs/RunOnPicker';
 import { JobDetail } from '../components/jobs/JobDetail';
 import { filterJobs, queueOrder, STATE_FILTERS } from '../components/jobs/queueOrder';
 import { jobElapsedSeconds } from '../components/jobs/jobTime';
@@ -173,6 +175,12 @@ export function QueuePage() {
                       <div className="job-title">{j.title}</div>
                       <div className="muted small job-meta">
                         {j.kind}
+                        {j.target && (
+                          <>
+                            {' · '}
+                            <span data-testid="job-slurm">{remoteJobText(j)}</span>
+                          </>
+                        )}
                         {j.executionProvider && (
                           <>
                             {' · '}
@@ -251,6 +259,7 @@ function NewJobPanel({
   const [kinds, setKinds] = useState<JobKindView[]>([]);
   const [kind, setKind] = useState('');
   const [params, setParams] = useState<Record<string, unknown> | null>(null);
+  const [target, setTarget] = useState('');
   useEffect(() => {
     client.call('jobs.kinds', {}).then(setKinds, onError);
   }, [client, onError]);
@@ -288,6 +297,7 @@ function NewJobPanel({
         </select>
         {current && <span className="muted small">{current.description}</span>}
       </label>
+      {current?.runsOnClusters && <RunOnPicker value={target} onChange={setTarget} />}
       {current && <SchemaForm key={`${current.kind}|${prefill ?? ''}`} schema={current.paramsSchema} prefill={kind === initialKind ? prefilled : undefined} onParams={setParams} />}
       <div className="toolbar">
         <button
@@ -295,7 +305,7 @@ function NewJobPanel({
           disabled={params == null || !current}
           onClick={async () => {
             try {
-              onAdded(await client.call('jobs.add', { kind, params }));
+              onAdded(await client.call('jobs.add', { kind, params, ...(target && current?.runsOnClusters ? { target } : {}) }));
             } catch (e) {
               onError(e);
             }

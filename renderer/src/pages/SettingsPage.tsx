@@ -4,6 +4,7 @@ import { useClient } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { endpointSavePatch, isPlainHttp, tokenDeliveryNote } from '../components/settings/endpointToken';
 import { ExecutionProviderPanel } from '../components/settings/ExecutionProviderPanel';
+import { ClusterPanel } from '../components/settings/ClusterPanel';
 import '../components/library/library.css';
 import { applyTheme, storedThemeChoice } from '../theme';
 
@@ -191,6 +192,7 @@ export function SettingsPage() {
         )}
       </div>
       <ExecutionProviderPanel />
+      <ClusterPanel />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { ENGINE_DEVICES, EXPERIMENT_JOB_KINDS, type EngineDeviceChoice, type Exp
 import { useClient } from '../../client/context';
 import { DemoBundleOffer } from '../demo/DemoBundleOffer';
 import { ErrorBanner } from '../ErrorBanner';
+import { RunOnPicker } from '../jobs/RunOnPicker';
 
 export interface ExperimentPrefill {
   kind: ExperimentKind;
@@ -113,6 +114,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
   const [dataset, setDataset] = useState(prefill?.dataset ?? '');
   const [maxDocuments, setMaxDocuments] = useState('200');
   const [device, setDevice] = useState<EngineDeviceChoice>('auto');
+  const [target, setTarget] = useState('');
   const [metric, setMetric] = useState(prefill?.metric ?? 'ce');
   const [condition, setCondition] = useState(prefill?.condition ?? '');
   const [seeds, setSeeds] = useState('5');
@@ -239,7 +241,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
     setBusy(true);
     setError(null);
     try {
-      onQueued(await client.call('jobs.add', built));
+      onQueued(await client.call('jobs.add', { ...built, ...(target ? { target } : {}) }));
     } catch (e) {
       setError(e);
     } finally {
@@ -449,6 +451,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
           </>
         )}
         <Select label="Device" value={device} onChange={(v) => setDevice(v as EngineDeviceChoice)} options={ENGINE_DEVICES.map((d) => ({ value: d, label: d }))} />
+        <RunOnPicker className="" compact value={target} onChange={setTarget} />
       </div>
       <div className="form-actions">
         <button className="primary" disabled={busy} onClick={() => void submit()}>

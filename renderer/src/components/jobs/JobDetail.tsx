@@ -5,6 +5,7 @@ import { formatDuration, formatTime } from '../../format';
 import { DetailList } from '../DetailList';
 import { JsonTableView } from '../library/JsonTableView';
 import { jobRunsOnRows } from './executionProvider';
+import { remoteJobRows } from './remoteJob';
 import { jobDetailViews } from './jobDetailViews';
 import { jobElapsedSeconds } from './jobTime';
 
@@ -52,7 +53,7 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
           ['state', <span className={`state state-${job.state}`}>{job.state}</span>],
           ['kind', job.kind, { mono: true }],
           ['id', job.id, { mono: true }],
-          ...jobRunsOnRows(job, 'several CPU jobs run at once'),
+          ...(job.target ? [...remoteJobRows(job), jobRunsOnRows(job, '')[0]] : jobRunsOnRows(job, 'several CPU jobs run at once')),
           ['created', formatTime(job.createdAt)],
           ['started', job.startedAt ? formatTime(job.startedAt) : null],
           ['finished', job.finishedAt ? formatTime(job.finishedAt) : undefined],

@@ -8,6 +8,7 @@ import { ENGINE_DEVICES, QualityGatesSchema, TRAIN_SAE_KIND, TrainSaeParamsSchem
 import { ApiCallError } from '../../client/client';
 import { useClient } from '../../client/context';
 import { DatasetPicker } from '../DatasetPicker';
+import { RunOnPicker } from '../jobs/RunOnPicker';
 
 type Shape = typeof TrainSaeParamsSchema.shape;
 type FieldName = keyof Shape;
@@ -117,6 +118,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
   const client = useClient();
   const [f, setF] = useState<FormState>(initial);
   const [busy, setBusy] = useState(false);
+  const [target, setTarget] = useState('');
   // A refused output folder is shown under the form's fields (message and what to do) until it changes.
   const [outputRefusal, setOutputRefusal] = useState<{ message: string; hint?: string } | null>(null);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
@@ -138,7 +140,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
     setBusy(true);
     setOutputRefusal(null);
     try {
-      onStarted(await client.call('jobs.add', { kind: TRAIN_SAE_KIND, params: toParams(f) }));
+      onStarted(await client.call('jobs.add', { kind: TRAIN_SAE_KIND, params: toParams(f), ...(target ? { target } : {}) }));
     } catch (e) {
       if (e instanceof ApiCallError && e.code.startsWith('OUTPUT_')) setOutputRefusal({ message: e.message, hint: e.hint });
       else onError(e);
@@ -233,6 +235,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           </select>
           <span className="muted small">{describe('device')}</span>
         </label>
+        <RunOnPicker className="train-field" value={target} onChange={setTarget} />
         {text('minFve', 'Gate: minimum FVE', QualityGatesSchema.shape.minFve.description ?? '')}
         {text('maxDeadPct', 'Gate: maximum dead %', QualityGatesSchema.shape.maxDeadPct.description ?? '')}
       </div>

@@ -1,0 +1,30 @@
+import type { JobView } from '../../../../preload/api';
+
+/**
+ * Where a job on a cluster stands, in the Queue's words: "on hpc · Slurm 1234 PENDING (Priority)",
+ * "on hpc · Slurm 1234 RUNNING on node07". null for a job that runs on this machine.
+ */
+export function remoteJobText(j: Pick<JobView, 'target' | 'remote' | 'state'>): string | null {
+  if (!j.target) return null;
+  const r = j.remote;
+  if (!r?.slurmJobId) return `on ${j.target} · ${j.state === 'queued' ? 'not submitted yet' : 'submitting'}`;
+  const state = r.slurmState ?? 'SUBMITTED';
+  const why = r.reason && state === 'PENDING' ? ` (${r.reason})` : '';
+  const node = r.node && (state === 'RUNNING' || state === 'COMPLETING') ? ` on ${r.node}` : '';
+  return `on ${j.target} · Slurm ${r.slurmJobId} ${state}${why}${node}`;
+}
+
+/** The job detail's rows for a job on a cluster. */
+export function remoteJobRows(j: JobView): [string, string | undefined][] {
+  if (!j.target) return [];
+  const r = j.remote;
+  return [
+    ['runs on', `cluster “${j.target}” (Slurm)`],
+    ['Slurm job', r?.slurmJobId ?? (j.state === 'queued' ? 'not submitted yet' : 'submitting')],
+    ['Slurm state', r?.slurmState ? `${r.slurmState}${r.reason ? ` (${r.reason})` : ''}` : undefined],
+    ['node', r?.node ?? undefined],
+    ['job folder', r?.jobDir],
+    ['earlier submissions', r && r.previousSlurmJobIds.length ? r.previousSlurmJobIds.join(', ') : undefined],
+    ['TIMEOUT resubmits', r && r.resubmits ? String(r.resubmits) : undefined],
+  ];
+}
