@@ -120,7 +120,7 @@ export function sshFailure(host: string, stderr: string): WorkbenchError {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) {
     return new WorkbenchError('CLUSTER_HOST_KEY', `ssh ${host}: the host key is not known or has changed (${said}).`, `Connect once with \`ssh ${host}\` in a terminal and check the fingerprint, so ~/.ssh/known_hosts has it.`);
   }
-  return new WorkbenchError('CLUSTER_UNREACHABLE', `ssh ${host}: cannot reach the cluster (${said}).`, `Check the host name and your network (does \`ssh ${host} true\` work in a terminal?); the job is not lost: it is followed again once the cluster answers.`);
+  return new WorkbenchError('CLUSTER_UNREACHABLE', `ssh ${host}: cannot reach the cluster (${said}).`, `Check the host name and your network: does \`ssh ${host} true\` work in a terminal?`);
 }
 
 export class SshShell implements ClusterShell {

@@ -15,6 +15,8 @@ export interface SlurmCluster {
   dir: string;
   conf: string;
   partition: string;
+  /** The one node's name (this machine's host name). */
+  nodeName: string;
   /** Environment for Slurm's commands (SLURM_CONF). */
   env: Record<string, string>;
   /** Run a Slurm command (scontrol, squeue, ...) against this cluster. */
@@ -154,5 +156,5 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     await new Promise((r) => setTimeout(r, 500));
   }
   process.env.SLURM_CONF = conf;
-  return { dir, conf, partition, env, slurm, stop };
+  return { dir, conf, partition, nodeName: host, env, slurm, stop };
 }

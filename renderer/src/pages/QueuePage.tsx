@@ -4,7 +4,7 @@ import { useClient, useEvent, useTicker } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog';
 import { executionProviderText } from '../components/jobs/executionProvider';
-import { remoteJobText } from '../components/jobs/remoteJob';
+import { remoteJobText, shownState } from '../components/jobs/remoteJob';
 import { RunOnPicker } from '../components/jobs/RunOnPicker';
 import { JobDetail } from '../components/jobs/JobDetail';
 import { filterJobs, queueOrder, STATE_FILTERS } from '../components/jobs/queueOrder';
@@ -190,7 +190,7 @@ export function QueuePage() {
                       </div>
                     </td>
                     <td>
-                      <span className={`state state-${j.state}`}>{j.state}</span>
+                      <span className={shownState(j).className}>{shownState(j).label}</span>
                       {j.error && <div className="small error-text">{j.error.message}</div>}
                     </td>
                     <td>

@@ -14,6 +14,7 @@ import { RunDetail, runLabel } from '../components/training/RunDetail';
 import { TrainForm } from '../components/training/TrainForm';
 import { usePageParams } from '../router';
 import '../components/training/training.css';
+import { remoteJobText, shownState } from '../components/jobs/remoteJob';
 
 export function TrainingPage() {
   const client = useClient();
@@ -110,7 +111,12 @@ export function TrainingPage() {
                     <div className="muted small">{r.params.hooks.join(', ')}</div>
                   </td>
                   <td>
-                    <span className={`state state-${r.job.state}`}>{r.job.state}</span>
+                    <span className={shownState(r.job).className}>{shownState(r.job).label}</span>
+                    {r.job.target && (
+                      <div className="muted small" data-testid="run-slurm">
+                        {remoteJobText(r.job)}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <ProgressBar value={r.job.state === 'completed' ? 1 : r.job.progress} label={`Progress of ${runLabel(r)}`} />

@@ -28,3 +28,14 @@ export function remoteJobRows(j: JobView): [string, string | undefined][] {
     ['TIMEOUT resubmits', r && r.resubmits ? String(r.resubmits) : undefined],
   ];
 }
+
+const WAITING = new Set(['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'CONFIGURING', 'SUSPENDED']);
+
+/**
+ * The state badge: a job on a cluster that Slurm still holds back is "pending" there, not
+ * "running" (the app's queue counts it as started once it is submitted).
+ */
+export function shownState(j: Pick<JobView, 'state' | 'target' | 'remote'>): { label: string; className: string } {
+  if (j.target && j.state === 'running' && (!j.remote?.slurmJobId || WAITING.has(j.remote.slurmState ?? ''))) return { label: 'pending', className: 'state state-queued' };
+  return { label: j.state, className: `state state-${j.state}` };
+}

@@ -8,6 +8,7 @@ import { useClient, useTicker } from '../../client/context';
 import { formatDuration } from '../../format';
 import { ProgressBar } from '../ProgressBar';
 import { RunCharts } from './TrainingCharts';
+import { remoteJobText, shownState } from '../jobs/remoteJob';
 
 export function runLabel(r: TrainRunView): string {
   const name = r.params.model.split(/[/\\]/).filter(Boolean).pop() ?? r.params.model;
@@ -100,7 +101,8 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
         <div>
           <h2>{j.title}</h2>
           <div className="muted small">
-            {j.id} · <span className={`state state-${j.state}`}>{j.state}</span> · elapsed {formatDuration(elapsed)}
+            {j.id} · <span className={shownState(j).className}>{shownState(j).label}</span>
+            {j.target ? ` · ${remoteJobText(j)}` : ''} · elapsed {formatDuration(elapsed)}
             {live && j.etaSeconds != null ? ` · ETA ${formatDuration(j.etaSeconds)}` : ''}
             {r ? ` · ${Math.round(r.tokensPerSecond).toLocaleString()} tokens/s whole job (${Math.round(r.stepTokensPerSecond).toLocaleString()} for the step alone) on ${r.executionProvider.toUpperCase()}` : ''}
           </div>
