@@ -8,10 +8,10 @@ import { demoBundleJob } from './demo/demoJob';
 import { experimentJobs } from './experiments/experimentJobs';
 import { evalSaeJob } from './evals/evalJob';
 import { hubDownloadJob } from './hub/downloadJob';
-import { indexBuildJob } from './index/indexJob';
+import { indexBuildJob, indexMergeJob } from './index/indexJob';
 import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 import { trainSaeJob } from './train/trainJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, evalSaeJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, indexMergeJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, evalSaeJob]);

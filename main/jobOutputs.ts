@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, EXPERIMENT_JOB_KINDS, INDEX_BUILD_JOB_KIND, type DiffResult, type EvalRunResult, type JobView, type MatchParams, type MatchResult, type TrainRunResult } from '../preload/api';
+import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, EXPERIMENT_JOB_KINDS, INDEX_BUILD_JOB_KIND, INDEX_MERGE_JOB_KIND, type DiffResult, type EvalRunResult, type JobView, type MatchParams, type MatchResult, type TrainRunResult } from '../preload/api';
 import { cachedMatch } from './compare/runCompare';
 import type { Db } from './db/connection';
 import { WorkbenchError } from './errors';
@@ -75,6 +75,7 @@ const outputs: Record<string, JobOutput> = {
     return matchJson(r);
   },
   [INDEX_BUILD_JOB_KIND]: (job) => indexBuildJson(job.result as IndexBuildResult),
+  [INDEX_MERGE_JOB_KIND]: (job) => indexBuildJson(job.result as IndexBuildResult),
   'train.sae': (job) => trainSummary(job.result as TrainRunResult),
   'eval.sae': (job) => evalJson(job.result as EvalRunResult),
 };

@@ -16,7 +16,7 @@ import { progressPrinter, remoteProgressText, runJobInForeground } from './foreg
 import { onOption, targetOf } from './clusterTarget';
 
 const USAGE = [
-  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu] [--on <cluster>]',
+  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu] [--shards N] [--on <cluster>]',
   'sae-workbench index list [--json]',
   'sae-workbench index remove <id>',
   'sae-workbench index export <id> --format parquet --out <dir> [--overwrite]',
@@ -55,6 +55,7 @@ export const indexCommand: CliCommand = {
     'top-n': { type: 'string' },
     'text-column': { type: 'string' },
     device: { type: 'string' },
+    shards: { type: 'string' },
     json: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
@@ -115,6 +116,7 @@ async function build(values: Record<string, unknown>, ctx: CliContext): Promise<
     contextSize: positiveInt(values, 'context-size'),
     topN: positiveInt(values, 'top-n'),
     device: parseDeviceChoice(values.device as string | undefined),
+    shards: positiveInt(values, 'shards'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

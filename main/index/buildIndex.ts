@@ -103,8 +103,24 @@ interface PendingDocument {
   allTokens: number[];
 }
 
+/**
+ * The rows [from, to) of shard `shard.index` of `shard.count`: the dataset's rows split evenly, in
+ * order; the last shard runs to the end (trailing rows included). The whole dataset unsharded.
+ */
+export function shardRows(shard: IndexBuildParams['shard'], rows: number | null, datasetPath: string): { from: number; to: number } {
+  if (!shard) return { from: 0, to: Infinity };
+  if (rows === null) throw new WorkbenchError('INDEX_SHARD_ROWS_UNKNOWN', `${datasetPath}: its number of rows is not known before reading it, so it cannot be split into shards.`, 'Build the index without shards, or convert the dataset to .jsonl or .parquet.');
+  const at = (i: number) => Math.floor((i * rows) / shard.count);
+  return { from: at(shard.index), to: shard.index === shard.count - 1 ? Infinity : at(shard.index + 1) };
+}
+
 export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tuning: BuildTuning = {}): Promise<IndexBuildResult> {
+  if (params.shards) {
+    const { buildSharded } = await import('./mergeIndexes');
+    return buildSharded(host, params, tuning);
+  }
   const plan = await prepareIndexBuild(params);
+  const range = shardRows(params.shard, plan.dataset.rows, plan.dataset.path);
   const modelPath = path.resolve(params.modelPath);
   const appDb = openDatabase(host.home);
   const registry = new IndexRegistry(appDb);
@@ -149,6 +165,8 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     const resumeFrom = writers.map((w) => w.committed.nextDocument);
     const lead = writers.reduce((a, w) => (w.committed.nextDocument < a.committed.nextDocument ? w : a), writers[0]);
     const cursor: BuildCursor = lead.committed;
+    // A shard's rows start at its first row: the ones before belong to other shards.
+    if (cursor.nextDocument < range.from) cursor.nextDocument = range.from;
     let tokens = lead.acc.tokens;
     if (resumeFrom.some((n) => n > 0)) host.log('info', `Resuming at document ${cursor.nextDocument} (${cursor.documents} documents, ${tokens} tokens already indexed).`);
 
@@ -205,7 +223,7 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     let batch: PendingDocument[] = [];
     let batchTokens = 0;
     // Every row before nextDocument is either indexed or skipped, so skipped rows need no count of their own.
-    const settle = () => (cursor.skipped = cursor.nextDocument - cursor.documents);
+    const settle = () => (cursor.skipped = cursor.nextDocument - range.from - cursor.documents);
     const flush = async () => {
       if (batch.length === 0) return;
       await encodeBatch(batch);
@@ -229,7 +247,13 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     const bosTokens = plan.bos ? 1 : 0;
     let lastRow = cursor.nextDocument - 1;
     let exhausted = true;
-    for await (const doc of readDocuments(plan.dataset, { startDocument: cursor.nextDocument, onSkip: (s) => (lastRow = Math.max(lastRow, s.document)) })) {
+    let shardEnd = false;
+    for await (const doc of readDocuments(plan.dataset, { startDocument: cursor.nextDocument, onSkip: (s) => (lastRow = Math.max(lastRow, Math.min(s.document, range.to - 1))) })) {
+      if (doc.document >= range.to) {
+        exhausted = false;
+        shardEnd = true;
+        break;
+      }
       if (limitReached()) {
         exhausted = false;
         break;
@@ -248,30 +272,15 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     await flush();
     // A dataset read to its end has consumed its trailing skipped rows too.
     if (exhausted) cursor.nextDocument = Math.max(cursor.nextDocument, lastRow + 1);
+    // A shard that met the next shard's first row has consumed every row of its own.
+    if (shardEnd) cursor.nextDocument = range.to;
     settle();
     commit();
     if (cursor.documents === 0) throw new WorkbenchError('INDEX_NO_DOCUMENTS', `No document of ${plan.dataset.path} produced tokens.`, 'Check the text column and the dataset rows.');
 
-    // Finalize: decoder geometry with ORT, then one pass over each sparse store.
-    for (let s = 0; s < saes.length; s++) {
-      const sae = saes[s];
-      const c = sae.config;
-      host.progress(0.99, `finalizing ${c.hookName}: neighbours, logit effects, histograms, correlations`, { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond: rate(), phase: 'finalizing' });
-      const similar = await similarByDecoder(sae.W_dec.data, c.dSae, c.dIn, NEIGHBOURS, params.device);
-      const logits = await logitEffects(sae.W_dec.data, c.dSae, c.dIn, weights.W_U.data, mc.dVocab, LOGIT_EFFECTS, params.device);
-      finalizeIndex(writers[s].db, { acc: writers[s].acc, dSae: c.dSae, seed: params.seed, decoderNorms: rowNorms(sae.W_dec.data, c.dSae, c.dIn), similar, logits, corpus });
-    }
     const elapsed = Math.max(1e-3, (Date.now() - started) / 1000);
     const tokensPerSecond = (tokens - tokensAtStart) / elapsed;
-    let dbBytes = 0;
-    for (let s = 0; s < writers.length; s++) {
-      // The file alone now says what it holds and carries the checksums every read compares.
-      sealIndex(writers[s].db, saes[s].config.dSae, { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond });
-      writers[s].db.pragma('wal_checkpoint(TRUNCATE)');
-      const bytes = indexFileBytes(indexFile(host.home, state.indexIds[s]));
-      dbBytes += bytes;
-      registry.markReady(state.indexIds[s], { tokens, documents: cursor.documents, skippedRows: cursor.skipped, dbBytes: bytes, tokensPerSecond });
-    }
+    const dbBytes = await finishIndexes({ host, params, weights, saes, writers, indexIds: state.indexIds, registry, corpus, summary: { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond } });
     host.log('info', `Indexed ${tokens} tokens of ${cursor.documents} documents (${cursor.skipped} rows skipped) into ${state.indexIds.join(', ')}.`);
     return { indexIds: state.indexIds, tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond, dbBytes };
   } catch (err) {
@@ -285,6 +294,42 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     corpus?.close();
     closeQuietly(appDb);
   }
+}
+
+/**
+ * The end of a build (and of a merge of shards): decoder geometry with ORT, one pass over each
+ * sparse store (finalizeIndex), then each file sealed and marked ready. Returns the files' bytes.
+ */
+export async function finishIndexes(a: {
+  host: BuildHost;
+  params: IndexBuildParams;
+  weights: ReturnType<typeof loadModel>;
+  saes: ReturnType<typeof loadSae>[];
+  writers: FeatureIndexWriter[];
+  indexIds: string[];
+  registry: IndexRegistry;
+  corpus: CorpusStore;
+  summary: { tokens: number; documents: number; skippedRows: number; tokensPerSecond: number };
+}): Promise<number> {
+  const { host, params, weights, saes, writers, summary } = a;
+  for (let s = 0; s < saes.length; s++) {
+    const sae = saes[s];
+    const c = sae.config;
+    host.progress(0.99, `finalizing ${c.hookName}: neighbours, logit effects, histograms, correlations`, { ...summary, phase: 'finalizing' });
+    const similar = await similarByDecoder(sae.W_dec.data, c.dSae, c.dIn, NEIGHBOURS, params.device);
+    const logits = await logitEffects(sae.W_dec.data, c.dSae, c.dIn, weights.W_U.data, weights.config.dVocab, LOGIT_EFFECTS, params.device);
+    finalizeIndex(writers[s].db, { acc: writers[s].acc, dSae: c.dSae, seed: params.seed, decoderNorms: rowNorms(sae.W_dec.data, c.dSae, c.dIn), similar, logits, corpus: a.corpus });
+  }
+  let dbBytes = 0;
+  for (let s = 0; s < writers.length; s++) {
+    // The file alone now says what it holds and carries the checksums every read compares.
+    sealIndex(writers[s].db, saes[s].config.dSae, summary);
+    writers[s].db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = indexFileBytes(indexFile(host.home, a.indexIds[s]));
+    dbBytes += bytes;
+    a.registry.markReady(a.indexIds[s], { ...summary, dbBytes: bytes });
+  }
+  return dbBytes;
 }
 
 function errorShape(err: unknown): { code: string; message: string; hint?: string } {

@@ -1,4 +1,4 @@
-import { INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type IndexBuildParams } from '../../preload/contract/featureIndex';
+import { INDEX_BUILD_JOB_KIND, INDEX_MERGE_JOB_KIND, IndexBuildParamsSchema, IndexMergeParamsSchema, type IndexBuildParams, type IndexMergeParams } from '../../preload/contract/featureIndex';
 import { defineJobKind } from '../jobs/kind';
 import { identityLabel, modelLabelOfFolder, saeLabelOfFolder } from '../library/identity';
 
@@ -23,6 +23,36 @@ export const indexBuildJob = defineJobKind<IndexBuildParams>({
         jobId: ctx.jobId,
         resumeState: (ctx.checkpoint as import('./buildIndex').BuildState | null) ?? null,
         saveState: (state) => ctx.saveCheckpoint(state),
+        progress: (fraction, message, detail) => ctx.progress(fraction, message, detail),
+        log: (level, message) => ctx.log(level, message),
+        throwIfStopped: () => ctx.throwIfStopped(),
+      },
+      params,
+    );
+  },
+});
+
+/**
+ * `index.merge`: join the shards of a sharded build (each built by index.build with `shard`, in its
+ * own data directory) into one index per SAE, with the tables an unsharded build would have. A
+ * Slurm array build runs it on the cluster once every shard has finished.
+ */
+export const indexMergeJob = defineJobKind<IndexMergeParams>({
+  kind: INDEX_MERGE_JOB_KIND,
+  description: 'Join the shards of a sharded index build (index.build with shard) into one index, equal to an unsharded build.',
+  params: IndexMergeParamsSchema,
+  title: (p) => `Join ${p.shardHomes.length} index shards · ${modelLabelOfFolder(p.build.modelPath)} on ${identityLabel('dataset', p.build.datasetPath)}`,
+  resource: (p) => (p.build.device === 'cpu' ? 'cpu' : 'gpu'),
+  pausable: false,
+  remote: { inputs: (p) => [p.build.modelPath, ...p.build.saePaths, p.build.datasetPath, ...p.shardHomes] },
+  async run(ctx, params) {
+    const { mergeIndexShards } = await import('./mergeIndexes');
+    return mergeIndexShards(
+      {
+        home: ctx.home,
+        jobId: ctx.jobId,
+        resumeState: null,
+        saveState: async () => {},
         progress: (fraction, message, detail) => ctx.progress(fraction, message, detail),
         log: (level, message) => ctx.log(level, message),
         throwIfStopped: () => ctx.throwIfStopped(),

@@ -130,6 +130,22 @@ export class FeatureIndexWriter {
     this.pendingTokens += n;
   }
 
+  /**
+   * A block as another build of the same index stored it (a shard being merged): kept as it is,
+   * and its latents fed to the accumulators exactly as addWindow fed them there, in order.
+   */
+  addBlock(block: SparseBlock, bosAtZero: boolean): void {
+    let j = 0;
+    for (let p = 0; p < block.counts.length; p++) {
+      const position = block.start + p;
+      const count = block.counts[p];
+      if (!(bosAtZero && position === 0)) this.acc.tokens++;
+      for (let c = 0; c < count; c++, j++) this.acc.add(block.features[j], block.values[j], block.document, position);
+    }
+    this.pending.push(block);
+    this.pendingTokens += block.counts.length;
+  }
+
   /** Make everything added so far durable, with the cursor that follows it. */
   commit(cursor: BuildCursor): void {
     const blocks = this.pending;

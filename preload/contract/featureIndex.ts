@@ -23,9 +23,38 @@ export const IndexBuildParamsSchema = z
     contextAfter: z.number().int().min(0).max(64).default(5).describe('Tokens shown after an example token.'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Seed of the interval-example sampling.'),
     device: z.enum(ENGINE_DEVICES).default('auto').describe('Execution provider: auto tries CUDA, then WebGPU, then CPU.'),
+    shards: z
+      .number()
+      .int()
+      .min(2)
+      .max(256)
+      .optional()
+      .describe('Split the dataset\'s rows into this many contiguous shards, each indexed on its own (on a Slurm cluster in parallel, as one --array job; here one after another) and merged into one index with the same tables as an unsharded build. Not with maxTokens or maxDocuments.'),
+    shard: z
+      .object({ index: z.number().int().min(0).max(255), count: z.number().int().min(2).max(256) })
+      .strict()
+      .optional()
+      .describe('Index only shard `index` of `count` (the rows split evenly, in order): one part of a sharded build, which index.merge joins.'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const sharded = p.shards !== undefined ? 'shards' : p.shard !== undefined ? 'shard' : null;
+    if (p.shards !== undefined && p.shard !== undefined) ctx.addIssue({ code: 'custom', path: ['shard'], message: 'give shards (the whole sharded build) or shard (one part of it), not both' });
+    if (sharded && (p.maxTokens !== undefined || p.maxDocuments !== undefined)) ctx.addIssue({ code: 'custom', path: [sharded], message: 'a sharded build covers the whole dataset: leave out maxTokens and maxDocuments' });
+    if (p.shard && p.shard.index >= p.shard.count) ctx.addIssue({ code: 'custom', path: ['shard', 'index'], message: `shard index ${p.shard.index} is not below the count ${p.shard.count}` });
+  });
+export type IndexBuildParams = z.output<typeof IndexBuildParamsSchema>;
+
+export const INDEX_MERGE_JOB_KIND = 'index.merge';
+
+/** Joining the shards of a sharded build (index.merge): the build as asked for, and the homes its shards were built in, in shard order. */
+export const IndexMergeParamsSchema = z
+  .object({
+    build: IndexBuildParamsSchema.describe('The sharded build (its shards count) whose parts are joined.'),
+    shardHomes: z.array(Path).min(2).max(256).describe('The data directories the shards were built in (shard 0 first); each holds one finished index per SAE of the build.'),
   })
   .strict();
-export type IndexBuildParams = z.output<typeof IndexBuildParamsSchema>;
+export type IndexMergeParams = z.output<typeof IndexMergeParamsSchema>;
 
 export type FeatureIndexState = 'building' | 'ready' | 'failed';
 
