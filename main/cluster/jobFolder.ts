@@ -8,6 +8,8 @@
  *   log.jsonl     the job's log lines, appended
  *   result.json   the job's result, written once it completed (before status says so)
  *   slurm-<id>.out  Slurm's output file (the node's stderr)
+ *   parts/<i>/    a job that splits (a sharded index): each part's params, home and report files,
+ *                 run by parts.sbatch as a Slurm array; the job folder's own files are the join's
  * The file formats are this module's; `jobs run --report <dir>` writes them, the executor reads them.
  */
 import fs from 'node:fs';
@@ -21,6 +23,9 @@ export const PARAMS_FILE = 'params.json';
 export const SCRIPT_FILE = 'job.sbatch';
 export const NODE_HOME = 'home';
 export const INPUTS_MANIFEST = 'inputs.sha256';
+/** A job that splits: parts/<i>/ holds part i's params.json, home/ and report files; parts.sbatch is their array script. */
+export const PARTS_DIR = 'parts';
+export const PARTS_SCRIPT_FILE = 'parts.sbatch';
 
 /** What the node says of the job. `stopped`: it checkpointed and exited on a signal (USR1 before the time limit, TERM on requeue, our pause). */
 export interface NodeStatus {

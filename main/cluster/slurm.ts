@@ -112,10 +112,11 @@ export interface SbatchScriptInput {
   profile: Pick<ClusterProfile, 'partition' | 'account' | 'qos' | 'time' | 'cpus' | 'mem' | 'gres' | 'sbatch' | 'env' | 'command'>;
   /** Continue the job's checkpoint (a resume, a TIMEOUT resubmit). */
   resume: boolean;
-  /** `--array` for a sharded job, e.g. "0-3". */
+  /**
+   * `--array` for the parts of a job that splits (e.g. "0-3"): task i runs the part in
+   * <jobDir>/parts/<i>/ (its params.json, its --home and its report there).
+   */
   array?: string;
-  /** Arguments after `jobs run <kind>` that the node's command takes besides the job's own. */
-  extraArgs?: string[];
 }
 
 /** Seconds before the time limit at which Slurm sends USR1: the job checkpoints and stops. */
@@ -147,12 +148,16 @@ export function sbatchScript(input: SbatchScriptInput): string {
     ...(input.array ? [`--array=${input.array}`] : []),
     ...p.sbatch.map((l) => l.trim().replace(/^#SBATCH\s+/, '')),
   ];
-  const args = ['jobs', 'run', input.kind, '--job-id', input.jobId, '--params-file', `${dir}/params.json`, '--home', `${dir}/home`, '--report', dir, ...(input.extraArgs ?? [])].map(sq).join(' ');
+  const fixed = ['jobs', 'run', input.kind, '--job-id', input.jobId].map(sq).join(' ');
+  // An array task's folder is only known on the node ($SLURM_ARRAY_TASK_ID): a shell variable, in double quotes.
+  const where = input.array ? `--params-file "$D/params.json" --home "$D/home" --report "$D"` : ['--params-file', `${dir}/params.json`, '--home', `${dir}/home`, '--report', dir].map(sq).join(' ');
+  const args = `${fixed} ${where}`;
   return [
     '#!/bin/bash',
     ...directives.map((d) => `#SBATCH ${d}`),
     '# Written by SAE Workbench: one job of its queue, run by the same command its own workers run.',
     `cd ${sq(dir)} || exit 1`,
+    ...(input.array ? [`D=${sq(`${dir}/parts`)}/"$SLURM_ARRAY_TASK_ID"`] : []),
     ...p.env,
     `RESUME=${input.resume ? '--resume' : ''}`,
     'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then RESUME=--resume; fi',

@@ -24,7 +24,7 @@ import { ClusterProfiles } from './clusterProfiles';
 import { fromCluster, mapPaths, readClusterPaths, toCluster, writeClusterPaths, type ClusterPaths } from './clusterPaths';
 import { shellFor, sq, type ClusterShell } from './clusterShell';
 import { formatManifest, localManifest, manifestDifference, parseManifest, remoteManifestCommand } from './fileManifest';
-import { INPUTS_MANIFEST, LOG_FILE, NODE_HOME, PARAMS_FILE, parseStatus, RESULT_FILE, SCRIPT_FILE, STATUS_FILE, type NodeLogLine, type NodeStatus } from './jobFolder';
+import { INPUTS_MANIFEST, LOG_FILE, NODE_HOME, PARAMS_FILE, PARTS_DIR, PARTS_SCRIPT_FILE, parseStatus, RESULT_FILE, SCRIPT_FILE, STATUS_FILE, type NodeLogLine, type NodeStatus } from './jobFolder';
 import { checkRemoteCommand } from './remoteCommand';
 import { parseSbatchAnswer, parseStateProbe, sbatchRejected, sbatchScript, slurmMissing, slurmStateEnded, stateProbe, tail, type SlurmJobState } from './slurm';
 
@@ -68,6 +68,8 @@ interface Snapshot {
   /** The node's metrics.jsonl: its line count, and the complete lines after ours. */
   metrics: { total: number; lines: string[] } | null;
   jobDirMissing: boolean;
+  /** For a job that splits: the array's task states (empty once Slurm forgets it) and each part's status. */
+  array: { states: string[]; parts: (NodeStatus | null)[] } | null;
 }
 
 class SlurmJobHandle implements WorkerHandle {
@@ -171,27 +173,52 @@ class SlurmJobHandle implements WorkerHandle {
     const resume = previous !== null;
     await checkRemoteCommand(shell, profile);
     const jobDir = previous?.jobDir ?? `${profile.workdir.replace(/\/+$/, '')}/${job.id}`;
-    const prep = await shell.run([`mkdir -p ${sq(`${jobDir}/${NODE_HOME}`)} || exit 3`, `cd ${sq(jobDir)} && rm -f ${STATUS_FILE} ${RESULT_FILE}`].join('\n'));
+    // A job that splits (a sharded index): an array of parts, each in parts/<i>/, and the join in the job folder.
+    const split = kind.remote?.parts?.(job.params) ?? null;
+    const partDirs = split ? Array.from({ length: split.count }, (_, i) => `${jobDir}/${PARTS_DIR}/${i}`) : [];
+    const prep = await shell.run(
+      [
+        ...[jobDir, ...partDirs].map((d) => `mkdir -p ${sq(`${d}/${NODE_HOME}`)} || exit 3`),
+        // What an earlier submission reported is not this one's: its log goes on, its status and result go.
+        ...[jobDir, ...partDirs].map((d) => `rm -f ${sq(`${d}/${STATUS_FILE}`)} ${sq(`${d}/${RESULT_FILE}`)}`),
+      ].join('\n'),
+    );
     if (prep.code !== 0) throw folderError(shell, jobDir, prep.stderr);
     const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-wb-submit-'));
     try {
       if (!resume) {
         const paths = await this.placeInputs(shell, profile, job, kind, jobDir);
         writeClusterPaths(localRun, paths);
-        fs.writeFileSync(path.join(staging, PARAMS_FILE), `${JSON.stringify(mapPaths(job.params, toCluster(paths)), null, 2)}\n`);
+        const there = toCluster(paths);
+        const params = split ? split.join.params(partDirs.map((d) => `${d}/${NODE_HOME}`)) : job.params;
+        fs.writeFileSync(path.join(staging, PARAMS_FILE), `${JSON.stringify(mapPaths(params, there), null, 2)}\n`);
+        partDirs.forEach((_, i) => {
+          fs.mkdirSync(path.join(staging, PARTS_DIR, String(i)), { recursive: true });
+          fs.writeFileSync(path.join(staging, PARTS_DIR, String(i), PARAMS_FILE), `${JSON.stringify(mapPaths(split!.part(i), there), null, 2)}\n`);
+        });
         fs.writeFileSync(path.join(staging, INPUTS_MANIFEST), paths.copiedChecksums);
       }
-      fs.writeFileSync(path.join(staging, SCRIPT_FILE), sbatchScript({ jobId: job.id, kind: job.kind, jobDir, profile, resume }));
+      fs.writeFileSync(path.join(staging, SCRIPT_FILE), sbatchScript({ jobId: job.id, kind: split ? split.join.kind : job.kind, jobDir, profile, resume }));
+      if (split) fs.writeFileSync(path.join(staging, PARTS_SCRIPT_FILE), sbatchScript({ jobId: job.id, kind: job.kind, jobDir, profile, resume, array: `0-${split.count - 1}` }));
       await shell.upload(staging, jobDir);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }
-    const res = await shell.run(`cd ${sq(jobDir)} && sbatch --parsable ${SCRIPT_FILE}`);
-    const missing = slurmMissing(shell, res, 'sbatch');
-    if (missing) throw missing;
-    const id = res.code === 0 ? parseSbatchAnswer(res.stdout) : null;
-    if (!id) throw sbatchRejected(shell, res);
+    const sbatch = async (args: string): Promise<string> => {
+      const res = await shell.run(`cd ${sq(jobDir)} && sbatch --parsable ${args}`);
+      const missing = slurmMissing(shell, res, 'sbatch');
+      if (missing) throw missing;
+      const id = res.code === 0 ? parseSbatchAnswer(res.stdout) : null;
+      if (!id) throw sbatchRejected(shell, res);
+      return id;
+    };
+    const arrayJobId = split ? await sbatch(PARTS_SCRIPT_FILE) : null;
+    // The join starts once every part has ended well, and is cancelled by Slurm if one fails.
+    const id = await sbatch(arrayJobId ? `--dependency=afterok:${arrayJobId} --kill-on-invalid-dep=yes ${SCRIPT_FILE}` : SCRIPT_FILE);
+    if (arrayJobId) this.log('info', `Its ${split!.count} parts run as the Slurm array job ${arrayJobId}; the join (${split!.join.kind}) waits for them.`);
     this.setInfo({
+      arrayJobId,
+      parts: split?.count ?? null,
       slurmJobId: id,
       slurmState: 'PENDING',
       reason: null,
@@ -314,6 +341,24 @@ class SlurmJobHandle implements WorkerHandle {
           }
         }
       }
+      if (!s && snap.array) {
+        // The parts run, the join waits: their progress is the job's (the join's own comes after).
+        const parts = snap.array.parts;
+        const done = parts.filter((p) => p?.state === 'completed').length;
+        const fraction = parts.reduce((sum, p) => sum + (p?.state === 'completed' ? 1 : (p?.progress ?? 0)), 0) / Math.max(1, parts.length);
+        const active = parts.findIndex((p) => p?.state === 'running');
+        const key = JSON.stringify(['parts', done, Math.round(fraction * 1000), active]);
+        if (key !== lastStatusKey) {
+          lastStatusKey = key;
+          changed = true;
+          this.emit({ type: 'progress', fraction: 0.9 * fraction, message: `parts: ${done} of ${parts.length} done${active >= 0 && parts[active]?.progressMessage ? ` · part ${active + 1}: ${parts[active]!.progressMessage}` : ''}` });
+        }
+        for (const ep of parts.flatMap((p) => (p?.executionProvider ?? '').split('+')).filter(Boolean)) {
+          if (eps.has(ep)) continue;
+          eps.add(ep);
+          this.emit({ type: 'execution-provider', ep: ep as EngineExecutionProvider });
+        }
+      }
       const slurm = snap.slurm;
       const next: RemoteJobInfo = { ...this.info!, logLines: this.info!.logLines + snap.log.length };
       if (slurm) Object.assign(next, { slurmState: slurm.state, reason: slurm.reason, node: slurm.node ?? next.node });
@@ -336,7 +381,8 @@ class SlurmJobHandle implements WorkerHandle {
         this.emit({ type: 'stopped', reason: 'cancel' });
         return;
       }
-      const ended = slurm === null || slurmStateEnded(slurm.state);
+      const arrayActive = snap.array ? snap.array.states.some((st) => !slurmStateEnded(st)) : false;
+      const ended = (slurm === null || slurmStateEnded(slurm.state)) && !arrayActive;
       if (ended) {
         if (stopSent) {
           if (stopSent === 'pause' && s?.state !== 'stopped') this.log('warn', 'The job ended before it could checkpoint on USR1; resuming continues from its last checkpoint.');
@@ -352,6 +398,20 @@ class SlurmJobHandle implements WorkerHandle {
           interval = bounds.min;
           continue;
         }
+        const failedPart = snap.array?.parts.findIndex((p) => p?.state === 'failed' || (p !== null && p.state !== 'completed')) ?? -1;
+        if (snap.array && !stopSent && (failedPart >= 0 || snap.array.parts.some((p) => p === null))) {
+          // The join never ran because a part did not end well: that part's error is the job's.
+          const i = failedPart >= 0 ? failedPart : snap.array.parts.findIndex((p) => p === null);
+          await this.quoteOutput(shell, next, `slurm-${next.arrayJobId}_${i}.out`);
+          const partError = snap.array.parts[i]?.error;
+          this.emit({
+            type: 'failed',
+            error: partError
+              ? { ...partError, message: `Part ${i + 1} of ${next.parts}: ${partError.message} (Slurm array job ${next.arrayJobId}, task ${i})` }
+              : { code: 'SLURM_PART_FAILED', message: `Part ${i + 1} of ${next.parts} (Slurm array job ${next.arrayJobId}, task ${i}) did not finish${snap.array.parts[i] ? ` (last: ${snap.array.parts[i]!.state})` : ': the app never started there'}, so the join did not run.`, hint: `Its Slurm output is in the job's log (and ${next.jobDir}/slurm-${next.arrayJobId}_${i}.out); Retry continues every part from its checkpoint.` },
+          });
+          return;
+        }
         await this.quoteOutput(shell, next);
         this.emit({ type: 'failed', error: endedError(slurm, s, next, profile, snap.jobDirMissing) });
         return;
@@ -364,7 +424,15 @@ class SlurmJobHandle implements WorkerHandle {
   private async sendStop(shell: ClusterShell, info: RemoteJobInfo, reason: StopReason): Promise<void> {
     const id = sq(info.slurmJobId!);
     // Pausing a running job: USR1 to the batch script (the node's CLI checkpoints and exits); one that waits has nothing to save.
-    const script = reason === 'pause' && info.slurmState === 'RUNNING' ? `scancel --batch --signal=USR1 ${id}` : `scancel ${id}`;
+    // A job that splits: its running parts checkpoint the same way (USR1 to the array's running tasks) and the waiting join goes.
+    const array = info.arrayJobId ? sq(info.arrayJobId) : null;
+    const script = array
+      ? reason === 'pause'
+        ? `scancel --batch --signal=USR1 --state=RUNNING ${array}; scancel --state=PENDING ${array}; scancel ${id}`
+        : `scancel ${array} ${id}`
+      : reason === 'pause' && info.slurmState === 'RUNNING'
+        ? `scancel --batch --signal=USR1 ${id}`
+        : `scancel ${id}`;
     const res = await shell.run(script);
     if (res.code !== 0) this.log('warn', `${script} on ${shell.reached}: ${tail(res.stderr || res.stdout, 2) || `exit ${res.code}`}`);
     else this.log('info', reason === 'pause' ? `Pausing: ${script} (the job checkpoints and ends).` : `Cancelling: ${script}.`);
@@ -385,6 +453,13 @@ class SlurmJobHandle implements WorkerHandle {
       `tail -n +${info.logLines + 1} ${LOG_FILE} 2>/dev/null | head -n 2000`,
       `echo ${mark}-METRICS`,
       `if [ -f ${metricsFile} ]; then wc -l < ${metricsFile}; tail -n +${localMetrics + 1} ${metricsFile} | head -n 5000; fi`,
+      ...(info.arrayJobId
+        ? [
+            `echo ${mark}-ARRAY`,
+            `squeue -h -t all -j ${sq(info.arrayJobId)} -o '%T' 2>/dev/null`,
+            ...Array.from({ length: info.parts ?? 0 }, (_, i) => `echo ${mark}-PART${i}; cat ${PARTS_DIR}/${i}/${STATUS_FILE} 2>/dev/null; echo`),
+          ]
+        : []),
     ].join('\n');
     const res = await shell.run(script);
     const out = res.stdout;
@@ -407,7 +482,16 @@ class SlurmJobHandle implements WorkerHandle {
         break;
       }
     }
-    const metricsText = section('METRICS', null);
+    const metricsText = section('METRICS', info.arrayJobId ? 'ARRAY' : null);
+    const array = info.arrayJobId
+      ? {
+          states: section('ARRAY', 'PART0')
+            .split('\n')
+            .map((l) => l.trim().split(/\s+/)[0])
+            .filter(Boolean),
+          parts: Array.from({ length: info.parts ?? 0 }, (_, i) => parseStatus(section(`PART${i}`, i + 1 < (info.parts ?? 0) ? `PART${i + 1}` : null).trim())),
+        }
+      : null;
     let metrics: Snapshot['metrics'] = null;
     if (metricsText.trim()) {
       const [count, ...rest] = metricsText.split('\n');
@@ -429,6 +513,7 @@ class SlurmJobHandle implements WorkerHandle {
       log,
       metrics,
       jobDirMissing: head.includes(`${mark}-NODIR`),
+      array,
     };
   }
 
@@ -448,9 +533,9 @@ class SlurmJobHandle implements WorkerHandle {
   }
 
   /** The last lines of Slurm's output file, into the job's log: what the node printed. */
-  private async quoteOutput(shell: ClusterShell, info: RemoteJobInfo): Promise<void> {
+  private async quoteOutput(shell: ClusterShell, info: RemoteJobInfo, name?: string): Promise<void> {
     try {
-      const file = `slurm-${info.slurmJobId}.out`;
+      const file = name ?? `slurm-${info.slurmJobId}.out`;
       const res = await shell.run(`cd ${sq(info.jobDir)} && tail -n ${OUTPUT_TAIL_LINES} ${sq(file)}`);
       if (res.code === 0 && res.stdout.trim()) this.log('error', `Slurm output (${info.jobDir}/${file}, last lines):\n${res.stdout.trimEnd()}`);
     } catch {

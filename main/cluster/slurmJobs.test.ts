@@ -21,6 +21,7 @@ import { makeTempDir } from '../testing/tempDirs';
 import { readCheckpointStep } from '../train/checkpoint';
 import { readMetrics } from '../train/metricsLog';
 import { sharedDemoBundle } from '../train/testing/demoFixture';
+import { indexTables } from '../index/testing/indexTables';
 
 const HOOK = 'blocks.2.hook_resid_post';
 const STEPS = 90;
@@ -224,6 +225,32 @@ describe('jobs on a Slurm cluster', () => {
     expect(logs.some((m) => m.startsWith('Slurm output') && m.includes('sae-workbench: job'))).toBe(true);
     await core.close();
   }, 240_000);
+
+  it('a sharded index built as a Slurm array (a task per shard, then the join) equals the unsharded index built here', async () => {
+    const lines = fs.readFileSync(demo.dataset, 'utf8').split('\n').slice(0, 60);
+    lines.splice(21, 0, '');
+    const dataset = path.join(tmp.dir, 'docs.jsonl');
+    fs.writeFileSync(dataset, `${lines.join('\n')}\n`);
+    const args = (h: string) => ['index', '--model', demo.models.adhd, '--sae', demo.saes.adhd, '--dataset', dataset, '--context-size', '16', '--device', 'cpu', '--home', h];
+    const localHome = path.join(tmp.dir, 'index-here');
+    const here = await runCliCaptured(args(localHome));
+    expect(here.code, here.err).toBe(0);
+    const there = await runCliCaptured([...args(home), '--shards', '3', '--on', 'here']);
+    expect(there.code, there.err).toBe(0);
+    const a = JSON.parse(here.out.trim()) as { index_ids: string[]; tokens: number; documents: number; skipped_rows: number };
+    const b = JSON.parse(there.out.trim()) as { index_ids: string[]; tokens: number; documents: number; skipped_rows: number; slurm_job_id: string };
+    expect([b.tokens, b.documents, b.skipped_rows]).toEqual([a.tokens, a.documents, a.skipped_rows]);
+    expect(b.slurm_job_id).toMatch(/^\d+$/);
+    const ta = indexTables(localHome, a.index_ids[0]);
+    const tb = indexTables(home, b.index_ids[0]);
+    for (const t of Object.keys(ta)) expect(tb[t], `table ${t}`).toEqual(ta[t]);
+    // It was an array of three tasks, and the index is registered here, ready.
+    const job = (JSON.parse((await runCliCaptured(['jobs', 'list', '--json', '--home', home])).out) as JobView[]).find((j) => j.remote?.slurmJobId === b.slurm_job_id)!;
+    expect(job.remote?.parts).toBe(3);
+    expect(cluster.slurm('squeue', ['-h', '-t', 'all', '-j', job.remote!.arrayJobId!, '-o', '%T']).trim().split('\n')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    const list = JSON.parse((await runCliCaptured(['index', 'list', '--json', '--home', home])).out) as { id: string; state: string }[];
+    expect(list.find((i) => i.id === b.index_ids[0])?.state).toBe('ready');
+  }, 300_000);
 
   it('through the ssh target from the CLI: the same progress, the same JSON line plus slurm_job_id, the same SAE', async () => {
     const out = path.join(tmp.dir, 'out-ssh');

@@ -14,7 +14,14 @@ export const indexBuildJob = defineJobKind<IndexBuildParams>({
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: true,
   maxAttempts: 3,
-  remote: { inputs: (p) => [p.modelPath, ...p.saePaths, p.datasetPath] },
+  remote: {
+    inputs: (p) => [p.modelPath, ...p.saePaths, p.datasetPath],
+    // A sharded build: one array task per shard, then index.merge once all are built.
+    parts: (p) =>
+      p.shards
+        ? { count: p.shards, part: (index) => ({ ...p, shards: undefined, shard: { index, count: p.shards! } }), join: { kind: INDEX_MERGE_JOB_KIND, params: (shardHomes) => ({ build: p, shardHomes }) } }
+        : null,
+  },
   async run(ctx, params) {
     const { buildIndexes } = await import('./buildIndex');
     return buildIndexes(

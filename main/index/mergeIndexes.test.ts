@@ -3,16 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexBuildParams } from '../../preload/api';
 import type { DemoBundlePaths } from '../demo/demoBundle';
-import { openDatabase, type Db } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { prepareHome } from '../home';
 import { sharedDemoBundle } from '../testing/sharedDemoBundle';
 import { makeTempDir } from '../testing/tempDirs';
 import { asyncErrorOf } from '../testing/workbenchErrors';
 import { buildIndexes, shardRows, type BuildHost } from './buildIndex';
 import { corpusFile, CorpusStore } from './corpusStore';
-import { indexFile, openIndexDb } from './indexDatabase';
 import { IndexRegistry } from './indexRegistry';
 import { mergeIndexShards } from './mergeIndexes';
+import { indexTables } from './testing/indexTables';
 
 const tmp = makeTempDir('index-shards');
 afterAll(() => tmp.cleanup());
@@ -53,30 +53,7 @@ const params = (over: Partial<IndexBuildParams> = {}): IndexBuildParams => ({
   ...over,
 });
 
-/** Every table of an index file, as rows (blocks in document order; row ids left out). */
-function dump(db: Db): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'build_state', 'checksums') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  expect(tables).toEqual(expect.arrayContaining(['blocks', 'examples', 'feature_stats', 'histograms', 'intervals', 'logit_effects', 'neighbours']));
-  for (const t of tables) {
-    out[t] = db.prepare(`SELECT * FROM ${t}`).all().map((r) => {
-      const row = { ...(r as Record<string, unknown>) };
-      delete row.id;
-      for (const [k, v] of Object.entries(row)) if (Buffer.isBuffer(v)) row[k] = v.toString('hex');
-      return row;
-    });
-  }
-  return out;
-}
-
-function tablesOf(h: string, id: string): Record<string, unknown[]> {
-  const db = openIndexDb(indexFile(h, id), { readonly: true });
-  try {
-    return dump(db);
-  } finally {
-    db.close();
-  }
-}
+const tablesOf = indexTables;
 
 describe('sharded index builds', () => {
   it('three shards joined give the tables of the unsharded build, and the same counts', async () => {

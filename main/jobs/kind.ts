@@ -48,6 +48,12 @@ export interface RemoteSupport<P> {
   inputs(params: NoInfer<P>): string[];
   /** Folders the params name for the job's outputs (train's `out`), besides runs/<job-id>/ and index/. */
   outputs?(params: NoInfer<P>): string[];
+  /**
+   * A job that splits into parts run in parallel (a Slurm array), then joined by another kind once
+   * all finished: the parts' params (each run in its own data directory, as this kind), and the
+   * join's kind and params given those directories (shard 0 first). null: it does not split.
+   */
+  parts?(params: NoInfer<P>): { count: number; part(index: number): unknown; join: { kind: string; params(partHomes: string[]): unknown } } | null;
 }
 
 export interface JobKind<P = unknown> {

@@ -93,6 +93,10 @@ export interface RemoteJobInfo {
   resubmits: number;
   /** Lines of the node's log (log.jsonl) copied into this job's log so far. */
   logLines: number;
+  /** A job that splits (a sharded index): the Slurm array job of its parts, whose join is slurmJobId (it waits for them: --dependency=afterok). */
+  arrayJobId?: string | null;
+  /** How many parts the array has. */
+  parts?: number | null;
 }
 
 const Name = z.string().regex(CLUSTER_NAME_PATTERN, 'not a cluster profile name');

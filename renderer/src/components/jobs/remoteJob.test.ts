@@ -11,6 +11,7 @@ describe('a job on a cluster, in the Queue\'s words', () => {
     expect(remoteJobText({ target: 'hpc', remote: remote({}), state: 'running' })).toBe('on hpc · Slurm 42 PENDING (Priority)');
     expect(remoteJobText({ target: 'hpc', remote: remote({ slurmState: 'RUNNING', reason: null, node: 'gpu07' }), state: 'running' })).toBe('on hpc · Slurm 42 RUNNING on gpu07');
     expect(remoteJobText({ target: 'hpc', remote: remote({ slurmState: 'COMPLETED', node: 'gpu07' }), state: 'completed' })).toBe('on hpc · Slurm 42 COMPLETED');
+    expect(remoteJobText({ target: 'hpc', remote: remote({ reason: 'Dependency', arrayJobId: '41', parts: 4 }), state: 'running' })).toBe('on hpc · Slurm 42 PENDING (Dependency) · 4 parts: array 41');
   });
 
   it('shows a submitted job that Slurm still holds back as pending, not running', () => {

@@ -11,7 +11,8 @@ export function remoteJobText(j: Pick<JobView, 'target' | 'remote' | 'state'>): 
   const state = r.slurmState ?? 'SUBMITTED';
   const why = r.reason && state === 'PENDING' ? ` (${r.reason})` : '';
   const node = r.node && (state === 'RUNNING' || state === 'COMPLETING') ? ` on ${r.node}` : '';
-  return `on ${j.target} · Slurm ${r.slurmJobId} ${state}${why}${node}`;
+  const parts = r.arrayJobId ? ` · ${r.parts} parts: array ${r.arrayJobId}` : '';
+  return `on ${j.target} · Slurm ${r.slurmJobId} ${state}${why}${node}${parts}`;
 }
 
 /** The job detail's rows for a job on a cluster. */
@@ -23,6 +24,7 @@ export function remoteJobRows(j: JobView): [string, string | undefined][] {
     ['Slurm job', r?.slurmJobId ?? (j.state === 'queued' ? 'not submitted yet' : 'submitting')],
     ['Slurm state', r?.slurmState ? `${r.slurmState}${r.reason ? ` (${r.reason})` : ''}` : undefined],
     ['node', r?.node ?? undefined],
+    ['parts', r?.arrayJobId ? `${r.parts} (Slurm array job ${r.arrayJobId}; the job above joins them once all are done)` : undefined],
     ['job folder', r?.jobDir],
     ['earlier submissions', r && r.previousSlurmJobIds.length ? r.previousSlurmJobIds.join(', ') : undefined],
     ['TIMEOUT resubmits', r && r.resubmits ? String(r.resubmits) : undefined],
