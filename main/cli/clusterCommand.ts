@@ -92,7 +92,8 @@ export const clusterCommand: CliCommand = {
     'machine (a login node); --via ssh: on --host, with your own OpenSSH config and keys (no password is ever stored).',
     '--workdir is a folder on the cluster\'s shared storage for job folders; --command starts SAE Workbench there',
     '(the same version as this app), e.g. "/shared/sae-workbench/bin/sae-workbench.mjs". --env lines run before it on',
-    'the node ("module load nodejs", "export HF_HOME=/shared/hf"); --sbatch lines are extra #SBATCH options.',
+    'the node ("module load nodejs", "export HF_HOME=/shared/hf"); --sbatch lines are extra #SBATCH options, dashes',
+    'optional: --sbatch constraint=a100 (or --sbatch=--constraint=a100; the shell reads --sbatch "--x" as another option).',
   ],
   async run({ values, positionals }, ctx) {
     const [sub, name] = positionals;

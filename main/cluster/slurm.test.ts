@@ -47,7 +47,7 @@ describe('Slurm text in and out', () => {
       kind: 'train.sae',
       jobDir: '/shared/wb/20261205-0123abcd',
       resume: false,
-      profile: { partition: 'gpu', account: 'lab', qos: null, time: '04:00:00', cpus: 8, mem: '32G', gres: 'gpu:1', sbatch: ['--constraint=a100', '#SBATCH --exclusive'], env: ['module load nodejs/20', 'export HF_HOME=/shared/hf'], command: '/shared/sae-workbench/bin/sae-workbench.mjs' },
+      profile: { partition: 'gpu', account: 'lab', qos: null, time: '04:00:00', cpus: 8, mem: '32G', gres: 'gpu:1', sbatch: ['constraint=a100', '#SBATCH --exclusive'], env: ['module load nodejs/20', 'export HF_HOME=/shared/hf'], command: '/shared/sae-workbench/bin/sae-workbench.mjs' },
     });
     for (const line of ['#SBATCH --partition=gpu', '#SBATCH --account=lab', '#SBATCH --time=04:00:00', '#SBATCH --cpus-per-task=8', '#SBATCH --mem=32G', '#SBATCH --gres=gpu:1', '#SBATCH --constraint=a100', '#SBATCH --exclusive', '#SBATCH --signal=B:USR1@120', '#SBATCH --requeue', 'module load nodejs/20', 'RESUME=']) {
       expect(script.split('\n'), line).toContain(line);

@@ -146,7 +146,8 @@ export function sbatchScript(input: SbatchScriptInput): string {
     ...(p.mem ? [`--mem=${p.mem}`] : []),
     ...(p.gres ? [`--gres=${p.gres}`] : []),
     ...(input.array ? [`--array=${input.array}`] : []),
-    ...p.sbatch.map((l) => l.trim().replace(/^#SBATCH\s+/, '')),
+    // "constraint=a100" is "--constraint=a100" (a shell's --sbatch "--x" reads as another option, so lines may drop the dashes).
+    ...p.sbatch.map((l) => l.trim().replace(/^#SBATCH\s+/, '')).map((l) => (l.startsWith('-') ? l : `--${l}`)),
   ];
   const fixed = ['jobs', 'run', input.kind, '--job-id', input.jobId].map(sq).join(' ');
   // An array task's folder is only known on the node ($SLURM_ARRAY_TASK_ID): a shell variable, in double quotes.

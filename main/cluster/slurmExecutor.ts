@@ -34,7 +34,7 @@ export const POLL_MAX_MS = 30_000;
 /** After USR1 a job has this long to checkpoint and end before it is cancelled outright. */
 const PAUSE_GRACE_MS = 5 * 60_000;
 /** Lines of Slurm's output file quoted when a job fails. */
-const OUTPUT_TAIL_LINES = 30;
+const OUTPUT_TAIL_LINES = 20;
 
 export interface SlurmExecutorDeps {
   home: string;
@@ -592,12 +592,12 @@ function endedError(slurm: SlurmJobState | null, status: NodeStatus | null, info
   const id = info.slurmJobId;
   const where = info.node ? ` on ${info.node}` : '';
   if (jobDirMissing) return { code: 'CLUSTER_JOB_FOLDER_MISSING', message: `The job folder ${info.jobDir} of Slurm job ${id} is gone.`, hint: 'Retry the job to submit it again from the start.' };
+  // USR1 that the app did not send is Slurm's warning before the time limit: the job checkpointed and stopped in time.
+  if (slurm?.state === 'TIMEOUT' || (status?.state === 'stopped' && status.signal === 'SIGUSR1')) {
+    return { code: 'SLURM_TIMEOUT', message: `Slurm job ${id} reached its time limit (${profile.time ?? 'the partition\'s'})${where}${info.resubmits ? ` after ${info.resubmits} resubmit${info.resubmits === 1 ? '' : 's'}` : ''}; its checkpoint is kept.`, hint: 'Retry continues from the checkpoint; raise the profile\'s time limit, or allow (more) resubmits (cluster add --max-resubmits N).' };
+  }
   switch (slurm?.state) {
-    case 'TIMEOUT':
     case undefined:
-      if (slurm?.state === 'TIMEOUT' || status?.signal === 'SIGUSR1') {
-        return { code: 'SLURM_TIMEOUT', message: `Slurm job ${id} reached its time limit (${profile.time ?? 'the partition\'s'})${where}; its checkpoint is kept.`, hint: 'Retry continues from the checkpoint; raise the profile\'s time limit, or allow resubmits (cluster add --max-resubmits N).' };
-      }
       return { code: 'SLURM_JOB_LOST', message: `Slurm no longer knows job ${id}, and the job did not finish (${status ? `last: ${status.state}` : 'it never started'}).`, hint: `Read ${info.jobDir}/slurm-${id}.out on the cluster; Retry continues from the last checkpoint.` };
     case 'CANCELLED':
       return { code: 'SLURM_CANCELLED', message: `Slurm job ${id} was cancelled outside this app${where}.`, hint: 'Retry continues from its last checkpoint.' };

@@ -213,6 +213,21 @@ describe('jobs on a Slurm cluster', () => {
     expectSameWeights(path.join(reference, HOOK), path.join(home, 'runs', job.id, 'saes', HOOK));
   }, 360_000);
 
+  it('a job near its time limit checkpoints on USR1; a TIMEOUT is resubmitted from the checkpoint as often as the profile allows', async () => {
+    // A one-minute limit with USR1 40 s before it: every submission runs about 20 s, never the whole job.
+    expect((await addProfile(home, 'short', ['--via', 'local', '--time', '1', '--sbatch', 'signal=B:USR1@40', '--max-resubmits', '1'])).code).toBe(0);
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams({ tokens: 256 * 20_000, loopDataset: true, checkpointEverySteps: 50 }), target: 'short' });
+    const end = await waitForJob(core, job.id, (j) => j.state === 'failed', 300_000);
+    expect(end.error?.code).toBe('SLURM_TIMEOUT');
+    expect(end.error?.message).toContain('after 1 resubmit');
+    expect(end.remote?.previousSlurmJobIds).toHaveLength(1);
+    const logs = (await call<{ message: string }[]>(core, 'jobs.logs', { id: job.id, limit: 5000 })).map((l) => l.message);
+    expect(logs.some((m) => /reached its time limit \(1\): resubmitting from its checkpoint \(1 of 1\)/.test(m))).toBe(true);
+    // The second submission continued where the first stopped, from the checkpoint USR1 made.
+    const resumedAt = logs.map((m) => /\[node\] Resuming at step (\d+)/.exec(m)?.[1]).find(Boolean);
+    expect(Number(resumedAt)).toBeGreaterThan(0);
+  }, 360_000);
+
   it('a job that fails on the node (a bad path) shows the node\'s error and its log', async () => {
     const bad = '/nonexistent/cluster-only/dataset.jsonl';
     const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams({ dataset: bad }), target: 'here' });
