@@ -11,7 +11,8 @@ import { WorkbenchError } from '../errors';
 import { runDir } from '../home';
 import type { ClusterShell } from './clusterShell';
 import { sq } from './clusterShell';
-import type { ClusterPaths } from './clusterPaths';
+import { fromCluster, mapPaths, type ClusterPaths } from './clusterPaths';
+import { relocateIndexFile } from '../index/relocateIndex';
 import { cachedSha256, formatManifest, parseManifest, type Manifest } from './fileManifest';
 
 export const RESULTS_MANIFEST = 'results.sha256';
@@ -64,6 +65,9 @@ export async function bringHome(shell: ClusterShell, opts: { home: string; jobId
       }
       bytes += fs.statSync(file).size;
     }
+    // An index names its inputs: where they are here, not where the cluster had them (copies, its home).
+    const back = fromCluster(paths, home);
+    for (const rel of files) if (/^(\.\/)?index\/ix-[0-9a-f]+\.sqlite$/.test(rel)) relocateIndexFile(path.join(staging, rel), (v) => mapPaths(v, back));
     const plan = files.map((rel) => ({ rel, from: path.join(staging, rel), to: destination(rel, home, jobId, paths) }));
     for (const p of plan) {
       const exists = fs.existsSync(p.to);

@@ -267,6 +267,23 @@ describe('jobs on a Slurm cluster', () => {
     expect(list.find((i) => i.id === b.index_ids[0])?.state).toBe('ready');
   }, 300_000);
 
+  it('through ssh with copied inputs: they go to the work folder, sha256 checked, and the index brought home names them where they are here', async () => {
+    expect((await addProfile(home, 'copying', ['--via', 'ssh', '--host', sshd.host, '--copy-inputs'])).code).toBe(0);
+    const res = await runCliCaptured(['index', '--model', demo.models.adhd, '--sae', demo.saes.adhd, '--dataset', demo.dataset, '--max-documents', '20', '--context-size', '16', '--device', 'cpu', '--on', 'copying', '--home', home]);
+    expect(res.code, res.err).toBe(0);
+    const out = JSON.parse(res.out.trim()) as { index_ids: string[]; slurm_job_id: string };
+    const job = (JSON.parse((await runCliCaptured(['jobs', 'list', '--json', '--home', home])).out) as JobView[]).find((j) => j.remote?.slurmJobId === out.slurm_job_id && j.target === 'copying')!;
+    const copies = path.join(tmp.dir, 'work-copying', 'inputs');
+    const sent = JSON.parse(fs.readFileSync(path.join(job.remote!.jobDir, 'params.json'), 'utf8')) as { modelPath: string; saePaths: string[]; datasetPath: string };
+    for (const p of [sent.modelPath, sent.saePaths[0], sent.datasetPath]) expect(p.startsWith(`${copies}/`), p).toBe(true);
+    const manifest = fs.readFileSync(path.join(job.remote!.jobDir, 'inputs.sha256'), 'utf8');
+    expect(manifest).toMatch(new RegExp(`^[0-9a-f]{64}  ${copies}/[^ ]+/adhd/config\\.json$`, 'm'));
+    expect(manifest).toMatch(/dataset\.jsonl$/m);
+    const list = JSON.parse((await runCliCaptured(['index', 'list', '--json', '--home', home])).out) as { id: string; state: string; modelPath: string; saePath: string; datasetPath: string; stale: string | null }[];
+    const ix = list.find((i) => i.id === out.index_ids[0])!;
+    expect([ix.state, ix.modelPath, ix.saePath, ix.datasetPath, ix.stale]).toEqual(['ready', demo.models.adhd, demo.saes.adhd, demo.dataset, null]);
+  }, 240_000);
+
   it('through the ssh target from the CLI: the same progress, the same JSON line plus slurm_job_id, the same SAE', async () => {
     const out = path.join(tmp.dir, 'out-ssh');
     const res = await runCliCaptured([...trainArgs(out, home), '--on', 'login']);
