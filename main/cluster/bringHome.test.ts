@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,11 +20,15 @@ function nodeHome(root: string): ClusterPaths {
   fs.writeFileSync(path.join(run, 'experiment.json'), '{"x":1}');
   fs.writeFileSync(path.join(run, 'checkpoint.safetensors'), Buffer.alloc(1000));
   fs.mkdirSync(path.join(home, 'index', 'corpora'), { recursive: true });
-  fs.writeFileSync(path.join(home, 'index', 'ix-0123456789.sqlite'), 'index bytes');
+  // An index whose meta names the cluster's copy of its model, and the node's home.
+  const ix = new Database(path.join(home, 'index', 'ix-0123456789.sqlite'));
+  ix.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  ix.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('provenance', JSON.stringify({ model: { root: path.join(root, 'inputs', 'model') }, run: `${home}/runs/${JOB}` }));
+  ix.close();
   fs.writeFileSync(path.join(home, 'index', 'corpora', 'c1.sqlite'), 'corpus bytes');
   fs.mkdirSync(path.join(home, 'outputs', '0', 'blocks.2'), { recursive: true });
   fs.writeFileSync(path.join(home, 'outputs', '0', 'blocks.2', 'cfg.json'), '{}');
-  return { format: 1, target: 't', jobDir: path.join(root, 'job'), remoteHome: home, inputs: [], outputs: [[path.join(root, 'out'), path.join(home, 'outputs', '0')]], copiedChecksums: '' };
+  return { format: 1, target: 't', jobDir: path.join(root, 'job'), remoteHome: home, inputs: [['/here/model', path.join(root, 'inputs', 'model')]], outputs: [[path.join(root, 'out'), path.join(home, 'outputs', '0')]], copiedChecksums: '' };
 }
 
 /** A real copy that a disturbance corrupts on the way: what the checksums are there to catch. */
@@ -45,6 +50,10 @@ describe('bringing results home', () => {
     expect(fs.readFileSync(path.join(home, 'runs', JOB, 'experiment.json'), 'utf8')).toBe('{"x":1}');
     expect(fs.existsSync(path.join(home, 'runs', JOB, 'checkpoint.safetensors'))).toBe(false);
     expect(fs.readFileSync(path.join(root, 'out', 'blocks.2', 'cfg.json'), 'utf8')).toBe('{}');
+    // The index names its model where it is here, and this home instead of the node's.
+    const ix = new Database(path.join(home, 'index', 'ix-0123456789.sqlite'), { readonly: true });
+    expect(JSON.parse((ix.prepare("SELECT value FROM meta WHERE key = 'provenance'").get() as { value: string }).value)).toEqual({ model: { root: '/here/model' }, run: `${home}/runs/${JOB}` });
+    ix.close();
     expect(fs.readFileSync(path.join(home, 'runs', JOB, 'results.sha256'), 'utf8').trim().split('\n')).toHaveLength(4);
     expect(fs.existsSync(path.join(home, 'cluster-staging', JOB))).toBe(false);
   });
