@@ -188,7 +188,7 @@ export function loadCrosscoder(dir: string): CrosscoderWeights {
 }
 
 /** ||W_dec[m][j]|| per latent for both models (float64): [A norms, B norms]. */
-export function crosscoderDecoderNorms(cc: Pick<CrosscoderWeights, 'W_dec' | 'config'>): [Float64Array, Float64Array] {
+export function crosscoderDecoderNorms(cc: { W_dec: Tensor32; config: Pick<CrosscoderConfig, 'dIn' | 'dSae'> }): [Float64Array, Float64Array] {
   const { dIn, dSae } = cc.config;
   const n = dSae * dIn;
   return [rowNorms(cc.W_dec.data.subarray(0, n), dSae, dIn), rowNorms(cc.W_dec.data.subarray(n, 2 * n), dSae, dIn)];

@@ -137,7 +137,7 @@ function sourceDetail(item: LibraryItem, bundle: BundleRef | null): string {
   if (s.type === 'hub') return `HF ${s.repoType} ${s.repoId} @ ${s.refs.length ? s.refs.join(', ') : s.commit.slice(0, 8)}`;
   const hub = hubCachePathOf(item.path);
   if (hub) return `HF ${hub.repoType} ${hub.repoId} @ ${hub.commit.slice(0, 8)}`;
-  return `${item.kind === 'model' || item.kind === 'sae' ? 'folder' : 'file'} ${item.path}`;
+  return `${item.kind === 'model' || item.kind === 'sae' || item.kind === 'crosscoder' ? 'folder' : 'file'} ${item.path}`;
 }
 
 function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
@@ -147,13 +147,22 @@ function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
   return `path:${item.path}`;
 }
 
+/** `<folder> (crosscoder demo-standard ↔ demo-adhd) · 256 latents · k 8`: both models and the size. */
+export function crosscoderIdentityLabel(dir: string, c: { modelNameA: string | null; modelNameB: string | null; dSae: number | null; k: number | null }): string {
+  const models = c.modelNameA && c.modelNameB ? ` (crosscoder ${c.modelNameA} ↔ ${c.modelNameB})` : ' (crosscoder)';
+  return `${path.basename(dir)}${models}${c.dSae ? ` · ${c.dSae} latents` : ''}${c.k ? ` · k ${c.k}` : ''}`;
+}
+
 /** The identity of one item on its own (no clash resolution): for callers outside the Library. */
 export function identityOf(item: LibraryItem, finder = new BundleFinder()): ItemIdentity {
   const bundle = finder.find(item.path);
   const s = item.kind === 'sae' ? item.sae : null;
+  const c = item.kind === 'crosscoder' ? item.crosscoder : null;
   const label = s
     ? saeIdentityLabel(item.path, { ...factsOf(item), dSae: s.dSae, k: s.k, architecture: s.architecture, trainedWith: s.trainedWith ?? null }, bundle)
-    : identityLabel(item.kind, item.path, factsOf(item));
+    : c
+      ? crosscoderIdentityLabel(item.path, c)
+      : identityLabel(item.kind, item.path, factsOf(item));
   return { label, detail: sourceDetail(item, bundle), key: keyOf(item, bundle), bundle };
 }
 
