@@ -13,5 +13,6 @@ import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 import { trainSaeJob } from './train/trainJob';
+import { trainCrosscoderJob } from './train/crosscoderJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, evalSaeJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, trainCrosscoderJob, evalSaeJob]);

@@ -28,7 +28,7 @@ import { judgeGates } from '../evals/evalRun';
 import { foldedWeights, writeSaeLensFolders, type SaeExport } from './saeExport';
 import { planOutput } from '../outputs/outputPath';
 import { PARAMS_FILE, saeFoldersOutput, type TrainOutputRule } from './trainOutput';
-import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
+import { freshRunState, NonFiniteStep, SaeTrainerGroup, type GroupOptions } from './saeTrainerGroup';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { prepareTraining, type TrainSetup } from './trainSetup';
 
@@ -124,7 +124,7 @@ function streamOptions(setup: TrainSetup, ctx: TrainRunContext): StreamOptions {
   };
 }
 
-interface Phase {
+export interface Phase {
   label: string;
   steps: number;
   lr: number;
@@ -137,8 +137,14 @@ interface Phase {
   onPause?(step: number, group: SaeTrainerGroup): Promise<void>;
 }
 
+/** What a phase needs of a run's setup (SAE runs, and crosscoder runs with `crosscoder`). */
+export type PhaseSetup = Pick<TrainSetup, 'hooks' | 'shape' | 'deadWindowSteps'> & {
+  params: Pick<TrainSaeParams, 'k' | 'architecture' | 'batchSize' | 'device' | 'auxCoefficient' | 'topkThresholdLr' | 'lrWarmupSteps' | 'lrDecaySteps' | 'lrEnd'>;
+  crosscoder?: GroupOptions['crosscoder'];
+};
+
 /** Train `phase.steps` steps; returns the final states. */
-async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
+export async function trainPhase(setup: PhaseSetup, ctx: Pick<TrainRunContext, 'stopRequested'>, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
   const p = setup.params;
   const group = await SaeTrainerGroup.create(setup.hooks, phase.states, {
     shape: setup.shape,
@@ -149,6 +155,7 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
     auxCoefficient: p.auxCoefficient,
     deadWindowSteps: setup.deadWindowSteps,
     topkThresholdLr: p.topkThresholdLr,
+    crosscoder: setup.crosscoder,
   });
   const schedule = { lr: phase.lr, warmupSteps: p.lrWarmupSteps, decaySteps: p.lrDecaySteps, lrEnd: p.lrEnd, totalSteps: phase.steps };
   const logEvery = Math.max(1, Math.floor(phase.steps / POINTS_PER_CURVE));
