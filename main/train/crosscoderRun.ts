@@ -71,6 +71,14 @@ function inputsChanged(runDir: string, now: Record<string, unknown>): string {
   }
 }
 
+/** The mean row of x [n, d], divided by `scale` (float64 sums). */
+function meanRow(x: Float32Array, d: number, scale: number): Float32Array {
+  const sum = new Float64Array(d);
+  for (let i = 0; i < x.length; i++) sum[i % d] += x[i];
+  const n = x.length / d;
+  return Float32Array.from(sum, (v) => v / n / scale);
+}
+
 function savedConfig(setup: CrosscoderSetup, scales: [number, number]) {
   return {
     dIn: setup.d,
@@ -130,14 +138,22 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
 
   // 2. Input scales: from the first training rows, or the checkpoint's.
   let scales: [number, number];
+  // b_dec starts at each model's mean normalised activation (a resumed run has its own).
+  let bDec: Float32Array | null = null;
   if (cp?.normScales?.length === 2) {
     scales = [cp.normScales[0], cp.normScales[1]];
   } else {
     ctx.progress(0, 'estimating the input scales');
     const rows = await new ActivationStream(so, trainStart, p.loopDataset ? trainStart : null, 'the input scales').take(Math.min(p.normTokens, setup.totalSteps * p.batchSize));
     scales = [normScaleFor(rows.hooks[keys[0]], setup.d, `Model A's activations at ${setup.hookA}`), normScaleFor(rows.hooks[keys[1]], setup.d, `Model B's activations at ${setup.hookB}`)];
+    bDec = Float32Array.of(...meanRow(rows.hooks[keys[0]], setup.d, scales[0]), ...meanRow(rows.hooks[keys[1]], setup.d, scales[1]));
     ctx.log('info', `Input scales (E||x / s||^2 = d_in over ${rows.rows} tokens): s_A = ${scales[0].toPrecision(5)}, s_B = ${scales[1].toPrecision(5)}.`);
   }
+  const fresh = (): SaeRunState => {
+    const s = freshRunState(setup.shape, p.seed);
+    if (bDec) s.train.params.b_dec.set(bDec);
+    return s;
+  };
 
   let held: ActivationRows | null = null;
   const heldOut = async () => (held ??= await new ActivationStream(so, { document: 0, window: 0, row: 0, epoch: 0 }, null, 'the held-out evaluation').take(evalSet.rows));
@@ -175,7 +191,7 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
         label: `sweep lr=${trialLr.toPrecision(3)}`,
         steps: sweepTrialSteps,
         lr: trialLr,
-        states: [freshRunState(setup.shape, p.seed)],
+        states: [fresh()],
         startStep: 0,
         buffer: bufferFor(trainStart),
         afterStep: async (step, group) => {
@@ -195,7 +211,7 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
   }
 
   // 4. Training.
-  const states = cp?.saes ?? [freshRunState(setup.shape, p.seed)];
+  const states = cp?.saes ?? [fresh()];
   const buffer = bufferFor(trainStart, cp?.buffer);
   let lastCheckpoint = Date.now();
   const checkpointNow = (step: number, snapshot: SaeRunState[]) => {
