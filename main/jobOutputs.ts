@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, CROSSCODER_ANALYSE_KIND, EXPERIMENT_JOB_KINDS, INDEX_BUILD_JOB_KIND, TRAIN_CROSSCODER_KIND, type CrosscoderAnalysis, type CrosscoderTrainResult, type DiffResult, type EvalRunResult, type JobView, type MatchParams, type MatchResult, type TrainRunResult } from '../preload/api';
+import { readAnalysis } from './compare/crosscoderAnalyseRun';
 import { cachedMatch } from './compare/runCompare';
 import type { Db } from './db/connection';
 import { WorkbenchError } from './errors';
@@ -88,7 +89,7 @@ const outputs: Record<string, JobOutput> = {
   'train.sae': (job) => trainSummary(job.result as TrainRunResult),
   'eval.sae': (job) => evalJson(job.result as EvalRunResult),
   [TRAIN_CROSSCODER_KIND]: (job) => crosscoderSummary(job.result as CrosscoderTrainResult),
-  [CROSSCODER_ANALYSE_KIND]: (job) => crosscoderLatentsJson(job.result as CrosscoderAnalysis),
+  [CROSSCODER_ANALYSE_KIND]: (job, { home }) => crosscoderLatentsJson(readAnalysis(runDir(home, job.id))),
 };
 
 /** A job's output; refused with the job's state while it is not completed. */

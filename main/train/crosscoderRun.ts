@@ -275,6 +275,8 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
   const counts = bandCounts(decoderFigures(weights.W_dec.data, setup.shape.dSae, setup.d, DEFAULT_CROSSCODER_BANDS), live);
   const tokens = setup.totalSteps * p.batchSize;
   const extra = {
+    model_a_path: setup.dirA,
+    model_b_path: setup.dirB,
     trained_with: 'sae-workbench',
     training_tokens: tokens,
     heldout_tokens: m.tokens,

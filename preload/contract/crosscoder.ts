@@ -93,7 +93,8 @@ export type CrosscoderAnalyseParams = z.output<typeof CrosscoderAnalyseParamsSch
 /** One latent of `crosscoder-latents --json` (exact keys) and of the analysis artifact. */
 export interface CrosscoderLatentRow {
   latent: number;
-  delta_norm: number;
+  /** null where both decoders are zero (the latent writes nothing). */
+  delta_norm: number | null;
   category: CrosscoderCategory;
   /** Cosine of W_dec[0][j] and W_dec[1][j]; null where a decoder is zero. */
   cos_ab: number | null;
