@@ -11,8 +11,8 @@
  *   W_dec' [j, (m, i)] = s_m * W_dec[m][j][i],  b_dec' = [s_A b_dec[0] | s_B b_dec[1]]
  * so sae_out = [x_hat_A | x_hat_B] in the models' own units.
  */
-import { crosscoderDecoderNorms, type CrosscoderWeights } from '../formats/crosscoder';
-import type { SaeWeights } from '../formats/sae';
+import { crosscoderDecoderNorms, type CrosscoderConfig, type CrosscoderWeights } from '../formats/crosscoder';
+import type { SaeConfig, SaeWeights } from '../formats/sae';
 
 /** Larger than any finite activation: the threshold of a latent that writes nothing. */
 const NEVER = 3e38;
@@ -27,31 +27,36 @@ export function crosscoderAsSae(cc: CrosscoderWeights): SaeWeights {
   const b_dec = Float32Array.from({ length: 2 * d }, (_, i) => cc.b_dec.data[i] * scales[i < d ? 0 : 1]);
   const [na, nb] = crosscoderDecoderNorms(cc);
   const threshold = Float32Array.from({ length: dSae }, (_, j) => (na[j] + nb[j] > 0 ? cc.threshold.data[j] / (na[j] + nb[j]) : NEVER));
-  const c = cc.config;
   return {
-    config: {
-      architecture: 'jumprelu',
-      dIn: 2 * d,
-      dSae,
-      k: null,
-      hookName: c.hookNameA === c.hookNameB ? c.hookNameA : `${c.hookNameA}|${c.hookNameB}`,
-      hookLayer: null,
-      modelName: null,
-      dtype: 'float32',
-      applyBDecToInput: false,
-      normalizeActivations: 'none',
-      rescaleActsByDecoderNorm: false,
-      contextSize: c.contextSize,
-      prependBos: c.prependBos,
-      inputScalingFactor: null,
-      cfgGeneration: 'crosscoder',
-      raw: {},
-    },
+    config: crosscoderSaeConfig(cc.config),
     W_enc: { data: W_enc, shape: [2 * d, dSae] },
     W_dec: { data: W_dec, shape: [dSae, 2 * d] },
     b_enc: { data: Float32Array.from(cc.b_enc.data), shape: [dSae] },
     b_dec: { data: b_dec, shape: [2 * d] },
     threshold: { data: threshold, shape: [dSae] },
+  };
+}
+
+/** The SaeConfig of that view: JumpReLU over 2 x d_in, no b_dec on the input; named by model B's hook. */
+export function crosscoderSaeConfig(c: CrosscoderConfig): SaeConfig {
+  const m = /^blocks\.(\d+)\./.exec(c.hookNameB);
+  return {
+    architecture: 'jumprelu',
+    dIn: 2 * c.dIn,
+    dSae: c.dSae,
+    k: null,
+    hookName: c.hookNameB,
+    hookLayer: m ? Number(m[1]) : null,
+    modelName: c.modelB,
+    dtype: 'float32',
+    applyBDecToInput: false,
+    normalizeActivations: 'none',
+    rescaleActsByDecoderNorm: false,
+    contextSize: c.contextSize,
+    prependBos: c.prependBos,
+    inputScalingFactor: null,
+    cfgGeneration: 'crosscoder',
+    raw: {},
   };
 }
 

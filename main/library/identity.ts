@@ -4,6 +4,7 @@ import { DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from '../demo/bundleMani
 import { hubCachePathOf } from '../formats/hubCachePath';
 import { readModelConfig } from '../formats/models/registry';
 import { readSaeConfig } from '../formats/saeConfig';
+import { looksLikeCrosscoderFolder, readCrosscoderConfig } from '../formats/crosscoder';
 
 /**
  * THE display identity of models, SAEs, datasets and result files, derived here once and shown
@@ -83,6 +84,14 @@ export function trainedWithOf(cfg: unknown): string | null {
  * An unreadable cfg leaves the name alone.
  */
 export function saeLabelOfFolder(dir: string): string {
+  if (looksLikeCrosscoderFolder(dir)) {
+    try {
+      const c = readCrosscoderConfig(dir);
+      return crosscoderIdentityLabel(dir, { modelNameA: c.modelA, modelNameB: c.modelB, dSae: c.dSae, k: c.k });
+    } catch {
+      return identityLabel('crosscoder', dir);
+    }
+  }
   const bundle = new BundleFinder().find(dir);
   try {
     const cfg = readSaeConfig(dir);
