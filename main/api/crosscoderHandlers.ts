@@ -1,6 +1,8 @@
 import path from 'node:path';
-import { CROSSCODER_ANALYSE_KIND, CrosscoderAnalyseParamsSchema, TRAIN_CROSSCODER_KIND, TrainCrosscoderParamsSchema, type CrosscoderAnalysisView, type CrosscoderRunView, type CrosscoderTrainResult, type JobView } from '../../preload/api';
+import { CROSSCODER_ANALYSE_KIND, DEFAULT_CROSSCODER_BANDS, CrosscoderAnalyseParamsSchema, TRAIN_CROSSCODER_KIND, TrainCrosscoderParamsSchema, type CrosscoderAnalysisView, type CrosscoderRunView, type CrosscoderTrainResult, type JobView } from '../../preload/api';
 import { readAnalysis } from '../compare/crosscoderAnalyseRun';
+import { crosscoderAgreement } from '../compare/crosscoderAgreement';
+import { readDiff } from './compareHandlers';
 import { readCrosscoderConfig } from '../formats/crosscoder';
 import { runDir } from '../home';
 import { crosscoderOutDir } from '../train/crosscoderJob';
@@ -9,7 +11,7 @@ import type { HandlerTable } from './handlers';
 import { addGeneratedRoot, queueLibraryScan } from './libraryHandlers';
 import type { CoreServices } from './services';
 
-type CrosscoderMethods = 'crosscoder.runs' | 'crosscoder.analysis' | 'crosscoder.analyse';
+type CrosscoderMethods = 'crosscoder.runs' | 'crosscoder.analysis' | 'crosscoder.analyse' | 'crosscoder.agreement';
 
 const newestFirst = (a: JobView, b: JobView) => b.createdAt - a.createdAt;
 
@@ -45,6 +47,7 @@ export const crosscoderHandlers: HandlerTable<CrosscoderMethods> = {
     const same = analysesOf(s, params.crosscoder).find((j) => ['completed', 'queued', 'running'].includes(j.state) && JSON.stringify(CrosscoderAnalyseParamsSchema.parse(j.params)) === JSON.stringify(parsed));
     return same ?? s.jobs.add(CROSSCODER_ANALYSE_KIND, params);
   },
+  'crosscoder.agreement': ({ crosscoderIndex, diffJobId, bands }, s) => crosscoderAgreement(s.home, s.db, crosscoderIndex, readDiff(s, diffJobId), bands ?? DEFAULT_CROSSCODER_BANDS),
 };
 
 /** A finished crosscoder joins the Library (its folder added, or a rescan when it lies in an added one). */

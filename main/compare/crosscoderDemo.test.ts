@@ -21,10 +21,12 @@ import { buildIndexes, type BuildHost } from '../index/buildIndex';
 import { IndexCatalog } from '../index/indexCatalog';
 import { makeTempDir } from '../testing/tempDirs';
 import { CrosscoderAnalyseParamsSchema, TrainCrosscoderParamsSchema } from '../../preload/contract/crosscoder';
-import { IndexBuildParamsSchema } from '../../preload/api';
+import { DEFAULT_CROSSCODER_BANDS, DiffParamsSchema, IndexBuildParamsSchema } from '../../preload/api';
 import { runTrainCrosscoder } from '../train/crosscoderRun';
 import { sharedDemoBundle } from '../train/testing/demoFixture';
 import { analyseCrosscoder } from './crosscoderAnalyseRun';
+import { crosscoderAgreement } from './crosscoderAgreement';
+import { runDiff } from './runCompare';
 
 const HOOK = 'blocks.2.hook_resid_post';
 const tmp = makeTempDir('crosscoder-demo');
@@ -32,6 +34,9 @@ let demo: DemoBundlePaths;
 let truth: DemoGroundTruth;
 let out: string;
 let result: Awaited<ReturnType<typeof runTrainCrosscoder>>;
+let ccIndex: string;
+const home = () => path.join(tmp.dir, 'home');
+const quietHost = (): BuildHost => ({ home: home(), jobId: null, resumeState: null, saveState: async () => {}, progress: () => {}, log: () => {}, throwIfStopped: () => {} });
 
 beforeAll(async () => {
   demo = sharedDemoBundle();
@@ -77,13 +82,12 @@ describe('a crosscoder on the demo pair (issue 19 acceptance)', () => {
   });
 
   it('its feature page in the crosscoder\'s index shows it firing at "Step", with both decoders\' logit effects and Δnorm', async () => {
-    const home = path.join(tmp.dir, 'home');
-    prepareHome(home);
-    const db = openDatabase(home);
+    prepareHome(home());
+    const db = openDatabase(home());
     try {
-      const host: BuildHost = { home, jobId: null, resumeState: null, saveState: async () => {}, progress: () => {}, log: () => {}, throwIfStopped: () => {} };
-      const built = await buildIndexes(host, IndexBuildParamsSchema.parse({ modelPath: demo.models.adhd, modelAPath: demo.models.standard, saePaths: [out], datasetPath: demo.dataset, maxDocuments: 200, device: 'cpu' }));
-      const catalog = new IndexCatalog(home, db);
+      const built = await buildIndexes(quietHost(), IndexBuildParamsSchema.parse({ modelPath: demo.models.adhd, modelAPath: demo.models.standard, saePaths: [out], datasetPath: demo.dataset, maxDocuments: 200, device: 'cpu' }));
+      ccIndex = built.indexIds[0];
+      const catalog = new IndexCatalog(home(), db);
       const { latent } = plantedLatent();
       const page = catalog.reader(built.indexIds[0]).feature(latent);
       const focus = page.top.map((e) => e.tokens[e.focus].trim());
@@ -100,6 +104,27 @@ describe('a crosscoder on the demo pair (issue 19 acceptance)', () => {
       expect(targetA).not.toContain('quickly');
       const listing = (await catalog.list()).find((i) => i.id === built.indexIds[0])!;
       expect(listing.labels.sae).toContain('crosscoder');
+    } finally {
+      db.close();
+    }
+  }, 300_000);
+
+  it('beside the SAE-based condition diff at "Step", both methods call the planted latent B-specific', async () => {
+    const db = openDatabase(home());
+    try {
+      const index = async (model: string, sae: string) => (await buildIndexes(quietHost(), IndexBuildParamsSchema.parse({ modelPath: model, saePaths: [sae], datasetPath: demo.dataset, maxDocuments: 200, device: 'cpu' }))).indexIds[0];
+      const a = await index(demo.models.standard, demo.saes.standard);
+      const b = await index(demo.models.adhd, demo.saes.adhd);
+      const diff = await runDiff({ home: home(), db }, DiffParamsSchema.parse({ a, b, condition: 'token-regex:^Step$', method: 'decoder', minRate: 0.5 }), null);
+      const agreement = crosscoderAgreement(home(), db, ccIndex, diff, DEFAULT_CROSSCODER_BANDS);
+      const { latent } = plantedLatent();
+      const row = agreement.rows.find((r) => r.latent === latent)!;
+      console.log(agreement.sentence);
+      expect(row).toBeTruthy();
+      expect(row.rate_at_condition).toBeGreaterThan(0.5);
+      expect(row.rate_elsewhere).toBeLessThan(0.01);
+      expect(row).toMatchObject({ crosscoder_says_b: true, diff_says_b: true, agreement: 'both' });
+      expect(agreement.n_condition_tokens).toBe(diff.n_condition_tokens);
     } finally {
       db.close();
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
+import { IndexIdSchema, JobIdSchema } from './ids';
 import type { JobView } from './jobs';
 import { TrainSaeParamsSchema, type LrSweepTrial } from './train';
 import { ENGINE_DEVICES } from './engine';
@@ -166,6 +167,36 @@ export interface CrosscoderAnalysisView {
   analysis: CrosscoderAnalysis | null;
 }
 
+/** One crosscoder latent beside the SAE-based condition diff (crosscoderAgreement.ts). */
+export interface CrosscoderAgreementRow {
+  latent: number;
+  delta_norm: number | null;
+  category: CrosscoderCategory;
+  rate_at_condition: number;
+  rate_elsewhere: number;
+  /** The SAE-B feature co-firing with it most at the condition (Jaccard), and that feature's diff figures. */
+  sae_feature: number | null;
+  jaccard: number | null;
+  sae_rate_b: number | null;
+  sae_asymmetry: number | null;
+  sae_why: string | null;
+  crosscoder_says_b: boolean;
+  diff_says_b: boolean;
+  agreement: 'both' | 'crosscoder only' | 'diff only' | 'neither';
+}
+
+export interface CrosscoderAgreement {
+  crosscoderIndex: string;
+  saeIndex: string;
+  condition: string;
+  n_condition_tokens: number;
+  bands: CrosscoderBands;
+  rows: CrosscoderAgreementRow[];
+  /** Rows where both methods say the same (both or neither). */
+  agree: number;
+  sentence: string;
+}
+
 export const crosscoderContract = {
   /** Crosscoder training runs (train.crosscoder jobs), newest first. Curves: train.metrics with the job id. */
   'crosscoder.runs': method<CrosscoderRunView[]>()(z.object({}).strict()),
@@ -173,4 +204,6 @@ export const crosscoderContract = {
   'crosscoder.analysis': method<CrosscoderAnalysisView>()(z.object({ crosscoder: path }).strict()),
   /** Queue an analysis (crosscoder.analyse), or return the finished one asked for with the same params. */
   'crosscoder.analyse': method<JobView>()(CrosscoderAnalyseParamsSchema),
+  /** The crosscoder's latents at a finished condition diff's condition, beside the diff's B features: do the two methods agree? */
+  'crosscoder.agreement': method<CrosscoderAgreement>()(z.object({ crosscoderIndex: IndexIdSchema, diffJobId: JobIdSchema, bands: CrosscoderBandsSchema.optional() }).strict()),
 };
