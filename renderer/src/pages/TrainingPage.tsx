@@ -12,6 +12,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { EvalPanel } from '../components/training/EvalPanel';
 import { RunDetail, runLabel } from '../components/training/RunDetail';
 import { TrainForm } from '../components/training/TrainForm';
+import { CrosscoderTraining } from '../components/training/CrosscoderTraining';
 import { usePageParams } from '../router';
 import '../components/training/training.css';
 
@@ -126,6 +127,8 @@ export function TrainingPage() {
         </table>
       )}
       {run && <RunDetail run={run} overlay={runs.filter((r) => overlay.includes(r.job.id))} onError={setError} />}
+      <h2 className="section-title">Crosscoders</h2>
+      <CrosscoderTraining sources={sources} onError={setError} />
       <EvalPanel sources={sources} evaluations={evaluations} onError={setError} initial={{ model: params.get('evalModel') ?? undefined, sae: params.get('evalSae') ?? undefined }} />
     </section>
   );
