@@ -45,6 +45,7 @@ export async function analyseCrosscoder(params: CrosscoderAnalyseParams, ctx: An
   let scaling: ReturnType<LatentScaling['result']> | null = null;
   let tokens: number | null = null;
   let ep: string | null = null;
+  let paths: [string | null, string | null] = [null, null];
   if (datasetPath) {
     const dirA = modelDir('A', params.modelA, cc, dir, ctx);
     const dirB = modelDir('B', params.modelB, cc, dir, ctx);
@@ -55,6 +56,7 @@ export async function analyseCrosscoder(params: CrosscoderAnalyseParams, ctx: An
         'Give the models (--model-a/--model-b, or modelA/modelB), add them to the Library, or leave the dataset out for the decoder figures alone.',
       );
     }
+    paths = [dirA, dirB];
     const modelA = loadModel(dirA);
     const modelB = loadModel(dirB);
     for (const [side, m, hook] of [['A', modelA, c.hookNameA], ['B', modelB, c.hookNameB]] as const) {
@@ -140,6 +142,8 @@ export async function analyseCrosscoder(params: CrosscoderAnalyseParams, ctx: An
     confirmed: { aOnly: confirmed('a-only'), bOnly: confirmed('b-only') },
     tokens,
     dataset: datasetPath,
+    modelPathA: paths[0],
+    modelPathB: paths[1],
     executionProvider: ep,
   };
 }

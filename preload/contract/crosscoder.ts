@@ -129,6 +129,9 @@ export interface CrosscoderAnalysis {
   confirmed: { aOnly: number[]; bOnly: number[] };
   tokens: number | null;
   dataset: string | null;
+  /** The model folders the densities were computed with (null without a dataset). */
+  modelPathA: string | null;
+  modelPathB: string | null;
   executionProvider: string | null;
 }
 
