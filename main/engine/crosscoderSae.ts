@@ -60,6 +60,27 @@ export function crosscoderSaeConfig(c: CrosscoderConfig): SaeConfig {
   };
 }
 
+/**
+ * One decoder of a crosscoder as an SAE of that model, for what reads decoder rows only (steering
+ * directions): W_dec = s_m W_dec[m] and b_dec = s_m b_dec[m], in model m's units, at its hook. It
+ * is NOT an encoder (a crosscoder's latents need both models' activations at once): its encoder
+ * never fires, and callers that encode check `crosscoderSide` first.
+ */
+export function crosscoderDecoderView(cc: CrosscoderWeights, side: 0 | 1): SaeWeights {
+  const { dIn: d, dSae } = cc.config;
+  const s = side === 0 ? cc.config.normScaleA : cc.config.normScaleB;
+  const hook = side === 0 ? cc.config.hookNameA : cc.config.hookNameB;
+  const m = /^blocks\.(\d+)\./.exec(hook);
+  return {
+    config: { ...crosscoderSaeConfig(cc.config), dIn: d, hookName: hook, hookLayer: m ? Number(m[1]) : null, modelName: side === 0 ? cc.config.modelA : cc.config.modelB },
+    W_enc: { data: new Float32Array(d * dSae), shape: [d, dSae] },
+    b_enc: { data: new Float32Array(dSae), shape: [dSae] },
+    W_dec: { data: Float32Array.from(cc.W_dec.data.subarray(side * dSae * d, (side + 1) * dSae * d), (v) => v * s), shape: [dSae, d] },
+    b_dec: { data: Float32Array.from(cc.b_dec.data.subarray(side * d, (side + 1) * d), (v) => v * s), shape: [d] },
+    threshold: { data: new Float32Array(dSae).fill(NEVER), shape: [dSae] },
+  };
+}
+
 /** Rows of two [n, d] activation arrays side by side: [n, 2d]. */
 export function pairRows(xA: Float32Array, xB: Float32Array, d: number): Float32Array {
   const n = xA.length / d;
