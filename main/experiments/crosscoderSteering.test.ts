@@ -36,7 +36,7 @@ describe('a crosscoder latent as a steering direction', () => {
     const a = await runSteering(steer({ model: demo.models.adhd, intervention: 'add' }), silentContext());
     expect(a.panels[0].decoderNorm).toBeCloseTo(normScaleB * norm(1), 4);
     expect(a.panels[0].densities.tokens).toBeGreaterThan(0);
-    expect(a.panels[0].points[0].null.draws.length).toBe(2);
+    expect(a.panels[0].points[0].null!.draws.length).toBe(2);
     const b = await runSteering(steer({ model: demo.models.adhd, decoder: 'a', intervention: 'replace', strengths: [0] }), silentContext());
     expect(b.panels[0].decoderNorm).toBeCloseTo(normScaleA * norm(0), 4);
     expect(b.panels[0].hook).toBe('blocks.2.hook_resid_post');

@@ -29,7 +29,7 @@ describe('the Library and crosscoder folders', () => {
     const linked = linkSaesToModels(withIdentities([...models, item])).find((i) => i.kind === 'crosscoder')!;
     expect(linked.crosscoder!.linkA).toMatchObject({ modelItemId: 'a', evidence: 'model_name' });
     expect(linked.crosscoder!.linkB).toMatchObject({ modelItemId: 'b', evidence: 'model_name' });
-    expect(linked.identity.label).toBe('cc1 (crosscoder demo-standard ↔ demo-adhd) · 16 latents · k 2');
+    expect(linked.identity.label).toBe('crosscoder demo-standard ↔ demo-adhd · 16 latents · k 2 (cc1)');
     expect(linked.identity.detail).toBe(`folder ${dir}`);
     // A model of another width is never linked, even by name.
     const narrow = linkSaesToModels(withIdentities([localModel('b8', '/b/models/adhd', 4, 'sae-workbench/demo-adhd'), item])).find((i) => i.kind === 'crosscoder')!;

@@ -156,10 +156,15 @@ function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
   return `path:${item.path}`;
 }
 
-/** `<folder> (crosscoder demo-standard ↔ demo-adhd) · 256 latents · k 8`: both models and the size. */
+/**
+ * `crosscoder demo-standard ↔ demo-adhd · 256 latents · k 8 (<folder>)`: both models and the size,
+ * then the folder (a job's own folder, named "crosscoder", by its run's folder).
+ */
 export function crosscoderIdentityLabel(dir: string, c: { modelNameA: string | null; modelNameB: string | null; dSae: number | null; k: number | null }): string {
-  const models = c.modelNameA && c.modelNameB ? ` (crosscoder ${c.modelNameA} ↔ ${c.modelNameB})` : ' (crosscoder)';
-  return `${path.basename(dir)}${models}${c.dSae ? ` · ${c.dSae} latents` : ''}${c.k ? ` · k ${c.k}` : ''}`;
+  const base = path.basename(dir);
+  const folder = base === 'crosscoder' ? `${path.basename(path.dirname(dir))}/${base}` : base;
+  const models = c.modelNameA && c.modelNameB ? `${c.modelNameA} ↔ ${c.modelNameB}` : 'models unknown';
+  return `crosscoder ${models}${c.dSae ? ` · ${c.dSae} latents` : ''}${c.k ? ` · k ${c.k}` : ''} (${folder})`;
 }
 
 /** The identity of one item on its own (no clash resolution): for callers outside the Library. */

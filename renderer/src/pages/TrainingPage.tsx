@@ -61,7 +61,8 @@ export function TrainingPage() {
   useEvent('library.changed', () => void loadSources(), [loadSources]);
   useEvent('job.removed', () => reload(), [reload]);
 
-  const formShown = params.get('new') === '1' || (formOpen ?? runs.length === 0);
+  // Opened for a crosscoder (its form below), the SAE form starts folded.
+  const formShown = params.get('new') === '1' || (formOpen ?? (runs.length === 0 && !params.get('crosscoder') && !params.get('ccRun')));
   const run = runs.find((r) => r.job.id === selected) ?? null;
   const toggleOverlay = (id: string) => setParams({ overlay: (overlay.includes(id) ? overlay.filter((o) => o !== id) : [...overlay, id]).join(',') });
 

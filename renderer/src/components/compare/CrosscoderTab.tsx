@@ -38,11 +38,14 @@ function DeltaNormHistogram({ view, onPick }: { view: CrosscoderAnalysisView; on
     { x1: b.sharedMin, x2: b.sharedMax, label: 'shared', color: themeColor('--muted') },
     { x1: b.bOnlyMin, x2: 1, label: 'B-only', color: themeColor('--model-b') },
   ];
-  const colorOf = (x: number) => (x < b.aOnlyMax ? themeColor('--model-a') : x >= b.bOnlyMin ? themeColor('--model-b') : themeColor('--accent'));
+  // Bars take their band's colour; between the bands, the side they lean to, paler.
+  const colorOf = (x: number) => (x < b.sharedMin ? themeColor('--model-a') : x >= b.sharedMax ? themeColor('--model-b') : themeColor('--accent'));
+  const opacityOf = (x: number) => (x < b.aOnlyMax || x >= b.bOnlyMin || (x >= b.sharedMin && x < b.sharedMax) ? 1 : 0.55);
+  const top = Math.max(1, ...bins.map((x) => x.count)) * 1.15;
   return (
     <figure className="chart-card">
       <figcaption className="small">
-        Relative decoder norm of every live latent, Δnorm = 0.5 ((‖W_dec^B‖ − ‖W_dec^A‖) / max + 1): near 0 it writes only into A ({a.modelA}), near 1 only into B ({a.modelB}), near 0.5 into both. Shaded: the bands. Click a bar to list its band.
+        Relative decoder norm of every live latent, Δnorm = 0.5 ((‖W_dec^B‖ − ‖W_dec^A‖) / max + 1): near 0 it writes only into A ({a.modelA}), near 1 only into B ({a.modelB}), near 0.5 into both. Bars: latents per bin (symlog scale). Shaded: the bands. Click a bar to list its band.
       </figcaption>
       <PlotFigure
         label="Δnorm histogram"
@@ -55,13 +58,14 @@ function DeltaNormHistogram({ view, onPick }: { view: CrosscoderAnalysisView; on
         options={() => ({
           height: 200,
           marginLeft: 48,
-          marginTop: 18,
+          marginTop: 26,
           x: { label: 'Δnorm', domain: [0, 1] },
-          y: { label: 'latents', grid: true, type: 'symlog' },
+          // Counts on a symlog axis (the shared peak dwarfs the others); the caption names them.
+          y: { label: null, grid: true, type: 'symlog' },
           marks: [
-            Plot.rect(regions, { x1: 'x1', x2: 'x2', y1: 0, y2: Math.max(1, ...bins.map((x) => x.count)) * 1.15, fill: 'color', fillOpacity: 0.1 }),
-            Plot.text(regions, { x: (r: { x1: number; x2: number }) => (r.x1 + r.x2) / 2, y: Math.max(1, ...bins.map((x) => x.count)) * 1.15, text: 'label', dy: -6, fill: 'color', fontWeight: 700 }),
-            Plot.rect(bins, { x1: 'x1', x2: 'x2', y1: 0, y2: 'count', fill: (d: { x1: number }) => colorOf(d.x1), inset: 0.5, tip: true, title: (d: { x1: number; x2: number; count: number }) => `Δnorm ${d.x1.toFixed(2)}–${d.x2.toFixed(2)}: ${d.count} latents` }),
+            Plot.rect(regions, { x1: 'x1', x2: 'x2', y1: 0, y2: top, fill: 'color', fillOpacity: 0.1 }),
+            Plot.text(regions, { x: (r: { x1: number; x2: number }) => (r.x1 + r.x2) / 2, y: top, text: 'label', dy: -8, fill: 'color', fontWeight: 700 }),
+            Plot.rect(bins, { x1: 'x1', x2: 'x2', y1: 0, y2: 'count', fill: (d: { x1: number }) => colorOf(d.x1), fillOpacity: (d: { x1: number }) => opacityOf(d.x1), inset: 0.5, tip: true, title: (d: { x1: number; x2: number; count: number }) => `Δnorm ${d.x1.toFixed(2)}–${d.x2.toFixed(2)}: ${d.count} latents` }),
             Plot.ruleY([0]),
           ],
         })}
@@ -92,8 +96,8 @@ function SharedCosine({ view }: { view: CrosscoderAnalysisView }) {
   );
 }
 
-function LatentTable({ rows, confirmed, selected, onSelect }: { rows: CrosscoderLatentRow[]; confirmed: Set<number>; selected: number | null; onSelect: (latent: number) => void }) {
-  if (rows.length === 0) return <p className="muted small">No latent in this band.</p>;
+function LatentTable({ rows, confirmed, selected, onSelect, emptyNote }: { rows: CrosscoderLatentRow[]; confirmed: Set<number>; selected: number | null; onSelect: (latent: number) => void; emptyNote?: string }) {
+  if (rows.length === 0) return <p className="muted small">No latent in this band.{emptyNote ? ` ${emptyNote}` : ''}</p>;
   return (
     <div className="table-scroll">
       <table className="library-table crosscoder-latents" aria-label="Crosscoder latents">
@@ -216,6 +220,7 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
   }, [client, index, diffJobId]);
 
   const a = view?.analysis ?? null;
+  const leaningB = useMemo(() => (a ? a.latents.filter((l) => !(a.deadLatents ?? []).includes(l.latent) && (l.delta_norm ?? 0) > a.bands.sharedMax).length : 0), [a]);
   const confirmed = useMemo(() => new Set([...(a?.confirmed.aOnly ?? []), ...(a?.confirmed.bOnly ?? [])]), [a]);
   const dead = useMemo(() => new Set(a?.deadLatents ?? []), [a]);
   const rows = useMemo(() => {
@@ -278,7 +283,7 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
               <strong>{a.counts['b-only']}</strong> B-only
             </button>
             <button className="tile link" onClick={() => setParams({ band: 'leans-b' })}>
-              <strong>{a.latents.filter((l) => !dead.has(l.latent) && (l.delta_norm ?? 0) > a.bands.sharedMax).length}</strong> lean to B
+              <strong>{leaningB}</strong> lean to B
             </button>
             <span className="tile" title={`ν_r and ν_ε below ${a.nuMax}`}>
               <strong>{a.confirmed.aOnly.length + a.confirmed.bOnly.length}</strong> confirmed by latent scaling
@@ -302,7 +307,13 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
               </button>
             ))}
           </nav>
-          <LatentTable rows={rows} confirmed={confirmed} selected={latent} onSelect={select} />
+          <LatentTable
+            rows={rows}
+            confirmed={confirmed}
+            selected={latent}
+            onSelect={select}
+            emptyNote={band === 'b-only' ? `No latent writes (almost) only into B; ${leaningB} lean to B (Δnorm > ${a.bands.sharedMax}): a direction B adds on top of something both models share stays in one latent whose B decoder is longer.` : undefined}
+          />
 
           <h3>Beside the SAE-based condition diff</h3>
           {!index ? (
@@ -322,6 +333,7 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
               )}
             </div>
           ) : (
+            <>
             <label className="picker-row small">
               <span className="picker-caption">Condition diff</span>
               <select aria-label="Condition diff to compare with" value={diffJobId ?? ''} onChange={(e) => setParams({ ccdiff: e.target.value || null })}>
@@ -332,8 +344,9 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
                   </option>
                 ))}
               </select>
-              {diffs.length === 0 && <span className="muted"> Run a condition diff on the Condition diff tab first (two SAE indexes on the same dataset).</span>}
             </label>
+            <p className="muted small">{diffs.length === 0 ? 'Run a condition diff on the Condition diff tab first (two SAE indexes on the same dataset): the crosscoder\'s latents at its condition then sit beside its B features.' : 'Its latents at that diff\'s condition, each beside the SAE-B feature that co-fires with it most, and whether each method calls it specific to B.'}</p>
+            </>
           )}
           {agreement && <AgreementTable agreement={agreement} onSelect={select} />}
         </>

@@ -97,12 +97,14 @@ function Histogram({ detail }: { detail: FeatureDetail }) {
 /** One feature as sae_vis / Neuronpedia show it, in their order. */
 /** `neighbourHref` says where a similar/correlated feature opens (default: this index's page; a side pane keeps the main one). */
 /** `pairWith`: the feature shown beside this one, whose decoder cosine with this one is shown. */
-/** A crosscoder latent's two decoders: where it writes (Δnorm), how alike, and model A's logit effects. */
+/** A crosscoder latent's two decoders: where it writes (Δnorm), how long each is and how alike. */
 function CrosscoderFacts({ facts }: { facts: CrosscoderFeatureFacts }) {
   const band = facts.deltaNorm === null ? 'writes nothing' : facts.deltaNorm <= 0.1 ? 'A-only' : facts.deltaNorm >= 0.9 ? 'B-only' : facts.deltaNorm >= 0.4 && facts.deltaNorm <= 0.6 ? 'shared' : facts.deltaNorm > 0.6 ? 'leans to B' : 'leans to A';
   return (
     <section className="feature-section crosscoder-facts" aria-label="Crosscoder decoders">
-      <h3>Crosscoder: two decoders</h3>
+      <h3>
+        Crosscoder latent: decoder A ({facts.modelA}) and decoder B ({facts.modelB})
+      </h3>
       <dl className="feature-stats">
         <div>
           <dt>Δnorm</dt>
@@ -123,15 +125,6 @@ function CrosscoderFacts({ facts }: { facts: CrosscoderFeatureFacts }) {
           <dd>{facts.cosAb === null ? '–' : facts.cosAb.toFixed(3)}</dd>
         </div>
       </dl>
-      <h3>Model A's decoder ({facts.modelA})</h3>
-      {facts.logitsA ? (
-        <div className="logit-pair">
-          <LogitTable title="Promotes (W_dec^A · W_U^A)" entries={facts.logitsA.positive} />
-          <LogitTable title="Suppresses" entries={facts.logitsA.negative} />
-        </div>
-      ) : (
-        <p className="muted small">No logit effects for model A's hook.</p>
-      )}
     </section>
   );
 }
@@ -180,6 +173,7 @@ export function FeatureView({ detail, index, actions, neighbourHref, pairWith }:
           <dd>{d.decoderNorm.toFixed(3)}</dd>
         </div>
       </dl>
+      {d.crosscoder && <CrosscoderFacts facts={d.crosscoder} />}
       {index?.stale && <div className="warn-text small">This index may be out of date: {index.stale}</div>}
       {dead ? (
         <p className="muted">This feature never fired on the {d.tokens.toLocaleString('en-US')} indexed tokens (dead on this dataset).</p>
@@ -240,13 +234,25 @@ export function FeatureView({ detail, index, actions, neighbourHref, pairWith }:
           ) : (
             <p className="muted small">No logit effects for this hook.</p>
           )}
+          {d.crosscoder && (
+            <>
+              <h3>Model A's decoder ({d.crosscoder.modelA})</h3>
+              {d.crosscoder.logitsA ? (
+                <div className="logit-pair">
+                  <LogitTable title="Promotes (W_dec^A · W_U^A)" entries={d.crosscoder.logitsA.positive} />
+                  <LogitTable title="Suppresses" entries={d.crosscoder.logitsA.negative} />
+                </div>
+              ) : (
+                <p className="muted small">No logit effects for model A's hook.</p>
+              )}
+            </>
+          )}
         </section>
       </div>
       <div className="feature-grid">
         <Neighbours title="Similar features (decoder cosine)" items={d.similar} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="cosine" labels={names} />
         <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="r" labels={names} />
       </div>
-      {d.crosscoder && <CrosscoderFacts facts={d.crosscoder} />}
       {index && !d.crosscoder && <DirectionPanel sae={index.saePath} feature={d.feature} pairWith={pairWith} />}
     </article>
   );

@@ -231,7 +231,7 @@ function CrosscoderRunDetail({ run }: { run: CrosscoderRunView }) {
       </div>
       {r && (
         <>
-          <table className="gates-table" aria-label="Crosscoder held-out figures">
+          <table className="gates-table cc-figures" aria-label="Crosscoder held-out figures">
             <tbody>
               <tr><th>FVE model A (held out)</th><td className="num">{fmt(r.fve_a)}</td><th>FVE model B (held out)</th><td className="num">{fmt(r.fve_b)}</td></tr>
               <tr><th>L0</th><td className="num">{fmt(r.l0, 2)}</td><th>Dead %</th><td className="num">{fmt(r.dead_pct, 2)}</td></tr>
