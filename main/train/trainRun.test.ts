@@ -15,6 +15,9 @@ import { PARAM_NAMES } from './saeParams';
 import { sharedDemoBundle } from './testing/demoFixture';
 import { runTrainSae, type TrainRunContext } from './trainRun';
 import { prepareTraining } from './trainSetup';
+import { heldOutWindows } from '../evals/heldOutWindows';
+import { runModel } from '../engine/runner';
+import { expectedAverageScale, meanRow } from './inputStatistics';
 
 let demo: DemoBundlePaths;
 const tmp = makeTempDir('train-run');
@@ -150,6 +153,45 @@ describe('a training run on the demo bundle', () => {
     expect(readMetrics(ctx.runDir).points.filter((p) => p.phase === 'train').every((p) => p.lr === best.lr)).toBe(true);
   });
 
+  it('starts from the data: the input scale makes E||x|| = sqrt(d_in), b_dec starts at the rows\' median (or mean, or zeros)', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    // Activations of the held-out tokens: other documents than the training rows, the same distribution.
+    const setup = await prepareTraining(tinyParams({ hooks: [hook] }));
+    const held = await heldOutWindows(setup.plan, setup.tokenizer, setup.prependBos, setup.contextSize, 2048);
+    const run = await runModel(setup.model, held.windows.map((w) => w.tokens), [hook], { device: 'cpu' });
+    const rows = Float32Array.from(run.hooks[hook].flatMap((t) => Array.from(t.data)));
+    const heldScale = expectedAverageScale(rows, 64);
+    const heldMean = meanRow(rows, 64);
+    const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let ab = 0, aa = 0, bb = 0;
+      for (let i = 0; i < a.length; i++) [ab, aa, bb] = [ab + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
+      return ab / Math.sqrt(aa * bb);
+    };
+    const stepZero = async (over: Partial<TrainSaeParamsInput>, name: string) => {
+      const ctx = context(name, { stopRequested: () => 'pause' });
+      await expect(runTrainSae(tinyParams({ hooks: [hook], ...over }), ctx)).rejects.toBeInstanceOf(JobStopped);
+      const cp = readCheckpoint(ctx.runDir, [{ dIn: 64, dSae: 48 }])!;
+      expect(cp.step).toBe(0);
+      return { scale: cp.inputScales![0], bDec: cp.saes[0].train.params.b_dec };
+    };
+    const median = await stepZero({}, 'start-median');
+    expect(median.scale / heldScale).toBeGreaterThan(0.9);
+    expect(median.scale / heldScale).toBeLessThan(1.1);
+    // The residual stream has a large common component: its median and mean point the same way.
+    expect(cosine(median.bDec, heldMean)).toBeGreaterThan(0.9);
+    const mean = await stepZero({ bDecInit: 'mean' }, 'start-mean');
+    expect(mean.scale).toBe(median.scale);
+    expect(cosine(mean.bDec, heldMean)).toBeGreaterThan(0.95);
+    expect(Array.from(mean.bDec)).not.toEqual(Array.from(median.bDec));
+    // In scaled units: the mean of x * s is s x the mean of x.
+    const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+    expect(norm(mean.bDec) / (median.scale * norm(heldMean))).toBeGreaterThan(0.8);
+    expect(norm(mean.bDec) / (median.scale * norm(heldMean))).toBeLessThan(1.25);
+    const raw = await stepZero({ bDecInit: 'zeros', normalizeActivations: 'none' }, 'start-zeros');
+    expect(raw.scale).toBe(1);
+    expect(raw.bDec.every((v) => v === 0)).toBe(true);
+  });
+
   it('trains BatchTopK and saves it as JumpReLU with the moving-average threshold', async () => {
     const ctx = context('batchtopk');
     const res = await runTrainSae(tinyParams({ architecture: 'batchtopk', hooks: ['blocks.2.hook_resid_post'], tokens: 256 * 60 }), ctx);
@@ -194,7 +236,8 @@ describe('a training run on the demo bundle', () => {
     writeGpt2Directory(broken, weights);
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(demo.models.adhd, f), path.join(broken, f));
     const ctx = context('nan');
-    const err = await asyncErrorOf(() => runTrainSae(tinyParams({ model: broken, hooks: ['blocks.0.hook_resid_post'], checkpointEverySteps: 1, tokens: 256 * 200, loopDataset: true }), ctx));
+    // Raw inputs: normalisation would scale the outlier down with everything else.
+    const err = await asyncErrorOf(() => runTrainSae(tinyParams({ model: broken, hooks: ['blocks.0.hook_resid_post'], checkpointEverySteps: 1, tokens: 256 * 200, loopDataset: true, normalizeActivations: 'none' }), ctx));
     expect(err.code).toBe('TRAIN_NONFINITE_LOSS');
     const step = Number(/at step (\d+) of 200/.exec(err.message)![1]);
     expect(err.message).toContain('blocks.0.hook_resid_post');

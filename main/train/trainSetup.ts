@@ -90,6 +90,8 @@ export async function prepareTraining(params: TrainSaeParams): Promise<TrainSetu
         evalTokens: params.evalTokens,
         bufferBatches: params.bufferBatches,
         seed: params.seed,
+        normalizeActivations: params.normalizeActivations,
+        bDecInit: params.bDecInit,
       }),
     )
     .digest('hex')

@@ -19,6 +19,14 @@ export const LR_SWEEP_MULTIPLIERS = [0.25, 0.5, 1, 2, 4] as const;
 /** The default lr, chosen by measurement (bench/lrStudy.ts; see the field's description). */
 export const DEFAULT_LR = 1e-3;
 
+/** sae_lens' names: `expected_average_only_in` scales inputs so E||x|| = sqrt(d_in) (the factor is folded into the exported weights). */
+export const NORMALIZE_ACTIVATIONS = ['none', 'expected_average_only_in'] as const;
+export type NormalizeActivations = (typeof NORMALIZE_ACTIVATIONS)[number];
+
+/** How b_dec starts: sae_lens 6.x zeros, or from a sample of the training rows. */
+export const DECODER_BIAS_INITS = ['zeros', 'mean', 'geometric_median'] as const;
+export type DecoderBiasInit = (typeof DECODER_BIAS_INITS)[number];
+
 const path = z.string().min(1).max(4096);
 
 export const QualityGatesSchema = z
@@ -42,6 +50,14 @@ export const TrainSaeParamsSchema = z
     tokens: z.number().int().min(1).max(1e12).default(20_000_000).describe('Training tokens (BOS not counted). Default 20M: about 5,000 steps of 4096, several of sae_lens\' 1000-step dead windows; hours on 2 CPU cores at d_in 512 (the model forward dominates, bench (j)), minutes on a GPU.'),
     batchSize: z.number().int().min(1).max(1 << 16).default(4096).describe('Tokens per optimizer step. Default 4096: sae_lens\' train_batch_size_tokens.'),
     lr: z.number().positive().max(1).default(DEFAULT_LR).describe('Adam learning rate. Default 1e-3: best held-out FVE at d_in 512 -> 4096 in bench/lrStudy.ts (3e-3 fell behind, 1e-2 diverged); small models prefer more (d_in 64: 1e-2): tick the lr sweep when unsure.'),
+    normalizeActivations: z
+      .enum(NORMALIZE_ACTIVATIONS)
+      .default('expected_average_only_in')
+      .describe('Scale the inputs by one constant, estimated on training rows before the first step, so E||x|| = sqrt(d_in) (sae_lens\' expected_average_only_in; folded into the saved weights, so the SAE reads raw activations). Default on: the same lr then fits models whose activations differ in size (bench/lrStudy.ts).'),
+    bDecInit: z
+      .enum(DECODER_BIAS_INITS)
+      .default('geometric_median')
+      .describe('Initial decoder bias b_dec: zeros (sae_lens 6.x), or the mean or geometric median of a sample of training rows (sparsify). Default geometric median: the encoder starts centred on the data.'),
     lrWarmupSteps: z.number().int().min(0).default(0).describe('Linear warm-up steps from lr/steps to lr. Default 0: sae_lens\' default; Adam\'s bias correction already tames the first steps.'),
     lrDecaySteps: z.number().int().min(0).default(0).describe('Linear decay over the last steps from lr to lr_end. Default 0 (constant lr): sae_lens\' default.'),
     lrEnd: z.number().min(0).default(0).describe('The lr at the end of the decay. Default 0: sae_lens\' constant schedule decays to zero.'),
