@@ -15,6 +15,7 @@ import { PARAM_NAMES } from './saeParams';
 import { sharedDemoBundle } from './testing/demoFixture';
 import { runTrainSae, type TrainRunContext } from './trainRun';
 import { prepareTraining } from './trainSetup';
+import { bestTrial, nextSweepLr } from './lrSweep';
 import { heldOutWindows } from '../evals/heldOutWindows';
 import { runModel } from '../engine/runner';
 import { expectedAverageScale, meanRow } from './inputStatistics';
@@ -142,14 +143,21 @@ describe('a training run on the demo bundle', () => {
     expectSameCurve(a.runDir, b.runDir);
   });
 
-  it('an lr sweep runs short trials at lr x 0.25 ... 4 and trains with the best held-out FVE', async () => {
+  it('an lr sweep runs trials at lr x 0.25 ... 4, extends past the edge the best sits at, and trains with the best held-out FVE', async () => {
     const ctx = context('sweep');
-    const res = await runTrainSae(tinyParams({ hooks: ['blocks.2.hook_resid_post'], lrSweep: true, lr: 1e-3 }), ctx);
-    expect(res.sweep!.map((t) => t.lr)).toEqual([0.25e-3, 0.5e-3, 1e-3, 2e-3, 4e-3]);
-    const best = res.sweep!.reduce((a, b) => (b.fve > a.fve ? b : a));
+    // lr 1e-5 is far too low for 20 steps: the best trial is the largest, so the sweep goes on upward.
+    const res = await runTrainSae(tinyParams({ hooks: ['blocks.2.hook_resid_post'], lrSweep: true, lr: 1e-5 }), ctx);
+    const lrs = res.sweep!.map((t) => t.lr);
+    expect(lrs.slice(0, 5)).toEqual([0.25e-5, 0.5e-5, 1e-5, 2e-5, 4e-5]);
+    expect(lrs.length).toBeGreaterThan(5);
+    // The run followed the plan: each trial is the one nextSweepLr asked for after the ones before it.
+    res.sweep!.forEach((t, i) => expect(t.lr).toBe(nextSweepLr(res.sweep!.slice(0, i), 1e-5)));
+    expect(nextSweepLr(res.sweep!, 1e-5)).toBeNull();
+    const best = bestTrial(res.sweep!)!;
     expect(res.lr).toBe(best.lr);
+    expect(best.lr).toBeGreaterThan(4e-5);
     const phases = [...new Set(readMetrics(ctx.runDir).points.map((p) => p.phase))];
-    expect(phases).toEqual(['sweep lr=0.000250', 'sweep lr=0.000500', 'sweep lr=0.00100', 'sweep lr=0.00200', 'sweep lr=0.00400', 'train']);
+    expect(phases).toEqual([...lrs.map((lr) => `sweep lr=${lr.toPrecision(3)}`), 'train']);
     expect(readMetrics(ctx.runDir).points.filter((p) => p.phase === 'train').every((p) => p.lr === best.lr)).toBe(true);
   });
 

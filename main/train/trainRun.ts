@@ -30,6 +30,7 @@ import { initialDecoderBias, inputScaleFor, scaleRowsInPlace } from './inputStat
 import { planOutput } from '../outputs/outputPath';
 import { PARAMS_FILE, saeFoldersOutput, type TrainOutputRule } from './trainOutput';
 import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
+import { bestTrial, nextSweepLr, sweepTrialSteps } from './lrSweep';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { prepareTraining, type TrainSetup } from './trainSetup';
 
@@ -271,9 +272,10 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
   ctx.log('info', cp ? `Resuming at step ${cp.step} of ${setup.totalSteps}: ${setupLine}.` : `Starting: ${setupLine}.`);
 
-  const sweepTrialSteps = Math.min(setup.totalSteps, Math.max(20, Math.min(1000, Math.round(setup.totalSteps * 0.06))));
-  const sweepSteps = p.lrSweep && !cp ? sweepTrialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
-  const allSteps = sweepSteps + setup.totalSteps;
+  const trialSteps = sweepTrialSteps(setup.totalSteps);
+  // The sweep's length is known up to its extensions: progress assumes none, then stretches.
+  let sweepSteps = p.lrSweep && !cp ? trialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
+  const allSteps = () => sweepSteps + setup.totalSteps;
   let doneBefore = 0;
   const t0 = Date.now();
   const elapsedBefore = cp?.elapsedMs ?? 0;
@@ -289,30 +291,48 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
     sweep = [];
-    for (const m of LR_SWEEP_MULTIPLIERS) {
-      const trialLr = p.lr * m;
-      const states = await trainPhase(setup, ctx, metrics, {
-        label: `sweep lr=${trialLr.toPrecision(3)}`,
-        steps: sweepTrialSteps,
-        lr: trialLr,
-        states: startStates(setup, start!),
-        startStep: 0,
-        buffer: bufferFor(trainStart),
-        inputScales,
-        afterStep: async (step, group) => {
-          epReport ||= group.report.running;
-          if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps, `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${sweepTrialSteps}`);
-        },
-      }, 0);
-      doneBefore += sweepTrialSteps;
-      const evals = await evaluateSaes(setup.model, saesFor(setup, states, sweepTrialSteps, inputScales), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
+    // One trial: the run's first trialSteps steps at its lr; a diverging lr is an answer (it ranks last), not a failure.
+    const trial = async (trialLr: number): Promise<number | null> => {
+      let states: SaeRunState[];
+      try {
+        states = await trainPhase(setup, ctx, metrics, {
+          label: `sweep lr=${trialLr.toPrecision(3)}`,
+          steps: trialSteps,
+          lr: trialLr,
+          states: startStates(setup, start!),
+          startStep: 0,
+          buffer: bufferFor(trainStart),
+          inputScales,
+          afterStep: async (step, group) => {
+            epReport ||= group.report.running;
+            if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
+          },
+        }, 0);
+      } catch (err) {
+        if (!(err instanceof NonFiniteStep)) throw err;
+        ctx.log('warn', `lr sweep: lr ${trialLr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
+        return null;
+      } finally {
+        doneBefore += trialSteps;
+      }
+      const evals = await evaluateSaes(setup.model, saesFor(setup, states, trialSteps, inputScales), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
       const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
-      sweep.push({ lr: trialLr, fve });
-      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${sweepTrialSteps} steps.`);
+      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${trialSteps} steps.`);
+      return fve;
+    };
+    for (let trialLr = nextSweepLr(sweep, p.lr); trialLr !== null; trialLr = nextSweepLr(sweep, p.lr)) {
+      if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
+        sweepSteps += trialSteps;
+        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > p.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
+      }
+      sweep.push({ lr: trialLr, fve: await trial(trialLr) });
     }
-    const best = sweep.reduce((a, b) => (b.fve > a.fve ? b : a));
+    const best = bestTrial(sweep);
+    if (!best) {
+      throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of the sweep diverged (lowest ${Math.min(...sweep.map((t) => t.lr)).toPrecision(3)}).`, 'Start again with a much lower --lr, or check the model: activations too large for float32 overflow.');
+    }
     lr = best.lr;
-    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve.toFixed(4)} in its trial).`);
+    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve!.toFixed(4)} in its trial).`);
   }
 
   // 4. Training.
@@ -353,7 +373,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
           await ctx.onCheckpoint?.(step);
         }
         if (step % 5 === 0 || step === setup.totalSteps) {
-          ctx.progress((0.95 * (doneBefore + step)) / allSteps, `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
+          ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
         }
       },
       onPause: async (step, group) => {

@@ -61,7 +61,7 @@ export const TrainSaeParamsSchema = z
     lrWarmupSteps: z.number().int().min(0).default(0).describe('Linear warm-up steps from lr/steps to lr. Default 0: sae_lens\' default; Adam\'s bias correction already tames the first steps.'),
     lrDecaySteps: z.number().int().min(0).default(0).describe('Linear decay over the last steps from lr to lr_end. Default 0 (constant lr): sae_lens\' default.'),
     lrEnd: z.number().min(0).default(0).describe('The lr at the end of the decay. Default 0: sae_lens\' constant schedule decays to zero.'),
-    lrSweep: z.boolean().default(false).describe('Before training, run short trials (6% of the steps each) at lr x 0.25, 0.5, 1, 2, 4 and train with the one of best held-out FVE. Default off: it adds about a third to the run time.'),
+    lrSweep: z.boolean().default(false).describe('Before training, run trials (a quarter of the steps each: shorter ones favour large lrs) at lr x 0.25, 0.5, 1, 2, 4, and x2 further (up to 3 more) while the best sits at an edge; train with the one of best held-out FVE. Default off: it more than doubles the run time.'),
     auxCoefficient: z.number().min(0).default(1).describe('Weight of the AuxK loss (dead latents reconstruct the residual). Default 1: sae_lens\' default with a plain MSE (Gao et al. use 1/32 with a variance-normalised MSE).'),
     deadWindowTokens: z.number().int().min(1).optional().describe('A latent that has not fired for this many tokens counts as dead (and joins AuxK). When not given: sae_lens\' 1000 steps, at most a tenth of the run so short runs revive dead latents too.'),
     contextSize: z.number().int().min(2).max(1 << 20).optional().describe('Tokens per context window. When not given: 128 (sae_lens\' default) or the model\'s n_ctx if smaller.'),
@@ -154,8 +154,8 @@ export interface TrainedSae {
 
 export interface LrSweepTrial {
   lr: number;
-  /** Mean held-out FVE over the hooks after the trial. */
-  fve: number;
+  /** Mean held-out FVE over the hooks after the trial; null when the trial diverged (NaN/Inf loss). */
+  fve: number | null;
 }
 
 export interface TrainRunResult {

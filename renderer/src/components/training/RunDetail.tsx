@@ -160,7 +160,7 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
                     <tr key={t.lr} className={t.lr === r.lr ? 'selected' : ''}>
                       <td>{t.lr.toPrecision(3)}</td>
                       <td>
-                        {t.fve.toFixed(4)}
+                        {t.fve === null ? 'diverged' : t.fve.toFixed(4)}
                         {t.lr === r.lr ? ' (chosen)' : ''}
                       </td>
                     </tr>
