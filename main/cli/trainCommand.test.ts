@@ -42,18 +42,24 @@ describe('sae-workbench train / eval', () => {
     expect(res.code).toBe(0);
     expect(res.out.trim().split('\n')).toHaveLength(1);
     const json = lastJson(res.out);
-    expect(Object.keys(json).sort()).toEqual(['ce_loss_score', 'dead_pct', 'fve', 'kl_score', 'l0', 'out', 'tokens_per_s'].sort());
+    expect(Object.keys(json).sort()).toEqual(['ce_loss_score', 'dead_pct', 'dense_pct', 'duplicate_pct', 'fve', 'kl_score', 'l0', 'out', 'tokens_per_s'].sort());
     expect(json.out).toBe(path.join(reference, 'blocks.2.hook_resid_post'));
-    for (const key of ['fve', 'l0', 'dead_pct', 'ce_loss_score', 'kl_score', 'tokens_per_s']) expect(Number.isFinite(json[key]), key).toBe(true);
-    expect(fs.existsSync(path.join(json.out as string, 'cfg.json'))).toBe(true);
+    for (const key of ['fve', 'l0', 'dead_pct', 'duplicate_pct', 'dense_pct', 'ce_loss_score', 'kl_score', 'tokens_per_s']) expect(Number.isFinite(json[key]), key).toBe(true);
+    // Normalised by default, folded at export as sae_lens does: cfg.json reads raw activations, the training config keeps the mode and factor.
+    const cfg = JSON.parse(fs.readFileSync(path.join(json.out as string, 'cfg.json'), 'utf8'));
+    expect(cfg.normalize_activations).toBe('none');
+    const trained = JSON.parse(fs.readFileSync(path.join(json.out as string, 'training_config.json'), 'utf8'));
+    expect(trained.normalize_activations).toBe('expected_average_only_in');
+    expect(trained.activation_norm_scaling_factor).toBeGreaterThan(0);
+    expect(cfg.metadata.activation_norm_scaling_factor).toBe(trained.activation_norm_scaling_factor);
     expect(res.err).toMatch(/% step \d+\/60/);
 
     // The eval command judges the SAE on the same held-out tokens: the same numbers.
     const ev = await runCliCaptured(['eval', '--model', demo.models.adhd, '--sae', json.out as string, '--dataset', demo.dataset, '--tokens', '512', '--device', 'cpu', '--json']);
     expect(ev.code).toBe(0);
     const e = lastJson(ev.out);
-    for (const key of ['fve', 'l0', 'dead_pct', 'ce_loss_score', 'kl_score']) expect(e[key] as number, key).toBeCloseTo(json[key] as number, 5);
-    expect(e.gates).toHaveLength(2);
+    for (const key of ['fve', 'l0', 'dead_pct', 'duplicate_pct', 'dense_pct', 'ce_loss_score', 'kl_score']) expect(e[key] as number, key).toBeCloseTo(json[key] as number, 5);
+    expect((e.gates as { name: string }[]).map((g) => g.name)).toEqual(['FVE', 'dead %', 'duplicates %']);
   });
 
   it('a run killed with SIGKILL and resumed ends with the uninterrupted loss curve', async () => {
@@ -100,6 +106,10 @@ describe('sae-workbench train / eval', () => {
     expect(notRun.err).toContain('is not a training run folder');
     const other = await runCliCaptured(['train', '--resume', reference, '--k', '8', '--home', tmp.dir]);
     expect(other.err).toContain('was started with k = 4, not 8');
+    const norm = await runCliCaptured(args(path.join(tmp.dir, 'bad-norm'), ['--normalize-activations', 'layer_norm']));
+    expect(norm.code).toBe(1);
+    expect(norm.err).toContain('--normalize-activations');
+    expect(norm.err).toContain('expected_average_only_in');
   });
 });
 

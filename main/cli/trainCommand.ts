@@ -83,12 +83,14 @@ function resumeParams(runDir: string, flags: Record<string, unknown>): TrainSaeP
   return { ...params, overwrite: flags.overwrite === true, ...(flags.device ? { device: flags.device as TrainSaeParams['device'] } : {}) };
 }
 
-/** The final JSON line: per SAE {fve, l0, dead_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
+/** The final JSON line: per SAE {fve, l0, dead_pct, duplicate_pct, dense_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
 export function trainSummary(result: TrainRunResult): unknown {
   const each = result.saes.map((s) => ({
     fve: s.eval.fve,
     l0: s.eval.l0,
     dead_pct: s.eval.dead_pct,
+    duplicate_pct: s.eval.duplicate_pct,
+    dense_pct: s.eval.dense_pct,
     ce_loss_score: s.eval.ce_loss_score,
     kl_score: s.eval.kl_score,
     tokens_per_s: result.tokensPerSecond,

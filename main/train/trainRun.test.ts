@@ -99,7 +99,10 @@ describe('a training run on the demo bundle', () => {
       expect(s.eval.fve).toBeGreaterThan(0);
       expect(s.eval.l0).toBeGreaterThan(0);
       expect(s.eval.l0).toBeLessThanOrEqual(4);
-      expect(s.gates.map((g) => g.name)).toEqual(['FVE', 'dead %']);
+      expect(s.gates.map((g) => g.name)).toEqual(['FVE', 'dead %', 'duplicates %']);
+      expect(s.gates.map((g) => g.blocking)).toEqual([true, true, false]);
+      expect(s.dictionary.live).toBe(Math.round(48 * (1 - s.eval.dead_pct / 100)));
+      expect(s.eval.duplicate_pct).toBe(s.dictionary.duplicate_pct);
     }
     const pts = readMetrics(reference.runDir).points;
     expect(pts.filter((p) => p.hook === params.hooks[0]).map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));

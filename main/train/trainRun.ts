@@ -415,15 +415,16 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
     finalL0: evals[h].metrics.l0,
     sparsity: logSparsity(evals[h].fireCounts, evals[h].metrics.tokens),
     metadata: { ...(inputScales[h] !== 1 ? { activation_norm_scaling_factor: inputScales[h] } : {}), training_tokens: tokens, heldout_fve: evals[h].metrics.fve, heldout_dead_pct: evals[h].metrics.dead_pct, heldout_tokens: evals[h].metrics.tokens },
-    trainingConfig: { ...p, hook, normalize_activations: p.normalizeActivations, activation_norm_scaling_factor: inputScales[h], lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: evals[h].metrics, gates: judgeGates(evals[h].metrics, p.gates).gates },
+    trainingConfig: { ...p, hook, normalize_activations: p.normalizeActivations, activation_norm_scaling_factor: inputScales[h], lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: evals[h].metrics, dictionary: evals[h].dictionary, gates: judgeGates(evals[h].metrics, p.gates).gates },
   }));
   const folders = writeSaeLensFolders(saeOutput, exports);
   const trained: TrainedSae[] = setup.hooks.map((hook, h) => {
     const e = evals[h];
     const verdict = judgeGates(e.metrics, p.gates);
     const out = folders[h];
-    ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
-    return { hook, out, eval: { ...e.metrics }, gates: verdict.gates, passed: verdict.passed };
+    ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, duplicates ${e.metrics.duplicate_pct.toFixed(2)} %, dense ${e.metrics.dense_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
+    for (const g of verdict.gates) if (!g.pass && !g.blocking) ctx.log('warn', `${hook}: ${g.name} ${g.value.toFixed(2)} is above ${g.threshold} (${e.dictionary!.group_count} group(s) of near-duplicate latents, decoder cosine >= ${e.dictionary!.duplicate_cosine}): a warning, not a failed gate.`);
+    return { hook, out, eval: { ...e.metrics }, dictionary: e.dictionary!, gates: verdict.gates, passed: verdict.passed };
   });
   ctx.progress(1, 'done');
   return {

@@ -19,6 +19,11 @@ export const LR_SWEEP_MULTIPLIERS = [0.25, 0.5, 1, 2, 4] as const;
 /** The default lr, chosen by measurement (bench/lrStudy.ts; see the field's description). */
 export const DEFAULT_LR = 1e-3;
 
+/** The default lr for a dictionary of `dSae` latents (bench/lrStudy.ts), rounded to two significant digits. */
+export function defaultLr(dSae: number): number {
+  return Number((0.05 / Math.sqrt(dSae)).toPrecision(2));
+}
+
 /** sae_lens' names: `expected_average_only_in` scales inputs so E||x|| = sqrt(d_in) (the factor is folded into the exported weights). */
 export const NORMALIZE_ACTIVATIONS = ['none', 'expected_average_only_in'] as const;
 export type NormalizeActivations = (typeof NORMALIZE_ACTIVATIONS)[number];
@@ -33,9 +38,12 @@ export const QualityGatesSchema = z
   .object({
     minFve: z.number().min(0).max(1).default(0.87).describe('Pass when explained variance on held-out tokens is at least this. Default 0.87: the floor the seed workflow accepted SAEs at.'),
     maxDeadPct: z.number().min(0).max(100).default(2).describe('Pass when at most this % of latents never fire on the held-out tokens. Default 2 %: the seed workflow\'s limit.'),
+    maxDuplicatePct: z.number().min(0).max(100).default(5).describe('Pass when at most this % of live latents have another live latent at decoder cosine >= 0.9 (a near-copy). Default 5 %: a few pairs can be real (a feature split), a tenth of the dictionary is degenerate.'),
+    duplicateGate: z.enum(['warn', 'fail', 'off']).default('warn').describe('What a failed duplicate gate does: warn (shown, the run still passes), fail (the run fails its gates) or off. Default warn: duplicates waste latents but do not make the others wrong.'),
   })
   .strict();
 export type QualityGates = z.infer<typeof QualityGatesSchema>;
+export const DEFAULT_GATES: QualityGates = { minFve: 0.87, maxDeadPct: 2, maxDuplicatePct: 5, duplicateGate: 'warn' };
 
 export const TrainSaeParamsSchema = z
   .object({
@@ -67,7 +75,7 @@ export const TrainSaeParamsSchema = z
     contextSize: z.number().int().min(2).max(1 << 20).optional().describe('Tokens per context window. When not given: 128 (sae_lens\' default) or the model\'s n_ctx if smaller.'),
     bufferBatches: z.number().int().min(1).max(1024).default(16).describe('Batches mixed together in the shuffling buffer (rows from many documents). Default 16: about sae_lens\' buffer (20 x 32 prompts x 128 tokens).'),
     evalTokens: z.number().int().min(1).default(32_768).describe('Held-out tokens (the dataset\'s first documents, never trained on) for the final evals and quality gates. Default 32768: tight FVE estimates at a few seconds of model time.'),
-    gates: QualityGatesSchema.default({ minFve: 0.87, maxDeadPct: 2 }).describe('Quality gates checked on the held-out tokens at the end.'),
+    gates: QualityGatesSchema.default(DEFAULT_GATES).describe('Quality gates checked on the held-out tokens at the end.'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('Seed for the initialisation and the shuffling: the same seed and data give the same run.'),
     device: z.enum(ENGINE_DEVICES).default('auto').describe('Execution provider: auto tries CUDA, then WebGPU, then CPU.'),
     loopDataset: z.boolean().default(false).describe('When the dataset runs out before the token budget, start over (after the held-out documents) instead of stopping. Default off: repeating data is a choice.'),
@@ -90,7 +98,7 @@ export const EvalSaeParamsSchema = z
     textColumn: z.string().min(1).max(200).optional().describe('Column holding the text; detected when not given.'),
     tokens: z.number().int().min(1).default(32_768).describe('Tokens to evaluate on (BOS not counted), from the start of the dataset. Default 32768: the training runs\' held-out size, so numbers compare.'),
     contextSize: z.number().int().min(2).optional().describe('Tokens per context window. When not given: the SAE\'s context_size, else 128, at most the model\'s n_ctx.'),
-    gates: QualityGatesSchema.default({ minFve: 0.87, maxDeadPct: 2 }).describe('Quality gates to judge the SAE by.'),
+    gates: QualityGatesSchema.default(DEFAULT_GATES).describe('Quality gates to judge the SAE by.'),
     device: z.enum(ENGINE_DEVICES).default('auto').describe('Execution provider: auto tries CUDA, then WebGPU, then CPU.'),
   })
   .strict();
@@ -124,6 +132,35 @@ export interface GateOutcome {
   threshold: number;
   comparison: '>=' | '<=';
   pass: boolean;
+  /** False for a gate that only warns (duplicates by default): failing it does not fail the SAE. */
+  blocking: boolean;
+}
+
+/** One group of near-duplicate latents (connected by decoder cosine >= 0.9), main/evals/dictionaryMetrics.ts. */
+export interface DuplicateGroup {
+  latents: number[];
+  max_cosine: number;
+  /** Its most similar pairs (at most 40), each with the co-firing Pearson r of the two latents over the evaluated tokens. */
+  pairs: { a: number; b: number; cosine: number; co_firing_r: number }[];
+  pair_count: number;
+}
+
+/** What the dictionary looks like beyond reconstruction (main/evals/dictionaryMetrics.ts). */
+export interface DictionaryReport {
+  /** Latents that fired on the evaluated tokens. */
+  live: number;
+  duplicate_pct: number;
+  duplicates: number;
+  max_cosine: number;
+  mean_max_cosine: number;
+  dense_pct: number;
+  duplicate_cosine: number;
+  dense_density: number;
+  /** log10(firing density) of the live latents: bin i covers [log10_min + i w, log10_min + (i+1) w). */
+  density_histogram: { log10_min: number; bin_width: number; counts: number[]; dead: number };
+  /** The largest groups (at most 50), largest first. */
+  groups: DuplicateGroup[];
+  group_count: number;
 }
 
 export interface SaeEvalSummary {
@@ -141,6 +178,12 @@ export interface SaeEvalSummary {
   kl_with_sae: number;
   kl_zero_ablation: number;
   kl_score: number;
+  /** Percent of live latents with another live latent at decoder cosine >= 0.9 (dictionaryMetrics.ts). */
+  duplicate_pct: number;
+  /** Percent of latents with firing density > 10 %. */
+  dense_pct: number;
+  max_cosine: number;
+  mean_max_cosine: number;
 }
 
 /** What a finished training run returns per SAE (also printed by the CLI). */
@@ -148,6 +191,7 @@ export interface TrainedSae {
   hook: string;
   out: string;
   eval: SaeEvalSummary;
+  dictionary: DictionaryReport;
   gates: GateOutcome[];
   passed: boolean;
 }
@@ -174,6 +218,7 @@ export interface EvalRunResult {
   sae: string;
   model: string;
   eval: SaeEvalSummary;
+  dictionary: DictionaryReport;
   gates: GateOutcome[];
   passed: boolean;
   executionProvider: string;
