@@ -3,8 +3,9 @@
  * held-out token windows and compute saeMetrics.ts' metrics at each SAE's hook. CE-loss and KL
  * scores splice the SAE's reconstruction into the model with the engine's splice (runWithEdit +
  * saeSpliceEdit) and compare with zero-ablation of the hook, as sae_lens' evals do: the SAE
- * replaces every position but BOS, zero-ablation replaces every position, and the averages leave
- * BOS out (CE: positions whose next token is in the window). Every model and SAE output is checked
+ * replaces every position that counts (tokenWindows' countedPositions: not BOS, not the first
+ * token of a continuation window), zero-ablation replaces every position, and the averages take
+ * the positions that count (CE: those whose next token is in the window). Every model and SAE output is checked
  * for NaN/Inf before it reaches a metric (NONFINITE_OUTPUT): an FVE or score computed from an
  * overflow would be NaN, which JSON turns into a silent null.
  */
@@ -16,7 +17,7 @@ import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runWithEdit, saeSpliceEdit, type ActivationEdit } from '../engine/intervention';
 import { runModel, runSae, type ModelRun } from '../engine/runner';
 import { releaseSessions, weightsId } from '../engine/session';
-import { isBosPosition, type TokenWindow } from '../datasets/tokenWindows';
+import { countedPositions, isUncountedPosition, type TokenWindow } from '../datasets/tokenWindows';
 import type { SaeWeights } from '../formats/sae';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
@@ -64,19 +65,16 @@ export function checkSaeFitsModel(model: TransformerWeights, sae: SaeWeights, wh
   }
 }
 
-function nonBosRows(w: TokenWindow, bos: boolean): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < w.tokens.length; p++) if (!isBosPosition({ bos }, w.start + p)) out.push(p);
-  return out;
-}
-
-/** The SAE's reconstruction everywhere but at BOS, which keeps its activation (sae_lens' mask). */
-function spliceKeepingBos(sae: SaeWeights, windows: TokenWindow[], bos: boolean, device: DeviceChoice): ActivationEdit {
+/**
+ * The SAE's reconstruction at the positions that count; the others (BOS, and the first token of a
+ * continuation window) keep their activation, as sae_lens' mask keeps BOS.
+ */
+function spliceCountedPositions(sae: SaeWeights, bos: boolean, device: DeviceChoice): ActivationEdit {
   const splice = saeSpliceEdit(sae, { device });
   return async (acts) => {
     const out = await splice(acts);
     return out.map((t, i) => {
-      if (!isBosPosition({ bos }, windows[i].start)) return t;
+      if (!isUncountedPosition(bos, 0)) return t;
       const d = t.shape[1];
       const data = Float32Array.from(t.data);
       data.set(acts[i].data.subarray(0, d), 0);
@@ -115,7 +113,7 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
   for (let w0 = 0; w0 < set.windows.length; w0 += chunk) {
     const windows = set.windows.slice(w0, w0 + chunk);
     const tokens = windows.map((w) => w.tokens);
-    const rowsOf = windows.map((w) => nonBosRows(w, set.bos));
+    const rowsOf = windows.map((w) => countedPositions(w, set.bos));
     const clean = await runModel(model, tokens, hooks, { logits: !options.reconstructionOnly, loss: !options.reconstructionOnly, device, batchSize: chunk });
     const where = `the evaluation of windows ${w0}-${w0 + windows.length - 1}`;
     requireFiniteRun(clean, `${where}, clean model`);
@@ -130,7 +128,7 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
       });
       await accumulateReconstruction(acc[i], codes[i], sae, { data: x, shape: [n, d] }, device, `${where}, SAE ${sae.config.hookName}`);
       if (options.reconstructionOnly) continue;
-      const spliced = await runWithEdit(model, tokens, sae.config.hookName, spliceKeepingBos(sae, windows, set.bos, device), [], { logits: true, loss: true, device, batchSize: chunk });
+      const spliced = await runWithEdit(model, tokens, sae.config.hookName, spliceCountedPositions(sae, set.bos, device), [], { logits: true, loss: true, device, batchSize: chunk });
       requireFiniteRun(spliced, `${where}, model with the SAE at ${sae.config.hookName} spliced in`);
       const zeroed = await runWithEdit(model, tokens, sae.config.hookName, zeroAblation, [], { logits: true, loss: true, device, batchSize: chunk });
       requireFiniteRun(zeroed, `${where}, model with ${sae.config.hookName} zero-ablated`);

@@ -6,6 +6,7 @@
  * (the index issue's lookup), else one pass of the SAE's model over the measured documents. BOS
  * positions are excluded, as the index excludes them.
  */
+import { isUncountedPosition } from '../datasets/tokenWindows';
 import path from 'node:path';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
@@ -81,13 +82,13 @@ export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, s
   }
 }
 
-/** Rows of window activations that are not a document's BOS, packed [n, d]. */
-export function nonBosRows(slice: DocumentSlice, windowIndices: number[], acts: { data: Float32Array; shape: number[] }[]): Float32Array {
+/** Rows of window activations at the positions that count (tokenWindows: not BOS, not a continuation window's first token), packed [n, d]. */
+export function countedRows(slice: DocumentSlice, windowIndices: number[], acts: { data: Float32Array; shape: number[] }[]): Float32Array {
   const d = acts[0]?.shape[1] ?? 0;
   const parts: Float32Array[] = [];
   windowIndices.forEach((wi, i) => {
     const w = slice.windows[wi];
-    const skip = w.start === 0 && slice.documents[w.doc].bos ? 1 : 0;
+    const skip = isUncountedPosition(slice.documents[w.doc].bos, 0) ? 1 : 0;
     parts.push(acts[i].data.subarray(skip * d));
   });
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -111,7 +112,7 @@ export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, sli
         throwIfStopped();
         const group = Array.from({ length: Math.min(PASS_GROUP, slice.windows.length - g) }, (_, i) => g + i);
         const run = await runModel(model.weights, group.map((i) => slice.windows[i].tokens), [hook], { device });
-        await accumulateFeatureStats(sae.weights, nonBosRows(slice, group, run.hooks[hook]), stats, device);
+        await accumulateFeatureStats(sae.weights, countedRows(slice, group, run.hooks[hook]), stats, device);
         progress(Math.min(1, (g + group.length) / slice.windows.length));
       }
       return stats;
