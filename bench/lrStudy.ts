@@ -2,10 +2,13 @@
  * (lr) The study behind the training defaults (the lr rule, input normalisation, b_dec from the
  * data): over shapes from d_in 64 to 768 and two token budgets, held-out FVE, dead % and L0 of
  *  - the old defaults (lr 1e-3, raw inputs, b_dec = 0),
- *  - the new defaults (defaultLr(d_sae), expected_average_only_in, b_dec = geometric median),
+ *  - the new defaults (defaultLr: 0.12 sqrt(k / d_sae) / d_in^(1/4), expected_average_only_in,
+ *    b_dec = geometric median),
  *  - the best of an lr sweep around the new default (x 0.25 ... 4, extended past an edge as the
  *    run's own --lr-sweep does, lrSweep.ts), with the new defaults otherwise,
- *  - and the new defaults with normalisation off (raw inputs), to show what it buys.
+ *  - and the new defaults with normalisation off (raw inputs), to show what it buys; then the
+ *    same activations (one model's mlp_out, its last layer's W_out scaled) at x0.01, x1 and x100:
+ *    normalised vs raw at the default lr, and the best lr of a sweep on raw inputs.
  * Models: the demo's adhd model (d_in 64) and GPT-2-shaped models with random weights at d_in 96 to
  * 768 (2 layers, the demo's tokenizer and text), trained through runTrainSae itself with the
  * activation cache, so each model runs once per shape. 2 CPU cores cannot train d_sae 16k in
@@ -28,7 +31,7 @@ import { writeGpt2Directory } from '../main/formats/models/gpt2Writer';
 import { nextSweepLr } from '../main/train/lrSweep';
 import { readMetrics } from '../main/train/metricsLog';
 import { runTrainSae } from '../main/train/trainRun';
-import { defaultLr, TrainSaeParamsSchema, type LrSweepTrial, type TrainSaeParamsInput } from '../preload/contract/train';
+import { defaultLr, OLD_DEFAULT_LR, TrainSaeParamsSchema, type LrSweepTrial, type TrainSaeParamsInput } from '../preload/contract/train';
 
 interface Shape {
   name: string;
@@ -72,6 +75,23 @@ function studyShapes(home: string): Shape[] {
     { name: 'gpt2 d384 resid', model: randomModel(384, 6), hook: 'blocks.1.hook_resid_post', dIn: 384, dSae: 1536, k: 32 },
     { name: 'gpt2 d768 resid', model: randomModel(768, 12), hook: 'blocks.1.hook_resid_post', dIn: 768, dSae: 1024, k: 16 },
   ];
+}
+
+/** The d128 mlp_out shape's activations at other scales (same data: the hook is linear in the last W_out). */
+function scaledShapes(home: string, base: Shape): Shape[] {
+  const demo = ensureDemoBundle(home);
+  return [0.01, 100].map((scale) => {
+    const dir = path.join(home, `random-gpt2-128-x${scale}`);
+    if (!fs.existsSync(path.join(dir, 'config.json'))) {
+      const m = randomTransformer({ nLayers: 2, dModel: 128, nHeads: 4, dVocab: 225, nCtx: 128, seed: 128, name: 'random-gpt2-128' });
+      m.b_U.data.fill(0);
+      const last = m.blocks[m.blocks.length - 1];
+      for (const t of [last.W_out, last.b_out]) t.data.forEach((v, i) => (t.data[i] = v * scale));
+      writeGpt2Directory(dir, m);
+      for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(demo.models.standard, f), path.join(dir, f));
+    }
+    return { ...base, name: `${base.name} x${scale}`, model: dir };
+  });
 }
 
 type Variant = 'old' | 'new' | 'raw';
@@ -155,15 +175,15 @@ export async function lrStudy(device: DeviceChoice, log: (line: string) => void 
   const f = (v: number | null, d = 4) => (v === null ? 'diverged' : v.toFixed(d));
   const cell = (o: RunOutcome) => `${f(o.fve).padStart(8)} ${o.dead.toFixed(1).padStart(5)} ${o.l0.toFixed(1).padStart(5)}`;
   const lines = [
-    `(lr) training defaults across shapes: TopK, batch ${BATCH}, held-out FVE / dead % / L0 on 8192 tokens; old = lr 1e-3, raw inputs, b_dec 0; new = defaultLr(d_sae), expected_average_only_in, b_dec geometric median; best = best of the lr sweep (x0.25..x4 around the new lr, extended past an edge); raw = new defaults without normalisation`,
+    `(lr) training defaults across shapes: TopK, batch ${BATCH}, held-out FVE / dead % / L0 on 8192 tokens; old = lr 1e-3, raw inputs, b_dec 0; new = defaultLr (0.12 sqrt(k / d_sae) / d_in^0.25), expected_average_only_in, b_dec geometric median; best = best of the lr sweep (x0.25..x4 around the new lr, extended past an edge); raw = new defaults without normalisation`,
     `    ${'shape (d_in -> d_sae, k)'.padEnd(38)}${'steps'.padStart(6)} | ${'old: FVE  dead    L0'.padStart(22)} | ${'new lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'best lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'raw: FVE  dead    L0'.padStart(20)} | best-new`,
   ];
   const trialRows: string[] = [];
   let worstGap = 0;
   for (const shape of shapes) {
     for (const steps of BUDGET_STEPS) {
-      const lrNew = defaultLr(shape.dSae);
-      const old = await run(shape, steps, 1e-3, 'old');
+      const lrNew = defaultLr(shape);
+      const old = await run(shape, steps, OLD_DEFAULT_LR, 'old');
       const outcomes = await sweep(shape, steps, lrNew, 'new');
       const fresh = outcomes.find((o) => o.lr === lrNew) ?? (await run(shape, steps, lrNew, 'new'));
       const best = outcomes.reduce((a, b) => ((b.fve ?? -Infinity) > (a.fve ?? -Infinity) ? b : a));
@@ -185,6 +205,19 @@ export async function lrStudy(device: DeviceChoice, log: (line: string) => void 
     }
   }
   lines.push(`    worst gap new defaults vs the sweep's best: ${worstGap.toFixed(4)} FVE (target <= 0.02)`);
+  // Normalisation: the same activations at three scales.
+  const base = shapes.find((x) => x.name === 'gpt2 d128 mlp_out')!;
+  const steps = BUDGET_STEPS[BUDGET_STEPS.length - 1];
+  lines.push(`  normalisation: ${base.name} activations scaled (the last W_out x s), ${steps} steps; new defaults with and without normalisation, and the best lr of a sweep on raw inputs`);
+  lines.push(`    ${'scale'.padEnd(8)} | ${'normalised: FVE  dead    L0'.padStart(28)} | ${'raw: FVE  dead    L0'.padStart(21)} | ${'raw sweep best lr'.padStart(17)} ${'FVE'.padStart(8)}`);
+  for (const [scale, shape] of [[1, base], ...scaledShapes(home, base).map((x, i): [number, Shape] => [[0.01, 100][i], x])] as [number, Shape][]) {
+    const lrNew = defaultLr(shape);
+    const normed = await run(shape, steps, lrNew, 'new');
+    const raw = await run(shape, steps, lrNew, 'raw');
+    const rawSweep = await sweep(shape, steps, lrNew, 'raw');
+    const rawBest = rawSweep.reduce((a, b) => ((b.fve ?? -Infinity) > (a.fve ?? -Infinity) ? b : a));
+    lines.push(`    ${`x${scale}`.padEnd(8)} | ${cell(normed).padStart(28)} | ${cell(raw).padStart(21)} | ${rawBest.lr.toExponential(1).padStart(17)} ${f(rawBest.fve).padStart(8)}`);
+  }
   lines.push(`  lr-sweep trial length (${BUDGET_STEPS.at(-1)}-step runs): the lr leading at a share of the steps, and its final FVE below the best`);
   lines.push(...trialRows);
   lines.push(`  ${runs} new runs in ${((performance.now() - t0) / 60_000).toFixed(1)} min (cached results in ${cacheFile})`);

@@ -269,7 +269,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
     throw new WorkbenchError('CHECKPOINT_MISMATCH', `${ctx.runDir} holds a checkpoint of a run with other settings (model, hooks, data, sizes or seed differ).`, 'Resume with the settings the run was started with (its params.json), or train into a new folder.');
   }
   metrics.truncate(cp?.metricsLines ?? 0);
-  const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
+  const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; lr ${setup.lr}${p.lr === undefined ? ' (the default for this shape)' : ''}; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
   ctx.log('info', cp ? `Resuming at step ${cp.step} of ${setup.totalSteps}: ${setupLine}.` : `Starting: ${setupLine}.`);
 
   const trialSteps = sweepTrialSteps(setup.totalSteps);
@@ -287,7 +287,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   if (start && p.normalizeActivations !== 'none') ctx.log('info', `Input scale (${p.normalizeActivations}): ${setup.hooks.map((h, i) => `${h} x${inputScales[i].toPrecision(4)}`).join(', ')}.`);
 
   // 3. lr sweep.
-  let lr = cp?.lr ?? p.lr;
+  let lr = cp?.lr ?? setup.lr;
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
     sweep = [];
@@ -320,10 +320,10 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
       ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${trialSteps} steps.`);
       return fve;
     };
-    for (let trialLr = nextSweepLr(sweep, p.lr); trialLr !== null; trialLr = nextSweepLr(sweep, p.lr)) {
+    for (let trialLr = nextSweepLr(sweep, setup.lr); trialLr !== null; trialLr = nextSweepLr(sweep, setup.lr)) {
       if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
         sweepSteps += trialSteps;
-        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > p.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
+        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > setup.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
       }
       sweep.push({ lr: trialLr, fve: await trial(trialLr) });
     }

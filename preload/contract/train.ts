@@ -16,12 +16,17 @@ export const EVAL_SAE_KIND = 'eval.sae';
 /** Multipliers of the base lr an lr sweep tries (short trials; the best held-out FVE wins). */
 export const LR_SWEEP_MULTIPLIERS = [0.25, 0.5, 1, 2, 4] as const;
 
-/** The default lr, chosen by measurement (bench/lrStudy.ts; see the field's description). */
-export const DEFAULT_LR = 1e-3;
+/** The lr before issue 18 (bench/lrStudy.ts compares against it). */
+export const OLD_DEFAULT_LR = 1e-3;
 
-/** The default lr for a dictionary of `dSae` latents (bench/lrStudy.ts), rounded to two significant digits. */
-export function defaultLr(dSae: number): number {
-  return Number((0.05 / Math.sqrt(dSae)).toPrecision(2));
+/**
+ * The default lr, from bench/lrStudy.ts (12 shapes x budgets, d_in 64-768): 0.12 x sqrt(k / d_sae)
+ * / d_in^(1/4), two significant digits. A latent fires on k / d_sae of the tokens, so its share of
+ * the gradient signal shrinks with width and grows with k; wider inputs want a little less. The
+ * study's best lrs sit within a factor 1.4 of it on every shape (1 / sqrt(d_sae) alone: a factor 3).
+ */
+export function defaultLr(shape: { dIn: number; dSae: number; k: number }): number {
+  return Number(((0.12 * Math.sqrt(shape.k / shape.dSae)) / shape.dIn ** 0.25).toPrecision(2));
 }
 
 /** sae_lens' names: `expected_average_only_in` scales inputs so E||x|| = sqrt(d_in) (the factor is folded into the exported weights). */
@@ -57,7 +62,7 @@ export const TrainSaeParamsSchema = z
     expansionFactor: z.number().int().min(1).max(256).default(8).describe('d_sae = this x d_in when d_sae is not given. Default 8: the seed workflow\'s 4096 latents on 512-wide activations.'),
     tokens: z.number().int().min(1).max(1e12).default(20_000_000).describe('Training tokens (BOS not counted). Default 20M: about 5,000 steps of 4096, several of sae_lens\' 1000-step dead windows; hours on 2 CPU cores at d_in 512 (the model forward dominates, bench (j)), minutes on a GPU.'),
     batchSize: z.number().int().min(1).max(1 << 16).default(4096).describe('Tokens per optimizer step. Default 4096: sae_lens\' train_batch_size_tokens.'),
-    lr: z.number().positive().max(1).default(DEFAULT_LR).describe('Adam learning rate. Default 1e-3: best held-out FVE at d_in 512 -> 4096 in bench/lrStudy.ts (3e-3 fell behind, 1e-2 diverged); small models prefer more (d_in 64: 1e-2): tick the lr sweep when unsure.'),
+    lr: z.number().positive().max(1).optional().describe('Adam learning rate. When not given: 0.12 x sqrt(k / d_sae) / d_in^(1/4) (e.g. 2.5e-3 at d_in 512, d_sae 4096, k 40), within 0.02 FVE of the best of an lr sweep on the shapes of bench/lrStudy.ts, where the old fixed 1e-3 left up to 87 % of latents dead. Tick the lr sweep when unsure.'),
     normalizeActivations: z
       .enum(NORMALIZE_ACTIVATIONS)
       .default('expected_average_only_in')
@@ -237,6 +242,23 @@ export interface TrainMetricsPage {
   points: TrainMetricPoint[];
   /** Pass back as `after` to get only newer points. */
   next: number;
+  /** Judged on the whole curve so far (main/train/deadLatentTrend.ts), whatever `after` was. */
+  warnings: TrainRunWarning[];
+}
+
+/** The dead share still rising after warm-up, with its likely cause and the knob to turn. */
+export interface TrainRunWarning {
+  kind: 'dead-rising';
+  hook: string;
+  /** Mean dead % over the first half of the judged steps, and over their last quarter. */
+  fromPct: number;
+  toPct: number;
+  /** Steps before this are warm-up (not judged); the latest step judged. */
+  sinceStep: number;
+  atStep: number;
+  cause: 'lr' | 'aux' | 'window';
+  message: string;
+  knob: string;
 }
 
 export interface TrainSourceOption {
