@@ -6,6 +6,7 @@
  *    b_dec = geometric median),
  *  - the best of an lr sweep around the new default (x 0.25 ... 4, extended past an edge as the
  *    run's own --lr-sweep does, lrSweep.ts), with the new defaults otherwise,
+ *  - the new defaults with b_dec = 0 (sae_lens 6.x) instead of the median, to show what that buys;
  *  - and the new defaults with normalisation off (raw inputs), to show what it buys; then the
  *    same activations (one model's mlp_out, its last layer's W_out scaled) at x0.01, x1 and x100:
  *    normalised vs raw at the default lr, and the best lr of a sweep on raw inputs.
@@ -94,7 +95,7 @@ function scaledShapes(home: string, base: Shape): Shape[] {
   });
 }
 
-type Variant = 'old' | 'new' | 'raw';
+type Variant = 'old' | 'new' | 'raw' | 'zeros';
 
 function paramsFor(shape: Shape, steps: number, lr: number, variant: Variant, demoDataset: string, device: DeviceChoice): TrainSaeParamsInput {
   return {
@@ -111,8 +112,8 @@ function paramsFor(shape: Shape, steps: number, lr: number, variant: Variant, de
     loopDataset: true,
     cacheActivations: true,
     device,
-    normalizeActivations: variant === 'new' ? 'expected_average_only_in' : 'none',
-    bDecInit: variant === 'old' ? 'zeros' : 'geometric_median',
+    normalizeActivations: variant === 'new' || variant === 'zeros' ? 'expected_average_only_in' : 'none',
+    bDecInit: variant === 'old' || variant === 'zeros' ? 'zeros' : 'geometric_median',
     checkpointEverySteps: 100_000,
   };
 }
@@ -175,8 +176,8 @@ export async function lrStudy(device: DeviceChoice, log: (line: string) => void 
   const f = (v: number | null, d = 4) => (v === null ? 'diverged' : v.toFixed(d));
   const cell = (o: RunOutcome) => `${f(o.fve).padStart(8)} ${o.dead.toFixed(1).padStart(5)} ${o.l0.toFixed(1).padStart(5)}`;
   const lines = [
-    `(lr) training defaults across shapes: TopK, batch ${BATCH}, held-out FVE / dead % / L0 on 8192 tokens; old = lr 1e-3, raw inputs, b_dec 0; new = defaultLr (0.12 sqrt(k / d_sae) / d_in^0.25), expected_average_only_in, b_dec geometric median; best = best of the lr sweep (x0.25..x4 around the new lr, extended past an edge); raw = new defaults without normalisation`,
-    `    ${'shape (d_in -> d_sae, k)'.padEnd(38)}${'steps'.padStart(6)} | ${'old: FVE  dead    L0'.padStart(22)} | ${'new lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'best lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'raw: FVE  dead    L0'.padStart(20)} | best-new`,
+    `(lr) training defaults across shapes: TopK, batch ${BATCH}, held-out FVE / dead % / L0 on 8192 tokens; old = lr 1e-3, raw inputs, b_dec 0; new = defaultLr (0.12 sqrt(k / d_sae) / d_in^0.25), expected_average_only_in, b_dec geometric median; best = best of the lr sweep (x0.25..x4 around the new lr, extended past an edge); b_dec 0 = new defaults with b_dec = 0; raw = new defaults without normalisation`,
+    `    ${'shape (d_in -> d_sae, k)'.padEnd(38)}${'steps'.padStart(6)} | ${'old: FVE  dead    L0'.padStart(22)} | ${'new lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'best lr'.padStart(8)} ${'FVE  dead    L0'.padStart(20)} | ${'b_dec 0: FVE  dead    L0'.padStart(20)} | ${'raw: FVE  dead    L0'.padStart(20)} | best-new`,
   ];
   const trialRows: string[] = [];
   let worstGap = 0;
@@ -188,11 +189,12 @@ export async function lrStudy(device: DeviceChoice, log: (line: string) => void 
       const fresh = outcomes.find((o) => o.lr === lrNew) ?? (await run(shape, steps, lrNew, 'new'));
       const best = outcomes.reduce((a, b) => ((b.fve ?? -Infinity) > (a.fve ?? -Infinity) ? b : a));
       const raw = await run(shape, steps, lrNew, 'raw');
+      const zeros = await run(shape, steps, lrNew, 'zeros');
       const gap = (best.fve ?? 0) - (fresh.fve ?? -Infinity);
       worstGap = Math.max(worstGap, gap);
       const deadOk = fresh.dead < 5 || !outcomes.some((o) => o.dead < 5);
       lines.push(
-        `    ${`${shape.name} (${shape.dIn} -> ${shape.dSae}, k ${shape.k})`.padEnd(38)}${String(steps).padStart(6)} | ${cell(old).padStart(22)} | ${fresh.lr.toExponential(1).padStart(8)} ${cell(fresh)} | ${best.lr.toExponential(1).padStart(8)} ${cell(best)} | ${cell(raw)} | ${gap.toFixed(4).padStart(7)}${gap <= 0.02 && deadOk ? '' : ' (!)'}`,
+        `    ${`${shape.name} (${shape.dIn} -> ${shape.dSae}, k ${shape.k})`.padEnd(38)}${String(steps).padStart(6)} | ${cell(old).padStart(22)} | ${fresh.lr.toExponential(1).padStart(8)} ${cell(fresh)} | ${best.lr.toExponential(1).padStart(8)} ${cell(best)} | ${cell(zeros)} | ${cell(raw)} | ${gap.toFixed(4).padStart(7)}${gap <= 0.02 && deadOk ? '' : ' (!)'}`,
       );
       if (steps === BUDGET_STEPS[BUDGET_STEPS.length - 1]) {
         // Which lr would a trial of each length pick, and how far is its final FVE from the best?
