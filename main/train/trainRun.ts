@@ -282,7 +282,13 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   let epReport = '';
 
   // 2. The starting point (input scale, b_dec) from the first training rows; a resumed run keeps its own.
-  const start: StartingPoint | null = cp ? null : await startingPoint(setup, bufferFor(trainStart));
+  // They are read from the training buffer's first block, which then serves training from its first batch.
+  const buffer = bufferFor(trainStart, cp?.buffer);
+  let start: StartingPoint | null = null;
+  if (!cp) {
+    start = await startingPoint(setup, buffer);
+    buffer.rewindBlock();
+  }
   const inputScales = cp ? (cp.inputScales ?? setup.hooks.map(() => 1)) : start!.inputScales;
   if (start && p.normalizeActivations !== 'none') ctx.log('info', `Input scale (${p.normalizeActivations}): ${setup.hooks.map((h, i) => `${h} x${inputScales[i].toPrecision(4)}`).join(', ')}.`);
 
@@ -337,7 +343,6 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
 
   // 4. Training.
   const states = cp?.saes ?? startStates(setup, start!);
-  const buffer = bufferFor(trainStart, cp?.buffer);
   let lastCheckpoint = Date.now();
   const checkpointNow = (step: number, snapshot: SaeRunState[]) => {
     writeCheckpoint(ctx.runDir, { version: 1, step, fingerprint: setup.fingerprint, lr, sweep, inputScales, buffer: buffer.cursor, metricsLines: metrics.lineCount, elapsedMs: elapsedBefore + (Date.now() - t0), saes: snapshot });
