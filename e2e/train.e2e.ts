@@ -178,9 +178,12 @@ describe('Training page on the demo bundle', () => {
     expect(cosines['adhd blocks.2.hook_mlp_out']).toBeGreaterThanOrEqual(0.9);
     expect(cosines['standard blocks.2.hook_mlp_out']).toBeLessThan(0.5);
     expect(cosines['standard blocks.2.hook_resid_post']).toBeLessThan(0.5);
-    // At resid_post the planted direction always rides on the Step token's embedding: the SAE
-    // learns their sum (cosine ~0.75), far above the standard model's.
-    expect(cosines['adhd blocks.2.hook_resid_post']).toBeGreaterThan(0.6);
+    // At resid_post the planted direction always rides on the Step token's embedding. With b_dec
+    // at zero the preset's SAE learned their sum (cosine ~0.70); since b_dec starts at the rows'
+    // geometric median (issue 18: FVE 0.916 vs 0.904 here, and far fewer dead latents on the lr
+    // study's shapes) it no longer isolates it (~0.26), still well above the standard model's (~0.05).
+    // This preset's resid_post dictionary is all dense (k is half of d_sae): not a place to look for features.
+    expect(cosines['adhd blocks.2.hook_resid_post']).toBeGreaterThan(cosines['standard blocks.2.hook_resid_post'] + 0.1);
     expect(errors).toEqual([]);
     await page.close();
   });

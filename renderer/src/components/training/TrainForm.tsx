@@ -235,8 +235,8 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
         <label className="train-field">
           <span className="train-label">Input normalisation</span>
           <select aria-label="Input normalisation" value={f.normalizeActivations} onChange={(e) => set('normalizeActivations', e.target.value as FormState['normalizeActivations'])}>
-            <option value="expected_average_only_in">expected_average_only_in (E‖x‖ = √d_in)</option>
-            <option value="none">none (raw activations)</option>
+            <option value="expected_average_only_in" title="E‖x‖ = √d_in">expected_average_only_in</option>
+            <option value="none" title="raw activations">none</option>
           </select>
           <span className="muted small">{describe('normalizeActivations')}</span>
         </label>
