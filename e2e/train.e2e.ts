@@ -112,7 +112,7 @@ describe('Training page on the demo bundle', () => {
     // Every field shows its default's reason.
     const formText = await page.getByLabel('New training run').innerText();
     expect(formText).toContain("sae_lens' train_batch_size_tokens");
-    expect(formText).toContain('Default on: the same lr then fits models whose activations differ in size');
+    expect(formText).toContain('Default on: the same activations at 1/100 of their size train identically');
     expect(formText).toContain('0.12 x sqrt(k / d_sae) / d_in^(1/4)');
 
     const adhd = await startDemoRun(page, 'adhd');
