@@ -224,8 +224,8 @@ class Workbench:
         return pd.DataFrame(rows, columns=["id", "state", "model", "sae", "dataset", "hook_name", "layer", "d_sae", "tokens", "documents", "model_path", "sae_path", "dataset_path", "corpus_id", "stale", "job_id", "error"])
 
     def features(self, index: str) -> pd.DataFrame:
-        """One row per feature of an index: feature, fire_count, density, max, mean (and label where
-        features are labelled), as ``index export``'s feature_stats.parquet holds them."""
+        """One row per feature of an index: feature, fire_count, density, max, mean, label and note
+        (the user's, None where unset), as ``index export``'s feature_stats.parquet holds them."""
         listing = self._call("index.features", {"id": index})
         n = len(listing["fireCount"])
         frame = pd.DataFrame({
@@ -235,9 +235,10 @@ class Workbench:
             "max": np.asarray(listing["max"], dtype=np.float64),
             "mean": np.asarray(listing["mean"], dtype=np.float64),
         })
-        labels = listing.get("label", listing.get("labels"))
-        if isinstance(labels, list) and len(labels) == n:
-            frame["label"] = labels
+        # Labels are keyed by the SAE's weights (label.list resolves the index to its SAE).
+        stored = {row["feature"]: row for row in self._call("label.list", {"index": index})["labels"]}
+        frame["label"] = pd.Series([stored.get(f, {}).get("label") for f in range(n)], dtype=object)
+        frame["note"] = pd.Series([stored.get(f, {}).get("note") for f in range(n)], dtype=object)
         return frame
 
     def feature(self, index: str, feature: int) -> dict[str, Any]:
