@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import type { ModelSource } from './onnx/graphBuilder';
-import { noteSessionProvider } from './sessionProviders';
+import { placementProfiling, watchFirstRun } from './nodePlacement';
+import { noteNodePlacement, noteSessionProvider } from './sessionProviders';
 import { probeWebGpuOnce } from './webgpuProbe';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type EngineDeviceReport, type EngineEpAttempt, type EngineExecutionProvider } from '../../preload/contract/engine';
 
@@ -86,8 +88,17 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
       }
     }
     try {
-      const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' };
-      const session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
+      // A GPU session's first run is profiled: which nodes ORT left on the CPU (nodePlacement.ts).
+      const profiling = placementProfiling(ep);
+      const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all', ...profiling?.options };
+      let session: ort.InferenceSession;
+      try {
+        session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
+      } catch (err) {
+        if (profiling) fs.rmSync(profiling.dir, { recursive: true, force: true });
+        throw err;
+      }
+      if (profiling) watchFirstRun(session, ep, profiling.dir, noteNodePlacement);
       attempts.push({ ep, ok: true });
       noteSessionProvider(ep);
       const report: EpReport = { requested: choice, running: ep, attempts };
