@@ -4,8 +4,9 @@
  * 6.x TopK training (DESIGN.md section 7); see trainStepReference.ts for the same step in float64.
  *
  * Sparse-aware ("sparse" formulation): the encoder forward is the only dense GEMM. The decoder
- * gathers the k selected rows per token; the decoder and encoder weight gradients are row
- * scatter-adds (ScatterND, reduction add) of k updates per token. The "dense" formulation of the
+ * gathers the k selected rows per token; the decoder and encoder weight gradients are per-latent
+ * row sums of k updates per token, summed in an order fixed by the batch (latentRowSums.ts), so a
+ * step gives the same bits on every run and thread count. The "dense" formulation of the
  * same step (scatter acts to [B, d_sae], three more GEMMs) exists for the bench and as a
  * cross-check in tests.
  *
@@ -21,6 +22,7 @@
  * the subspace of dead latents ([B, n_dead] GEMMs), which costs little while few are dead.
  */
 import { GraphBuilder, type Value } from '../engine/onnx/graphBuilder';
+import { latentRowSums, latentRuns, latentValueSums } from './latentRowSums';
 import { PARAM_NAMES, paramShape, type ParamName } from './saeParams';
 
 export type SaeActivation = 'topk' | 'batchtopk';
@@ -108,7 +110,12 @@ function sumAll(g: GraphBuilder, v: Value): Value {
   return g.op('ReduceSum', [v], { keepdims: { int: 0 } })[0];
 }
 
-function scatterAddRows(g: GraphBuilder, data: Value, rowIdx: Value, updates: Value): Value {
+/**
+ * ScatterND "add" is only deterministic when every row index is distinct (ORT runs index rows on
+ * its thread pool unsynchronised): AuxK's dead latents are; the per-token selections are not
+ * (latentRowSums.ts handles those).
+ */
+function scatterAddDistinctRows(g: GraphBuilder, data: Value, rowIdx: Value, updates: Value): Value {
   return g.op('ScatterND', [data, rowIdx, updates], { reduction: { string: 'add' } })[0];
 }
 
@@ -139,7 +146,6 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const nSel = g.gather(nrm, sel.idx); // [B, K']
   const c = g.div(sel.act, nSel); // = relu(pre) at the selected latents
   const fired = g.cast(g.greater(sel.act, g.scalar(0)), 'float32'); // [B, K']
-  const flatIdx = g.reshape(sel.idx, g.ints([-1, 1]));
 
   let xhat: Value;
   let rows: Value | null = null;
@@ -165,12 +171,12 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   if (spec.formulation === 'sparse') {
     const dc = g.reshape(g.matmul(rows!, g.unsqueeze(gOut, [2])), g.ints([-1, sel.width])); // [B, K']
     const dpre = g.mul(dc, fired);
-    const zerosFD = g.constantOfShape(g.ints([dSae, dIn]));
-    const zerosF = g.constantOfShape(g.ints([dSae]));
-    grad.W_dec = scatterAddRows(g, zerosFD, flatIdx, g.reshape(g.mul(g.unsqueeze(c, [2]), g.unsqueeze(gOut, [1])), g.ints([-1, dIn])));
-    grad.W_encT = scatterAddRows(g, zerosFD, flatIdx, g.reshape(g.mul(g.unsqueeze(dpre, [2]), g.unsqueeze(s, [1])), g.ints([-1, dIn])));
-    grad.b_enc = scatterAddRows(g, zerosF, flatIdx, g.reshape(dpre, g.ints([-1])));
-    fireCounts = scatterAddRows(g, zerosF, flatIdx, g.reshape(fired, g.ints([-1])));
+    // Row sums in an order fixed by the batch (latentRowSums.ts): ScatterND's "add" races across threads.
+    const runs = latentRuns(g, sel.idx, B, sel.width, dSae);
+    [grad.W_dec, grad.W_encT] = latentRowSums(g, runs, [{ coef: c, source: gOut }, { coef: dpre, source: s }], dIn);
+    const perLatent = latentValueSums(g, runs, g.concat([g.unsqueeze(dpre, [2]), g.unsqueeze(fired, [2])], 2), 2); // [F, 2]
+    grad.b_enc = g.reshape(g.slice(perLatent, g.ints([0]), g.ints([1]), g.ints([1])), g.ints([dSae]));
+    fireCounts = g.reshape(g.slice(perLatent, g.ints([1]), g.ints([2]), g.ints([1])), g.ints([dSae]));
   } else {
     const dPre = g.mul(g.op('Gemm', [gOut, P.W_dec], { transB: { int: 1 } })[0], dense!.mask); // [B, F]
     grad.W_dec = g.op('Gemm', [dense!.A, gOut], { transA: { int: 1 } })[0];
@@ -196,9 +202,9 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
     const ga = g.mul(ea, g.mul(auxCoef, g.scalar(2 * invB)));
     const dPreD = g.mul(g.op('Gemm', [ga, WdecD], { transB: { int: 1 } })[0], maskD);
     const deadRows = g.unsqueeze(deadIdx, [1]);
-    grad.W_dec = scatterAddRows(g, grad.W_dec, deadRows, g.op('Gemm', [AD, ga], { transA: { int: 1 } })[0]);
-    grad.W_encT = scatterAddRows(g, grad.W_encT, deadRows, g.op('Gemm', [dPreD, s], { transA: { int: 1 } })[0]);
-    grad.b_enc = scatterAddRows(g, grad.b_enc, deadRows, reduceSumAxis0(g, dPreD));
+    grad.W_dec = scatterAddDistinctRows(g, grad.W_dec, deadRows, g.op('Gemm', [AD, ga], { transA: { int: 1 } })[0]);
+    grad.W_encT = scatterAddDistinctRows(g, grad.W_encT, deadRows, g.op('Gemm', [dPreD, s], { transA: { int: 1 } })[0]);
+    grad.b_enc = scatterAddDistinctRows(g, grad.b_enc, deadRows, reduceSumAxis0(g, dPreD));
   }
   // s = x - b_dec feeds every encoder row: dL/db_dec = sum_b dL/dx_hat - (dL/db_enc) @ W_encT.
   const viaEncoder = g.reshape(g.matmul(g.unsqueeze(grad.b_enc, [0]), P.W_encT), g.ints([dIn]));
