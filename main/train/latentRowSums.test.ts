@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSessionWithFallback, THREADS_ENV } from '../engine/executionProviders';
 import { GraphBuilder } from '../engine/onnx/graphBuilder';
 import { SeededRandom } from '../random/seededRandom';
-import { latentGroupSize, latentRowSums, latentRuns, latentValueSums } from './latentRowSums';
+import { latentChunkColumns, latentGroupSize, latentRowSums, latentRuns, latentValueSums } from './latentRowSums';
 
 const sessions: ort.InferenceSession[] = [];
 afterAll(async () => {
@@ -41,13 +41,19 @@ async function sessionFor(c: Case, threads?: number) {
   const srcA = g.input('src_a', 'float32', [c.B, c.w]);
   const srcB = g.input('src_b', 'float32', [c.B, c.w]);
   const values = g.input('values', 'float32', [c.B, c.slots, 2]);
+  const keep = g.input('keep', 'bool', [c.B, c.slots]);
   const runs = latentRuns(g, idx, c.B, c.slots, c.dSae);
   const [a, b] = latentRowSums(g, runs, [{ coef: coefA, source: srcA }, { coef: coefB, source: srcB }], c.w);
-  const [single] = latentRowSums(g, runs, [{ coef: coefA, source: srcA }], c.w);
+  // Column chunks of about 2 columns (a tiny budget): the chunked path gives the same sums.
+  const [single] = latentRowSums(g, runs, [{ coef: coefA, source: srcA }], c.w, 2 * (Math.floor((c.B * c.slots) / runs.groupSize) + Math.min(c.dSae, c.B * c.slots) + 1) * runs.groupSize);
   g.output(a, 'a', 'float32', [c.dSae, c.w]);
   g.output(b, 'b', 'float32', [c.dSae, c.w]);
   g.output(single, 'single', 'float32', [c.dSae, c.w]);
   g.output(latentValueSums(g, runs, values, 2), 'value_sums', 'float32', [c.dSae, 2]);
+  // Only the kept entries.
+  const kept = latentRuns(g, idx, c.B, c.slots, c.dSae, keep);
+  g.output(latentRowSums(g, kept, [{ coef: coefA, source: srcA }], c.w)[0], 'kept_a', 'float32', [c.dSae, c.w]);
+  g.output(latentValueSums(g, kept, values, 2), 'kept_value_sums', 'float32', [c.dSae, 2]);
   if (threads !== undefined) process.env[THREADS_ENV] = String(threads);
   const { session } = await createSessionWithFallback(g.toBytes(), 'cpu');
   delete process.env[THREADS_ENV];
@@ -55,7 +61,7 @@ async function sessionFor(c: Case, threads?: number) {
   return session;
 }
 
-function feedsFor(c: Case, seed: number) {
+function feedsFor(c: Case, seed: number, keepShare = 0.7) {
   const rng = new SeededRandom(seed);
   const f = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
   return {
@@ -66,16 +72,35 @@ function feedsFor(c: Case, seed: number) {
     src_b: new ort.Tensor('float32', f(c.B * c.w), [c.B, c.w]),
     // Column 1 holds 0/1 like "fired": its sums are counts, exact.
     values: new ort.Tensor('float32', Float32Array.from({ length: c.B * c.slots * 2 }, (_, i) => (i % 2 ? (rng.next() < 0.8 ? 1 : 0) : rng.normal())), [c.B, c.slots, 2]),
+    keep: new ort.Tensor('bool', Uint8Array.from({ length: c.B * c.slots }, () => (rng.next() < keepShare ? 1 : 0)), [c.B, c.slots]),
   };
 }
 
-/** The same sums in float64, token by token. */
-function reference(c: Case, coef: Float32Array, src: Float32Array): Float64Array {
+/** The same sums in float64, token by token (only the kept entries when `keep` is given). */
+function reference(c: Case, coef: Float32Array, src: Float32Array, keep?: Uint8Array): Float64Array {
   const out = new Float64Array(c.dSae * c.w);
   c.idx.forEach((row, b) => row.forEach((j, s) => {
+    if (keep && !keep[b * c.slots + s]) return;
     for (let i = 0; i < c.w; i++) out[j * c.w + i] += coef[b * c.slots + s] * src[b * c.w + i];
   }));
   return out;
+}
+
+function valueSums(c: Case, v: Float32Array, keep?: Uint8Array): Float64Array {
+  const sums = new Float64Array(c.dSae * 2);
+  c.idx.forEach((row, b) => row.forEach((j, s) => {
+    if (keep && !keep[b * c.slots + s]) return;
+    sums[j * 2] += v[(b * c.slots + s) * 2];
+    sums[j * 2 + 1] += v[(b * c.slots + s) * 2 + 1];
+  }));
+  return sums;
+}
+
+function expectValueSums(actual: Float32Array, sums: Float64Array, dSae: number): void {
+  for (let j = 0; j < dSae; j++) {
+    expect(Math.abs(actual[j * 2] - sums[j * 2]), `value sum of latent ${j}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(sums[j * 2])));
+    expect(actual[j * 2 + 1], `count of latent ${j}`).toBe(sums[j * 2 + 1]);
+  }
 }
 
 function expectClose(actual: Float32Array, expected: Float64Array, what: string): void {
@@ -84,24 +109,18 @@ function expectClose(actual: Float32Array, expected: Float64Array, what: string)
   actual.forEach((v, i) => expect(Math.abs(v - expected[i]), `${what}[${i}]`).toBeLessThanOrEqual(1e-5 * scale));
 }
 
-async function check(c: Case) {
-  const feeds = feedsFor(c, 5);
+async function check(c: Case, keepShare = 0.7) {
+  const feeds = feedsFor(c, 5, keepShare);
   const out = await (await sessionFor(c)).run(feeds);
   const data = (n: string) => out[n].data as Float32Array;
   expectClose(data('a'), reference(c, feeds.coef_a.data as Float32Array, feeds.src_a.data as Float32Array), 'a');
   expectClose(data('b'), reference(c, feeds.coef_b.data as Float32Array, feeds.src_b.data as Float32Array), 'b');
   expectClose(data('single'), reference(c, feeds.coef_a.data as Float32Array, feeds.src_a.data as Float32Array), 'single');
   const v = feeds.values.data as Float32Array;
-  const sums = new Float64Array(c.dSae * 2);
-  c.idx.forEach((row, b) => row.forEach((j, s) => {
-    sums[j * 2] += v[(b * c.slots + s) * 2];
-    sums[j * 2 + 1] += v[(b * c.slots + s) * 2 + 1];
-  }));
-  const vs = data('value_sums');
-  for (let j = 0; j < c.dSae; j++) {
-    expect(Math.abs(vs[j * 2] - sums[j * 2]), `value sum of latent ${j}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(sums[j * 2])));
-    expect(vs[j * 2 + 1], `count of latent ${j}`).toBe(sums[j * 2 + 1]);
-  }
+  const keep = feeds.keep.data as Uint8Array;
+  expectValueSums(data('value_sums'), valueSums(c, v), c.dSae);
+  expectClose(data('kept_a'), reference(c, feeds.coef_a.data as Float32Array, feeds.src_a.data as Float32Array, keep), 'kept_a');
+  expectValueSums(data('kept_value_sums'), valueSums(c, v, keep), c.dSae);
   // Latents no token selected get exact zeros.
   const selected = new Set(c.idx.flat());
   for (let j = 0; j < c.dSae; j++) if (!selected.has(j)) expect(data('a').subarray(j * c.w, (j + 1) * c.w).every((x) => x === 0)).toBe(true);
@@ -130,6 +149,19 @@ describe('latent row sums (the sparse step\'s scatter-adds in a fixed order)', (
     await check(everyone);
   });
 
+  it('leaves out the entries not kept: some, all or none of them', async () => {
+    const c = randomCase(7, 64, 4, 32, 6);
+    for (const share of [0.3, 1, 0]) await check(c, share);
+  });
+
+  it('cuts wide sources into column chunks that bound the gathered rows', () => {
+    const r = { entries: 4096 * 40, dSae: 4096, groupSize: 16 };
+    // At most N / L + d_sae + 1 = 14,337 groups of 16 rows: 64 columns fit 2^24 floats.
+    expect(latentChunkColumns(r, 512)).toBe(64);
+    expect(latentChunkColumns(r, 48)).toBe(48);
+    expect(latentChunkColumns(r, 10, 14_337 * 16 * 3)).toBe(3);
+  });
+
   it('gives the same bits on every run and every intra-op thread count', async () => {
     // Big enough that ORT spreads index rows over threads (ScatterND "add" raced here).
     const c = randomCase(4, 1024, 8, 256, 64);
@@ -139,7 +171,7 @@ describe('latent row sums (the sparse step\'s scatter-adds in a fixed order)', (
       const s = await sessionFor(c, threads);
       for (let rep = 0; rep < 2; rep++) {
         const out = await s.run(feeds);
-        digests.add(['a', 'b', 'single', 'value_sums'].map((n) => Buffer.from((out[n].data as Float32Array).buffer).toString('base64')).join('|'));
+        digests.add(['a', 'b', 'single', 'value_sums', 'kept_a', 'kept_value_sums'].map((n) => Buffer.from((out[n].data as Float32Array).buffer).toString('base64')).join('|'));
       }
     }
     expect(digests.size).toBe(1);

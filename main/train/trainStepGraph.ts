@@ -145,7 +145,8 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const sel = select(g, spec, hp);
   const nSel = g.gather(nrm, sel.idx); // [B, K']
   const c = g.div(sel.act, nSel); // = relu(pre) at the selected latents
-  const fired = g.cast(g.greater(sel.act, g.scalar(0)), 'float32'); // [B, K']
+  const firedBool = g.greater(sel.act, g.scalar(0)); // [B, K']
+  const fired = g.cast(firedBool, 'float32');
 
   let xhat: Value;
   let rows: Value | null = null;
@@ -171,8 +172,9 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   if (spec.formulation === 'sparse') {
     const dc = g.reshape(g.matmul(rows!, g.unsqueeze(gOut, [2])), g.ints([-1, sel.width])); // [B, K']
     const dpre = g.mul(dc, fired);
-    // Row sums in an order fixed by the batch (latentRowSums.ts): ScatterND's "add" races across threads.
-    const runs = latentRuns(g, sel.idx, B, sel.width, dSae);
+    // Row sums in an order fixed by the batch (latentRowSums.ts): ScatterND's "add" races across
+    // threads. Entries that did not fire add nothing (c = dpre = fired = 0) and are left out.
+    const runs = latentRuns(g, sel.idx, B, sel.width, dSae, firedBool);
     [grad.W_dec, grad.W_encT] = latentRowSums(g, runs, [{ coef: c, source: gOut }, { coef: dpre, source: s }], dIn);
     const perLatent = latentValueSums(g, runs, g.concat([g.unsqueeze(dpre, [2]), g.unsqueeze(fired, [2])], 2), 2); // [F, 2]
     grad.b_enc = g.reshape(g.slice(perLatent, g.ints([0]), g.ints([1]), g.ints([1])), g.ints([dSae]));
