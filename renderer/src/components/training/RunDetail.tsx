@@ -7,6 +7,7 @@ import type { GateOutcome, SaeEvalSummary, TrainRunView } from '../../../../prel
 import { useClient, useTicker } from '../../client/context';
 import { formatDuration } from '../../format';
 import { ProgressBar } from '../ProgressBar';
+import { reproducibilityNote } from './reproducibility';
 import { RunCharts } from './TrainingCharts';
 
 export function runLabel(r: TrainRunView): string {
@@ -85,6 +86,17 @@ export function EvalTable({ evals }: { evals: SaeEvalSummary[] }) {
   );
 }
 
+/** Whether a repeat of this run is bit-identical (CPU) or only close (a GPU provider). */
+function ReproducibilityLine({ run }: { run: TrainRunView }) {
+  const note = reproducibilityNote(run.result?.executionProvider ?? null, run.params.device);
+  return (
+    <div className={note.kind === 'exact' ? 'muted small run-reproducibility' : 'warning-note run-reproducibility'} role="note" aria-label="Reproducibility" data-kind={note.kind}>
+      {note.kind === 'exact' ? '' : '⚠ '}
+      {note.text}
+    </div>
+  );
+}
+
 export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overlay: TrainRunView[]; onError: (e: unknown) => void }) {
   const client = useClient();
   const j = run.job;
@@ -131,6 +143,7 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
         {r ? r.lr.toPrecision(3) : run.params.lr}
         {run.params.lrSweep ? ' (sweep)' : ''} · seed {run.params.seed} · dataset {run.params.dataset}
       </div>
+      <ReproducibilityLine run={run} />
       <RunCharts runs={charted} />
       {r && (
         <>
