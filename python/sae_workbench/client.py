@@ -258,6 +258,10 @@ class Workbench:
             elif key == "logits" and value is None:
                 value = {"positive": [], "negative": []}
             out[name] = value
+        # The user's label and note, as `feature --json` prints them (keyed by the SAE's weights).
+        stored = self._call("label.get", {"index": index, "feature": int(feature)})
+        out["label"] = stored["label"] if stored else None
+        out["note"] = stored["note"] if stored else None
         return out
 
     def activations(self, index: str, features: Optional[Ints] = None, documents: Optional[Ints] = None, *, max_rows: Optional[int] = None) -> pd.DataFrame:
@@ -297,12 +301,12 @@ class Workbench:
     def diff(self, a: str, b: str, condition: str, *, match: Optional[str] = None, min_rate: Optional[float] = None, threshold: Optional[float] = None, floor: Optional[float] = None, device: Optional[str] = None, progress: bool = False) -> pd.DataFrame:
         """Condition diff (``sae-workbench diff``): B's features ranked by how much more often they fire
         at the condition (e.g. 'named:step-onset', 'token-regex:^Step$') than their match in A. One row
-        per feature (rate_b, rate_b_elsewhere, mean_b, match, match_score, rate_a_match, asymmetry);
+        per feature (rate_b, rate_b_elsewhere, mean_b, match, match_score, rate_a_match, asymmetry, why);
         attrs hold the rest of ``diff --json`` (condition, n_condition_tokens, match_method, floor,
         min_rate, threshold, sentence, a, b) and job_id."""
         job = Job(self, self._call("compare.diff", api_params("diff", _args(locals()))))
         out = job.wait(progress=progress).result()
-        frame = pd.DataFrame(out["features"], columns=["feature", "rate_b", "rate_b_elsewhere", "mean_b", "match", "match_score", "rate_a_match", "asymmetry"])
+        frame = pd.DataFrame(out["features"], columns=["feature", "rate_b", "rate_b_elsewhere", "mean_b", "match", "match_score", "rate_a_match", "asymmetry", "why"])
         frame.attrs.update({k: v for k, v in out.items() if k != "features"})
         frame.attrs["job_id"] = job.id
         return frame
@@ -311,7 +315,7 @@ class Workbench:
 
     def ablate(self, model: PathLike, sae: PathLike, features: Ints, dataset: PathLike, *, max_documents: Optional[int] = None, mode: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
         """Queue an ablation with seeded, density-matched nulls (``sae-workbench ablate``). Its result()
-        is {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem"}, "z", "verdict"}."""
+        is {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem", "draws"}, "z", "p_value", ["margin", "within_margin",] "verdict"}."""
         return self._queue("ablate", _args(locals()))
 
     def steer(self, model: Optional[PathLike] = None, sae: Optional[PathLike] = None, feature: Optional[int] = None, dataset: Optional[PathLike] = None, *, sae_model: Optional[PathLike] = None, intervention: Optional[str] = None, strength: Union[float, Sequence[float], None] = None, panels: Optional[Sequence[dict[str, Any]]] = None, steer_at: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, prompt: Optional[str] = None, max_new_tokens: Optional[int] = None, temperature: Optional[float] = None, sample_seed: Optional[int] = None) -> Job:
