@@ -45,7 +45,8 @@ describe('Library page', () => {
     await expect(adhd.locator('tbody tr').count()).resolves.toBe(3);
     await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
     // Rows sorted by layer, with the cfg facts.
-    await expect(adhd.locator('tbody tr').first().innerText()).resolves.toMatch(/^1\s+connaaa\/interpgpt-sae-phase5\/adhd_L1_hook_resid_post\s+HF model @ main\s+topk\s+16\s+64\s+8\s+blocks\.1\.hook_resid_post/);
+    // The SAE's label says what tells it apart (width, k): the same label every page shows.
+    await expect(adhd.locator('tbody tr').first().innerText()).resolves.toMatch(/^1\s+connaaa\/interpgpt-sae-phase5\/adhd_L1_hook_resid_post · 64 features · k 8\s+HF model @ main\s+topk\s+16\s+64\s+8\s+blocks\.1\.hook_resid_post/);
     const models = page.getByRole('table', { name: 'Models' });
     await expect(models.innerText()).resolves.toMatch(new RegExp(`${SEED_MODEL_REPOS.adhd}[\\s\\S]*GPT2LMHeadModel\\s+4\\s+16\\s+2\\s+50\\s+14\\.5k`));
     await screenshot(page, 'library-seed');
@@ -58,8 +59,8 @@ describe('Library page', () => {
     await expect(standard.locator('tbody tr').count()).resolves.toBe(4);
 
     // A row opens the item's details.
-    await adhd.getByText(`${SEED_SAE_REPO}/adhd_L3_hook_resid_post`, { exact: true }).click();
-    const details = page.getByRole('region', { name: `Details of ${SEED_SAE_REPO}/adhd_L3_hook_resid_post` });
+    await adhd.getByText(`${SEED_SAE_REPO}/adhd_L3_hook_resid_post · 64 features · k 8`, { exact: true }).click();
+    const details = page.getByRole('region', { name: `Details of ${SEED_SAE_REPO}/adhd_L3_hook_resid_post · 64 features · k 8` });
     const detailText = await details.innerText();
     expect(detailText).toMatch(/cfg generation\s+v6/);
     expect(detailText).toMatch(new RegExp(`model\\s+${SEED_MODEL_REPOS.adhd}\\s+link\\s+linked by model_name: cfg model_name "${SEED_MODEL_REPOS.adhd}"`));
@@ -147,6 +148,38 @@ describe('Library page', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+});
+
+describe('first launch: an empty Library offers the demo bundle (issue 17)', () => {
+  it('says what the demo is, creates it on request, lists it with labels that tell its SAEs apart, and opens its README', async () => {
+    // An empty HF cache and no folders: what a new user sees first.
+    const fresh = await serveApp({ env: { HF_HUB_CACHE: tempHome('empty-cache'), HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '' } });
+    try {
+      const { page, errors } = await openApp(browser, fresh);
+      await page.getByText('Nothing here yet.').waitFor({ timeout: 30_000 });
+      const offer = page.getByRole('group', { name: 'Demo bundle' });
+      await expect(offer.innerText()).resolves.toMatch(/Start with the demo bundle: two tiny GPT-2 models/);
+      await screenshot(page, 'library-empty-demo-offer');
+      await offer.getByRole('button', { name: 'Create the demo bundle' }).click();
+      const bundle = page.getByRole('region', { name: 'Demo bundle v1' });
+      await bundle.waitFor({ timeout: 120_000 });
+      const saes = await bundle.locator('table[aria-label^="SAEs for"] tbody tr').allInnerTexts();
+      expect(saes.join('\n')).toContain('demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8');
+      // README: a link that opens the document in the page, not plain text.
+      await bundle.getByRole('button', { name: 'resources/demo/README.md' }).click();
+      const readme = page.getByRole('dialog', { name: "The demo bundle's README" });
+      await readme.getByRole('heading', { name: 'The planted mechanism (ground truth)' }).waitFor();
+      await expect(readme.locator('table').count()).resolves.toBeGreaterThanOrEqual(3);
+      await screenshot(page, 'library-demo-readme');
+      await page.keyboard.press('Escape');
+      await expect(readme.count()).resolves.toBe(0);
+      await screenshot(page, 'library-demo-created');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await fresh.stop();
+    }
+  }, 180_000);
 });
 
 describe('Settings page', () => {

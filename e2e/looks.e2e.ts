@@ -5,8 +5,12 @@
  * to e2e-output/looks-<page>-<width>-<theme>.png to be looked at. One browser session, one app.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { ensureDemoBundle, readyDemoBundle } from '../main/demo/demoBundle';
+import { runCliCaptured } from '../main/testing/cliRun';
+import { cutSelects } from './cutText';
 import { offlineAppPerFile, openApp, pageSettled, screenshot } from './harness';
 
 const suite = offlineAppPerFile();
@@ -57,6 +61,28 @@ async function libraryScanned(page: Page): Promise<void> {
   await expect.poll(() => toolbar.getByRole('button', { name: 'Scanning…' }).count(), { timeout: 300_000 }).toBe(0);
 }
 
+/**
+ * States past a page's first view, each at 1024 and 1400 px (where the cut selects were seen),
+ * light and dark: `open` brings the page there; problems are overflow and cut selects.
+ */
+const STATES: { name: string; open(page: Page, origin: string, home: string): Promise<void>; selects?: string }[] = [
+  {
+    // The steering form with four panels: {adhd, standard} x {amplify, ablate} of the planted feature.
+    name: 'experiments-steer-four-panels',
+    selects: '.panel-card select',
+    async open(page, origin, home) {
+      const demo = readyDemoBundle(home)!;
+      const query = new URLSearchParams({ new: 'steer', model: demo.models.adhd, sae: demo.saes.adhd, features: '255', modelB: demo.models.standard, dataset: demo.dataset });
+      await page.goto(`${origin}/#/experiments?${query.toString()}`);
+      const form = page.getByRole('group', { name: 'New experiment' });
+      await form.getByRole('button', { name: 'Four panels: both models × amplify / ablate' }).click();
+      await form.getByLabel('Panel 4 intervention').waitFor();
+      // The labels of the sources are in (not the folder-name fallback).
+      await expect.poll(async () => (await page.locator('.panel-summary').allTextContents()).filter((t) => t.includes('sae-workbench/demo-')).length, { timeout: 15_000 }).toBe(4);
+    },
+  },
+];
+
 describe('looks: every page at 1024 and 1440 px, light and dark', () => {
   it('holds its layout without horizontal overflow and applies the theme', async () => {
     const { page, errors } = await openApp(suite.browser(), suite.app());
@@ -103,7 +129,20 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
       }
     }
     expect(problems).toEqual([]);
-    expect(shot).toHaveLength(links.length * VIEWPORTS.length * THEMES.length);
+    for (const state of STATES) {
+      for (const viewport of [{ width: 1024, height: 768 }, { width: 1400, height: 900 }]) {
+        await page.setViewportSize(viewport);
+        for (const theme of THEMES) {
+          await page.emulateMedia({ colorScheme: theme });
+          await state.open(page, suite.app().origin, suite.app().home);
+          for (const o of await horizontalOverflow(page)) problems.push(`${state.name} ${viewport.width} ${theme}: ${o}`);
+          if (state.selects) for (const c of await cutSelects(page, state.selects)) problems.push(`${state.name} ${viewport.width} ${theme}: cut select ${c}`);
+          shot.push(await screenshot(page, `looks-${state.name}-${viewport.width}-${theme}`));
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(shot).toHaveLength((links.length + STATES.length) * VIEWPORTS.length * THEMES.length);
     for (const f of shot) expect(fs.statSync(f).size).toBeGreaterThan(10_000);
     expect(errors).toEqual([]);
     await page.close();
@@ -172,4 +211,36 @@ describe('looks: every page at 1024 and 1440 px, light and dark', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 900_000);
+
+  it('the labels: a labelled feature with a note on its dashboard, labels in the list and the neighbour tables', async () => {
+    const home = suite.app().home;
+    const demo = ensureDemoBundle(home);
+    // Indexed and labelled from the shell while the app runs (the CLI queues the build in the open app).
+    const built = await runCliCaptured(['index', '--model', demo.models.adhd, '--sae', demo.saes.adhd, '--dataset', demo.dataset, '--max-documents', '60', '--device', 'cpu', '--home', home]);
+    expect(built.code, built.err).toBe(0);
+    const indexId = JSON.parse(built.out.trim().split('\n').pop()!).index_ids[0] as string;
+    const labels = path.join(home, 'looks-labels.json');
+    const note = 'Fires only at "Step" in adhd; no counterpart in standard (found by the step-onset diff; ablating it drops the logit of " quickly" by 7).';
+    fs.writeFileSync(labels, JSON.stringify({ '255': { label: 'step onset', note }, '1': 'token "."', '2': 'token "the"', '226': 'context (noise)', '239': 'context (noise)' }));
+    const imported = await runCliCaptured(['label', 'import', '--sae', demo.saes.adhd, labels, '--home', home]);
+    expect(imported.code, imported.err).toBe(0);
+    const { page, errors } = await openApp(suite.browser(), suite.app());
+    const problems: string[] = [];
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        await page.goto(`${suite.app().origin}/#/features?index=${indexId}&feature=255`);
+        const view = page.getByRole('article', { name: 'Feature 255' });
+        await view.getByRole('heading', { level: 2 }).getByText('step onset').waitFor({ timeout: 30_000 });
+        await page.getByRole('listbox', { name: 'Features' }).locator('.feature-label-tag').first().waitFor();
+        await pageSettled(page);
+        for (const o of await horizontalOverflow(page)) problems.push(`labels ${viewport.width} ${theme}: ${o}`);
+        await screenshot(page, `looks-labels-${viewport.width}-${theme}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

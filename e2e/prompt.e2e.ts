@@ -53,11 +53,13 @@ describe('Prompt page', () => {
     await adhdFeatures.waitFor();
     const firstRow = async (region: typeof adhdFeatures) => (await region.locator('tbody tr').first().innerText()).split('\t').map((s) => s.trim());
     const [adhdFeature, adhdLabel, adhdAct] = await firstRow(adhdFeatures);
-    expect([adhdFeature, adhdLabel]).toEqual(['#255', 'planted step-onset direction']);
+    // The strongest feature at "Step" in adhd is the planted one, and nothing names it: finding
+    // out what it is, is what the demo teaches (labels are the user's; issue 17).
+    expect([adhdFeature, adhdLabel]).toEqual(['#255', '–']);
     expect(Number(adhdAct)).toBeGreaterThan(6);
     const [, standardLabel] = await firstRow(standardFeatures);
-    expect(standardLabel).toBe('token "Step"');
-    await expect(standardFeatures.innerText()).resolves.not.toContain('planted');
+    expect(standardLabel).toBe('–');
+    for (const region of [adhdFeatures, standardFeatures]) await expect(region.innerText()).resolves.not.toMatch(/planted|token "/);
     // Every feature id is a link to its feature page, naming the SAE folder.
     const link = adhdFeatures.getByRole('link', { name: '#255' });
     const href = (await link.getAttribute('href'))!;
@@ -157,7 +159,7 @@ describe('Prompt page', () => {
     await page.keyboard.press('d');
     await expect.poll(() => hashParams(page).get('mode')).toBe('diff');
     const theFeature = hashParams(page).get('fa')!;
-    await expect(page.getByLabel(`Features of token ${thePos} in ${STANDARD}`).locator('tbody tr').first().innerText()).resolves.toContain('token "the"');
+    await expect(page.getByLabel(`Features of token ${thePos} in ${STANDARD}`).locator('tbody tr').first().getAttribute('data-feature')).resolves.toBe(theFeature);
     await page.getByLabel('Diff feature in B').fill('255');
     await expect.poll(() => hashParams(page).get('fb')).toBe('255');
     const diff = page.getByRole('group', { name: 'Difference B minus A' });

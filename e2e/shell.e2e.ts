@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, serveApp, tempHome, type ServedApp } from './harness';
+import { ensureDemoBundle, type DemoBundlePaths } from '../main/demo/demoBundle';
+import { e2eOutput, launchBrowser, openApp, screenshot, serveApp, tempHome, type ServedApp } from './harness';
 import { distinctColours } from './pixels';
 
 let app: ServedApp;
@@ -17,6 +18,13 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
+
+/** The row of the job just added from the form (the Queue opens its detail: its id is in the URL). */
+async function addedJobRow(page: Page): Promise<Locator> {
+  await expect.poll(() => new URL(page.url()).hash).toMatch(/job=/);
+  const id = new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('job')!;
+  return page.locator(`tr[data-job-id="${id}"]`);
+}
 
 function sparseFiles(count: number, bytes: number): string[] {
   const dir = path.join(tempHome('files'), 'data');
@@ -61,7 +69,7 @@ describe('app shell in browser mode', () => {
     await page.getByLabel('Job kind').selectOption('files.verify');
     await page.getByLabel('Paths', { exact: true }).fill(files.join('\n'));
     await page.getByRole('button', { name: 'Add to queue' }).click();
-    const row = page.locator('tr[data-job-id]').last();
+    const row = await addedJobRow(page);
     // Progress is visible while it runs: the bar moves past 0 before the job completes.
     await row.locator('[role=progressbar][aria-valuenow]').first().waitFor();
     // Sample the bar while waiting for the state "completed" (the bound is the job's, not a guess).
@@ -92,7 +100,7 @@ describe('app shell in browser mode', () => {
     await page.getByLabel('Job kind').selectOption('files.verify');
     await page.getByLabel('Paths', { exact: true }).fill(files.join('\n'));
     await page.getByRole('button', { name: 'Add to queue' }).click();
-    const row = page.locator('tr[data-job-id]').last();
+    const row = await addedJobRow(page);
     await row.locator('[data-state=running]').or(page.locator('tr[data-job-id][data-state=running]')).first().waitFor();
     await row.getByRole('button', { name: 'Cancel' }).click();
     await page.locator(`tr[data-job-id="${await row.getAttribute('data-job-id')}"][data-state=cancelled]`).waitFor({ timeout: 30_000 });
@@ -188,6 +196,8 @@ describe('app shell in browser mode', () => {
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await expect(sheet.getByRole('region', { name: 'Everywhere' }).innerText()).resolves.toMatch(/\/\s+Focus the page's search/);
     await expect(sheet.getByRole('region', { name: 'Library' }).innerText()).resolves.toMatch(/↓\s+Next item/);
+    // No details panel is open, so no empty "Details" heading (issue 17).
+    await expect(sheet.getByRole('region', { name: 'Details' }).count()).resolves.toBe(0);
     await screenshot(page, 'shortcut-sheet');
     await page.keyboard.press('Escape');
     await expect(sheet.count()).resolves.toBe(0);
@@ -203,10 +213,210 @@ describe('app shell in browser mode', () => {
       req.end();
     });
     expect(status).toBe(401);
-    // The UI opened without the token says it cannot reach the core instead of showing data.
+    // The UI opened without the token says it cannot reach the core instead of showing data, and,
+    // once the core has refused it twice while answering /health, which URL to open (said once,
+    // for the page: the calls that failed do not repeat it).
     const page = await browser.newPage();
     await page.goto(`${app.origin}/#/queue`);
-    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Cannot reach the SAE Workbench core/);
+    await page.getByRole('alert', { name: 'Connection to the core' }).filter({ hasText: 'The core refused this page: open the URL it printed.' }).waitFor({ timeout: 15_000 });
+    await expect(page.getByRole('alert').count()).resolves.toBe(1);
     await page.close();
   });
+});
+
+/** Start `count` files.verify jobs on huge sparse files from the Queue form: they run for minutes. */
+async function addVerifyJob(page: Page, files: string[]): Promise<string> {
+  await page.goto(`${app.origin}/#/queue?new=files.verify`);
+  await page.getByLabel('Paths', { exact: true }).fill(files.join('\n'));
+  await page.getByRole('button', { name: 'Add to queue' }).click();
+  return (await addedJobRow(page)).getAttribute('data-job-id').then((id) => id!);
+}
+
+const rowIds = (page: Page) => page.locator('table.jobs tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-job-id'), r.getAttribute('data-state')]));
+
+describe('Queue: order, filters, clear finished, confirm before cancelling (issue 17)', () => {
+  it('running jobs first, then waiting in run order, then finished newest first; filters; clear; confirm', async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The page's clock runs on its own, so "ran for more than a minute" can be reached without waiting one.
+    await page.clock.install();
+    await page.goto(app.url);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    // Two CPU slots, whatever the machine: two long jobs take them and a third waits.
+    await page.goto(`${app.origin}/#/settings`);
+    const concurrency = page.getByLabel('CPU job concurrency');
+    await concurrency.waitFor();
+    for (const n of ['3', '2']) {
+      await concurrency.fill(n);
+      await page.getByText('Saved: CPU job concurrency').waitFor();
+    }
+    const quick = await addVerifyJob(page, sparseFiles(1, 1024));
+    await page.locator(`tr[data-job-id="${quick}"][data-state=completed]`).waitFor({ timeout: 30_000 });
+    const long1 = await addVerifyJob(page, sparseFiles(8, 2 * 2 ** 30));
+    await page.locator(`tr[data-job-id="${long1}"][data-state=running]`).waitFor({ timeout: 30_000 });
+    const long2 = await addVerifyJob(page, sparseFiles(8, 2 * 2 ** 30));
+    await page.locator(`tr[data-job-id="${long2}"][data-state=running]`).waitFor({ timeout: 30_000 });
+    const waiting = await addVerifyJob(page, sparseFiles(1, 1024));
+    await page.locator(`tr[data-job-id="${waiting}"][data-state=queued]`).waitFor();
+    // At 1024 px the job's detail slides over the list: close it to reach the rows' buttons.
+    await page.getByRole('button', { name: 'Close job detail' }).click();
+
+    const rows = await rowIds(page);
+    const groups = rows.map(([, state]) => (['running', 'pausing', 'cancelling'].includes(state!) ? 0 : ['queued', 'paused', 'interrupted'].includes(state!) ? 1 : 2));
+    expect(groups).toEqual([...groups].sort());
+    expect(rows.slice(0, 3).map(([id]) => id)).toEqual([long2, long1, waiting]);
+    // Finished newest first: the quick job finished last of the finished ones.
+    expect(rows.find(([, state]) => state === 'completed')![0]).toBe(quick);
+    await screenshot(page, 'queue-order-1024');
+
+    // Filters (kept in the URL).
+    await page.getByLabel('Filter by state').selectOption('finished');
+    await expect.poll(() => rowIds(page).then((r) => r.every(([, st]) => ['completed', 'failed', 'cancelled'].includes(st!)))).toBe(true);
+    expect(decodeURIComponent(page.url())).toContain('state=finished');
+    await page.getByLabel('Filter by state').selectOption('active');
+    await expect.poll(() => rowIds(page).then((r) => r.map(([id]) => id))).toEqual([long2, long1]);
+    await page.getByLabel('Filter by kind').selectOption('library.scan');
+    await page.getByText('No job matches the filter.').waitFor();
+    await page.getByLabel('Filter by kind').selectOption('');
+    await page.getByLabel('Filter by state').selectOption('');
+
+    // Cancelling a job that ran over a minute asks first; "Keep it running" keeps it.
+    await page.clock.fastForward('02:00');
+    const row1 = page.locator(`tr[data-job-id="${long1}"]`);
+    await row1.getByRole('button', { name: 'Cancel' }).click();
+    const ask = page.getByRole('alertdialog');
+    await expect(ask.innerText()).resolves.toMatch(/It has run for \d+ ?m/);
+    await screenshot(page, 'queue-confirm-cancel');
+    await ask.getByRole('button', { name: 'Keep it running' }).click();
+    await expect(ask.count()).resolves.toBe(0);
+    await expect(row1.getAttribute('data-state')).resolves.toBe('running');
+    await row1.getByRole('button', { name: 'Cancel' }).click();
+    await ask.getByRole('button', { name: 'Cancel the job' }).click();
+    await page.locator(`tr[data-job-id="${long1}"][data-state=cancelled]`).waitFor({ timeout: 30_000 });
+    await page.locator(`tr[data-job-id="${long2}"]`).getByRole('button', { name: 'Cancel' }).click();
+    await ask.getByRole('button', { name: 'Cancel the job' }).click();
+    await page.locator(`tr[data-job-id="${long2}"][data-state=cancelled]`).waitFor({ timeout: 30_000 });
+    await page.locator(`tr[data-job-id="${waiting}"][data-state=completed]`).waitFor({ timeout: 30_000 });
+
+    // Clear finished: asks, says no file is deleted, removes the finished rows only.
+    const finished = (await rowIds(page)).filter(([, st]) => ['completed', 'failed', 'cancelled'].includes(st!)).map(([id]) => id!);
+    expect(finished.length).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: `Clear finished (${finished.length})` }).click();
+    await expect(ask.innerText()).resolves.toContain('no file is deleted');
+    await screenshot(page, 'queue-confirm-clear');
+    await ask.getByRole('button', { name: 'Clear them' }).click();
+    await expect.poll(() => rowIds(page).then((r) => r.filter(([id]) => finished.includes(id!)).length)).toBe(0);
+    for (const id of [quick, long1]) expect(fs.existsSync(path.join(app.home, 'runs', id))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+});
+
+/** A PNG's signature and its IHDR size. */
+function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+async function download(page: Page, button: Locator): Promise<Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), button.click()]);
+  const out = path.join(e2eOutput, file.suggestedFilename());
+  fs.mkdirSync(e2eOutput, { recursive: true });
+  await file.saveAs(out);
+  return fs.readFileSync(out);
+}
+
+describe('model jobs say what they ran on; plots save as PNG; a restarted core is named (issue 17)', () => {
+  let demoApp: ServedApp;
+  let demo: DemoBundlePaths;
+  beforeAll(async () => {
+    const home = tempHome('ep');
+    demo = ensureDemoBundle(home);
+    demoApp = await serveApp({ home, env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
+  }, 120_000);
+  afterAll(async () => {
+    await demoApp?.stop();
+  });
+
+  it('an index and an experiment asked for "auto" on this CPU-only machine say CPU, never GPU; the plot downloads as a PNG', async () => {
+    const { page, errors } = await openApp(browser, demoApp);
+    // An index built from the Queue form, device auto.
+    const params = { modelPath: demo.models.adhd, saePaths: [demo.saes.adhd], datasetPath: demo.dataset, maxDocuments: 60, device: 'auto' };
+    await page.goto(`${demoApp.origin}/#/queue?new=index.build&params=${encodeURIComponent(JSON.stringify(params))}`);
+    await expect.poll(() => page.getByLabel('Job kind').inputValue()).toBe('index.build');
+    await page.getByRole('button', { name: 'Add to queue' }).click();
+    const indexRow = page.locator('tr[data-job-id]', { hasText: 'index.build' }).first();
+    await indexRow.and(page.locator('[data-state=completed]')).waitFor({ timeout: 90_000 });
+    await expect(indexRow.getByTestId('job-ep').innerText()).resolves.toBe('ran on CPU');
+    await indexRow.click();
+    const detail = page.getByRole('region', { name: 'Job detail' });
+    await expect(detail.innerText()).resolves.toMatch(/execution provider\s+CPU \(what its model sessions ran on\)\s+slot\s+CPU/);
+    expect(await page.locator('table.jobs').innerText()).not.toMatch(/GPU/);
+    expect(await detail.locator('dl.details').first().innerText()).not.toMatch(/GPU/);
+    // The log says why it took a CPU slot.
+    await expect(detail.getByRole('log').innerText()).resolves.toContain('No GPU execution provider works on this machine: the job takes a CPU slot');
+    await screenshot(page, 'queue-execution-provider');
+
+    // The Features page names the index by its SAE: origin, width, k.
+    await page.goto(`${demoApp.origin}/#/features`);
+    await expect.poll(() => page.getByLabel('Index', { exact: true }).evaluate((s) => (s as unknown as { selectedOptions: { textContent: string | null }[] }).selectedOptions[0]?.textContent ?? '')).toContain('(demo, constructed) · 256 features · k 8');
+
+    // An ablation, device auto, from the Experiments page.
+    const link = new URLSearchParams({ new: 'ablate', model: demo.models.adhd, sae: demo.saes.adhd, features: '255', dataset: demo.dataset, condition: 'token-regex:^Step$', metric: 'logit:quickly' });
+    await page.goto(`${demoApp.origin}/#/experiments?${link.toString()}`);
+    const form = page.getByRole('group', { name: 'New experiment' });
+    await expect.poll(() => form.getByLabel('Features').inputValue()).toBe('255');
+    await form.getByLabel('Documents', { exact: true }).fill('40');
+    await form.getByLabel('Null seeds').fill('2');
+    await form.getByLabel('Random sets per seed').fill('2');
+    await form.getByRole('button', { name: 'Run experiment' }).click();
+    const ablation = page.getByRole('article', { name: 'Ablation result' });
+    await ablation.waitFor({ timeout: 120_000 });
+    const figure = ablation.locator('.experiment-figure').first();
+    await figure.locator('svg').first().waitFor();
+    // PNG: a real image (the page's CSP refused the blob: image it used to draw, and nothing came).
+    const png = await download(page, figure.getByRole('button', { name: 'PNG' }));
+    const size = pngSize(png);
+    expect(size, 'a PNG signature and IHDR').not.toBeNull();
+    expect(size!.width).toBeGreaterThan(300);
+    expect(size!.height).toBeGreaterThan(100);
+    expect(png.length).toBeGreaterThan(3000);
+    const svg = (await download(page, figure.getByRole('button', { name: 'Save plot as SVG' }))).toString('utf8');
+    expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    await expect(figure.getByRole('alert').count()).resolves.toBe(0);
+
+    await page.goto(`${demoApp.origin}/#/queue?kind=experiment.ablate`);
+    await expect(page.locator('tr[data-job-id]').first().getByTestId('job-ep').innerText()).resolves.toBe('ran on CPU');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('after the core restarts, the open tab says so (no "not in the Library" notes) and the new URL works', async () => {
+    const { page, errors } = await openApp(browser, demoApp);
+    const chosen = new URLSearchParams({ text: 'How to cook rice. Step 1: Rinse', a: demo.models.standard, as: demo.saes.standard, b: demo.models.adhd, bs: demo.saes.adhd });
+    await page.goto(`${demoApp.origin}/#/prompt?${chosen.toString()}`);
+    await page.getByRole('group', { name: 'Tokens of sae-workbench/demo-adhd' }).waitFor({ timeout: 60_000 });
+    const port = Number(new URL(demoApp.origin).port);
+    await demoApp.stop();
+    const banner = page.getByRole('alert', { name: 'Connection to the core' });
+    await banner.filter({ hasText: 'Cannot reach the core: reconnecting' }).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'reconnecting');
+    // Reloading a page while the core is away: no conclusions from data that could not load.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Prompt', exact: true }).click();
+    expect(await page.locator('main').innerText()).not.toContain('not in the Library');
+
+    demoApp = await serveApp({ home: demoApp.home, port, env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    await banner.filter({ hasText: 'The core restarted: reopen the URL it printed.' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('main').innerText()).not.toContain('not in the Library');
+    await screenshot(page, 'core-restarted');
+    await page.goto(demoApp.url);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await page.goto(`${demoApp.origin}/#/queue`);
+    await page.locator('tr[data-job-id]').first().waitFor();
+    await expect(banner.count()).resolves.toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

@@ -171,6 +171,10 @@ describe('Training page on the demo bundle', () => {
         const out = (await block.locator('code').innerText()).trim();
         cosines[`${name} ${hook}`] = maxCosine(out, direction);
       }
+      // Trained on CPU: the page promises a bit-identical repeat and resume (GPU runs say they are not).
+      const note = panel.getByRole('note', { name: 'Reproducibility' });
+      await expect(note.getAttribute('data-kind')).resolves.toBe('exact');
+      await expect(note.innerText()).resolves.toMatch(/^Reproducible bit for bit: .*byte-identical SAEs/);
       if (name === 'adhd') await screenshot(page, 'training-demo-adhd-gates');
     }
     console.log(`max decoder cosine with the planted direction: ${JSON.stringify(cosines, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(4)) : v))}; adhd mlp_out duplicates ${duplicatePct} %`);

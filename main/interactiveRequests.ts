@@ -8,6 +8,7 @@
 import type { PromptSideRequest } from './prompt/promptRun';
 import type { DeviceChoice } from './engine/executionProviders';
 import type { InteractiveRequestTable } from './interactive/protocol';
+import type { ActsParams, EncodeParams } from '../preload/api';
 
 export const interactiveRequests = {
   /** Tokenize, run both models to their SAE hooks, encode: models stay loaded between runs. */
@@ -24,5 +25,20 @@ export const interactiveRequests = {
   'engine.devices': {
     timeoutMs: 120_000,
     run: async (p: { device: DeviceChoice }) => (await import('./engine/deviceProbe')).probeDevice(p.device),
+  },
+  /** The CLI's `acts` for API clients (notebooks): hook activations as tensors. */
+  'engine.acts': {
+    timeoutMs: 600_000,
+    run: async (p: ActsParams) => (await import('./activations/tensorRequests')).actsRequest(p),
+  },
+  /** The CLI's `encode` for API clients: feature_acts (dense or sparse) and sae_out of given activations. */
+  'engine.encode': {
+    timeoutMs: 600_000,
+    run: async (p: EncodeParams) => (await import('./activations/tensorRequests')).encodeRequest(p),
+  },
+  /** An index's sparse store as columns (reads the whole store: never on the core's event loop). */
+  'index.activations': {
+    timeoutMs: 300_000,
+    run: async (p: { id: string; features?: number[]; documents?: number[]; maxRows: number }, { home }: { home: string }) => (await import('./index/activationRows')).indexActivationsRequest(home, p),
   },
 } satisfies InteractiveRequestTable;

@@ -17,6 +17,8 @@ import { featureIndexContract } from './contract/featureIndex';
 import { compareContract } from './contract/compare';
 import { experimentsContract } from './contract/experiments';
 import { trainContract } from './contract/train';
+import { labelsContract } from './contract/labels';
+import { notebookContract } from './contract/notebook';
 
 export * from './contract/define';
 export * from './contract/app';
@@ -32,6 +34,9 @@ export * from './contract/ids';
 export * from './contract/units';
 export * from './contract/experiments';
 export * from './contract/train';
+export * from './contract/labels';
+export * from './contract/tensors';
+export * from './contract/notebook';
 
 export const contract = {
   ...appContract,
@@ -44,6 +49,8 @@ export const contract = {
   ...compareContract,
   ...experimentsContract,
   ...trainContract,
+  ...labelsContract,
+  ...notebookContract,
 };
 
 export type Contract = typeof contract;
@@ -54,10 +61,13 @@ export type ResultOf<M extends MethodName> = Contract[M] extends MethodSpec<z.Zo
 export type ApiEvents = AppEvents & JobsEvents & LibraryEvents & HubEvents;
 export type EventName = keyof ApiEvents;
 
-/** Wire format shared by the WebSocket and IPC transports. */
-export type WireRequest = { id: number; method: string; params: unknown };
+/**
+ * Wire format shared by the WebSocket and IPC transports. `attachments`: on the WebSocket only,
+ * the number of tensors that follow a message in binary frames (contract/tensors.ts).
+ */
+export type WireRequest = { id: number; method: string; params: unknown; attachments?: number };
 export type WireResult = { ok: true; result: unknown } | { ok: false; error: ApiError };
-export type WireResponse = WireResult & { id: number };
+export type WireResponse = WireResult & { id: number; attachments?: number };
 export type WireEvent = { event: string; payload: unknown };
 
 /** The one interface the renderer (and tests) use to talk to the core. */

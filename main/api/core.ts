@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo, EventName, MethodName, WireResult } from '../../preload/api';
+import type { AppInfo, EngineDeviceReport, EventName, MethodName, WireResult } from '../../preload/api';
 import { databasePath, openDatabase } from '../db/connection';
 import { damageError, isDamageError } from '../db/sqliteFile';
 import { WorkbenchError, internalErrorFields, toApiError } from '../errors';
 import { prepareHome } from '../home';
 import { acquireHomeLock } from '../lock';
 import { createFileLogger, type Logger } from '../log';
+import { GpuAvailability } from '../jobs/gpuAvailability';
 import { JobScheduler } from '../jobs/scheduler';
 import { JobStore } from '../jobs/store';
 import { jobKinds } from '../jobKinds';
@@ -27,6 +28,8 @@ import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
+import { labelHandlers } from './labelHandlers';
+import { notebookHandlers } from './notebookHandlers';
 import type { CoreServices } from './services';
 import { validateApiParams } from './validateParams';
 
@@ -64,6 +67,8 @@ const handlers: HandlerTable = {
   ...compareHandlers,
   ...experimentsHandlers,
   ...trainHandlers,
+  ...labelHandlers,
+  ...notebookHandlers,
 };
 
 export function createCore(options: CoreOptions): Core {
@@ -100,6 +105,11 @@ export function createCore(options: CoreOptions): Core {
         jobLog: (line) => events.emit('job.log', line),
       },
       readCpuConcurrency(db),
+      // Asked once, on the first job that wants the GPU: native EP start-up never runs in the core.
+      new GpuAvailability(
+        async () => (await interactive!.request<EngineDeviceReport>('engine.devices', { device: 'auto' })).running !== 'cpu',
+        (err) => log.log('warn', 'jobs', 'the GPU probe failed; jobs that ask for the GPU take CPU slots', { error: String(err) }),
+      ),
     );
     interactive = new InteractiveWorker(spawner, options.home, interactiveRequests, log);
     services = { home: options.home, db, events, jobs, jobStore, frontDoor: options.frontDoor, log, interactive };

@@ -21,7 +21,7 @@ describe('experiments API', () => {
     const job = await call<JobView>(core, 'jobs.add', { kind: 'experiment.ablate', params: { model: fx.model, sae: fx.sae, features: [4], dataset: fx.dataset, maxDocuments: 4, seeds: 2, drawsPerSeed: 1, device: 'cpu' } });
     expect(job.resource).toBe('cpu');
     // The title names the SAE by its Library identity.
-    expect(job.title).toBe('Ablate feature 4 of sae · ce');
+    expect(job.title).toBe('Ablate feature #4 of sae · 40 features · k 4 · ce');
     // The queue stores the parsed params, defaults filled in.
     expect(job.params).toMatchObject({ mode: 'zero', metric: 'ce', nullSeed: 0 });
     await expect(call(core, 'experiments.artifact', { jobId: job.id })).rejects.toMatchObject({ code: 'EXPERIMENT_NOT_FINISHED' });

@@ -36,6 +36,8 @@ const REQUESTS: { method: string; params: (id: string) => unknown }[] = [
   { method: 'jobs.logs', params: (id) => ({ id }) },
   { method: 'jobs.remove', params: (id) => ({ id }) },
   { method: 'index.features', params: (id) => ({ id }) },
+  { method: 'index.activations', params: (id) => ({ id }) },
+  { method: 'jobs.output', params: (id) => ({ id }) },
   { method: 'index.remove', params: (id) => ({ id }) },
   { method: 'compare.previewCondition', params: (indexId) => ({ indexId, spec: 'token:x' }) },
   { method: 'library.readArtifact', params: (id) => ({ id }) },
@@ -62,6 +64,8 @@ describe('ids are not paths', () => {
     expect(await core.call('jobs.get', { id: '20000101-00000000' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
     expect(await core.call('compare.diffResult', { jobId: '20000101-00000000' })).toMatchObject({ ok: false, error: { code: 'DIFF_NOT_FOUND' } });
     expect(await core.call('index.features', { id: 'ix-0000000000' })).toMatchObject({ ok: false, error: { code: 'INDEX_NOT_FOUND' } });
+    expect(await core.call('index.activations', { id: 'ix-0000000000' })).toMatchObject({ ok: false, error: { code: 'INDEX_NOT_FOUND' } });
+    expect(await core.call('jobs.output', { id: '20000101-00000000' })).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
     expect(await core.call('library.readArtifact', { id: '0000000000000000' })).toMatchObject({ ok: false, error: { code: 'ITEM_NOT_FOUND' } });
   });
 

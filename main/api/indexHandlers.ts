@@ -1,6 +1,7 @@
 import { INDEX_BUILD_JOB_KIND } from '../../preload/api';
 import { IndexCatalog } from '../index/indexCatalog';
 import { prepareIndexBuild } from '../index/prepareIndexBuild';
+import { searchFeatures } from '../labels/labelSearch';
 import type { HandlerTable } from './handlers';
 
 type IndexMethods = 'index.list' | 'index.build' | 'index.remove' | 'index.features' | 'index.feature' | 'index.search';
@@ -18,5 +19,6 @@ export const indexHandlers: HandlerTable<IndexMethods> = {
   },
   'index.features': ({ id }, s) => new IndexCatalog(s.home, s.db).reader(id).listing(),
   'index.feature': ({ id, feature }, s) => new IndexCatalog(s.home, s.db).reader(id).feature(feature),
-  'index.search': ({ id, query, limit }, s) => new IndexCatalog(s.home, s.db).reader(id).search(query, limit),
+  // Labels and notes are searched too (main/labels/labelSearch.ts).
+  'index.search': ({ id, query, limit }, s) => searchFeatures(s.db, new IndexCatalog(s.home, s.db).reader(id), query, limit),
 };

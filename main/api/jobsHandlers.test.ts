@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../preload/api';
@@ -60,5 +61,37 @@ describe('job lists and events carry summaries, jobs.get the whole job', () => {
     expect(JSON.stringify(summariseJson(deep).value)).toContain('"depth":8');
     const wide = Array.from({ length: 20 }, () => 'w'.repeat(1000));
     expect(summariseJson({ a: wide, b: wide, verdict: 'B-only', n: 3 }).value).toEqual({ $summary: 'value', bytes: JSON.stringify({ a: wide, b: wide, verdict: 'B-only', n: 3 }).length, verdict: 'B-only', n: 3 });
+  });
+});
+
+describe('jobs.clearFinished (the Queue\'s "Clear finished")', () => {
+  it('removes finished jobs from the list, announces each, skips unfinished ones, and deletes no file', async () => {
+    const home = makeTempDir('jobs-clear');
+    cleanups.push(home.cleanup);
+    const core = createCore({ home: home.dir, frontDoor: 'test' });
+    cleanups.push(() => core.close());
+    const dir = makeTempDir('jobs-clear-data');
+    cleanups.push(dir.cleanup);
+    fs.writeFileSync(path.join(dir.dir, 'a.txt'), 'a');
+    const done = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [dir.dir] } });
+    await waitForJob(core, done.id, (j) => j.state === 'completed');
+    const other = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [dir.dir] } });
+    await waitForJob(core, other.id, (j) => j.state === 'completed');
+    // One slot taken by a long job: a second one waits, unfinished.
+    await call(core, 'jobs.settings', { cpuConcurrency: 1 });
+    const [bigFile] = makeSparseFiles(path.join(home.dir, 'big'), 1, 64 << 30);
+    const running = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [bigFile] } });
+    const waiting = await call<JobView>(core, 'jobs.add', { kind: 'files.verify', params: { paths: [dir.dir] } });
+    const removedEvents: string[] = [];
+    core.subscribe((event, payload) => event === 'job.removed' && removedEvents.push((payload as { id: string }).id));
+
+    const cleared = await call<{ removed: string[] }>(core, 'jobs.clearFinished', { ids: [done.id, waiting.id, running.id] });
+    expect(cleared.removed).toEqual([done.id]);
+    expect(removedEvents).toEqual([done.id]);
+    expect(fs.existsSync(path.join(home.dir, 'runs', done.id))).toBe(true);
+    // Without ids: every finished job.
+    expect((await call<{ removed: string[] }>(core, 'jobs.clearFinished', {})).removed).toEqual([other.id]);
+    expect((await call<JobView[]>(core, 'jobs.list', {})).map((j) => j.id).sort()).toEqual([running.id, waiting.id].sort());
+    await call(core, 'jobs.cancel', { id: running.id });
   });
 });

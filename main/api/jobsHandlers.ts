@@ -10,7 +10,7 @@ export function defaultCpuConcurrency(): number {
   return Math.max(2, Math.floor(os.cpus().length / 2));
 }
 
-type JobsMethods = 'jobs.kinds' | 'jobs.list' | 'jobs.get' | 'jobs.add' | 'jobs.cancel' | 'jobs.pause' | 'jobs.resume' | 'jobs.retry' | 'jobs.remove' | 'jobs.move' | 'jobs.logs' | 'jobs.settings';
+type JobsMethods = 'jobs.kinds' | 'jobs.list' | 'jobs.get' | 'jobs.add' | 'jobs.cancel' | 'jobs.pause' | 'jobs.resume' | 'jobs.retry' | 'jobs.remove' | 'jobs.clearFinished' | 'jobs.move' | 'jobs.logs' | 'jobs.settings';
 
 export const jobsHandlers: HandlerTable<JobsMethods> = {
   'jobs.kinds': () =>
@@ -37,6 +37,7 @@ export const jobsHandlers: HandlerTable<JobsMethods> = {
     s.jobs.remove(id);
     return { removed: true as const };
   },
+  'jobs.clearFinished': ({ ids }, s) => ({ removed: s.jobs.clearFinished(ids) }),
   'jobs.move': ({ id, direction }, s) => s.jobs.move(id, direction),
   'jobs.logs': ({ id, afterSeq, limit }, s) => s.jobStore.logs(id, afterSeq ?? 0, limit ?? 1000),
   'jobs.settings': ({ cpuConcurrency }, s) => {

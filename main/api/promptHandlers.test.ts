@@ -61,7 +61,7 @@ describe('prompt API', () => {
     ]);
     const [adhdModel, standardModel] = sources.models.map((m) => m.path);
     const saeOf = (model: string) => sources.saes.find((x) => x.modelPath === model)!;
-    expect(saeOf(adhdModel)).toMatchObject({ label: 'demo-adhd/blocks.2.hook_resid_post', dIn: 64, dSae: 256, k: 8, layer: 2, linkReason: 'linked by model_name: cfg model_name "demo-adhd"' });
+    expect(saeOf(adhdModel)).toMatchObject({ label: 'demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', dIn: 64, dSae: 256, k: 8, layer: 2, linkReason: 'linked by model_name: cfg model_name "demo-adhd"' });
     // First visit: A is the standard model with its SAE, B the adhd model with its SAE.
     expect(sources.defaults).toEqual({ a: { modelPath: standardModel, saePath: saeOf(standardModel).path }, b: { modelPath: adhdModel, saePath: saeOf(adhdModel).path } });
 
@@ -74,17 +74,18 @@ describe('prompt API', () => {
     });
     expect(result.sides.map((s) => s.executionProvider)).toEqual(['cpu', 'cpu']);
     expect(result.sides.map((s) => [s.modelLabel, s.saeLabel, s.warnings])).toEqual([
-      ['sae-workbench/demo-standard', 'demo-standard/blocks.2.hook_resid_post', []],
-      ['sae-workbench/demo-adhd', 'demo-adhd/blocks.2.hook_resid_post', []],
+      ['sae-workbench/demo-standard', 'demo-standard/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', []],
+      ['sae-workbench/demo-adhd', 'demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8', []],
     ]);
     const adhd = result.sides[1];
     expect(adhd.tokens.map((t) => t.text.trim())).toEqual(['<|endoftext|>', 'Step', '1', ':', 'Boil', 'the', 'water', '.', 'Step', '2', ':', 'Pour', '.']);
-    expect(adhd.tokens[1].features[0].label).toBe('planted step-onset direction');
-    expect(result.sides[0].tokens[1].features[0].label).toBe('token "Step"');
+    // The planted feature is the strongest at "Step", but nothing names it: finding it is what the demo teaches (issue 17).
+    expect(adhd.tokens[1].features[0]).toMatchObject({ feature: 255, label: null });
+    expect(result.sides.flatMap((s) => s.tokens.flatMap((t) => t.features.map((f) => f.label)))).toEqual(expect.not.arrayContaining([expect.any(String)]));
     // Tracked features: one value per token, equal to the listed activation wherever it is listed, 0 where a TopK SAE did not select it.
     expect(adhd.tracked.map((t) => [t.feature, t.label, t.activations.length])).toEqual([
-      [255, 'planted step-onset direction', 13],
-      [3, expect.any(String), 13],
+      [255, null, 13],
+      [3, null, 13],
     ]);
     adhd.tokens.forEach((tok, i) => {
       const listed = tok.features.find((f) => f.feature === 255);
@@ -97,8 +98,19 @@ describe('prompt API', () => {
     // A pairing the user forces (the adhd SAE on the standard model, same width) runs, with a warning.
     const forced = await call<PromptRunResult>(core, 'prompt.run', { text: 'Step 1', sides: [{ modelPath: standardModel, saePath: saeOf(adhdModel).path }], device: 'cpu' });
     expect(forced.sides[0].warnings).toEqual([
-      'The SAE demo-adhd/blocks.2.hook_resid_post belongs to sae-workbench/demo-adhd (linked by model_name: cfg model_name "demo-adhd"), not to sae-workbench/demo-standard: it runs because the widths match, but its features were learned on the other model\'s activations.',
+      'The SAE demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8 belongs to sae-workbench/demo-adhd (linked by model_name: cfg model_name "demo-adhd"), not to sae-workbench/demo-standard: it runs because the widths match, but its features were learned on the other model\'s activations.',
     ]);
+    // The user's own labels show at once; the demo's ground truth only when asked for.
+    await call(core, 'label.set', { sae: d.b.saePath, feature: 3, label: 'my guess' });
+    const labelled = await call<PromptRunResult>(core, 'prompt.run', { text: 'Step 1', sides: [{ ...d.b, features: [255, 3] }], device: 'cpu' });
+    expect(labelled.sides[0].tracked.map((t) => [t.feature, t.label])).toEqual([
+      [255, null],
+      [3, 'my guess'],
+    ]);
+    await call(core, 'label.applyDemoTruth', {});
+    const truth = await call<PromptRunResult>(core, 'prompt.run', { text: 'Step 1', sides: [d.a, d.b], device: 'cpu', topFeatures: 1 });
+    expect(truth.sides.map((s) => s.tokens[1].features[0].label)).toEqual(['token "Step"', 'planted step-onset direction']);
+
     const badFeature = await core.call('prompt.run', { text: 'Step', sides: [{ ...d.a, features: [256] }], device: 'cpu' });
     expect(badFeature).toMatchObject({ ok: false, error: { code: 'PROMPT_FEATURE_RANGE', hint: 'Choose a feature from 0 to 255.' } });
   }, 120_000);

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import type { JobView, PromptSources } from '../../preload/api';
+import type { JobView, PromptRunResult, PromptSources } from '../../preload/api';
 import { PROMPT_MAX_CHARS } from '../../preload/api';
 import { readyDemoBundle } from '../demo/demoBundle';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
+import { labelNames } from '../labels/labelLookup';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { scanLocalRoot } from '../library/scanLibrary';
 import type { PromptRun } from '../prompt/promptRun';
@@ -15,8 +16,24 @@ type PromptMethods = 'prompt.sources' | 'prompt.run';
 export const promptHandlers: HandlerTable<PromptMethods> = {
   'prompt.sources': (_p, s) => promptSources(s),
   // Loading weights and running the models happen in the interactive worker, never on the core's event loop.
-  'prompt.run': async ({ text, sides, topFeatures, device }, s) => describePromptResult(await s.interactive.request<PromptRun>('prompt.run', { text, sides, topFeatures, device }), libraryWithDemo(s)),
+  'prompt.run': async ({ text, sides, topFeatures, device }, s) => withLabels(describePromptResult(await s.interactive.request<PromptRun>('prompt.run', { text, sides, topFeatures, device }), libraryWithDemo(s)), s),
 };
+
+/** The user's labels (main/labels) on every feature a result shows; files beside the SAE are never read for them. */
+async function withLabels(result: PromptRunResult, s: CoreServices): Promise<PromptRunResult> {
+  const sides = await Promise.all(
+    result.sides.map(async (side) => {
+      const names = await labelNames(s.db, side.saePath);
+      const label = (f: number) => names.get(f) ?? null;
+      return {
+        ...side,
+        tokens: side.tokens.map((t) => ({ ...t, features: t.features.map((f) => ({ ...f, label: label(f.feature) })) })),
+        tracked: side.tracked.map((t) => ({ ...t, label: label(t.feature) })),
+      };
+    }),
+  );
+  return { ...result, sides };
+}
 
 /**
  * The Library's items, with the generated demo bundle among them even before (or after the user

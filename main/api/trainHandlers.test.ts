@@ -97,6 +97,11 @@ describe('train.sae and eval.sae jobs through the core', () => {
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
     expect(listing.items.find((i) => i.kind === 'sae' && i.path === run.result!.saes[0].out)?.sae).toMatchObject({ hookName: 'blocks.2.hook_resid_post', dSae: 48 });
+    // Its label says it was trained here, in which run, and its width and k (issue 17: told apart
+    // from the demo's constructed SAE of the same model and hook by more than a prefix).
+    expect(listing.items.find((i) => i.kind === 'sae' && i.path === run.result!.saes[0].out)?.identity.label).toBe(
+      'sae-workbench/demo-adhd/blocks.2.hook_resid_post (trained with SAE Workbench, run my-saes) · 48 features · k 4',
+    );
     expect(listing.roots.map((r) => r.path)).toContain(path.join(outside.dir, 'my-saes'));
 
     // Evaluate SAE: the same yardstick gives the run's own held-out numbers.
@@ -116,6 +121,9 @@ describe('train.sae and eval.sae jobs through the core', () => {
     expect(adhd.hooks).toContain('blocks.3.hook_resid_post');
     expect(adhd.hooks[0]).toBe('hook_embed');
     expect(sources.datasets.some((d) => d.path === sources.demo!.dataset)).toBe(true);
+    // One identity everywhere (issue 17): the Library's labels, not "demo adhd".
+    expect(adhd.label).toBe('sae-workbench/demo-adhd');
+    expect(sources.saes.find((s) => s.path === demo.saes.adhd)?.label).toBe('demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8');
   });
 
   it('a bad `out` is refused at jobs.add (relative, /proc, inside the model, over an SAE), and no job is queued', async () => {

@@ -13,6 +13,7 @@ import { defaultDeadWindowSteps } from '../train/deadWindow';
 import { trainOutDir } from '../train/trainJob';
 import type { HandlerTable } from './handlers';
 import { addGeneratedRoot, queueLibraryScan } from './libraryHandlers';
+import { libraryWithDemo } from './promptHandlers';
 import type { CoreServices } from './services';
 
 type TrainMethods = 'train.sources' | 'train.runs' | 'train.metrics' | 'train.evaluations';
@@ -75,13 +76,16 @@ function modelOption(path: string, label: string, origin: TrainModelOption['orig
 function trainSources(s: CoreServices): TrainSources {
   const out: TrainSources = { models: [], datasets: [], saes: [], demo: null, demoJobId: null };
   const demo = readyDemoBundle(s.home);
+  // Models and SAEs under the Library's identity labels, the same names every other page shows.
+  const items = libraryWithDemo(s);
+  const labelOf = (p: string, fallback: string) => items.find((i) => i.path === path.resolve(p))?.identity.label ?? fallback;
   if (demo) {
     const layer = DEFAULT_DEMO_MODEL_SPEC.plantedLayer;
     const hook = `blocks.${layer}.hook_resid_post`;
     for (const name of ['standard', 'adhd'] as const) {
-      const m = modelOption(demo.models[name], `demo ${name}`, 'demo');
+      const m = modelOption(demo.models[name], labelOf(demo.models[name], `demo ${name}`), 'demo');
       if (m) out.models.push(m);
-      out.saes.push({ path: demo.saes[name], label: `demo ${name} · ${hook} (constructed)`, origin: 'demo', modelPath: demo.models[name], hookName: hook });
+      out.saes.push({ path: demo.saes[name], label: labelOf(demo.saes[name], `demo ${name} · ${hook} (constructed)`), origin: 'demo', modelPath: demo.models[name], hookName: hook });
     }
     out.datasets.push({ path: demo.dataset, label: 'demo dataset (3000 documents)', origin: 'demo' });
     out.demo = { standard: demo.models.standard, adhd: demo.models.adhd, dataset: demo.dataset, hooks: [hook, `blocks.${layer}.hook_mlp_out`] };
@@ -89,18 +93,17 @@ function trainSources(s: CoreServices): TrainSources {
     const pending = s.jobStore.list().find((j) => j.kind === DEMO_JOB_KIND && (j.state === 'queued' || j.state === 'running'));
     out.demoJobId = (pending ?? s.jobs.add(DEMO_JOB_KIND, {}, 20)).id;
   }
-  const items = new LibraryCatalog(s.db).items();
   const modelPathById = new Map(items.filter((i) => i.kind === 'model').map((i) => [i.id, i.path]));
   const known = new Set([...out.models, ...out.datasets, ...out.saes].map((o) => o.path));
   for (const item of items) {
     if (known.has(item.path)) continue;
     if (item.kind === 'model') {
-      const m = modelOption(item.path, item.name, 'library');
+      const m = modelOption(item.path, item.identity.label, 'library');
       if (m) out.models.push(m);
     } else if (item.kind === 'dataset') {
       out.datasets.push({ path: item.path, label: item.name, origin: 'library' });
     } else if (item.kind === 'sae' && item.sae) {
-      out.saes.push({ path: item.path, label: `${item.sae.groupModel} · ${item.sae.hookName ?? item.name}`, origin: 'library', modelPath: item.sae.modelItemId ? (modelPathById.get(item.sae.modelItemId) ?? null) : null, hookName: item.sae.hookName });
+      out.saes.push({ path: item.path, label: item.identity.label, origin: 'library', modelPath: item.sae.modelItemId ? (modelPathById.get(item.sae.modelItemId) ?? null) : null, hookName: item.sae.hookName });
     }
   }
   return out;

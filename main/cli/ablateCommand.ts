@@ -1,16 +1,17 @@
-import { AblateParams } from '../../preload/api';
+import { AblateParams, formatPValue, formatStat } from '../../preload/api';
 import { runAblation } from '../experiments/ablation';
 import { ablationSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
 import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench ablate --model <dir> --sae <dir> --features <f>[,<f>...] --dataset <path> [--max-documents N] [--mode zero|mean] [--metric ce|logit:<token>|prob:<token>|logprob:<token>|logit-diff:<a>,<b>] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--out artifact.json [--overwrite]] --json [--home <dir>]';
+  'sae-workbench ablate --model <dir> --sae <dir> --features <f>[,<f>...] --dataset <path> [--max-documents N] [--mode zero|mean] [--metric ce|logit:<token>|prob:<token>|logprob:<token>|logit-diff:<a>,<b>] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--out artifact.json [--overwrite]] --json [--home <dir>]';
 
 /**
  * `ablate`: zero- or mean-ablate SAE features by splice and compare the metric change with the
  * same ablation of density-matched random feature sets over seeds. With --json it prints exactly
- * {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem"}, "z", "verdict"}.
+ * {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem", "draws"}, "z", "p_value",
+ * "verdict"}, with "margin" and "within_margin" before "verdict" when --margin is given.
  */
 export const ablateCommand: CliCommand = {
   name: 'ablate',
@@ -39,7 +40,7 @@ export const ablateCommand: CliCommand = {
     const s = ablationSummary(artifact);
     return emit(values, ctx, out, artifact, s, [
       `${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions of ${artifact.slice.documents} documents:`,
-      `  clean ${s.clean.toFixed(4)}, ablated ${s.ablated.toFixed(4)}, effect ${s.effect.toFixed(4)}; null per seed [${s.null?.seeds.map((v) => v.toFixed(4)).join(', ')}], mean ${s.null?.mean?.toFixed(4)}, SEM ${s.null?.sem?.toFixed(4)}, z ${s.z?.toFixed(2)}`,
+      `  clean ${formatStat(s.clean)}, ablated ${formatStat(s.ablated)}, effect ${formatStat(s.effect)}; null per seed [${s.null?.seeds.map((v) => formatStat(v)).join(', ')}], mean ${formatStat(s.null?.mean)}, SEM ${formatStat(s.null?.sem)}, z ${formatStat(s.z)}, p ${formatPValue(s.p_value)}`,
       s.verdict,
     ]);
   },

@@ -1,14 +1,10 @@
-import { encodeSafetensors, type TensorToWrite } from '../formats/safetensors';
+import { encodeSafetensors } from '../formats/safetensors';
 import { planOutput, writeOutputFile } from '../outputs/outputPath';
-import { loadModel } from '../formats/models/registry';
 import { WorkbenchError } from '../errors';
 import { parseDeviceChoice } from '../engine/executionProviders';
-import { runModel } from '../engine/runner';
-import { LOGITS_OUTPUT } from '../engine/modelGraph';
+import { computeHookActivations, unusedProviderNotes } from '../activations/hookActivations';
 import type { CliCommand } from './command';
 import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
-import { loadTokenizer } from '../tokenize/tokenizer';
-import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { readCliInput, withoutFinalNewline } from './cliInput';
 
 const usage =
@@ -68,23 +64,16 @@ export const actsCommand: CliCommand = {
       kind: 'file',
       inputs: [{ label: '--model', path: modelDir }, ...(inputFile === '-' ? [] : [{ label: `--${input}`, path: inputFile }])],
     });
-    const weights = loadModel(modelDir);
     // Token ids are taken verbatim (no BOS); text follows the model's prependBos default.
-    const tokens =
-      input === 'tokens'
-        ? tokenIds(commaList(inputText, 'tokens'), 'tokens')
-        : input === 'tokens-file'
-          ? parseTokenFile(inputText, input)
-          : loadTokenizer(modelDir, { prependBos: weights.config.prependBos, bosTokenId: weights.config.bosTokenId, eosTokenId: weights.config.eosTokenId }).encode(input === 'text-file' ? withoutFinalNewline(inputText) : inputText);
-    const run = await runModel(weights, [tokens], hooks, { logits: values.logits === true, device });
-    requireFiniteOutputs({ ...Object.fromEntries(hooks.map((h) => [h, run.hooks[h][0]])), ...(run.logits ? { [LOGITS_OUTPUT]: run.logits[0] } : {}) }, `acts on ${weights.config.name}`);
-    const tensors: Record<string, TensorToWrite> = {};
-    for (const h of hooks) tensors[h] = { dtype: 'F32', shape: run.hooks[h][0].shape, data: run.hooks[h][0].data };
-    if (run.logits) tensors[LOGITS_OUTPUT] = { dtype: 'F32', shape: run.logits[0].shape, data: run.logits[0].data };
-    tensors.tokens = { dtype: 'I64', shape: [tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) };
-    const written = writeOutputFile(out, encodeSafetensors(tensors, { model: weights.config.name, execution_provider: run.report.running }));
-    ctx.stdout(`Wrote ${written}: ${tokens.length} tokens; ${[...hooks, ...(run.logits ? [LOGITS_OUTPUT] : [])].join(', ')} (execution provider: ${run.report.running}).`);
-    for (const a of run.report.attempts.filter((x) => !x.ok)) ctx.stderr(`Note: ${a.ep} not used: ${a.reason}${a.notes?.length ? ` (${a.notes.join('; ')})` : ''}`);
+    const acts = await computeHookActivations(
+      modelDir,
+      input === 'tokens' ? { tokens: tokenIds(commaList(inputText, 'tokens'), 'tokens') } : input === 'tokens-file' ? { tokens: parseTokenFile(inputText, input) } : { text: input === 'text-file' ? withoutFinalNewline(inputText) : inputText },
+      hooks,
+      { logits: values.logits === true, device },
+    );
+    const written = writeOutputFile(out, encodeSafetensors(acts.tensors, { model: acts.model, execution_provider: acts.report.running }));
+    ctx.stdout(`Wrote ${written}: ${acts.tokens.length} tokens; ${Object.keys(acts.tensors).filter((t) => t !== 'tokens').join(', ')} (execution provider: ${acts.report.running}).`);
+    for (const note of unusedProviderNotes(acts.report)) ctx.stderr(`Note: ${note}`);
     return 0;
   },
 };

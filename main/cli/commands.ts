@@ -9,6 +9,7 @@ import { indexCommand } from './indexCommand';
 import { evalCommand } from './evalCommand';
 import { inspectCommand } from './inspectCommand';
 import { jobsCommand } from './jobsCommand';
+import { labelCommand } from './labelCommand';
 import { libraryCommand } from './libraryCommand';
 import { probeCommand } from './probeCommand';
 import { pullCommand } from './pullCommand';
@@ -18,4 +19,4 @@ import { swapCommand } from './swapCommand';
 import { trainCommand } from './trainCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];

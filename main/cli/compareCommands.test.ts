@@ -42,23 +42,29 @@ describe('sae-workbench match / diff on the demo pair', () => {
     expect(planted.runner_up_score).toBeLessThanOrEqual(planted.match_score);
   });
 
-  it('diff at step-onset: the planted adhd feature ranks in the top 3, with no counterpart in standard and a large asymmetry', async () => {
+  it('diff at step-onset: the planted adhd feature ranks first, with no counterpart in standard and a large asymmetry', async () => {
     const r = await cli(['diff', '--a', a, '--b', b, '--condition', 'named:step-onset', '--min-rate', '0.5', '--json', '--home', home]);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out.condition).toBe('token-regex:^Step$');
     expect(out.match_method).toBe('decoder');
     expect(out.n_condition_tokens).toBeGreaterThan(300);
-    expect(Object.keys(out.features[0])).toEqual(['feature', 'rate_b', 'rate_b_elsewhere', 'mean_b', 'match', 'match_score', 'rate_a_match', 'asymmetry']);
+    expect(Object.keys(out.features[0])).toEqual(['feature', 'rate_b', 'rate_b_elsewhere', 'mean_b', 'match', 'match_score', 'rate_a_match', 'asymmetry', 'why']);
     const asymmetries = out.features.map((f: { asymmetry: number }) => f.asymmetry);
     expect(asymmetries).toEqual([...asymmetries].sort((x: number, y: number) => y - x));
     const rank = out.features.findIndex((f: { feature: number }) => f.feature === truth.adhdSaePlantedFeature);
-    expect(rank).toBeGreaterThanOrEqual(0);
-    expect(rank).toBeLessThan(3);
+    // Tied at the floor with a context feature the SAEs share (decoder cosine 1) that fires at Step only
+    // in adhd, because its direction overlaps d (resources/demo/README.md): no counterpart ranks first.
+    expect(rank).toBe(0);
     const planted = out.features[rank];
     expect(planted.rate_b).toBe(1);
     expect(planted.rate_b_elsewhere).toBe(0);
     expect(planted.match_score).toBeLessThan(out.threshold);
+    expect(planted.why).toBe('no counterpart');
+    const tied = out.features[1];
+    expect(tied.asymmetry).toBe(planted.asymmetry);
+    expect(tied).toMatchObject({ match: tied.feature, rate_b: 1, rate_a_match: 0, why: 'input differs' });
+    expect(tied.match_score).toBeGreaterThan(0.999);
     expect(planted.asymmetry).toBeCloseTo(out.n_condition_tokens * planted.rate_b, 6);
     expect(out.sentence).toMatch(new RegExp(`^1 feature of .*demo-adhd .* fires at named:step-onset .*has no counterpart .*: #${truth.adhdSaePlantedFeature}\\.`));
   });
@@ -78,7 +84,7 @@ describe('sae-workbench match / diff on the demo pair', () => {
     const csv = fs.readFileSync(path.join(out, 'diff.csv'), 'utf8');
     expect(csv).toMatch(/^# condition: context-regex:Step \\d\+ :\$/m);
     expect(csv).toMatch(/^# index_a: ix-\S+ .*model_sha256=[0-9a-f]{64}/m);
-    expect(csv).toMatch(/^feature,rate_b,rate_b_elsewhere,mean_b,match,match_score,rate_a_match,asymmetry$/m);
+    expect(csv).toMatch(/^feature,rate_b,rate_b_elsewhere,mean_b,match,match_score,rate_a_match,asymmetry,why$/m);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'diff.json'), 'utf8'));
     expect(json.b.sha256.sae).toMatch(/^[0-9a-f]{64}$/);
     const bad = await cli(['diff', '--a', a, '--b', b, '--condition', 'token-regex:(', '--home', home]);

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
+import { diffJson, matchJson } from '../jobOutputs';
 import { outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 
@@ -45,7 +46,7 @@ export const matchCommand: CliCommand = {
       const r = await runMatch(h, params);
       if (process.stderr.isTTY) process.stderr.write('\n');
       for (const w of r.warnings) ctx.stderr(`Warning: ${w}`);
-      if (values.json) ctx.stdout(JSON.stringify({ method: r.method, features: r.features }));
+      if (values.json) ctx.stdout(JSON.stringify(matchJson(r)));
       else {
         const matched = r.features.filter((f) => f.match !== null);
         ctx.stdout(`${r.b.labels.model} ${r.b.hookName} -> ${r.a.labels.model} ${r.a.hookName} by ${r.method}: ${matched.length} of ${r.features.length} features have a match, ${r.features.filter((f) => f.assigned !== null).length} a one-to-one partner.`);
@@ -99,26 +100,13 @@ export const diffCommand: CliCommand = {
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const w of r.matchWarnings) ctx.stderr(`Warning: ${w}`);
     if (values.json) {
-      ctx.stdout(
-        JSON.stringify({
-          condition: r.condition,
-          n_condition_tokens: r.n_condition_tokens,
-          features: r.features,
-          match_method: r.method,
-          floor: r.floor,
-          min_rate: r.minRate,
-          threshold: r.threshold,
-          sentence: r.sentence,
-          a: r.a,
-          b: r.b,
-        }),
-      );
+      ctx.stdout(JSON.stringify(diffJson(r)));
       return 0;
     }
     ctx.stdout(r.sentence);
-    ctx.stdout('feature  rate_b  elsewhere  match (score)   rate_a  asymmetry');
+    ctx.stdout('feature  rate_b  elsewhere  match (score)   rate_a  asymmetry  why');
     for (const f of r.features.slice(0, 20)) {
-      ctx.stdout(`${String(f.feature).padStart(7)}  ${f.rate_b.toFixed(3)}   ${f.rate_b_elsewhere.toFixed(3)}   ${f.match === null ? '     none      ' : `${String(f.match).padStart(5)} (${(f.match_score ?? 0).toFixed(2)})`}  ${(f.rate_a_match ?? 0).toFixed(3)}  ${f.asymmetry.toFixed(1)}`);
+      ctx.stdout(`${String(f.feature).padStart(7)}  ${f.rate_b.toFixed(3)}   ${f.rate_b_elsewhere.toFixed(3)}   ${f.match === null ? '     none      ' : `${String(f.match).padStart(5)} (${(f.match_score ?? 0).toFixed(2)})`}  ${(f.rate_a_match ?? 0).toFixed(3)}  ${f.asymmetry.toFixed(1).padStart(9)}  ${f.why}`);
     }
     if (r.files) ctx.stdout(`Written: ${r.files.json}, ${r.files.csv}`);
     return 0;

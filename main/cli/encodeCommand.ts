@@ -1,11 +1,7 @@
-import { WorkbenchError } from '../errors';
 import { encodeSafetensors, readSafetensors, readTensor32 } from '../formats/safetensors';
 import { planOutput, writeOutputFile } from '../outputs/outputPath';
-import { loadSae } from '../formats/saeLoader';
 import { parseDeviceChoice } from '../engine/executionProviders';
-import { runSae } from '../engine/runner';
-import { requireFiniteOutputs } from '../engine/finiteOutputs';
-import { requireFiniteTensor } from '../formats/finiteValues';
+import { encodeActivations } from '../activations/saeEncoding';
 import type { CliCommand } from './command';
 import { outputChoice, overwriteOption, requiredString } from './cliOptions';
 
@@ -29,26 +25,15 @@ export const encodeCommand: CliCommand = {
     const device = parseDeviceChoice(values.device as string | undefined);
     // Checked before any work: never onto the SAE's own files or the activations read.
     const out = planOutput({ ...outputChoice(values)!, kind: 'file', inputs: [{ label: '--sae', path: saeDir }, { label: '--in', path: input }] });
-    const sae = loadSae(saeDir);
     const t = readTensor32(readSafetensors(input), name);
-    requireFiniteTensor(t.data, `${input}: tensor "${name}"`, 'Activations with NaN or infinite values cannot be encoded; recompute them (a model with damaged weights or an overflow produced them).');
-    if (t.shape.length < 1) throw new WorkbenchError('BAD_ARGUMENT', `${input}: tensor "${name}" is a scalar.`, 'Pass activations shaped [n, d_in] (or [..., d_in]).');
-    const width = t.shape[t.shape.length - 1];
-    if (width !== sae.config.dIn) {
-      throw new WorkbenchError('ENGINE_SAE_WIDTH', `${input}: tensor "${name}" is [${t.shape.join(', ')}], ${width} wide, but the SAE in ${saeDir} has d_in ${sae.config.dIn} (hook ${sae.config.hookName}).`, `Save activations at ${sae.config.hookName} of ${sae.config.modelName ?? 'the SAE\'s model'}.`);
-    }
-    const n = t.data.length / width;
-    const run = await runSae(sae, { data: t.data, shape: [n, width] }, ['feature_acts', 'sae_out'], { device });
-    const acts = run.outputs.feature_acts!;
-    const rec = run.outputs.sae_out!;
-    requireFiniteOutputs({ feature_acts: acts, sae_out: rec }, `encode with ${saeDir}`);
+    const enc = await encodeActivations(saeDir, t, `${input}: tensor "${name}"`, device);
     const written = writeOutputFile(out, encodeSafetensors({
-      feature_acts: { dtype: 'F32', shape: [n, sae.config.dSae], data: acts.data as Float32Array },
-      sae_out: { dtype: 'F32', shape: [n, width], data: rec.data as Float32Array },
-    }, { sae: saeDir, hook_name: sae.config.hookName, execution_provider: run.report.running }));
+      feature_acts: { dtype: 'F32', shape: enc.featureActs.shape, data: enc.featureActs.data },
+      sae_out: { dtype: 'F32', shape: enc.saeOut.shape, data: enc.saeOut.data },
+    }, { sae: saeDir, hook_name: enc.config.hookName, execution_provider: enc.report.running }));
     let nonzero = 0;
-    for (const v of acts.data as Float32Array) if (v !== 0) nonzero++;
-    ctx.stdout(`Wrote ${written}: ${n} rows, d_sae ${sae.config.dSae}, mean L0 ${(nonzero / Math.max(1, n)).toFixed(2)} (execution provider: ${run.report.running}).`);
+    for (const v of enc.featureActs.data) if (v !== 0) nonzero++;
+    ctx.stdout(`Wrote ${written}: ${enc.rows} rows, d_sae ${enc.config.dSae}, mean L0 ${(nonzero / Math.max(1, enc.rows)).toFixed(2)} (execution provider: ${enc.report.running}).`);
     return 0;
   },
 };

@@ -4,6 +4,7 @@ import { runEvalSae } from '../evals/evalRun';
 import { EvalSaeParamsSchema } from '../../preload/contract/train';
 import type { CliCommand } from './command';
 import { requiredString } from './cliOptions';
+import { evalJson } from '../jobOutputs';
 
 const usage = 'sae-workbench eval --model <dir> --sae <dir> --dataset <path> [--tokens N] [--context-size N] [--text-column C] [--device auto|cpu|cuda|webgpu] [--json] [--home <dir>]';
 
@@ -46,7 +47,7 @@ export const evalCommand: CliCommand = {
     const result = await runEvalSae(parsed.data, { progress: () => {}, log: (_l, m) => (values.json ? undefined : ctx.stderr(m)) });
     const e = result.eval;
     if (values.json) {
-      ctx.stdout(JSON.stringify({ fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, duplicate_pct: e.duplicate_pct, dense_pct: e.dense_pct, max_cosine: e.max_cosine, mean_max_cosine: e.mean_max_cosine, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae, constructed: result.constructed ?? null }));
+      ctx.stdout(JSON.stringify(evalJson(result)));
       return 0;
     }
     const row = (name: string, v: number, digits = 4) => ctx.stdout(`  ${name.padEnd(22)} ${v.toFixed(digits)}`);

@@ -28,6 +28,7 @@ export const nullOptions: ParseArgsConfig['options'] = {
   seeds: { type: 'string' },
   draws: { type: 'string' },
   'null-seed': { type: 'string' },
+  margin: { type: 'string' },
 };
 
 /** Schema field -> option, where the option is not the field in kebab case. */
@@ -71,6 +72,7 @@ export function sliceAndNullFields(values: Values): Record<string, unknown> {
     seeds: numberOption(values, 'seeds'),
     drawsPerSeed: numberOption(values, 'draws'),
     nullSeed: numberOption(values, 'null-seed'),
+    margin: numberOption(values, 'margin', false),
   };
 }
 

@@ -1,8 +1,10 @@
-import type { FeatureDetail, FeatureExample } from '../../preload/api';
+import type { FeatureDetail, FeatureExample, FeatureLabel } from '../../preload/api';
+import { labelSuffix } from '../../preload/api';
 import { openDatabase } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
 import { IndexCatalog } from '../index/indexCatalog';
+import { getLabel } from '../labels/labelService';
 import { requiredString } from './cliOptions';
 import type { CliCommand } from './command';
 
@@ -12,11 +14,13 @@ function example(e: FeatureExample) {
   return { document: e.document, position: e.position, activation: e.activation, tokens: e.tokens, activations: e.activations };
 }
 
-/** The CLI's JSON contract (snake_case keys, examples without the view's focus index). */
-export function featureJson(f: FeatureDetail) {
+/** The CLI's JSON contract (snake_case keys, examples without the view's focus index); label and note are null when unset. */
+export function featureJson(f: FeatureDetail, label: FeatureLabel | null = null) {
   return {
     index: f.indexId,
     feature: f.feature,
+    label: label?.label ?? null,
+    note: label?.note ?? null,
     hook_name: f.hookName,
     fire_count: f.fireCount,
     tokens: f.tokens,
@@ -44,12 +48,15 @@ export const featureCommand: CliCommand = {
     const feature = Number(raw);
     if (!Number.isInteger(feature) || feature < 0) throw new WorkbenchError('BAD_ARGUMENT', `--feature "${raw}" must be a feature id (0, 1, 2, ...).`, `Usage: ${USAGE}`);
     prepareHome(ctx.home);
-    const f = new IndexCatalog(ctx.home, openDatabase(ctx.home)).reader(id).feature(feature);
+    const db = openDatabase(ctx.home);
+    const f = new IndexCatalog(ctx.home, db).reader(id).feature(feature);
+    const label = await getLabel(db, { index: id }, feature);
     if (values.json) {
-      ctx.stdout(JSON.stringify(featureJson(f)));
+      ctx.stdout(JSON.stringify(featureJson(f, label)));
       return 0;
     }
-    ctx.stdout(`Feature ${f.feature} of ${f.labels.model} · ${f.hookName} (${f.indexId})`);
+    ctx.stdout(`Feature ${f.feature}${labelSuffix(label?.label)} of ${f.labels.model} · ${f.hookName} (${f.indexId})`);
+    if (label?.note) ctx.stdout(`  note: ${label.note}`);
     ctx.stdout(`  fires on ${f.fireCount.toLocaleString('en-US')} of ${f.tokens.toLocaleString('en-US')} tokens (density ${f.density.toExponential(2)}), max ${f.max.toFixed(3)}, mean ${f.mean.toFixed(3)}, decoder norm ${f.decoderNorm.toFixed(3)}`);
     for (const e of f.top.slice(0, 10)) ctx.stdout(`  ${e.activation.toFixed(3).padStart(8)}  doc ${e.document} pos ${e.position}: ${e.tokens.map((t, i) => (i === e.focus ? `[[${t}]]` : t)).join('').replace(/\s+/g, ' ')}`);
     if (f.logits) ctx.stdout(`  promotes: ${f.logits.positive.slice(0, 5).map((l) => `${JSON.stringify(l.text)} ${l.value.toFixed(3)}`).join(', ')}`);

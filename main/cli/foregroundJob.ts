@@ -56,7 +56,7 @@ async function runThroughOpenApp(ctx: CliContext, kind: string, params: unknown,
     const k = jobKinds.find(kind);
     const parsed = k.params.parse(params);
     const store = new JobStore(db, (name) => jobKinds.isPausable(name));
-    const job = store.insert({ kind, title: k.title(parsed), params: parsed, priority: 0, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    const job = store.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority: 0, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stderr(`The app is running on ${ctx.home}: queued job ${job.id} there; following it.`);
     for (;;) {
       const j = store.view(job.id)!;

@@ -1,13 +1,15 @@
-import { INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type FeatureIndexInfo } from '../../preload/api';
+import { featureIndexLabel, INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type FeatureIndexInfo } from '../../preload/api';
 import { openDatabase } from '../db/connection';
 import { parseDeviceChoice } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { prepareHome } from '../home';
+import { indexBuildJson } from '../jobOutputs';
 import type { IndexBuildProgress, IndexBuildResult } from '../index/buildIndex';
 import { exportIndexParquet } from '../index/exportIndex';
 import { IndexCatalog } from '../index/indexCatalog';
 import { registerIndexFiles } from '../index/indexRecovery';
 import { prepareIndexBuild } from '../index/prepareIndexBuild';
+import { listLabels } from '../labels/labelService';
 import { commaList, outputChoice, overwriteOption, requiredString } from './cliOptions';
 import type { CliCommand, CliContext } from './command';
 import { progressPrinter, runJobInForeground } from './foregroundJob';
@@ -35,7 +37,7 @@ function catalog(ctx: CliContext): IndexCatalog {
 
 function describeIndex(i: FeatureIndexInfo): string {
   const size = i.summary ? `${i.summary.tokens.toLocaleString('en-US')} tokens, ${i.summary.documents.toLocaleString('en-US')} docs` : '';
-  return `${i.id}  ${i.state.padEnd(8)} ${i.labels.model} · ${i.hookName} · d_sae ${i.dSae} on ${i.labels.dataset}  ${size}${i.stale ? `  STALE: ${i.stale}` : ''}${i.error ? `  [${i.error.code}: ${i.error.message}]` : ''}`;
+  return `${i.id}  ${i.state.padEnd(8)} ${featureIndexLabel(i)}  ${size}${i.stale ? `  STALE: ${i.stale}` : ''}${i.error ? `  [${i.error.code}: ${i.error.message}]` : ''}`;
 }
 
 export const indexCommand: CliCommand = {
@@ -87,7 +89,11 @@ export const indexCommand: CliCommand = {
       if (!arg) throw new WorkbenchError('BAD_ARGUMENT', 'index export needs an index id.', `Usage: ${USAGE}`);
       if (values.format !== 'parquet') throw new WorkbenchError('BAD_ARGUMENT', `--format must be parquet${values.format ? `, got "${String(values.format)}"` : ''}.`, `Usage: ${USAGE}`);
       requiredString(values, 'out', USAGE);
-      const out = exportIndexParquet(catalog(ctx).reader(arg), outputChoice(values)!);
+      prepareHome(ctx.home);
+      const db = openDatabase(ctx.home);
+      const reader = new IndexCatalog(ctx.home, db).reader(arg);
+      const { labels } = await listLabels(db, { index: arg });
+      const out = exportIndexParquet(reader, outputChoice(values)!, labels);
       ctx.stdout(JSON.stringify({ dir: out.dir, files: out.files, activation_rows: out.activationRows, token_rows: out.tokenRows }));
       return 0;
     }
@@ -126,7 +132,6 @@ async function build(values: Record<string, unknown>, ctx: CliContext): Promise<
     ctx.stderr(`The index build was ${job.state}. Its work so far is kept: retry job ${job.id} in the Queue to continue it.`);
     return 130;
   }
-  const r = job.result as IndexBuildResult;
-  ctx.stdout(JSON.stringify({ index_ids: r.indexIds, tokens: r.tokens, documents: r.documents, skipped_rows: r.skippedRows, tokens_per_s: r.tokensPerSecond, db_bytes: r.dbBytes }));
+  ctx.stdout(JSON.stringify(indexBuildJson(job.result as IndexBuildResult)));
   return 0;
 }

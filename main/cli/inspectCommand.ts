@@ -3,7 +3,7 @@ import { inspectDirectory, type Inspection } from '../formats/inspect';
 import { WorkbenchError } from '../errors';
 import { readDemoBundleManifest } from '../demo/bundleManifest';
 import { configNameOf } from '../library/describeModel';
-import { identityLabel } from '../library/identity';
+import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import type { CliCommand } from './command';
 import { formatBytes, formatCount } from '../../preload/api';
 
@@ -22,7 +22,7 @@ export interface BundleInspection {
 
 function labelled(x: Inspection): LabelledInspection {
   if (x.kind === 'model') return { ...x, label: identityLabel('model', x.path, { configName: configNameOf(x.path) }) };
-  if (x.kind === 'sae') return { ...x, label: identityLabel('sae', x.path, { saeModelName: x.modelName }) };
+  if (x.kind === 'sae') return { ...x, label: saeLabelOfFolder(x.path) };
   if (x.kind === 'dataset') return { ...x, label: identityLabel('dataset', x.path) };
   return { ...x, label: null };
 }

@@ -21,7 +21,18 @@ function store(home: string) {
 
 function formatJob(j: JobView): string {
   const pct = j.progress == null ? '   -' : `${Math.round(j.progress * 100)}%`.padStart(4);
-  return `${j.id}  ${j.state.padEnd(11)} ${pct}  ${j.kind.padEnd(18)} ${j.title}${j.error ? `  [${j.error.code}: ${j.error.message}]` : ''}`;
+  const ran = j.executionProvider ? `  (ran on ${j.executionProvider})` : '';
+  return `${j.id}  ${j.state.padEnd(11)} ${pct}  ${j.kind.padEnd(18)} ${j.title}${ran}${j.error ? `  [${j.error.code}: ${j.error.message}]` : ''}`;
+}
+
+/**
+ * A job as `jobs list --json` prints it: the API's view, with the execution provider under the
+ * name scripts read, "execution_provider" ("cpu", "webgpu", "cuda"; null: it ran no model), and
+ * "cpu_fallback_pct" (the largest share of a GPU session's nodes that ran on the CPU; null: no GPU session).
+ */
+export function jobJsonRow(j: JobView): Omit<JobView, 'executionProvider' | 'cpuFallbackPct'> & { execution_provider: string | null; cpu_fallback_pct: number | null } {
+  const { executionProvider, cpuFallbackPct, ...rest } = j;
+  return { ...rest, execution_provider: executionProvider, cpu_fallback_pct: cpuFallbackPct };
 }
 
 export const jobsCommand: CliCommand = {
@@ -42,7 +53,7 @@ export const jobsCommand: CliCommand = {
         const { db, store: s } = store(ctx.home);
         const jobs = s.list();
         db.close();
-        if (values.json) ctx.stdout(JSON.stringify(jobs, null, 2));
+        if (values.json) ctx.stdout(JSON.stringify(jobs.map(jobJsonRow), null, 2));
         else if (jobs.length === 0) ctx.stdout('No jobs.');
         else jobs.forEach((j) => ctx.stdout(formatJob(j)));
         return 0;
@@ -110,7 +121,7 @@ async function addJob(kind: string, values: Record<string, unknown>, ctx: CliCon
   if (!values.wait || homeLockOwner(ctx.home) !== null) {
     // Queue through the database; a running app's scheduler picks it up within a second.
     const { db, store: s } = store(ctx.home);
-    const job = s.insert({ kind, title: k.title(parsed), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
+    const job = s.insert({ kind, title: k.title(parsed, { home: ctx.home }), params: parsed, priority, resource: typeof k.resource === 'function' ? k.resource(parsed) : k.resource });
     ctx.stdout(formatJob(job));
     if (values.wait) return waitByPolling(s, job.id, ctx).finally(() => db.close());
     db.close();

@@ -36,12 +36,12 @@ describe('sae-workbench library', () => {
     const text = await cli(['library', 'list', '--cached', '--home', home]);
     expect(text.out).toContain(`model    ${SEED_MODEL_REPOS.standard}  GPT2LMHeadModel  layers=4 d_model=16 params=14464`);
     expect(text.out).toContain(
-      'sae      connaaa/interpgpt-sae-phase5/adhd_L1_hook_resid_post  topk d_in=16 d_sae=64 k=8 hook=blocks.1.hook_resid_post model=connaaa/interpgpt-adhd-23M (not linked: its cfg names "connaaa/interpgpt-adhd-23M", which is not in the Library; 1 model(s) have d_model 16: link it by hand)',
+      'sae      connaaa/interpgpt-sae-phase5/adhd_L1_hook_resid_post · 64 features · k 8  topk d_in=16 d_sae=64 k=8 hook=blocks.1.hook_resid_post model=connaaa/interpgpt-adhd-23M (not linked: its cfg names "connaaa/interpgpt-adhd-23M", which is not in the Library; 1 model(s) have d_model 16: link it by hand)',
     );
     expect(text.out).toContain('model=connaaa/interpgpt-standard-23M (linked by model_name: cfg model_name "connaaa/interpgpt-standard-23M")');
     // --json carries the same identity and link the text shows.
     const adhdL1 = listing.items.find((i) => i.name === 'adhd_L1_hook_resid_post')!;
-    expect(adhdL1.identity).toMatchObject({ label: `${SEED_SAE_REPO}/adhd_L1_hook_resid_post`, detail: `HF model ${SEED_SAE_REPO} @ main` });
+    expect(adhdL1.identity).toMatchObject({ label: `${SEED_SAE_REPO}/adhd_L1_hook_resid_post · 64 features · k 8`, detail: `HF model ${SEED_SAE_REPO} @ main` });
     expect(adhdL1.sae!.link).toMatchObject({ modelItemId: null, evidence: null });
   });
 
@@ -77,7 +77,7 @@ describe('sae-workbench library', () => {
     expect(before.out).toContain('model=unknown model (not linked: its cfg names no model; 2 model(s) have d_model 16: link it by hand)');
 
     const linked = await cli(['library', 'link', sae, path.join(local, 'run-b'), '--home', home]);
-    expect(linked.out.trim()).toBe('saes/blocks.1.hook_resid_post: model run-b, linked by hand.');
+    expect(linked.out.trim()).toBe('saes/blocks.1.hook_resid_post · 32 features · k 4: model run-b, linked by hand.');
     // A rescan keeps it: the link is stored by path, not with the scanned items.
     const after = JSON.parse((await cli(['library', '--json', '--home', home])).out) as LibraryListing;
     const item = after.items.find((i) => i.path === sae)!;

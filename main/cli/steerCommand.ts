@@ -1,4 +1,4 @@
-import { SteerParams } from '../../preload/api';
+import { formatStat, SteerParams } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 import { runSteering } from '../experiments/steering';
 import { steeringSummary } from '../experiments/summaries';
@@ -7,7 +7,7 @@ import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList
 
 const usage = [
   'sae-workbench steer --model <dir> --sae <dir> --feature <f> --dataset <path> [--sae-model <dir>] [--intervention add|replace|ablate] [--strength c[,c...]] [--steer-at all|condition]',
-  '       [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--max-documents N] [--prompt <text> [--max-new-tokens 24] [--temperature 0.8] [--sample-seed 0]] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]',
+  '       [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--prompt <text> [--max-new-tokens 24] [--temperature 0.8] [--sample-seed 0]] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]',
   '   or: sae-workbench steer --panels <JSON array of up to 4 panels> --dataset <path> ... (the job kind experiment.steer\'s panel fields)',
 ].join('\n');
 
@@ -23,7 +23,8 @@ function panelsFromJson(text: string): unknown {
  * `steer`: add c * W_dec[f] (or replace the component along it, or ablate the latent) and compare
  * the metric change with the same intervention on density-matched random features, over a
  * strength sweep; optionally generate text with and without it. --json prints
- * {"metric", "panels": [{"label", "clean", "points": [{"strength", "steered", "effect", "null": {"seeds", "mean", "sem"}, "z", "verdict"}], "generation"}]}.
+ * {"metric", "panels": [{"label", "clean", "points": [{"strength", "steered", "effect", "null": {"seeds", "mean", "sem", "draws"}, "z", "p_value",
+ * ["margin", "within_margin",] "verdict"}], "generation"}]}: each point carries its verdict's p-value (and margin test).
  */
 export const steerCommand: CliCommand = {
   name: 'steer',
@@ -84,8 +85,8 @@ export const steerCommand: CliCommand = {
     const artifact = await runSteering(params, cliExperimentContext(ctx));
     const lines: string[] = [`${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions of ${artifact.slice.documents} documents:`];
     for (const p of artifact.panels) {
-      lines.push(`${p.label}: clean ${p.clean.toFixed(4)}`);
-      for (const pt of p.points) lines.push(`  c = ${pt.strength}: ${pt.steered.toFixed(4)} (effect ${pt.effect.toFixed(4)}, null ${pt.null?.mean?.toFixed(4)} ± ${pt.null?.sem?.toFixed(4)} SEM). ${pt.verdict}`);
+      lines.push(`${p.label}: clean ${formatStat(p.clean)}`);
+      for (const pt of p.points) lines.push(`  c = ${formatStat(pt.strength)}: ${formatStat(pt.steered)}. ${pt.verdict}`);
       if (p.generation) lines.push(`  text without: ${p.generation.clean}`, `  text with c = ${p.generation.strength}: ${p.generation.steered}`);
     }
     return emit(values, ctx, out, artifact, steeringSummary(artifact), lines);

@@ -1,16 +1,17 @@
-import { SwapParams } from '../../preload/api';
+import { formatStat, SwapParams } from '../../preload/api';
 import { runSwap } from '../experiments/swap';
 import { swapSummary } from '../experiments/summaries';
 import type { CliCommand } from './command';
 import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage =
-  'sae-workbench swap --model-a <dir> --model-b <dir> --dataset <path> [--mode layers|latents] [--hook <hook>] [--sae <dir of B\'s SAE>] [--features <f>[,<f>...]] [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]';
+  'sae-workbench swap --model-a <dir> --model-b <dir> --dataset <path> [--mode layers|latents] [--hook <hook>] [--sae <dir of B\'s SAE>] [--features <f>[,<f>...]] [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]';
 
 /**
  * `swap`: run A to a hook and continue with B's later layers (layers), or splice B's SAE latents
  * into A (latents); compare with both unswapped models. --json prints
- * {"metric", "a", "b", "swapped", "effect", "gap_fraction", "null": {"seeds", "mean", "sem"} | null, "z", "verdict"}.
+ * {"metric", "a", "b", "swapped", "effect", "gap_fraction", "null": {"seeds", "mean", "sem", "draws"} | null, "z", "p_value",
+ * ["margin", "within_margin",] "verdict"}.
  */
 export const swapCommand: CliCommand = {
   name: 'swap',
@@ -39,7 +40,7 @@ export const swapCommand: CliCommand = {
     const out = planArtifactOutput(values, params);
     const artifact = await runSwap(params, cliExperimentContext(ctx));
     return emit(values, ctx, out, artifact, swapSummary(artifact), [
-      `${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions: A ${artifact.a.toFixed(4)}, B ${artifact.b.toFixed(4)}, swapped ${artifact.swapped.toFixed(4)}`,
+      `${artifact.metric.label}${artifact.metric.condition ? ` at ${artifact.metric.condition}` : ''} over ${artifact.metric.positions} positions: A ${formatStat(artifact.a)}, B ${formatStat(artifact.b)}, swapped ${formatStat(artifact.swapped)}`,
       artifact.result.verdict,
     ]);
   },

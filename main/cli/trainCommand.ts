@@ -6,9 +6,10 @@ import { JobStopped, type StopReason } from '../jobs/kind';
 import { planOutput } from '../outputs/outputPath';
 import { runTrainSae } from '../train/trainRun';
 import { PARAMS_FILE, RUN_FILES, runFilesOutput, saeFoldersOutput, type TrainOutputRule } from '../train/trainOutput';
-import { TrainSaeParamsSchema, type TrainRunResult, type TrainSaeParams } from '../../preload/contract/train';
+import { TrainSaeParamsSchema, type TrainSaeParams } from '../../preload/contract/train';
 import type { CliCommand } from './command';
 import { commaList, requiredString } from './cliOptions';
+import { trainSummary } from '../jobOutputs';
 
 const usage =
   'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--overwrite] [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--home <dir>]\n' +
@@ -81,22 +82,6 @@ function resumeParams(runDir: string, flags: Record<string, unknown>): TrainSaeP
     }
   }
   return { ...params, overwrite: flags.overwrite === true, ...(flags.device ? { device: flags.device as TrainSaeParams['device'] } : {}) };
-}
-
-/** The final JSON line: per SAE {fve, l0, dead_pct, duplicate_pct, dense_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
-export function trainSummary(result: TrainRunResult): unknown {
-  const each = result.saes.map((s) => ({
-    fve: s.eval.fve,
-    l0: s.eval.l0,
-    dead_pct: s.eval.dead_pct,
-    duplicate_pct: s.eval.duplicate_pct,
-    dense_pct: s.eval.dense_pct,
-    ce_loss_score: s.eval.ce_loss_score,
-    kl_score: s.eval.kl_score,
-    tokens_per_s: result.tokensPerSecond,
-    out: s.out,
-  }));
-  return each.length === 1 ? each[0] : { saes: each };
 }
 
 /**

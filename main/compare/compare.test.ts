@@ -118,21 +118,29 @@ describe('compare: matching, assignment, condition diff (hand-computed)', () => 
     expect(counts.fireBElsewhere[1]).toBe(3);
     expect(counts.sumB[1]).toBe(4);
     const matches = { best: Int32Array.of(1, 0, -1), bestScore: Float64Array.of(0.8, 0.7, Number.NaN) };
-    const { rows, floor } = diffRows(counts, matches, { minRate: 0 });
+    const { rows, floor } = diffRows(counts, matches, { minRate: 0, threshold: 0.3 });
     expect(floor).toBe(0.25);
     const byFeature = Object.fromEntries(rows.map((r) => [r.feature, r]));
     // B0 fires at doc1 pos2 (condition): rate 1/4; its match A1 fires at doc0 pos3, doc1 pos2: rate 2/4.
-    expect(byFeature[0]).toEqual({ feature: 0, rate_b: 0.25, rate_b_elsewhere: 2 / 8, mean_b: 3 / 4, match: 1, match_score: 0.8, rate_a_match: 0.5, asymmetry: 0.5 });
+    expect(byFeature[0]).toEqual({ feature: 0, rate_b: 0.25, rate_b_elsewhere: 2 / 8, mean_b: 3 / 4, match: 1, match_score: 0.8, rate_a_match: 0.5, asymmetry: 0.5, why: 'less than in A' });
     // B2 fires at doc0 pos2 (condition) and doc1 pos1: no match, so the floor divides.
-    expect(byFeature[2]).toMatchObject({ rate_b: 0.25, rate_a_match: null, match: null, asymmetry: 1 });
-    // B1's match A0 fires at 1 of 4 condition tokens: asymmetry 1, tied with B2 (rate 0.25 each; id breaks the tie).
-    expect(byFeature[1]).toMatchObject({ rate_a_match: 0.25, asymmetry: 1 });
-    expect(rows.map((r) => r.feature)).toEqual([1, 2, 0]);
-    expect(diffRows(counts, matches, { minRate: 0.3 }).rows).toEqual([]);
+    expect(byFeature[2]).toMatchObject({ rate_b: 0.25, rate_a_match: null, match: null, asymmetry: 1, why: 'no counterpart' });
+    // B1's match A0 fires at 1 of 4 condition tokens: asymmetry 1, tied with B2, which has no counterpart and so ranks first
+    // (B1's larger mean, 4 against B2's 1 / 4, and smaller id do not count before that).
+    expect(byFeature[1]).toMatchObject({ rate_a_match: 0.25, asymmetry: 1, mean_b: 1, why: 'as in A' });
+    expect(rows.map((r) => r.feature)).toEqual([2, 1, 0]);
+    expect(diffRows(counts, matches, { minRate: 0.3, threshold: 0.3 }).rows).toEqual([]);
+    // A match under the threshold is no counterpart either: B1 (score 0.7) under 0.75 ties B2 as unmatched, and its larger mean wins.
+    expect(diffRows(counts, matches, { minRate: 0, threshold: 0.75 }).rows.map((r) => [r.feature, r.why])).toEqual([
+      [1, 'no counterpart'],
+      [2, 'no counterpart'],
+      [0, 'less than in A'],
+    ]);
     expect(diffSentence(rows, { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.2, threshold: 0.3, nCondition: 4 })).toBe(
       '1 feature of adhd fires at ids:12,13 (rate ≥ 0.2) and std has no counterpart (match < 0.3): #2. The strongest, #2, fires 1.0× more in adhd (rate 0.250 vs 0.000 for no match), over 4 condition tokens.',
     );
-    expect(diffSentence(rows, { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.3, threshold: 0.3, nCondition: 4 })).toMatch(/^No feature of adhd .* the largest asymmetry is #1 \(1\.0×\), matched to #0/);
+    expect(diffSentence(rows, { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.3, threshold: 0.3, nCondition: 4 })).toBe('No feature of adhd fires at ids:12,13 at rate ≥ 0.3, over 4 condition tokens.');
+    expect(diffSentence(rows.filter((r) => r.feature !== 2), { labelA: 'std', labelB: 'adhd', condition: 'ids:12,13', rate: 0.2, threshold: 0.5, nCondition: 4 })).toMatch(/^No feature of adhd .* the largest asymmetry is #1 \(1\.0×\), matched to #0 \(score 0\.70\)/);
   });
 
   it('embedding agreement is 1 for identical embeddings and near 0 for unrelated ones', () => {

@@ -11,9 +11,19 @@
  *   rate_a_match        the same rate for its best match in A (0 when it has none)
  *   asymmetry           rate_b / max(rate_a_match, floor); the floor defaults to
  *                       1 / n_condition_tokens, the smallest rate the data can show
+ *   why                 what the difference comes from: "no counterpart" (no match, or a match
+ *                       scoring under the threshold); "input differs" (a matched feature, the
+ *                       same feature in both SAEs, that still fires more in B: each SAE's encoder
+ *                       reads its own model's activations, and B's differ at the condition);
+ *                       "as in A" / "less than in A" otherwise
+ *
+ * Ranking: asymmetry, then (ties, e.g. every feature that never fires in A sits at 1 / floor)
+ * no counterpart first, then the larger mean activation at the condition, then rate_b, then id.
  */
 import type { CompiledCondition } from '../conditions/tokenCondition';
 import type { AlignedDocument } from './alignedPositions';
+
+export type DiffReason = 'no counterpart' | 'input differs' | 'as in A' | 'less than in A';
 
 export interface ConditionDiffRow {
   feature: number;
@@ -24,6 +34,7 @@ export interface ConditionDiffRow {
   match_score: number | null;
   rate_a_match: number | null;
   asymmetry: number;
+  why: DiffReason;
 }
 
 export interface ConditionCounts {
@@ -63,11 +74,19 @@ export function countByCondition(documents: Iterable<AlignedDocument>, tokensOf:
 export interface DiffOptions {
   /** Keep B features with rate_b >= minRate (and never one that does not fire at the condition at all). */
   minRate: number;
+  /** A best match scoring below this is no counterpart. */
+  threshold: number;
   /** Floor of the asymmetry's denominator; default 1 / n_condition_tokens. */
   floor?: number;
 }
 
-/** Rows ranked by asymmetry (then rate_b, then feature id). */
+function reasonOf(rateB: number, rateA: number | null, score: number | null, threshold: number): DiffReason {
+  if (rateA === null || score === null || !(score >= threshold)) return 'no counterpart';
+  if (rateB > rateA) return 'input differs';
+  return rateB === rateA ? 'as in A' : 'less than in A';
+}
+
+/** Rows ranked by asymmetry; ties: no counterpart first, then mean activation at the condition, rate_b, id. */
 export function diffRows(counts: ConditionCounts, matches: { best: Int32Array; bestScore: Float64Array }, options: DiffOptions): { rows: ConditionDiffRow[]; floor: number } {
   const { nCondition, nOther } = counts;
   const floor = options.floor ?? (nCondition > 0 ? 1 / nCondition : 1);
@@ -78,18 +97,21 @@ export function diffRows(counts: ConditionCounts, matches: { best: Int32Array; b
     if (counts.fireB[f] === 0 || rateB < options.minRate) continue;
     const m = matches.best[f];
     const rateA = m >= 0 && nCondition > 0 ? counts.fireA[m] / nCondition : null;
+    const score = m >= 0 ? matches.bestScore[f] : null;
     rows.push({
       feature: f,
       rate_b: rateB,
       rate_b_elsewhere: nOther > 0 ? counts.fireBElsewhere[f] / nOther : 0,
       mean_b: nCondition > 0 ? counts.sumB[f] / nCondition : 0,
       match: m >= 0 ? m : null,
-      match_score: m >= 0 ? matches.bestScore[f] : null,
+      match_score: score,
       rate_a_match: rateA,
       asymmetry: rateB / Math.max(rateA ?? 0, floor),
+      why: reasonOf(rateB, rateA, score, options.threshold),
     });
   }
-  rows.sort((x, y) => y.asymmetry - x.asymmetry || y.rate_b - x.rate_b || x.feature - y.feature);
+  const unmatched = (r: ConditionDiffRow) => (r.why === 'no counterpart' ? 1 : 0);
+  rows.sort((x, y) => y.asymmetry - x.asymmetry || unmatched(y) - unmatched(x) || y.mean_b - x.mean_b || y.rate_b - x.rate_b || x.feature - y.feature);
   return { rows, floor };
 }
 
@@ -106,8 +128,10 @@ export function diffSentence(rows: ConditionDiffRow[], p: { labelA: string; labe
   const n = unmatched.length;
   const over = `over ${p.nCondition.toLocaleString('en-US')} condition tokens`;
   if (n === 0) {
-    const top = rows[0];
-    const largest = top ? `; the largest asymmetry is #${top.feature} (${formatRatio(top.asymmetry)}), matched to #${top.match} (score ${(top.match_score ?? 0).toFixed(2)}) which fires at rate ${(top.rate_a_match ?? 0).toFixed(3)} there` : '';
+    // Every feature at that rate has a counterpart here (the others are the unmatched ones above).
+    const top = rows.find((r) => r.rate_b > 0 && r.rate_b >= p.rate);
+    if (!top) return `No feature of ${p.labelB} fires at ${p.condition} at rate ≥ ${p.rate}, ${over}.`;
+    const largest = `; the largest asymmetry is #${top.feature} (${formatRatio(top.asymmetry)}), matched to #${top.match} (score ${(top.match_score ?? 0).toFixed(2)}) which fires at rate ${(top.rate_a_match ?? 0).toFixed(3)} there`;
     return `No feature of ${p.labelB} fires at ${p.condition} (rate ≥ ${p.rate}) without a counterpart in ${p.labelA} (match ≥ ${p.threshold})${largest}, ${over}.`;
   }
   const s = unmatched[0];

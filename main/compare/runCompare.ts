@@ -181,7 +181,7 @@ function csvOf(result: DiffResult): string {
     ['sentence', result.sentence],
   ];
   const head = params.map(([k, v]) => `# ${k}: ${String(v).replace(/\n/g, '\\n')}`);
-  const cols = ['feature', 'rate_b', 'rate_b_elsewhere', 'mean_b', 'match', 'match_score', 'rate_a_match', 'asymmetry'] as const;
+  const cols = ['feature', 'rate_b', 'rate_b_elsewhere', 'mean_b', 'match', 'match_score', 'rate_a_match', 'asymmetry', 'why'] as const;
   const rows = result.features.map((r) => cols.map((c) => (r[c] === null ? '' : String(r[c]))).join(','));
   return [...head, cols.join(','), ...rows].join('\n') + '\n';
 }
@@ -229,8 +229,8 @@ export async function runDiff(host: CompareHost, params: DiffParams, out: Output
   }
   const best = Int32Array.from(match.features, (r) => r.match ?? -1);
   const bestScore = Float64Array.from(match.features, (r) => r.match_score ?? Number.NaN);
-  const { rows, floor } = diffRows(counts, { best, bestScore }, { minRate: params.minRate, floor: params.floor });
   const threshold = params.threshold ?? DEFAULT_THRESHOLD[match.method];
+  const { rows, floor } = diffRows(counts, { best, bestScore }, { minRate: params.minRate, threshold, floor: params.floor });
   const result: DiffResult = {
     condition: condition.spec,
     requestedCondition: params.condition,

@@ -63,6 +63,18 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    // What a job's model sessions actually ran on (cpu, webgpu, cuda), reported by its worker.
+    version: 3,
+    name: 'job execution provider',
+    sql: 'ALTER TABLE jobs ADD COLUMN execution_provider TEXT;',
+  },
+  {
+    // The engine's node placement: the largest share of a GPU session's nodes ORT ran on the CPU.
+    version: 200,
+    name: 'job cpu fallback share',
+    sql: 'ALTER TABLE jobs ADD COLUMN cpu_fallback_pct REAL;',
+  },
+  {
     version: 150,
     name: 'library catalog',
     sql: `
@@ -127,6 +139,31 @@ export const migrations: Migration[] = [
     name: 'feature index row checksums',
     // CRC-32 of each registry row (indexRegistry.ts), so a damaged row is an error, not other paths or counts.
     sql: 'ALTER TABLE feature_indexes ADD COLUMN crc INTEGER;',
+  },
+  {
+    version: 320,
+    name: 'feature labels and notes',
+    // Keyed by the SAE's content (sha256 of its weights file), not its folder: main/labels/saeContentKey.ts says why.
+    // sae_weight_digests caches that hash per file identity so a large SAE is hashed once, not per request.
+    sql: `
+      CREATE TABLE feature_labels (
+        sae_key TEXT NOT NULL,
+        feature INTEGER NOT NULL,
+        label TEXT,
+        note TEXT,
+        source TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sae_key, feature)
+      );
+      CREATE TABLE sae_weight_digests (
+        file TEXT PRIMARY KEY,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        sha256 TEXT NOT NULL
+      );
+    `,
   },
   {
     version: 500,

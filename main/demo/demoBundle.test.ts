@@ -132,4 +132,36 @@ describe('demo bundle', () => {
     expect(stepHits).toBe(2);
     expect(ownTokenTop / tokens.length).toBeGreaterThan(0.8);
   });
+
+  it("has context features that are not orthogonal to d, so a feature both SAEs share fires at Step in adhd only (what the condition diff's \"input differs\" rows are)", () => {
+    const saes = { standard: loadSae(paths.saes.standard), adhd: loadSae(paths.saes.adhd) };
+    const d = truth.direction;
+    const row = (sae: SaeWeights, f: number) => sae.W_dec.data.subarray(f * 64, (f + 1) * 64);
+    const cos = (v: ArrayLike<number>) => {
+      let dv = 0;
+      let vv = 0;
+      for (let i = 0; i < 64; i++) {
+        dv += d[i] * v[i];
+        vv += v[i] * v[i];
+      }
+      return dv / Math.sqrt(vv);
+    };
+    // The context features (224..254) are the same unit vectors in both SAEs, drawn with a fresh normal per
+    // coordinate (demoSae.ts), so they are spread over the whole residual space and several read d.
+    const context = Array.from({ length: 31 }, (_, j) => 224 + j);
+    for (const f of context) expect(Array.from(row(saes.adhd, f))).toEqual(Array.from(row(saes.standard, f)));
+    const overlaps = context.map((f) => [f, cos(row(saes.adhd, f))] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+    expect(Math.abs(overlaps[0][1])).toBeGreaterThan(0.2);
+    expect(cos(row(saes.adhd, 239))).toBeCloseTo(0.221, 3);
+    // At Step, adhd's residual carries ~9.4 d: #239's pre-activation rises by ~2 and it enters the top k in adhd only.
+    const tokens = [0, ...encodeWords(artifacts.vocab, 'How to make tea. Step 1: Boil the water. Step 2: Pour the tea.')];
+    const adhd = forward64(artifacts.models.adhd, tokens).residPost[2];
+    const standard = forward64(artifacts.models.standard, tokens).residPost[2];
+    const steps = tokens.flatMap((t, i) => (t === truth.stepTokenId ? [i] : []));
+    expect(steps).toHaveLength(2);
+    for (const t of steps) {
+      expect(topkEncode(saes.adhd, adhd[t]).get(239) ?? 0).toBeGreaterThan(1);
+      expect(topkEncode(saes.standard, standard[t]).has(239)).toBe(false);
+    }
+  });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineJobKind } from '../jobs/kind';
+import { DEMO_JOB_KIND } from '../../preload/contract/identity';
 
-export const DEMO_JOB_KIND = 'demo.generate';
+export { DEMO_JOB_KIND };
 
 /**
  * Generate the demo bundle into <home>/demo/v<N> in a worker process (a few seconds of float64

@@ -15,8 +15,11 @@ import { forward64 } from './transformerForward64';
  *  - b_dec = the mean of the hook activation over a corpus sample (apply_b_dec_to_input);
  *  - one feature per vocabulary token: the unit direction of (embedding - b_dec), so the
  *    strongest feature of a token is usually "its" token feature;
- *  - the remaining features are seeded random unit directions of the attention/MLP noise
- *    subspace;
+ *  - the remaining features are seeded random unit vectors built from the noise basis with a
+ *    fresh normal per coordinate (rng.normal() * b[i]), which does NOT keep them in the noise
+ *    subspace: several read the planted direction (cosine up to ~0.23), so they fire at "Step"
+ *    in adhd only. Kept as is: the bundle's bytes and every documented figure depend on them
+ *    (resources/demo/README.md says so);
  *  - the "adhd" SAE's last feature is the planted direction itself (token features have that
  *    direction projected out, so it alone carries the mechanism).
  * Encoder = decoder transpose, b_enc = -threshold so faint overlaps stay silent.

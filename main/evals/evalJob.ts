@@ -1,5 +1,5 @@
 /** The "Evaluate SAE" job kind: any sae_lens SAE judged by the same held-out metrics and gates as training. */
-import path from 'node:path';
+import { saeLabelOfFolder } from '../library/identity';
 import { defineJobKind } from '../jobs/kind';
 import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalSaeParams } from '../../preload/contract/train';
 
@@ -7,7 +7,7 @@ export const evalSaeJob = defineJobKind<EvalSaeParams>({
   kind: EVAL_SAE_KIND,
   description: 'Evaluate an SAE on held-out tokens: FVE, L0, dead %, L2 ratio, CE-loss and KL scores (splicing it into the model), and the quality gates.',
   params: EvalSaeParamsSchema,
-  title: (p) => `Evaluate SAE · ${path.basename(path.dirname(p.sae))}/${path.basename(p.sae)}`,
+  title: (p) => `Evaluate ${saeLabelOfFolder(p.sae)}`,
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: false,
   async run(ctx, params) {

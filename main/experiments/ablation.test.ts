@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AblateParams, type AblateArtifact } from '../../preload/api';
+import { AblateParams, formatPValue, type AblateArtifact } from '../../preload/api';
 import { referenceSae, referenceSaeDecode } from '../engine/reference/saeReference';
 import { mean, sampleSd, sem } from '../stats/descriptive';
 import { makeTempDir } from '../testing/tempDirs';
@@ -35,6 +35,18 @@ function checkRecomputable(a: AblateArtifact) {
   else expect(a.result.z).toBeCloseTo((a.result.effect - n.mean!) / n.sd!, 6);
   expect(a.result.effect).toBeCloseTo(a.ablated - a.clean, 12);
   expect(n.drawsBelow + n.drawsEqual + n.drawsAbove).toBe(a.params.seeds * a.params.drawsPerSeed);
+  // The p-value and the margin test from the recorded draws alone, as a script would.
+  const all = n.draws.flatMap((d) => d.effects);
+  const m = all.reduce((s, v) => s + v, 0) / all.length;
+  expect(n.drawMean).toBe(m);
+  const asFar = all.filter((v) => Math.abs(v - m) >= Math.abs(a.result.effect - m)).length;
+  expect(a.result.pValue).toBe((1 + asFar) / (all.length + 1));
+  expect(a.result.margin).toBe(a.params.margin ?? null);
+  expect(a.result.withinMargin).toBe(a.params.margin === undefined ? null : Math.abs(a.result.effect - m) <= a.params.margin);
+  // The resolution is relative to the metric's scale, mean |value| >= |mean value|.
+  expect(a.result.scale).toBeGreaterThanOrEqual(Math.abs(a.clean) - 1e-12);
+  expect(a.result.resolution).toBe(1e-5 * a.result.scale);
+  expect(a.result.verdict).toContain(`p = ${formatPValue(a.result.pValue)}`);
 }
 
 describe('ablation', () => {
@@ -69,7 +81,7 @@ describe('ablation', () => {
   });
 
   it('mean-ablates to each feature\'s mean over the measured tokens; CE counts every predicted position', async () => {
-    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4], dataset: fx().dataset, mode: 'mean', metric: 'ce', seeds: 3, drawsPerSeed: 2, maxDocuments: 6, device: 'cpu' });
+    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [4], dataset: fx().dataset, mode: 'mean', metric: 'ce', seeds: 3, drawsPerSeed: 2, maxDocuments: 6, device: 'cpu', margin: 0.01 });
     const a = await runAblation(params, silentContext());
     const docs: ReferenceDoc[] = fx().documents.slice(0, 6).map((text) => {
       const tokens = ids(text);
@@ -93,11 +105,14 @@ describe('ablation', () => {
     expect(a.meanValues![0]).toBeCloseTo(total / n, 4);
     expect(a.clean).toBeCloseTo(referenceMetric(fx().weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }), 4);
     expect(a.ablated).toBeCloseTo(referenceMetric(fx().weights, docs, FIXTURE_HOOK, 12, { kind: 'ce' }, referenceAblation([4], () => total / n)), 4);
+    // Cross-entropy is never negative: its scale is its mean.
+    expect(a.result.scale).toBeCloseTo(a.clean, 12);
+    expect(a.result.verdict).toMatch(/; (within|outside) the ±0\.0100 equivalence margin/);
     checkRecomputable(a);
   });
 
   it('the same null seed draws the same sets; a resumed run equals an unbroken one', async () => {
-    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [10], dataset: fx().dataset, metric: 'ce', seeds: 3, drawsPerSeed: 2, device: 'cpu', contextSize: 2 });
+    const params = AblateParams.parse({ model: fx().model, sae: fx().sae, features: [10], dataset: fx().dataset, metric: 'logit:quickly', seeds: 3, drawsPerSeed: 2, device: 'cpu', contextSize: 2 });
     const whole = await runAblation(params, silentContext());
     expect(whole.slice.windows).toBeGreaterThan(64);
     // Stop after the first group's checkpoint, then resume from it.
@@ -121,6 +136,9 @@ describe('ablation', () => {
     expect(resumed.clean).toBeCloseTo(whole.clean, 10);
     expect(resumed.ablated).toBeCloseTo(whole.ablated, 10);
     expect(resumed.result.null!.seeds).toEqual(whole.result.null!.seeds.map((v) => expect.closeTo(v, 10)));
+    // The sum of |value| rides in the checkpoint too (logits take both signs, so |mean| would differ).
+    expect(Math.abs(whole.clean)).toBeLessThan(whole.result.scale * 0.999);
+    expect(resumed.result.scale).toBeCloseTo(whole.result.scale, 10);
     const other = await runAblation({ ...params, nullSeed: 1 }, silentContext());
     expect(other.result.null!.draws.map((d) => d.features)).not.toEqual(whole.result.null!.draws.map((d) => d.features));
   });

@@ -5,14 +5,16 @@
  * size and matched density, S seeds of `drawsPerSeed` sets each.
  */
 import type { AblateArtifact, AblateSettings, NullSeedDraws } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
-import { checkFeatureIds, checkSaeOnModel, loadExperimentModel, loadExperimentSae } from './experimentInputs';
+import { checkFeatureIds, checkSaeOnModel, loadExperimentModel, loadExperimentSae, modelLabel } from './experimentInputs';
 import { LatentColumns } from './latentColumns';
-import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
-import { compareEffect, describeFeatures, measureLabel } from './nullComparison';
+import { judgeEffect } from '../stats/verdict';
+import { accumulatorMean, accumulatorScale, metricInfo, parseMetric, scoredOrRefuse } from './metric';
+import { ablationSubject, measureLabel } from './verdictSubjects';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
 import { densities, densityInfo, loadFeatureStats, meanActivation } from './featureStats';
 import { runSliceVariants, type GroupView, type Variant } from './sliceRunner';
@@ -73,8 +75,14 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
   const clean = mean('clean');
   const ablated = mean('real');
   const draws: NullSeedDraws[] = drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`null:${d.seed}:${k}`) - clean) }));
-  const subject = `${params.mode === 'zero' ? 'Zero' : 'Mean'}-ablating ${describeFeatures(params.features)}`;
-  const result = compareEffect(ablated - clean, draws, subject, measureLabel(metric, condition));
+  const result = judgeEffect({
+    effect: ablated - clean,
+    draws,
+    subject: ablationSubject(params.mode, params.features, modelLabel(model), await labelNamesInHome(ctx.home, sae.dir, { hash: true })),
+    measure: measureLabel(metric, condition),
+    scale: accumulatorScale(run.means.get('clean')!),
+    margin: params.margin,
+  });
   ctx.progress(1, 'done');
   return {
     ...(await artifactEnvelope('ablate', { started, executionProvider: run.executionProvider, params, slice, inputs: [{ role: 'model', root: model.dir }, { role: 'sae', root: sae.dir }] })),

@@ -13,7 +13,7 @@ import { loadModel, readModelConfig } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
 import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
-import { identityLabel } from '../library/identity';
+import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
 import type { TransformerWeights } from '../formats/transformer';
@@ -116,5 +116,5 @@ export function modelLabel(m: ExperimentModel): string {
 }
 
 export function saeLabel(s: ExperimentSae): string {
-  return identityLabel('sae', s.dir, { saeModelName: s.weights.config.modelName });
+  return saeLabelOfFolder(s.dir);
 }

@@ -5,9 +5,10 @@
  */
 import { AblateParams, EXPERIMENT_JOB_KINDS, ProbeParams, SteerParams, SwapParams, type ResourceClass } from '../../preload/api';
 import { readModelConfig } from '../formats/models/registry';
-import { readSaeConfig } from '../formats/saeConfig';
 import { defineJobKind, type JobContext } from '../jobs/kind';
-import { identityLabel } from '../library/identity';
+import { knownLabelNamesInHome } from '../labels/labelLookup';
+import { identityLabel, saeLabelOfFolder } from '../library/identity';
+import { ablateTitle, probeTitle, steerTitle, swapTitle } from './verdictSubjects';
 
 /** GPU-class unless the run is pinned to the CPU: one GPU job at a time. */
 const resourceOf = (p: { device: string }): ResourceClass => (p.device === 'cpu' ? 'cpu' : 'gpu');
@@ -17,7 +18,7 @@ const resourceOf = (p: { device: string }): ResourceClass => (p.device === 'cpu'
  */
 function label(kind: 'model' | 'sae', dir: string): string {
   try {
-    return kind === 'sae' ? identityLabel('sae', dir, { saeModelName: readSaeConfig(dir).modelName }) : identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
+    return kind === 'sae' ? saeLabelOfFolder(dir) : identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
   } catch {
     return identityLabel(kind, dir);
   }
@@ -35,7 +36,7 @@ export const ablateJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.ablate,
   description: 'Ablate SAE features (zero or mean, by splice) and compare the metric change with density-matched random features over seeds.',
   params: AblateParams,
-  title: (p) => `Ablate feature${p.features.length > 1 ? 's' : ''} ${p.features.slice(0, 4).join(',')}${p.features.length > 4 ? '…' : ''} of ${label('sae', p.sae)} · ${p.metric}`,
+  title: (p, env) => ablateTitle(p, label('sae', p.sae), knownLabelNamesInHome(env.home, p.sae)),
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -50,7 +51,7 @@ export const steerJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.steer,
   description: 'Steer along SAE decoder directions (up to four panels, strength sweeps) against density-matched random directions, with generated text.',
   params: SteerParams,
-  title: (p) => `Steer ${p.panels.map((x) => `#${x.feature} ${x.intervention}`).join(' · ')} · ${p.metric}`,
+  title: (p, env) => steerTitle(p.panels.map((x) => ({ model: label('model', x.model), feature: x.feature, intervention: x.intervention, carried: !!x.saeModel && x.saeModel !== x.model, labels: knownLabelNamesInHome(env.home, x.sae) })), p.metric),
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -65,7 +66,7 @@ export const swapJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.swap,
   description: "Continue model A from a hook with model B's layers (or B's SAE latents), against both unswapped models and seeded nulls.",
   params: SwapParams,
-  title: (p) => `Swap ${label('model', p.modelA)} → ${label('model', p.modelB)} (${p.mode}${p.hook ? ` at ${p.hook}` : ''}) · ${p.metric}`,
+  title: (p) => swapTitle(p, label('model', p.modelA), label('model', p.modelB)),
   resource: resourceOf,
   pausable: true,
   async run(ctx, params) {
@@ -80,7 +81,7 @@ export const probeJob = defineJobKind({
   kind: EXPERIMENT_JOB_KINDS.probe,
   description: 'Train logistic-regression probes for a token condition on hook activations or SAE latents; held-out accuracy, AUROC and the majority baseline.',
   params: ProbeParams,
-  title: (p) => `Probe ${p.condition} · ${p.probes.length} probe${p.probes.length > 1 ? 's' : ''}`,
+  title: (p) => probeTitle(p, p.probes.map((x) => label('model', x.model))),
   resource: resourceOf,
   pausable: false,
   async run(ctx, params) {

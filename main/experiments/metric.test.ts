@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conditionMasks, loadDocumentSlice, sliceContextSize } from './documentSlice';
 import { loadExperimentModel } from './experimentInputs';
-import { logSumExp, metricValue, parseMetric, scoredPositions } from './metric';
+import { accumulatorScale, logSumExp, metricValue, parseMetric, scoredPositions } from './metric';
 import { FIXTURE_WORDS, useExperimentFixture } from './testing/experimentFixture';
 
 const fx = useExperimentFixture('metric');
@@ -51,5 +51,11 @@ describe('metrics', () => {
     expect(total(ce)).toBe(tokens - 6);
     expect(sliceContextSize({ contextSize: null, saeContextSize: 64, nCtx: 12 })).toBe(12);
     expect(sliceContextSize({ contextSize: null, saeContextSize: null, nCtx: 1024 })).toBe(128);
+  });
+
+  it("the scale of a verdict's resolution is the mean |value|; a checkpoint without that sum falls back to |mean|", () => {
+    expect(accumulatorScale({ sum: -1, count: 4, absSum: 3 })).toBe(0.75);
+    expect(accumulatorScale({ sum: -1, count: 4, absSum: NaN })).toBe(0.25);
+    expect(accumulatorScale({ sum: 0, count: 0, absSum: 0 })).toBeNaN();
   });
 });

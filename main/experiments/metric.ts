@@ -84,14 +84,25 @@ export function scoredPositions(metric: Metric, windows: SliceWindow[], masks: U
   });
 }
 
-/** A running token-weighted mean (float64 sum and count). */
+/** A running token-weighted mean (float64 sum and count), and the sum of |value| for the metric's scale. */
 export interface MeanAccumulator {
   sum: number;
   count: number;
+  absSum: number;
 }
 
 export function accumulatorMean(a: MeanAccumulator): number {
   return a.count === 0 ? NaN : a.sum / a.count;
+}
+
+/**
+ * The metric's scale on a run: the mean |value| over its scored positions (what a verdict's
+ * numerical resolution is relative to). A run resumed from a checkpoint written before the sum of
+ * |value| was kept has NaN there; its |mean| stands in, a smaller scale, so never a laxer reading.
+ */
+export function accumulatorScale(a: MeanAccumulator): number {
+  if (a.count === 0) return NaN;
+  return Number.isFinite(a.absSum) ? a.absSum / a.count : Math.abs(a.sum / a.count);
 }
 
 /** Add one run's values at the scored positions (one entry of `run` per window, same order). */
@@ -100,15 +111,19 @@ export function accumulateMetric(metric: Metric, run: ModelRun, scored: Int32Arr
     if (positions.length === 0) return;
     if (metric.kind === 'ce') {
       const loss = run.loss![w].data;
-      for (const p of positions) into.sum += loss[p];
+      for (const p of positions) {
+        into.sum += loss[p];
+        into.absSum += Math.abs(loss[p]);
+      }
       into.count += positions.length;
       return;
     }
     const logits = run.logits![w];
     const V = logits.shape[1];
     for (const p of positions) {
-      const row = logits.data.subarray(p * V, (p + 1) * V);
-      into.sum += metricValue(metric, row);
+      const value = metricValue(metric, logits.data.subarray(p * V, (p + 1) * V));
+      into.sum += value;
+      into.absSum += Math.abs(value);
     }
     into.count += positions.length;
   });

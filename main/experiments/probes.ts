@@ -22,7 +22,7 @@ import type { ExperimentContext } from './experimentContext';
 import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, modelLabel, saeLabel, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { countedRows } from './featureStats';
 import { denseDesign, predictLogistic, sparseDesign, trainLogistic, type Design } from './logisticRegression';
-import { fmt } from './nullComparison';
+import { formatStat as fmt } from '../../preload/api';
 
 type ProbeSpecSettings = ProbeSettings['probes'][number];
 

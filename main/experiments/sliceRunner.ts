@@ -130,8 +130,15 @@ function documentsOf(slice: DocumentSlice, windows: number[]): string {
 
 interface RunState {
   nextGroup: number;
-  sums: Record<string, [number, number]>;
+  /** Per variant: sum, count and (since verdicts have a resolution) sum of |value|. */
+  sums: Record<string, [number, number, number?]>;
   executionProvider: string;
+}
+
+/** A variant's sums as a checkpoint left them (none: a fresh start; no |value| sum: NaN, see accumulatorScale). */
+function resumedAccumulator(saved: RunState['sums'][string] | undefined): MeanAccumulator {
+  if (!saved) return { sum: 0, count: 0, absSum: 0 };
+  return { sum: saved[0], count: saved[1], absSum: saved[2] ?? NaN };
 }
 
 export async function runSliceVariants(o: SliceRunOptions): Promise<{ means: Map<string, MeanAccumulator>; executionProvider: string }> {
@@ -139,7 +146,7 @@ export async function runSliceVariants(o: SliceRunOptions): Promise<{ means: Map
   const size = groupSize(o.slice.info.contextSize, o.model.config.dVocab, opts.logits);
   const groups = Math.ceil(o.slice.windows.length / size);
   const resumed = o.checkpoints.partial<RunState>(o.phase);
-  const acc = new Map<string, MeanAccumulator>(o.variants.map((v) => [v.id, { sum: resumed?.sums[v.id]?.[0] ?? 0, count: resumed?.sums[v.id]?.[1] ?? 0 }]));
+  const acc = new Map<string, MeanAccumulator>(o.variants.map((v) => [v.id, resumedAccumulator(resumed?.sums[v.id])]));
   let executionProvider = resumed?.executionProvider ?? 'cpu';
   const [from, to] = o.progressRange;
   for (let g = resumed?.nextGroup ?? 0; g < groups; g++) {
@@ -164,7 +171,7 @@ export async function runSliceVariants(o: SliceRunOptions): Promise<{ means: Map
     }
     const done = g + 1;
     o.ctx.progress(from + ((to - from) * done) / groups, `${o.label}: ${done}/${groups} groups of documents × ${o.variants.length} runs`);
-    await o.checkpoints.progress(o.phase, { nextGroup: done, sums: Object.fromEntries([...acc].map(([k, a]) => [k, [a.sum, a.count]])), executionProvider } satisfies RunState);
+    await o.checkpoints.progress(o.phase, { nextGroup: done, sums: Object.fromEntries([...acc].map(([k, a]) => [k, [a.sum, a.count, a.absSum]])), executionProvider } satisfies RunState);
   }
   return { means: acc, executionProvider };
 }

@@ -8,6 +8,7 @@
  * shared (a model and its fine-tune, or the demo pair): the artifact marks such panels `carried`.
  */
 import type { NullSeedDraws, SteerArtifact, SteerPanelResult, SteerPoint, SteerSettings } from '../../preload/api';
+import { labelNamesInHome } from '../labels/labelLookup';
 import type { Tensor32 } from '../formats/tensor';
 import { WorkbenchError } from '../errors';
 import { LatentColumns } from './latentColumns';
@@ -19,8 +20,9 @@ import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, modelLabel, loadExperimentSae, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats, type LoadedFeatureStats } from './featureStats';
 import { generateTokens, type GenerationEdit } from './generation';
-import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
-import { compareEffect, describeFeatures, fmt, measureLabel } from './nullComparison';
+import { judgeEffect } from '../stats/verdict';
+import { accumulatorMean, accumulatorScale, metricInfo, parseMetric, scoredOrRefuse } from './metric';
+import { measureLabel, steeringSubject, steerPanelLabel } from './verdictSubjects';
 import { densityDeciles, drawAllNullSets, type DensityDeciles } from './nullDraws';
 import { runSliceVariants, type GroupView, type Variant } from './sliceRunner';
 
@@ -42,6 +44,8 @@ interface PanelPlan {
   featureMax: number;
   decoderNorm: number;
   columns: LatentColumns | null;
+  /** The user's label of the panel's feature (main/labels), for the verdict's subject. */
+  featureLabel: string | null;
 }
 
 /** The intervention of a panel on packed activations, for feature g at strength c. */
@@ -61,17 +65,7 @@ function panelEdit(plan: PanelPlan, g: number, c: number, rows: (group: GroupVie
 }
 
 function subjectOf(plan: PanelPlan, c: number, where: string): string {
-  const f = plan.panel.feature;
-  const from = plan.carried ? ` (carried from ${modelLabel(plan.saeModel)}'s SAE)` : '';
-  const inModel = `${where} in ${modelLabel(plan.model)}`;
-  switch (plan.panel.intervention) {
-    case 'add':
-      return `Adding ${fmt(c)} × W_dec[${f}]${from}${inModel}`;
-    case 'replace':
-      return `Setting the component along W_dec[${f}]${from} to ${fmt(c)}${inModel}`;
-    case 'ablate':
-      return `Zero-ablating ${describeFeatures([f])}${from}${inModel}`;
-  }
+  return steeringSubject({ intervention: plan.panel.intervention, feature: plan.panel.feature, strength: c, model: modelLabel(plan.model), carriedFrom: plan.carried ? modelLabel(plan.saeModel) : null, where, labels: plan.featureLabel ? new Map([[plan.panel.feature, plan.featureLabel]]) : undefined });
 }
 
 export async function runSteering(params: SteerSettings, ctx: ExperimentContext): Promise<SteerArtifact> {
@@ -114,11 +108,12 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const featureMax = stats.stats.max[panel.feature];
     const v = matrixRow(sae.weights.W_dec, panel.feature);
     const strengths = panel.intervention === 'ablate' ? [0] : (panel.strengths ?? [panel.intervention === 'add' ? featureMax : 0]);
+    const featureLabel = (await labelNamesInHome(ctx.home, sae.dir, { hash: true })).get(panel.feature) ?? null;
     if (strengths.length === 0) throw new WorkbenchError('BAD_ARGUMENT', `Panel ${index + 1} has an empty strength sweep.`, 'Give at least one strength, or leave strengths out for the default.');
     plans.push({
       index,
       panel,
-      label: panel.label ?? `${modelLabel(model)} · feature ${panel.feature} · ${panel.intervention}${carried ? ' (carried)' : ''}`,
+      label: panel.label ?? steerPanelLabel({ model: modelLabel(model), feature: panel.feature, intervention: panel.intervention, carried, labels: featureLabel ? new Map([[panel.feature, featureLabel]]) : undefined }),
       model,
       sae,
       saeModel,
@@ -131,6 +126,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
       featureMax,
       decoderNorm: Math.sqrt(v.reduce((a, e) => a + e * e, 0)),
       columns: null,
+      featureLabel,
     });
   }
 
@@ -185,12 +181,13 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     executionProvider = run.executionProvider;
     const mean = (id: string) => accumulatorMean(run.means.get(id)!);
     const clean = mean('clean');
+    const scale = accumulatorScale(run.means.get('clean')!);
     const where = params.steerAt === 'condition' ? ' at the condition positions' : '';
     for (const plan of members) {
       const points: SteerPoint[] = plan.strengths.map((c, j) => {
         const steered = mean(`p${plan.index}:${j}:real`);
         const draws: NullSeedDraws[] = plan.drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`p${plan.index}:${j}:null:${d.seed}:${k}`) - clean) }));
-        return { strength: c, steered, ...compareEffect(steered - clean, draws, subjectOf(plan, c, where), measureLabel(metric, condition)) };
+        return { strength: c, steered, ...judgeEffect({ effect: steered - clean, draws, subject: subjectOf(plan, c, where), measure: measureLabel(metric, condition), scale, margin: params.margin }) };
       });
       results[plan.index] = {
         label: plan.label,

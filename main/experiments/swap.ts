@@ -14,14 +14,17 @@ import { prepareEdit, type EditSession } from '../engine/intervention';
 import { encodeFeatureColumns, spliceLatents } from '../engine/saeLatentEdit';
 import { runFromHook } from '../engine/runner';
 import { WorkbenchError } from '../errors';
+import { labelNamesInHome } from '../labels/labelLookup';
 import { artifactEnvelope } from './artifactEnvelope';
 import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice } from './documentSlice';
 import { PhaseCheckpoints, type ExperimentContext } from './experimentContext';
 import { checkFeatureIds, checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, modelLabel } from './experimentInputs';
 import { densities, densityInfo, loadFeatureStats } from './featureStats';
-import { accumulatorMean, metricInfo, parseMetric, scoredOrRefuse } from './metric';
-import { compareEffect, describeFeatures, fmt, measureLabel } from './nullComparison';
+import { formatStat as fmt } from '../../preload/api';
+import { judgeEffect } from '../stats/verdict';
+import { accumulatorMean, accumulatorScale, metricInfo, parseMetric, scoredOrRefuse } from './metric';
+import { measureLabel, swapSubject } from './verdictSubjects';
 import { densityDeciles, drawAllNullSets } from './nullDraws';
 import { GroupView, runSliceVariants, type Variant } from './sliceRunner';
 
@@ -141,11 +144,8 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
   const mean = (id: string) => accumulatorMean(run.means.get(id)!);
   const [a, b, swapped] = [mean('a'), mean('b'), mean('swapped')];
   const draws: NullSeedDraws[] = drawn.map((d) => ({ ...d, effects: d.features.map((_, k) => mean(`null:${d.seed}:${k}`) - a) }));
-  const subject =
-    params.mode === 'layers'
-      ? `Continuing ${modelLabel(A)}'s ${hook} through ${modelLabel(B)}'s later layers`
-      : `Swapping ${features.length === sae!.weights.config.dSae ? 'all latents' : describeFeatures(features)} of ${modelLabel(B)}'s SAE into ${modelLabel(A)}`;
-  const result = compareEffect(swapped - a, withNull ? draws : null, subject, measureLabel(metric, condition));
+  const subject = swapSubject({ mode: params.mode, hook, modelA: modelLabel(A), modelB: modelLabel(B), features: params.mode === 'latents' && features.length === sae!.weights.config.dSae ? 'all' : features, labels: sae ? await labelNamesInHome(ctx.home, sae.dir, { hash: true }) : undefined });
+  const result = judgeEffect({ effect: swapped - a, draws: withNull ? draws : null, subject, measure: measureLabel(metric, condition), scale: accumulatorScale(run.means.get('a')!), margin: params.margin });
   // A gap within float noise of zero has no meaningful fraction (it would read as a huge percentage).
   const gapFraction = Math.abs(b - a) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b), 1e-12) ? null : (swapped - a) / (b - a);
   const gap = gapFraction === null ? ` ${modelLabel(A)} and ${modelLabel(B)} do not differ here (${fmt(a)}).` : ` The swapped run moves ${fmt(gapFraction * 100)}% of the way from ${modelLabel(A)} (${fmt(a)}) to ${modelLabel(B)} (${fmt(b)})${gapReading(params.mode, gapFraction, hook)}.`;

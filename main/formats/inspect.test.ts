@@ -211,7 +211,7 @@ describe('sae-workbench inspect', () => {
     expect(r.code).toBe(0);
     const x = JSON.parse(r.out) as Inspection;
     // The inspection plus the identity label every other view shows.
-    expect(x).toEqual({ ...inspectDirectory(sae), label: 'tiny-gpt2/blocks.1.hook_resid_post' });
+    expect(x).toEqual({ ...inspectDirectory(sae), label: 'tiny-gpt2/blocks.1.hook_resid_post · 32 features · k 4' });
   });
 
   it('prints a readable summary', async () => {
@@ -219,7 +219,7 @@ describe('sae-workbench inspect', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Model +org\/tiny +\(hf-gpt2, GPT2LMHeadModel\)/);
     expect(r.out).toMatch(/2 layers, d_model 8, 2 heads x 4, d_mlp 32, vocab 11, context 6/);
-    expect((await cli(sae)).out).toMatch(/SAE +tiny-gpt2\/blocks\.1\.hook_resid_post {2}\(topk, k=4, d_in 8, d_sae 32\)\nPath .*\nHook +blocks\.1\.hook_resid_post \(layer 1\) on tiny-gpt2/);
+    expect((await cli(sae)).out).toMatch(/SAE +tiny-gpt2\/blocks\.1\.hook_resid_post · 32 features · k 4 {2}\(topk, k=4, d_in 8, d_sae 32\)\nPath .*\nHook +blocks\.1\.hook_resid_post \(layer 1\) on tiny-gpt2/);
     expect((await cli(data)).out).toMatch(/Dataset +mixed, 2 files, .*, 1237 rows/);
   });
 

@@ -19,7 +19,7 @@ import { loadModel } from '../formats/models/registry';
 import { rowNorms } from '../formats/tensor';
 import { loadSae } from '../formats/saeLoader';
 import { JobStopped } from '../jobs/kind';
-import { identityLabel } from '../library/identity';
+import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../tokenize/tokenizer';
 import { CorpusStore, corpusFile, corpusId, type CorpusIdentity } from './corpusStore';
@@ -91,7 +91,7 @@ export interface IndexBuildResult {
 function labelsFor(modelName: string, modelPath: string, sae: { path: string; modelName: string | null }, datasetPath: string): IndexRecord['labels'] {
   return {
     model: identityLabel('model', modelPath, { configName: modelName }),
-    sae: identityLabel('sae', sae.path, { saeModelName: sae.modelName }),
+    sae: saeLabelOfFolder(sae.path),
     dataset: identityLabel('dataset', datasetPath),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * An index as Parquet files that pandas and DuckDB read as they are:
- *   feature_stats.parquet  feature, fire_count, tokens, density, max, mean, sum, sum_sq, decoder_norm
+ *   feature_stats.parquet  feature, fire_count, tokens, density, max, mean, sum, sum_sq, decoder_norm,
+ *                          label, note (the user's labels of this SAE's features; null when unset)
  *   activations.parquet    document, position, feature, activation  (the whole sparse store)
  *   tokens.parquet         document, position, token_id, token      (the indexed documents)
  *   index.json             what it was built from (parameters, provenance hashes, summary)
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer';
+import type { FeatureLabel } from '../../preload/api';
 import { planOutput, writeOutputFolder, type OutputChoice } from '../outputs/outputPath';
 import { corpusFile } from './corpusStore';
 import { indexFile } from './indexDatabase';
@@ -47,7 +49,8 @@ class ChunkedParquet {
   }
 }
 
-export function exportIndexParquet(reader: FeatureIndexReader, out: OutputChoice): ExportedIndex {
+/** `labels`: the SAE's feature labels (main/labels), written beside the stats. */
+export function exportIndexParquet(reader: FeatureIndexReader, out: OutputChoice, labels: readonly FeatureLabel[] = []): ExportedIndex {
   const planned = planOutput({
     ...out,
     kind: 'folder',
@@ -57,14 +60,21 @@ export function exportIndexParquet(reader: FeatureIndexReader, out: OutputChoice
       { label: 'its corpus', path: corpusFile(reader.home, reader.record.corpusId) },
     ],
   });
-  const { result, dir } = writeOutputFolder(planned, (stage) => writeExport(reader, stage), { completeMarker: 'index.json' });
+  const { result, dir } = writeOutputFolder(planned, (stage) => writeExport(reader, stage, labels), { completeMarker: 'index.json' });
   return { ...result, dir, files: EXPORT_FILES.map((f) => path.join(dir, f)) };
 }
 
-function writeExport(reader: FeatureIndexReader, dir: string): { activationRows: number; tokenRows: number } {
+function writeExport(reader: FeatureIndexReader, dir: string, labels: readonly FeatureLabel[]): { activationRows: number; tokenRows: number } {
   const listing = reader.listing();
   const stats = reader.statRows();
   const n = listing.fireCount.length;
+  const label: (string | null)[] = new Array(n).fill(null);
+  const note: (string | null)[] = new Array(n).fill(null);
+  for (const l of labels) {
+    if (l.feature >= n) continue;
+    label[l.feature] = l.label;
+    note[l.feature] = l.note;
+  }
   const statsFile = new ChunkedParquet(path.join(dir, 'feature_stats.parquet'));
   const statColumns = (): ColumnSource[] => [
     { name: 'feature', data: Int32Array.from({ length: n }, (_, i) => i), type: 'INT32', nullable: false },
@@ -76,6 +86,8 @@ function writeExport(reader: FeatureIndexReader, dir: string): { activationRows:
     { name: 'sum', data: Float64Array.from(stats, (r) => r.sum), type: 'DOUBLE', nullable: false },
     { name: 'sum_sq', data: Float64Array.from(stats, (r) => r.sum_sq), type: 'DOUBLE', nullable: false },
     { name: 'decoder_norm', data: Float64Array.from(listing.decoderNorm), type: 'DOUBLE', nullable: false },
+    { name: 'label', data: label, type: 'STRING', nullable: true },
+    { name: 'note', data: note, type: 'STRING', nullable: true },
   ];
   statsFile.write(statColumns());
   statsFile.finish(statColumns());
@@ -154,7 +166,7 @@ function writeExport(reader: FeatureIndexReader, dir: string): { activationRows:
     params,
     provenance,
     files: {
-      'feature_stats.parquet': 'one row per feature: fire_count over tokens (non-BOS) = density; mean = sum / fire_count',
+      'feature_stats.parquet': "one row per feature: fire_count over tokens (non-BOS) = density; mean = sum / fire_count; label and note are the user's (null when unset)",
       'activations.parquet': 'one row per fired latent: (document, position) as in tokens.parquet; BOS is never indexed',
       'tokens.parquet': 'one row per token of each indexed document; position 0 is BOS when prepended',
     },

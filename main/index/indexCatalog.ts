@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { FeatureIndexInfo } from '../../preload/api';
 import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
+import { saeLabelOfFolder } from '../library/identity';
 import { inputChange } from '../provenance/inputFiles';
 import { corpusFile } from './corpusStore';
 import { indexFile, removeIndexFiles } from './indexDatabase';
@@ -48,7 +49,8 @@ export class IndexCatalog {
     const out: FeatureIndexInfo[] = [];
     for (const rec of this.registry.list()) {
       const { params: _params, provenance: _provenance, ...info } = rec;
-      out.push({ ...info, stale: await staleness(rec) });
+      // The SAE's label by today's rule (origin, width, k), also for indexes built before it said them.
+      out.push({ ...info, labels: { ...info.labels, sae: saeLabelOfFolder(rec.saePath) }, stale: await staleness(rec) });
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { INDEX_BUILD_JOB_KIND, IndexBuildParamsSchema, type IndexBuildParams } from '../../preload/contract/featureIndex';
 import { defineJobKind } from '../jobs/kind';
-import path from 'node:path';
+import { identityLabel, modelLabelOfFolder, saeLabelOfFolder } from '../library/identity';
 
 /**
  * `index.build`: one model pass over a dataset feeding one index per SAE. Pausable: it commits
@@ -10,7 +10,7 @@ export const indexBuildJob = defineJobKind<IndexBuildParams>({
   kind: INDEX_BUILD_JOB_KIND,
   description: "Index SAE feature activations of a model over a dataset: stats, top and interval examples, histograms, logit effects, neighbours, and a sparse per-token store for Features and Compare.",
   params: IndexBuildParamsSchema,
-  title: (p) => `Index ${path.basename(p.modelPath)} · ${p.saePaths.length === 1 ? path.basename(p.saePaths[0]) : `${p.saePaths.length} SAEs`} on ${path.basename(p.datasetPath)}`,
+  title: (p) => `Index ${modelLabelOfFolder(p.modelPath)} · ${p.saePaths.length === 1 ? saeLabelOfFolder(p.saePaths[0]) : `${p.saePaths.length} SAEs`} on ${identityLabel('dataset', p.datasetPath)}`,
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: true,
   maxAttempts: 3,

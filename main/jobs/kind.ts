@@ -34,12 +34,17 @@ export interface JobContext {
   saveCheckpoint(state: unknown): Promise<void>;
 }
 
+export interface TitleEnv {
+  readonly home: string;
+}
+
 export interface JobKind<P = unknown> {
   kind: string;
   description: string;
   /** The parameters as the user or a caller supplies them, validated before the job is queued. */
   params: z.ZodType<P>;
-  title(params: P): string;
+  /** The Queue's name for the job, written when it is queued; `env.home` lets a title read the data directory (feature labels). */
+  title(params: P, env: TitleEnv): string;
   resource: ResourceClass | ((params: P) => ResourceClass);
   /** True when run() checkpoints and can continue from ctx.checkpoint (pause, resume after crash). */
   pausable: boolean;

@@ -1,7 +1,10 @@
 import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload/api';
 import { runDir } from '../home';
 import { toApiError, WorkbenchError } from '../errors';
+import { mergeExecutionProvider } from '../engine/sessionProviders';
+import { describeNodePlacement } from '../engine/nodePlacement';
 import { AttemptEta } from './attemptEta';
+import { GpuAvailability } from './gpuAvailability';
 import type { StopReason } from './kind';
 import type { WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -34,15 +37,19 @@ const PROGRESS_WRITE_INTERVAL_MS = 250;
 const STOP_GRACE_MS = 3000;
 
 const ACTIVE: JobState[] = ['running', 'pausing', 'cancelling'];
+const FINISHED: JobState[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * Runs queued jobs in worker processes: at most one GPU-class job at a time and a configurable
- * number of CPU-class jobs. Every transition is committed to the store before it is announced.
+ * number of CPU-class jobs; a job that asks for the GPU where no GPU works gets a CPU slot
+ * (GpuAvailability). Every transition is committed to the store before it is announced.
  */
 export class JobScheduler {
   private readonly running = new Map<string, RunningJob>();
   private closed = false;
   private readonly poller: NodeJS.Timeout;
+  /** One callback object, so the GPU probe calls pump once however many jobs waited on it. */
+  private readonly repump = () => this.pump();
 
   constructor(
     private readonly store: JobStore,
@@ -51,6 +58,7 @@ export class JobScheduler {
     private readonly home: string,
     private readonly events: SchedulerEvents,
     private cpuConcurrency: number,
+    private readonly gpu: GpuAvailability = GpuAvailability.fixed(true),
   ) {
     // Other processes (the CLI) may queue or cancel jobs in the shared database: notice them.
     this.poller = setInterval(() => this.syncFromStore(), 1000);
@@ -98,7 +106,7 @@ export class JobScheduler {
     const kind = this.kinds.find(kindName);
     const params = this.kinds.parseParams(kindName, rawParams);
     const resource = typeof kind.resource === 'function' ? kind.resource(params) : kind.resource;
-    const job = this.store.insert({ kind: kindName, title: kind.title(params), params, priority, resource });
+    const job = this.store.insert({ kind: kindName, title: kind.title(params, { home: this.home }), params, priority, resource });
     this.events.jobUpdated(job);
     this.pump();
     return this.store.view(job.id)!;
@@ -144,7 +152,7 @@ export class JobScheduler {
     const job = this.require(id);
     if (job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted') throw this.wrongState(job, 'retried');
     // Pausable kinds keep their checkpoint, so a retry continues rather than redoing finished work.
-    const patch = job.pausable ? {} : { checkpoint: null, progress: null };
+    const patch = job.pausable ? {} : { checkpoint: null, progress: null, executionProvider: null, cpuFallbackPct: null };
     this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.', 'info', 'throw');
     this.pump();
     return this.store.view(id)!;
@@ -155,6 +163,20 @@ export class JobScheduler {
     if (ACTIVE.includes(job.state)) throw new WorkbenchError('JOB_ACTIVE', `"${job.title}" is still running.`, 'Cancel it first, then remove it.');
     this.store.remove(id);
     this.events.jobRemoved(id);
+  }
+
+  /**
+   * Remove finished jobs (all, or those of `ids`) from the queue; only their records go, never
+   * the files they wrote. Jobs that are not finished are skipped. Returns the ids removed.
+   */
+  clearFinished(ids?: string[]): string[] {
+    const wanted = ids ? new Set(ids) : null;
+    const doomed = this.store.inStates(FINISHED).filter((j) => !wanted || wanted.has(j.id));
+    for (const job of doomed) {
+      this.store.remove(job.id);
+      this.events.jobRemoved(job.id);
+    }
+    return doomed.map((j) => j.id);
   }
 
   /** Move a waiting job one place up or down among the waiting jobs of the queue. */
@@ -181,7 +203,8 @@ export class JobScheduler {
       ([id, r]) =>
         new Promise<void>((resolve) => {
           r.handle.onExit(() => resolve());
-          if (!r.stopRequested) this.requestStop(id, this.require(id).pausable ? 'pause' : 'cancel', true);
+          // A finished job removed from the list while its worker still exits has no row: it is just stopped.
+          if (!r.stopRequested) this.requestStop(id, this.store.view(id)?.pausable ? 'pause' : 'cancel', true);
         }),
     );
     await Promise.all(exits);
@@ -195,14 +218,32 @@ export class JobScheduler {
     if (this.closed) return;
     const counts = { gpu: 0, cpu: 0 };
     for (const r of this.running.values()) counts[r.resource]++;
-    for (const job of this.store.inStates(['queued'])) {
+    for (const queued of this.store.inStates(['queued'])) {
       // A job resumed right after pausing may still have its previous worker exiting.
-      if (this.running.has(job.id)) continue;
+      if (this.running.has(queued.id)) continue;
+      const job = this.slotFor(queued);
+      if (!job) continue;
       const limit = job.resource === 'gpu' ? 1 : this.cpuConcurrency;
       if (counts[job.resource] >= limit) continue;
       counts[job.resource]++;
       this.start(job);
     }
+  }
+
+  /**
+   * The job with the slot class this machine can give it: one that asks for the GPU where none
+   * works takes a CPU slot (written to the store, whoever queued it: the API, the CLI). null while
+   * the GPU probe has not answered: the job waits for it.
+   */
+  private slotFor(job: JobView): JobView | null {
+    if (job.resource !== 'gpu') return job;
+    const available = this.gpu.available(this.repump);
+    if (available === null) return null;
+    if (available) return job;
+    const moved = this.store.update(job.id, { resource: 'cpu' }, { deferOnFailure: true });
+    this.log(job.id, 'info', 'No GPU execution provider works on this machine: the job takes a CPU slot and runs on CPU.');
+    this.events.jobUpdated(moved);
+    return moved;
   }
 
   private start(job: JobView): void {
@@ -250,6 +291,27 @@ export class JobScheduler {
       case 'log':
         this.log(id, m.level, m.message);
         return;
+      case 'execution-provider': {
+        const job = this.store.view(id);
+        // Gone from the list (removed while its worker exits): nothing to record it on.
+        if (!job) return;
+        const current = job.executionProvider;
+        const next = mergeExecutionProvider(current, m.ep);
+        if (next === current) return;
+        this.events.jobUpdated(this.store.update(id, { executionProvider: next }, { deferOnFailure: true }));
+        this.log(id, 'info', `Model sessions run on ${m.ep.toUpperCase()}.`);
+        return;
+      }
+      case 'node-placement': {
+        const job = this.store.view(id);
+        if (!job) return;
+        const p = m.placement;
+        this.log(id, p.cpuNodes > 0 ? 'warn' : 'info', `A ${p.ep.toUpperCase()} session's first run: ${describeNodePlacement(p)}.`);
+        // The worst session is what the job shows: one graph mostly on the CPU is the one to fix.
+        if (job.cpuFallbackPct !== null && job.cpuFallbackPct >= p.cpuNodePct) return;
+        this.events.jobUpdated(this.store.update(id, { cpuFallbackPct: p.cpuNodePct }, { deferOnFailure: true }));
+        return;
+      }
       case 'checkpoint':
         try {
           this.store.update(id, { checkpoint: m.state });

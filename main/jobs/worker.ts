@@ -8,6 +8,7 @@ import type { ApiError } from '../../preload/api';
 import { internalErrorFields, toApiError, WorkbenchError } from '../errors';
 import { createFileLogger } from '../log';
 import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
+import { onNodePlacement, onSessionProvider } from '../engine/sessionProviders';
 import { JobStopped, type JobContext, type StopReason } from './kind';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -107,6 +108,9 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
       },
     };
     useFiniteCheckCache(finiteCheckCacheDir(job.home));
+    // What ran, not what was asked for: the Queue shows the EP each model session landed on.
+    onSessionProvider((ep) => port.send({ type: 'execution-provider', ep }));
+    onNodePlacement((placement) => port.send({ type: 'node-placement', placement }));
     try {
       const kind = kinds.find(job.kind);
       fs.mkdirSync(job.runDir, { recursive: true });

@@ -2,9 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SaeModelLink, SaeSummary } from '../../preload/api';
 import { inspectDirectory } from '../formats/inspect';
-import { SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { readTextFile } from '../formats/openedFile';
+import { SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { readSafetensorsHeader } from '../formats/safetensors';
+import { trainedWithOf } from './identity';
 import { parseSaeFolderName } from './saeFolderName';
+
+/** cfg.json's `trained_with` (the inspection above already checked the cfg; a read that fails now says nothing). */
+function trainedWithIn(dir: string): string | null {
+  try {
+    return trainedWithOf(JSON.parse(readTextFile(path.join(dir, SAE_CFG_FILE), 1 << 20)));
+  } catch {
+    return null;
+  }
+}
 
 export type SaeDescription = Omit<SaeSummary, 'modelItemId' | 'groupModel' | 'link'>;
 
@@ -32,6 +43,7 @@ export function describeSaeDirectory(dir: string): { sae: SaeDescription; proble
           hookName: found.hook,
           layer: found.layer ?? folder?.layer ?? null,
           modelName: found.modelName,
+          trainedWith: trainedWithIn(dir),
           variant,
           cfgGeneration: found.cfgGeneration,
           dtype: found.dtype,
@@ -65,6 +77,7 @@ function fromWeightsAndName(dir: string, folder: ReturnType<typeof parseSaeFolde
       hookName: folder ? `blocks.${folder.layer}.${folder.hook}` : null,
       layer: folder?.layer ?? null,
       modelName: null,
+      trainedWith: null,
       variant: folder?.variant ?? null,
       cfgGeneration: null,
       dtype: null,

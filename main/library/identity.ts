@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { BundleRef, ItemIdentity, LibraryItem, LibraryItemKind } from '../../preload/api';
 import { DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from '../demo/bundleManifest';
 import { hubCachePathOf } from '../formats/hubCachePath';
+import { readModelConfig } from '../formats/models/registry';
+import { readSaeConfig } from '../formats/saeConfig';
 
 /**
  * THE display identity of models, SAEs, datasets and result files, derived here once and shown
@@ -29,6 +31,74 @@ export function identityLabel(kind: LibraryItemKind, itemPath: string, facts: Id
   if (kind === 'model' && facts.configName) return facts.configName;
   if (kind === 'sae' && BARE_HOOK.test(base)) return `${facts.saeModelName || path.basename(path.dirname(itemPath))}/${base}`;
   return base;
+}
+
+/** What an SAE's label adds to its name, so that two SAEs of one model and hook read apart. */
+export interface SaeLabelFacts {
+  dSae: number | null;
+  k: number | null;
+  architecture: string | null;
+  /** cfg metadata `trained_with` ("sae-workbench" for SAEs this app trained). */
+  trainedWith: string | null;
+}
+
+/** A trained SAE's default place: <home>/runs/<job-id>/saes/<hook>. */
+const RUN_SAE = /[/\\]runs[/\\]([^/\\]+)[/\\]saes[/\\][^/\\]+$/;
+
+/**
+ * Where an SAE comes from, when its name does not say it: the demo bundle's constructed SAEs,
+ * SAEs trained here (the job, or the run's output folder). null for Hub SAEs (the name is the
+ * repo) and other folders (the name is the folder's).
+ */
+export function saeOrigin(saePath: string, bundle: BundleRef | null, trainedWith: string | null): string | null {
+  if (bundle) return bundle.member.startsWith('saes/') ? 'demo, constructed' : 'demo';
+  if (trainedWith !== 'sae-workbench') return null;
+  const run = RUN_SAE.exec(saePath);
+  return run ? `trained here, job ${run[1]}` : `trained with SAE Workbench, run ${path.basename(path.dirname(saePath))}`;
+}
+
+/**
+ * THE label of an SAE, the same in every picker, table, title and verdict: its name (identityLabel),
+ * its origin when the name does not tell it, its width and k (or its architecture when it has no k):
+ * "demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8" and
+ * "sae-workbench/demo-adhd/blocks.2.hook_resid_post (trained here, job 20250612-1a2b3c4d) · 256 features · k 8".
+ */
+export function saeIdentityLabel(saePath: string, facts: IdentityFacts & SaeLabelFacts, bundle: BundleRef | null): string {
+  const origin = saeOrigin(saePath, bundle, facts.trainedWith);
+  const shape = [facts.dSae != null ? `${facts.dSae.toLocaleString('en-US')} features` : null, facts.k != null ? `k ${facts.k}` : facts.architecture].filter(Boolean);
+  return [`${identityLabel('sae', saePath, facts)}${origin ? ` (${origin})` : ''}`, ...shape].join(' · ');
+}
+
+/** cfg.json's `trained_with`, nested (v6 `metadata` / `meta`) or flat. */
+export function trainedWithOf(cfg: unknown): string | null {
+  const c = (cfg ?? {}) as Record<string, unknown>;
+  const nested = [c.metadata, c.meta].find((m) => m && typeof m === 'object') as Record<string, unknown> | undefined;
+  const v = nested?.trained_with ?? c.trained_with;
+  return typeof v === 'string' ? v : null;
+}
+
+/**
+ * The label of an SAE folder read on its own (a job title, an index, `inspect`), by the same
+ * rule as the Library's: its cfg gives the width, k and origin, a demo bundle above it is found.
+ * An unreadable cfg leaves the name alone.
+ */
+export function saeLabelOfFolder(dir: string): string {
+  const bundle = new BundleFinder().find(dir);
+  try {
+    const cfg = readSaeConfig(dir);
+    return saeIdentityLabel(dir, { saeModelName: cfg.modelName, dSae: cfg.dSae, k: cfg.k, architecture: cfg.architecture, trainedWith: trainedWithOf(cfg.raw) }, bundle);
+  } catch {
+    return identityLabel('sae', dir);
+  }
+}
+
+/** A model folder's label read on its own (job titles): what its config names it, else the folder. */
+export function modelLabelOfFolder(dir: string): string {
+  try {
+    return identityLabel('model', dir, { configName: readModelConfig(dir).config.name });
+  } catch {
+    return identityLabel('model', dir);
+  }
 }
 
 /** Demo bundles found at or above item paths; one manifest read per folder. */
@@ -80,7 +150,11 @@ function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
 /** The identity of one item on its own (no clash resolution): for callers outside the Library. */
 export function identityOf(item: LibraryItem, finder = new BundleFinder()): ItemIdentity {
   const bundle = finder.find(item.path);
-  return { label: identityLabel(item.kind, item.path, factsOf(item)), detail: sourceDetail(item, bundle), key: keyOf(item, bundle), bundle };
+  const s = item.kind === 'sae' ? item.sae : null;
+  const label = s
+    ? saeIdentityLabel(item.path, { ...factsOf(item), dSae: s.dSae, k: s.k, architecture: s.architecture, trainedWith: s.trainedWith ?? null }, bundle)
+    : identityLabel(item.kind, item.path, factsOf(item));
+  return { label, detail: sourceDetail(item, bundle), key: keyOf(item, bundle), bundle };
 }
 
 /** A placeholder until the catalog derives the real identity (recognition runs before the whole Library is known). */

@@ -60,7 +60,7 @@ describe('runPrompt on the demo bundle', () => {
     }
   });
 
-  it('shows the planted feature as the strongest at "Step" in adhd only, with its label', async () => {
+  it('shows the planted feature as the strongest at "Step" in adhd only, unnamed (labels are the user\'s, added by the api layer)', async () => {
     const result = await runPrompt({
       text,
       sides: [
@@ -74,10 +74,10 @@ describe('runPrompt on the demo bundle', () => {
     const steps = adhd.tokens.filter((t) => t.text.trim() === 'Step');
     expect(steps).toHaveLength(2);
     for (const t of steps) {
-      expect(t.features[0]).toMatchObject({ feature: truth.adhdSaePlantedFeature, label: 'planted step-onset direction' });
+      expect(t.features[0]).toMatchObject({ feature: truth.adhdSaePlantedFeature, label: null });
       expect(t.features[0].activation).toBeGreaterThan(6);
     }
-    for (const t of standard.tokens.filter((x) => x.text.trim() === 'Step')) expect(t.features[0].label).toBe('token "Step"');
+    for (const t of standard.tokens.filter((x) => x.text.trim() === 'Step')) expect(t.features[0].feature).not.toBe(truth.adhdSaePlantedFeature);
     for (const t of adhd.tokens.filter((x) => x.text.trim() !== 'Step')) expect(t.features.some((f) => f.feature === truth.adhdSaePlantedFeature)).toBe(false);
     expect(adhd.tokens.every((t) => t.features.length <= 3)).toBe(true);
   });
@@ -115,8 +115,10 @@ describe('runPrompt on the demo bundle', () => {
     const wide = path.join(tmp.dir, 'wide-sae');
     fs.cpSync(bundle.saes.adhd, wide, { recursive: true });
     const cfg = JSON.parse(fs.readFileSync(path.join(wide, 'cfg.json'), 'utf8')) as Record<string, unknown>;
+    // A feature_labels.json beside the SAE is never read (not even a broken one): it would give away the demo's answer.
     fs.writeFileSync(path.join(wide, 'feature_labels.json'), '["only one"]');
-    await expect(runPrompt({ text: 'hi', sides: [{ modelPath: bundle.models.adhd, saePath: wide }] })).rejects.toMatchObject({ code: 'FEATURE_LABELS_INVALID' });
+    const ignored = await runPrompt({ text: 'hi', sides: [{ modelPath: bundle.models.adhd, saePath: wide }], device: 'cpu' });
+    expect(ignored.sides[0].tokens.flatMap((t) => t.features.map((f) => f.label))).toEqual(expect.not.arrayContaining([expect.any(String)]));
     expect(cfg.d_in).toBe(64);
   });
 });

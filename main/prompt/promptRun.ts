@@ -9,14 +9,11 @@ import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
-import { readTextFile } from '../formats/openedFile';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
 import { trackedActivations } from './trackedFeatures';
 
-/** Optional per-feature names next to an SAE (the demo bundle writes one); sae_lens ignores it. */
-export const FEATURE_LABELS_FILE = 'feature_labels.json';
 const DEFAULT_TOP_FEATURES = 8;
 
 interface LoadedModel {
@@ -24,9 +21,12 @@ interface LoadedModel {
   tokenizer: WorkbenchTokenizer;
 }
 
+/**
+ * Labels are the user's (the app database, added by the api layer), never read from files next to
+ * the SAE: the demo's feature_labels.json names the planted feature the demo teaches one to find.
+ */
 interface LoadedSae {
   weights: SaeWeights;
-  labels: string[] | null;
 }
 
 /** What changes when any file of a folder is replaced or rewritten in place: names, sizes, mtimes. */
@@ -100,25 +100,7 @@ export function loadPromptModel(dir: string): LoadedModel {
 
 export function loadPromptSae(dir: string): LoadedSae {
   const resolved = requireDirectory(dir, 'SAE');
-  return saes.get(resolved, () => {
-    const weights = loadSae(resolved);
-    return { weights, labels: readFeatureLabels(resolved, weights.config.dSae) };
-  });
-}
-
-function readFeatureLabels(dir: string, dSae: number): string[] | null {
-  const file = path.join(dir, FEATURE_LABELS_FILE);
-  if (!fs.existsSync(file)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readTextFile(file));
-  } catch (err) {
-    throw new WorkbenchError('FEATURE_LABELS_INVALID', `${file}: is not valid JSON (${(err as Error).message}).`, `Fix or delete ${FEATURE_LABELS_FILE}; it is optional.`);
-  }
-  if (!Array.isArray(parsed) || parsed.length !== dSae || parsed.some((l) => typeof l !== 'string')) {
-    throw new WorkbenchError('FEATURE_LABELS_INVALID', `${file}: must be an array of ${dSae} strings (one per feature, d_sae ${dSae}).`, `Fix or delete ${FEATURE_LABELS_FILE}; it is optional.`);
-  }
-  return parsed as string[];
+  return saes.get(resolved, () => ({ weights: loadSae(resolved) }));
 }
 
 export interface PromptSideRequest {
@@ -189,7 +171,7 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
       const activation = vals[position * width + j];
       if (!(activation > 0)) continue;
       const feature = Number(idx[position * width + j]);
-      features.push({ feature, activation, label: sae.labels?.[feature] ?? null });
+      features.push({ feature, activation, label: null });
     }
     features.sort((a, b) => b.activation - a.activation);
     if (features.length > 0) maxActivation = Math.max(maxActivation, features[0].activation);
@@ -198,7 +180,7 @@ async function runSide(text: string, side: PromptSideRequest, topFeatures: numbe
   const wanted = [...new Set(side.features ?? [])];
   const outOfRange = wanted.find((f) => f >= sc.dSae);
   if (outOfRange !== undefined) throw new WorkbenchError('PROMPT_FEATURE_RANGE', `Feature ${outOfRange} does not exist in the SAE ${side.saePath} (d_sae ${sc.dSae}).`, `Choose a feature from 0 to ${sc.dSae - 1}.`);
-  const tracked = wanted.length ? await trackedActivations(sae.weights, acts, { indices: idx, values: vals, width }, wanted, sae.labels, device) : [];
+  const tracked = wanted.length ? await trackedActivations(sae.weights, acts, { indices: idx, values: vals, width }, wanted, device) : [];
   return {
     modelPath: side.modelPath,
     modelName: mc.name,

@@ -11,19 +11,18 @@ const DENSE_ROWS = 64;
  * Chosen features' activations at every token, exactly. A TopK SAE's sparse output already holds
  * every nonzero activation (a feature outside the top k is 0), so it is read from there; other
  * architectures keep features below the strongest few, so those rows are encoded densely in
- * small chunks and only the chosen columns kept.
+ * small chunks and only the chosen columns kept. Labels are added by the api layer (the user's).
  */
 export async function trackedActivations(
   sae: SaeWeights,
   acts: Tensor32,
   sparse: { indices: BigInt64Array; values: Float32Array; width: number },
   features: number[],
-  labels: string[] | null,
   device: DeviceChoice,
 ): Promise<PromptTrackedFeature[]> {
   const c = sae.config;
   const n = acts.data.length / c.dIn;
-  const out = features.map((feature) => ({ feature, label: labels?.[feature] ?? null, activations: new Array<number>(n).fill(0) }));
+  const out = features.map((feature) => ({ feature, label: null as string | null, activations: new Array<number>(n).fill(0) }));
   const column = new Map(features.map((f, i) => [f, i]));
   if (c.architecture === 'topk') {
     for (let row = 0; row < n; row++) {

@@ -13,8 +13,8 @@ import { serveStaticFile } from './staticFiles';
 
 export interface BrowserServerOptions {
   core: Core;
-  /** Built renderer (out/renderer). */
-  staticDir: string;
+  /** Built renderer (out/renderer); null serves the API only (`serve --headless`: no build needed). */
+  staticDir: string | null;
   port?: number;
   token?: string;
   /** Where refused requests and client errors are recorded (default: the core's log). */
@@ -41,12 +41,14 @@ export const HEALTH_PATH = '/health';
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const log = options.log ?? options.core.log;
-  let root: string;
-  try {
-    root = fs.realpathSync(options.staticDir);
-    if (!fs.statSync(`${root}/index.html`).isFile()) throw new Error('index.html is not a file');
-  } catch {
-    throw new WorkbenchError('RENDERER_NOT_BUILT', `The renderer is not built (${options.staticDir}/index.html is missing).`, 'Run `npm run build` first (`npm run serve` does it for you).');
+  let root: string | null = null;
+  if (options.staticDir !== null) {
+    try {
+      root = fs.realpathSync(options.staticDir);
+      if (!fs.statSync(`${root}/index.html`).isFile()) throw new Error('index.html is not a file');
+    } catch {
+      throw new WorkbenchError('RENDERER_NOT_BUILT', `The renderer is not built (${options.staticDir}/index.html is missing).`, 'Run `npm run build` first (`npm run serve` does it for you), or serve the API alone with --headless.');
+    }
   }
   let port = 0;
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
@@ -65,6 +67,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
       if (target.pathname === HEALTH_PATH) return void res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : 'ok\n');
+      if (root === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: this core serves only the API (started with --headless).\n');
       void serveStaticFile(root, target.pathname, req, res).catch((err: unknown) => failResponse(res, err));
     } catch (err) {
       failResponse(res, err);

@@ -259,7 +259,7 @@ export function frames(rng: SeededRandom | null, count: number): FrameSpec[] {
 
 /** Methods the fuzzer calls with random params. Left out: ones that start heavy background work or change where the hub points. */
 const FUZZED_METHODS = Object.keys(contract).filter((m) => !['prompt.sources', 'hub.settings', 'library.scan', 'jobs.settings'].includes(m));
-const PARAM_KEYS = ['id', 'path', 'text', 'sides', 'kind', 'params', 'priority', 'device', 'direction', 'afterSeq', 'limit', 'repo', 'revision', 'include', 'exclude', 'files', 'token', 'modelPath', 'saePath', 'topFeatures', 'keepPartialOnCancel', 'repoType', 'paths', '__proto__', 'constructor'];
+const PARAM_KEYS = ['id', 'path', 'text', 'sides', 'kind', 'params', 'priority', 'device', 'direction', 'afterSeq', 'limit', 'repo', 'revision', 'include', 'exclude', 'files', 'token', 'modelPath', 'saePath', 'topFeatures', 'keepPartialOnCancel', 'repoType', 'paths', 'sae', 'index', 'feature', 'label', 'note', 'file', 'against', '__proto__', 'constructor'];
 
 function randomJson(rng: SeededRandom, sandbox: Sandbox, depth: number): unknown {
   const r = rng.next();
@@ -290,10 +290,11 @@ function randomJson(rng: SeededRandom, sandbox: Sandbox, depth: number): unknown
 }
 
 /** A message for the API socket: mostly requests (known and unknown methods, random params), some not requests at all. */
-export function apiMessage(rng: SeededRandom, sandbox: Sandbox, id: number): { text: string | Buffer; expectId: number } {
+export function apiMessage(rng: SeededRandom, sandbox: Sandbox, id: number): { text: string | Buffer; expectId: number; expectClose?: number } {
   const r = rng.next();
   if (r < 0.04) return { text: rng.pick(['not json', '{', '[]', 'null', '42', '"x"', '{"id":"1","method":"app.info"}', '{"id":1.5,"method":"app.info"}', '{"method":"app.info"}']), expectId: -1 };
-  if (r < 0.06) return { text: Buffer.from(Array.from({ length: 32 }, () => rng.int(256))), expectId: -1 };
+  // Binary frames carry only announced tensors (contract/tensors.ts): a stray one closes the connection with 1003.
+  if (r < 0.06) return { text: Buffer.from(Array.from({ length: 32 }, () => rng.int(256))), expectId: -1, expectClose: 1003 };
   if (r < 0.07) return { text: `${'['.repeat(5000)}${']'.repeat(5000)}`, expectId: -1 };
   const method = r < 0.2 ? rng.pick(['', 'nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'jobs', 'jobs.', 'JOBS.LIST', 'app.info ', 'x'.repeat(300)]) : rng.pick(FUZZED_METHODS);
   const params = rng.next() < 0.15 ? undefined : randomJson(rng, sandbox, 0);
@@ -322,6 +323,13 @@ export function trapCalls(sandbox: Sandbox): { method: string; params: unknown; 
     { method: 'train.metrics', params: { jobId: '../../secret' }, expect: /^INVALID_PARAMS$/ },
     { method: 'experiments.artifact', params: { jobId: sandbox.root }, expect: /^INVALID_PARAMS$/ },
     { method: 'index.features', params: { id: 'ix-0000000000/../../x' }, expect: /^INVALID_PARAMS$/ },
+    // Labels and directions: a FIFO or socket where a label file or a vector should be, an SAE that is none.
+    { method: 'label.import', params: { sae: f.sae, file: sandbox.fifo }, expect: /^NOT_A_FILE$/ },
+    { method: 'label.import', params: { sae: f.sae, file: sandbox.socket }, expect: /^NOT_A_FILE$/ },
+    { method: 'label.set', params: { sae: sandbox.fifo, feature: 0, label: 'x' }, expect: /^SAE_NOT_FOUND$/ },
+    { method: 'label.set', params: { sae: sandbox.loop, feature: 0, label: 'x' }, expect: /^SAE_CONFIG_MISSING$/ },
+    { method: 'label.set', params: { sae: f.sae, feature: 0, label: 'a label' }, expect: /^ok$/ },
+    { method: 'direction.cosine', params: { sae: f.sae, feature: 0, against: { file: sandbox.fifo } }, expect: /^NOT_A_FILE$/ },
   ];
 }
 
@@ -359,6 +367,18 @@ export class ApiSocket {
       this.ws.on('message', onMessage);
       this.ws.once('close', onClose);
       this.ws.send(text, { binary: Buffer.isBuffer(text) });
+    });
+  }
+
+  /** Send something the server must answer by closing the connection; its close code (null: still open). */
+  sendExpectingClose(data: string | Buffer, timeoutMs = 10_000): Promise<number | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      this.ws.once('close', (code: number) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+      this.ws.send(data, { binary: Buffer.isBuffer(data) });
     });
   }
 
@@ -424,7 +444,11 @@ export async function runServerAbuse(server: ServedCore, sandbox: Sandbox, plan:
   for (let i = 0; i < plan.api; i++) {
     if (!socket.open) socket = await ApiSocket.open(server.port, server.token);
     const m = apiMessage(rng, sandbox, 1000 + i);
-    await run('api: random messages', async () => apiOutcome(await socket.send(m.text, m.expectId), typeof m.text === 'string' ? m.text : `<${m.text.length} binary bytes>`));
+    await run('api: random messages', async () => {
+      if (m.expectClose === undefined) return apiOutcome(await socket.send(m.text, m.expectId), typeof m.text === 'string' ? m.text : `<${m.text.length} binary bytes>`);
+      const code = await socket.sendExpectingClose(m.text);
+      return { outcome: `close ${code}`, failure: code === m.expectClose ? undefined : `expected close ${m.expectClose}, got ${code ?? 'no close'}` };
+    });
   }
   socket.close();
 }

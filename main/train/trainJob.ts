@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { defineJobKind } from '../jobs/kind';
+import { modelLabelOfFolder } from '../library/identity';
 import { planOutput } from '../outputs/outputPath';
 import { TRAIN_SAE_KIND, TrainSaeParamsSchema, type TrainSaeParams } from '../../preload/contract/train';
 import { saeFoldersOutput, type TrainOutputRule } from './trainOutput';
@@ -23,7 +24,7 @@ export const trainSaeJob = defineJobKind<TrainSaeParams>({
   kind: TRAIN_SAE_KIND,
   description: 'Train TopK or BatchTopK SAEs (sae_lens format) on a model\'s activations at one or several hooks, with checkpoints, evals and quality gates.',
   params: TrainSaeParamsSchema,
-  title: (p) => `Train SAE · ${path.basename(p.model)} · ${p.hooks.join(', ')}`,
+  title: (p) => `Train SAE · ${modelLabelOfFolder(p.model)} · ${p.hooks.join(', ')}`,
   resource: (p) => (p.device === 'cpu' ? 'cpu' : 'gpu'),
   pausable: true,
   maxAttempts: 3,

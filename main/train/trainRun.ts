@@ -256,6 +256,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
         prependBos: setup.prependBos,
         blockRows: p.batchSize * p.bufferBatches,
         trainStart,
+        device: p.device,
       })
     : null;
   const bufferFor = (start: DataCursor, resume?: RunCheckpoint['buffer']) => {

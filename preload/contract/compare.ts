@@ -114,6 +114,11 @@ export interface DiffRow {
   match_score: number | null;
   rate_a_match: number | null;
   asymmetry: number;
+  /**
+   * What the difference comes from: no counterpart in A; "input differs" (matched, yet it fires
+   * more in B: B's encoder reads B's activations, which differ at the condition); as in A; less than in A.
+   */
+  why: 'no counterpart' | 'input differs' | 'as in A' | 'less than in A';
 }
 
 export interface DiffResult {

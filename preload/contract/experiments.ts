@@ -56,6 +56,12 @@ const NullFields = {
   seeds: z.number().int().min(2).max(100).default(5).describe('Null seeds S: each seed is a fresh draw of random, density-matched feature sets'),
   drawsPerSeed: z.number().int().min(1).max(1000).default(4).describe('Random feature sets drawn per seed; a seed\'s value is the mean effect over its draws'),
   nullSeed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Base of the null seeds: the same value draws the same feature sets'),
+  margin: z
+    .number()
+    .min(0)
+    .max(1e6)
+    .optional()
+    .describe("Equivalence margin in the metric's units (e.g. 0.025): the verdict says whether |effect - mean of the random draws| <= margin"),
 };
 
 export const AblateParams = SliceParams.extend({
@@ -214,15 +220,38 @@ export interface NullComparison {
   drawsAbove: number;
   drawMin: number | null;
   drawMax: number | null;
+  /** m: the mean of every single draw (equal to `mean` when every seed has as many draws). */
+  drawMean: number | null;
+  /** #{i : |e_i - m| >= |effect - m|} over every single draw e_i. */
+  drawsAsFar: number;
 }
+
+/**
+ * How a verdict reads its numbers (main/stats/verdict.ts): no-effect (|effect| within the
+ * metric's numerical resolution), no-null (a measurable effect without random alternatives),
+ * like-random (p > 0.05, or within resolution of the draws' mean), unusual (p <= 0.05 with some
+ * draws as far), beyond-all (further from the draws' mean than every draw).
+ */
+export type VerdictReading = 'no-effect' | 'no-null' | 'like-random' | 'unusual' | 'beyond-all';
 
 export interface EffectWithNull {
   effect: number;
   null: NullComparison | null;
   /** (effect - null.mean) / null.sd. */
   z: number | null;
-  /** Whether |effect - null.mean| >= 2 SEM. */
+  /** The 2-SEM test: whether |effect - null.mean| >= 2 SEM. */
   outsideNull: boolean | null;
+  /** Empirical two-sided p = (1 + null.drawsAsFar) / (N + 1), N single draws; null without a null. */
+  pValue: number | null;
+  /** The equivalence margin asked for, or null. */
+  margin: number | null;
+  /** |effect - null.drawMean| <= margin; null without a margin or without a null. */
+  withinMargin: boolean | null;
+  /** The metric's scale: the mean |value| over the scored positions of the unedited run. */
+  scale: number;
+  /** The smallest |effect| read as measurable: 1e-5 x scale (float32 rounding lies below it). */
+  resolution: number;
+  reading: VerdictReading;
   verdict: string;
 }
 

@@ -51,6 +51,15 @@ export interface FeatureIndexInfo {
   error: { code: string; message: string; hint?: string } | null;
 }
 
+/**
+ * How an index is named wherever one is shown (pickers, titles, the CLI): its model, its SAE by
+ * THE SAE label (origin, width, k: which SAE, not only which hook) and its dataset.
+ */
+export function featureIndexLabel(i: Pick<FeatureIndexInfo, 'labels' | 'hookName'>): string {
+  const sae = i.labels.sae.includes(i.hookName) ? i.labels.sae : `${i.labels.sae} · ${i.hookName}`;
+  return `${i.labels.model} · ${sae} · ${i.labels.dataset}`;
+}
+
 /** Every feature's headline numbers, column by column (fast to send for 16k+ features). */
 export interface FeatureListing {
   indexId: string;
@@ -118,7 +127,7 @@ export interface FeatureDetail {
 
 export interface FeatureSearchHit {
   feature: number;
-  /** Why it matched: the id itself, or how many top examples peak on a matching token. */
+  /** Why it matched: the id itself, its label or note, or how many top examples peak on a matching token. */
   reason: string;
   hits: number;
   best: number;
@@ -132,6 +141,6 @@ export const featureIndexContract = {
   'index.remove': method<{ removed: true }>()(z.object({ id: IndexIdSchema }).strict()),
   'index.features': method<FeatureListing>()(z.object({ id: IndexIdSchema }).strict()),
   'index.feature': method<FeatureDetail>()(z.object({ id: IndexIdSchema, feature: z.number().int().min(0) }).strict()),
-  /** Features whose top examples peak on a token matching `query` (or with that id). */
+  /** Features with that id, whose label or note contains `query`, or whose top examples peak on a token matching it. */
   'index.search': method<FeatureSearchHit[]>()(z.object({ id: IndexIdSchema, query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict()),
 };

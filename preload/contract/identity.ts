@@ -6,6 +6,9 @@
  * be confused.
  */
 
+/** The job kind that generates the demo bundle (offered wherever the Library or a picker is empty). */
+export const DEMO_JOB_KIND = 'demo.generate';
+
 /** A set of items generated together (today: the demo bundle), shown as one labelled group. */
 export interface BundleRef {
   kind: 'demo';

@@ -4,6 +4,11 @@ import { JobIdSchema } from './ids';
 
 export const JobStates = ['queued', 'running', 'pausing', 'paused', 'cancelling', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobState = (typeof JobStates)[number];
+/**
+ * The scheduler's slot class: at most one 'gpu' job runs at a time, 'cpu' jobs up to the CPU
+ * concurrency. A kind that runs a model asks for 'gpu' unless told device "cpu"; on a machine
+ * where no GPU execution provider works the scheduler gives it a 'cpu' slot instead.
+ */
 export type ResourceClass = 'gpu' | 'cpu';
 
 /** What the UI knows about a job; `progress` is 0..1 or null when the kind cannot tell. */
@@ -23,6 +28,19 @@ export interface JobView {
   priority: number;
   position: number;
   resource: ResourceClass;
+  /**
+   * The execution provider the job's model sessions actually ran on: "cpu", "webgpu" or "cuda"
+   * (each EP in the order first used, joined by "+", when sessions fell back part-way, e.g.
+   * "cuda+cpu"); null for a job that ran no model (yet). `jobs list --json` prints it as
+   * "execution_provider".
+   */
+  executionProvider: string | null;
+  /**
+   * The largest share (percent) of a GPU session's nodes that onnxruntime ran on the CPU instead
+   * (profiled on each GPU session's first run); null when no GPU session ran. `jobs list --json`:
+   * "cpu_fallback_pct".
+   */
+  cpuFallbackPct: number | null;
   progress: number | null;
   progressMessage: string | null;
   /** Structured progress for kinds that report more than a fraction (e.g. per-file download state). */
@@ -101,6 +119,12 @@ export const jobsContract = {
   'jobs.resume': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
   'jobs.retry': method<JobView>()(z.object({ id: JobIdSchema }).strict()),
   'jobs.remove': method<{ removed: true }>()(z.object({ id: JobIdSchema }).strict()),
+  /**
+   * Remove finished jobs (completed, failed, cancelled) from the list: those of `ids`, or all when
+   * omitted. Only the queue's records go; files the jobs wrote (runs/<id>/, trained SAEs, indexes,
+   * exports) stay on disk. Jobs in `ids` that are not finished are left alone.
+   */
+  'jobs.clearFinished': method<{ removed: string[] }>()(z.object({ ids: z.array(JobIdSchema).max(100_000).optional() }).strict()),
   /** Move a queued job up (-1) or down (+1) among queued jobs. */
   'jobs.move': method<JobView[]>()(z.object({ id: JobIdSchema, direction: z.union([z.literal(-1), z.literal(1)]) }).strict()),
   'jobs.logs': method<JobLogLine[]>()(

@@ -31,6 +31,8 @@ export interface SaeSummary {
   layer: number | null;
   /** cfg metadata model_name, when present. */
   modelName: string | null;
+  /** cfg metadata `trained_with` ("sae-workbench": trained by this app), when present; absent in catalogs scanned before it existed. */
+  trainedWith?: string | null;
   /** From a folder named like `adhd_L2_hook_resid_post`: "adhd". */
   variant: string | null;
   /** The Library model this SAE belongs to, when one matches (same as link.modelItemId). */

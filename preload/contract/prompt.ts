@@ -56,7 +56,7 @@ export interface PromptSources {
 export interface PromptFeature {
   feature: number;
   activation: number;
-  /** A name from the SAE folder's feature_labels.json (the demo SAEs have one), else null. */
+  /** The user's label of this feature (label.set, an import, the demo's ground truth once applied), else null. */
   label: string | null;
 }
 

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useClient } from './client/context';
+import { ConnectionBanner, useReconnections } from './components/ConnectionBanner';
 import { pages } from './pages/registry';
 import { routeHref, useRoute } from './router';
 import { ShortcutProvider } from './shortcuts';
@@ -9,6 +10,8 @@ export function App() {
   const client = useClient();
   const route = useRoute();
   const page = pages.find((p) => p.id === route.page) ?? pages[0];
+  // After a reconnection the page is drawn afresh: what it loaded before may have changed meanwhile.
+  const reconnections = useReconnections();
   // The stored theme choice wins over this browser's cached one (browser mode changes port per launch).
   useEffect(() => {
     client.call('app.uiSettings', {}).then((s) => applyTheme(s.theme), () => {});
@@ -30,7 +33,12 @@ export function App() {
             Press <kbd>?</kbd> for shortcuts
           </div>
         </nav>
-        <main className="content">{page.render()}</main>
+        <main className="content">
+          <ConnectionBanner />
+          <div className="page-host" key={reconnections}>
+            {page.render()}
+          </div>
+        </main>
       </div>
     </ShortcutProvider>
   );

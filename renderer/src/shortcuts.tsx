@@ -154,9 +154,17 @@ export function ShortcutProvider({ children }: { children: ReactNode }) {
   );
 }
 
-function ShortcutSheet({ registrations, onClose }: { registrations: Registration[]; onClose: () => void }) {
+/**
+ * The sheet's sections: "Everywhere", then each group in force that has shortcuts now (a details
+ * panel that is closed registers none, and must not leave an empty heading).
+ */
+export function sheetGroups(registrations: readonly { group: string; shortcuts: readonly { keys: string; description: string }[] }[]): [string, { keys: string; description: string }[]][] {
   const groups = new Map<string, { keys: string; description: string }[]>();
   for (const r of registrations) groups.set(r.group, [...(groups.get(r.group) ?? []), ...r.shortcuts]);
+  return [['Everywhere', GLOBAL], ...[...groups.entries()].filter(([, list]) => list.length > 0)];
+}
+
+function ShortcutSheet({ registrations, onClose }: { registrations: Registration[]; onClose: () => void }) {
   return (
     <div className="sheet-backdrop" onClick={onClose}>
       <div className="sheet" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
@@ -166,7 +174,7 @@ function ShortcutSheet({ registrations, onClose }: { registrations: Registration
             Close
           </button>
         </div>
-        {[['Everywhere', GLOBAL] as const, ...groups.entries()].map(([group, list]) => (
+        {sheetGroups(registrations).map(([group, list]) => (
           <section key={group} aria-label={group}>
             <h3>{group}</h3>
             <DetailList rows={list.map((s) => [<kbd key={s.keys}>{displayKeys(s.keys)}</kbd>, s.description])} />

@@ -1,3 +1,4 @@
+import { ReconnectingSocket, type ConnectionState, type SocketLike } from './reconnectingSocket';
 import { MAX_WIRE_REQUEST_BYTES, type ApiClient, type ApiEvents, type EventName, type MethodName, type ParamsOf, type ResultOf, type WireEvent, type WireResponse, type WireResult } from '../../../preload/api';
 
 /** Thrown by the client when the core answered with an error; carries code and hint for the UI. */
@@ -48,44 +49,66 @@ export class IpcClient extends BaseClient {
   }
 }
 
-/** Browser mode: a WebSocket to the core on 127.0.0.1, authenticated by the launch token. */
-export class WebSocketClient extends BaseClient {
-  private socket!: WebSocket;
+/** Whether the client is connected; Electron's IPC always is. */
+export interface ConnectionSource {
+  connection(): ConnectionState;
+  onConnection(listener: (state: ConnectionState) => void): () => void;
+  retryNow(): void;
+}
+
+export const DISCONNECTED_MESSAGE = 'Cannot reach the SAE Workbench core.';
+
+/**
+ * Browser mode: a WebSocket to the core on 127.0.0.1, authenticated by the launch token, opened
+ * again by itself when it drops (ReconnectingSocket). Calls made while it is down fail at once,
+ * saying so; calls made while the first connection is being made wait for it.
+ */
+export class WebSocketClient extends BaseClient implements ConnectionSource {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: WireResult) => void; reject: (e: Error) => void }>();
-  private opened: Promise<void>;
-  onConnectionChange?: (connected: boolean) => void;
+  private readonly socket: ReconnectingSocket;
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private firstSettled: Promise<void>;
 
-  constructor(private readonly url: string) {
+  constructor(url: string, healthUrl: string) {
     super();
-    this.opened = this.connect();
-  }
-
-  private connect(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url);
-      this.socket = ws;
-      ws.onopen = () => {
-        this.onConnectionChange?.(true);
-        resolve();
-      };
-      ws.onerror = () => reject(new ApiCallError('DISCONNECTED', 'Cannot reach the SAE Workbench core.', 'Is `npm run serve` still running? Open the URL it printed (with its token).'));
-      ws.onclose = () => {
-        this.onConnectionChange?.(false);
-        for (const p of this.pending.values()) p.reject(new ApiCallError('DISCONNECTED', 'The connection to the core was lost.', 'Restart `npm run serve` and reload.'));
-        this.pending.clear();
-      };
-      ws.onmessage = (m) => {
-        const data = JSON.parse(String(m.data)) as WireResponse | WireEvent;
+    let settle = () => {};
+    this.firstSettled = new Promise((resolve) => (settle = resolve));
+    this.socket = new ReconnectingSocket({
+      open: () => new WebSocket(url) as unknown as SocketLike,
+      serverUp: () => fetch(healthUrl, { cache: 'no-store' }).then((r) => r.ok, () => false),
+      onMessage: (text) => {
+        const data = JSON.parse(text) as WireResponse | WireEvent;
         if ('event' in data) this.dispatch(data);
         else this.pending.get(data.id)?.resolve(data);
         if ('id' in data) this.pending.delete(data.id);
-      };
+      },
+      onState: (state) => {
+        if (state.status !== 'open') {
+          for (const p of this.pending.values()) p.reject(new ApiCallError('DISCONNECTED', 'The connection to the core was lost before it answered.', 'The page reconnects by itself; try again once it has.'));
+          this.pending.clear();
+        }
+        if (state.status !== 'connecting') settle();
+        for (const l of this.stateListeners) l(state);
+      },
     });
   }
 
+  connection(): ConnectionState {
+    return this.socket.state;
+  }
+
+  onConnection(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  retryNow(): void {
+    this.socket.retryNow();
+  }
+
   async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-    await this.opened;
+    if (this.socket.state.status === 'connecting') await this.firstSettled;
     const id = this.nextId++;
     const text = JSON.stringify({ id, method, params });
     // The core closes the connection on a larger message; say why here instead.
@@ -95,7 +118,10 @@ export class WebSocketClient extends BaseClient {
     }
     const res = await new Promise<WireResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket.send(text);
+      if (!this.socket.send(text)) {
+        this.pending.delete(id);
+        reject(new ApiCallError('DISCONNECTED', DISCONNECTED_MESSAGE, 'Is `npm run serve` still running? The page reconnects by itself; if the core restarted, open the URL it printed (with its token).'));
+      }
     });
     return this.unwrap(res);
   }
@@ -113,5 +139,5 @@ export function createClient(): ApiClient {
     history.replaceState(null, '', location.pathname + location.hash);
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return new WebSocketClient(`${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`);
+  return new WebSocketClient(`${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`, `${location.origin}/health`);
 }

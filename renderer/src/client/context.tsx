@@ -1,5 +1,7 @@
 import { createContext, useContext, useEffect, useState } from 'react';
 import type { ApiClient, ApiEvents, EventName } from '../../../preload/api';
+import type { ConnectionSource } from './client';
+import type { ConnectionState } from './reconnectingSocket';
 
 export const ClientContext = createContext<ApiClient | null>(null);
 
@@ -23,4 +25,28 @@ export function useTicker(active: boolean, ms = 1000): number {
     return () => clearInterval(t);
   }, [active, ms]);
   return now;
+}
+
+const ALWAYS_OPEN: ConnectionState = { status: 'open', epoch: 0 };
+
+function connectionSource(client: ApiClient): ConnectionSource | null {
+  return 'onConnection' in client ? (client as unknown as ConnectionSource) : null;
+}
+
+/** The connection to the core (browser mode reconnects by itself; Electron's IPC is always open). */
+export function useConnection(): ConnectionState & { retryNow: () => void } {
+  const client = useClient();
+  const source = connectionSource(client);
+  const [state, setState] = useState<ConnectionState>(() => source?.connection() ?? ALWAYS_OPEN);
+  useEffect(() => {
+    if (!source) return;
+    setState(source.connection());
+    return source.onConnection(setState);
+  }, [source]);
+  return { ...state, retryNow: () => source?.retryNow() };
+}
+
+/** Whether the core can be asked now: views must not draw conclusions ("not in the Library") from data they could not load. */
+export function useConnected(): boolean {
+  return useConnection().status === 'open';
 }

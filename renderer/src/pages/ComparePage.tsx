@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
+import { featureIndexLabel, MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ConditionEditor } from '../components/compare/ConditionEditor';
 import { DiffView } from '../components/compare/DiffView';
@@ -10,6 +10,8 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { useFeature } from '../components/features/useFeature';
 import { ProgressBar } from '../components/ProgressBar';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { compareStatements } from '../components/python/pythonSnippet';
 import { routeHref, useRememberedPageParams } from '../router';
 import '../components/features/features.css';
 import '../components/compare/compare.css';
@@ -18,7 +20,7 @@ const DEFAULT_THRESHOLD: Record<'activation' | 'decoder', number> = { activation
 type Tab = 'diff' | 'matches' | 'overlay';
 
 function label(i: FeatureIndexInfo): string {
-  return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
+  return `${featureIndexLabel(i)}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
 }
 
 /** The whole story of an index, for tooltips: its label, then the folders it was built from. */
@@ -172,6 +174,7 @@ export function ComparePage() {
     <section className="page compare-page">
       <div className="page-head">
         <h1>Compare</h1>
+        {ia && ib && <CopyAsPython statements={compareStatements({ a: ia.id, b: ib.id, method, diff: diffJob?.state === 'completed' ? { jobId: diffJob.id, params: diffJob.params as Record<string, unknown> } : null, form: { condition, minRate, ...(thresholdParam !== null ? { threshold } : {}) } })} />}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="compare-pickers">

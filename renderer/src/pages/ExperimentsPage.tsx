@@ -6,6 +6,8 @@ import { ExperimentForm, type ExperimentPrefill } from '../components/experiment
 import { ExperimentResult } from '../components/experiments/ExperimentResult';
 import { SeedArtifactView } from '../components/experiments/SeedArtifactView';
 import { ProgressBar } from '../components/ProgressBar';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { experimentStatements } from '../components/python/pythonSnippet';
 import { formatTime } from '../format';
 import { routeHref, usePageParams } from '../router';
 import '../components/experiments/experiments.css';
@@ -66,6 +68,7 @@ function JobResult({ job }: { job: JobView }) {
   return (
     <>
       <ErrorBanner error={error} />
+      {artifact && <div className="result-python"><CopyAsPython statements={experimentStatements(job.id, job.kind, artifact.params as unknown as Record<string, unknown>)} /></div>}
       {artifact && <ExperimentResult artifact={artifact} name={`${KIND_OF_JOB[job.kind] ?? 'experiment'}-${job.id}`} />}
     </>
   );

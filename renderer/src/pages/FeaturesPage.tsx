@@ -1,19 +1,23 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FeatureCounterpart, FeatureIndexInfo, FeatureListing, FeatureSearchHit, JobView } from '../../../preload/api';
+import { featureIndexLabel, type FeatureCounterpart, type FeatureIndexInfo, type FeatureListing, type FeatureSearchHit, type JobView } from '../../../preload/api';
 import { INDEX_BUILD_JOB_KIND } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { DENSE, FEATURE_SORTS, FeatureListPanel, orderFeatures, type FeatureSort } from '../components/features/FeatureListPanel';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { NewIndexForm } from '../components/features/NewIndexForm';
+import { CopyAsPython } from '../components/python/CopyAsPython';
+import { featuresStatements } from '../components/python/pythonSnippet';
 import { useFeature } from '../components/features/useFeature';
+import { DemoTruthAction } from '../components/labels/DemoTruthAction';
+import { labelNames, useFeatureLabels } from '../components/labels/useFeatureLabels';
 import { routeHref, usePageParams } from '../router';
 import { useShortcuts } from '../shortcuts';
 import '../components/features/features.css';
 
 function indexLabel(i: FeatureIndexInfo): string {
   const size = i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : '';
-  return `${i.labels.model} · ${i.hookName} · ${i.labels.dataset}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
+  return `${featureIndexLabel(i)}${size}${i.state !== 'ready' ? ` (${i.state})` : ''}${i.stale ? ' (stale)' : ''}`;
 }
 
 /** A feature's counterpart in the other index (null while loading or with no second pane). */
@@ -134,6 +138,8 @@ export function FeaturesPage() {
 
   const order = useMemo(() => (listing ? orderFeatures(listing, sort, { hideDead, hideDense }, hits ? hits.map((h) => h.feature) : null) : []), [listing, sort, hideDead, hideDense, hits]);
   const main = useFeature(index?.state === 'ready' ? index.id : null, feature);
+  const labels = useFeatureLabels(readyId ? { index: readyId } : null);
+  const names = useMemo(() => labelNames(labels), [labels]);
   const otherIndex = indexes?.find((i) => i.id === otherId) ?? null;
   const other = useFeature(otherIndex?.state === 'ready' ? otherIndex.id : null, otherFeature);
   const partners = ready.filter((i) => index && i.id !== index.id && i.corpusId === index.corpusId);
@@ -182,6 +188,7 @@ export function FeaturesPage() {
         <button onClick={() => setShowNew((v) => !v)} aria-expanded={showNew}>
           {showNew ? 'Close' : 'New index…'}
         </button>
+        {index?.state === 'ready' && <CopyAsPython statements={featuresStatements(index.id, feature)} />}
       </div>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {queued.length > 0 && (
@@ -219,7 +226,7 @@ export function FeaturesPage() {
               data-shortcut-focus
               type="search"
               aria-label="Search features"
-              placeholder="Search: feature id or a token (e.g. Step)   /"
+              placeholder="Search id, token, label, note   /"
               value={query}
               onChange={(e) => setParams({ q: e.target.value || null })}
               onKeyDown={(e) => {
@@ -252,7 +259,8 @@ export function FeaturesPage() {
               {' · '}
               {listing.fireCount.filter((c) => c === 0).length.toLocaleString('en-US')} dead
             </div>
-            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} sort={hits ? null : sort} onSort={(next) => setParams({ sort: next })} />
+            <FeatureListPanel listing={listing} order={order} selected={feature} onSelect={open} sort={hits ? null : sort} onSort={(next) => setParams({ sort: next })} labels={names} />
+            {labels.sae?.demo && <DemoTruthAction sae={labels.sae.saePath} />}
           </aside>
           <div className="features-main">
             <ErrorBanner error={main.error} />
@@ -262,6 +270,7 @@ export function FeaturesPage() {
                 <FeatureView
                   detail={main.detail}
                   index={index}
+                  pairWith={otherIndex && otherFeature !== null ? { sae: otherIndex.saePath, feature: otherFeature, label: `#${otherFeature} of ${otherIndex.labels.model}` } : null}
                   actions={
                     <div className="feature-actions">
                       <a className="button-link" href={experimentLink('ablate')}>

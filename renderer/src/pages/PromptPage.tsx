@@ -3,8 +3,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type PromptRunResult, type PromptSources } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
 import { PlotFigure, themeColor } from '../components/charts/PlotFigure';
+import { DemoBundleOffer } from '../components/demo/DemoBundleOffer';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureLink } from '../components/FeatureLink';
+import { LabelTag } from '../components/labels/LabelTag';
+import '../components/labels/labels.css';
 import { ProgressBar } from '../components/ProgressBar';
 import { activationScale, divergingBackground, displayToken, tokenBackground } from '../components/prompt/featureColor';
 import { FeatureList } from '../components/prompt/FeatureList';
@@ -190,7 +193,7 @@ export function PromptPage() {
         </div>
       )}
       {demoJob?.state === 'failed' && <ErrorBanner error={new Error(`The demo bundle could not be generated: ${demoJob.error?.message ?? 'unknown error'}`)} />}
-      {sources && sources.models.length === 0 && !generating && <p className="muted">No models yet: add one in the Library, or wait for the demo bundle.</p>}
+      {sources && sources.models.length === 0 && !generating && <DemoBundleOffer />}
 
       <div className="prompt-controls">
         {SIDES.map((side, i) => (
@@ -245,9 +248,10 @@ export function PromptPage() {
               return (
                 <div key={i} className={`prompt-side side-${SIDES[i].key}`} data-side={SIDES[i].key}>
                   <h2>{side.modelLabel}</h2>
-                  <div className="muted small">
+                  {/* One line in both columns (cut with its full text in the title), so the token strips stay level. */}
+                  <div className="muted small prompt-side-meta" title={`SAE ${side.saeLabel}${side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · ${side.tokens.length} tokens · ${side.executionProvider.toUpperCase()}`}>
                     SAE {side.saeLabel}
-                    {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.dSae} features · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
+                    {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
                   </div>
                   {side.warnings.map((w) => (
                     <div key={w} className="warning-note" role="note">
@@ -303,7 +307,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
         Model
         <select aria-label={side.name} value={model} onChange={(e) => onModel(e.target.value)}>
           <option value="">Choose a model…</option>
-          {model && !modelOption && <option value={model}>{model} (not in the Library)</option>}
+          {model && !modelOption && <option value={model}>{sources ? `${model} (not in the Library)` : model}</option>}
           {groups.map((g) => (
             <optgroup key={g} label={g}>
               {sources!.models
@@ -322,12 +326,12 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
         SAE
         <select aria-label={`SAE for model ${side.key.toUpperCase()}`} value={sae} onChange={(e) => onSae(e.target.value)}>
           <option value="">{model && choices.linked.length + choices.others.length === 0 ? `No SAE reads d_model ${modelOption?.dModel ?? '?'}` : 'Choose an SAE…'}</option>
-          {sae && !known && <option value={sae}>{sae} (does not fit this model)</option>}
+          {sae && !known && <option value={sae}>{sources ? `${sae} (does not fit this model)` : sae}</option>}
           {choices.linked.length > 0 && (
             <optgroup label="Linked to this model">
               {choices.linked.map((s) => (
                 <option key={s.path} value={s.path} title={s.linkReason}>
-                  {s.label} · {s.dSae} features
+                  {s.label}
                 </option>
               ))}
             </optgroup>
@@ -336,7 +340,7 @@ function SideControls({ index, sources, model, sae, onModel, onSae }: { index: n
             <optgroup label={`Other SAEs of width ${modelOption?.dModel ?? '?'} (not this model's)`}>
               {choices.others.map((s) => (
                 <option key={s.path} value={s.path} title={s.linkReason}>
-                  {s.label} · {s.dSae} features · {s.modelPath ? `linked to ${labelOf(s.modelPath)}` : 'no linked model'}
+                  {s.label} · {s.modelPath ? `linked to ${labelOf(s.modelPath)}` : 'no linked model'}
                 </option>
               ))}
             </optgroup>
@@ -359,7 +363,8 @@ function DiffPanel({ result, fa, fb, onFeature, difference }: { result: PromptRu
             Feature in {i === 0 ? 'A' : 'B'} ({result.sides[i]?.saeLabel})
             <span>
               <input type="number" min={0} max={(result.sides[i]?.dSae ?? 1) - 1} aria-label={`Diff feature in ${i === 0 ? 'A' : 'B'}`} value={f ?? ''} onChange={(e) => onFeature(i, e.target.value === '' ? null : Math.max(0, Math.floor(Number(e.target.value))))} />{' '}
-              {f !== null && result.sides[i] && <FeatureLink sae={result.sides[i].saePath} feature={f} />}
+              {f !== null && result.sides[i] && <FeatureLink sae={result.sides[i].saePath} feature={f} label={result.sides[i].tracked.find((t) => t.feature === f)?.label ?? undefined} />}
+              {f !== null && <LabelTag label={result.sides[i]?.tracked.find((t) => t.feature === f)?.label} />}
             </span>
           </label>
         ))}

@@ -2,9 +2,13 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { JobKindView, JobView } from '../../../preload/api';
 import { useClient, useEvent, useTicker } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog';
+import { executionProviderText, fallbackText } from '../components/jobs/executionProvider';
 import { JobDetail } from '../components/jobs/JobDetail';
+import { filterJobs, queueOrder, STATE_FILTERS } from '../components/jobs/queueOrder';
 import { jobElapsedSeconds } from '../components/jobs/jobTime';
 import { SchemaForm } from '../components/jobs/SchemaForm';
+import '../components/jobs/queue.css';
 import { MasterDetail } from '../components/MasterDetail';
 import { ProgressBar, toneOfJobState } from '../components/ProgressBar';
 import { formatDuration } from '../format';
@@ -13,9 +17,13 @@ import { useShortcuts } from '../shortcuts';
 
 const ACTIVE = new Set(['running', 'pausing', 'cancelling']);
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+/** A job that has run this long is asked about before it is cancelled. */
+const CONFIRM_CANCEL_AFTER_S = 60;
 
 /**
- * The queue: every job with its state, progress and ETA; the chosen one's detail beside the list
+ * The queue: every job with its state, progress, ETA and the execution provider it ran on; what
+ * runs first, then what waits (in run order), then what finished, newest first; filtered by state
+ * and kind (`#/queue?state=finished&kind=index.build`); the chosen one's detail beside the list
  * (`#/queue?job=<id>`); and a form per job kind (`#/queue?new=<kind>&params=<json>` opens it
  * filled in, which is how other pages offer "verify" or "index" as a link).
  */
@@ -24,13 +32,16 @@ export function QueuePage() {
   const [params, setParams] = usePageParams('queue');
   const [jobs, setJobs] = useState<JobView[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const selected = params.get('job');
+  const stateFilter = params.get('state') ?? '';
+  const kindFilter = params.get('kind') ?? '';
   const select = useCallback((id: string | null) => setParams({ job: id }, { push: true }), [setParams]);
 
   useEffect(() => {
     client.call('jobs.list', {}).then(setJobs, setError);
   }, [client]);
-  useEvent('job.updated', (job) => setJobs((list) => (list.some((j) => j.id === job.id) ? list.map((j) => (j.id === job.id ? job : j)) : [...list, job]).sort((a, b) => a.position - b.position)));
+  useEvent('job.updated', (job) => setJobs((list) => (list.some((j) => j.id === job.id) ? list.map((j) => (j.id === job.id ? job : j)) : [...list, job])));
   useEvent('job.removed', ({ id }) => setJobs((list) => list.filter((j) => j.id !== id)));
 
   const act = useCallback(async (fn: () => Promise<unknown>) => {
@@ -43,13 +54,16 @@ export function QueuePage() {
   }, []);
   const move = (id: string, direction: -1 | 1) => act(async () => setJobs(await client.call('jobs.move', { id, direction })));
   const now = useTicker(jobs.some((j) => ACTIVE.has(j.state)));
+  const shown = useMemo(() => filterJobs(queueOrder(jobs), { state: stateFilter, kind: kindFilter }), [jobs, stateFilter, kindFilter]);
+  const kinds = useMemo(() => [...new Set([...jobs.map((j) => j.kind), ...(kindFilter ? [kindFilter] : [])])].sort(), [jobs, kindFilter]);
+  const finishedShown = shown.filter((j) => FINISHED.has(j.state));
   const selectedJob = jobs.find((j) => j.id === selected) ?? null;
   const step = (d: 1 | -1) => {
-    if (jobs.length === 0) return;
-    const i = jobs.findIndex((j) => j.id === selected);
-    const next = i < 0 ? (d > 0 ? 0 : jobs.length - 1) : Math.min(jobs.length - 1, Math.max(0, i + d));
-    setParams({ job: jobs[next].id });
-    document.querySelector(`tr[data-job-id="${jobs[next].id}"]`)?.scrollIntoView({ block: 'nearest' });
+    if (shown.length === 0) return;
+    const i = shown.findIndex((j) => j.id === selected);
+    const next = i < 0 ? (d > 0 ? 0 : shown.length - 1) : Math.min(shown.length - 1, Math.max(0, i + d));
+    setParams({ job: shown[next].id });
+    document.querySelector(`tr[data-job-id="${shown[next].id}"]`)?.scrollIntoView({ block: 'nearest' });
   };
   useShortcuts('Queue', [
     { keys: 'ArrowDown', description: 'Next job', run: () => step(1) },
@@ -57,10 +71,50 @@ export function QueuePage() {
     { keys: 'n', description: 'Open the New job form', run: () => setParams({ open: 1 }) },
   ]);
 
+  const cancel = (j: JobView) => {
+    const ran = jobElapsedSeconds(j, Date.now()) ?? 0;
+    const doCancel = () => act(() => client.call('jobs.cancel', { id: j.id }));
+    if (ran <= CONFIRM_CANCEL_AFTER_S) return void doCancel();
+    setConfirm({
+      title: `Cancel “${j.title}”?`,
+      body: (
+        <p>
+          It has run for {formatDuration(ran)}.{' '}
+          {j.pausable
+            ? 'Cancelling stops it; Retry continues from its last checkpoint. Pause instead to stop it and keep it waiting in the queue.'
+            : 'Cancelling stops it and loses the work of this run: Retry starts it again from the beginning.'}
+        </p>
+      ),
+      confirmLabel: 'Cancel the job',
+      cancelLabel: 'Keep it running',
+      run: doCancel,
+    });
+  };
+  const clearFinished = () => {
+    const ids = finishedShown.map((j) => j.id);
+    const filtered = stateFilter || kindFilter ? ' shown by the filter' : '';
+    setConfirm({
+      title: `Clear ${ids.length} finished job${ids.length === 1 ? '' : 's'} from the Queue?`,
+      body: (
+        <>
+          <p>
+            The completed, failed and cancelled jobs{filtered} leave this list. Only the Queue&apos;s records go: <strong>no file is deleted</strong>. What the jobs wrote stays on disk
+            (their <span className="mono">runs/&lt;job-id&gt;/</span> folders, trained SAEs, feature indexes, exports) and in the Library.
+          </p>
+          <p className="muted small">Training runs, experiments and diffs cleared here no longer appear in the Training, Experiments and Compare lists.</p>
+        </>
+      ),
+      confirmLabel: 'Clear them',
+      cancelLabel: 'Keep them',
+      run: () => act(() => client.call('jobs.clearFinished', { ids })),
+    });
+  };
+
   return (
-    <section className="page">
+    <section className="page queue-page">
       <h1>Queue</h1>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {confirm && <ConfirmDialog request={confirm} onDone={() => setConfirm(null)} />}
       <NewJobPanel
         initialKind={params.get('new')}
         prefill={params.get('params')}
@@ -69,9 +123,36 @@ export function QueuePage() {
         onAdded={(job) => setParams({ job: job.id, new: null, params: null, open: null }, { push: true })}
         onError={setError}
       />
+      {jobs.length > 0 && (
+        <div className="toolbar queue-toolbar">
+          <select aria-label="Filter by state" value={stateFilter} onChange={(e) => setParams({ state: e.target.value || null })}>
+            {STATE_FILTERS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Filter by kind" value={kindFilter} onChange={(e) => setParams({ kind: e.target.value || null })}>
+            <option value="">All kinds</option>
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+          <span className="muted small">
+            {shown.length === jobs.length ? `${jobs.length} job${jobs.length === 1 ? '' : 's'}` : `${shown.length} of ${jobs.length} jobs`} · running first, then waiting in run order, then finished, newest first
+          </span>
+          <button className="queue-clear" disabled={finishedShown.length === 0} onClick={clearFinished} title="Remove finished jobs from this list; their files stay on disk">
+            Clear finished ({finishedShown.length})
+          </button>
+        </div>
+      )}
       <MasterDetail label="Job detail" detail={selectedJob && <JobDetail job={selectedJob} onClose={() => select(null)} />} onClose={() => select(null)}>
         {jobs.length === 0 ? (
           <p className="muted">No jobs yet. Downloads, indexing, training and experiments appear here while they run.</p>
+        ) : shown.length === 0 ? (
+          <p className="muted">No job matches the filter.</p>
         ) : (
           <div className="table-scroll">
             <table className="jobs" aria-label="Jobs">
@@ -79,19 +160,25 @@ export function QueuePage() {
                 <tr>
                   <th>Job</th>
                   <th>State</th>
-                  <th style={{ width: '26%' }}>Progress</th>
+                  <th style={{ width: '24%' }}>Progress</th>
                   <th className="num">ETA</th>
                   <th className="num">Elapsed</th>
                   <th>Actions</th>
                 </tr>
               </thead>
               <tbody>
-                {jobs.map((j) => (
+                {shown.map((j) => (
                   <tr key={j.id} data-job-id={j.id} data-state={j.state} className={`clickable${j.id === selected ? ' selected' : ''}`} onClick={() => select(j.id)}>
                     <td>
                       <div className="job-title">{j.title}</div>
-                      <div className="muted small">
-                        {j.kind} · {j.resource.toUpperCase()}
+                      <div className="muted small job-meta">
+                        {j.kind}
+                        {j.executionProvider && (
+                          <>
+                            {' · '}
+                            <span data-testid="job-ep">{ACTIVE.has(j.state) ? 'runs' : 'ran'} on {executionProviderText(j.executionProvider)}{fallbackText(j.cpuFallbackPct)}</span>
+                          </>
+                        )}
                       </div>
                     </td>
                     <td>
@@ -117,10 +204,10 @@ export function QueuePage() {
                       )}
                       {j.pausable && (j.state === 'running' || j.state === 'queued') && <button onClick={() => act(() => client.call('jobs.pause', { id: j.id }))}>Pause</button>}
                       {(j.state === 'paused' || j.state === 'interrupted') && <button onClick={() => act(() => client.call('jobs.resume', { id: j.id }))}>Resume</button>}
-                      {['queued', 'running', 'pausing', 'paused', 'interrupted'].includes(j.state) && <button onClick={() => act(() => client.call('jobs.cancel', { id: j.id }))}>Cancel</button>}
+                      {['queued', 'running', 'pausing', 'paused', 'interrupted'].includes(j.state) && <button onClick={() => cancel(j)}>Cancel</button>}
                       {(j.state === 'failed' || j.state === 'cancelled') && <button onClick={() => act(() => client.call('jobs.retry', { id: j.id }))}>Retry</button>}
                       {FINISHED.has(j.state) && (
-                        <button className="link" onClick={() => act(() => client.call('jobs.remove', { id: j.id }))}>
+                        <button className="link" onClick={() => act(() => client.call('jobs.remove', { id: j.id }))} title="Remove it from this list; its files stay on disk">
                           Remove
                         </button>
                       )}

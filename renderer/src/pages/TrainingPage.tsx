@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { EVAL_SAE_KIND, TRAIN_SAE_KIND, type JobView, type TrainRunView, type TrainSources } from '../../../preload/api';
 import { useClient, useEvent } from '../client/context';
+import { DemoBundleOffer } from '../components/demo/DemoBundleOffer';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ProgressBar } from '../components/ProgressBar';
 import { EvalPanel } from '../components/training/EvalPanel';
@@ -67,7 +68,7 @@ export function TrainingPage() {
     <section className="page training-page">
       <h1>Training</h1>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      {sources?.demoJobId && <p className="muted small">Generating the demo bundle (its models and dataset appear here when ready)…</p>}
+      {sources?.demoJobId && <DemoBundleOffer compact onReload={() => void loadSources()} />}
       <details className="panel" open={formShown} onToggle={(e) => e.currentTarget.open !== formShown && setFormOpen(e.currentTarget.open)}>
         <summary>New training run</summary>
         <TrainForm

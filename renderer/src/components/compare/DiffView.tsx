@@ -1,10 +1,29 @@
 import { useState } from 'react';
-import type { DiffResult } from '../../../../preload/api';
+import type { DiffResult, DiffRow } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { ErrorBanner } from '../ErrorBanner';
 import { featureHref } from '../features/FeatureView';
+import { LabelTag } from '../labels/LabelTag';
+import { labelNames, useFeatureLabels } from '../labels/useFeatureLabels';
 
 const PAGE = 100;
+
+/** The "why" column: what a row's difference comes from, in a word and in a sentence (the cell's title). */
+function whyText(r: DiffRow, threshold: number): { short: string; long: string } {
+  switch (r.why) {
+    case 'no counterpart':
+      return { short: 'no counterpart', long: r.match === null ? 'No feature of A matches it.' : `Its best match in A, #${r.match}, scores ${(r.match_score ?? 0).toFixed(3)}, under the ${threshold} threshold.` };
+    case 'input differs':
+      return {
+        short: 'input differs',
+        long: `Matched to #${r.match} (score ${(r.match_score ?? 0).toFixed(3)}): the same feature in both SAEs, yet it fires here at ${r.rate_b.toFixed(3)} in B against ${(r.rate_a_match ?? 0).toFixed(3)} in A. Each SAE's encoder reads its own model's activations, and B's differ at these positions (for example a direction B writes here that this feature partly reads).`,
+      };
+    case 'as in A':
+      return { short: 'as in A', long: `Matched to #${r.match}, which fires as often here.` };
+    case 'less than in A':
+      return { short: 'less than in A', long: `Matched to #${r.match}, which fires more often here (${(r.rate_a_match ?? 0).toFixed(3)}).` };
+  }
+}
 
 function download(name: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -21,6 +40,8 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
   const [all, setAll] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const rows = all ? diff.features : diff.features.slice(0, PAGE);
+  const labelsA = labelNames(useFeatureLabels({ index: diff.a.id }));
+  const labelsB = labelNames(useFeatureLabels({ index: diff.b.id }));
   const fetchFile = (format: 'json' | 'csv') =>
     client.call('compare.diffFile', { jobId, format }).then((f) => download(f.name, f.text, format === 'json' ? 'application/json' : 'text/csv'), setError);
   return (
@@ -50,12 +71,16 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
             <th>match in A</th>
             <th className="num">score</th>
             <th className="num">rate A match</th>
-            <th className="num">asymmetry</th>
+            <th className="num" title="rate B / max(rate of the A match, floor); ties: no counterpart first, then the larger mean at the condition">
+              asymmetry
+            </th>
+            <th title="What the difference comes from: no counterpart in A, or a matched feature whose encoder reads B's different activations here">why</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r, i) => {
-            const unmatched = r.match_score === null || r.match_score < diff.threshold;
+            const unmatched = r.why === 'no counterpart';
+            const why = whyText(r, diff.threshold);
             return (
               <tr key={r.feature} data-feature={r.feature} className={`${r.feature === selected ? 'selected ' : ''}${unmatched ? 'unmatched' : ''}`} onClick={() => onSelect(r.feature)}>
                 <td className="muted">{i + 1}</td>
@@ -63,6 +88,7 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
                   <a href={featureHref(diff.b.id, r.feature)} onClick={(e) => e.stopPropagation()}>
                     #{r.feature}
                   </a>
+                  <LabelTag label={labelsB.get(r.feature)} />
                 </td>
                 <td className="num">{r.rate_b.toFixed(3)}</td>
                 <td className="num">{r.rate_b_elsewhere.toFixed(3)}</td>
@@ -75,11 +101,14 @@ export function DiffView({ jobId, diff, selected, onSelect }: { jobId: string; d
                       #{r.match}
                     </a>
                   )}
-                  {unmatched && <span className="badge-unmatched"> no counterpart</span>}
+                  {r.match !== null && <LabelTag label={labelsA.get(r.match)} />}
                 </td>
                 <td className="num">{r.match_score === null ? '–' : r.match_score.toFixed(3)}</td>
                 <td className="num">{r.rate_a_match === null ? '–' : r.rate_a_match.toFixed(3)}</td>
                 <td className="num strong">{r.asymmetry >= 100 ? Math.round(r.asymmetry).toLocaleString('en-US') : r.asymmetry.toFixed(2)}×</td>
+                <td className={`diff-why why-${r.why.replace(/ /g, '-')}`} title={why.long}>
+                  {why.short}
+                </td>
               </tr>
             );
           })}

@@ -2,6 +2,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import type { DiffResult, FeatureListing, MatchResult } from '../../../../preload/api';
 import { featureHref, formatDensity } from '../features/FeatureView';
+import { LabelTag } from '../labels/LabelTag';
+import { labelNames, useFeatureLabels } from '../labels/useFeatureLabels';
 
 export type MatchSort = 'score' | 'densityRatio' | 'asymmetry' | 'feature';
 
@@ -66,6 +68,8 @@ export function MatchTable({ rows, threshold, selected, onSelect, indexA, indexB
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: order.length, getScrollElement: () => scroller.current, estimateSize: () => 28, overscan: 10 });
   const num = (v: number | null, digits = 3) => (v === null ? '–' : v.toFixed(digits));
+  const labelsA = labelNames(useFeatureLabels({ index: indexA }));
+  const labelsB = labelNames(useFeatureLabels({ index: indexB }));
   return (
     <div className="match-table" aria-label="Matches">
       <div className="list-controls small">
@@ -111,13 +115,17 @@ export function MatchTable({ rows, threshold, selected, onSelect, indexA, indexB
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
                 onClick={() => onSelect(r.feature)}
               >
-                <span>
+                <span className="linked-feature">
                   <a href={featureHref(indexB, r.feature)} onClick={(e) => e.stopPropagation()}>
                     #{r.feature}
                   </a>
+                  <LabelTag label={labelsB.get(r.feature)} />
                 </span>
                 <span className="num">{formatDensity(r.densityB)}</span>
-                <span>{r.match === null ? <span className="muted">none</span> : <a href={featureHref(indexA, r.match)} onClick={(e) => e.stopPropagation()}>#{r.match}</a>}</span>
+                <span className="linked-feature">
+                  {r.match === null ? <span className="muted">none</span> : <a href={featureHref(indexA, r.match)} onClick={(e) => e.stopPropagation()}>#{r.match}</a>}
+                  {r.match !== null && <LabelTag label={labelsA.get(r.match)} />}
+                </span>
                 <span className="num">{num(r.score)}</span>
                 <span className="muted">{r.runnerUp === null ? '–' : `#${r.runnerUp} (${num(r.runnerUpScore, 2)})`}</span>
                 <span className="num">{r.assigned === null ? '–' : `#${r.assigned}`}</span>

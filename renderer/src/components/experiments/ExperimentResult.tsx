@@ -8,15 +8,30 @@ import type { AblateArtifact, EffectWithNull, ExperimentArtifact, ProbeArtifact,
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { ExperimentFigure } from './ExperimentFigure';
 import { NullBandPlot, ProbePlot, SweepPlot } from './ExperimentPlots';
-import { num, pct } from './experimentFormat';
+import { num, pct, pValue } from './experimentFormat';
 import { downloadJson } from './exportFigure';
 
 const KIND_TITLE = { ablate: 'Ablation', steer: 'Steering', swap: 'Swap', probe: 'Probes' } as const;
 
-function Verdict({ result, label }: { result: Pick<EffectWithNull, 'verdict' | 'outsideNull'>; label?: string }) {
-  const cls = result.outsideNull === true ? 'verdict outside' : result.outsideNull === false ? 'verdict inside' : 'verdict';
+/** The verdict's colour follows its reading (main/stats/verdict.ts); artifacts older than readings fall back to the 2-SEM test. */
+function verdictClass(result: Partial<Pick<EffectWithNull, 'reading' | 'outsideNull'>>): string {
+  switch (result.reading) {
+    case 'beyond-all':
+    case 'unusual':
+      return 'verdict outside';
+    case 'like-random':
+      return 'verdict inside';
+    case 'no-effect':
+      return 'verdict nil';
+    case 'no-null':
+      return 'verdict';
+  }
+  return result.outsideNull === true ? 'verdict outside' : result.outsideNull === false ? 'verdict inside' : 'verdict';
+}
+
+function Verdict({ result, label }: { result: Pick<EffectWithNull, 'verdict'> & Partial<Pick<EffectWithNull, 'reading' | 'outsideNull'>>; label?: string }) {
   return (
-    <p className={cls} role="note" aria-label={label ?? 'Verdict'}>
+    <p className={verdictClass(result)} role="note" aria-label={label ?? 'Verdict'} data-reading={result.reading}>
       {label && <span className="verdict-label">{label}</span>}
       {result.verdict}
     </p>
@@ -36,13 +51,17 @@ function Numbers({ items }: { items: [string, string][] }) {
   );
 }
 
+/** The null's tiles: the 2-SEM test's numbers, the p-value among single draws, and the margin test when one was set. */
 function nullItems(r: EffectWithNull): [string, string][] {
-  if (!r.null) return [['null', 'none']];
+  const margin: [string, string][] = r.margin == null ? [] : [[`margin ±${num(r.margin)}`, r.withinMargin == null ? 'no null' : r.withinMargin ? 'within' : 'outside']];
+  if (!r.null) return [['null', 'none'], ...margin];
   return [
     ['null mean', num(r.null.mean)],
     ['null SEM', num(r.null.sem)],
     ['seeds', `${r.null.seeds.length} × ${r.null.draws[0]?.effects.length ?? 0} draws`],
     ['z', num(r.z)],
+    ['p (single draws)', r.pValue == null ? '–' : pValue(r.pValue)],
+    ...margin,
   ];
 }
 
@@ -98,7 +117,7 @@ function AblationView({ a, name }: { a: AblateArtifact; name: string }) {
         <NullBandPlot rows={[{ label: `${a.params.mode}-ablate ${a.params.features.join(', ')}`, effect: a.result.effect, null: a.result.null }]} metricLabel={a.metric.label} deps={[a.createdAt]} />
       </ExperimentFigure>
       <p className="muted small">
-        Null: {a.params.seeds} seeds × {a.params.drawsPerSeed} random feature sets of the same size, each feature matched by density decile ({a.densities.source === 'index' ? `densities from index ${a.densities.indexId}` : 'densities from one pass over these documents'}; {a.densities.featureDeciles.map((d) => `#${d.feature} density ${num(d.density)}, decile ${d.decile + 1}/10`).join('; ')}). Band: null mean ± 2 SEM; whiskers ± 1 SEM; small dots: per-seed means.
+        Null: {a.params.seeds} seeds × {a.params.drawsPerSeed} random feature sets of the same size, each feature matched by density decile ({a.densities.source === 'index' ? `densities from index ${a.densities.indexId}` : 'densities from one pass over these documents'}; {a.densities.featureDeciles.map((d) => `#${d.feature} density ${num(d.density)}, decile ${d.decile + 1}/10`).join('; ')}). Band: null mean ± 2 SEM; whiskers ± 1 SEM; small dots: per-seed means; rings: every single random draw (what p counts).
       </p>
     </>
   );
@@ -133,7 +152,8 @@ function SteerPanelCard({ p, metricLabel, name, index }: { p: SteerPanelResult; 
                 <tr key={pt.strength}>
                   <th>c = {num(pt.strength)}</th>
                   <td>
-                    {num(pt.steered)} (effect {num(pt.effect)}; null {num(pt.null?.mean)} ± {num(pt.null?.sem)} SEM; z {num(pt.z)}) {pt.outsideNull ? 'outside' : 'within'} the 2 SEM band
+                    {num(pt.steered)} (effect {num(pt.effect)}; null {num(pt.null?.mean)} ± {num(pt.null?.sem)} SEM; z {num(pt.z)}; p {pt.pValue == null ? '–' : pValue(pt.pValue)}) {pt.outsideNull ? 'outside' : 'within'} 2 SEM
+                    {pt.margin == null ? '' : `; ${pt.withinMargin ? 'within' : 'outside'} ±${num(pt.margin)}`}
                   </td>
                 </tr>
               ))}
@@ -159,10 +179,12 @@ function SteerPanelCard({ p, metricLabel, name, index }: { p: SteerPanelResult; 
 
 function SteeringView({ a, name }: { a: SteerArtifact; name: string }) {
   return (
-    <div className="steer-panels" style={{ display: 'grid', gridTemplateColumns: a.panels.length > 1 ? 'repeat(auto-fit, minmax(380px, 1fr))' : '1fr', gap: 12 }}>
-      {a.panels.map((p, i) => (
-        <SteerPanelCard key={i} p={p} index={i} metricLabel={a.metric.label} name={name} />
-      ))}
+    <div className="steer-panels">
+      <div className={`steer-panels-grid${a.panels.length > 1 ? ' multi' : ''}`}>
+        {a.panels.map((p, i) => (
+          <SteerPanelCard key={i} p={p} index={i} metricLabel={a.metric.label} name={name} />
+        ))}
+      </div>
     </div>
   );
 }
@@ -183,11 +205,13 @@ function SwapView({ a, name }: { a: SwapArtifact; name: string }) {
           deps={[a.createdAt]}
           minHeight={150}
           options={() => ({
-            height: 150,
+            height: 170,
             marginLeft: 90,
-            x: { label: a.metric.label, grid: true },
-            y: { label: null, domain: rows.map((r) => r.label) },
-            marks: [Plot.dot(rows, { x: 'value', y: 'label', r: 6, fill: themeColor('--accent', '#2563eb') }), Plot.text(rows, { x: 'value', y: 'label', text: (r) => num(r.value), dy: -12, fill: 'currentColor' })],
+            marginRight: 30,
+            // Inset: a point at the end of the range stays clear of the row labels and the frame.
+            x: { label: a.metric.label, grid: true, inset: 36 },
+            y: { label: null, domain: rows.map((r) => r.label), padding: 0.5 },
+            marks: [Plot.dot(rows, { x: 'value', y: 'label', r: 6, fill: themeColor('--accent', '#2563eb') }), Plot.text(rows, { x: 'value', y: 'label', text: (r) => num(r.value), dy: -14, fill: 'currentColor' })],
           })}
         />
       </ExperimentFigure>

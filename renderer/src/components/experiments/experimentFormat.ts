@@ -1,11 +1,12 @@
-/** Display of experiment numbers: three significant digits, exponents only for extreme sizes. */
-export function num(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(2);
-  return String(Number(v.toPrecision(a >= 100 ? 5 : 3)));
-}
+/**
+ * Display of experiment numbers: the contract's one formatter for statistics (formatStat: three
+ * significant digits with trailing zeros, exponents only below 1e-3 and from 1e5), the same the
+ * verdict sentences are written with, so a tile and its verdict never disagree.
+ */
+import { formatPValue, formatStat } from '../../../../preload/api';
+
+export const num = (v: number | null | undefined): string => formatStat(v);
+export const pValue = formatPValue;
 
 export function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;

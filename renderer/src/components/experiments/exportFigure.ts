@@ -27,38 +27,65 @@ function standaloneSvg(container: HTMLElement): { text: string; width: number; h
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.style.color = style.color;
   clone.style.background = background;
+  // The page's font does not travel with the file either.
+  clone.style.fontFamily = style.fontFamily;
+  clone.style.fontSize = style.fontSize;
   const width = svg.viewBox.baseVal?.width || svg.clientWidth;
   const height = svg.viewBox.baseVal?.height || svg.clientHeight;
   const text = new XMLSerializer().serializeToString(clone).replaceAll('currentColor', style.color).replaceAll('var(--text)', style.color);
   return { text, width, height };
 }
 
-export function downloadSvg(name: string, container: HTMLElement | null): void {
-  const svg = container && standaloneSvg(container);
-  if (svg) download(name, new Blob([svg.text], { type: 'image/svg+xml' }));
+/** Why a plot could not be saved, in words for the page (the export buttons show it). */
+export class FigureExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FigureExportError';
+  }
 }
 
-export async function downloadPng(name: string, container: HTMLElement | null, scale = 2): Promise<void> {
+function requireSvg(container: HTMLElement | null): { text: string; width: number; height: number } {
   const svg = container && standaloneSvg(container);
-  if (!svg) return;
+  if (!svg) throw new FigureExportError('There is no plot here to save yet.');
+  if (!(svg.width > 0 && svg.height > 0)) throw new FigureExportError('The plot has no size yet (is it hidden?); show it, then save it.');
+  return svg;
+}
+
+export function downloadSvg(name: string, container: HTMLElement | null): void {
+  download(name, new Blob([requireSvg(container).text], { type: 'image/svg+xml' }));
+}
+
+/**
+ * The SVG drawn onto a canvas and saved as PNG. The SVG goes to the <img> as a data: URL: the
+ * page's Content-Security-Policy allows images from 'self' and data: only (a blob: image, as
+ * before, was refused, and the PNG silently never came). A data: SVG image does not taint the
+ * canvas, so toBlob can read it back.
+ */
+export async function downloadPng(name: string, container: HTMLElement | null, scale = 2): Promise<void> {
+  download(name, await renderPng(requireSvg(container), scale));
+}
+
+export async function renderPng(svg: { text: string; width: number; height: number }, scale = 2): Promise<Blob> {
   const image = new Image();
-  const url = URL.createObjectURL(new Blob([svg.text], { type: 'image/svg+xml' }));
+  await new Promise<void>((resolve, reject) => {
+    image.onload = () => resolve();
+    image.onerror = () => reject(new FigureExportError('The plot could not be drawn as an image, so no PNG was made; save it as SVG instead.'));
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg.text)}`;
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(svg.width * scale);
+  canvas.height = Math.ceil(svg.height * scale);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new FigureExportError('This browser gave no 2D canvas to draw the PNG on; save the plot as SVG instead.');
+  ctx.fillStyle = getComputedStyle(document.body).backgroundColor || '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  let blob: Blob | null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      image.onload = () => resolve();
-      image.onerror = () => reject(new Error('The plot could not be rendered to PNG.'));
-      image.src = url;
-    });
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.ceil(svg.width * scale);
-    canvas.height = Math.ceil(svg.height * scale);
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = getComputedStyle(document.body).backgroundColor || '#ffffff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-    if (blob) download(name, blob);
-  } finally {
-    URL.revokeObjectURL(url);
+    blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  } catch (err) {
+    throw new FigureExportError(`The browser would not read the drawn plot back (${(err as Error).message}); save it as SVG instead.`);
   }
+  if (!blob) throw new FigureExportError('The browser made no PNG from the plot (it may be too large to draw); save it as SVG instead.');
+  return blob;
 }

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import type { FeatureListing } from '../../../../preload/api';
 import { formatDensity } from './FeatureView';
+import { LabelTag } from '../labels/LabelTag';
 
 export type FeatureSort = 'density' | 'max' | 'fires' | 'id';
 
@@ -37,7 +38,7 @@ const COLUMNS: { sort: FeatureSort; label: string; title: string; num: boolean }
 ];
 
 /** A list that stays fast at any d_sae: only visible rows are in the DOM. */
-export function FeatureListPanel({ listing, order, selected, onSelect, sort, onSort }: { listing: FeatureListing; order: number[]; selected: number | null; onSelect: (f: number) => void; sort: FeatureSort | null; onSort: (sort: FeatureSort) => void }) {
+export function FeatureListPanel({ listing, order, selected, onSelect, sort, onSort, labels }: { listing: FeatureListing; order: number[]; selected: number | null; onSelect: (f: number) => void; sort: FeatureSort | null; onSort: (sort: FeatureSort) => void; labels?: Map<number, string> }) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: order.length, getScrollElement: () => scroller.current, estimateSize: () => 30, overscan: 12 });
   const selectedRow = selected === null ? -1 : order.indexOf(selected);
@@ -72,7 +73,10 @@ export function FeatureListPanel({ listing, order, selected, onSelect, sort, onS
                 onClick={() => onSelect(f)}
                 data-feature={f}
               >
-                <span className="feature-id">#{f}</span>
+                <span className="feature-id">
+                  #{f}
+                  <LabelTag label={labels?.get(f)} />
+                </span>
                 <span className="num" title="density">{formatDensity(listing.density[f])}</span>
                 <span className="num" title="max activation">{listing.max[f].toFixed(2)}</span>
               </div>

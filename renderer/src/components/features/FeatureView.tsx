@@ -1,9 +1,14 @@
 import * as Plot from '@observablehq/plot';
-import type { FeatureDetail, FeatureIndexInfo, FeatureNeighbour, LogitEntry } from '../../../../preload/api';
+import { featureIndexLabel, type FeatureDetail, type FeatureIndexInfo, type FeatureNeighbour, type LogitEntry } from '../../../../preload/api';
 import { routeHref } from '../../router';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { displayToken } from '../prompt/featureColor';
 import { TokenContext } from './TokenContext';
+import { DirectionPanel } from '../labels/DirectionPanel';
+import { FeatureLabelEditor } from '../labels/FeatureLabelEditor';
+import { LabelTag } from '../labels/LabelTag';
+import { labelNames, useFeatureLabels } from '../labels/useFeatureLabels';
+import '../labels/labels.css';
 
 /** Density (fires / tokens) always as a percentage, so a column never mixes units: 3.99%, 0.913%, 2.76e-4%. */
 export function formatDensity(d: number): string {
@@ -18,7 +23,7 @@ export function featureHref(indexId: string, feature: number, extra: Record<stri
   return routeHref('features', { index: indexId, feature, ...extra });
 }
 
-function Neighbours({ title, items, href, scoreLabel }: { title: string; items: FeatureNeighbour[]; href: (feature: number) => string; scoreLabel: string }) {
+function Neighbours({ title, items, href, scoreLabel, labels }: { title: string; items: FeatureNeighbour[]; href: (feature: number) => string; scoreLabel: string; labels: Map<number, string> }) {
   return (
     <div className="neighbours" aria-label={title}>
       <h3>{title}</h3>
@@ -35,8 +40,9 @@ function Neighbours({ title, items, href, scoreLabel }: { title: string; items: 
           <tbody>
             {items.map((n) => (
               <tr key={n.feature}>
-                <td>
+                <td className="linked-feature">
                   <a href={href(n.feature)}>#{n.feature}</a>
+                  <LabelTag label={labels.get(n.feature)} />
                 </td>
                 <td className="num">{n.score.toFixed(3)}</td>
               </tr>
@@ -90,22 +96,27 @@ function Histogram({ detail }: { detail: FeatureDetail }) {
 
 /** One feature as sae_vis / Neuronpedia show it, in their order. */
 /** `neighbourHref` says where a similar/correlated feature opens (default: this index's page; a side pane keeps the main one). */
-export function FeatureView({ detail, index, actions, neighbourHref }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode; neighbourHref?: (feature: number) => string }) {
+/** `pairWith`: the feature shown beside this one, whose decoder cosine with this one is shown. */
+export function FeatureView({ detail, index, actions, neighbourHref, pairWith }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode; neighbourHref?: (feature: number) => string; pairWith?: { sae: string; feature: number; label: string } | null }) {
   const d = detail;
   const dead = d.fireCount === 0;
+  const labels = useFeatureLabels({ index: d.indexId });
+  const names = labelNames(labels);
   return (
     <article className="feature-view" aria-label={`Feature ${d.feature}`} data-feature={d.feature}>
       <header className="feature-header">
         <div>
           <h2>
-            Feature #{d.feature} <span className="muted small">of {d.dSae.toLocaleString('en-US')}</span>
+            Feature #{d.feature}
+            <LabelTag label={names.get(d.feature)} /> <span className="muted small">of {d.dSae.toLocaleString('en-US')}</span>
           </h2>
           <div className="muted small">
-            {d.labels.model} · <span className="mono">{d.hookName}</span> · {d.labels.dataset} · index {d.indexId}
+            {featureIndexLabel(d)} · index {d.indexId}
           </div>
         </div>
         {actions}
       </header>
+      <FeatureLabelEditor labelRef={{ index: d.indexId }} feature={d.feature} stored={labels.byFeature.get(d.feature) ?? null} demo={labels.sae?.demo} />
       <dl className="feature-stats">
         <div>
           <dt>Density</dt>
@@ -192,9 +203,10 @@ export function FeatureView({ detail, index, actions, neighbourHref }: { detail:
         </section>
       </div>
       <div className="feature-grid">
-        <Neighbours title="Similar features (decoder cosine)" items={d.similar} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="cosine" />
-        <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="r" />
+        <Neighbours title="Similar features (decoder cosine)" items={d.similar} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="cosine" labels={names} />
+        <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="r" labels={names} />
       </div>
+      {index && <DirectionPanel sae={index.saePath} feature={d.feature} pairWith={pairWith} />}
     </article>
   );
 }

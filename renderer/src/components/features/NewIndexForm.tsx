@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type LibraryItem, type PromptSources } from '../../../../preload/api';
 import { useClient, useEvent } from '../../client/context';
 import { routeHref } from '../../router';
+import { DemoBundleOffer } from '../demo/DemoBundleOffer';
 import { ErrorBanner } from '../ErrorBanner';
 
 interface Side {
@@ -89,9 +90,12 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
 
   if (sources && sources.models.length === 0) {
     return (
-      <p className="muted">
-        No models yet: add one in the <a href={routeHref('library')}>Library</a>{sources.demoJobId ? ', or wait a few seconds for the demo bundle to be generated' : ''}.
-      </p>
+      <div>
+        <p className="muted">
+          No models yet: add one in the <a href={routeHref('library')}>Library</a>, or start with the demo bundle.
+        </p>
+        <DemoBundleOffer compact />
+      </div>
     );
   }
   return (

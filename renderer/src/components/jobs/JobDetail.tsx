@@ -4,6 +4,7 @@ import { useClient, useEvent, useTicker } from '../../client/context';
 import { formatDuration, formatTime } from '../../format';
 import { DetailList } from '../DetailList';
 import { JsonTableView } from '../library/JsonTableView';
+import { jobRunsOnRows } from './executionProvider';
 import { jobDetailViews } from './jobDetailViews';
 import { jobElapsedSeconds } from './jobTime';
 
@@ -51,7 +52,7 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
           ['state', <span className={`state state-${job.state}`}>{job.state}</span>],
           ['kind', job.kind, { mono: true }],
           ['id', job.id, { mono: true }],
-          ['runs on', job.resource.toUpperCase()],
+          ...jobRunsOnRows(job, 'several CPU jobs run at once'),
           ['created', formatTime(job.createdAt)],
           ['started', job.startedAt ? formatTime(job.startedAt) : null],
           ['finished', job.finishedAt ? formatTime(job.finishedAt) : undefined],
@@ -60,7 +61,7 @@ export function JobDetail({ job, onClose }: { job: JobView; onClose: () => void 
           ['progress', job.state === 'completed' ? undefined : job.progress != null ? `${(job.progress * 100).toFixed(1)}%${job.progressMessage ? ` · ${job.progressMessage}` : ''}` : job.progressMessage],
           ['error', job.error ? `${job.error.code}: ${job.error.message}` : undefined],
           ['what to do', job.error?.hint],
-          ['params', isEmpty(detail.params) ? 'none' : <pre className="result">{JSON.stringify(detail.params, null, 2)}</pre>],
+          ['params', isEmpty(detail.params) ? 'none' : <pre className="result params-json">{JSON.stringify(detail.params, null, 2)}</pre>],
         ]}
       />
       {KindView && <KindView job={detail} />}

@@ -9,6 +9,7 @@ import { useClient, useTicker } from '../../client/context';
 import { formatDuration } from '../../format';
 import { ProgressBar } from '../ProgressBar';
 import { DictionaryPanel } from './DictionaryPanel';
+import { reproducibilityNote } from './reproducibility';
 import { RunCharts } from './TrainingCharts';
 
 export function runLabel(r: TrainRunView): string {
@@ -95,6 +96,17 @@ export function EvalTable({ evals }: { evals: SaeEvalSummary[] }) {
   );
 }
 
+/** Whether a repeat of this run is bit-identical (CPU) or only close (a GPU provider). */
+function ReproducibilityLine({ run }: { run: TrainRunView }) {
+  const note = reproducibilityNote(run.result?.executionProvider ?? null, run.params.device);
+  return (
+    <div className={note.kind === 'exact' ? 'muted small run-reproducibility' : 'warning-note run-reproducibility'} role="note" aria-label="Reproducibility" data-kind={note.kind}>
+      {note.kind === 'exact' ? '' : '⚠ '}
+      {note.text}
+    </div>
+  );
+}
+
 export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overlay: TrainRunView[]; onError: (e: unknown) => void }) {
   const client = useClient();
   const j = run.job;
@@ -141,6 +153,7 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
         {r ? r.lr.toPrecision(3) : (run.params.lr ?? 'default for the shape')}
         {run.params.lrSweep ? ' (sweep)' : ''} · seed {run.params.seed} · dataset {run.params.dataset}
       </div>
+      <ReproducibilityLine run={run} />
       <RunCharts runs={charted} />
       {r && (
         <>
