@@ -334,13 +334,15 @@ class Workbench:
         Its result() is {"condition", "probes": [{"label", "source", "hook", "accuracy", "auroc", "baseline", ...}]}."""
         return self._queue("probe", _args(locals()))
 
-    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None) -> Job:
-        """Queue SAE training (``sae-workbench train``). Its result() is {"fve", "l0", "dead_pct",
-        "ce_loss_score", "kl_score", "tokens_per_s", "out"} (several hooks: under "saes")."""
+    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, normalize_activations: Optional[str] = None, b_dec_init: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None) -> Job:
+        """Queue SAE training (``sae-workbench train``). Unset options take the CLI's defaults (lr by
+        shape, ``normalize_activations="expected_average_only_in"``, ``b_dec_init="geometric_median"``).
+        Its result() is {"fve", "l0", "dead_pct", "duplicate_pct", "dense_pct", "ce_loss_score",
+        "kl_score", "tokens_per_s", "out"} (several hooks: under "saes")."""
         return self._queue("train", _args(locals()))
 
     def eval(self, model: PathLike, sae: PathLike, dataset: PathLike, *, tokens: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
-        """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, L2 ratio, CE-loss and KL scores, gates."""
+        """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, duplicates %, dense %, L2 ratio, CE-loss and KL scores, gates."""
         return self._queue("eval", _args(locals()))
 
     def queue(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None) -> Job:
