@@ -13,7 +13,7 @@ import { engineCheck } from './engineCheck';
 import { indexBench } from './indexBench';
 import { experimentBench } from './experimentBench';
 import { modelForwardBench } from './modelForwardBench';
-import { lrStudy, lrStudyWide } from './lrStudy';
+import { lrStudy } from './lrStudy';
 import { saeEncodeBench } from './saeEncodeBench';
 import { trainJobBench } from './trainJobBench';
 import { trainStepBench } from './trainStepBench';
@@ -34,7 +34,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['train', () => trainStepBench(device)],
   ['trainjob', () => trainJobBench(device)],
   ['crosscoder', async () => [...(await crosscoderStepBench(device)), ...(await crosscoderJobBench(device))]],
-  ['lr', async () => [...(await lrStudy(device)), ...(await lrStudyWide(device))]],
+  ['lr', () => lrStudy(device, (line) => console.error(line))],
 ];
 const onRequestOnly = new Set(['lr']);
 for (const [name, fn] of sections) {

@@ -34,15 +34,17 @@ export function indexBuildJson(r: IndexBuildResult) {
 /** `sae-workbench eval --json`. */
 export function evalJson(result: EvalRunResult) {
   const e = result.eval;
-  return { fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae, constructed: result.constructed ?? null };
+  return { fve: e.fve, l0: e.l0, dead_pct: e.dead_pct, duplicate_pct: e.duplicate_pct, dense_pct: e.dense_pct, max_cosine: e.max_cosine, mean_max_cosine: e.mean_max_cosine, l2_ratio: e.l2_ratio, ce_loss_score: e.ce_loss_score, kl_score: e.kl_score, mse: e.mse, tokens: e.tokens, ce_clean: e.ce_clean, ce_with_sae: e.ce_with_sae, ce_zero_ablation: e.ce_zero_ablation, kl_with_sae: e.kl_with_sae, kl_zero_ablation: e.kl_zero_ablation, gates: result.gates, passed: result.passed, sae: result.sae, constructed: result.constructed ?? null };
 }
 
-/** `sae-workbench train`'s final line: per SAE {fve, l0, dead_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
+/** `sae-workbench train`'s final line: per SAE {fve, l0, dead_pct, duplicate_pct, dense_pct, ce_loss_score, kl_score, tokens_per_s, out}; several under "saes". */
 export function trainSummary(result: TrainRunResult): unknown {
   const each = result.saes.map((s) => ({
     fve: s.eval.fve,
     l0: s.eval.l0,
     dead_pct: s.eval.dead_pct,
+    duplicate_pct: s.eval.duplicate_pct,
+    dense_pct: s.eval.dense_pct,
     ce_loss_score: s.eval.ce_loss_score,
     kl_score: s.eval.kl_score,
     tokens_per_s: result.tokensPerSecond,

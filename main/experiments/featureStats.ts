@@ -7,6 +7,7 @@
  * positions are excluded, as the index excludes them.
  */
 import fs from 'node:fs';
+import { isUncountedPosition } from '../datasets/tokenWindows';
 import path from 'node:path';
 import { crosscoderAsSae, pairRows } from '../engine/crosscoderSae';
 import { WorkbenchError } from '../errors';
@@ -84,13 +85,13 @@ export async function accumulateFeatureStats(sae: SaeWeights, x: Float32Array, s
   }
 }
 
-/** Rows of window activations that are not a document's BOS, packed [n, d]. */
-export function nonBosRows(slice: DocumentSlice, windowIndices: number[], acts: { data: Float32Array; shape: number[] }[]): Float32Array {
+/** Rows of window activations at the positions that count (tokenWindows: not BOS, not a continuation window's first token), packed [n, d]. */
+export function countedRows(slice: DocumentSlice, windowIndices: number[], acts: { data: Float32Array; shape: number[] }[]): Float32Array {
   const d = acts[0]?.shape[1] ?? 0;
   const parts: Float32Array[] = [];
   windowIndices.forEach((wi, i) => {
     const w = slice.windows[wi];
-    const skip = w.start === 0 && slice.documents[w.doc].bos ? 1 : 0;
+    const skip = isUncountedPosition(slice.documents[w.doc].bos, 0) ? 1 : 0;
     parts.push(acts[i].data.subarray(skip * d));
   });
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -128,8 +129,8 @@ function crosscoderPass(model: ExperimentModel, sae: ExperimentSae & { crosscode
         const tokens = group.map((i) => slice.windows[i].tokens);
         const runA = await runModel(modelA.weights, tokens, [cc.config.hookNameA], { device });
         const runB = await runModel(modelB.weights, tokens, [cc.config.hookNameB], { device });
-        const xA = nonBosRows(slice, group, runA.hooks[cc.config.hookNameA]);
-        const xB = nonBosRows(slice, group, runB.hooks[cc.config.hookNameB]);
+        const xA = countedRows(slice, group, runA.hooks[cc.config.hookNameA]);
+        const xB = countedRows(slice, group, runB.hooks[cc.config.hookNameB]);
         await accumulateFeatureStats(paired, pairRows(xA, xB, cc.config.dIn), stats, device);
         progress(Math.min(1, (g + group.length) / slice.windows.length));
       }
@@ -151,7 +152,7 @@ export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, sli
         throwIfStopped();
         const group = Array.from({ length: Math.min(PASS_GROUP, slice.windows.length - g) }, (_, i) => g + i);
         const run = await runModel(model.weights, group.map((i) => slice.windows[i].tokens), [hook], { device });
-        await accumulateFeatureStats(sae.weights, nonBosRows(slice, group, run.hooks[hook]), stats, device);
+        await accumulateFeatureStats(sae.weights, countedRows(slice, group, run.hooks[hook]), stats, device);
         progress(Math.min(1, (g + group.length) / slice.windows.length));
       }
       return stats;

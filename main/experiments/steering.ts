@@ -144,7 +144,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const { model, hook } = members[0];
     const slice = slices.get(model.dir)!;
     const metric = parseMetric(params.metric, model.tokenizer, model.weights.config.dVocab);
-    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home));
+    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home), slice.info.contextSize);
     if (params.steerAt === 'condition' && !condition) throw new WorkbenchError('BAD_ARGUMENT', 'Steering at condition positions needs a condition.', 'Give a condition (e.g. token-regex:^Step$) or steer at all positions.');
     const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
     metricOut ??= metricInfo(metric, condition, positions);

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { IndexBuildParams } from '../../preload/api';
 import { readDocuments } from '../datasets/documentReader';
-import { contextWindows, type TokenizedDocument } from '../datasets/tokenWindows';
+import { contextWindows, countedTokenCount, tokensHoldingCounted, type TokenizedDocument } from '../datasets/tokenWindows';
 import { openDatabase, type Db } from '../db/connection';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
@@ -285,10 +285,11 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
       }
       lastRow = doc.document;
       const allTokens = tokenizer.encode(doc.text, { prependBos: plan.bos });
-      const ids = params.maxTokens !== undefined ? allTokens.slice(0, bosTokens + Math.max(0, params.maxTokens - tokens)) : allTokens;
+      const ids = params.maxTokens !== undefined ? allTokens.slice(0, tokensHoldingCounted(params.maxTokens - tokens, plan.bos, plan.contextSize)) : allTokens;
       // Text that tokenizes to nothing (only BOS) is a row without tokens: it counts as skipped.
       if (ids.length <= bosTokens) continue;
-      tokens += ids.length - bosTokens;
+      // The denominator of every density: the positions that count (tokenWindows), as the writers count them.
+      tokens += countedTokenCount(ids.length, plan.bos, plan.contextSize);
       cursor.documents++;
       batch.push({ tokenized: { document: doc.document, tokens: ids, bos: plan.bos }, allTokens });
       batchTokens += ids.length;

@@ -1,4 +1,5 @@
 import type { ApiError, EngineExecutionProvider } from '../../preload/api';
+import type { NodePlacement } from '../engine/nodePlacement';
 import type { StopReason } from './kind';
 
 /** Messages from the core to a job worker. */
@@ -16,6 +17,8 @@ export type WorkerToHost =
   | { type: 'checkpoint'; seq: number; state: unknown }
   /** A model session of this job ran on an execution provider it had not used before. */
   | { type: 'execution-provider'; ep: EngineExecutionProvider }
+  /** Where a GPU session's nodes ran (its first run, profiled): see engine/nodePlacement.ts. */
+  | { type: 'node-placement'; placement: NodePlacement }
   | { type: 'done'; result: unknown }
   | { type: 'stopped'; reason: StopReason }
   | { type: 'failed'; error: ApiError };

@@ -1,8 +1,9 @@
 /**
  * Activations at one or several hooks, streamed from the model over a dataset in document order:
  * documents -> tokens (BOS first when the model prepends it) -> context windows -> ONE model
- * pass per batch of windows for all hooks -> one row per token, BOS positions left out (as
- * sae_lens' evals do; they are huge-norm outliers in real models). A cursor (document, window,
+ * pass per batch of windows for all hooks -> one row per token that counts (tokenWindows'
+ * countedPositions: no BOS, and no first token of a continuation window, which runs without one;
+ * both are huge-norm outliers in real models). A cursor (document, window,
  * row) names the next row, so any stretch of rows can be produced again exactly (resume).
  */
 import { WorkbenchError } from '../errors';
@@ -10,7 +11,7 @@ import type { DeviceChoice } from '../engine/executionProviders';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel } from '../engine/runner';
 import { readDocuments, type DatasetPlan, type SkippedRow } from '../datasets/documentReader';
-import { contextWindows, isBosPosition, tokenizeDocument, type TokenWindow } from '../datasets/tokenWindows';
+import { contextWindows, countedPositions, tokenizeDocument, type TokenWindow } from '../datasets/tokenWindows';
 import type { TransformerWeights } from '../formats/transformer';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
 
@@ -57,18 +58,12 @@ interface WindowItem {
   rowPositions: number[];
 }
 
-/** Token positions of a window that become rows (all but the document's BOS). */
-function rowPositionsOf(w: TokenWindow, bos: boolean): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < w.tokens.length; p++) if (!isBosPosition({ bos }, w.start + p)) out.push(p);
-  return out;
-}
 
 async function* windowsFrom(o: StreamOptions, from: DataCursor): AsyncGenerator<WindowItem> {
   for await (const doc of readDocuments(o.plan, { startDocument: from.document, onSkip: o.onSkip })) {
     const windows = contextWindows(tokenizeDocument(o.tokenizer, doc, o.prependBos), o.contextSize);
     const first = doc.document === from.document ? from.window : 0;
-    for (let w = first; w < windows.length; w++) yield { document: doc.document, window: w, tokens: windows[w], rowPositions: rowPositionsOf(windows[w], o.prependBos) };
+    for (let w = first; w < windows.length; w++) yield { document: doc.document, window: w, tokens: windows[w], rowPositions: countedPositions(windows[w], o.prependBos) };
   }
 }
 

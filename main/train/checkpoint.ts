@@ -53,6 +53,8 @@ export interface RunCheckpoint {
   /** The lr training uses (after an lr sweep, the winner). */
   lr: number;
   sweep: LrSweepTrial[] | null;
+  /** Per hook, the input scale (normalize_activations) estimated before the first step; absent in older checkpoints (1). */
+  inputScales?: number[];
   buffer: BufferCursor | null;
   /** Lines of metrics.jsonl written when this checkpoint was taken. */
   metricsLines: number;

@@ -34,6 +34,7 @@ import { freshRunState, NonFiniteStep } from './saeTrainerGroup';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { PARAMS_FILE } from './trainOutput';
 import { debiasedThreshold, trainPhase, type PhaseSetup, type TrainRunContext } from './trainRun';
+import { bestTrial, nextSweepLr, sweepTrialSteps } from './lrSweep';
 
 /** The one trainer of a crosscoder run, as metric points and messages name it. */
 export const CROSSCODER_TRAINER = 'crosscoder';
@@ -172,42 +173,62 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
   const bufferFor = (start: DataCursor, resume?: RunCheckpoint['buffer']) =>
     new ShufflingBuffer(new ActivationStream(so, start, p.loopDataset ? trainStart : null, 'training'), { hooks: keys, dIn: setup.d, batchSize: p.batchSize, blockBatches: p.bufferBatches, seed: p.seed }, resume ?? undefined);
 
-  const sweepTrialSteps = Math.min(setup.totalSteps, Math.max(20, Math.min(1000, Math.round(setup.totalSteps * 0.06))));
-  const sweepSteps = p.lrSweep && !cp ? sweepTrialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
-  const allSteps = sweepSteps + setup.totalSteps;
+  const trialSteps = sweepTrialSteps(setup.totalSteps);
+  // The sweep's length is known up to its extensions: progress assumes none, then stretches.
+  let sweepSteps = p.lrSweep && !cp ? trialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
+  const allSteps = () => sweepSteps + setup.totalSteps;
   let doneBefore = 0;
   const t0 = Date.now();
   const elapsedBefore = cp?.elapsedMs ?? 0;
   let epReport = '';
+  // The crosscoder scales each model's rows itself (phaseSetup.crosscoder.scales): its one trainer reads them unscaled.
+  const inputScales = [1];
 
-  // 3. lr sweep.
+  // 3. lr sweep: the SAE trainer's plan (lrSweep.ts), ranked by the mean of the two models' held-out FVE.
   let lr = cp?.lr ?? p.lr;
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
     sweep = [];
-    for (const m of LR_SWEEP_MULTIPLIERS) {
-      const trialLr = p.lr * m;
-      const states = await trainPhase(phaseSetup, ctx, metrics, {
-        label: `sweep lr=${trialLr.toPrecision(3)}`,
-        steps: sweepTrialSteps,
-        lr: trialLr,
-        states: [fresh()],
-        startStep: 0,
-        buffer: bufferFor(trainStart),
-        afterStep: async (step, group) => {
-          epReport ||= group.report.running;
-          if (step % 5 === 0) ctx.progress((0.9 * (doneBefore + step)) / allSteps, `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${sweepTrialSteps}`);
-        },
-      }, 0);
-      doneBefore += sweepTrialSteps;
-      const e = await evaluate(weightsOf(setup, states[0], scales, sweepTrialSteps));
-      const fve = (e.metrics.fve_a + e.metrics.fve_b) / 2;
-      sweep.push({ lr: trialLr, fve });
-      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE A ${e.metrics.fve_a.toFixed(4)}, B ${e.metrics.fve_b.toFixed(4)} after ${sweepTrialSteps} steps.`);
+    const trial = async (trialLr: number): Promise<number | null> => {
+      let states: SaeRunState[];
+      try {
+        states = await trainPhase(phaseSetup, ctx, metrics, {
+          label: `sweep lr=${trialLr.toPrecision(3)}`,
+          steps: trialSteps,
+          lr: trialLr,
+          states: [fresh()],
+          startStep: 0,
+          buffer: bufferFor(trainStart),
+          inputScales,
+          afterStep: async (step, group) => {
+            epReport ||= group.report.running;
+            if (step % 5 === 0) ctx.progress((0.9 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
+          },
+        }, 0);
+      } catch (err) {
+        if (!(err instanceof NonFiniteStep)) throw err;
+        ctx.log('warn', `lr sweep: lr ${trialLr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
+        return null;
+      } finally {
+        doneBefore += trialSteps;
+      }
+      const e = await evaluate(weightsOf(setup, states[0], scales, trialSteps));
+      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE A ${e.metrics.fve_a.toFixed(4)}, B ${e.metrics.fve_b.toFixed(4)} after ${trialSteps} steps.`);
+      return (e.metrics.fve_a + e.metrics.fve_b) / 2;
+    };
+    for (let trialLr = nextSweepLr(sweep, p.lr); trialLr !== null; trialLr = nextSweepLr(sweep, p.lr)) {
+      if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
+        sweepSteps += trialSteps;
+        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > p.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
+      }
+      sweep.push({ lr: trialLr, fve: await trial(trialLr) });
     }
-    const best = sweep.reduce((a, b) => (b.fve > a.fve ? b : a));
+    const best = bestTrial(sweep);
+    if (!best) {
+      throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of the crosscoder's sweep diverged (lowest ${Math.min(...sweep.map((t) => t.lr)).toPrecision(3)}).`, 'Start again with a much lower --lr, or check the models: activations too large for float32 overflow.');
+    }
     lr = best.lr;
-    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (mean held-out FVE ${best.fve.toFixed(4)} in its trial).`);
+    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (mean held-out FVE ${best.fve!.toFixed(4)} in its trial).`);
   }
 
   // 4. Training.
@@ -233,6 +254,7 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
       states,
       startStep: cp!.step,
       buffer,
+      inputScales,
       afterStep: async (step, group, lrNow) => {
         lastStep = step;
         stepMs = group.stepMilliseconds;
@@ -244,7 +266,7 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
           await ctx.onCheckpoint?.(step);
         }
         if (step % 5 === 0 || step === setup.totalSteps) {
-          ctx.progress((0.9 * (doneBefore + step)) / allSteps, `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.crosscoder', step, steps: setup.totalSteps });
+          ctx.progress((0.9 * (doneBefore + step)) / allSteps(), `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.crosscoder', step, steps: setup.totalSteps });
         }
       },
       onPause: async (step, group) => {

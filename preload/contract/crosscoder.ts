@@ -27,7 +27,6 @@ const shared = TrainSaeParamsSchema.pick({
   expansionFactor: true,
   tokens: true,
   batchSize: true,
-  lr: true,
   lrWarmupSteps: true,
   lrDecaySteps: true,
   lrEnd: true,
@@ -47,6 +46,7 @@ const shared = TrainSaeParamsSchema.pick({
 
 export const TrainCrosscoderParamsSchema = shared
   .extend({
+    lr: z.number().positive().max(1).default(1e-3).describe('Adam learning rate. Default 1e-3: the rate the crosscoder was checked at (the demo pair\'s planted latent, the tests); the SAE shape rule (bench/lrStudy.ts) has not been studied for crosscoders. Tick the lr sweep when unsure.'),
     modelA: path.describe('Model A (e.g. the base model): its activations are index 0 of every [2, ...] tensor.'),
     modelB: path.describe('Model B (e.g. the fine-tuned model): index 1. It must share model A\'s tokenizer: both read the same token windows.'),
     hookA: hook.describe('TransformerLens hook of model A, e.g. blocks.2.hook_resid_post.'),

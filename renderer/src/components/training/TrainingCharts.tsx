@@ -144,9 +144,13 @@ function formatValue(v: number): string {
   return a >= 1000 ? Math.round(v).toLocaleString() : a >= 0.01 ? v.toPrecision(4) : v.toExponential(3);
 }
 
-/** Curves of one or several runs by job id, live while they run (hooks of a run get one line each). */
+/**
+ * Curves of one or several runs by job id, live while they run (hooks of a run get one line each),
+ * under the core's warnings on the first run's curve (a dead share still rising after warm-up:
+ * the likely cause and the knob to turn).
+ */
 export function RunCharts({ runs, phase = 'train' }: { runs: { jobId: string; label: string }[]; phase?: string }) {
-  const metrics = useRunMetrics(runs.map((r) => r.jobId));
+  const { points: metrics, warnings } = useRunMetrics(runs.map((r) => r.jobId));
   const series = useMemo(() => {
     const out: ChartSeries[] = [];
     for (const r of runs) {
@@ -157,5 +161,18 @@ export function RunCharts({ runs, phase = 'train' }: { runs: { jobId: string; la
     }
     return out;
   }, [runs, metrics, phase]);
-  return <TrainingCharts series={series} />;
+  const shown = runs[0] ? (warnings[runs[0].jobId] ?? []) : [];
+  return (
+    <>
+      {shown.map((w) => (
+        <div key={w.hook} className="warning-note" role="alert" aria-label={`Dead latents rising at ${w.hook}`} data-cause={w.cause}>
+          <strong>
+            Dead latents still rising at {w.hook}: {w.fromPct.toFixed(1)} % → {w.toPct.toFixed(1)} % after warm-up (steps {w.sinceStep}–{w.atStep}).
+          </strong>{' '}
+          Likely cause: {w.message} <em>{w.knob}</em>
+        </div>
+      ))}
+      <TrainingCharts series={series} />
+    </>
+  );
 }
