@@ -21,7 +21,7 @@ describe('Features page', () => {
     await expect.poll(() => page.getByRole('combobox', { name: 'Index dataset' }).inputValue(), { timeout: 30_000 }).toMatch(/dataset\.jsonl$/);
     await page.getByRole('spinbutton', { name: 'Max documents' }).fill('400');
     await page.getByRole('button', { name: 'Index both models' }).click();
-    await page.getByRole('status').getByText(/Queued Index standard/).waitFor();
+    await page.getByRole('status').getByText(/Queued Index \S*standard/).waitFor();
 
     // Both builds in the Queue, to completion.
     await page.getByRole('navigation', { name: 'Main' }).getByText('Queue', { exact: true }).click();

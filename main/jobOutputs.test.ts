@@ -4,7 +4,7 @@ import type { Db } from './db/connection';
 import { jobOutput } from './jobOutputs';
 
 const ctx = { home: '/nowhere', db: null as unknown as Db };
-const job = (over: Partial<JobView>): JobView => ({ id: '20260101-0000abcd', kind: 'files.verify', title: '', params: {}, summarised: false, state: 'completed', priority: 0, position: 0, resource: 'cpu', progress: 1, progressMessage: null, progressDetail: null, etaSeconds: null, createdAt: 0, startedAt: 0, finishedAt: 0, elapsedMs: 0, attemptStartedAt: null, attempts: 1, error: null, result: null, pausable: false, executionProvider: null, target: null, remote: null, ...over });
+const job = (over: Partial<JobView>): JobView => ({ id: '20260101-0000abcd', kind: 'files.verify', title: '', params: {}, summarised: false, state: 'completed', priority: 0, position: 0, resource: 'cpu', progress: 1, progressMessage: null, progressDetail: null, etaSeconds: null, createdAt: 0, startedAt: 0, finishedAt: 0, elapsedMs: 0, attemptStartedAt: null, attempts: 1, error: null, result: null, pausable: false, executionProvider: null, cpuFallbackPct: null, target: null, remote: null, ...over });
 
 describe('job outputs (what the CLI prints, for jobs.output)', () => {
   it('gives the CLI objects: an experiment summary without the artifact path, an index build in snake_case, other kinds as they are', () => {

@@ -59,6 +59,7 @@ describe('train.sae and eval.sae jobs through the core', () => {
     const page = await call<TrainMetricsPage>(core, 'train.metrics', { jobId: added.id });
     expect(page.points.map((p) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect((await call<TrainMetricsPage>(core, 'train.metrics', { jobId: added.id, after: page.next })).points).toEqual([]);
+    expect(page.warnings).toEqual([]);
 
     // The same run uninterrupted, in process.
     const refDir = path.join(home.dir, 'reference');
@@ -68,6 +69,19 @@ describe('train.sae and eval.sae jobs through the core', () => {
       expect(Math.abs(p.loss - ref[i].loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, ref[i].loss));
       expect(p.l0).toBeCloseTo(ref[i].l0, 6);
     });
+
+    // The warning's wiring: this run's curve with a dead share rising after warm-up (written over its
+    // log) is judged from the job's own params and model, on the whole curve even when asked `after`.
+    const metricsFile = path.join(runDir, 'metrics.jsonl');
+    const kept = fs.readFileSync(metricsFile, 'utf8');
+    fs.writeFileSync(metricsFile, page.points.map((p) => `${JSON.stringify({ ...p, dead_pct: p.step / 2 })}\n`).join(''));
+    const warned = await call<TrainMetricsPage>(core, 'train.metrics', { jobId: added.id, after: 30 });
+    expect(warned.points).toHaveLength(10);
+    expect(warned.warnings).toHaveLength(1);
+    // 40 steps: dead window 4, warm-up 8 steps; judged 9..40: first half 9..24 (mean 8.25 %), last quarter 33..40 (18.25 %).
+    expect(warned.warnings[0]).toMatchObject({ kind: 'dead-rising', hook: 'blocks.2.hook_resid_post', fromPct: 8.25, toPct: 18.25, sinceStep: 8, cause: 'lr' });
+    expect(warned.warnings[0].message).toContain('set by hand');
+    fs.writeFileSync(metricsFile, kept);
 
     const runs = await call<TrainRunView[]>(core, 'train.runs', {});
     const run = runs.find((r) => r.job.id === added.id)!;

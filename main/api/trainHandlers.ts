@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EVAL_SAE_KIND, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainModelOption, type TrainRunResult, type TrainRunView, type TrainSources } from '../../preload/api';
+import { EVAL_SAE_KIND, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainMetricPoint, type TrainRunWarning, type TrainModelOption, type TrainRunResult, type TrainRunView, type TrainSources } from '../../preload/api';
 import { readyDemoBundle } from '../demo/demoBundle';
 import { DEMO_JOB_KIND } from '../demo/demoJob';
 import { DEFAULT_DEMO_MODEL_SPEC } from '../demo/demoModels';
@@ -8,6 +8,8 @@ import { readModelConfig } from '../formats/models/registry';
 import { runDir } from '../home';
 import { LibraryCatalog } from '../library/libraryCatalog';
 import { readMetrics } from '../train/metricsLog';
+import { deadLatentWarnings } from '../train/deadLatentTrend';
+import { defaultDeadWindowSteps } from '../train/deadWindow';
 import { trainOutDir } from '../train/trainJob';
 import type { HandlerTable } from './handlers';
 import { addGeneratedRoot, queueLibraryScan } from './libraryHandlers';
@@ -28,9 +30,30 @@ export const trainHandlers: HandlerTable<TrainMethods> = {
         const params = TrainSaeParamsSchema.safeParse(job.params);
         return params.success ? [{ job, params: params.data, result: job.state === 'completed' ? (job.result as TrainRunResult) : null }] : [];
       }),
-  'train.metrics': ({ jobId, after }, s) => readMetrics(runDir(s.home, jobId), after ?? 0),
+  'train.metrics': ({ jobId, after }, s) => {
+    const dir = runDir(s.home, jobId);
+    const page = readMetrics(dir, after ?? 0);
+    return { ...page, warnings: runWarnings(s, jobId, after ? readMetrics(dir).points : page.points) };
+  },
   'train.evaluations': (_p, s) => wholeJobs(s, EVAL_SAE_KIND).sort(newestFirst),
 };
+
+/** The curve's warnings (deadLatentTrend.ts); none when the run's params or model cannot be read. */
+function runWarnings(s: CoreServices, jobId: string, points: TrainMetricPoint[]): TrainRunWarning[] {
+  const job = s.jobStore.get(jobId);
+  const params = TrainSaeParamsSchema.safeParse(job?.params);
+  if (!params.success || points.length === 0) return [];
+  const p = params.data;
+  let dIn: number;
+  try {
+    dIn = readModelConfig(p.model).config.dModel;
+  } catch {
+    return [];
+  }
+  const totalSteps = Math.floor(p.tokens / p.batchSize);
+  const deadWindowSteps = p.deadWindowTokens !== undefined ? Math.max(1, Math.ceil(p.deadWindowTokens / p.batchSize)) : defaultDeadWindowSteps(totalSteps);
+  return deadLatentWarnings(points, { dIn, dSae: p.dSae ?? p.expansionFactor * dIn, k: p.k, batchSize: p.batchSize, totalSteps, deadWindowSteps, auxCoefficient: p.auxCoefficient, lrGiven: p.lr !== undefined });
+}
 
 function wholeJobs(s: CoreServices, kind: string): JobView[] {
   return s.jobStore

@@ -26,8 +26,8 @@ describe('sae-workbench demo', () => {
     expect(lines.slice(2, 7)).toEqual([
       'Model       sae-workbench/demo-adhd  (models/adhd): GPT2LMHeadModel, 4 layers, d_model 64, vocab 225, context 128, 237.1k parameters',
       'Model       sae-workbench/demo-standard  (models/standard): GPT2LMHeadModel, 4 layers, d_model 64, vocab 225, context 128, 237.1k parameters',
-      'SAE         demo-adhd/blocks.2.hook_resid_post  (saes/adhd/blocks.2.hook_resid_post): topk k=8, d_in 64, d_sae 256, hook blocks.2.hook_resid_post on demo-adhd',
-      'SAE         demo-standard/blocks.2.hook_resid_post  (saes/standard/blocks.2.hook_resid_post): topk k=8, d_in 64, d_sae 256, hook blocks.2.hook_resid_post on demo-standard',
+      'SAE         demo-adhd/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8  (saes/adhd/blocks.2.hook_resid_post): topk k=8, d_in 64, d_sae 256, hook blocks.2.hook_resid_post on demo-adhd',
+      'SAE         demo-standard/blocks.2.hook_resid_post (demo, constructed) · 256 features · k 8  (saes/standard/blocks.2.hook_resid_post): topk k=8, d_in 64, d_sae 256, hook blocks.2.hook_resid_post on demo-standard',
       expect.stringMatching(/^Dataset {5}dataset\.jsonl: jsonl, 3000 rows, \d+ kB$/),
     ]);
     expect(lines.join('\n')).not.toMatch(/Unknown/);

@@ -29,6 +29,9 @@ describe('eval on the demo bundle', () => {
     const res = await runCliCaptured(evalArgs(demo.saes.adhd, ['--json']));
     const json = JSON.parse(res.out.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(json.passed).toBe(false);
+    // The same dictionary figures for any SAE (issue 18): finite numbers in --json.
+    for (const key of ['duplicate_pct', 'dense_pct', 'max_cosine', 'mean_max_cosine']) expect(Number.isFinite(json[key]), key).toBe(true);
+    expect(text.out).toMatch(/duplicates % +[\d.]+/);
     expect(json.constructed).toMatchObject({ bundleVersion: expect.any(Number), note: expect.stringContaining('not trained') });
   }, 120_000);
 

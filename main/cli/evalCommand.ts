@@ -18,7 +18,7 @@ const usage = 'sae-workbench eval --model <dir> --sae <dir> --dataset <path> [--
  */
 export const evalCommand: CliCommand = {
   name: 'eval',
-  summary: 'Evaluate an SAE on held-out tokens: FVE, L0, dead %, L2 ratio, CE-loss and KL scores, quality gates.',
+  summary: 'Evaluate an SAE on held-out tokens: FVE, L0, dead %, duplicates %, dense %, L2 ratio, CE-loss and KL scores, quality gates.',
   usage,
   options: {
     model: { type: 'string' },
@@ -69,12 +69,21 @@ export const evalCommand: CliCommand = {
     row('FVE', e.fve);
     row('L0', e.l0, 2);
     row('dead %', e.dead_pct, 2);
+    row('duplicates %', e.duplicate_pct, 2);
+    row('dense % (> 10 %)', e.dense_pct, 2);
+    row('max / mean max cos', e.max_cosine);
+    ctx.stdout(`  ${''.padEnd(22)} ${e.mean_max_cosine.toFixed(4)}`);
     row('L2 ratio', e.l2_ratio);
     row('CE-loss score', e.ce_loss_score);
     row('KL score', e.kl_score);
     row('CE clean / SAE / zero', e.ce_clean);
     ctx.stdout(`  ${''.padEnd(22)} ${e.ce_with_sae.toFixed(4)} / ${e.ce_zero_ablation.toFixed(4)}`);
-    for (const g of result.gates) ctx.stdout(`  gate ${g.name} ${g.comparison} ${g.threshold}: ${g.pass ? 'pass' : 'FAIL'} (${g.value.toFixed(4)})`);
+    for (const g of result.gates) ctx.stdout(`  gate ${g.name} ${g.comparison} ${g.threshold}: ${g.pass ? 'pass' : g.blocking ? 'FAIL' : 'WARN'} (${g.value.toFixed(4)})`);
+    const groups = result.dictionary.groups;
+    if (groups.length > 0) {
+      ctx.stdout(`  near-duplicate groups (decoder cosine >= ${result.dictionary.duplicate_cosine}): ${result.dictionary.group_count}`);
+      for (const g of groups.slice(0, 10)) ctx.stdout(`    latents ${g.latents.join(', ')}: max cosine ${g.max_cosine.toFixed(3)}, co-firing r ${g.pairs[0] ? g.pairs[0].co_firing_r.toFixed(3) : '–'} (top pair)`);
+    }
     if (result.constructed) ctx.stdout(`  note: ${result.constructed.note}`);
     return 0;
   },

@@ -30,11 +30,12 @@ function formatJob(j: JobView): string {
 
 /**
  * A job as `jobs list --json` prints it: the API's view, with the execution provider under the
- * name scripts read, "execution_provider" ("cpu", "webgpu", "cuda"; null: it ran no model).
+ * name scripts read, "execution_provider" ("cpu", "webgpu", "cuda"; null: it ran no model), and
+ * "cpu_fallback_pct" (the largest share of a GPU session's nodes that ran on the CPU; null: no GPU session).
  */
-export function jobJsonRow(j: JobView): Omit<JobView, 'executionProvider'> & { execution_provider: string | null } {
-  const { executionProvider, ...rest } = j;
-  return { ...rest, execution_provider: executionProvider };
+export function jobJsonRow(j: JobView): Omit<JobView, 'executionProvider' | 'cpuFallbackPct'> & { execution_provider: string | null; cpu_fallback_pct: number | null } {
+  const { executionProvider, cpuFallbackPct, ...rest } = j;
+  return { ...rest, execution_provider: executionProvider, cpu_fallback_pct: cpuFallbackPct };
 }
 
 export const jobsCommand: CliCommand = {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { APP_VERSION } from '../appVersion';
+import { intraOpThreads } from '../engine/executionProviders';
 import { WorkbenchError } from '../errors';
 import { resolveHome } from '../home';
 import type { CliContext } from './command';
@@ -44,7 +45,10 @@ export async function runCli(argv: string[], io: Pick<CliContext, 'stdout' | 'st
     return 2;
   }
   try {
-    if (command.startsEngine) refuseLongArgv(argv, name, command.longInputHint);
+    if (command.startsEngine) {
+      refuseLongArgv(argv, name, command.longInputHint);
+      intraOpThreads(); // a bad SAE_WORKBENCH_THREADS is refused before any work
+    }
     const parsed = parseArgs({
       args: rest,
       options: { ...command.options, home: { type: 'string' }, help: { type: 'boolean', short: 'h' } },

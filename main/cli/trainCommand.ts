@@ -15,7 +15,7 @@ import { followOnCluster } from './foregroundJob';
 
 const usage =
   'sae-workbench train --model <dir> --hook <name>[,<name>...] --dataset <path> --k 40 --d-sae 4096 --tokens <N> --out <dir> [--overwrite] [--batch-size N] [--lr X] [--device auto|cpu|cuda|webgpu] [--resume <run dir>] [--on <cluster>] [--home <dir>]\n' +
-  '       [--arch topk|batchtopk] [--loop] [--lr-sweep] [--eval-tokens N] [--context-size N] [--seed N] [--text-column C] [--checkpoint-every N] [--cache]';
+  '       [--arch topk|batchtopk] [--normalize-activations none|expected_average_only_in] [--b-dec-init zeros|mean|geometric_median] [--loop] [--lr-sweep] [--eval-tokens N] [--context-size N] [--seed N] [--text-column C] [--checkpoint-every N] [--cache]';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -38,6 +38,8 @@ function paramsFromFlags(values: Values): Record<string, unknown> {
   set('dataset', values.dataset);
   set('textColumn', values['text-column']);
   set('architecture', values.arch);
+  set('normalizeActivations', values['normalize-activations']);
+  set('bDecInit', values['b-dec-init']);
   set('k', numberOption(values, 'k'));
   set('dSae', numberOption(values, 'd-sae'));
   set('tokens', numberOption(values, 'tokens'));
@@ -60,7 +62,7 @@ function validate(raw: unknown): TrainSaeParams {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.join('.') ?? '';
-  const flag = { model: '--model', hooks: '--hook', dataset: '--dataset', k: '--k', dSae: '--d-sae', tokens: '--tokens', batchSize: '--batch-size', lr: '--lr' }[field] ?? field;
+  const flag = { model: '--model', hooks: '--hook', dataset: '--dataset', k: '--k', dSae: '--d-sae', tokens: '--tokens', batchSize: '--batch-size', lr: '--lr', normalizeActivations: '--normalize-activations', bDecInit: '--b-dec-init', architecture: '--arch' }[field] ?? field;
   throw new WorkbenchError('BAD_ARGUMENT', `${flag}: ${issue?.message}.`, `Usage: ${usage}`);
 }
 
@@ -99,6 +101,8 @@ export const trainCommand: CliCommand = {
     dataset: { type: 'string' },
     'text-column': { type: 'string' },
     arch: { type: 'string' },
+    'normalize-activations': { type: 'string' },
+    'b-dec-init': { type: 'string' },
     k: { type: 'string' },
     'd-sae': { type: 'string' },
     tokens: { type: 'string' },

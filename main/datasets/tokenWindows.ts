@@ -41,3 +41,39 @@ export function contextWindows(doc: TokenizedDocument, contextSize: number): Tok
 export function isBosPosition(doc: Pick<TokenizedDocument, 'bos'>, position: number): boolean {
   return doc.bos && position === 0;
 }
+
+/**
+ * THE rule for which positions of a window count, shared by training rows, held-out evals, the
+ * feature index and experiments (so they agree): with a BOS model, position 0 of EVERY window is
+ * left out: the document's BOS, or the first token of a continuation window, which the model runs
+ * with no BOS and nothing before it. That token is an attention-sink outlier on GPT-2-like models,
+ * and sae_lens never trains on one (it gives every context its own BOS). Without BOS every
+ * position counts, as in sae_lens with prepend_bos false.
+ */
+export function isUncountedPosition(bos: boolean, positionInWindow: number): boolean {
+  return bos && positionInWindow === 0;
+}
+
+/** The positions (within the window) that count. */
+export function countedPositions(w: TokenWindow, bos: boolean): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < w.tokens.length; p++) if (!isUncountedPosition(bos, p)) out.push(p);
+  return out;
+}
+
+/** The same rule by document position, for windows cut every `contextSize` tokens from position 0 (contextWindows). */
+export function isUncountedDocumentPosition(bos: boolean, position: number, contextSize: number): boolean {
+  return isUncountedPosition(bos, position % contextSize);
+}
+
+/** How many positions of a `length`-token document count, cut into windows of `contextSize`. */
+export function countedTokenCount(length: number, bos: boolean, contextSize: number): number {
+  return bos ? length - Math.ceil(length / contextSize) : length;
+}
+
+/** The fewest leading tokens of a document that hold `counted` positions that count (cutting at --max-tokens). */
+export function tokensHoldingCounted(counted: number, bos: boolean, contextSize: number): number {
+  let length = Math.max(0, counted);
+  while (countedTokenCount(length, bos, contextSize) < counted) length++;
+  return length;
+}

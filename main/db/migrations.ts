@@ -69,6 +69,12 @@ export const migrations: Migration[] = [
     sql: 'ALTER TABLE jobs ADD COLUMN execution_provider TEXT;',
   },
   {
+    // The engine's node placement: the largest share of a GPU session's nodes ORT ran on the CPU.
+    version: 200,
+    name: 'job cpu fallback share',
+    sql: 'ALTER TABLE jobs ADD COLUMN cpu_fallback_pct REAL;',
+  },
+  {
     version: 150,
     name: 'library catalog',
     sql: `

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { candidateProviders, createSessionWithFallback, parseDeviceChoice, type EpReport } from './executionProviders';
+import { candidateProviders, createSessionWithFallback, intraOpThreads, parseDeviceChoice, sessionOptions, THREADS_ENV, type EpReport } from './executionProviders';
 import { nativeNotes } from './webgpuProbe';
 import { GraphBuilder } from './onnx/graphBuilder';
 import { forwardGraphBuilder } from './modelGraph';
@@ -59,6 +59,15 @@ describe('execution providers', () => {
 
   it('rejects an unknown device name', () => {
     expect(() => parseDeviceChoice('tpu')).toThrow(/--device "tpu".*/);
+  });
+
+  it('reads the intra-op thread count from SAE_WORKBENCH_THREADS and asks every EP for deterministic kernels', () => {
+    expect(intraOpThreads({})).toBeUndefined();
+    expect(intraOpThreads({ [THREADS_ENV]: ' ' })).toBeUndefined();
+    expect(intraOpThreads({ [THREADS_ENV]: '3' })).toBe(3);
+    for (const bad of ['0', '-2', '2.5', 'two', '5000']) expect(() => intraOpThreads({ [THREADS_ENV]: bad }), bad).toThrow(new RegExp(`${THREADS_ENV}="${bad}"`));
+    expect(sessionOptions('cpu', 2)).toMatchObject({ executionProviders: ['cpu'], intraOpNumThreads: 2, extra: { session: { use_deterministic_compute: '1' } } });
+    expect(sessionOptions('cuda', undefined)).not.toHaveProperty('intraOpNumThreads');
   });
 
   it('caches sessions per key and device', async () => {

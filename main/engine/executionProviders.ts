@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import type { ModelSource } from './onnx/graphBuilder';
-import { noteSessionProvider } from './sessionProviders';
+import { placementProfiling, watchFirstRun } from './nodePlacement';
+import { noteNodePlacement, noteSessionProvider } from './sessionProviders';
 import { probeWebGpuOnce } from './webgpuProbe';
 import { ENGINE_DEVICES, type EngineDeviceChoice, type EngineDeviceReport, type EngineEpAttempt, type EngineExecutionProvider } from '../../preload/contract/engine';
 
@@ -54,6 +56,33 @@ export function lastEpReport(): EpReport | null {
   return lastReport;
 }
 
+/** Environment variable: ORT intra-op threads per session (default: ORT's choice, about one per core). */
+export const THREADS_ENV = 'SAE_WORKBENCH_THREADS';
+
+/** The intra-op thread count asked for in SAE_WORKBENCH_THREADS, or undefined for ORT's default. */
+export function intraOpThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[THREADS_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new WorkbenchError('ENGINE_THREADS', `${THREADS_ENV}="${raw}" is not a thread count.`, `Set ${THREADS_ENV} to a whole number from 1 to 1024, or unset it to let onnxruntime choose.`);
+  return n;
+}
+
+/**
+ * Options of every session. use_deterministic_compute asks EPs for their deterministic kernels
+ * where they have a choice (CUDA); on CPU every graph the app builds is free of racing kernels by
+ * construction (see train/latentRowSums.ts), so results do not depend on the thread count.
+ */
+export function sessionOptions(ep: ExecutionProvider, threads = intraOpThreads()): ort.InferenceSession.SessionOptions {
+  return {
+    logSeverityLevel: 3,
+    executionProviders: [ep],
+    graphOptimizationLevel: 'all',
+    extra: { session: { use_deterministic_compute: '1' } },
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+  };
+}
+
 /**
  * Creates a session on the first EP of `choice` that works. The report lists every EP tried,
  * with ORT's reason for each one that failed.
@@ -70,6 +99,8 @@ export async function createSessionWithFallback(model: Uint8Array | ModelSource,
 
 async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice): Promise<{ session: ort.InferenceSession; report: EpReport }> {
   const attempts: EpAttempt[] = [];
+  // Read before any EP is tried: a bad value is the user's to fix, not an EP failure.
+  const threads = intraOpThreads();
   for (const ep of candidateProviders(choice)) {
     const known = knownFailures.get(ep);
     if (known !== undefined) {
@@ -86,8 +117,17 @@ async function createOnFirstWorkingEp(source: ModelSource, choice: DeviceChoice)
       }
     }
     try {
-      const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: [ep], graphOptimizationLevel: 'all' };
-      const session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
+      // A GPU session's first run is profiled: which nodes ORT left on the CPU (nodePlacement.ts).
+      const profiling = placementProfiling(ep);
+      const options: ort.InferenceSession.SessionOptions = { ...sessionOptions(ep, threads), ...profiling?.options };
+      let session: ort.InferenceSession;
+      try {
+        session = source.kind === 'bytes' ? await ort.InferenceSession.create(source.bytes, options) : await ort.InferenceSession.create(source.path, options);
+      } catch (err) {
+        if (profiling) fs.rmSync(profiling.dir, { recursive: true, force: true });
+        throw err;
+      }
+      if (profiling) watchFirstRun(session, ep, profiling.dir, noteNodePlacement);
       attempts.push({ ep, ok: true });
       noteSessionProvider(ep);
       const report: EpReport = { requested: choice, running: ep, attempts };

@@ -6,6 +6,7 @@
  * No onnxruntime import: a worker that runs no model never loads it.
  */
 import type { EngineExecutionProvider } from '../../preload/contract/engine';
+import type { NodePlacement } from './nodePlacement';
 
 type Listener = (ep: EngineExecutionProvider) => void;
 
@@ -37,4 +38,17 @@ export function onSessionProvider(listener: Listener): () => void {
 export function mergeExecutionProvider(current: string | null, ep: EngineExecutionProvider): string {
   const parts = current ? current.split('+') : [];
   return parts.includes(ep) ? parts.join('+') : [...parts, ep].join('+');
+}
+
+type PlacementListener = (p: NodePlacement) => void;
+const placementListeners = new Set<PlacementListener>();
+
+/** Called after the first run of each profiled (GPU) session with where its nodes ran. */
+export function noteNodePlacement(p: NodePlacement): void {
+  for (const l of placementListeners) l(p);
+}
+
+export function onNodePlacement(listener: PlacementListener): () => void {
+  placementListeners.add(listener);
+  return () => placementListeners.delete(listener);
 }

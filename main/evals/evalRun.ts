@@ -19,13 +19,20 @@ export interface EvalRunContext {
   log(level: 'info' | 'warn', message: string): void;
 }
 
-/** The quality gates, judged on held-out metrics: FVE at least minFve, dead % at most maxDeadPct. */
-export function judgeGates(m: Pick<SaeEvalSummary, 'fve' | 'dead_pct'>, gates: QualityGates): { gates: GateOutcome[]; passed: boolean } {
+/**
+ * The quality gates, judged on held-out metrics: FVE at least minFve, dead % at most maxDeadPct,
+ * and duplicates % at most maxDuplicatePct, which only warns unless duplicateGate is 'fail' (and
+ * is left out when 'off'). The SAE passes when every blocking gate passes.
+ */
+export function judgeGates(m: Pick<SaeEvalSummary, 'fve' | 'dead_pct' | 'duplicate_pct'>, gates: QualityGates): { gates: GateOutcome[]; passed: boolean } {
   const outcomes: GateOutcome[] = [
-    { name: 'FVE', value: m.fve, threshold: gates.minFve, comparison: '>=', pass: m.fve >= gates.minFve },
-    { name: 'dead %', value: m.dead_pct, threshold: gates.maxDeadPct, comparison: '<=', pass: m.dead_pct <= gates.maxDeadPct },
+    { name: 'FVE', value: m.fve, threshold: gates.minFve, comparison: '>=', pass: m.fve >= gates.minFve, blocking: true },
+    { name: 'dead %', value: m.dead_pct, threshold: gates.maxDeadPct, comparison: '<=', pass: m.dead_pct <= gates.maxDeadPct, blocking: true },
   ];
-  return { gates: outcomes, passed: outcomes.every((g) => g.pass) };
+  if (gates.duplicateGate !== 'off') {
+    outcomes.push({ name: 'duplicates %', value: m.duplicate_pct, threshold: gates.maxDuplicatePct, comparison: '<=', pass: m.duplicate_pct <= gates.maxDuplicatePct, blocking: gates.duplicateGate === 'fail' });
+  }
+  return { gates: outcomes, passed: outcomes.every((g) => g.pass || !g.blocking) };
 }
 
 export async function runEvalSae(params: EvalSaeParams, ctx: EvalRunContext): Promise<EvalRunResult> {
@@ -41,6 +48,6 @@ export async function runEvalSae(params: EvalSaeParams, ctx: EvalRunContext): Pr
   const [result] = await evaluateSaes(model, [sae], { windows: set.windows, bos: prependBos }, { device: params.device, onProgress: (f) => ctx.progress(f, 'evaluating') });
   const verdict = judgeGates(result.metrics, params.gates);
   const constructed = constructedSaeNote(params.sae);
-  ctx.log(verdict.passed ? 'info' : 'warn', `${path.basename(params.sae)} on ${result.metrics.tokens} tokens: FVE ${result.metrics.fve.toFixed(4)}, L0 ${result.metrics.l0.toFixed(2)}, dead ${result.metrics.dead_pct.toFixed(2)} %, CE-loss score ${result.metrics.ce_loss_score.toFixed(4)}, KL score ${result.metrics.kl_score.toFixed(4)}; gates ${verdict.passed ? 'passed' : 'failed'}.${constructed ? ` ${constructed.note}` : ''}`);
-  return { sae: path.resolve(params.sae), model: path.resolve(params.model), eval: { ...result.metrics }, gates: verdict.gates, passed: verdict.passed, executionProvider: lastEpReport()?.running ?? 'cpu', constructed };
+  ctx.log(verdict.passed ? 'info' : 'warn', `${path.basename(params.sae)} on ${result.metrics.tokens} tokens: FVE ${result.metrics.fve.toFixed(4)}, L0 ${result.metrics.l0.toFixed(2)}, dead ${result.metrics.dead_pct.toFixed(2)} %, duplicates ${result.metrics.duplicate_pct.toFixed(2)} %, dense ${result.metrics.dense_pct.toFixed(2)} %, CE-loss score ${result.metrics.ce_loss_score.toFixed(4)}, KL score ${result.metrics.kl_score.toFixed(4)}; gates ${verdict.passed ? 'passed' : 'failed'}.${constructed ? ` ${constructed.note}` : ''}`);
+  return { sae: path.resolve(params.sae), model: path.resolve(params.model), eval: { ...result.metrics }, dictionary: result.dictionary!, gates: verdict.gates, passed: verdict.passed, executionProvider: lastEpReport()?.running ?? 'cpu', constructed };
 }

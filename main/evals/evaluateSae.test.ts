@@ -43,11 +43,12 @@ function expected(sae: SaeWeights) {
     const acts = ref.hooks.get(hook)!;
     const rec = referenceSae(sae, acts, w.tokens.length);
     const spliced = Float64Array.from(rec.saeOut);
-    if (w.start === 0) spliced.set(acts.subarray(0, d), 0);
+    // Position 0 of every window is left out (BOS, or a continuation window's first token) and keeps its activation.
+    spliced.set(acts.subarray(0, d), 0);
     const sLogits = referenceForward(model, [], { hook, activation: spliced }).logits;
     const zLogits = referenceForward(model, [], { hook, activation: new Float64Array(acts.length) }).logits;
     for (let p = 0; p < w.tokens.length; p++) {
-      if (w.start + p === 0) continue;
+      if (p === 0) continue;
       let xx = 0;
       let hh = 0;
       for (let i = 0; i < d; i++) {
@@ -101,7 +102,7 @@ function expected(sae: SaeWeights) {
 }
 
 describe('evaluateSaes', () => {
-  it('computes every metric as the float64 references do (BOS excluded, SAE spliced elsewhere)', async () => {
+  it('computes every metric as the float64 references do (BOS and continuation-window first tokens excluded, SAE spliced elsewhere)', async () => {
     const topk = randomSae({ dIn: 16, dSae: 48, k: 5, hookName: hook, rescaleActsByDecoderNorm: true, seed: 3 });
     const jump = randomSae({ dIn: 16, dSae: 48, architecture: 'jumprelu', hookName: hook, seed: 4 });
     const results = await evaluateSaes(model, [topk, jump], { windows, bos: true }, { device: 'cpu', chunkWindows: 2 });
@@ -109,7 +110,7 @@ describe('evaluateSaes', () => {
       const want = expected(sae);
       const got = results[i].metrics;
       expect(got.tokens).toBe(want.tokens);
-      expect(got.tokens).toBe(9 + 11 + 7); // 10 and 12 tokens minus their BOS, and 7
+      expect(got.tokens).toBe(9 + 11 + 6); // 10 and 12 tokens minus their BOS, and the continuation window's 7 minus its first
       for (const key of ['fve', 'l0', 'l2_ratio', 'dead_pct', 'ce_clean', 'ce_with_sae', 'ce_zero_ablation', 'ce_loss_score', 'kl_with_sae', 'kl_zero_ablation', 'kl_score'] as const) {
         expect(Math.abs(got[key] - want[key]), `${sae.config.architecture} ${key}: ${got[key]} vs ${want[key]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[key])));
       }

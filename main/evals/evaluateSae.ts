@@ -3,8 +3,9 @@
  * held-out token windows and compute saeMetrics.ts' metrics at each SAE's hook. CE-loss and KL
  * scores splice the SAE's reconstruction into the model with the engine's splice (runWithEdit +
  * saeSpliceEdit) and compare with zero-ablation of the hook, as sae_lens' evals do: the SAE
- * replaces every position but BOS, zero-ablation replaces every position, and the averages leave
- * BOS out (CE: positions whose next token is in the window). Every model and SAE output is checked
+ * replaces every position that counts (tokenWindows' countedPositions: not BOS, not the first
+ * token of a continuation window), zero-ablation replaces every position, and the averages take
+ * the positions that count (CE: those whose next token is in the window). Every model and SAE output is checked
  * for NaN/Inf before it reaches a metric (NONFINITE_OUTPUT): an FVE or score computed from an
  * overflow would be NaN, which JSON turns into a silent null.
  */
@@ -16,11 +17,13 @@ import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runWithEdit, saeSpliceEdit, type ActivationEdit } from '../engine/intervention';
 import { runModel, runSae, type ModelRun } from '../engine/runner';
 import { releaseSessions, weightsId } from '../engine/session';
-import { isBosPosition, type TokenWindow } from '../datasets/tokenWindows';
+import { countedPositions, isUncountedPosition, type TokenWindow } from '../datasets/tokenWindows';
 import type { SaeWeights } from '../formats/sae';
 import type { Tensor32 } from '../formats/tensor';
 import type { TransformerWeights } from '../formats/transformer';
 import { ceLossScore, klFromLogits, klScore, MeanAccumulator, ReconstructionAccumulator } from './saeMetrics';
+import { dictionaryMetrics, SparseCodes } from './dictionaryMetrics';
+import type { DictionaryReport } from '../../preload/contract/train';
 
 export interface EvalWindowSet {
   windows: TokenWindow[];
@@ -35,13 +38,15 @@ export interface SaeEvalResult {
   metrics: SaeEvalMetrics;
   /** Tokens each latent fired on (for sparsity.safetensors). */
   fireCounts: Float64Array;
+  /** Duplicates, density and the like (dictionaryMetrics.ts); null for a reconstruction-only check. */
+  dictionary: DictionaryReport | null;
 }
 
 export interface EvaluateOptions {
   device?: DeviceChoice;
   /** Windows per model call. */
   chunkWindows?: number;
-  /** Skip the CE/KL splices (FVE, L0, dead, L2 ratio only): a cheaper check (lr sweep). */
+  /** Skip the CE/KL splices and the dictionary metrics (FVE, L0, dead, L2 ratio only): a cheaper check (lr sweep). */
   reconstructionOnly?: boolean;
   onProgress?: (fraction: number) => void;
 }
@@ -60,19 +65,16 @@ export function checkSaeFitsModel(model: TransformerWeights, sae: SaeWeights, wh
   }
 }
 
-function nonBosRows(w: TokenWindow, bos: boolean): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < w.tokens.length; p++) if (!isBosPosition({ bos }, w.start + p)) out.push(p);
-  return out;
-}
-
-/** The SAE's reconstruction everywhere but at BOS, which keeps its activation (sae_lens' mask). */
-function spliceKeepingBos(sae: SaeWeights, windows: TokenWindow[], bos: boolean, device: DeviceChoice): ActivationEdit {
+/**
+ * The SAE's reconstruction at the positions that count; the others (BOS, and the first token of a
+ * continuation window) keep their activation, as sae_lens' mask keeps BOS.
+ */
+function spliceCountedPositions(sae: SaeWeights, bos: boolean, device: DeviceChoice): ActivationEdit {
   const splice = saeSpliceEdit(sae, { device });
   return async (acts) => {
     const out = await splice(acts);
     return out.map((t, i) => {
-      if (!isBosPosition({ bos }, windows[i].start)) return t;
+      if (!isUncountedPosition(bos, 0)) return t;
       const d = t.shape[1];
       const data = Float32Array.from(t.data);
       data.set(acts[i].data.subarray(0, d), 0);
@@ -100,6 +102,7 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
   if (set.windows.length === 0) throw new WorkbenchError('EVAL_NO_TOKENS', 'There are no tokens to evaluate on.', 'Give a dataset with text and a positive number of eval tokens.');
   const hooks = [...new Set(saes.map((s) => s.config.hookName))];
   const acc = saes.map((s) => new ReconstructionAccumulator(s.config.dIn, s.config.dSae));
+  const codes = saes.map(() => (options.reconstructionOnly ? null : new SparseCodes()));
   const down: DownstreamSums[] = saes.map(() => ({
     ce: { clean: new MeanAccumulator(), sae: new MeanAccumulator(), zero: new MeanAccumulator() },
     kl: { sae: new MeanAccumulator(), zero: new MeanAccumulator() },
@@ -110,7 +113,7 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
   for (let w0 = 0; w0 < set.windows.length; w0 += chunk) {
     const windows = set.windows.slice(w0, w0 + chunk);
     const tokens = windows.map((w) => w.tokens);
-    const rowsOf = windows.map((w) => nonBosRows(w, set.bos));
+    const rowsOf = windows.map((w) => countedPositions(w, set.bos));
     const clean = await runModel(model, tokens, hooks, { logits: !options.reconstructionOnly, loss: !options.reconstructionOnly, device, batchSize: chunk });
     const where = `the evaluation of windows ${w0}-${w0 + windows.length - 1}`;
     requireFiniteRun(clean, `${where}, clean model`);
@@ -123,9 +126,9 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
         const src = clean.hooks[sae.config.hookName][wi].data;
         for (const p of rowsOf[wi]) x.set(src.subarray(p * d, (p + 1) * d), row++ * d);
       });
-      await accumulateReconstruction(acc[i], sae, { data: x, shape: [n, d] }, device, `${where}, SAE ${sae.config.hookName}`);
+      await accumulateReconstruction(acc[i], codes[i], sae, { data: x, shape: [n, d] }, device, `${where}, SAE ${sae.config.hookName}`);
       if (options.reconstructionOnly) continue;
-      const spliced = await runWithEdit(model, tokens, sae.config.hookName, spliceKeepingBos(sae, windows, set.bos, device), [], { logits: true, loss: true, device, batchSize: chunk });
+      const spliced = await runWithEdit(model, tokens, sae.config.hookName, spliceCountedPositions(sae, set.bos, device), [], { logits: true, loss: true, device, batchSize: chunk });
       requireFiniteRun(spliced, `${where}, model with the SAE at ${sae.config.hookName} spliced in`);
       const zeroed = await runWithEdit(model, tokens, sae.config.hookName, zeroAblation, [], { logits: true, loss: true, device, batchSize: chunk });
       requireFiniteRun(zeroed, `${where}, model with ${sae.config.hookName} zero-ablated`);
@@ -149,11 +152,17 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
     // These SAEs are often evaluated once (lr-sweep trials, a finished run): free their sessions, also when the evaluation failed.
     for (const sae of saes) await releaseSessions(`${weightsId(sae)}|`);
   }
+  const dictionaries: (DictionaryReport | null)[] = [];
+  for (const [i, sae] of saes.entries()) {
+    const c = codes[i];
+    dictionaries.push(c ? await dictionaryMetrics({ W_dec: sae.W_dec.data, dSae: sae.config.dSae, dIn: sae.config.dIn, fireCounts: acc[i].fireCounts, tokens: acc[i].tokenCount, codes: c }, device) : null);
+  }
   return saes.map((sae, i) => {
     const a = acc[i];
     const s = down[i];
     const ce = { clean: s.ce.clean.mean(), sae: s.ce.sae.mean(), zero: s.ce.zero.mean() };
     const kl = { sae: s.kl.sae.mean(), zero: s.kl.zero.mean() };
+    const dict = dictionaries[i];
     return {
       metrics: {
         hook: sae.config.hookName,
@@ -170,13 +179,18 @@ export async function evaluateSaes(model: TransformerWeights, saes: SaeWeights[]
         kl_with_sae: kl.sae,
         kl_zero_ablation: kl.zero,
         kl_score: klScore(kl.sae, kl.zero),
+        duplicate_pct: dict?.duplicate_pct ?? Number.NaN,
+        dense_pct: dict?.dense_pct ?? Number.NaN,
+        max_cosine: dict?.max_cosine ?? Number.NaN,
+        mean_max_cosine: dict?.mean_max_cosine ?? Number.NaN,
       },
       fireCounts: a.fireCounts,
+      dictionary: dict,
     };
   });
 }
 
-async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: SaeWeights, x: Tensor32, device: DeviceChoice, where: string): Promise<void> {
+async function accumulateReconstruction(acc: ReconstructionAccumulator, codes: SparseCodes | null, sae: SaeWeights, x: Tensor32, device: DeviceChoice, where: string): Promise<void> {
   const n = x.shape[0];
   if (n === 0) return;
   if (sae.config.architecture === 'topk') {
@@ -188,6 +202,20 @@ async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: Sae
     acc.addRows(x.data, run.outputs.sae_out!.data as Float32Array, n, (r, visit) => {
       for (let j = r * k; j < (r + 1) * k; j++) if (val[j] > 0) visit(Number(idx[j]));
     });
+    if (codes) {
+      const ids: number[] = [];
+      const vals: number[] = [];
+      for (let r = 0; r < n; r++) {
+        ids.length = 0;
+        vals.length = 0;
+        for (let j = r * k; j < (r + 1) * k; j++) {
+          if (val[j] <= 0) continue;
+          ids.push(Number(idx[j]));
+          vals.push(val[j]);
+        }
+        codes.addRow(ids, vals);
+      }
+    }
     return;
   }
   const dSae = sae.config.dSae;
@@ -197,4 +225,18 @@ async function accumulateReconstruction(acc: ReconstructionAccumulator, sae: Sae
   acc.addRows(x.data, run.outputs.sae_out!.data as Float32Array, n, (r, visit) => {
     for (let j = 0; j < dSae; j++) if (acts[r * dSae + j] !== 0) visit(j);
   });
+  if (codes) {
+    const ids: number[] = [];
+    const vals: number[] = [];
+    for (let r = 0; r < n; r++) {
+      ids.length = 0;
+      vals.length = 0;
+      for (let j = 0; j < dSae; j++) {
+        if (acts[r * dSae + j] === 0) continue;
+        ids.push(j);
+        vals.push(acts[r * dSae + j]);
+      }
+      codes.addRow(ids, vals);
+    }
+  }
 }

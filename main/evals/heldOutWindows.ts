@@ -1,11 +1,12 @@
 /**
  * The held-out evaluation tokens: whole context windows from the start of a dataset until they
- * hold `tokens` tokens that count (BOS positions do not). Training runs start right after them,
+ * hold `tokens` tokens that count (tokenWindows' countedPositions: not BOS, not the first token of
+ * a continuation window). Training runs start right after them,
  * so the same dataset gives the eval job and a training run's gates the same tokens.
  */
 import { WorkbenchError } from '../errors';
 import { readDocuments, type DatasetPlan } from '../datasets/documentReader';
-import { contextWindows, isBosPosition, tokenizeDocument, type TokenWindow } from '../datasets/tokenWindows';
+import { contextWindows, countedPositions, tokenizeDocument, type TokenWindow } from '../datasets/tokenWindows';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
 
 export interface HeldOutWindows {
@@ -22,7 +23,7 @@ export async function heldOutWindows(plan: DatasetPlan, tokenizer: WorkbenchToke
   for await (const doc of readDocuments(plan)) {
     const all = contextWindows(tokenizeDocument(tokenizer, doc, prependBos), contextSize);
     for (const [i, w] of all.entries()) {
-      const counted = w.tokens.filter((_, p) => !isBosPosition({ bos: prependBos }, w.start + p)).length;
+      const counted = countedPositions(w, prependBos).length;
       if (counted === 0) continue;
       windows.push(w);
       rows += counted;

@@ -12,14 +12,14 @@ const fx = useExperimentFixture('ablation');
 
 const ids = (text: string) => [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)];
 
-/** x' = x + x_hat(edited) - x_hat(orig): the chosen features set to `value` on every non-BOS row. */
+/** x' = x + x_hat(edited) - x_hat(orig): the chosen features set to `value` on every row that counts (all but each window's first: BOS or a continuation window's first token). */
 function referenceAblation(features: number[], value: (f: number) => number) {
   const sae = fx().saeWeights;
   const dSae = sae.config.dSae;
-  return (acts: Float64Array, len: number, start: number) => {
+  return (acts: Float64Array, len: number) => {
     const ref = referenceSae(sae, acts, len);
     const edited = Float64Array.from(ref.featureActs);
-    for (let r = start === 0 ? 1 : 0; r < len; r++) for (const f of features) edited[r * dSae + f] = value(f);
+    for (let r = 1; r < len; r++) for (const f of features) edited[r * dSae + f] = value(f);
     const after = referenceSaeDecode(sae, edited, acts, len);
     return acts.map((v, i) => v + after[i] - ref.saeOut[i]);
   };
@@ -57,7 +57,8 @@ describe('ablation', () => {
     expect(a.slice.windows).toBeGreaterThan(12);
     const docs: ReferenceDoc[] = fx().documents.map((text) => {
       const tokens = ids(text);
-      return { tokens, scored: tokens.map((t, p) => p > 0 && (t === FIXTURE_WORDS.indexOf('the') + 2 || t === FIXTURE_WORDS.indexOf('cat') + 2)) };
+      // Windows of 12: positions 0, 12, 24... do not count (BOS, then continuation windows' first tokens).
+      return { tokens, scored: tokens.map((t, p) => p % 12 !== 0 && (t === FIXTURE_WORDS.indexOf('the') + 2 || t === FIXTURE_WORDS.indexOf('cat') + 2)) };
     });
     expect(a.metric.positions).toBe(docs.reduce((n, d) => n + d.scored.filter(Boolean).length, 0));
     const quickly = FIXTURE_WORDS.indexOf('quickly') + 2;
@@ -76,7 +77,7 @@ describe('ablation', () => {
     expect(a.inputs.map((i) => i.role)).toEqual(['model', 'sae', 'dataset']);
     expect(a.inputs[2].files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.inputs[0].files.map((f) => f.file.split('/').pop())).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
-    expect(a.densities).toMatchObject({ source: 'pass', tokens: a.slice.tokens - a.slice.documents });
+    expect(a.densities).toMatchObject({ source: 'pass', tokens: a.slice.tokens - a.slice.windows });
   });
 
   it('mean-ablates to each feature\'s mean over the measured tokens; CE counts every predicted position', async () => {
@@ -84,10 +85,10 @@ describe('ablation', () => {
     const a = await runAblation(params, silentContext());
     const docs: ReferenceDoc[] = fx().documents.slice(0, 6).map((text) => {
       const tokens = ids(text);
-      return { tokens, scored: tokens.map((_, p) => p > 0 && p < tokens.length - 1) };
+      return { tokens, scored: tokens.map((_, p) => p % 12 !== 0 && p < tokens.length - 1) };
     });
-    expect(a.metric.positions).toBe(docs.reduce((n, d) => n + d.tokens.length - 2, 0));
-    // The mean of feature 4 over every non-BOS token, from the float64 SAE on the clean activations.
+    expect(a.metric.positions).toBe(docs.reduce((n, d) => n + d.scored.filter(Boolean).length, 0));
+    // The mean of feature 4 over every token that counts (not a window's first), from the float64 SAE on the clean activations.
     let total = 0;
     let n = 0;
     for (const d of docs) {
@@ -95,7 +96,7 @@ describe('ablation', () => {
         const w = d.tokens.slice(start, start + 12);
         const acts = (await import('../engine/reference/modelReference')).referenceForward(fx().weights, w).hooks.get(FIXTURE_HOOK)!;
         const f = referenceSae(fx().saeWeights, acts, w.length).featureActs;
-        for (let r = start === 0 ? 1 : 0; r < w.length; r++) {
+        for (let r = 1; r < w.length; r++) {
           total += f[r * 40 + 4];
           n++;
         }

@@ -38,7 +38,7 @@ export async function runAblation(params: AblateSettings, ctx: ExperimentContext
     prependBos: sae.weights.config.prependBos ?? model.weights.config.prependBos,
   });
   const metric = parseMetric(params.metric, model.tokenizer, model.weights.config.dVocab);
-  const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home));
+  const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home), slice.info.contextSize);
   const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
 
   const stats = await loadFeatureStats({ model, sae, slice, device: params.device, ctx, checkpoints, phase: 'stats', progressRange: [0, 0.15] });

@@ -7,7 +7,7 @@
 import type { SliceInfo } from '../../preload/api';
 import { compileCondition } from '../conditions/tokenCondition';
 import { planDataset, readDocuments } from '../datasets/documentReader';
-import { contextWindows, tokenizeDocument, type TokenizedDocument } from '../datasets/tokenWindows';
+import { contextWindows, isUncountedDocumentPosition, tokenizeDocument, type TokenizedDocument } from '../datasets/tokenWindows';
 import { WorkbenchError } from '../errors';
 import type { WorkbenchTokenizer } from '../tokenize/tokenizer';
 
@@ -88,19 +88,25 @@ export async function loadDocumentSlice(tokenizer: WorkbenchTokenizer, req: Slic
 
 /**
  * Per document, 1 at the positions a condition holds (BOS never), or at every non-BOS position
- * when there is no condition. `named:` clauses resolve through `resolveNamed`.
+ * when there is no condition. `named:` clauses resolve through `resolveNamed`. With `contextSize`
+ * (the slice's windows), the positions tokenWindows leaves out are 0 too: with BOS, the first token
+ * of every continuation window, as training, evals and the index leave it out.
  */
-export function conditionMasks(documents: TokenizedDocument[], tokenizer: WorkbenchTokenizer, condition: string | null | undefined, resolveNamed?: (name: string) => string | null): { spec: string | null; masks: Uint8Array[] } {
+export function conditionMasks(documents: TokenizedDocument[], tokenizer: WorkbenchTokenizer, condition: string | null | undefined, resolveNamed?: (name: string) => string | null, contextSize?: number): { spec: string | null; masks: Uint8Array[] } {
+  const dropUncounted = (d: TokenizedDocument, m: Uint8Array): Uint8Array => {
+    if (contextSize !== undefined) for (let p = 0; p < m.length; p++) if (isUncountedDocumentPosition(d.bos, p, contextSize)) m[p] = 0;
+    return m;
+  };
   if (!condition) {
     return {
       spec: null,
       masks: documents.map((d) => {
         const m = new Uint8Array(d.tokens.length).fill(1);
         if (d.bos && m.length > 0) m[0] = 0;
-        return m;
+        return dropUncounted(d, m);
       }),
     };
   }
   const compiled = compileCondition(condition, resolveNamed);
-  return { spec: compiled.spec, masks: documents.map((d) => compiled.mask({ ids: d.tokens, texts: tokenizer.tokenStrings(d.tokens), bos: d.bos })) };
+  return { spec: compiled.spec, masks: documents.map((d) => dropUncounted(d, compiled.mask({ ids: d.tokens, texts: tokenizer.tokenStrings(d.tokens), bos: d.bos }))) };
 }

@@ -38,14 +38,14 @@ describe('probes', () => {
     const docs = fx().documents.map((text) => [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)]);
     const isTest = new Set(a.testDocuments);
     const label = (t: number) => (t === FIXTURE_WORDS.indexOf('the') + 2 || t === FIXTURE_WORDS.indexOf('cat') + 2 ? 1 : 0);
-    // Rows: every non-BOS position, from the float64 forward (and SAE), in document order.
+    // Rows: every position that counts (not a window's first: BOS or a continuation window's first token), from the float64 forward (and SAE), in document order.
     const rows: { doc: number; acts: number[]; latents: number[]; y: number }[] = [];
     docs.forEach((tokens, doc) => {
       for (let start = 0; start < tokens.length; start += 12) {
         const w = tokens.slice(start, start + 12);
         const acts = referenceForward(fx().weights, w).hooks.get(FIXTURE_HOOK)!;
         const lat = referenceSae(fx().saeWeights, acts, w.length).featureActs;
-        for (let p = start === 0 ? 1 : 0; p < w.length; p++) rows.push({ doc, acts: Array.from(acts.subarray(p * 16, (p + 1) * 16)), latents: Array.from(lat.subarray(p * 40, (p + 1) * 40)), y: label(w[p]) });
+        for (let p = 1; p < w.length; p++) rows.push({ doc, acts: Array.from(acts.subarray(p * 16, (p + 1) * 16)), latents: Array.from(lat.subarray(p * 40, (p + 1) * 40)), y: label(w[p]) });
       }
     });
     const train = rows.filter((r) => !isTest.has(r.doc));

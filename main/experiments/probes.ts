@@ -8,6 +8,7 @@
  * sd per dimension, sparse latents scaled to unit root-mean-square (not centred, which keeps them
  * sparse). The L2 penalty applies in those units.
  */
+import { isUncountedPosition } from '../datasets/tokenWindows';
 import type { ProbeArtifact, ProbeResult, ProbeSettings } from '../../preload/api';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
@@ -19,7 +20,7 @@ import { savedConditionResolver } from './appDatabase';
 import { conditionMasks, loadDocumentSlice, type DocumentSlice } from './documentSlice';
 import type { ExperimentContext } from './experimentContext';
 import { checkHook, checkSaeOnModel, checkSameVocabulary, loadExperimentModel, loadExperimentSae, modelLabel, saeLabel, type ExperimentModel, type ExperimentSae } from './experimentInputs';
-import { nonBosRows } from './featureStats';
+import { countedRows } from './featureStats';
 import { denseDesign, predictLogistic, sparseDesign, trainLogistic, type Design } from './logisticRegression';
 import { formatStat as fmt } from '../../preload/api';
 
@@ -64,7 +65,7 @@ async function collectInputs(plan: ProbePlan, slice: DocumentSlice, device: Prob
     executionProvider = run.report.running;
     const where = `probe ${plan.label}, windows ${g}-${g + group.length - 1}`;
     requireFiniteOutputs(Object.fromEntries(run.hooks[plan.hook].map((t, i) => [`${plan.hook} (window ${g + i})`, t])), where);
-    const x = nonBosRows(slice, group, run.hooks[plan.hook]);
+    const x = countedRows(slice, group, run.hooks[plan.hook]);
     if (!plan.sae) dense.push(x);
     else {
       const sae = plan.sae.weights;
@@ -195,17 +196,17 @@ export async function runProbes(params: ProbeSettings, ctx: ExperimentContext): 
     nCtx: Math.min(...plans.map((p) => p.model.weights.config.nCtx)),
     prependBos: firstSae?.weights.config.prependBos ?? first.model.weights.config.prependBos,
   });
-  const { spec: condition, masks } = conditionMasks(slice.documents, first.model.tokenizer, params.condition, savedConditionResolver(ctx.home));
+  const { spec: condition, masks } = conditionMasks(slice.documents, first.model.tokenizer, params.condition, savedConditionResolver(ctx.home), slice.info.contextSize);
   const split = splitDocuments(slice.documents.length, params.testFraction, params.splitSeed);
   const isTest = new Uint8Array(slice.documents.length);
   for (const d of split.test) isTest[d] = 1;
-  // Rows in the order collectInputs produces them: windows in order, BOS rows dropped.
+  // Rows in the order collectInputs produces them: windows in order, the rows that do not count (BOS, continuation-window first tokens) dropped.
   const labels: number[] = [];
   const trainRows: number[] = [];
   const testRows: number[] = [];
   for (const w of slice.windows) {
     const doc = slice.documents[w.doc];
-    for (let p = w.start === 0 && doc.bos ? 1 : 0; p < w.tokens.length; p++) {
+    for (let p = isUncountedPosition(doc.bos, 0) ? 1 : 0; p < w.tokens.length; p++) {
       (isTest[w.doc] ? testRows : trainRows).push(labels.length);
       labels.push(masks[w.doc][w.start + p]);
     }

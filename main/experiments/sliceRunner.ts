@@ -7,6 +7,7 @@
  * one place ablation, steering and swaps get model outputs: an overflowing model stops the
  * experiment with NONFINITE_OUTPUT instead of giving a verdict computed from NaN.
  */
+import { isUncountedPosition } from '../datasets/tokenWindows';
 import type { DeviceChoice } from '../engine/executionProviders';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { prepareEdit, type EditRunOptions, type EditSession } from '../engine/intervention';
@@ -60,13 +61,13 @@ export class GroupView {
     });
   }
 
-  /** Per packed row: 1 where the row may be edited (not a document's BOS: BOS is never edited). */
+  /** Per packed row: 1 where the row may be edited: the positions that count (tokenWindows: never a BOS, nor a continuation window's first token). */
   editableRows(): Uint8Array {
     const out = new Uint8Array(this.rows).fill(1);
     let row = 0;
     for (const wi of this.windows) {
       const w = this.slice.windows[wi];
-      if (w.start === 0 && this.slice.documents[w.doc].bos) out[row] = 0;
+      if (isUncountedPosition(this.slice.documents[w.doc].bos, 0)) out[row] = 0;
       row += w.tokens.length;
     }
     return out;

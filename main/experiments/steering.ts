@@ -79,8 +79,11 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
   const statsShare = 0.2;
   for (const [index, panel] of params.panels.entries()) {
     const model = loadExperimentModel(panel.model);
-    const sae = loadExperimentSae(panel.sae);
     const saeModel = loadExperimentModel(panel.saeModel ?? panel.model);
+    const sae = loadExperimentSae(panel.sae, { decoder: panel.decoder, model: saeModel });
+    if (sae.crosscoder && panel.intervention === 'ablate') {
+      throw new WorkbenchError('CROSSCODER_NOT_SUPPORTED', `Panel ${index + 1}: ablating crosscoder latent #${panel.feature} needs both models' activations at once; a panel runs one model.`, 'Steer with it by add or replace (its decoder as the direction).');
+    }
     checkSaeOnModel(sae, saeModel);
     checkFeatureIds(sae, [panel.feature]);
     const carried = saeModel.dir !== model.dir;
@@ -141,7 +144,7 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
     const { model, hook } = members[0];
     const slice = slices.get(model.dir)!;
     const metric = parseMetric(params.metric, model.tokenizer, model.weights.config.dVocab);
-    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home));
+    const { spec: condition, masks } = conditionMasks(slice.documents, model.tokenizer, params.condition, savedConditionResolver(ctx.home), slice.info.contextSize);
     if (params.steerAt === 'condition' && !condition) throw new WorkbenchError('BAD_ARGUMENT', 'Steering at condition positions needs a condition.', 'Give a condition (e.g. token-regex:^Step$) or steer at all positions.');
     const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
     metricOut ??= metricInfo(metric, condition, positions);

@@ -14,7 +14,8 @@ beforeAll(() => {
   fx = fixture();
   docs = fx.documents.slice(0, 6).map((text) => {
     const tokens = [1, ...text.split(' ').map((w) => FIXTURE_WORDS.indexOf(w) + 2)];
-    return { tokens, scored: tokens.map((_, p) => p > 0 && p < tokens.length - 1) };
+    // Windows of 12: positions 0, 12, ... do not count (BOS, then continuation windows' first tokens).
+    return { tokens, scored: tokens.map((_, p) => p % 12 !== 0 && p < tokens.length - 1) };
   });
 });
 
@@ -55,7 +56,7 @@ describe('swap', () => {
       const ra = referenceSae(fx.saeWeights, actsA, len);
       const rb = referenceSae(fx.saeWeights, actsB, len);
       const edited = Float64Array.from(ra.featureActs);
-      for (let r = start === 0 ? 1 : 0; r < len; r++) for (const f of set) edited[r * 40 + f] = rb.featureActs[r * 40 + f];
+      for (let r = 1; r < len; r++) for (const f of set) edited[r * 40 + f] = rb.featureActs[r * 40 + f];
       const after = referenceSaeDecode(fx.saeWeights, edited, actsA, len);
       return actsA.map((x, i) => x + after[i] - ra.saeOut[i]);
     };

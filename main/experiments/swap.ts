@@ -79,7 +79,7 @@ export async function runSwap(params: SwapSettings, ctx: ExperimentContext): Pro
     prependBos: sae?.weights.config.prependBos ?? A.weights.config.prependBos,
   });
   const metric = parseMetric(params.metric, A.tokenizer, A.weights.config.dVocab);
-  const { spec: condition, masks } = conditionMasks(slice.documents, A.tokenizer, params.condition, savedConditionResolver(ctx.home));
+  const { spec: condition, masks } = conditionMasks(slice.documents, A.tokenizer, params.condition, savedConditionResolver(ctx.home), slice.info.contextSize);
   const { scored, positions } = scoredOrRefuse(metric, slice, masks, condition);
 
   // A null needs random sets of the same size: only a proper subset of at most half the latents has them.

@@ -110,13 +110,14 @@ describe('index build on the demo bundle', () => {
     let stepTokens = 0;
     const vocab = corpus.vocab();
     for (const { tokens: ids } of corpus.documents()) {
-      // The build's windows: 16 tokens each, BOS only at the start of the document.
+      // The build's windows: 16 tokens each, BOS only at the start of the document; position 0 of
+      // every window does not count (BOS, or a continuation window's first token, which runs without one).
       for (let start = 0; start < ids.length; start += 16) {
         const window = Array.from(ids.subarray(start, start + 16));
         const resid = referenceForward(model, window).hooks.get(sae.config.hookName)!;
         const { featureActs } = referenceSae(sae, resid, window.length);
         for (let p = 0; p < window.length; p++) {
-          if (start + p === 0) continue;
+          if (p === 0) continue;
           tokens++;
           if (vocab[window[p]].trim() === 'Step') stepTokens++;
           const row = featureActs.subarray(p * d, (p + 1) * d);

@@ -15,7 +15,8 @@ export const indexBuildJob = defineJobKind<IndexBuildParams>({
   pausable: true,
   maxAttempts: 3,
   remote: {
-    inputs: (p) => [p.modelPath, ...p.saePaths, p.datasetPath],
+    // A crosscoder's model A goes along when named (else its cfg's model_a_path must exist there).
+    inputs: (p) => [p.modelPath, ...p.saePaths, p.datasetPath, ...(p.modelAPath ? [p.modelAPath] : [])],
     // A sharded build: one array task per shard, then index.merge once all are built.
     parts: (p) =>
       p.shards

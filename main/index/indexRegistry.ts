@@ -21,6 +21,8 @@ export interface IndexProvenance {
   textColumn: string | null;
   bos: boolean;
   contextSize: number;
+  /** Crosscoder indexes: model A (the index's model is B). */
+  modelA?: InputIdentity;
 }
 
 export interface IndexRecord extends Omit<FeatureIndexInfo, 'stale'> {
@@ -125,7 +127,11 @@ export class IndexRegistry {
   }
 
   list(): IndexRecord[] {
-    return (this.db.prepare('SELECT * FROM feature_indexes ORDER BY created_at DESC, id').all() as Row[]).map((r) => toRecord(this.db, r));
+    // Newest first in queue order: two indexes queued together ("Index both models") start in
+    // either order, and pages that pair "the older as A" must not depend on which hashed first.
+    const sql = `SELECT fi.* FROM feature_indexes fi LEFT JOIN jobs j ON j.id = fi.job_id
+                 ORDER BY (j.position IS NULL) ASC, j.position DESC, fi.created_at DESC, fi.id`;
+    return (this.db.prepare(sql).all() as Row[]).map((r) => toRecord(this.db, r));
   }
 
   markReady(id: string, summary: NonNullable<IndexRecord['summary']>): void {

@@ -10,6 +10,7 @@ import { describeSystemError, WorkbenchError } from '../errors';
 import { FeatureAccumulator } from './featureAccumulator';
 import { createIndexDb, openIndexDb, readMeta } from './indexDatabase';
 import { blockCrc, encodeBlock, SparseBlockBuilder, type SparseBlock } from './sparseBlocks';
+import { isUncountedPosition } from '../datasets/tokenWindows';
 
 /** What the index file records about its shape at creation. */
 export interface IndexShape {
@@ -93,7 +94,9 @@ export class FeatureIndexWriter {
 
   /**
    * One window of a document: rows `rowOffset ..` of `sparse` hold positions start .. start+n-1.
-   * A BOS position (when `bosAtZero` and start = 0) is not indexed: it counts as no token.
+   * Position 0 of the window is not indexed when `bosAtZero` (tokenWindows' isUncountedPosition:
+   * the document's BOS, or a continuation window's first token, which runs without one): it
+   * counts as no token, as in training and evals.
    */
   addWindow(document: number, start: number, n: number, sparse: SparseRows, rowOffset: number, bosAtZero: boolean): void {
     const { width } = sparse;
@@ -101,7 +104,7 @@ export class FeatureIndexWriter {
     const builder = new SparseBlockBuilder(document, start, n, this.shape.dSae, Math.min(width, 64));
     for (let p = 0; p < n; p++) {
       const position = start + p;
-      if (bosAtZero && position === 0) {
+      if (isUncountedPosition(bosAtZero, p)) {
         builder.push(this.scratchIds, this.scratchValues, 0);
         continue;
       }

@@ -73,6 +73,7 @@ export async function mergeIndexShards(host: BuildHost, params: IndexMergeParams
   const count = params.shardHomes.length;
   if (build.shards !== undefined && build.shards !== count) throw new WorkbenchError('INDEX_SHARD_MISMATCH', `The build has ${build.shards} shards but ${count} shard folders were given.`, 'Give one data directory per shard, in shard order.');
   const plan = await prepareIndexBuild(build);
+  refuseCrosscoderShards(plan);
   const modelPath = path.resolve(build.modelPath);
   const saePaths = plan.saes.map((s) => s.path);
   const shards = params.shardHomes.map((home, i) => shardIndexes(path.resolve(home), i, count, build, saePaths));
@@ -191,7 +192,15 @@ interface ShardedState {
 }
 
 /** A sharded build on this machine: each shard in turn (each resumable), then the join. */
+/** Shards join SAE indexes; a crosscoder index (two models per window) is built whole. */
+function refuseCrosscoderShards(plan: Awaited<ReturnType<typeof prepareIndexBuild>>): void {
+  if (plan.crosscoder) {
+    throw new WorkbenchError('INDEX_SHARDS_CROSSCODER', `${plan.crosscoder.path} is a crosscoder: its index cannot be built in shards yet.`, 'Build it without --shards (it still runs on a cluster with --on).');
+  }
+}
+
 export async function buildSharded(host: BuildHost, params: IndexBuildParams, tuning: BuildTuning = {}): Promise<IndexBuildResult> {
+  refuseCrosscoderShards(await prepareIndexBuild({ ...params, shards: undefined }));
   const count = params.shards!;
   const root = shardRoot(host.home, host.jobId);
   const state: ShardedState = (host.resumeState as unknown as ShardedState | null) ?? { shardStates: Array.from({ length: count }, () => null) };

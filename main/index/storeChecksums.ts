@@ -13,6 +13,15 @@ type Value = number | string | Buffer | Uint8Array | bigint | null | undefined;
 
 const scratch = Buffer.alloc(9);
 
+/**
+ * zlib's crc32 of bytes, continuing from `c`. Nothing leaves `c` as it is: node:zlib returns 0 for
+ * an empty Buffer without backing memory (as better-sqlite3 returns a zero-length BLOB), which
+ * made every block with no latent fired read back as damaged.
+ */
+function crcOf(bytes: Uint8Array, c: number): number {
+  return bytes.byteLength === 0 ? c : crc32(bytes, c);
+}
+
 /** CRC-32 of values in order, each tagged with its type (and length), so neither shifts into another. */
 export function crcOfValues(values: readonly Value[], seed = 0): number {
   let c = seed;
@@ -32,11 +41,11 @@ export function crcOfValues(values: readonly Value[], seed = 0): number {
       const bytes = Buffer.from(v, 'utf8');
       scratch[0] = 3;
       scratch.writeDoubleLE(bytes.length, 1);
-      c = crc32(bytes, crc32(scratch, c));
+      c = crcOf(bytes, crc32(scratch, c));
     } else {
       scratch[0] = 4;
       scratch.writeDoubleLE(v.byteLength, 1);
-      c = crc32(v, crc32(scratch, c));
+      c = crcOf(v, crc32(scratch, c));
     }
   }
   return c >>> 0;

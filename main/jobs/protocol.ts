@@ -1,4 +1,5 @@
 import type { ApiError, EngineExecutionProvider, RemoteJobInfo } from '../../preload/api';
+import type { NodePlacement } from '../engine/nodePlacement';
 import type { StopReason } from './kind';
 
 /** Messages from the core to a job worker. */
@@ -23,6 +24,8 @@ export type WorkerToHost =
   | { type: 'execution-provider'; ep: EngineExecutionProvider }
   /** Where a job on a cluster stands there (its Slurm job id, state, reason, node): recorded on the job. */
   | { type: 'remote'; info: RemoteJobInfo }
+  /** Where a GPU session's nodes ran (its first run, profiled): see engine/nodePlacement.ts. */
+  | { type: 'node-placement'; placement: NodePlacement }
   | { type: 'done'; result: unknown }
   | { type: 'stopped'; reason: StopReason }
   | { type: 'failed'; error: ApiError };

@@ -2,6 +2,7 @@ import type { JobLogLine, JobState, JobView, ResourceClass } from '../../preload
 import { runDir } from '../home';
 import { toApiError, WorkbenchError } from '../errors';
 import { mergeExecutionProvider } from '../engine/sessionProviders';
+import { describeNodePlacement } from '../engine/nodePlacement';
 import { AttemptEta } from './attemptEta';
 import { GpuAvailability } from './gpuAvailability';
 import type { JobExecutor } from './jobExecutor';
@@ -170,7 +171,7 @@ export class JobScheduler {
     const job = this.require(id);
     if (job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted') throw this.wrongState(job, 'retried');
     // Pausable kinds keep their checkpoint, so a retry continues rather than redoing finished work.
-    const patch = job.pausable ? {} : { checkpoint: null, progress: null, executionProvider: null };
+    const patch = job.pausable ? {} : { checkpoint: null, progress: null, executionProvider: null, cpuFallbackPct: null };
     this.transition(id, { ...patch, state: 'queued', error: null, finishedAt: null, etaSeconds: null, progressMessage: null, progressDetail: null }, 'Retry: queued again.', 'info', 'throw');
     this.pump();
     return this.store.view(id)!;
@@ -369,6 +370,16 @@ export class JobScheduler {
         if (next === current) return;
         this.events.jobUpdated(this.store.update(id, { executionProvider: next }, { deferOnFailure: true }));
         this.log(id, 'info', `Model sessions run on ${m.ep.toUpperCase()}.`);
+        return;
+      }
+      case 'node-placement': {
+        const job = this.store.view(id);
+        if (!job) return;
+        const p = m.placement;
+        this.log(id, p.cpuNodes > 0 ? 'warn' : 'info', `A ${p.ep.toUpperCase()} session's first run: ${describeNodePlacement(p)}.`);
+        // The worst session is what the job shows: one graph mostly on the CPU is the one to fix.
+        if (job.cpuFallbackPct !== null && job.cpuFallbackPct >= p.cpuNodePct) return;
+        this.events.jobUpdated(this.store.update(id, { cpuFallbackPct: p.cpuNodePct }, { deferOnFailure: true }));
         return;
       }
       case 'checkpoint':

@@ -16,6 +16,7 @@ interface JobRow {
   position: number;
   resource: ResourceClass;
   execution_provider: string | null;
+  cpu_fallback_pct: number | null;
   progress: number | null;
   progress_message: string | null;
   progress_detail: string | null;
@@ -34,7 +35,7 @@ interface JobRow {
 }
 
 /** Every column a view needs, without the full params/result/checkpoint JSON. */
-const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource, execution_provider,
+const SUMMARY_COLUMNS = `id, kind, title, params_summary, result_summary, result IS NOT NULL AS has_result, state, priority, position, resource, execution_provider, cpu_fallback_pct,
   progress, progress_message, progress_detail, eta_seconds, created_at, started_at, finished_at, elapsed_ms, attempt_started_at, attempts, error, target, remote`;
 
 function summaryText(value: unknown): string {
@@ -45,6 +46,7 @@ export type JobPatch = Partial<{
   state: JobState;
   resource: ResourceClass;
   executionProvider: string | null;
+  cpuFallbackPct: number | null;
   progress: number | null;
   progressMessage: string | null;
   progressDetail: unknown;
@@ -65,6 +67,7 @@ const columnOf: Record<keyof JobPatch, string> = {
   state: 'state',
   resource: 'resource',
   executionProvider: 'execution_provider',
+  cpuFallbackPct: 'cpu_fallback_pct',
   progress: 'progress',
   progressMessage: 'progress_message',
   progressDetail: 'progress_detail',
@@ -318,6 +321,7 @@ export class JobStore {
       position: r.position,
       resource: r.resource,
       executionProvider: r.execution_provider,
+      cpuFallbackPct: r.cpu_fallback_pct,
       progress: r.progress,
       progressMessage: r.progress_message,
       progressDetail: r.progress_detail ? JSON.parse(r.progress_detail) : null,

@@ -8,7 +8,7 @@ import type { ApiError } from '../../preload/api';
 import { internalErrorFields, toApiError, WorkbenchError } from '../errors';
 import { createFileLogger } from '../log';
 import { finiteCheckCacheDir, useFiniteCheckCache } from '../formats/finiteValues';
-import { onSessionProvider } from '../engine/sessionProviders';
+import { onNodePlacement, onSessionProvider } from '../engine/sessionProviders';
 import { JobStopped, type JobContext, type StopReason } from './kind';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import type { JobKindTable } from './registry';
@@ -110,6 +110,7 @@ export function runWorker(port: ParentPort, kinds: JobKindTable): void {
     useFiniteCheckCache(finiteCheckCacheDir(job.home));
     // What ran, not what was asked for: the Queue shows the EP each model session landed on.
     onSessionProvider((ep) => port.send({ type: 'execution-provider', ep }));
+    onNodePlacement((placement) => port.send({ type: 'node-placement', placement }));
     try {
       const kind = kinds.find(job.kind);
       fs.mkdirSync(job.runDir, { recursive: true });

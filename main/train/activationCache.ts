@@ -21,6 +21,8 @@ export interface CacheIdentity {
   prependBos: boolean;
   blockRows: number;
   trainStart: DataCursor;
+  /** The device asked for: activations from another execution provider differ in their last bits. */
+  device: string;
 }
 
 export class ActivationCache {

@@ -24,6 +24,8 @@ export interface IntervalSums {
   totalVar: number;
   l0: number;
   gradNorm: number;
+  /** Crosscoders: each model's sse and centred sum of squares (per-model FVE). */
+  models?: { sse: number; totalVar: number }[];
 }
 
 export function emptyInterval(): IntervalSums {
@@ -51,12 +53,16 @@ export interface RunCheckpoint {
   /** The lr training uses (after an lr sweep, the winner). */
   lr: number;
   sweep: LrSweepTrial[] | null;
+  /** Per hook, the input scale (normalize_activations) estimated before the first step; absent in older checkpoints (1). */
+  inputScales?: number[];
   buffer: BufferCursor | null;
   /** Lines of metrics.jsonl written when this checkpoint was taken. */
   metricsLines: number;
   /** Training wall time so far (throughput figures across restarts). */
   elapsedMs: number;
   saes: SaeRunState[];
+  /** Crosscoders: each model's input scale s_m, estimated before training (a resume keeps them). */
+  normScales?: number[];
 }
 
 export function checkpointPath(runDir: string): string {

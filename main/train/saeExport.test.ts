@@ -8,6 +8,7 @@ import { SeededRandom } from '../random/seededRandom';
 import { makeTempDir } from '../testing/tempDirs';
 import { decoderRowNorms, initSaeParams, PARAM_NAMES, type SaeTensors } from './saeParams';
 import { planOutput } from '../outputs/outputPath';
+import { expectedAverageScale } from './inputStatistics';
 import { saeLensConfig, writeSaeLensFiles, writeSaeLensFolders, type SaeExport } from './saeExport';
 import { saeFoldersOutput } from './trainOutput';
 
@@ -30,6 +31,7 @@ function exported(params: SaeTensors, activation: 'topk' | 'batchtopk'): SaeExpo
     activation,
     k: 5,
     threshold: 0.04,
+    inputScale: 1,
     hookName: 'blocks.1.hook_resid_post',
     modelName: 'tiny',
     contextSize: 32,
@@ -42,18 +44,35 @@ function exported(params: SaeTensors, activation: 'topk' | 'batchtopk'): SaeExpo
   };
 }
 
-/** sae_lens' training-time TopK encode (decoder-norm rescaling on), float64, from the training layout. */
-function trainingEncode(p: SaeTensors, x: Float32Array, n: number, k: number): Float64Array {
+/**
+ * sae_lens' training-time TopK encode (decoder-norm rescaling on), float64, from the training
+ * layout, of inputs scaled by `scale` (normalize_activations) as training feeds them.
+ */
+function trainingEncode(p: SaeTensors, x: Float32Array, n: number, k: number, scale = 1): Float64Array {
   const norms = decoderRowNorms(p.W_dec, shape);
   const out = new Float64Array(n * shape.dSae);
   for (let r = 0; r < n; r++) {
     const hp = Array.from({ length: shape.dSae }, (_, j) => {
       let s = p.b_enc[j];
-      for (let i = 0; i < shape.dIn; i++) s += (x[r * shape.dIn + i] - p.b_dec[i]) * p.W_encT[j * shape.dIn + i];
+      for (let i = 0; i < shape.dIn; i++) s += (x[r * shape.dIn + i] * scale - p.b_dec[i]) * p.W_encT[j * shape.dIn + i];
       return s * norms[j];
     });
     const order = hp.map((_, j) => j).sort((a, b) => hp[b] - hp[a]);
     for (const j of order.slice(0, k)) out[r * shape.dSae + j] = Math.max(0, hp[j]);
+  }
+  return out;
+}
+
+/** The training-time decode of `acts` (rescaled acts / n through W_dec, + b_dec), then unscaled as sae_lens' run_time_activation_norm_fn_out. */
+function trainingDecode(p: SaeTensors, acts: Float64Array, n: number, scale = 1): Float64Array {
+  const norms = decoderRowNorms(p.W_dec, shape);
+  const out = new Float64Array(n * shape.dIn);
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < shape.dIn; i++) {
+      let v = p.b_dec[i];
+      for (let j = 0; j < shape.dSae; j++) v += (acts[r * shape.dSae + j] / norms[j]) * p.W_dec[j * shape.dIn + i];
+      out[r * shape.dIn + i] = v / scale;
+    }
   }
   return out;
 }
@@ -89,6 +108,45 @@ describe('sae_lens export', () => {
       worst = Math.max(worst, Math.abs(acts[i] - want[i]) / (1 + Math.abs(want[i])));
     }
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('folds the expected_average_only_in scale as sae_lens does: cfg says "none", and encode on RAW inputs equals training on scaled ones', async () => {
+    const dir = path.join(tmp.dir, 'normalized', 'blocks.1.hook_resid_post');
+    const rng = new SeededRandom(21);
+    const n = 40;
+    // Activations far from unit size (as a real residual stream), so the scale matters.
+    const x = Float32Array.from({ length: n * 12 }, () => 30 + rng.normal() * 40);
+    const scale = expectedAverageScale(x, 12);
+    expect(scale).toBeLessThan(0.1);
+    const params = trainedParams(7);
+    writeSaeLensFiles(dir, { ...exported(params, 'topk'), inputScale: scale, metadata: { activation_norm_scaling_factor: scale } });
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'cfg.json'), 'utf8'));
+    // sae_lens' fold_activation_norm_scaling_factor sets normalize_activations to "none": the weights take raw activations.
+    expect(cfg.normalize_activations).toBe('none');
+    expect(cfg.metadata.activation_norm_scaling_factor).toBe(scale);
+
+    const sae = loadSae(dir);
+    expect(sae.config.normalizeActivations).toBe('none');
+    const run = await runSae(sae, { data: x, shape: [n, 12] }, ['feature_acts', 'sae_out'], { device: 'cpu' });
+    const acts = run.outputs.feature_acts!.data as Float32Array;
+    const out = run.outputs.sae_out!.data as Float32Array;
+    const trained = trainingEncode(params, x, n, 5, scale);
+    const recon = trainingDecode(params, trained, n, scale);
+    let worstAct = 0;
+    let worstOut = 0;
+    for (let i = 0; i < trained.length; i++) {
+      expect(acts[i] > 0, `latent ${i % 40} of row ${Math.floor(i / 40)} fires in one encode only`).toBe(trained[i] > 0);
+      // Feature acts come out in raw units: the training ones / scale.
+      worstAct = Math.max(worstAct, Math.abs(acts[i] - trained[i] / scale) / (1 + Math.abs(trained[i] / scale)));
+    }
+    for (let i = 0; i < recon.length; i++) worstOut = Math.max(worstOut, Math.abs(out[i] - recon[i]) / (1 + Math.abs(recon[i])));
+    expect(worstAct).toBeLessThan(1e-4);
+    expect(worstOut).toBeLessThan(1e-4);
+
+    // BatchTopK (saved as JumpReLU): the threshold lives on scaled pre-activations, so it is divided too.
+    const jdir = path.join(tmp.dir, 'normalized-batchtopk', 'blocks.1.hook_resid_post');
+    writeSaeLensFiles(jdir, { ...exported(params, 'batchtopk'), inputScale: scale });
+    expect(loadSae(jdir).threshold!.data[0]).toBeCloseTo(0.04 / scale, 3);
   });
 
   it('saves BatchTopK as JumpReLU with the learned threshold and no k', () => {

@@ -77,6 +77,15 @@ export class ShufflingBuffer {
     this.perm = blockPermutation(this.blockRows, this.o.seed, block);
   }
 
+  /**
+   * Serve the current block again from its first batch: the run's statistics (trainRun's starting
+   * point) read the first batches of block 0, and training then starts on the same rows without a
+   * second model pass. The state is then exactly that of a buffer that has just loaded the block.
+   */
+  rewindBlock(): void {
+    this.state = { ...this.state, batch: 0 };
+  }
+
   async next(): Promise<Record<string, Float32Array>> {
     if (this.state.batch >= this.o.blockBatches) {
       const block = this.state.block + 1;

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBundlePaths } from '../demo/demoBundle';
+import { THREADS_ENV } from '../engine/executionProviders';
 import { loadModel } from '../formats/models/registry';
 import { writeGpt2Directory } from '../formats/models/gpt2Writer';
 import { loadSae } from '../formats/saeLoader';
@@ -15,6 +17,14 @@ import { PARAM_NAMES } from './saeParams';
 import { sharedDemoBundle } from './testing/demoFixture';
 import { runTrainSae, type TrainRunContext } from './trainRun';
 import { prepareTraining } from './trainSetup';
+import { bestTrial, nextSweepLr } from './lrSweep';
+import { heldOutWindows } from '../evals/heldOutWindows';
+import { runModel } from '../engine/runner';
+import { expectedAverageScale, meanRow } from './inputStatistics';
+
+// Several intra-op threads, as on any multi-core machine: a kernel that raced across threads
+// (ScatterND "add" did) would make the runs below differ.
+process.env[THREADS_ENV] = '2';
 
 let demo: DemoBundlePaths;
 const tmp = makeTempDir('train-run');
@@ -52,29 +62,24 @@ function curve(runDir: string): Omit<TrainMetricPoint, 'tokens_per_s' | 'step_to
   return readMetrics(runDir).points.map(({ tokens_per_s: _a, step_tokens_per_s: _b, elapsed_s: _c, ...rest }) => rest);
 }
 
+/** Bit for bit: every figure of every point (wall-clock figures aside). */
 function expectSameCurve(a: string, b: string): void {
-  const ca = curve(a);
-  const cb = curve(b);
-  expect(cb.length).toBe(ca.length);
-  ca.forEach((p, i) => {
-    const q = cb[i];
-    expect([q.hook, q.step, q.phase]).toEqual([p.hook, p.step, p.phase]);
-    for (const key of ['loss', 'mse', 'aux', 'fve', 'l0', 'dead_pct', 'lr', 'grad_norm'] as const) {
-      expect(Math.abs(q[key] - p[key]), `${key} at step ${p.step} (${p.hook})`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(p[key])));
-    }
-  });
+  expect(curve(b)).toEqual(curve(a));
+}
+
+/** Every file of every exported SAE folder, byte for byte (sha256). */
+function saeDigests(outDir: string, hooks: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of hooks) {
+    for (const f of fs.readdirSync(path.join(outDir, h)).sort()) out[`${h}/${f}`] = createHash('sha256').update(fs.readFileSync(path.join(outDir, h, f))).digest('hex');
+  }
+  return out;
 }
 
 function expectSameSaes(outA: string, outB: string, hooks: string[]): void {
-  for (const h of hooks) {
-    const a = loadSae(path.join(outA, h));
-    const b = loadSae(path.join(outB, h));
-    for (const t of ['W_enc', 'W_dec', 'b_enc', 'b_dec'] as const) {
-      let worst = 0;
-      a[t].data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[t].data[i]))));
-      expect(worst, `${h} ${t}`).toBeLessThan(1e-5);
-    }
-  }
+  const a = saeDigests(outA, hooks);
+  expect(Object.keys(a)).toContain(`${hooks[0]}/sae_weights.safetensors`);
+  expect(saeDigests(outB, hooks)).toEqual(a);
 }
 
 let reference: TrainRunContext;
@@ -95,7 +100,10 @@ describe('a training run on the demo bundle', () => {
       expect(s.eval.fve).toBeGreaterThan(0);
       expect(s.eval.l0).toBeGreaterThan(0);
       expect(s.eval.l0).toBeLessThanOrEqual(4);
-      expect(s.gates.map((g) => g.name)).toEqual(['FVE', 'dead %']);
+      expect(s.gates.map((g) => g.name)).toEqual(['FVE', 'dead %', 'duplicates %']);
+      expect(s.gates.map((g) => g.blocking)).toEqual([true, true, false]);
+      expect(s.dictionary.live).toBe(Math.round(48 * (1 - s.eval.dead_pct / 100)));
+      expect(s.eval.duplicate_pct).toBe(s.dictionary.duplicate_pct);
     }
     const pts = readMetrics(reference.runDir).points;
     expect(pts.filter((p) => p.hook === params.hooks[0]).map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -127,6 +135,45 @@ describe('a training run on the demo bundle', () => {
     expectSameSaes(reference.outDir, ctx.outDir, tinyParams().hooks);
   });
 
+  it('repeats bit for bit: the same seed gives byte-identical SAEs run after run and across a pause', async () => {
+    // Batches big enough that ORT spreads the step's kernels over both threads; BatchTopK (its
+    // threshold average) as well as TopK.
+    const hooks = ['blocks.2.hook_resid_post'];
+    const big = (over: Partial<TrainSaeParamsInput> = {}) => tinyParams({ hooks, batchSize: 1024, k: 8, dSae: 256, tokens: 1024 * 12, checkpointEverySteps: 100, ...over });
+    const paused = async (name: string, params: ReturnType<typeof tinyParams>) => {
+      let stop = false;
+      const ctx = context(name, {
+        progress: (_f, _m, detail) => {
+          if ((detail as { step?: number } | undefined)?.step === 5) stop = true;
+        },
+        stopRequested: () => (stop ? 'pause' : null),
+      });
+      expect(await runTrainSae(params, ctx).catch((e: unknown) => e)).toBeInstanceOf(JobStopped);
+      expect(readCheckpointStep(ctx.runDir)).toBe(5);
+      stop = false;
+      await runTrainSae(params, ctx);
+      return ctx;
+    };
+    const runs: [TrainRunContext, TrainRunContext][] = [];
+    const topkA = context('repeat-topk-a');
+    await runTrainSae(big(), topkA);
+    const topkB = context('repeat-topk-b');
+    await runTrainSae(big(), topkB);
+    runs.push([topkA, topkB], [topkA, await paused('repeat-topk-paused', big())]);
+    const batchA = context('repeat-batchtopk-a');
+    await runTrainSae(big({ architecture: 'batchtopk' }), batchA);
+    runs.push([batchA, await paused('repeat-batchtopk-paused', big({ architecture: 'batchtopk' }))]);
+    for (const [a, b] of runs) {
+      expectSameCurve(a.runDir, b.runDir);
+      expectSameSaes(a.outDir, b.outDir, hooks);
+    }
+    // The seed does matter: another one starts from another SAE.
+    const seeded = context('repeat-seed-2');
+    await runTrainSae(big({ seed: 2, tokens: 1024 * 2 }), seeded);
+    const first = (dir: string) => readMetrics(dir).points[0];
+    expect(first(seeded.runDir).grad_norm).not.toBe(first(topkA.runDir).grad_norm);
+  }, 240_000);
+
   it('with the activation cache, a second run reads the shards and trains identically', async () => {
     const a = context('cached-a');
     const b = context('cached-b');
@@ -139,15 +186,61 @@ describe('a training run on the demo bundle', () => {
     expectSameCurve(a.runDir, b.runDir);
   });
 
-  it('an lr sweep runs short trials at lr x 0.25 ... 4 and trains with the best held-out FVE', async () => {
+  it('an lr sweep runs trials at lr x 0.25 ... 4, extends past the edge the best sits at, and trains with the best held-out FVE', async () => {
     const ctx = context('sweep');
-    const res = await runTrainSae(tinyParams({ hooks: ['blocks.2.hook_resid_post'], lrSweep: true, lr: 1e-3 }), ctx);
-    expect(res.sweep!.map((t) => t.lr)).toEqual([0.25e-3, 0.5e-3, 1e-3, 2e-3, 4e-3]);
-    const best = res.sweep!.reduce((a, b) => (b.fve > a.fve ? b : a));
+    // lr 1e-5 is far too low for 20 steps: the best trial is the largest, so the sweep goes on upward.
+    const res = await runTrainSae(tinyParams({ hooks: ['blocks.2.hook_resid_post'], lrSweep: true, lr: 1e-5 }), ctx);
+    const lrs = res.sweep!.map((t) => t.lr);
+    expect(lrs.slice(0, 5)).toEqual([0.25e-5, 0.5e-5, 1e-5, 2e-5, 4e-5]);
+    expect(lrs.length).toBeGreaterThan(5);
+    // The run followed the plan: each trial is the one nextSweepLr asked for after the ones before it.
+    res.sweep!.forEach((t, i) => expect(t.lr).toBe(nextSweepLr(res.sweep!.slice(0, i), 1e-5)));
+    expect(nextSweepLr(res.sweep!, 1e-5)).toBeNull();
+    const best = bestTrial(res.sweep!)!;
     expect(res.lr).toBe(best.lr);
+    expect(best.lr).toBeGreaterThan(4e-5);
     const phases = [...new Set(readMetrics(ctx.runDir).points.map((p) => p.phase))];
-    expect(phases).toEqual(['sweep lr=0.000250', 'sweep lr=0.000500', 'sweep lr=0.00100', 'sweep lr=0.00200', 'sweep lr=0.00400', 'train']);
+    expect(phases).toEqual([...lrs.map((lr) => `sweep lr=${lr.toPrecision(3)}`), 'train']);
     expect(readMetrics(ctx.runDir).points.filter((p) => p.phase === 'train').every((p) => p.lr === best.lr)).toBe(true);
+  });
+
+  it('starts from the data: the input scale makes E||x|| = sqrt(d_in), b_dec starts at the rows\' median (or mean, or zeros)', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    // Activations of the held-out tokens: other documents than the training rows, the same distribution.
+    const setup = await prepareTraining(tinyParams({ hooks: [hook] }));
+    const held = await heldOutWindows(setup.plan, setup.tokenizer, setup.prependBos, setup.contextSize, 2048);
+    const run = await runModel(setup.model, held.windows.map((w) => w.tokens), [hook], { device: 'cpu' });
+    const rows = Float32Array.from(run.hooks[hook].flatMap((t) => Array.from(t.data)));
+    const heldScale = expectedAverageScale(rows, 64);
+    const heldMean = meanRow(rows, 64);
+    const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let ab = 0, aa = 0, bb = 0;
+      for (let i = 0; i < a.length; i++) [ab, aa, bb] = [ab + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
+      return ab / Math.sqrt(aa * bb);
+    };
+    const stepZero = async (over: Partial<TrainSaeParamsInput>, name: string) => {
+      const ctx = context(name, { stopRequested: () => 'pause' });
+      await expect(runTrainSae(tinyParams({ hooks: [hook], ...over }), ctx)).rejects.toBeInstanceOf(JobStopped);
+      const cp = readCheckpoint(ctx.runDir, [{ dIn: 64, dSae: 48 }])!;
+      expect(cp.step).toBe(0);
+      return { scale: cp.inputScales![0], bDec: cp.saes[0].train.params.b_dec };
+    };
+    const median = await stepZero({}, 'start-median');
+    expect(median.scale / heldScale).toBeGreaterThan(0.9);
+    expect(median.scale / heldScale).toBeLessThan(1.1);
+    // The residual stream has a large common component: its median and mean point the same way.
+    expect(cosine(median.bDec, heldMean)).toBeGreaterThan(0.9);
+    const mean = await stepZero({ bDecInit: 'mean' }, 'start-mean');
+    expect(mean.scale).toBe(median.scale);
+    expect(cosine(mean.bDec, heldMean)).toBeGreaterThan(0.95);
+    expect(Array.from(mean.bDec)).not.toEqual(Array.from(median.bDec));
+    // In scaled units: the mean of x * s is s x the mean of x.
+    const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+    expect(norm(mean.bDec) / (median.scale * norm(heldMean))).toBeGreaterThan(0.8);
+    expect(norm(mean.bDec) / (median.scale * norm(heldMean))).toBeLessThan(1.25);
+    const raw = await stepZero({ bDecInit: 'zeros', normalizeActivations: 'none' }, 'start-zeros');
+    expect(raw.scale).toBe(1);
+    expect(raw.bDec.every((v) => v === 0)).toBe(true);
   });
 
   it('trains BatchTopK and saves it as JumpReLU with the moving-average threshold', async () => {
@@ -194,7 +287,8 @@ describe('a training run on the demo bundle', () => {
     writeGpt2Directory(broken, weights);
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(demo.models.adhd, f), path.join(broken, f));
     const ctx = context('nan');
-    const err = await asyncErrorOf(() => runTrainSae(tinyParams({ model: broken, hooks: ['blocks.0.hook_resid_post'], checkpointEverySteps: 1, tokens: 256 * 200, loopDataset: true }), ctx));
+    // Raw inputs: normalisation would scale the outlier down with everything else.
+    const err = await asyncErrorOf(() => runTrainSae(tinyParams({ model: broken, hooks: ['blocks.0.hook_resid_post'], checkpointEverySteps: 1, tokens: 256 * 200, loopDataset: true, normalizeActivations: 'none' }), ctx));
     expect(err.code).toBe('TRAIN_NONFINITE_LOSS');
     const step = Number(/at step (\d+) of 200/.exec(err.message)![1]);
     expect(err.message).toContain('blocks.0.hook_resid_post');

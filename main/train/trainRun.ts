@@ -25,10 +25,12 @@ import { readCheckpoint, readCheckpointStep, writeCheckpoint, type RunCheckpoint
 import { lrAt } from './lrSchedule';
 import { MetricsLog } from './metricsLog';
 import { judgeGates } from '../evals/evalRun';
-import { foldedWeights, writeSaeLensFolders, type SaeExport } from './saeExport';
+import { foldedThreshold, foldedWeights, writeSaeLensFolders, type SaeExport } from './saeExport';
+import { initialDecoderBias, inputScaleFor, scaleRowsInPlace } from './inputStatistics';
 import { planOutput } from '../outputs/outputPath';
 import { PARAMS_FILE, saeFoldersOutput, type TrainOutputRule } from './trainOutput';
-import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
+import { freshRunState, NonFiniteStep, SaeTrainerGroup, type GroupOptions } from './saeTrainerGroup';
+import { bestTrial, nextSweepLr, sweepTrialSteps } from './lrSweep';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { prepareTraining, type TrainSetup } from './trainSetup';
 
@@ -66,9 +68,9 @@ export function debiasedThreshold(threshold: number, rate: number, steps: number
 }
 
 /** The exported SAE as the engine's SaeWeights, to evaluate exactly what is written. */
-function inferenceSae(setup: TrainSetup, state: SaeRunState, stepsTrained: number): SaeWeights {
+function inferenceSae(setup: TrainSetup, state: SaeRunState, stepsTrained: number, inputScale: number): SaeWeights {
   const { shape, params, model } = setup;
-  const w = foldedWeights(state.train.params, shape);
+  const w = foldedWeights(state.train.params, shape, inputScale);
   const hook = setup.hooks[0];
   const topk = params.architecture === 'topk';
   return {
@@ -94,14 +96,17 @@ function inferenceSae(setup: TrainSetup, state: SaeRunState, stepsTrained: numbe
     W_dec: { data: w.W_dec, shape: [shape.dSae, shape.dIn] },
     b_enc: { data: w.b_enc, shape: [shape.dSae] },
     b_dec: { data: w.b_dec, shape: [shape.dIn] },
-    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(debiasedThreshold(state.threshold, params.topkThresholdLr, stepsTrained)), shape: [shape.dSae] },
+    threshold: topk ? null : { data: new Float32Array(shape.dSae).fill(foldedThreshold(debiasedThreshold(state.threshold, params.topkThresholdLr, stepsTrained), inputScale)), shape: [shape.dSae] },
   };
 }
 
-/** `stepsTrained`: the steps these states took (a sweep trial's, or the run's), for BatchTopK's debiased threshold. */
-function saesFor(setup: TrainSetup, states: SaeRunState[], stepsTrained: number): SaeWeights[] {
+/**
+ * `stepsTrained`: the steps these states took (a sweep trial's, or the run's), for BatchTopK's
+ * debiased threshold. The input scales are folded in: these SAEs read raw activations, as exported.
+ */
+function saesFor(setup: TrainSetup, states: SaeRunState[], stepsTrained: number, inputScales: readonly number[]): SaeWeights[] {
   return states.map((s, h) => {
-    const sae = inferenceSae(setup, s, stepsTrained);
+    const sae = inferenceSae(setup, s, stepsTrained, inputScales[h]);
     const hook = setup.hooks[h];
     const m = /^blocks\.(\d+)\./.exec(hook);
     return { ...sae, config: { ...sae.config, hookName: hook, hookLayer: m ? Number(m[1]) : null } };
@@ -124,21 +129,66 @@ function streamOptions(setup: TrainSetup, ctx: TrainRunContext): StreamOptions {
   };
 }
 
-interface Phase {
+export interface Phase {
   label: string;
   steps: number;
   lr: number;
   states: SaeRunState[];
   startStep: number;
   buffer: ShufflingBuffer;
+  /** Per hook: the factor each batch is multiplied by before the step (normalize_activations). */
+  inputScales: readonly number[];
   /** Called every step after it is taken (checkpoints, progress). */
   afterStep(step: number, group: SaeTrainerGroup, lrNow: number): Promise<void>;
   /** A pause was asked for before step `step`: checkpoint here (pause = checkpoint and stop). */
   onPause?(step: number, group: SaeTrainerGroup): Promise<void>;
 }
 
+/** What a phase needs of a run's setup (SAE runs, and crosscoder runs with `crosscoder`). */
+export type PhaseSetup = Pick<TrainSetup, 'hooks' | 'shape' | 'deadWindowSteps'> & {
+  params: Pick<TrainSaeParams, 'k' | 'architecture' | 'batchSize' | 'device' | 'auxCoefficient' | 'topkThresholdLr' | 'lrWarmupSteps' | 'lrDecaySteps' | 'lrEnd'>;
+  crosscoder?: GroupOptions['crosscoder'];
+};
+
+/**
+ * Training rows the input scale and the initial b_dec are estimated from: the first batches of the
+ * run's first shuffled block (at most that block, so nothing beyond what training reads anyway).
+ * sae_lens reads more for its norm estimate; a mean of row norms is within a fraction of a percent
+ * at this count, and a geometric median over more rows moves b_dec by less than its first steps do.
+ */
+const STATISTICS_ROWS = 16_384;
+
+export interface StartingPoint {
+  /** Per hook: the factor inputs are multiplied by (1 without normalisation). */
+  inputScales: number[];
+  /** Per hook: the initial b_dec, in the scaled units the SAE trains in. */
+  bDec: Float32Array[];
+}
+
+async function startingPoint(setup: TrainSetup, buffer: ShufflingBuffer): Promise<StartingPoint> {
+  const p = setup.params;
+  const { dIn } = setup.shape;
+  const batches = Math.max(1, Math.min(p.bufferBatches, Math.ceil(STATISTICS_ROWS / p.batchSize)));
+  const rows = setup.hooks.map(() => new Float32Array(batches * p.batchSize * dIn));
+  for (let b = 0; b < batches; b++) {
+    const batch = await buffer.next();
+    setup.hooks.forEach((hook, h) => rows[h].set(batch[hook], b * p.batchSize * dIn));
+  }
+  const inputScales = setup.hooks.map((_, h) => inputScaleFor(p.normalizeActivations, rows[h], dIn));
+  const bDec = setup.hooks.map((_, h) => initialDecoderBias(p.bDecInit, scaleRowsInPlace(rows[h], inputScales[h]), dIn));
+  return { inputScales, bDec };
+}
+
+function startStates(setup: TrainSetup, start: StartingPoint): SaeRunState[] {
+  return setup.hooks.map((_, h) => {
+    const state = freshRunState(setup.shape, setup.params.seed);
+    state.train.params.b_dec.set(start.bDec[h]);
+    return state;
+  });
+}
+
 /** Train `phase.steps` steps; returns the final states. */
-async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
+export async function trainPhase(setup: PhaseSetup, ctx: Pick<TrainRunContext, 'stopRequested'>, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
   const p = setup.params;
   const group = await SaeTrainerGroup.create(setup.hooks, phase.states, {
     shape: setup.shape,
@@ -149,6 +199,7 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
     auxCoefficient: p.auxCoefficient,
     deadWindowSteps: setup.deadWindowSteps,
     topkThresholdLr: p.topkThresholdLr,
+    crosscoder: setup.crosscoder,
   });
   const schedule = { lr: phase.lr, warmupSteps: p.lrWarmupSteps, decaySteps: p.lrDecaySteps, lrEnd: p.lrEnd, totalSteps: phase.steps };
   const logEvery = Math.max(1, Math.floor(phase.steps / POINTS_PER_CURVE));
@@ -161,6 +212,7 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
         throw new JobStopped(stop);
       }
       const batch = await phase.buffer.next();
+      setup.hooks.forEach((hook, h) => scaleRowsInPlace(batch[hook], phase.inputScales[h]));
       const lrNow = lrAt(schedule, step);
       await group.step(batch, step, lrNow);
       step++;
@@ -211,6 +263,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
         prependBos: setup.prependBos,
         blockRows: p.batchSize * p.bufferBatches,
         trainStart,
+        device: p.device,
       })
     : null;
   const bufferFor = (start: DataCursor, resume?: RunCheckpoint['buffer']) => {
@@ -224,53 +277,83 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
     throw new WorkbenchError('CHECKPOINT_MISMATCH', `${ctx.runDir} holds a checkpoint of a run with other settings (model, hooks, data, sizes or seed differ).`, 'Resume with the settings the run was started with (its params.json), or train into a new folder.');
   }
   metrics.truncate(cp?.metricsLines ?? 0);
-  const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
+  const setupLine = `${setup.hooks.length} SAE(s) ${p.architecture} d_in ${setup.shape.dIn} -> d_sae ${setup.shape.dSae}, k ${p.k}; ${setup.totalSteps} steps of ${p.batchSize} tokens; lr ${setup.lr}${p.lr === undefined ? ' (the default for this shape)' : ''}; held out ${evalSet.rows} tokens; dead window ${setup.deadWindowSteps} steps`;
   ctx.log('info', cp ? `Resuming at step ${cp.step} of ${setup.totalSteps}: ${setupLine}.` : `Starting: ${setupLine}.`);
 
-  const sweepTrialSteps = Math.min(setup.totalSteps, Math.max(20, Math.min(1000, Math.round(setup.totalSteps * 0.06))));
-  const sweepSteps = p.lrSweep && !cp ? sweepTrialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
-  const allSteps = sweepSteps + setup.totalSteps;
+  const trialSteps = sweepTrialSteps(setup.totalSteps);
+  // The sweep's length is known up to its extensions: progress assumes none, then stretches.
+  let sweepSteps = p.lrSweep && !cp ? trialSteps * LR_SWEEP_MULTIPLIERS.length : 0;
+  const allSteps = () => sweepSteps + setup.totalSteps;
   let doneBefore = 0;
   const t0 = Date.now();
   const elapsedBefore = cp?.elapsedMs ?? 0;
   let epReport = '';
 
-  // 2. lr sweep.
-  let lr = cp?.lr ?? p.lr;
+  // 2. The starting point (input scale, b_dec) from the first training rows; a resumed run keeps its own.
+  // They are read from the training buffer's first block, which then serves training from its first batch.
+  const buffer = bufferFor(trainStart, cp?.buffer);
+  let start: StartingPoint | null = null;
+  if (!cp) {
+    start = await startingPoint(setup, buffer);
+    buffer.rewindBlock();
+  }
+  const inputScales = cp ? (cp.inputScales ?? setup.hooks.map(() => 1)) : start!.inputScales;
+  if (start && p.normalizeActivations !== 'none') ctx.log('info', `Input scale (${p.normalizeActivations}): ${setup.hooks.map((h, i) => `${h} x${inputScales[i].toPrecision(4)}`).join(', ')}.`);
+
+  // 3. lr sweep.
+  let lr = cp?.lr ?? setup.lr;
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
     sweep = [];
-    for (const m of LR_SWEEP_MULTIPLIERS) {
-      const trialLr = p.lr * m;
-      const states = await trainPhase(setup, ctx, metrics, {
-        label: `sweep lr=${trialLr.toPrecision(3)}`,
-        steps: sweepTrialSteps,
-        lr: trialLr,
-        states: setup.hooks.map(() => freshRunState(setup.shape, p.seed)),
-        startStep: 0,
-        buffer: bufferFor(trainStart),
-        afterStep: async (step, group) => {
-          epReport ||= group.report.running;
-          if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps, `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${sweepTrialSteps}`);
-        },
-      }, 0);
-      doneBefore += sweepTrialSteps;
-      const evals = await evaluateSaes(setup.model, saesFor(setup, states, sweepTrialSteps), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
+    // One trial: the run's first trialSteps steps at its lr; a diverging lr is an answer (it ranks last), not a failure.
+    const trial = async (trialLr: number): Promise<number | null> => {
+      let states: SaeRunState[];
+      try {
+        states = await trainPhase(setup, ctx, metrics, {
+          label: `sweep lr=${trialLr.toPrecision(3)}`,
+          steps: trialSteps,
+          lr: trialLr,
+          states: startStates(setup, start!),
+          startStep: 0,
+          buffer: bufferFor(trainStart),
+          inputScales,
+          afterStep: async (step, group) => {
+            epReport ||= group.report.running;
+            if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
+          },
+        }, 0);
+      } catch (err) {
+        if (!(err instanceof NonFiniteStep)) throw err;
+        ctx.log('warn', `lr sweep: lr ${trialLr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
+        return null;
+      } finally {
+        doneBefore += trialSteps;
+      }
+      const evals = await evaluateSaes(setup.model, saesFor(setup, states, trialSteps, inputScales), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
       const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
-      sweep.push({ lr: trialLr, fve });
-      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${sweepTrialSteps} steps.`);
+      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${trialSteps} steps.`);
+      return fve;
+    };
+    for (let trialLr = nextSweepLr(sweep, setup.lr); trialLr !== null; trialLr = nextSweepLr(sweep, setup.lr)) {
+      if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
+        sweepSteps += trialSteps;
+        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > setup.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
+      }
+      sweep.push({ lr: trialLr, fve: await trial(trialLr) });
     }
-    const best = sweep.reduce((a, b) => (b.fve > a.fve ? b : a));
+    const best = bestTrial(sweep);
+    if (!best) {
+      throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of the sweep diverged (lowest ${Math.min(...sweep.map((t) => t.lr)).toPrecision(3)}).`, 'Start again with a much lower --lr, or check the model: activations too large for float32 overflow.');
+    }
     lr = best.lr;
-    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve.toFixed(4)} in its trial).`);
+    ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve!.toFixed(4)} in its trial).`);
   }
 
-  // 3. Training.
-  const states = cp?.saes ?? setup.hooks.map(() => freshRunState(setup.shape, p.seed));
-  const buffer = bufferFor(trainStart, cp?.buffer);
+  // 4. Training.
+  const states = cp?.saes ?? startStates(setup, start!);
   let lastCheckpoint = Date.now();
   const checkpointNow = (step: number, snapshot: SaeRunState[]) => {
-    writeCheckpoint(ctx.runDir, { version: 1, step, fingerprint: setup.fingerprint, lr, sweep, buffer: buffer.cursor, metricsLines: metrics.lineCount, elapsedMs: elapsedBefore + (Date.now() - t0), saes: snapshot });
+    writeCheckpoint(ctx.runDir, { version: 1, step, fingerprint: setup.fingerprint, lr, sweep, inputScales, buffer: buffer.cursor, metricsLines: metrics.lineCount, elapsedMs: elapsedBefore + (Date.now() - t0), saes: snapshot });
     lastCheckpoint = Date.now();
   };
   if (!cp) {
@@ -289,6 +372,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
       states,
       startStep: cp!.step,
       buffer,
+      inputScales,
       afterStep: async (step, group, lrNow) => {
         lastStep = step;
         stepMs = group.stepMilliseconds;
@@ -302,7 +386,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
           await ctx.onCheckpoint?.(step);
         }
         if (step % 5 === 0 || step === setup.totalSteps) {
-          ctx.progress((0.95 * (doneBefore + step)) / allSteps, `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
+          ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `step ${step}/${setup.totalSteps} · lr ${lrNow.toPrecision(3)}`, { kind: 'train.sae', step, steps: setup.totalSteps });
         }
       },
       onPause: async (step, group) => {
@@ -324,9 +408,9 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   }
   const trainMs = elapsedBefore + (Date.now() - t0);
 
-  // 4. Evaluate and export.
+  // 5. Evaluate and export.
   ctx.progress(0.95, 'evaluating on the held-out tokens');
-  const saes = saesFor(setup, finalStates, setup.totalSteps);
+  const saes = saesFor(setup, finalStates, setup.totalSteps, inputScales);
   const evals = await evaluateSaes(setup.model, saes, { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, onProgress: (f) => ctx.progress(0.95 + 0.04 * f, 'evaluating on the held-out tokens') });
   const tokens = setup.totalSteps * p.batchSize;
   const exports: SaeExport[] = setup.hooks.map((hook, h) => ({
@@ -335,6 +419,7 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
     activation: p.architecture,
     k: p.k,
     threshold: debiasedThreshold(finalStates[h].threshold, p.topkThresholdLr, setup.totalSteps),
+    inputScale: inputScales[h],
     hookName: hook,
     modelName: setup.model.config.name,
     contextSize: setup.contextSize,
@@ -342,16 +427,17 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
     datasetPath: setup.plan.path,
     finalL0: evals[h].metrics.l0,
     sparsity: logSparsity(evals[h].fireCounts, evals[h].metrics.tokens),
-    metadata: { training_tokens: tokens, heldout_fve: evals[h].metrics.fve, heldout_dead_pct: evals[h].metrics.dead_pct, heldout_tokens: evals[h].metrics.tokens },
-    trainingConfig: { ...p, hook, lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: evals[h].metrics, gates: judgeGates(evals[h].metrics, p.gates).gates },
+    metadata: { ...(inputScales[h] !== 1 ? { activation_norm_scaling_factor: inputScales[h] } : {}), training_tokens: tokens, heldout_fve: evals[h].metrics.fve, heldout_dead_pct: evals[h].metrics.dead_pct, heldout_tokens: evals[h].metrics.tokens },
+    trainingConfig: { ...p, hook, normalize_activations: p.normalizeActivations, activation_norm_scaling_factor: inputScales[h], lr_used: lr, lr_sweep: sweep, d_sae: setup.shape.dSae, context_size: setup.contextSize, dead_window_steps: setup.deadWindowSteps, steps: setup.totalSteps, eval: evals[h].metrics, dictionary: evals[h].dictionary, gates: judgeGates(evals[h].metrics, p.gates).gates },
   }));
   const folders = writeSaeLensFolders(saeOutput, exports);
   const trained: TrainedSae[] = setup.hooks.map((hook, h) => {
     const e = evals[h];
     const verdict = judgeGates(e.metrics, p.gates);
     const out = folders[h];
-    ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
-    return { hook, out, eval: { ...e.metrics }, gates: verdict.gates, passed: verdict.passed };
+    ctx.log(verdict.passed ? 'info' : 'warn', `${hook}: held-out FVE ${e.metrics.fve.toFixed(4)}, L0 ${e.metrics.l0.toFixed(2)}, dead ${e.metrics.dead_pct.toFixed(2)} %, duplicates ${e.metrics.duplicate_pct.toFixed(2)} %, dense ${e.metrics.dense_pct.toFixed(2)} %, CE-loss score ${e.metrics.ce_loss_score.toFixed(4)}, KL score ${e.metrics.kl_score.toFixed(4)}: gates ${verdict.passed ? 'passed' : 'FAILED'} -> ${out}`);
+    for (const g of verdict.gates) if (!g.pass && !g.blocking) ctx.log('warn', `${hook}: ${g.name} ${g.value.toFixed(2)} is above ${g.threshold} (${e.dictionary!.group_count} group(s) of near-duplicate latents, decoder cosine >= ${e.dictionary!.duplicate_cosine}): a warning, not a failed gate.`);
+    return { hook, out, eval: { ...e.metrics }, dictionary: e.dictionary!, gates: verdict.gates, passed: verdict.passed };
   });
   ctx.progress(1, 'done');
   return {

@@ -12,8 +12,9 @@ import { planDataset, type DatasetPlan } from '../datasets/documentReader';
 import { loadModel } from '../formats/models/registry';
 import type { TransformerWeights } from '../formats/transformer';
 import { loadTokenizer, type WorkbenchTokenizer } from '../tokenize/tokenizer';
-import type { TrainSaeParams } from '../../preload/contract/train';
+import { defaultLr, type TrainSaeParams } from '../../preload/contract/train';
 import type { SaeShape } from './saeParams';
+import { defaultDeadWindowSteps } from './deadWindow';
 
 export interface TrainSetup {
   params: TrainSaeParams;
@@ -27,12 +28,12 @@ export interface TrainSetup {
   prependBos: boolean;
   totalSteps: number;
   deadWindowSteps: number;
+  /** The lr asked for, or the default for this shape (contract defaultLr). */
+  lr: number;
   /** What a resume must match. */
   fingerprint: string;
 }
 
-/** sae_lens' dead_feature_window, in steps. */
-const SAE_LENS_DEAD_WINDOW_STEPS = 1000;
 
 /** Hooks of the model, checked: the error lists the ones this model has. */
 export function checkHooks(model: TransformerWeights, hooks: string[]): void {
@@ -49,9 +50,7 @@ export function checkHooks(model: TransformerWeights, hooks: string[]): void {
   }
 }
 
-export function defaultDeadWindowSteps(totalSteps: number): number {
-  return Math.max(1, Math.min(SAE_LENS_DEAD_WINDOW_STEPS, Math.floor(totalSteps / 10)));
-}
+export { defaultDeadWindowSteps } from './deadWindow';
 
 export async function prepareTraining(params: TrainSaeParams): Promise<TrainSetup> {
   const modelDir = path.resolve(params.model);
@@ -90,9 +89,12 @@ export async function prepareTraining(params: TrainSaeParams): Promise<TrainSetu
         evalTokens: params.evalTokens,
         bufferBatches: params.bufferBatches,
         seed: params.seed,
+        normalizeActivations: params.normalizeActivations,
+        bDecInit: params.bDecInit,
       }),
     )
     .digest('hex')
     .slice(0, 16);
-  return { params, model, modelDir, tokenizer, plan, hooks: params.hooks, shape: { dIn, dSae }, contextSize, prependBos: c.prependBos, totalSteps, deadWindowSteps, fingerprint };
+  const lr = params.lr ?? defaultLr({ dIn, dSae, k: params.k });
+  return { params, model, modelDir, tokenizer, plan, hooks: params.hooks, shape: { dIn, dSae }, contextSize, prependBos: c.prependBos, totalSteps, deadWindowSteps, lr, fingerprint };
 }

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { THREADS_ENV } from '../engine/executionProviders';
 import { relativeError } from '../engine/testing';
 import { SeededRandom } from '../random/seededRandom';
 import { referenceError, referenceLoss, referenceStep, to64, type ReferenceSpec, type Tensors64 } from './reference/trainStepReference';
@@ -165,5 +167,33 @@ describe('train step graph: one whole update vs the float64 reference', () => {
     const res = await r.step(x, { lr: 1e-3, t: 1, dead: [], auxCoefficient: 1 });
     expect(res.finite).toBe(false);
     for (const n of PARAM_NAMES) expect(Array.from(r.state().params[n])).toEqual(Array.from(state.params[n]));
+  });
+
+  it('repeats bit for bit on every run and every intra-op thread count (TopK and BatchTopK, with AuxK)', async () => {
+    // Big enough that ORT spreads the gradient's index rows over threads: ScatterND "add" raced
+    // there, and the step-1 gradient norm of one batch changed from run to run.
+    const big = { dIn: 64, dSae: 256, batchSize: 1024 };
+    const rng = new SeededRandom(71);
+    const x = Float32Array.from({ length: big.batchSize * big.dIn }, () => rng.normal() + 0.3);
+    const dead = Array.from({ length: 40 }, (_, i) => i * 6);
+    /** Digest of two steps from a fresh state (the second with AuxK): stats, fire counts, state. */
+    const twoSteps = async (activation: SaeActivation, threads: number) => {
+      process.env[THREADS_ENV] = String(threads);
+      const r = await runner(spec(activation, 8, big), freshTrainState({ dIn: big.dIn, dSae: big.dSae }, 72));
+      delete process.env[THREADS_ENV];
+      const h = createHash('sha256');
+      for (const t of [1, 2]) {
+        const res = await r.step(x, { lr: 1e-3, t, dead: t === 2 ? dead : [], auxCoefficient: 1 });
+        h.update(Float64Array.from(Object.values(res.stats))).update(res.fireCounts);
+      }
+      const st = r.state();
+      for (const part of [st.params, st.m, st.v]) for (const n of PARAM_NAMES) h.update(part[n]);
+      return h.digest('hex');
+    };
+    for (const activation of ['topk', 'batchtopk'] as const) {
+      const digests = [];
+      for (const threads of [1, 2, 2, 3]) digests.push(await twoSteps(activation, threads));
+      expect(new Set(digests).size, `${activation}: ${digests.join(' ')}`).toBe(1);
+    }
   });
 });

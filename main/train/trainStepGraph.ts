@@ -4,8 +4,10 @@
  * 6.x TopK training (DESIGN.md section 7); see trainStepReference.ts for the same step in float64.
  *
  * Sparse-aware ("sparse" formulation): the encoder forward is the only dense GEMM. The decoder
- * gathers the k selected rows per token; the decoder and encoder weight gradients are row
- * scatter-adds (ScatterND, reduction add) of k updates per token. The "dense" formulation of the
+ * gathers the k selected rows per token (a block of tokens at a time, which bounds the memory);
+ * the decoder and encoder weight gradients are per-latent
+ * row sums of k updates per token, summed in an order fixed by the batch (latentRowSums.ts), so a
+ * step gives the same bits on every run and thread count. The "dense" formulation of the
  * same step (scatter acts to [B, d_sae], three more GEMMs) exists for the bench and as a
  * cross-check in tests.
  *
@@ -21,6 +23,7 @@
  * the subspace of dead latents ([B, n_dead] GEMMs), which costs little while few are dead.
  */
 import { GraphBuilder, type Value } from '../engine/onnx/graphBuilder';
+import { latentRowSums, latentRuns, latentValueSums } from './latentRowSums';
 import { PARAM_NAMES, paramShape, type ParamName } from './saeParams';
 
 export type SaeActivation = 'topk' | 'batchtopk';
@@ -41,11 +44,21 @@ export interface TrainStepSpec {
   clipNorm: number;
   /** Tests: also output the raw (unclipped) gradients as grad_<param>. */
   exposeGradients?: boolean;
+  /**
+   * A crosscoder over this many models (issue 19; float64 reference in
+   * reference/crosscoderStepReference.ts): each input row is the models' activations side by
+   * side, dIn / models each, and each decoder row the models' decoders side by side. Then the
+   * selection norm is the SUM of the per-model decoder norms, the encoder reads x as it is (no
+   * b_dec subtracted), and "model_stats" gives each model's sse and total_var.
+   */
+  crosscoderModels?: number;
 }
 
 /** Per-step scalars the graph returns in "stats", in this order. */
 export const STAT_NAMES = ['mse', 'aux', 'sse', 'total_var', 'l0_sum', 'grad_norm', 'min_positive_act', 'capped_tokens'] as const;
 export type StatName = (typeof STAT_NAMES)[number];
+/** Per model of a crosscoder, the scalars in "model_stats" [models, 2], in this order. */
+export const MODEL_STAT_NAMES = ['sse', 'total_var'] as const;
 /** min_positive_act when no latent fired. */
 export const NO_POSITIVE_ACT = 3e38;
 
@@ -108,13 +121,43 @@ function sumAll(g: GraphBuilder, v: Value): Value {
   return g.op('ReduceSum', [v], { keepdims: { int: 0 } })[0];
 }
 
-function scatterAddRows(g: GraphBuilder, data: Value, rowIdx: Value, updates: Value): Value {
+/**
+ * ScatterND "add" is only deterministic when every row index is distinct (ORT runs index rows on
+ * its thread pool unsynchronised): AuxK's dead latents are; the per-token selections are not
+ * (latentRowSums.ts handles those).
+ */
+function scatterAddDistinctRows(g: GraphBuilder, data: Value, rowIdx: Value, updates: Value): Value {
   return g.op('ScatterND', [data, rowIdx, updates], { reduction: { string: 'add' } })[0];
+}
+
+/** Decoder rows gathered at once, at most (floats): bounds the step's largest intermediate. */
+const DECODE_BLOCK_FLOATS = 2 ** 24;
+
+/**
+ * The sparse decoder, a block of tokens at a time: per token, the K' selected decoder rows
+ * [K', d] give x_hat = c @ rows + b_dec, the error e = x_hat - x and dL/dc = rows @ (gScale e).
+ * All of it is per token, so blocks change no number; they keep the gathered rows (335 MB at
+ * B 4096, k 40, d 512) to one block's worth, and fresh memory is what the first steps pay for most.
+ */
+function sparseDecode(g: GraphBuilder, t: { x: Value; c: Value; idx: Value; W_dec: Value; b_dec: Value }, B: number, width: number, dIn: number, gScale: number): { e: Value; dc: Value } {
+  const block = Math.max(1, Math.floor(DECODE_BLOCK_FLOATS / (width * dIn)));
+  const es: Value[] = [];
+  const dcs: Value[] = [];
+  for (let from = 0; from < B; from += block) {
+    const to = Math.min(B, from + block);
+    const part = (v: Value) => (to - from === B ? v : g.slice(v, g.ints([from]), g.ints([to]), g.ints([0])));
+    const rows = g.gather(t.W_dec, part(t.idx)); // [b, K', d]
+    const xhat = g.add(g.reshape(g.matmul(g.unsqueeze(part(t.c), [1]), rows), g.ints([-1, dIn])), t.b_dec);
+    const e = g.sub(xhat, part(t.x));
+    es.push(e);
+    dcs.push(g.reshape(g.matmul(rows, g.unsqueeze(g.mul(e, g.scalar(gScale)), [2])), g.ints([-1, width]))); // [b, K']
+  }
+  return es.length === 1 ? { e: es[0], dc: dcs[0] } : { e: g.concat(es, 0), dc: g.concat(dcs, 0) };
 }
 
 export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const { dIn, dSae } = spec;
-  const g = new GraphBuilder(`train-${spec.activation}-${spec.formulation}${spec.auxK ? '-auxk' : ''}`);
+  const g = new GraphBuilder(`train-${spec.crosscoderModels ? 'crosscoder-' : ''}${spec.activation}-${spec.formulation}${spec.auxK ? '-auxk' : ''}`);
   const B = spec.batchSize;
   const x = g.input(TRAIN_INPUTS.x, 'float32', [B, dIn]);
   const adamStep = g.input(TRAIN_INPUTS.adamStep, 'float32', []);
@@ -131,28 +174,27 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const invB = 1 / B;
 
   // Forward.
-  const s = g.sub(x, P.b_dec);
-  const nrm = g.sqrt(g.reduceSumSquare(P.W_dec, [1], false)); // [F]
+  const models = spec.crosscoderModels ?? 0;
+  const s = models ? x : g.sub(x, P.b_dec);
+  const nrm = models ? crosscoderNorms(g, P.W_dec, models, dSae, dIn) : g.sqrt(g.reduceSumSquare(P.W_dec, [1], false)); // [F]
   // pre * n = s @ (n * W_encT)^T + n * b_enc: scaling the F encoder rows costs F x d, not B x F.
   const hp = g.gemm(s, g.mul(P.W_encT, g.unsqueeze(nrm, [1])), g.mul(P.b_enc, nrm), true); // [B, F]: the one dense GEMM
   const sel = select(g, spec, hp);
   const nSel = g.gather(nrm, sel.idx); // [B, K']
   const c = g.div(sel.act, nSel); // = relu(pre) at the selected latents
-  const fired = g.cast(g.greater(sel.act, g.scalar(0)), 'float32'); // [B, K']
-  const flatIdx = g.reshape(sel.idx, g.ints([-1, 1]));
+  const firedBool = g.greater(sel.act, g.scalar(0)); // [B, K']
+  const fired = g.cast(firedBool, 'float32');
 
-  let xhat: Value;
-  let rows: Value | null = null;
+  let e: Value;
+  let dcSparse: Value | null = null;
   let dense: { A: Value; mask: Value } | null = null;
   if (spec.formulation === 'sparse') {
-    rows = g.gather(P.W_dec, sel.idx); // [B, K', d]
-    xhat = g.add(g.reshape(g.matmul(g.unsqueeze(c, [1]), rows), g.ints([-1, dIn])), P.b_dec);
+    ({ e, dc: dcSparse } = sparseDecode(g, { x, c, idx: sel.idx, W_dec: P.W_dec, b_dec: P.b_dec }, B, sel.width, dIn, 2 * invB));
   } else {
     const zerosBF = g.constantOfShape(g.shape(hp));
     dense = { A: g.scatterElements(zerosBF, sel.idx, c, 1), mask: g.scatterElements(zerosBF, sel.idx, fired, 1) };
-    xhat = g.add(g.matmul(dense.A, P.W_dec), P.b_dec);
+    e = g.sub(g.add(g.matmul(dense.A, P.W_dec), P.b_dec), x);
   }
-  const e = g.sub(xhat, x);
   const sse = g.reduceSumSquare(e, [0, 1], false);
   const mse = g.mul(sse, g.scalar(invB));
   const xc = g.sub(x, g.reduceMean(x, [0]));
@@ -163,14 +205,14 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const grad = {} as Record<ParamName, Value>;
   let fireCounts: Value;
   if (spec.formulation === 'sparse') {
-    const dc = g.reshape(g.matmul(rows!, g.unsqueeze(gOut, [2])), g.ints([-1, sel.width])); // [B, K']
-    const dpre = g.mul(dc, fired);
-    const zerosFD = g.constantOfShape(g.ints([dSae, dIn]));
-    const zerosF = g.constantOfShape(g.ints([dSae]));
-    grad.W_dec = scatterAddRows(g, zerosFD, flatIdx, g.reshape(g.mul(g.unsqueeze(c, [2]), g.unsqueeze(gOut, [1])), g.ints([-1, dIn])));
-    grad.W_encT = scatterAddRows(g, zerosFD, flatIdx, g.reshape(g.mul(g.unsqueeze(dpre, [2]), g.unsqueeze(s, [1])), g.ints([-1, dIn])));
-    grad.b_enc = scatterAddRows(g, zerosF, flatIdx, g.reshape(dpre, g.ints([-1])));
-    fireCounts = scatterAddRows(g, zerosF, flatIdx, g.reshape(fired, g.ints([-1])));
+    const dpre = g.mul(dcSparse!, fired);
+    // Row sums in an order fixed by the batch (latentRowSums.ts): ScatterND's "add" races across
+    // threads. Entries that did not fire add nothing (c = dpre = fired = 0) and are left out.
+    const runs = latentRuns(g, sel.idx, B, sel.width, dSae, firedBool);
+    [grad.W_dec, grad.W_encT] = latentRowSums(g, runs, [{ coef: c, source: gOut }, { coef: dpre, source: s }], dIn);
+    const perLatent = latentValueSums(g, runs, g.concat([g.unsqueeze(dpre, [2]), g.unsqueeze(fired, [2])], 2), 2); // [F, 2]
+    grad.b_enc = g.reshape(g.slice(perLatent, g.ints([0]), g.ints([1]), g.ints([1])), g.ints([dSae]));
+    fireCounts = g.reshape(g.slice(perLatent, g.ints([1]), g.ints([2]), g.ints([1])), g.ints([dSae]));
   } else {
     const dPre = g.mul(g.op('Gemm', [gOut, P.W_dec], { transB: { int: 1 } })[0], dense!.mask); // [B, F]
     grad.W_dec = g.op('Gemm', [dense!.A, gOut], { transA: { int: 1 } })[0];
@@ -196,13 +238,13 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
     const ga = g.mul(ea, g.mul(auxCoef, g.scalar(2 * invB)));
     const dPreD = g.mul(g.op('Gemm', [ga, WdecD], { transB: { int: 1 } })[0], maskD);
     const deadRows = g.unsqueeze(deadIdx, [1]);
-    grad.W_dec = scatterAddRows(g, grad.W_dec, deadRows, g.op('Gemm', [AD, ga], { transA: { int: 1 } })[0]);
-    grad.W_encT = scatterAddRows(g, grad.W_encT, deadRows, g.op('Gemm', [dPreD, s], { transA: { int: 1 } })[0]);
-    grad.b_enc = scatterAddRows(g, grad.b_enc, deadRows, reduceSumAxis0(g, dPreD));
+    grad.W_dec = scatterAddDistinctRows(g, grad.W_dec, deadRows, g.op('Gemm', [AD, ga], { transA: { int: 1 } })[0]);
+    grad.W_encT = scatterAddDistinctRows(g, grad.W_encT, deadRows, g.op('Gemm', [dPreD, s], { transA: { int: 1 } })[0]);
+    grad.b_enc = scatterAddDistinctRows(g, grad.b_enc, deadRows, reduceSumAxis0(g, dPreD));
   }
   // s = x - b_dec feeds every encoder row: dL/db_dec = sum_b dL/dx_hat - (dL/db_enc) @ W_encT.
-  const viaEncoder = g.reshape(g.matmul(g.unsqueeze(grad.b_enc, [0]), P.W_encT), g.ints([dIn]));
-  grad.b_dec = g.sub(reduceSumAxis0(g, gOut), viaEncoder);
+  const viaEncoder = models ? null : g.reshape(g.matmul(g.unsqueeze(grad.b_enc, [0]), P.W_encT), g.ints([dIn]));
+  grad.b_dec = viaEncoder ? g.sub(reduceSumAxis0(g, gOut), viaEncoder) : reduceSumAxis0(g, gOut);
 
   // Clipping by the global norm (torch: coef = max_norm / (norm + 1e-6), clamped at 1), folded
   // into Adam's moment updates.
@@ -227,9 +269,22 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const stats: Record<StatName, Value> = { mse, aux, sse, total_var: totalVar, l0_sum: l0Sum, grad_norm: gradNorm, min_positive_act: minPositive, capped_tokens: sel.capped ?? g.scalar(0) };
   g.output(g.concat(STAT_NAMES.map((n) => g.unsqueeze(stats[n], [0])), 0), 'stats', 'float32', [STAT_NAMES.length]);
   g.output(fireCounts, 'fire_counts', 'float32', [dSae]);
+  if (models) g.output(modelStats(g, e, xc, models, B, dIn), 'model_stats', 'float32', [models, MODEL_STAT_NAMES.length]);
   return g;
 }
 
+/** Sum over the models of each latent's decoder norm: W_dec [F, M * d] -> [F]. */
+function crosscoderNorms(g: GraphBuilder, W_dec: Value, models: number, dSae: number, dIn: number): Value {
+  const perModel = g.sqrt(g.reduceSumSquare(g.reshape(W_dec, g.ints([dSae, models, dIn / models])), [2], false)); // [F, M]
+  return g.op('ReduceSum', [perModel, g.ints([1])], { keepdims: { int: 0 } })[0];
+}
+
+/** Each model's sse and centred sum of squares over the batch: [M, 2]. */
+function modelStats(g: GraphBuilder, e: Value, xc: Value, models: number, B: number, dIn: number): Value {
+  const perModel = (v: Value) => g.reduceSumSquare(g.reshape(v, g.ints([B, models, dIn / models])), [0, 2], true); // [1, M, 1]
+  return g.reshape(g.concat([perModel(e), perModel(xc)], 2), g.ints([models, MODEL_STAT_NAMES.length]));
+}
+
 export function trainStepKey(spec: TrainStepSpec): string {
-  return `train|${spec.activation}|${spec.formulation}|${spec.dIn}x${spec.dSae}|k${spec.k}|b${spec.batchSize}|aux${spec.auxK}|${spec.beta1},${spec.beta2},${spec.clipNorm}|g${spec.exposeGradients ?? false}`;
+  return `train|${spec.crosscoderModels ? `crosscoder${spec.crosscoderModels}|` : ''}${spec.activation}|${spec.formulation}|${spec.dIn}x${spec.dSae}|k${spec.k}|b${spec.batchSize}|aux${spec.auxK}|${spec.beta1},${spec.beta2},${spec.clipNorm}|g${spec.exposeGradients ?? false}`;
 }

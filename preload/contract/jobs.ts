@@ -36,6 +36,12 @@ export interface JobView {
    * "execution_provider".
    */
   executionProvider: string | null;
+  /**
+   * The largest share (percent) of a GPU session's nodes that onnxruntime ran on the CPU instead
+   * (profiled on each GPU session's first run); null when no GPU session ran. `jobs list --json`:
+   * "cpu_fallback_pct".
+   */
+  cpuFallbackPct: number | null;
   progress: number | null;
   progressMessage: string | null;
   /** Structured progress for kinds that report more than a fraction (e.g. per-file download state). */

@@ -224,8 +224,8 @@ class Workbench:
         return pd.DataFrame(rows, columns=["id", "state", "model", "sae", "dataset", "hook_name", "layer", "d_sae", "tokens", "documents", "model_path", "sae_path", "dataset_path", "corpus_id", "stale", "job_id", "error"])
 
     def features(self, index: str) -> pd.DataFrame:
-        """One row per feature of an index: feature, fire_count, density, max, mean (and label where
-        features are labelled), as ``index export``'s feature_stats.parquet holds them."""
+        """One row per feature of an index: feature, fire_count, density, max, mean, label and note
+        (the user's, None where unset), as ``index export``'s feature_stats.parquet holds them."""
         listing = self._call("index.features", {"id": index})
         n = len(listing["fireCount"])
         frame = pd.DataFrame({
@@ -235,9 +235,10 @@ class Workbench:
             "max": np.asarray(listing["max"], dtype=np.float64),
             "mean": np.asarray(listing["mean"], dtype=np.float64),
         })
-        labels = listing.get("label", listing.get("labels"))
-        if isinstance(labels, list) and len(labels) == n:
-            frame["label"] = labels
+        # Labels are keyed by the SAE's weights (label.list resolves the index to its SAE).
+        stored = {row["feature"]: row for row in self._call("label.list", {"index": index})["labels"]}
+        frame["label"] = pd.Series([stored.get(f, {}).get("label") for f in range(n)], dtype=object)
+        frame["note"] = pd.Series([stored.get(f, {}).get("note") for f in range(n)], dtype=object)
         return frame
 
     def feature(self, index: str, feature: int) -> dict[str, Any]:
@@ -257,6 +258,10 @@ class Workbench:
             elif key == "logits" and value is None:
                 value = {"positive": [], "negative": []}
             out[name] = value
+        # The user's label and note, as `feature --json` prints them (keyed by the SAE's weights).
+        stored = self._call("label.get", {"index": index, "feature": int(feature)})
+        out["label"] = stored["label"] if stored else None
+        out["note"] = stored["note"] if stored else None
         return out
 
     def activations(self, index: str, features: Optional[Ints] = None, documents: Optional[Ints] = None, *, max_rows: Optional[int] = None) -> pd.DataFrame:
@@ -296,29 +301,29 @@ class Workbench:
     def diff(self, a: str, b: str, condition: str, *, match: Optional[str] = None, min_rate: Optional[float] = None, threshold: Optional[float] = None, floor: Optional[float] = None, device: Optional[str] = None, progress: bool = False) -> pd.DataFrame:
         """Condition diff (``sae-workbench diff``): B's features ranked by how much more often they fire
         at the condition (e.g. 'named:step-onset', 'token-regex:^Step$') than their match in A. One row
-        per feature (rate_b, rate_b_elsewhere, mean_b, match, match_score, rate_a_match, asymmetry);
+        per feature (rate_b, rate_b_elsewhere, mean_b, match, match_score, rate_a_match, asymmetry, why);
         attrs hold the rest of ``diff --json`` (condition, n_condition_tokens, match_method, floor,
         min_rate, threshold, sentence, a, b) and job_id."""
         job = Job(self, self._call("compare.diff", api_params("diff", _args(locals()))))
         out = job.wait(progress=progress).result()
-        frame = pd.DataFrame(out["features"], columns=["feature", "rate_b", "rate_b_elsewhere", "mean_b", "match", "match_score", "rate_a_match", "asymmetry"])
+        frame = pd.DataFrame(out["features"], columns=["feature", "rate_b", "rate_b_elsewhere", "mean_b", "match", "match_score", "rate_a_match", "asymmetry", "why"])
         frame.attrs.update({k: v for k, v in out.items() if k != "features"})
         frame.attrs["job_id"] = job.id
         return frame
 
     # ------------------------------------------------------------------ experiments and training
 
-    def ablate(self, model: PathLike, sae: PathLike, features: Ints, dataset: PathLike, *, max_documents: Optional[int] = None, mode: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def ablate(self, model: PathLike, sae: PathLike, features: Ints, dataset: PathLike, *, max_documents: Optional[int] = None, mode: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
         """Queue an ablation with seeded, density-matched nulls (``sae-workbench ablate``). Its result()
-        is {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem"}, "z", "verdict"}."""
+        is {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem", "draws"}, "z", "p_value", ["margin", "within_margin",] "verdict"}."""
         return self._queue("ablate", _args(locals()))
 
-    def steer(self, model: Optional[PathLike] = None, sae: Optional[PathLike] = None, feature: Optional[int] = None, dataset: Optional[PathLike] = None, *, sae_model: Optional[PathLike] = None, intervention: Optional[str] = None, strength: Union[float, Sequence[float], None] = None, panels: Optional[Sequence[dict[str, Any]]] = None, steer_at: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, prompt: Optional[str] = None, max_new_tokens: Optional[int] = None, temperature: Optional[float] = None, sample_seed: Optional[int] = None) -> Job:
+    def steer(self, model: Optional[PathLike] = None, sae: Optional[PathLike] = None, feature: Optional[int] = None, dataset: Optional[PathLike] = None, *, sae_model: Optional[PathLike] = None, intervention: Optional[str] = None, strength: Union[float, Sequence[float], None] = None, panels: Optional[Sequence[dict[str, Any]]] = None, steer_at: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, prompt: Optional[str] = None, max_new_tokens: Optional[int] = None, temperature: Optional[float] = None, sample_seed: Optional[int] = None) -> Job:
         """Queue steering along an SAE feature (``sae-workbench steer``), or up to four ``panels``
         (the job kind's panel fields). Its result() is {"metric", "panels": [{"label", "clean", "points", "generation"}]}."""
         return self._queue("steer", _args(locals()))
 
-    def swap(self, model_a: PathLike, model_b: PathLike, dataset: PathLike, *, mode: Optional[str] = None, hook: Optional[str] = None, sae: Optional[PathLike] = None, features: Optional[Ints] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def swap(self, model_a: PathLike, model_b: PathLike, dataset: PathLike, *, mode: Optional[str] = None, hook: Optional[str] = None, sae: Optional[PathLike] = None, features: Optional[Ints] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
         """Queue a layer or latent swap (``sae-workbench swap``). Its result() is
         {"metric", "a", "b", "swapped", "effect", "gap_fraction", "null", "z", "verdict"}."""
         return self._queue("swap", _args(locals()))
@@ -329,13 +334,15 @@ class Workbench:
         Its result() is {"condition", "probes": [{"label", "source", "hook", "accuracy", "auroc", "baseline", ...}]}."""
         return self._queue("probe", _args(locals()))
 
-    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None) -> Job:
-        """Queue SAE training (``sae-workbench train``). Its result() is {"fve", "l0", "dead_pct",
-        "ce_loss_score", "kl_score", "tokens_per_s", "out"} (several hooks: under "saes")."""
+    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, normalize_activations: Optional[str] = None, b_dec_init: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None) -> Job:
+        """Queue SAE training (``sae-workbench train``). Unset options take the CLI's defaults (lr by
+        shape, ``normalize_activations="expected_average_only_in"``, ``b_dec_init="geometric_median"``).
+        Its result() is {"fve", "l0", "dead_pct", "duplicate_pct", "dense_pct", "ce_loss_score",
+        "kl_score", "tokens_per_s", "out"} (several hooks: under "saes")."""
         return self._queue("train", _args(locals()))
 
     def eval(self, model: PathLike, sae: PathLike, dataset: PathLike, *, tokens: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
-        """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, L2 ratio, CE-loss and KL scores, gates."""
+        """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, duplicates %, dense %, L2 ratio, CE-loss and KL scores, gates."""
         return self._queue("eval", _args(locals()))
 
     def queue(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None) -> Job:

@@ -37,7 +37,7 @@ def test_ablation_equals_the_cli_json(wb: Workbench, demo: dict[str, Any], home:
         "--max-documents", "40", "--metric", "logit:quickly", "--condition", "token-regex:^Step$", "--seeds", "3", "--draws", "2", "--device", "cpu", "--json", home=home,
     )
     assert ours == theirs
-    assert list(ours) == ["metric", "clean", "ablated", "effect", "null", "z", "verdict"]
+    assert list(ours) == ["metric", "clean", "ablated", "effect", "null", "z", "p_value", "verdict"]
     assert ours["effect"] < -5
     artifact = job.artifact()
     assert artifact["params"]["features"] == [255] and artifact["result"]["effect"] == ours["effect"]

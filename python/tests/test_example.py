@@ -24,7 +24,7 @@ def test_the_headline_analysis_example(wb: Workbench, indexes: dict[str, str], d
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["feature"] == 255
     assert summary["effect"] < -5 and abs(summary["null_mean"]) < 0.01
-    assert "outside the 2 SEM band" in summary["verdict"]
+    assert "outside 2 SEM" in summary["verdict"]
     assert summary["fires_at"], "the planted feature fires at the Step tokens"
     if importlib.util.find_spec("matplotlib"):
         assert summary["plot"] and Path(summary["plot"]).stat().st_size > 10_000

@@ -39,6 +39,18 @@ def test_features_equal_the_index_export(wb: Workbench, indexes: dict[str, str],
     assert planted.fire_count > 0 and planted["max"] > 5
 
 
+def test_features_carry_the_users_labels(wb: Workbench, indexes: dict[str, str], demo: dict[str, Any], home: Path) -> None:
+    """Labels are the app's (keyed by the SAE's weights): one set from the CLI shows in the frame; unset ones are None."""
+    cli_json("label", "--sae", demo["saes"]["adhd"], "--feature", "255", "--text", "step onset", "--note", "planted", "--json", home=home)
+    try:
+        frame = wb.features(indexes["adhd"])
+        assert list(frame.columns) == ["feature", "fire_count", "density", "max", "mean", "label", "note"]
+        assert (frame.loc[255, "label"], frame.loc[255, "note"]) == ("step onset", "planted")
+        assert frame["label"].drop(index=255).isna().all()
+    finally:
+        cli_json("label", "--sae", demo["saes"]["adhd"], "--feature", "255", "--text", "", "--note", "", "--json", home=home)
+
+
 def test_activations_equal_the_exported_sparse_store(wb: Workbench, indexes: dict[str, str], export: Path) -> None:
     ours = wb.activations(indexes["adhd"])
     theirs = read_parquet(export / "activations.parquet")

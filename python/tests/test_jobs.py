@@ -50,6 +50,6 @@ def test_a_lost_connection_leaves_the_job_running_and_a_new_one_reattaches(wb: W
         again = second.job(job.id)
         assert again.state in ("running", "completed")
         result = again.result()
-        assert set(result) == {"metric", "clean", "ablated", "effect", "null", "z", "verdict"}
+        assert set(result) == {"metric", "clean", "ablated", "effect", "null", "z", "p_value", "verdict"}
     finally:
         second.close()

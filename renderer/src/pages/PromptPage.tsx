@@ -248,7 +248,8 @@ export function PromptPage() {
               return (
                 <div key={i} className={`prompt-side side-${SIDES[i].key}`} data-side={SIDES[i].key}>
                   <h2>{side.modelLabel}</h2>
-                  <div className="muted small">
+                  {/* One line in both columns (cut with its full text in the title), so the token strips stay level. */}
+                  <div className="muted small prompt-side-meta" title={`SAE ${side.saeLabel}${side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · ${side.tokens.length} tokens · ${side.executionProvider.toUpperCase()}`}>
                     SAE {side.saeLabel}
                     {side.saeLabel.includes(side.hookName) ? '' : ` · ${side.hookName}`} · {side.tokens.length} tokens · {side.executionProvider.toUpperCase()}
                   </div>

@@ -3,7 +3,7 @@ import type { JobKindView, JobView } from '../../../preload/api';
 import { useClient, useEvent, useTicker } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog';
-import { executionProviderText } from '../components/jobs/executionProvider';
+import { executionProviderText, fallbackText } from '../components/jobs/executionProvider';
 import { remoteJobText, shownState } from '../components/jobs/remoteJob';
 import { RunOnPicker } from '../components/jobs/RunOnPicker';
 import { JobDetail } from '../components/jobs/JobDetail';
@@ -184,7 +184,7 @@ export function QueuePage() {
                         {j.executionProvider && (
                           <>
                             {' · '}
-                            <span data-testid="job-ep">{ACTIVE.has(j.state) ? 'runs' : 'ran'} on {executionProviderText(j.executionProvider)}</span>
+                            <span data-testid="job-ep">{ACTIVE.has(j.state) ? 'runs' : 'ran'} on {executionProviderText(j.executionProvider)}{fallbackText(j.cpuFallbackPct)}</span>
                           </>
                         )}
                       </div>

@@ -10,6 +10,12 @@ export function executionProviderText(ep: string): string {
     .join(', then ');
 }
 
+/** ", 12% of nodes on CPU" when a GPU session left nodes to the CPU (the log names the ops). */
+export function fallbackText(pct: number | null): string {
+  if (pct === null || pct === 0) return '';
+  return `, ${pct < 1 ? pct.toFixed(1) : Math.round(pct)}% of nodes on CPU`;
+}
+
 /**
  * The detail's two rows: what the job's model sessions ran on, and the scheduler's slot class
  * (one GPU-class job at a time). A queued job's slot is settled when it starts (a machine without
@@ -18,7 +24,7 @@ export function executionProviderText(ep: string): string {
 export function jobRunsOnRows(j: JobView, cpuSlots: string): [string, string][] {
   const running = ['running', 'pausing', 'cancelling'].includes(j.state);
   const ep = j.executionProvider
-    ? `${executionProviderText(j.executionProvider)}${running ? '' : ' (what its model sessions ran on)'}`
+    ? `${executionProviderText(j.executionProvider)}${fallbackText(j.cpuFallbackPct)}${running ? '' : ' (what its model sessions ran on)'}`
     : j.state === 'queued' || j.state === 'paused' || j.attempts === 0
       ? 'not started yet'
       : running

@@ -6,7 +6,7 @@ let n = 0;
 function job(over: Partial<JobView>): JobView {
   n++;
   return {
-    id: `j${n}`, kind: 'files.verify', title: `job ${n}`, params: {}, summarised: false, state: 'queued', priority: 0, position: n, resource: 'cpu', executionProvider: null,
+    id: `j${n}`, kind: 'files.verify', title: `job ${n}`, params: {}, summarised: false, state: 'queued', priority: 0, position: n, resource: 'cpu', executionProvider: null, cpuFallbackPct: null,
     progress: null, progressMessage: null, progressDetail: null, etaSeconds: null, createdAt: n * 1000, startedAt: null, finishedAt: null, elapsedMs: 0, attemptStartedAt: null,
     attempts: 0, error: null, result: null, pausable: false, target: null, remote: null, ...over,
   };

@@ -1,12 +1,14 @@
 /**
  * "Evaluate an SAE": any SAE of the Library (downloaded, constructed, trained) judged by the same
- * held-out metrics and gates as training runs, as eval.sae jobs; their results in one table.
+ * held-out metrics and gates as training runs, as eval.sae jobs; their results in one table, each
+ * with its dictionary (duplicate groups linking to feature pages, density histogram) under it.
  */
 import { Fragment, useEffect, useRef, useState } from 'react';
 import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult, type JobView, type TrainSources } from '../../../../preload/api';
 import { useClient } from '../../client/context';
 import { DatasetPicker } from '../DatasetPicker';
 import { ProgressBar } from '../ProgressBar';
+import { DictionaryPanel } from './DictionaryPanel';
 
 const DEFAULT_TOKENS = EvalSaeParamsSchema.shape.tokens.parse(undefined);
 
@@ -31,7 +33,7 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
   return (
     <div className="panel" aria-label="Evaluations" ref={panel}>
       <h2>Evaluate an SAE</h2>
-      <p className="muted small">Held-out FVE, L0, dead %, L2 ratio, and CE-loss / KL scores with the SAE spliced into the model, against the quality gates: the yardstick training runs are judged by.</p>
+      <p className="muted small">Held-out FVE, L0, dead %, L2 ratio, CE-loss / KL scores with the SAE spliced into the model, and the dictionary's near-duplicates and dense latents, against the quality gates: the yardstick training runs are judged by.</p>
       <div className="eval-form">
         <select aria-label="Evaluation model" value={model} onChange={(e) => setModel(e.target.value)}>
           <option value="">Model…</option>
@@ -66,6 +68,8 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
               <th>FVE</th>
               <th>L0</th>
               <th>Dead %</th>
+              <th title="Live latents with another live latent at decoder cosine ≥ 0.9">Duplicates %</th>
+              <th title="Latents firing on more than 10 % of tokens">Dense %</th>
               <th>CE-loss score</th>
               <th>KL score</th>
               <th>Gates</th>
@@ -89,17 +93,36 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
                   <td className="num">{r ? r.eval.fve.toFixed(4) : '–'}</td>
                   <td className="num">{r ? r.eval.l0.toFixed(2) : '–'}</td>
                   <td className="num">{r ? r.eval.dead_pct.toFixed(2) : '–'}</td>
+                  <td className={`num${r?.dictionary && r.dictionary.duplicates > 0 ? ' warn-text' : ''}`} data-metric="duplicate_pct">
+                    {typeof r?.eval.duplicate_pct === 'number' ? r.eval.duplicate_pct.toFixed(2) : '–'}
+                  </td>
+                  <td className="num" data-metric="dense_pct">
+                    {typeof r?.eval.dense_pct === 'number' ? r.eval.dense_pct.toFixed(2) : '–'}
+                  </td>
                   <td className="num">{r ? r.eval.ce_loss_score.toFixed(4) : '–'}</td>
                   <td className="num">{r ? r.eval.kl_score.toFixed(4) : '–'}</td>
                   <td className={r ? (r.passed ? 'gate-pass' : 'gate-fail') : ''}>
                     {r ? (r.passed ? '✓ pass' : '✗ fail') : '–'}
+                    {r?.gates.some((g) => !g.pass && g.blocking === false) && <div className="gate-warn small">⚠ {r.gates.filter((g) => !g.pass && g.blocking === false).map((g) => g.name).join(', ')}</div>}
                     {r?.constructed && <div className="muted small">constructed, not trained</div>}
                   </td>
                 </tr>
                 {r?.constructed && (
                   <tr className="eval-note" data-note-for={j.id}>
-                    <td colSpan={8} className="small" role="note" aria-label={`Note on ${j.title}`}>
+                    <td colSpan={10} className="small" role="note" aria-label={`Note on ${j.title}`}>
                       {r.constructed.note}
+                    </td>
+                  </tr>
+                )}
+                {r?.dictionary && (
+                  <tr className="eval-dictionary" data-dictionary-for={j.id}>
+                    <td colSpan={10}>
+                      <details open={r.dictionary.groups.length > 0}>
+                        <summary className="small">
+                          Dictionary: {r.dictionary.group_count} duplicate group{r.dictionary.group_count === 1 ? '' : 's'}, {r.dictionary.dense_pct.toFixed(1)} % dense
+                        </summary>
+                        <DictionaryPanel sae={r.sae} dictionary={r.dictionary} label={j.title} />
+                      </details>
                     </td>
                   </tr>
                 )}

@@ -1,12 +1,15 @@
 /**
- * One training run: state and actions, live curves (overlaid with the runs chosen for comparison),
- * the quality gates as pass/fail with their numbers, the held-out evals per SAE, the lr sweep and
- * where the SAEs were written.
+ * One training run: state and actions, live curves (overlaid with the runs chosen for comparison)
+ * under the core's warnings, the quality gates as pass / warn / fail with their numbers, the
+ * held-out evals per SAE, each dictionary's duplicates and density, the lr sweep and where the SAEs
+ * were written.
  */
 import type { GateOutcome, SaeEvalSummary, TrainRunView } from '../../../../preload/api';
 import { useClient, useTicker } from '../../client/context';
 import { formatDuration } from '../../format';
 import { ProgressBar } from '../ProgressBar';
+import { DictionaryPanel } from './DictionaryPanel';
+import { reproducibilityNote } from './reproducibility';
 import { RunCharts } from './TrainingCharts';
 import { remoteJobText, shownState } from '../jobs/remoteJob';
 
@@ -27,16 +30,20 @@ export function GatesTable({ gates }: { gates: GateOutcome[] }) {
         </tr>
       </thead>
       <tbody>
-        {gates.map((g) => (
-          <tr key={g.name} data-gate={g.name} data-pass={g.pass}>
-            <td>{g.name}</td>
-            <td>{g.name === 'FVE' ? g.value.toFixed(4) : g.value.toFixed(2)}</td>
-            <td>
-              {g.comparison} {g.threshold}
-            </td>
-            <td className={g.pass ? 'gate-pass' : 'gate-fail'}>{g.pass ? '✓ pass' : '✗ fail'}</td>
-          </tr>
-        ))}
+        {gates.map((g) => {
+          // A gate that only warns (duplicates, by default) does not fail the SAE; older results have no `blocking`.
+          const warnOnly = !g.pass && g.blocking === false;
+          return (
+            <tr key={g.name} data-gate={g.name} data-pass={g.pass} data-blocking={g.blocking !== false}>
+              <td>{g.name}</td>
+              <td>{g.name === 'FVE' ? g.value.toFixed(4) : g.value.toFixed(2)}</td>
+              <td>
+                {g.comparison} {g.threshold}
+              </td>
+              <td className={g.pass ? 'gate-pass' : warnOnly ? 'gate-warn' : 'gate-fail'}>{g.pass ? '✓ pass' : warnOnly ? '⚠ warning' : '✗ fail'}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
@@ -46,6 +53,10 @@ const EVAL_ROWS: { key: keyof SaeEvalSummary; label: string; digits: number; why
   { key: 'fve', label: 'FVE', digits: 4, why: '1 - Σ‖x - x̂‖² / Σ‖x - mean x‖², pooled over the held-out tokens' },
   { key: 'l0', label: 'L0', digits: 2, why: 'mean nonzero latents per token' },
   { key: 'dead_pct', label: 'Dead %', digits: 2, why: 'latents that never fired on the held-out tokens' },
+  { key: 'duplicate_pct', label: 'Duplicates %', digits: 2, why: 'live latents with another live latent at decoder cosine ≥ 0.9' },
+  { key: 'max_cosine', label: 'Max cosine', digits: 3, why: 'largest decoder cosine between two live latents' },
+  { key: 'mean_max_cosine', label: 'Mean max cosine', digits: 3, why: "mean over live latents of each one's largest cosine" },
+  { key: 'dense_pct', label: 'Dense %', digits: 2, why: 'latents firing on more than 10 % of tokens' },
   { key: 'l2_ratio', label: 'L2 ratio', digits: 4, why: 'mean ‖x̂‖ / ‖x‖' },
   { key: 'ce_loss_score', label: 'CE-loss score', digits: 4, why: '(CE zero-abl. - CE with SAE) / (CE zero-abl. - CE clean)' },
   { key: 'ce_clean', label: 'CE clean', digits: 4, why: 'next-token loss, nats' },
@@ -75,7 +86,7 @@ export function EvalTable({ evals }: { evals: SaeEvalSummary[] }) {
             <td>{r.label}</td>
             {evals.map((e) => (
               <td key={e.hook} className="num">
-                {(e[r.key] as number).toFixed(r.digits)}
+                {typeof e[r.key] === 'number' ? (e[r.key] as number).toFixed(r.digits) : '–'}
               </td>
             ))}
             <td className="muted small">{r.why}</td>
@@ -83,6 +94,17 @@ export function EvalTable({ evals }: { evals: SaeEvalSummary[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Whether a repeat of this run is bit-identical (CPU) or only close (a GPU provider). */
+function ReproducibilityLine({ run }: { run: TrainRunView }) {
+  const note = reproducibilityNote(run.result?.executionProvider ?? null, run.params.device);
+  return (
+    <div className={note.kind === 'exact' ? 'muted small run-reproducibility' : 'warning-note run-reproducibility'} role="note" aria-label="Reproducibility" data-kind={note.kind}>
+      {note.kind === 'exact' ? '' : '⚠ '}
+      {note.text}
+    </div>
   );
 }
 
@@ -130,9 +152,10 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
       )}
       <div className="muted small run-params">
         {run.params.hooks.join(', ')} · {run.params.architecture} · k {run.params.k} · d_sae {run.params.dSae ?? `${run.params.expansionFactor} x d_in`} · {run.params.tokens.toLocaleString()} tokens · batch {run.params.batchSize} · lr{' '}
-        {r ? r.lr.toPrecision(3) : run.params.lr}
+        {r ? r.lr.toPrecision(3) : (run.params.lr ?? 'default for the shape')}
         {run.params.lrSweep ? ' (sweep)' : ''} · seed {run.params.seed} · dataset {run.params.dataset}
       </div>
+      <ReproducibilityLine run={run} />
       <RunCharts runs={charted} />
       {r && (
         <>
@@ -140,13 +163,25 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
           {r.saes.map((s) => (
             <div key={s.hook} className="gates-block" data-hook={s.hook}>
               <div className="small">
-                <strong>{s.hook}</strong> · <span className={s.passed ? 'gate-pass' : 'gate-fail'}>{s.passed ? 'all gates pass' : 'gates fail'}</span> · written to <code>{s.out}</code>
+                <strong>{s.hook}</strong> · <span className={s.passed ? 'gate-pass' : 'gate-fail'}>{s.passed ? 'gates pass' : 'gates fail'}</span>
+                {s.gates.some((g) => !g.pass && g.blocking === false) ? <span className="gate-warn"> · with a warning</span> : null} · written to <code>{s.out}</code>
               </div>
               <GatesTable gates={s.gates} />
             </div>
           ))}
           <h3>Held-out evaluation</h3>
           <EvalTable evals={r.saes.map((s) => s.eval)} />
+          {r.saes.some((s) => s.dictionary) && <h3>Dictionary: duplicates and density</h3>}
+          {r.saes.map((s) =>
+            s.dictionary ? (
+              <div key={s.hook} className="dictionary-block" data-hook={s.hook}>
+                <div className="small">
+                  <strong>{s.hook}</strong>
+                </div>
+                <DictionaryPanel sae={s.out} dictionary={s.dictionary} label={s.hook} />
+              </div>
+            ) : null,
+          )}
           {r.sweep && (
             <>
               <h3>lr sweep</h3>
@@ -162,7 +197,7 @@ export function RunDetail({ run, overlay, onError }: { run: TrainRunView; overla
                     <tr key={t.lr} className={t.lr === r.lr ? 'selected' : ''}>
                       <td>{t.lr.toPrecision(3)}</td>
                       <td>
-                        {t.fve.toFixed(4)}
+                        {t.fve === null ? 'diverged' : t.fve.toFixed(4)}
                         {t.lr === r.lr ? ' (chosen)' : ''}
                       </td>
                     </tr>

@@ -4,7 +4,7 @@
  * (a dataset may also be a typed path). Presets fill in the demo's layer-2 runs.
  */
 import { useMemo, useState } from 'react';
-import { ENGINE_DEVICES, QualityGatesSchema, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainSaeParamsInput, type TrainSources } from '../../../../preload/api';
+import { DECODER_BIAS_INITS, defaultLr, ENGINE_DEVICES, NORMALIZE_ACTIVATIONS, QualityGatesSchema, TRAIN_SAE_KIND, TrainSaeParamsSchema, type JobView, type TrainSaeParamsInput, type TrainSources } from '../../../../preload/api';
 import { ApiCallError } from '../../client/client';
 import { useClient } from '../../client/context';
 import { DatasetPicker } from '../DatasetPicker';
@@ -30,6 +30,8 @@ interface FormState {
   tokens: string;
   batchSize: string;
   lr: string;
+  normalizeActivations: (typeof NORMALIZE_ACTIVATIONS)[number];
+  bDecInit: (typeof DECODER_BIAS_INITS)[number];
   lrSweep: boolean;
   loopDataset: boolean;
   evalTokens: string;
@@ -45,6 +47,8 @@ interface FormState {
   checkpointEverySteps: string;
   minFve: string;
   maxDeadPct: string;
+  maxDuplicatePct: string;
+  duplicateGate: 'warn' | 'fail' | 'off';
   cacheActivations: boolean;
   out: string;
   overwrite: boolean;
@@ -59,7 +63,10 @@ const initial: FormState = {
   dSae: '',
   tokens: String(DEFAULTS.tokens),
   batchSize: String(DEFAULTS.batchSize),
-  lr: String(DEFAULTS.lr),
+  // Empty: the default for the shape (defaultLr), shown as the placeholder.
+  lr: '',
+  normalizeActivations: DEFAULTS.normalizeActivations,
+  bDecInit: DEFAULTS.bDecInit,
   lrSweep: DEFAULTS.lrSweep,
   loopDataset: DEFAULTS.loopDataset,
   evalTokens: String(DEFAULTS.evalTokens),
@@ -75,6 +82,8 @@ const initial: FormState = {
   checkpointEverySteps: String(DEFAULTS.checkpointEverySteps),
   minFve: String(DEFAULTS.gates.minFve),
   maxDeadPct: String(DEFAULTS.gates.maxDeadPct),
+  maxDuplicatePct: String(DEFAULTS.gates.maxDuplicatePct),
+  duplicateGate: DEFAULTS.gates.duplicateGate,
   cacheActivations: DEFAULTS.cacheActivations,
   out: '',
   overwrite: DEFAULTS.overwrite,
@@ -94,7 +103,9 @@ function toParams(f: FormState): TrainSaeParamsInput {
     ...(num(f.dSae) !== undefined ? { dSae: num(f.dSae) } : {}),
     tokens: num(f.tokens),
     batchSize: num(f.batchSize),
-    lr: num(f.lr),
+    ...(num(f.lr) !== undefined ? { lr: num(f.lr) } : {}),
+    normalizeActivations: f.normalizeActivations,
+    bDecInit: f.bDecInit,
     lrSweep: f.lrSweep,
     loopDataset: f.loopDataset,
     evalTokens: num(f.evalTokens),
@@ -108,7 +119,7 @@ function toParams(f: FormState): TrainSaeParamsInput {
     ...(num(f.contextSize) !== undefined ? { contextSize: num(f.contextSize) } : {}),
     bufferBatches: num(f.bufferBatches),
     checkpointEverySteps: num(f.checkpointEverySteps),
-    gates: { minFve: Number(f.minFve), maxDeadPct: Number(f.maxDeadPct) },
+    gates: { minFve: Number(f.minFve), maxDeadPct: Number(f.maxDeadPct), maxDuplicatePct: Number(f.maxDuplicatePct), duplicateGate: f.duplicateGate },
     cacheActivations: f.cacheActivations,
     ...(f.out.trim() ? { out: f.out.trim(), overwrite: f.overwrite } : {}),
   };
@@ -130,6 +141,8 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
   const problem = !check.success ? `${check.error.issues[0]?.path.join('.') || 'params'}: ${check.error.issues[0]?.message}` : null;
   const dIn = model?.dModel ?? null;
   const dSaeShown = f.dSae.trim() ? Number(f.dSae) : dIn ? DEFAULTS.expansionFactor * dIn : null;
+  const kShown = Number(f.k);
+  const lrShown = dIn && dSaeShown && Number.isFinite(kShown) && kShown > 0 ? defaultLr({ dIn, dSae: dSaeShown, k: kShown }) : null;
 
   const preset = (which: 'adhd' | 'standard') => {
     if (!sources?.demo) return;
@@ -174,7 +187,7 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           <button onClick={() => preset('standard')}>Demo standard · layer 2</button>
           <span className="muted">
             Both layer-2 hooks from one model pass (resid_post, where the planted direction arrives together with the Step token's own embedding, and mlp_out, where the planted neuron writes it alone); k 16, d_sae 32, 150k tokens (looping the
-            100k-token demo set), lr 3e-3.
+            100k-token demo set), lr 3e-3. k is half of d_sae, so most latents fire on more than 10 % of tokens (dense by design), and mlp_out&apos;s few directions leave about 13 of its 32 latents as near-copies: the duplicate gate warns about them.
           </span>
         </div>
       )}
@@ -220,7 +233,15 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
         {text('dSae', 'd_sae', describe('dSae'), dSaeShown ? `${dSaeShown} (${DEFAULTS.expansionFactor} x d_in)` : `${DEFAULTS.expansionFactor} x d_in`)}
         {text('tokens', 'Training tokens', describe('tokens'))}
         {text('batchSize', 'Batch size (tokens)', describe('batchSize'))}
-        {text('lr', 'Learning rate', describe('lr'))}
+        {text('lr', 'Learning rate', describe('lr'), lrShown !== null ? `${lrShown} (default for this shape)` : 'default for the shape')}
+        <label className="train-field">
+          <span className="train-label">Input normalisation</span>
+          <select aria-label="Input normalisation" value={f.normalizeActivations} onChange={(e) => set('normalizeActivations', e.target.value as FormState['normalizeActivations'])}>
+            <option value="expected_average_only_in" title="E‖x‖ = √d_in">expected_average_only_in</option>
+            <option value="none" title="raw activations">none</option>
+          </select>
+          <span className="muted small">{describe('normalizeActivations')}</span>
+        </label>
         {text('evalTokens', 'Held-out tokens', describe('evalTokens'))}
         {check1('lrSweep', 'lr sweep', 'lrSweep')}
         {check1('loopDataset', 'Loop over the dataset', 'loopDataset')}
@@ -238,6 +259,16 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
         <RunOnPicker className="train-field" value={target} onChange={setTarget} />
         {text('minFve', 'Gate: minimum FVE', QualityGatesSchema.shape.minFve.description ?? '')}
         {text('maxDeadPct', 'Gate: maximum dead %', QualityGatesSchema.shape.maxDeadPct.description ?? '')}
+        {text('maxDuplicatePct', 'Gate: maximum duplicates %', QualityGatesSchema.shape.maxDuplicatePct.description ?? '')}
+        <label className="train-field">
+          <span className="train-label">Duplicate gate</span>
+          <select aria-label="Duplicate gate" value={f.duplicateGate} onChange={(e) => set('duplicateGate', e.target.value as FormState['duplicateGate'])}>
+            <option value="warn">warn</option>
+            <option value="fail">fail</option>
+            <option value="off">off</option>
+          </select>
+          <span className="muted small">{QualityGatesSchema.shape.duplicateGate.description}</span>
+        </label>
       </div>
       <details className="train-advanced">
         <summary>Advanced</summary>
@@ -247,6 +278,17 @@ export function TrainForm({ sources, onStarted, onError }: { sources: TrainSourc
           {text('lrDecaySteps', 'Decay steps', describe('lrDecaySteps'))}
           {text('lrEnd', 'lr at the end of decay', describe('lrEnd'))}
           {text('auxCoefficient', 'AuxK coefficient', describe('auxCoefficient'))}
+          <label className="train-field">
+            <span className="train-label">Initial b_dec</span>
+            <select aria-label="Initial b_dec" value={f.bDecInit} onChange={(e) => set('bDecInit', e.target.value as FormState['bDecInit'])}>
+              {DECODER_BIAS_INITS.map((b) => (
+                <option key={b} value={b}>
+                  {b.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+            <span className="muted small">{describe('bDecInit')}</span>
+          </label>
           {text('deadWindowTokens', 'Dead window (tokens)', describe('deadWindowTokens'), 'auto')}
           {text('contextSize', 'Context size', describe('contextSize'), model ? String(Math.min(128, model.nCtx)) : '128')}
           {text('bufferBatches', 'Shuffle buffer (batches)', describe('bufferBatches'))}

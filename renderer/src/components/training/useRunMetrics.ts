@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { JobView, TrainMetricPoint } from '../../../../preload/api';
+import type { JobView, TrainMetricPoint, TrainRunWarning } from '../../../../preload/api';
 import { useClient, useEvent } from '../../client/context';
 
 const POLL_MS = 1500;
@@ -8,11 +8,13 @@ const ACTIVE = new Set(['queued', 'running', 'pausing', 'cancelling']);
 /**
  * The metric points of training runs (train.metrics), kept up to date: runs that are active are
  * polled from their last line on, and a job update refreshes its run at once; finished runs are
- * read once. Points survive restarts (they live in the run's metrics.jsonl).
+ * read once. Points survive restarts (they live in the run's metrics.jsonl). Each read also brings
+ * the core's warnings on the whole curve so far (a dead share still rising), kept per run.
  */
-export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint[]> {
+export function useRunMetrics(jobIds: string[]): { points: Record<string, TrainMetricPoint[]>; warnings: Record<string, TrainRunWarning[]> } {
   const client = useClient();
   const [points, setPoints] = useState<Record<string, TrainMetricPoint[]>>({});
+  const [warnings, setWarnings] = useState<Record<string, TrainRunWarning[]>>({});
   const next = useRef<Record<string, number>>({});
   const active = useRef<Set<string>>(new Set());
   const key = jobIds.join(',');
@@ -22,6 +24,7 @@ export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint
     const ids = key ? key.split(',') : [];
     next.current = {};
     setPoints({});
+    setWarnings({});
     // One request per run at a time: two overlapping reads from the same line would append twice.
     const inFlight = new Set<string>();
     const fetchRun = async (id: string) => {
@@ -33,6 +36,7 @@ export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint
         // Read even when empty, so a finished run without points is not asked again and again.
         next.current[id] = page.next;
         if (page.points.length > 0) setPoints((p) => ({ ...p, [id]: [...(p[id] ?? []), ...page.points] }));
+        setWarnings((w) => (JSON.stringify(w[id] ?? []) === JSON.stringify(page.warnings) ? w : { ...w, [id]: page.warnings }));
       } finally {
         inFlight.delete(id);
       }
@@ -59,5 +63,5 @@ export function useRunMetrics(jobIds: string[]): Record<string, TrainMetricPoint
     },
     [key],
   );
-  return points;
+  return { points, warnings };
 }
