@@ -87,7 +87,7 @@ describe('Slurm cluster from the UI', () => {
     await form.getByRole('button', { name: 'Demo adhd · layer 2' }).click();
     await form.getByRole('combobox', { name: 'Device' }).selectOption('cpu');
     await form.getByLabel('Training tokens').fill('60000');
-    await form.getByRole('combobox', { name: 'Run on' }).selectOption('lab');
+    await form.getByRole('combobox', { name: 'Run on', exact: true }).selectOption('lab');
     await screenshot(page, 'training-form-run-on-cluster');
     const runOf = (url: URL) => new URLSearchParams(url.hash.split('?')[1] ?? '').get('run');
     await form.getByRole('button', { name: 'Start training' }).click();
@@ -136,6 +136,13 @@ describe('Slurm cluster from the UI', () => {
     await expect(detail.innerText()).resolves.toContain(path.join(workdir, id));
     await pageSettled(page);
     await screenshot(page, 'queue-cluster-detail');
+
+    // The other forms whose kinds run on a cluster offer it too: the index form, Evaluate and the crosscoder form.
+    await page.goto(`${app.url}#/features`);
+    await expect.poll(() => page.locator('select[aria-label="Index run on"] option[value="lab"]').count(), { timeout: 30_000 }).toBe(1);
+    await page.goto(`${app.url}#/training`);
+    await expect.poll(() => page.locator('select[aria-label="Evaluation run on"] option[value="lab"]').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('select[aria-label="Crosscoder run on"] option[value="lab"]').count(), { timeout: 30_000 }).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -278,12 +278,15 @@ class Workbench:
         r = self._call("index.activations", params)
         return pd.DataFrame({"document": r["document"], "position": r["position"], "feature": r["feature"], "activation": r["activation"]})
 
-    def index(self, model: PathLike, sae: Union[PathLike, Sequence[PathLike]], dataset: PathLike, *, max_tokens: Optional[int] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, top_n: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def index(self, model: PathLike, sae: Union[PathLike, Sequence[PathLike]], dataset: PathLike, *, max_tokens: Optional[int] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, top_n: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue an index build (``sae-workbench index``): SAE activations of a model over a dataset.
+        ``on``: a cluster profile's name (``sae-workbench cluster list``) to run it there.
         Its result() is {"index_ids", "tokens", "documents", "skipped_rows", "tokens_per_s", "db_bytes"}."""
-        args = _args(locals())
+        args = _args(locals(), "on")
         if isinstance(sae, (str, os.PathLike)):
             args["sae"] = [sae]
+        if on is not None:
+            return self._queue("index", args, on=on)
         return Job(self, self._call("index.build", api_params("index", args)))
 
     # ------------------------------------------------------------------ compare
@@ -313,48 +316,70 @@ class Workbench:
 
     # ------------------------------------------------------------------ experiments and training
 
-    def ablate(self, model: PathLike, sae: PathLike, features: Ints, dataset: PathLike, *, max_documents: Optional[int] = None, mode: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def ablate(self, model: PathLike, sae: PathLike, features: Ints, dataset: PathLike, *, max_documents: Optional[int] = None, mode: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue an ablation with seeded, density-matched nulls (``sae-workbench ablate``). Its result()
         is {"metric", "clean", "ablated", "effect", "null": {"seeds", "mean", "sem", "draws"}, "z", "p_value", ["margin", "within_margin",] "verdict"}."""
-        return self._queue("ablate", _args(locals()))
+        return self._queue("ablate", _args(locals(), "on"), on=on)
 
-    def steer(self, model: Optional[PathLike] = None, sae: Optional[PathLike] = None, feature: Optional[int] = None, dataset: Optional[PathLike] = None, *, sae_model: Optional[PathLike] = None, intervention: Optional[str] = None, strength: Union[float, Sequence[float], None] = None, panels: Optional[Sequence[dict[str, Any]]] = None, steer_at: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, prompt: Optional[str] = None, max_new_tokens: Optional[int] = None, temperature: Optional[float] = None, sample_seed: Optional[int] = None) -> Job:
+    def steer(self, model: Optional[PathLike] = None, sae: Optional[PathLike] = None, feature: Optional[int] = None, dataset: Optional[PathLike] = None, *, sae_model: Optional[PathLike] = None, intervention: Optional[str] = None, strength: Union[float, Sequence[float], None] = None, panels: Optional[Sequence[dict[str, Any]]] = None, steer_at: Optional[str] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, prompt: Optional[str] = None, max_new_tokens: Optional[int] = None, temperature: Optional[float] = None, sample_seed: Optional[int] = None, on: Optional[str] = None) -> Job:
         """Queue steering along an SAE feature (``sae-workbench steer``), or up to four ``panels``
         (the job kind's panel fields). Its result() is {"metric", "panels": [{"label", "clean", "points", "generation"}]}."""
-        return self._queue("steer", _args(locals()))
+        return self._queue("steer", _args(locals(), "on"), on=on)
 
-    def swap(self, model_a: PathLike, model_b: PathLike, dataset: PathLike, *, mode: Optional[str] = None, hook: Optional[str] = None, sae: Optional[PathLike] = None, features: Optional[Ints] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def swap(self, model_a: PathLike, model_b: PathLike, dataset: PathLike, *, mode: Optional[str] = None, hook: Optional[str] = None, sae: Optional[PathLike] = None, features: Optional[Ints] = None, metric: Optional[str] = None, condition: Optional[str] = None, seeds: Optional[int] = None, draws: Optional[int] = None, null_seed: Optional[int] = None, margin: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue a layer or latent swap (``sae-workbench swap``). Its result() is
         {"metric", "a", "b", "swapped", "effect", "gap_fraction", "null", "z", "verdict"}."""
-        return self._queue("swap", _args(locals()))
+        return self._queue("swap", _args(locals(), "on"), on=on)
 
-    def probe(self, condition: str, dataset: PathLike, probe: Union[str, dict[str, Any], Sequence[Union[str, dict[str, Any]]]], *, test_fraction: Optional[float] = None, split_seed: Optional[int] = None, l2: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def probe(self, condition: str, dataset: PathLike, probe: Union[str, dict[str, Any], Sequence[Union[str, dict[str, Any]]]], *, test_fraction: Optional[float] = None, split_seed: Optional[int] = None, l2: Optional[float] = None, max_documents: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue logistic-regression probes for a token condition (``sae-workbench probe``); each probe
         is "model=<dir>,hook=<hook>" / "model=<dir>,sae=<dir>" (as --probe) or a dict with those keys.
         Its result() is {"condition", "probes": [{"label", "source", "hook", "accuracy", "auroc", "baseline", ...}]}."""
-        return self._queue("probe", _args(locals()))
+        return self._queue("probe", _args(locals(), "on"), on=on)
 
-    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, normalize_activations: Optional[str] = None, b_dec_init: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None) -> Job:
+    def train(self, model: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, arch: Optional[str] = None, normalize_activations: Optional[str] = None, b_dec_init: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, cache: Optional[bool] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue SAE training (``sae-workbench train``). Unset options take the CLI's defaults (lr by
         shape, ``normalize_activations="expected_average_only_in"``, ``b_dec_init="geometric_median"``).
         Its result() is {"fve", "l0", "dead_pct", "duplicate_pct", "dense_pct", "ce_loss_score",
         "kl_score", "tokens_per_s", "out"} (several hooks: under "saes")."""
-        return self._queue("train", _args(locals()))
+        return self._queue("train", _args(locals(), "on"), on=on)
 
-    def eval(self, model: PathLike, sae: PathLike, dataset: PathLike, *, tokens: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None) -> Job:
+    def eval(self, model: PathLike, sae: PathLike, dataset: PathLike, *, tokens: Optional[int] = None, context_size: Optional[int] = None, text_column: Optional[str] = None, device: Optional[str] = None, on: Optional[str] = None) -> Job:
         """Queue an SAE evaluation (``sae-workbench eval``): held-out FVE, L0, dead %, duplicates %, dense %, L2 ratio, CE-loss and KL scores, gates."""
-        return self._queue("eval", _args(locals()))
+        return self._queue("eval", _args(locals(), "on"), on=on)
 
-    def queue(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None) -> Job:
+    def crosscoder(self, model_a: PathLike, model_b: PathLike, hook: Union[str, Sequence[str]], dataset: PathLike, *, k: Optional[int] = None, d_sae: Optional[int] = None, tokens: Optional[int] = None, out: Optional[PathLike] = None, batch_size: Optional[int] = None, lr: Optional[float] = None, device: Optional[str] = None, loop: Optional[bool] = None, lr_sweep: Optional[bool] = None, eval_tokens: Optional[int] = None, norm_tokens: Optional[int] = None, context_size: Optional[int] = None, seed: Optional[int] = None, checkpoint_every: Optional[int] = None, overwrite: Optional[bool] = None, text_column: Optional[str] = None, on: Optional[str] = None) -> Job:
+        """Queue a BatchTopK crosscoder over two models' paired activations (``sae-workbench
+        crosscoder``). ``hook``: one name for both models, or (hook_a, hook_b). Its result() is
+        {"fve_a", "fve_b", "l0", "dead_pct", "n_a_only", "n_shared", "n_b_only", "tokens_per_s", "out", ...}."""
+        args = _args(locals(), "on")
+        hooks = [hook] if isinstance(hook, str) else list(hook)
+        if not 1 <= len(hooks) <= 2:
+            raise ValueError(f"hook: one name, or one per model (A, B); got {len(hooks)}")
+        args["hook"] = hooks[0]
+        params = api_params("crosscoder", args)
+        if len(hooks) == 2:
+            params["hookB"] = str(hooks[1])
+        return self._add("train.crosscoder", params, on=on)
+
+    def queue(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None, on: Optional[str] = None) -> Job:
         """Queue any job kind with its parameters as the kind's schema names them: the CLI's
-        ``jobs add <kind> --params JSON`` (``sae-workbench jobs kinds`` lists kinds and parameters)."""
-        return Job(self, self._call("jobs.add", {"kind": kind, "params": params, **({"priority": int(priority)} if priority is not None else {})}))
+        ``jobs add <kind> --params JSON`` (``sae-workbench jobs kinds`` lists kinds and parameters).
+        ``on``: a cluster profile's name to run it there (the CLI's ``--on``)."""
+        return self._add(kind, params, priority=priority, on=on)
 
-    def _queue(self, command: str, arguments: dict[str, Any]) -> Job:
+    def _queue(self, command: str, arguments: dict[str, Any], *, on: Optional[str] = None) -> Job:
         from ._options import COMMANDS
 
-        kind = COMMANDS[command]["kind"]
-        return Job(self, self._call("jobs.add", {"kind": kind, "params": api_params(command, arguments)}))
+        return self._add(COMMANDS[command]["kind"], api_params(command, arguments), on=on)
+
+    def _add(self, kind: str, params: dict[str, Any], *, priority: Optional[int] = None, on: Optional[str] = None) -> Job:
+        request: dict[str, Any] = {"kind": kind, "params": params}
+        if priority is not None:
+            request["priority"] = int(priority)
+        if on is not None:
+            request["target"] = str(on)
+        return Job(self, self._call("jobs.add", request))
 
     # ------------------------------------------------------------------ the queue
 

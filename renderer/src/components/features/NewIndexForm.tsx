@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
-import { ENGINE_DEVICES, type EngineDeviceChoice, type JobView, type LibraryItem, type PromptSources } from '../../../../preload/api';
+import { ENGINE_DEVICES, INDEX_BUILD_JOB_KIND, type EngineDeviceChoice, type JobView, type LibraryItem, type PromptSources } from '../../../../preload/api';
 import { useClient, useEvent } from '../../client/context';
 import { routeHref } from '../../router';
 import { DemoBundleOffer } from '../demo/DemoBundleOffer';
 import { ErrorBanner } from '../ErrorBanner';
+import { RunOnPicker } from '../jobs/RunOnPicker';
 
 interface Side {
   model: string;
@@ -34,6 +35,7 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
   const [dataset, setDataset] = useState('');
   const [maxDocuments, setMaxDocuments] = useState(2000);
   const [device, setDevice] = useState<EngineDeviceChoice>('auto');
+  const [target, setTarget] = useState('');
   const [advanced, setAdvanced] = useState({ textColumn: '', maxTokens: '', contextSize: '', topN: '20' });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -79,7 +81,11 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
         ...(Number(advanced.contextSize) > 1 ? { contextSize: Number(advanced.contextSize) } : {}),
         ...(Number(advanced.topN) > 0 ? { topN: Number(advanced.topN) } : {}),
       };
-      for (const s of chosen) jobs.push(await client.call('index.build', { modelPath: s.model, saePaths: s.saes, datasetPath: dataset, maxDocuments, device, ...extra }));
+      for (const s of chosen) {
+        const params = { modelPath: s.model, saePaths: s.saes, datasetPath: dataset, maxDocuments, device, ...extra };
+        // On a cluster, the same index.build job with a target (index.build itself runs here).
+        jobs.push(await (target ? client.call('jobs.add', { kind: INDEX_BUILD_JOB_KIND, params, target }) : client.call('index.build', params)));
+      }
       onQueued(jobs);
     } catch (e) {
       setError(e);
@@ -166,6 +172,7 @@ export function NewIndexForm({ onQueued, prefill }: { onQueued: (jobs: JobView[]
             ))}
           </select>
         </label>
+        <RunOnPicker className="" compact name="Index run on" value={target} onChange={setTarget} />
         <button className="primary" disabled={!ready} onClick={() => void submit()}>
           {busy ? 'Queueing…' : chosen.length === 2 ? 'Index both models' : 'Index'}
         </button>

@@ -7,7 +7,8 @@ import { useClient } from '../../client/context';
  * profile's name, or '' for this machine (jobs.add's `target` left out).
  */
 /** `compact`: the label and the select only (forms with their own layout). */
-export function RunOnPicker({ value, onChange, className, compact }: { value: string; onChange: (target: string) => void; className?: string; compact?: boolean }) {
+/** `name`: the select's accessible name, where a page has more than one form (default "Run on"). */
+export function RunOnPicker({ value, onChange, className, compact, name }: { value: string; onChange: (target: string) => void; className?: string; compact?: boolean; name?: string }) {
   const client = useClient();
   const [profiles, setProfiles] = useState<ClusterProfile[] | null>(null);
   useEffect(() => {
@@ -17,7 +18,7 @@ export function RunOnPicker({ value, onChange, className, compact }: { value: st
   return (
     <label className={className ?? 'field'}>
       {compact ? 'Run on' : <span className="train-label">Run on</span>}
-      <select aria-label="Run on" value={value} onChange={(e) => onChange(e.target.value)}>
+      <select aria-label={name ?? 'Run on'} value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">This machine</option>
         {profiles?.map((p) => (
           <option key={p.name} value={p.name}>

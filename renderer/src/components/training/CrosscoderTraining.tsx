@@ -11,6 +11,7 @@ import { useClient, useEvent } from '../../client/context';
 import { routeHref, usePageParams } from '../../router';
 import { DatasetPicker } from '../DatasetPicker';
 import { ProgressBar } from '../ProgressBar';
+import { RunOnPicker } from '../jobs/RunOnPicker';
 import { RunCharts } from './TrainingCharts';
 
 type Shape = typeof TrainCrosscoderParamsSchema.shape;
@@ -94,6 +95,7 @@ function CrosscoderForm({ sources, onStarted, onError }: { sources: TrainSources
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<{ message: string; hint?: string } | null>(null);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setF((s) => ({ ...s, [key]: value }));
+  const [target, setTarget] = useState('');
   const modelA = sources?.models.find((m) => m.path === f.modelA) ?? null;
   const modelB = sources?.models.find((m) => m.path === f.modelB) ?? null;
   const check = useMemo(() => TrainCrosscoderParamsSchema.safeParse(toParams(f)), [f]);
@@ -104,7 +106,7 @@ function CrosscoderForm({ sources, onStarted, onError }: { sources: TrainSources
     setBusy(true);
     setRefusal(null);
     try {
-      onStarted(await client.call('jobs.add', { kind: TRAIN_CROSSCODER_KIND, params: toParams(f) }));
+      onStarted(await client.call('jobs.add', { kind: TRAIN_CROSSCODER_KIND, params: toParams(f), ...(target ? { target } : {}) }));
     } catch (e) {
       // Refusals that name what to fix (tokenizers, widths, hooks, output) stay beside the form.
       if (e instanceof ApiCallError) setRefusal({ message: e.message, hint: e.hint });
@@ -193,6 +195,7 @@ function CrosscoderForm({ sources, onStarted, onError }: { sources: TrainSources
           </select>
           <span className="muted small">{why('device')}</span>
         </label>
+        <RunOnPicker className="train-field" name="Crosscoder run on" value={target} onChange={setTarget} />
       </div>
       <details className="train-advanced">
         <summary>Advanced</summary>

@@ -8,6 +8,7 @@ import { EVAL_SAE_KIND, EvalSaeParamsSchema, type EvalRunResult, type JobView, t
 import { useClient } from '../../client/context';
 import { DatasetPicker } from '../DatasetPicker';
 import { ProgressBar } from '../ProgressBar';
+import { RunOnPicker } from '../jobs/RunOnPicker';
 import { DictionaryPanel } from './DictionaryPanel';
 
 const DEFAULT_TOKENS = EvalSaeParamsSchema.shape.tokens.parse(undefined);
@@ -27,6 +28,7 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
     if (sources) setDataset((d) => d || sources.demo?.dataset || sources.datasets[0]?.path || '');
   }, [sources]);
   const [tokens, setTokens] = useState(String(DEFAULT_TOKENS));
+  const [target, setTarget] = useState('');
   const saes = (sources?.saes ?? []).filter((s) => !model || s.modelPath === model || s.modelPath === null);
   const params = { model, sae, dataset, tokens: Number(tokens) };
   const ok = EvalSaeParamsSchema.safeParse(params).success;
@@ -55,7 +57,8 @@ export function EvalPanel({ sources, evaluations, onError, initial }: { sources:
         <label className="small">
           held-out tokens <input aria-label="Evaluation tokens" value={tokens} onChange={(e) => setTokens(e.target.value)} title={EvalSaeParamsSchema.shape.tokens.description} style={{ width: 90 }} />
         </label>
-        <button className="primary" disabled={!ok} onClick={() => client.call('jobs.add', { kind: EVAL_SAE_KIND, params }).catch(onError)}>
+        <RunOnPicker className="small" compact name="Evaluation run on" value={target} onChange={setTarget} />
+        <button className="primary" disabled={!ok} onClick={() => client.call('jobs.add', { kind: EVAL_SAE_KIND, params, ...(target ? { target } : {}) }).catch(onError)}>
           Evaluate
         </button>
       </div>
