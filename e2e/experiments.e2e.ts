@@ -121,7 +121,13 @@ describe('Experiments page', () => {
     // 2. Four-panel steering: {adhd, standard} x {amplify, ablate}, the planted direction carried to standard.
     await go(page, link({ new: 'steer', model: demo.models.adhd, sae: demo.saes.adhd, features: '255', modelB: demo.models.standard, ...common }));
     await expect.poll(() => form.getByLabel('Panel 1 feature').inputValue()).toBe('255');
-    await form.getByRole('button', { name: 'Four panels: both models × amplify / ablate' }).click();
+    // On a loaded machine the form can still be settling from the link when the first click lands
+    // (seen once in a full e2e run); a click that took shows four panels, so click until it has.
+    const fourPanels = form.getByRole('button', { name: 'Four panels: both models × amplify / ablate' });
+    await expect.poll(async () => {
+      if ((await form.getByLabel('Panel 4 intervention').count()) === 0) await fourPanels.click();
+      return form.getByLabel('Panel 4 intervention').count();
+    }, { timeout: 30_000, interval: 1000 }).toBe(1);
     await expect(form.getByLabel('Panel 4 intervention').inputValue()).resolves.toBe('replace');
     // Four panels told apart at a glance: each says its model, feature, intervention and where the direction comes from,
     // and no Model/SAE select is cut at 1400 px.
