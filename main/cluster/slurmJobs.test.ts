@@ -291,7 +291,7 @@ describe('jobs on a Slurm cluster', () => {
     const lines = res.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const json = JSON.parse(lines[0]) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(['ce_loss_score', 'dead_pct', 'fve', 'kl_score', 'l0', 'out', 'slurm_job_id', 'tokens_per_s']);
+    expect(Object.keys(json).sort()).toEqual(['ce_loss_score', 'dead_pct', 'dense_pct', 'duplicate_pct', 'fve', 'kl_score', 'l0', 'out', 'slurm_job_id', 'tokens_per_s']);
     expect(json.out).toBe(path.join(out, HOOK));
     expect(json.slurm_job_id).toMatch(/^\d+$/);
     const local = JSON.parse((await runCliCaptured(['eval', '--model', demo.models.adhd, '--sae', path.join(reference, HOOK), '--dataset', demo.dataset, '--tokens', '512', '--device', 'cpu', '--json'])).out) as Record<string, number>;

@@ -142,7 +142,8 @@ export class FeatureIndexWriter {
     for (let p = 0; p < block.counts.length; p++) {
       const position = block.start + p;
       const count = block.counts[p];
-      if (!(bosAtZero && position === 0)) this.acc.tokens++;
+      // A block is one window (addWindow's): its position 0 counts as no token, by the same rule.
+      if (!isUncountedPosition(bosAtZero, p)) this.acc.tokens++;
       for (let c = 0; c < count; c++, j++) this.acc.add(block.features[j], block.values[j], block.document, position);
     }
     this.pending.push(block);
