@@ -214,9 +214,10 @@ describe('jobs on a Slurm cluster', () => {
   }, 360_000);
 
   it('a job near its time limit checkpoints on USR1; a TIMEOUT is resubmitted from the checkpoint as often as the profile allows', async () => {
-    // A one-minute limit with USR1 40 s before it: every submission runs about 20 s, never the whole job.
+    // A one-minute limit with USR1 40 s before it: every submission runs about 20 s, never the whole job
+    // (a million steps: no machine finishes them in 40 s; 20k steps, once, did on a quiet one).
     expect((await addProfile(home, 'short', ['--via', 'local', '--time', '1', '--sbatch', 'signal=B:USR1@40', '--max-resubmits', '1'])).code).toBe(0);
-    const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams({ tokens: 256 * 20_000, loopDataset: true, checkpointEverySteps: 50 }), target: 'short' });
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams({ tokens: 256 * 1_000_000, loopDataset: true, checkpointEverySteps: 50 }), target: 'short' });
     const end = await waitForJob(core, job.id, (j) => j.state === 'failed', 300_000);
     expect(end.error?.code).toBe('SLURM_TIMEOUT');
     expect(end.error?.message).toContain('after 1 resubmit');
