@@ -3,7 +3,7 @@ import { inspectDirectory, type Inspection } from '../formats/inspect';
 import { WorkbenchError } from '../errors';
 import { readDemoBundleManifest } from '../demo/bundleManifest';
 import { configNameOf } from '../library/describeModel';
-import { identityLabel, saeLabelOfFolder } from '../library/identity';
+import { crosscoderIdentityLabel, identityLabel, saeLabelOfFolder } from '../library/identity';
 import type { CliCommand } from './command';
 import { formatBytes, formatCount } from '../../preload/api';
 
@@ -24,6 +24,7 @@ function labelled(x: Inspection): LabelledInspection {
   if (x.kind === 'model') return { ...x, label: identityLabel('model', x.path, { configName: configNameOf(x.path) }) };
   if (x.kind === 'sae') return { ...x, label: saeLabelOfFolder(x.path) };
   if (x.kind === 'dataset') return { ...x, label: identityLabel('dataset', x.path) };
+  if (x.kind === 'crosscoder') return { ...x, label: crosscoderIdentityLabel(x.path, { modelNameA: x.modelA, modelNameB: x.modelB, dSae: x.dSae, k: x.k }) };
   return { ...x, label: null };
 }
 
@@ -33,7 +34,7 @@ export function inspectBundle(root: string): BundleInspection | null {
   if (!manifest) return null;
   const collection = inspectDirectory(root);
   const members = collection.kind === 'unknown' ? collection.children.map((c) => c.name) : [];
-  const order = ['model', 'sae', 'dataset', 'unknown'];
+  const order = ['model', 'sae', 'crosscoder', 'dataset', 'unknown'];
   const parts = members.map((member) => ({ ...labelled(inspectDirectory(join(root, member))), member })).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.member.localeCompare(b.member));
   return { kind: 'bundle', path: root, label: `Demo bundle v${manifest.version}`, version: manifest.version, seed: manifest.seed, parts };
 }
@@ -49,6 +50,8 @@ export function describeBundle(b: BundleInspection): string[] {
         return `Dataset     ${p.member}: ${p.format}, ${p.rows === null ? 'rows not counted' : `${p.rows} rows`}, ${formatBytes(p.bytes)}`;
       case 'tensors':
         return `Tensors     ${p.member}: ${p.tensors.length} tensor(s), ${formatBytes(p.bytes)}`;
+      case 'crosscoder':
+        return `Crosscoder  ${p.label}  (${p.member}): k=${p.k}, d_in ${p.dIn}, d_sae ${p.dSae}, ${p.modelA} ${p.hookA} / ${p.modelB} ${p.hookB}`;
       default:
         return `Other       ${p.member}: ${p.reason}`;
     }
@@ -83,6 +86,16 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
         `Weights     ${x.weightDtypes.join(', ') || 'not readable (see the problem below)'}${x.hasSparsity ? ', with sparsity.safetensors' : ''}`,
         ...x.problems.map((p) => `Problem     ${p}`),
       ];
+    case 'crosscoder':
+      return [
+        `Crosscoder  ${x.label ?? basename(x.path)}  (batchtopk_crosscoder, k=${x.k}, d_in ${x.dIn}, d_sae ${x.dSae})`,
+        `Path        ${x.path}`,
+        `Model A     ${x.modelA}, hook ${x.hookA}, inputs divided by ${x.normScaleA}`,
+        `Model B     ${x.modelB}, hook ${x.hookB}, inputs divided by ${x.normScaleB}`,
+        `Trained on  ${x.datasetPath ?? 'no dataset recorded'}, context ${x.contextSize}`,
+        `Weights     ${x.weightDtypes.join(', ') || 'not readable (see the problem below)'}, format ${x.formatVersion}`,
+        ...x.problems.map((p) => `Problem     ${p}`),
+      ];
     case 'dataset':
       return [
         `Dataset     ${x.format}, ${x.files.length} file${x.files.length === 1 ? '' : 's'}, ${formatBytes(x.bytes)}, ${x.rows === null ? 'row count not computed' : `${x.rows} rows`}`,
@@ -110,7 +123,7 @@ export function describeInspection(x: Inspection & { label?: string | null }): s
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  summary: 'Describe a model, SAE or dataset folder (or file), or a loose safetensors file (tensors, dtypes, shapes, metadata, finite check), without loading a model.',
+  summary: 'Describe a model, SAE, crosscoder or dataset folder (or file), or a loose safetensors file (tensors, dtypes, shapes, metadata, finite check), without loading a model.',
   usage: 'sae-workbench inspect <path> [--json]',
   options: { json: { type: 'boolean' } },
   async run({ values, positionals }, ctx) {

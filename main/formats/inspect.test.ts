@@ -10,6 +10,7 @@ import { writeGpt2Directory } from './models/gpt2Writer';
 import { writeHookedTransformerDirectory } from './models/hookedTransformerWriter';
 import { parquetWithRowCount } from './testing/parquetFooter';
 import { writeSafetensors } from './safetensors';
+import { randomCrosscoder, writeCrosscoderDir } from './testing/crosscoderFixture';
 import { randomSaeTensors, v6TopkCfg, writeSaeDir } from './testing/saeFixture';
 import { randomTransformer, tinyConfig } from './testing/transformerFixture';
 import { errorOf } from '../testing/workbenchErrors';
@@ -60,6 +61,21 @@ describe('inspectDirectory', () => {
     const odd = writeSaeDir(join(root, 'odd'), v6TopkCfg(8, 16, 4), randomSaeTensors(8, 32, 3));
     expect((inspectDirectory(odd) as { problems: string[] }).problems).toEqual(['W_enc is [8, 32] but cfg.json implies [8, 16]', 'W_dec is [32, 8] but cfg.json implies [16, 8]', 'b_enc is [32] but cfg.json implies [16]']);
   });
+
+  it('describes a crosscoder folder (not as an SAE): both models and hooks, the input scales, shape disagreements', async () => {
+    const dir = writeCrosscoderDir(join(root, 'cc', 'crosscoder'), randomCrosscoder(8, 16, 2, 1, { modelA: 'demo-standard', modelB: 'demo-adhd', hookNameA: 'blocks.2.hook_resid_post', hookNameB: 'blocks.2.hook_mlp_out' }));
+    const x = inspectDirectory(dir);
+    expect(x).toMatchObject({ kind: 'crosscoder', dIn: 8, dSae: 16, k: 2, modelA: 'demo-standard', modelB: 'demo-adhd', hookA: 'blocks.2.hook_resid_post', hookB: 'blocks.2.hook_mlp_out', weightDtypes: ['F32'], problems: [] });
+    // Its weights file stands for the folder, as an SAE's does.
+    expect(inspectDirectory(join(dir, 'crosscoder_weights.safetensors')).kind).toBe('crosscoder');
+    const text = await runCli(['inspect', dir], { stdout: (l) => lines.push(l), stderr: (l) => lines.push(l) }).then(() => lines.join('\n'));
+    expect(text).toMatch(/^Crosscoder  crosscoder demo-standard ↔ demo-adhd · 16 latents · k 2 \(cc\/crosscoder\)  \(batchtopk_crosscoder, k=2, d_in 8, d_sae 16\)/);
+    expect(text).toContain('Model B     demo-adhd, hook blocks.2.hook_mlp_out, inputs divided by');
+    // A cfg that disagrees with the weights is listed, not thrown.
+    const odd = writeCrosscoderDir(join(root, 'cc-odd'), randomCrosscoder(8, 16, 2, 2), { d_sae: 12 });
+    expect((inspectDirectory(odd) as { problems: string[] }).problems).toContain('W_enc is [2, 8, 16] but cfg.json implies [2, 8, 12]');
+  });
+  const lines: string[] = [];
 
   it('describes dataset folders and files with cheap row counts', () => {
     const x = inspectDirectory(data);

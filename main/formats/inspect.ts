@@ -16,6 +16,7 @@ import { readSaeConfig, SAE_CFG_FILE, SAE_SPARSITY_FILE, SAE_WEIGHTS_FILE } from
 import { elementCount, readSafetensorsHeader } from './safetensors';
 import type { SaeArchitecture, SaeNormalization } from './sae';
 import { TOKENIZER_FILE } from '../tokenize/tokenizer';
+import { CROSSCODER_WEIGHTS_FILE, crosscoderTensorShapes, looksLikeCrosscoderFolder, readCrosscoderConfig } from './crosscoder';
 
 export interface ModelInspection {
   kind: 'model';
@@ -63,6 +64,28 @@ export interface SaeInspection {
   problems: string[];
 }
 
+/** A crosscoder folder (cfg.json "batchtopk_crosscoder" + crosscoder_weights.safetensors): one dictionary over two models. */
+export interface CrosscoderInspection {
+  kind: 'crosscoder';
+  path: string;
+  dIn: number;
+  dSae: number;
+  k: number;
+  hookA: string;
+  hookB: string;
+  modelA: string;
+  modelB: string;
+  /** The inputs are divided by these before encoding (cfg norm_scale_a / norm_scale_b). */
+  normScaleA: number;
+  normScaleB: number;
+  datasetPath: string | null;
+  contextSize: number;
+  formatVersion: number;
+  weightDtypes: string[];
+  /** The weights' header against cfg.json, non-finite weights; empty when consistent. */
+  problems: string[];
+}
+
 export interface DatasetInspection {
   kind: 'dataset';
   path: string;
@@ -97,7 +120,7 @@ export interface TensorFileInspection {
   problems: string[];
 }
 
-export type Inspection = ModelInspection | SaeInspection | DatasetInspection | TensorFileInspection | UnknownInspection;
+export type Inspection = ModelInspection | SaeInspection | CrosscoderInspection | DatasetInspection | TensorFileInspection | UnknownInspection;
 
 const MAX_CHILDREN = 500;
 
@@ -105,27 +128,57 @@ function shapeText(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
 
+/**
+ * A dictionary's weights file against the shapes its cfg.json implies (header only), plus
+ * non-finite values: the problems, and the dtypes it holds. `alias` names a tensor's other
+ * spelling (sae_lens' log_threshold for threshold).
+ */
+function weightFileProblems(weights: string, what: string, expected: Record<string, number[]>, alias: Record<string, string> = {}): { problems: string[]; weightDtypes: string[] } {
+  const file = basename(weights);
+  const absent = fileAbsence(weights);
+  if (absent?.kind === 'missing') return { problems: [`${file} is missing: the ${what} cannot be loaded; download or copy it (again) with its weights`], weightDtypes: [] };
+  if (absent) return { problems: [`${file} ${absent.text}: the ${what} cannot be loaded; replace the link with the weights file (or download the ${what} again)`], weightDtypes: [] };
+  const header = readSafetensorsHeader(weights);
+  const problems: string[] = [];
+  for (const [name, shape] of Object.entries(expected)) {
+    const e = header.entries.find((x) => x.name === name) ?? (alias[name] ? header.entries.find((x) => x.name === alias[name]) : undefined);
+    if (!e) problems.push(`${file} has no ${name} (expected ${shapeText(shape)})`);
+    else if (shapeText(e.shape) !== shapeText(shape)) problems.push(`${e.name} is ${shapeText(e.shape)} but cfg.json implies ${shapeText(shape)}`);
+  }
+  const nonFinite = nonFiniteProblem(weights);
+  if (nonFinite) problems.push(nonFinite);
+  return { problems, weightDtypes: [...new Set(header.entries.map((e) => e.dtype))].sort() };
+}
+
+/** cfg.json read by the format's own reader (an invalid one throws, as an SAE's does), the weights' header checked against it. */
+function inspectCrosscoder(dir: string): CrosscoderInspection {
+  const c = readCrosscoderConfig(dir);
+  const { problems, weightDtypes } = weightFileProblems(join(dir, CROSSCODER_WEIGHTS_FILE), 'crosscoder', crosscoderTensorShapes(c.dIn, c.dSae));
+  return {
+    kind: 'crosscoder',
+    path: dir,
+    dIn: c.dIn,
+    dSae: c.dSae,
+    k: c.k,
+    hookA: c.hookNameA,
+    hookB: c.hookNameB,
+    modelA: c.modelA,
+    modelB: c.modelB,
+    normScaleA: c.normScaleA,
+    normScaleB: c.normScaleB,
+    datasetPath: c.datasetPath,
+    contextSize: c.contextSize,
+    formatVersion: c.formatVersion,
+    weightDtypes,
+    problems,
+  };
+}
+
 function inspectSae(dir: string): SaeInspection {
   const cfg = readSaeConfig(dir);
-  const problems: string[] = [];
-  let weightDtypes: string[] = [];
-  const weights = join(dir, SAE_WEIGHTS_FILE);
-  const absent = fileAbsence(weights);
-  if (absent?.kind === 'missing') problems.push(`${SAE_WEIGHTS_FILE} is missing: the SAE cannot be loaded; download it (again) with its weights`);
-  else if (absent) problems.push(`${SAE_WEIGHTS_FILE} ${absent.text}: the SAE cannot be loaded; replace the link with the weights file (or download the SAE again)`);
-  else {
-    const header = readSafetensorsHeader(weights);
-    weightDtypes = [...new Set(header.entries.map((e) => e.dtype))].sort();
-    const expected: Record<string, number[]> = { W_enc: [cfg.dIn, cfg.dSae], W_dec: [cfg.dSae, cfg.dIn], b_enc: [cfg.dSae], b_dec: [cfg.dIn] };
-    if (cfg.architecture === 'jumprelu') expected.threshold = [cfg.dSae];
-    for (const [name, shape] of Object.entries(expected)) {
-      const e = header.entries.find((x) => x.name === name) ?? (name === 'threshold' ? header.entries.find((x) => x.name === 'log_threshold') : undefined);
-      if (!e) problems.push(`${SAE_WEIGHTS_FILE} has no ${name} (expected ${shapeText(shape)})`);
-      else if (shapeText(e.shape) !== shapeText(shape)) problems.push(`${e.name} is ${shapeText(e.shape)} but cfg.json implies ${shapeText(shape)}`);
-    }
-    const nonFinite = nonFiniteProblem(weights);
-    if (nonFinite) problems.push(nonFinite);
-  }
+  const expected: Record<string, number[]> = { W_enc: [cfg.dIn, cfg.dSae], W_dec: [cfg.dSae, cfg.dIn], b_enc: [cfg.dSae], b_dec: [cfg.dIn] };
+  if (cfg.architecture === 'jumprelu') expected.threshold = [cfg.dSae];
+  const { problems, weightDtypes } = weightFileProblems(join(dir, SAE_WEIGHTS_FILE), 'SAE', expected, { threshold: 'log_threshold' });
   return {
     kind: 'sae',
     path: dir,
@@ -176,6 +229,7 @@ function belongsToFolderItem(file: string): boolean {
   const dir = dirname(file);
   const name = basename(file);
   if ((name === SAE_WEIGHTS_FILE || name === SAE_SPARSITY_FILE) && lexists(join(dir, SAE_CFG_FILE))) return true;
+  if (name === CROSSCODER_WEIGHTS_FILE && lexists(join(dir, SAE_CFG_FILE))) return true;
   try {
     return detectModelLoader(dir) !== null && (findWeightFiles(dir) ?? []).includes(name);
   } catch {
@@ -308,6 +362,7 @@ export function inspectDirectory(pathOrFile: string): Inspection {
   if (snapshot) return inspectDirectory(snapshot);
   // A config that is there but cannot be a file (a FIFO, a folder, a dangling link) is named as such.
   for (const name of [SAE_CFG_FILE, 'config.json']) if (lexists(join(dir, name))) requireRegularFile(join(dir, name));
+  if (looksLikeCrosscoderFolder(dir)) return inspectCrosscoder(dir);
   if (existsSync(join(dir, SAE_CFG_FILE))) return inspectSae(dir);
   const model = inspectModel(dir);
   if (model) return model;

@@ -34,7 +34,7 @@ import { freshRunState, NonFiniteStep } from './saeTrainerGroup';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { PARAMS_FILE } from './trainOutput';
 import { debiasedThreshold, trainPhase, type PhaseSetup, type TrainRunContext } from './trainRun';
-import { bestTrial, nextSweepLr, sweepTrialSteps } from './lrSweep';
+import { bestTrial, runLrSweep, sweepTrialSteps } from './lrSweep';
 
 /** The one trainer of a crosscoder run, as metric points and messages name it. */
 export const CROSSCODER_TRAINER = 'crosscoder';
@@ -188,46 +188,36 @@ export async function runTrainCrosscoder(params: TrainCrosscoderParams, ctx: Tra
   let lr = cp?.lr ?? p.lr;
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
-    sweep = [];
-    const trial = async (trialLr: number): Promise<number | null> => {
-      let states: SaeRunState[];
-      try {
-        states = await trainPhase(phaseSetup, ctx, metrics, {
-          label: `sweep lr=${trialLr.toPrecision(3)}`,
-          steps: trialSteps,
-          lr: trialLr,
-          states: [fresh()],
-          startStep: 0,
-          buffer: bufferFor(trainStart),
-          inputScales,
-          afterStep: async (step, group) => {
-            epReport ||= group.report.running;
-            if (step % 5 === 0) ctx.progress((0.9 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
-          },
-        }, 0);
-      } catch (err) {
-        if (!(err instanceof NonFiniteStep)) throw err;
-        ctx.log('warn', `lr sweep: lr ${trialLr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
-        return null;
-      } finally {
-        doneBefore += trialSteps;
-      }
-      const e = await evaluate(weightsOf(setup, states[0], scales, trialSteps));
-      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE A ${e.metrics.fve_a.toFixed(4)}, B ${e.metrics.fve_b.toFixed(4)} after ${trialSteps} steps.`);
-      return (e.metrics.fve_a + e.metrics.fve_b) / 2;
-    };
-    for (let trialLr = nextSweepLr(sweep, p.lr); trialLr !== null; trialLr = nextSweepLr(sweep, p.lr)) {
-      if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
-        sweepSteps += trialSteps;
-        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > p.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
-      }
-      sweep.push({ lr: trialLr, fve: await trial(trialLr) });
-    }
-    const best = bestTrial(sweep);
-    if (!best) {
-      throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of the crosscoder's sweep diverged (lowest ${Math.min(...sweep.map((t) => t.lr)).toPrecision(3)}).`, 'Start again with a much lower --lr, or check the models: activations too large for float32 overflow.');
-    }
-    lr = best.lr;
+    const trialPhase = (trialLr: number) => trainPhase(phaseSetup, ctx, metrics, {
+      label: `sweep lr=${trialLr.toPrecision(3)}`,
+      steps: trialSteps,
+      lr: trialLr,
+      states: [fresh()],
+      startStep: 0,
+      buffer: bufferFor(trainStart),
+      inputScales,
+      afterStep: async (step, group) => {
+        epReport ||= group.report.running;
+        if (step % 5 === 0) ctx.progress((0.9 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
+      },
+    }, 0);
+    const result = await runLrSweep({
+      baseLr: p.lr,
+      train: trialPhase,
+      score: async (trialLr, states) => {
+        const e = await evaluate(weightsOf(setup, states[0], scales, trialSteps));
+        ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE A ${e.metrics.fve_a.toFixed(4)}, B ${e.metrics.fve_b.toFixed(4)} after ${trialSteps} steps.`);
+        return (e.metrics.fve_a + e.metrics.fve_b) / 2;
+      },
+      trialDone: () => { doneBefore += trialSteps; },
+      extended: () => { sweepSteps += trialSteps; },
+      log: (level, message) => ctx.log(level, message),
+      subject: "the crosscoder's sweep",
+      allDivergedHint: 'Start again with a much lower --lr, or check the models: activations too large for float32 overflow.',
+    });
+    sweep = result.trials;
+    lr = result.lr;
+    const best = bestTrial(sweep)!;
     ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (mean held-out FVE ${best.fve!.toFixed(4)} in its trial).`);
   }
 
