@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|condition|experiment|train|trainjob|lr]`:
+ * `npm run bench [-- --device cpu|cuda|webgpu|auto] [-- --only check|sae|model|index|compare|condition|experiment|train|trainjob|crosscoder|lr]`:
  * engine, index, compare, experiment and training benchmarks, printed as ratios against floors
  * measured in the same run, after a correctness check of the engine on the same device. The lr
  * study (`--only lr`, tens of minutes) is how the default lr was chosen and runs only when asked.
@@ -17,6 +17,7 @@ import { lrStudy } from './lrStudy';
 import { saeEncodeBench } from './saeEncodeBench';
 import { trainJobBench } from './trainJobBench';
 import { trainStepBench } from './trainStepBench';
+import { crosscoderJobBench, crosscoderStepBench } from './crosscoderBench';
 
 const { values } = parseArgs({ options: { device: { type: 'string' }, only: { type: 'string' } } });
 const device = parseDeviceChoice((values.device as string | undefined) ?? 'cpu');
@@ -32,6 +33,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['experiment', () => experimentBench(device)],
   ['train', () => trainStepBench(device)],
   ['trainjob', () => trainJobBench(device)],
+  ['crosscoder', async () => [...(await crosscoderStepBench(device)), ...(await crosscoderJobBench(device))]],
   ['lr', () => lrStudy(device, (line) => console.error(line))],
 ];
 const onRequestOnly = new Set(['lr']);

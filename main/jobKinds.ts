@@ -4,6 +4,7 @@
  * their heavy imports inside run() so the core, which only needs their metadata, stays light.
  */
 import { compareDiffJob, compareMatchJob } from './compare/compareJobs';
+import { crosscoderAnalyseJob } from './compare/crosscoderJobs';
 import { demoBundleJob } from './demo/demoJob';
 import { experimentJobs } from './experiments/experimentJobs';
 import { evalSaeJob } from './evals/evalJob';
@@ -13,5 +14,6 @@ import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
 import { trainSaeJob } from './train/trainJob';
+import { trainCrosscoderJob } from './train/crosscoderJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, evalSaeJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, trainCrosscoderJob, crosscoderAnalyseJob, evalSaeJob]);

@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, EXPERIMENT_JOB_KINDS, INDEX_BUILD_JOB_KIND, type DiffResult, type EvalRunResult, type JobView, type MatchParams, type MatchResult, type TrainRunResult } from '../preload/api';
+import { COMPARE_DIFF_JOB_KIND, COMPARE_MATCH_JOB_KIND, CROSSCODER_ANALYSE_KIND, EXPERIMENT_JOB_KINDS, INDEX_BUILD_JOB_KIND, TRAIN_CROSSCODER_KIND, type CrosscoderAnalysis, type CrosscoderTrainResult, type DiffResult, type EvalRunResult, type JobView, type MatchParams, type MatchResult, type TrainRunResult } from '../preload/api';
+import { readAnalysis } from './compare/crosscoderAnalyseRun';
 import { cachedMatch } from './compare/runCompare';
 import type { Db } from './db/connection';
 import { WorkbenchError } from './errors';
@@ -52,6 +53,16 @@ export function trainSummary(result: TrainRunResult): unknown {
   return each.length === 1 ? each[0] : { saes: each };
 }
 
+/** `sae-workbench crosscoder`'s final line: exactly these keys (issue 19). */
+export function crosscoderSummary(r: CrosscoderTrainResult) {
+  return { fve_a: r.fve_a, fve_b: r.fve_b, l0: r.l0, dead_pct: r.dead_pct, n_a_only: r.n_a_only, n_shared: r.n_shared, n_b_only: r.n_b_only, out: r.out };
+}
+
+/** `sae-workbench crosscoder-latents --json`: exactly {"latents": [{latent, delta_norm, category, cos_ab, density, nu_r, nu_eps}]}. */
+export function crosscoderLatentsJson(a: CrosscoderAnalysis) {
+  return { latents: a.latents.map((l) => ({ latent: l.latent, delta_norm: l.delta_norm, category: l.category, cos_ab: l.cos_ab, density: l.density, nu_r: l.nu_r, nu_eps: l.nu_eps })) };
+}
+
 /** A finished diff job's result file (the whole DiffResult; the job's own result is a summary). */
 export function readDiffResult(home: string, job: JobView): DiffResult {
   const file = path.join(runDir(home, job.id), 'diff.json');
@@ -79,6 +90,8 @@ const outputs: Record<string, JobOutput> = {
   [INDEX_BUILD_JOB_KIND]: (job) => indexBuildJson(job.result as IndexBuildResult),
   'train.sae': (job) => trainSummary(job.result as TrainRunResult),
   'eval.sae': (job) => evalJson(job.result as EvalRunResult),
+  [TRAIN_CROSSCODER_KIND]: (job) => crosscoderSummary(job.result as CrosscoderTrainResult),
+  [CROSSCODER_ANALYSE_KIND]: (job, { home }) => crosscoderLatentsJson(readAnalysis(runDir(home, job.id))),
 };
 
 /** A job's output; refused with the job's state while it is not completed. */

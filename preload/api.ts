@@ -17,6 +17,7 @@ import { featureIndexContract } from './contract/featureIndex';
 import { compareContract } from './contract/compare';
 import { experimentsContract } from './contract/experiments';
 import { trainContract } from './contract/train';
+import { crosscoderContract } from './contract/crosscoder';
 import { labelsContract } from './contract/labels';
 import { notebookContract } from './contract/notebook';
 
@@ -34,6 +35,7 @@ export * from './contract/ids';
 export * from './contract/units';
 export * from './contract/experiments';
 export * from './contract/train';
+export * from './contract/crosscoder';
 export * from './contract/labels';
 export * from './contract/tensors';
 export * from './contract/notebook';
@@ -49,6 +51,7 @@ export const contract = {
   ...compareContract,
   ...experimentsContract,
   ...trainContract,
+  ...crosscoderContract,
   ...labelsContract,
   ...notebookContract,
 };

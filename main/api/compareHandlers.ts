@@ -63,7 +63,7 @@ export const compareHandlers: HandlerTable<CompareMethods> = {
   'compare.previewCondition': ({ indexId, spec, documents }, s) => previewCondition(s.home, s.db, indexId, spec, documents),
 };
 
-function readDiff(s: CoreServices, jobId: string): DiffResult {
+export function readDiff(s: CoreServices, jobId: string): DiffResult {
   const job = s.jobStore.get(jobId);
   if (!job || job.kind !== COMPARE_DIFF_JOB_KIND) throw new WorkbenchError('DIFF_NOT_FOUND', `There is no condition diff job ${jobId}.`, 'Run a condition diff from the Compare page.');
   if (job.state !== 'completed') throw new WorkbenchError('DIFF_NOT_READY', `The condition diff ${jobId} is ${job.state}.`, job.state === 'failed' ? (job.error?.message ?? 'See its log in the Queue.') : 'Wait for it to finish.');

@@ -28,6 +28,7 @@ import { indexHandlers } from './indexHandlers';
 import { compareHandlers } from './compareHandlers';
 import { experimentsHandlers } from './experimentsHandlers';
 import { trainHandlers, watchTraining } from './trainHandlers';
+import { crosscoderHandlers, watchCrosscoderTraining } from './crosscoderHandlers';
 import { labelHandlers } from './labelHandlers';
 import { notebookHandlers } from './notebookHandlers';
 import type { CoreServices } from './services';
@@ -67,6 +68,7 @@ const handlers: HandlerTable = {
   ...compareHandlers,
   ...experimentsHandlers,
   ...trainHandlers,
+  ...crosscoderHandlers,
   ...labelHandlers,
   ...notebookHandlers,
 };
@@ -116,6 +118,7 @@ export function createCore(options: CoreOptions): Core {
     watchLibrary(services);
     watchHubDownloads(services);
     watchTraining(services);
+    watchCrosscoderTraining(services);
     jobs.recoverAfterRestart();
   } catch (err) {
     // A database that opened but fails its first reads (a damaged schema): say so, leave nothing running.

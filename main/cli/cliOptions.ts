@@ -27,3 +27,14 @@ export function outputChoice(values: Values, option = 'out'): OutputChoice | nul
   if (typeof v !== 'string') throw new WorkbenchError('BAD_ARGUMENT', `--${option} takes a path.`, `Give --${option} <path>.`);
   return { option: `--${option}`, path: v, origin: { surface: 'cli', cwd: process.cwd() }, overwrite: values.overwrite === true };
 }
+
+/** A numeric option (integer unless told otherwise), or undefined when absent; a usage error naming it when not a number. */
+export function numberFlag(values: Values, name: string, usage: string, integer = true): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new WorkbenchError('BAD_ARGUMENT', `--${name} "${String(v)}" is not ${integer ? 'an integer' : 'a number'}.`, `Usage: ${usage}`);
+  }
+  return n;
+}

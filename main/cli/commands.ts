@@ -17,6 +17,8 @@ import { serveCommand } from './serveCommand';
 import { steerCommand } from './steerCommand';
 import { swapCommand } from './swapCommand';
 import { trainCommand } from './trainCommand';
+import { crosscoderCommand } from './crosscoderCommand';
+import { crosscoderLatentsCommand } from './crosscoderLatentsCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, crosscoderCommand, crosscoderLatentsCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand];

@@ -34,6 +34,8 @@ export function featureJson(f: FeatureDetail, label: FeatureLabel | null = null)
     logits: f.logits ?? { positive: [], negative: [] },
     similar: f.similar,
     correlated: f.correlated,
+    // A crosscoder index's latent: its decoder norm in each model, Δnorm and the decoders' cosine (null for SAEs).
+    crosscoder: f.crosscoder ?? null,
   };
 }
 

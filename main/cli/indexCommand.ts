@@ -15,7 +15,7 @@ import type { CliCommand, CliContext } from './command';
 import { progressPrinter, runJobInForeground } from './foregroundJob';
 
 const USAGE = [
-  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu]',
+  'sae-workbench index --model <dir> --sae <dir>[,<dir>...] --dataset <path> [--model-a <dir> (a crosscoder as --sae: --model is its model B)] [--max-tokens N] [--max-documents N] [--context-size N] [--top-n N] [--text-column NAME] [--device auto|cpu|cuda|webgpu]',
   'sae-workbench index list [--json]',
   'sae-workbench index remove <id>',
   'sae-workbench index export <id> --format parquet --out <dir> [--overwrite]',
@@ -46,6 +46,7 @@ export const indexCommand: CliCommand = {
   usage: USAGE,
   options: {
     model: { type: 'string' },
+    'model-a': { type: 'string' },
     sae: { type: 'string' },
     dataset: { type: 'string' },
     'max-tokens': { type: 'string' },
@@ -107,6 +108,7 @@ async function build(values: Record<string, unknown>, ctx: CliContext): Promise<
     modelPath: requiredString(values as never, 'model', USAGE),
     saePaths: commaList(requiredString(values as never, 'sae', USAGE), 'sae'),
     datasetPath: requiredString(values as never, 'dataset', USAGE),
+    ...(typeof values['model-a'] === 'string' ? { modelAPath: values['model-a'] } : {}),
     textColumn: values['text-column'],
     maxTokens: positiveInt(values, 'max-tokens'),
     maxDocuments: positiveInt(values, 'max-documents'),

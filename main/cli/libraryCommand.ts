@@ -92,6 +92,10 @@ function describeItem(i: LibraryItem): string {
       const s = i.sae!;
       return `sae      ${name}  ${s.architecture ?? '?'} d_in=${s.dIn ?? '?'} d_sae=${s.dSae ?? '?'}${s.k != null ? ` k=${s.k}` : ''} hook=${s.hookName ?? '?'} model=${s.groupModel} (${s.link.reason})  [${where}]`;
     }
+    case 'crosscoder': {
+      const c = i.crosscoder;
+      return `crosscoder ${name}  d_in=${c?.dIn ?? '?'} d_sae=${c?.dSae ?? '?'} k=${c?.k ?? '?'} A=${c?.linkA.modelLabel ?? c?.modelNameA ?? '?'} @ ${c?.hookNameA ?? '?'} (${c?.linkA.reason ?? '?'}) B=${c?.linkB.modelLabel ?? c?.modelNameB ?? '?'} @ ${c?.hookNameB ?? '?'} (${c?.linkB.reason ?? '?'})  [${where}]`;
+    }
     case 'dataset':
       return `dataset  ${name}  ${i.dataset!.formats.join(',')}  ${i.dataset!.dataFiles.length} file(s), ${i.dataset!.rows ?? '?'} rows  [${where}]`;
     case 'result':
@@ -106,7 +110,7 @@ function printListing(listing: LibraryListing, ctx: CliContext): void {
     ctx.stdout('Nothing found. Download with the app (Library > Add from Hub) or add a folder: sae-workbench library add <path>');
     return;
   }
-  const order = ['model', 'sae', 'dataset', 'result'];
+  const order = ['model', 'sae', 'crosscoder', 'dataset', 'result'];
   const sorted = [...listing.items].sort(
     (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || (a.sae?.groupModel ?? '').localeCompare(b.sae?.groupModel ?? '') || (a.sae?.layer ?? 0) - (b.sae?.layer ?? 0) || a.identity.label.localeCompare(b.identity.label),
   );

@@ -6,7 +6,7 @@ import type { CliCommand } from './command';
 import { cliExperimentContext, emit, planArtifactOutput, nullOptions, numberList, numberOption, parseWith, sliceAndNullFields, sliceOptions, stringOption } from './experimentCli';
 
 const usage = [
-  'sae-workbench steer --model <dir> --sae <dir> --feature <f> --dataset <path> [--sae-model <dir>] [--intervention add|replace|ablate] [--strength c[,c...]] [--steer-at all|condition]',
+  'sae-workbench steer --model <dir> --sae <dir> --feature <f> --dataset <path> [--sae-model <dir>] [--decoder a|b (a crosscoder as --sae)] [--intervention add|replace|ablate] [--strength c[,c...]] [--steer-at all|condition]',
   '       [--metric ...] [--condition <spec>] [--seeds 5] [--draws 4] [--null-seed 0] [--margin X] [--max-documents N] [--prompt <text> [--max-new-tokens 24] [--temperature 0.8] [--sample-seed 0]] [--device ...] [--out artifact.json [--overwrite]] --json [--home <dir>]',
   '   or: sae-workbench steer --panels <JSON array of up to 4 panels> --dataset <path> ... (the job kind experiment.steer\'s panel fields)',
 ].join('\n');
@@ -38,6 +38,7 @@ export const steerCommand: CliCommand = {
     model: { type: 'string' },
     sae: { type: 'string' },
     'sae-model': { type: 'string' },
+    decoder: { type: 'string' },
     feature: { type: 'string' },
     intervention: { type: 'string' },
     strength: { type: 'string' },
@@ -61,6 +62,7 @@ export const steerCommand: CliCommand = {
             model: stringOption(values, 'model'),
             sae: stringOption(values, 'sae'),
             saeModel: stringOption(values, 'sae-model'),
+            decoder: stringOption(values, 'decoder'),
             feature: numberOption(values, 'feature'),
             intervention: stringOption(values, 'intervention'),
             strengths: strength === undefined ? undefined : numberList(strength, 'strength', false),

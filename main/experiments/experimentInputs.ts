@@ -12,6 +12,8 @@ import { WorkbenchError } from '../errors';
 import { loadModel, readModelConfig } from '../formats/models/registry';
 import type { SaeWeights } from '../formats/sae';
 import { loadSae } from '../formats/saeLoader';
+import { CROSSCODER_WEIGHTS_FILE, loadCrosscoder, looksLikeCrosscoderFolder, type CrosscoderWeights } from '../formats/crosscoder';
+import { crosscoderDecoderView } from '../engine/crosscoderSae';
 import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
@@ -27,7 +29,10 @@ export interface ExperimentModel {
 
 export interface ExperimentSae {
   dir: string;
+  /** For a crosscoder: the chosen decoder as an SAE of that model (crosscoderDecoderView: decoder rows only). */
   weights: SaeWeights;
+  /** Set when `dir` is a crosscoder: its weights and the side whose decoder `weights` holds. */
+  crosscoder?: { weights: CrosscoderWeights; side: 0 | 1 };
 }
 
 const models = new Map<string, ExperimentModel>();
@@ -45,14 +50,38 @@ export function loadExperimentModel(dir: string): ExperimentModel {
   return hit;
 }
 
-export function loadExperimentSae(dir: string): ExperimentSae {
+export function loadExperimentSae(dir: string, crosscoder?: { decoder?: 'a' | 'b'; model: ExperimentModel }): ExperimentSae {
   const resolved = path.resolve(dir);
+  if (looksLikeCrosscoderFolder(resolved)) {
+    if (!crosscoder) {
+      throw new WorkbenchError('CROSSCODER_NOT_SUPPORTED', `${resolved} is a crosscoder: this experiment encodes with an SAE of one model, and a crosscoder's latents need both models' activations at once.`, 'Steer with a crosscoder latent (add or replace, choosing its decoder), or use an SAE here.');
+    }
+    const cc = loadCrosscoder(resolved);
+    const side = crosscoderSide(cc, crosscoder.decoder, crosscoder.model);
+    const key = `${resolved}|${side}`;
+    let hit = saes.get(key);
+    if (!hit) {
+      hit = { dir: resolved, weights: crosscoderDecoderView(cc, side), crosscoder: { weights: cc, side } };
+      saes.set(key, hit);
+    }
+    return hit;
+  }
   let hit = saes.get(resolved);
   if (!hit) {
     hit = { dir: resolved, weights: loadSae(resolved) };
     saes.set(resolved, hit);
   }
   return hit;
+}
+
+/** Which decoder of a crosscoder: the one asked for, else the panel model's side (by folder, then name). */
+function crosscoderSide(cc: CrosscoderWeights, decoder: 'a' | 'b' | undefined, model: ExperimentModel): 0 | 1 {
+  if (decoder) return decoder === 'a' ? 0 : 1;
+  const raw = cc.config.raw;
+  for (const [side, pathKey, name] of [[0, 'model_a_path', cc.config.modelA], [1, 'model_b_path', cc.config.modelB]] as const) {
+    if ((typeof raw[pathKey] === 'string' && path.resolve(raw[pathKey] as string) === model.dir) || model.weights.config.name === name) return side;
+  }
+  throw new WorkbenchError('CROSSCODER_DECODER', `The crosscoder reads ${cc.config.modelA} (A) and ${cc.config.modelB} (B); ${model.dir} is neither, so which decoder to steer with is not clear.`, 'Choose the decoder (a or b): its direction is in that model\'s units.');
 }
 
 /** The hook must exist in the model; an SAE must read the model's width there. */
@@ -91,7 +120,7 @@ export function checkSameVocabulary(a: ExperimentModel, b: ExperimentModel): voi
 /** The files that make a model (config, weights, tokenizer), an SAE (cfg, weights) or a dataset. */
 function inputFiles(role: 'model' | 'sae' | 'dataset', root: string, datasetFiles: string[] = []): string[] {
   if (role === 'dataset') return datasetFiles;
-  const names = role === 'model' ? ['config.json', ...readModelConfig(root).weightFiles, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE] : [SAE_CFG_FILE, SAE_WEIGHTS_FILE];
+  const names = role === 'model' ? ['config.json', ...readModelConfig(root).weightFiles, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE] : [SAE_CFG_FILE, SAE_WEIGHTS_FILE, CROSSCODER_WEIGHTS_FILE];
   return names.map((n) => path.join(root, n)).filter((f) => fs.existsSync(f));
 }
 

@@ -6,8 +6,11 @@
  * (the index issue's lookup), else one pass of the SAE's model over the measured documents. BOS
  * positions are excluded, as the index excludes them.
  */
+import fs from 'node:fs';
 import { isUncountedPosition } from '../datasets/tokenWindows';
 import path from 'node:path';
+import { crosscoderAsSae, pairRows } from '../engine/crosscoderSae';
+import { WorkbenchError } from '../errors';
 import { requireFiniteOutputs } from '../engine/finiteOutputs';
 import { runModel, runSae } from '../engine/runner';
 import type { DeviceChoice } from '../engine/executionProviders';
@@ -17,7 +20,7 @@ import { openAppDatabase } from './appDatabase';
 import type { DocumentSlice } from './documentSlice';
 import type { ExperimentContext, PhaseCheckpoints } from './experimentContext';
 import type { DensityDeciles } from './nullDraws';
-import type { ExperimentModel, ExperimentSae } from './experimentInputs';
+import { loadExperimentModel, type ExperimentModel, type ExperimentSae } from './experimentInputs';
 
 export interface FeatureStats {
   /** Non-BOS tokens seen. */
@@ -100,8 +103,45 @@ export function countedRows(slice: DocumentSlice, windowIndices: number[], acts:
   return out;
 }
 
+/**
+ * A crosscoder's latents over the measured documents: both models on the same windows (the slice
+ * is tokenized once; they share a tokenizer), encoded as the pair. The other model is the folder
+ * the crosscoder's cfg.json records for it.
+ */
+function crosscoderPass(model: ExperimentModel, sae: ExperimentSae & { crosscoder: NonNullable<ExperimentSae['crosscoder']> }, slice: DocumentSlice, device: DeviceChoice): FeatureStatsSource {
+  const cc = sae.crosscoder.weights;
+  const otherSide = 1 - sae.crosscoder.side;
+  const otherDir = cc.config.raw[otherSide === 0 ? 'model_a_path' : 'model_b_path'];
+  if (typeof otherDir !== 'string' || !fs.existsSync(path.join(otherDir, 'config.json'))) {
+    throw new WorkbenchError('CROSSCODER_MODELS_UNKNOWN', `The densities of ${sae.dir}'s latents need model ${otherSide === 0 ? 'A' : 'B'} (${otherSide === 0 ? cc.config.modelA : cc.config.modelB}) too, and cfg.json names no folder of it that exists.`, 'Build the crosscoder\'s index on this dataset (its densities are then read from it), or restore the model\'s folder.');
+  }
+  const other = loadExperimentModel(otherDir);
+  const [modelA, modelB] = sae.crosscoder.side === 0 ? [model, other] : [other, model];
+  const paired = crosscoderAsSae(cc);
+  return {
+    source: 'pass',
+    indexId: null,
+    async load(progress, throwIfStopped) {
+      const stats = emptyStats(cc.config.dSae);
+      for (let g = 0; g < slice.windows.length; g += PASS_GROUP) {
+        throwIfStopped();
+        const group = Array.from({ length: Math.min(PASS_GROUP, slice.windows.length - g) }, (_, i) => g + i);
+        const tokens = group.map((i) => slice.windows[i].tokens);
+        const runA = await runModel(modelA.weights, tokens, [cc.config.hookNameA], { device });
+        const runB = await runModel(modelB.weights, tokens, [cc.config.hookNameB], { device });
+        const xA = countedRows(slice, group, runA.hooks[cc.config.hookNameA]);
+        const xB = countedRows(slice, group, runB.hooks[cc.config.hookNameB]);
+        await accumulateFeatureStats(paired, pairRows(xA, xB, cc.config.dIn), stats, device);
+        progress(Math.min(1, (g + group.length) / slice.windows.length));
+      }
+      return stats;
+    },
+  };
+}
+
 /** One pass of the SAE's model over the measured documents. */
 export function passFeatureStats(model: ExperimentModel, sae: ExperimentSae, slice: DocumentSlice, device: DeviceChoice): FeatureStatsSource {
+  if (sae.crosscoder) return crosscoderPass(model, sae as ExperimentSae & { crosscoder: NonNullable<ExperimentSae['crosscoder']> }, slice, device);
   return {
     source: 'pass',
     indexId: null,
@@ -133,7 +173,8 @@ export async function indexFeatureStats(home: string, model: ExperimentModel, sa
     const catalog = new IndexCatalog(home, db);
     let record;
     try {
-      record = catalog.registry.list().find((r) => r.state === 'ready' && r.saePath === sae.dir && r.modelPath === model.dir && r.datasetPath === path.resolve(dataset));
+      // A crosscoder's index runs both models (its modelPath is model B): its latents are the same whichever decoder steers.
+      record = catalog.registry.list().find((r) => r.state === 'ready' && r.saePath === sae.dir && (sae.crosscoder || r.modelPath === model.dir) && r.datasetPath === path.resolve(dataset));
     } catch {
       return null;
     }

@@ -79,8 +79,11 @@ export async function runSteering(params: SteerSettings, ctx: ExperimentContext)
   const statsShare = 0.2;
   for (const [index, panel] of params.panels.entries()) {
     const model = loadExperimentModel(panel.model);
-    const sae = loadExperimentSae(panel.sae);
     const saeModel = loadExperimentModel(panel.saeModel ?? panel.model);
+    const sae = loadExperimentSae(panel.sae, { decoder: panel.decoder, model: saeModel });
+    if (sae.crosscoder && panel.intervention === 'ablate') {
+      throw new WorkbenchError('CROSSCODER_NOT_SUPPORTED', `Panel ${index + 1}: ablating crosscoder latent #${panel.feature} needs both models' activations at once; a panel runs one model.`, 'Steer with it by add or replace (its decoder as the direction).');
+    }
     checkSaeOnModel(sae, saeModel);
     checkFeatureIds(sae, [panel.feature]);
     const carried = saeModel.dir !== model.dir;

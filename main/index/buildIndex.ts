@@ -18,6 +18,10 @@ import { WorkbenchError } from '../errors';
 import { loadModel } from '../formats/models/registry';
 import { rowNorms } from '../formats/tensor';
 import { loadSae } from '../formats/saeLoader';
+import { CROSSCODER_WEIGHTS_FILE, crosscoderDecoderNorms, loadCrosscoder, type CrosscoderWeights } from '../formats/crosscoder';
+import { crosscoderAsSae, pairRows } from '../engine/crosscoderSae';
+import { decoderFigures } from '../compare/crosscoderAnalysis';
+import { DEFAULT_CROSSCODER_BANDS } from '../../preload/api';
 import { JobStopped } from '../jobs/kind';
 import { identityLabel, saeLabelOfFolder } from '../library/identity';
 import { identifyInput } from '../provenance/inputFiles';
@@ -96,6 +100,34 @@ function labelsFor(modelName: string, modelPath: string, sae: { path: string; mo
   };
 }
 
+/** What a crosscoder index's pages show beside the SAE facts (index meta "crosscoder"). */
+export interface CrosscoderIndexFacts {
+  modelA: string;
+  modelB: string;
+  hookA: string;
+  hookB: string;
+  normA: number[];
+  normB: number[];
+  cosAb: (number | null)[];
+}
+
+function crosscoderFacts(cc: CrosscoderWeights): CrosscoderIndexFacts {
+  const [a, b] = crosscoderDecoderNorms(cc);
+  const figures = decoderFigures(cc.W_dec.data, cc.config.dSae, cc.config.dIn, DEFAULT_CROSSCODER_BANDS);
+  return { modelA: cc.config.modelA, modelB: cc.config.modelB, hookA: cc.config.hookNameA, hookB: cc.config.hookNameB, normA: Array.from(a), normB: Array.from(b), cosAb: figures.map((f) => f.cosAb) };
+}
+
+/** The view's decoder [d_sae, 2d] as each model's [d_sae, d] rows (in that model's units). */
+function decoderHalves(W: Float32Array, dSae: number, d: number): [Float32Array, Float32Array] {
+  const a = new Float32Array(dSae * d);
+  const b = new Float32Array(dSae * d);
+  for (let j = 0; j < dSae; j++) {
+    a.set(W.subarray(2 * j * d, (2 * j + 1) * d), j * d);
+    b.set(W.subarray((2 * j + 1) * d, (2 * j + 2) * d), j * d);
+  }
+  return [a, b];
+}
+
 interface PendingDocument {
   /** What is indexed (cut at --max-tokens). */
   tokenized: TokenizedDocument;
@@ -115,7 +147,10 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
     const weights = loadModel(modelPath);
     const mc = weights.config;
     const tokenizer = loadTokenizer(modelPath, { prependBos: plan.bos, bosTokenId: mc.bosTokenId, eosTokenId: mc.eosTokenId });
-    const saes = plan.saes.map((s) => loadSae(s.path));
+    // A crosscoder is indexed as the engine's SAE over [x_A | x_B] (crosscoderSae.ts).
+    const crosscoder = plan.crosscoder ? loadCrosscoder(plan.crosscoder.path) : null;
+    const weightsA = plan.crosscoder ? loadModel(plan.crosscoder.modelA.path) : null;
+    const saes = crosscoder ? [crosscoderAsSae(crosscoder)] : plan.saes.map((s) => loadSae(s.path));
     const tokenizerFiles = [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE].map((f) => path.join(modelPath, f)).filter((f) => existsSync(f));
 
     if (!state) {
@@ -128,10 +163,11 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
       const ids = plan.saes.map(() => newIndexId());
       for (let i = 0; i < plan.saes.length; i++) {
         const s = plan.saes[i];
-        const sae = await identifyInput(s.path, [path.join(s.path, 'cfg.json'), path.join(s.path, 'sae_weights.safetensors')]);
-        const provenance: IndexProvenance = { appVersion, model, sae, dataset, tokenizer: tokenizerId, textColumn: plan.dataset.textColumn, bos: plan.bos, contextSize: plan.contextSize };
+        const sae = await identifyInput(s.path, [path.join(s.path, 'cfg.json'), path.join(s.path, crosscoder ? CROSSCODER_WEIGHTS_FILE : 'sae_weights.safetensors')]);
+        const modelA = plan.crosscoder ? await identifyInput(plan.crosscoder.modelA.path, [path.join(plan.crosscoder.modelA.path, 'config.json'), ...plan.crosscoder.modelA.weightFiles]) : undefined;
+        const provenance: IndexProvenance = { appVersion, model, sae, dataset, tokenizer: tokenizerId, textColumn: plan.dataset.textColumn, bos: plan.bos, contextSize: plan.contextSize, ...(modelA ? { modelA } : {}) };
         const labels = labelsFor(mc.name, modelPath, { path: s.path, modelName: s.config.modelName }, plan.dataset.path);
-        const meta = { indexId: ids[i], params, provenance, hookName: s.config.hookName, contextSize: plan.contextSize, bos: plan.bos, corpusId: cid, labels };
+        const meta = { indexId: ids[i], params, provenance, hookName: s.config.hookName, contextSize: plan.contextSize, bos: plan.bos, corpusId: cid, labels, ...(crosscoder ? { crosscoder: crosscoderFacts(crosscoder) } : {}) };
         writers.push(FeatureIndexWriter.create(indexFile(host.home, ids[i]), { dSae: s.config.dSae, topN: params.topN }, meta));
         registry.insert({ id: ids[i], jobId: host.jobId, modelPath, saePath: s.path, datasetPath: plan.dataset.path, hookName: s.config.hookName, dSae: s.config.dSae, corpusId: cid, labels, params, provenance, createdAt: Date.now() });
       }
@@ -181,14 +217,27 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
       const rows = windows.reduce((n, w) => n + w.tokens.length, 0);
       const where = `the index batch from document ${batch[0].tokenized.document}`;
       requireFiniteOutputs(Object.fromEntries(plan.hooks.flatMap((h) => run.hooks[h].map((t, i) => [`${h} (window ${i})`, t]))), where);
+      // Crosscoders: model A on the same windows; each row becomes [x_A | x_B].
+      const runA = plan.crosscoder ? await runModel(weightsA!, windows.map((w) => w.tokens), [plan.crosscoder.config.hookNameA], { device: params.device, batchSize: WINDOWS_PER_CALL }) : null;
+      if (runA) requireFiniteOutputs(Object.fromEntries(runA.hooks[plan.crosscoder!.config.hookNameA].map((t, i) => [`model A (window ${i})`, t])), where);
       for (let s = 0; s < saes.length; s++) {
         const sae = saes[s];
         const acts = run.hooks[sae.config.hookName];
         const x = new Float32Array(rows * sae.config.dIn);
-        let off = 0;
-        for (const t of acts) {
-          x.set(t.data, off);
-          off += t.data.length;
+        if (runA) {
+          const actsA = runA.hooks[plan.crosscoder!.config.hookNameA];
+          let row = 0;
+          acts.forEach((t, i) => {
+            const n = t.data.length / (sae.config.dIn / 2);
+            x.set(pairRows(actsA[i].data, t.data, sae.config.dIn / 2), row * sae.config.dIn);
+            row += n;
+          });
+        } else {
+          let off = 0;
+          for (const t of acts) {
+            x.set(t.data, off);
+            off += t.data.length;
+          }
         }
         const encoded = await runSae(sae, { data: x, shape: [rows, sae.config.dIn] }, ['feature_indices', 'feature_values'], { device: params.device, sparseK: Math.min(sae.config.dSae, DENSE_SAE_TOP) });
         requireFiniteOutputs({ feature_values: encoded.outputs.feature_values }, `${where}, SAE ${sae.config.hookName}`);
@@ -259,8 +308,11 @@ export async function buildIndexes(host: BuildHost, params: IndexBuildParams, tu
       const c = sae.config;
       host.progress(0.99, `finalizing ${c.hookName}: neighbours, logit effects, histograms, correlations`, { tokens, documents: cursor.documents, skippedRows: cursor.skipped, tokensPerSecond: rate(), phase: 'finalizing' });
       const similar = await similarByDecoder(sae.W_dec.data, c.dSae, c.dIn, NEIGHBOURS, params.device);
-      const logits = await logitEffects(sae.W_dec.data, c.dSae, c.dIn, weights.W_U.data, mc.dVocab, LOGIT_EFFECTS, params.device);
-      finalizeIndex(writers[s].db, { acc: writers[s].acc, dSae: c.dSae, seed: params.seed, decoderNorms: rowNorms(sae.W_dec.data, c.dSae, c.dIn), similar, logits, corpus });
+      // A crosscoder's logit effects: model B's decoder through B's unembedding, model A's through A's.
+      const halves = crosscoder ? decoderHalves(sae.W_dec.data, c.dSae, c.dIn / 2) : null;
+      const logits = await logitEffects(halves ? halves[1] : sae.W_dec.data, c.dSae, halves ? c.dIn / 2 : c.dIn, weights.W_U.data, mc.dVocab, LOGIT_EFFECTS, params.device);
+      const otherLogits = halves ? await logitEffects(halves[0], c.dSae, c.dIn / 2, weightsA!.W_U.data, weightsA!.config.dVocab, LOGIT_EFFECTS, params.device) : null;
+      finalizeIndex(writers[s].db, { acc: writers[s].acc, dSae: c.dSae, seed: params.seed, decoderNorms: rowNorms(sae.W_dec.data, c.dSae, c.dIn), similar, logits, otherLogits, corpus });
     }
     const elapsed = Math.max(1e-3, (Date.now() - started) / 1000);
     const tokensPerSecond = (tokens - tokensAtStart) / elapsed;

@@ -17,6 +17,11 @@ export const HISTOGRAM_BINS = 50;
 export const INTERVALS = 10;
 export const INTERVAL_EXAMPLES = 5;
 export const NEIGHBOURS = 5;
+/**
+ * A crosscoder index keeps the logit effects of model A's decoder beside model B's: positive at
+ * ranks OTHER_LOGIT_RANK + r, negative at -OTHER_LOGIT_RANK - 1 - r (same table, same checksums).
+ */
+export const OTHER_LOGIT_RANK = 100;
 /** Memory for the co-firing sums (float64 d_sae x d_sae upper triangle, in row bands). */
 const CORRELATION_BYTES = 256 * 1024 * 1024;
 
@@ -27,6 +32,8 @@ export interface FinalizeInputs {
   decoderNorms: Float64Array;
   similar: TopEntries;
   logits: { positive: TopEntries; negative: TopEntries } | null;
+  /** Crosscoders: the other model's decoder @ its W_U, stored at ranks offset by OTHER_LOGIT_RANK. */
+  otherLogits?: { positive: TopEntries; negative: TopEntries } | null;
   corpus: CorpusStore;
   /** Called with a fraction of the pass done (0..1), for progress. */
   onProgress?: (fraction: number) => void;
@@ -184,6 +191,11 @@ export function finalizeIndex(db: Db, inputs: FinalizeInputs): void {
         const { positive, negative } = inputs.logits;
         for (let r = 0; r < positive.k; r++) logit.run(f, r, positive.ids[f * positive.k + r], positive.values[f * positive.k + r]);
         for (let r = 0; r < negative.k; r++) logit.run(f, -1 - r, negative.ids[f * negative.k + r], negative.values[f * negative.k + r]);
+      }
+      if (inputs.otherLogits) {
+        const { positive, negative } = inputs.otherLogits;
+        for (let r = 0; r < positive.k; r++) logit.run(f, OTHER_LOGIT_RANK + r, positive.ids[f * positive.k + r], positive.values[f * positive.k + r]);
+        for (let r = 0; r < negative.k; r++) logit.run(f, -OTHER_LOGIT_RANK - 1 - r, negative.ids[f * negative.k + r], negative.values[f * negative.k + r]);
       }
     }
   })();

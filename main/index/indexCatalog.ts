@@ -22,7 +22,7 @@ const readers = new Map<string, FeatureIndexReader>();
 export async function staleness(rec: IndexRecord): Promise<string | null> {
   if (rec.state !== 'ready') return null;
   const p = rec.provenance;
-  for (const [what, identity] of [['model', p.model], ['SAE', p.sae], ['dataset', p.dataset], ['tokenizer', p.tokenizer]] as const) {
+  for (const [what, identity] of [['model', p.model], ['SAE', p.sae], ['dataset', p.dataset], ['tokenizer', p.tokenizer], ...(p.modelA ? [['model A', p.modelA] as const] : [])] as const) {
     const change = await inputChange(identity);
     if (change) return `The ${what} changed: ${change}.`;
   }

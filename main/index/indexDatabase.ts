@@ -217,6 +217,11 @@ export class IndexStore extends CheckedStore {
     }
   }
 
+  /** A meta value only some indexes have (a crosscoder's facts), or null. */
+  optionalMeta<T>(key: string): T | null {
+    return this.metaValues.has(key) ? this.meta<T>(key) : null;
+  }
+
   meta<T>(key: string): T {
     return this.read(() => {
       const value = this.metaValues.get(key);

@@ -4,11 +4,19 @@
  * context, histogram, logit effects, neighbours), and search by token. Examples' contexts come
  * from the corpus (tokens) and the sparse store (the feature's activation at each token).
  */
-import type { FeatureDetail, FeatureExample, FeatureListing, FeatureNeighbour, FeatureSearchHit, LogitEntry } from '../../preload/api';
+import type { CrosscoderFeatureFacts, FeatureDetail, FeatureExample, FeatureListing, FeatureNeighbour, FeatureSearchHit, LogitEntry } from '../../preload/api';
 import { StoreDamage } from '../db/sqliteFile';
 import { WorkbenchError } from '../errors';
 import { CorpusStore, corpusFile } from './corpusStore';
-import { HISTOGRAM_BINS } from './finalizeIndex';
+import { HISTOGRAM_BINS, OTHER_LOGIT_RANK } from './finalizeIndex';
+import { deltaNorm } from '../compare/crosscoderAnalysis';
+import type { CrosscoderIndexFacts } from './buildIndex';
+
+/** Logit rows (one decoder's: positive ranks up, negative down) as the page shows them; null when none. */
+function logitsOf(rows: { rank: number; token: number; value: number }[], entry: (r: { token: number; value: number }) => LogitEntry): FeatureDetail['logits'] {
+  if (rows.length === 0) return null;
+  return { positive: rows.filter((r) => r.rank >= 0).sort((a, b) => a.rank - b.rank).map(entry), negative: rows.filter((r) => r.rank < 0).sort((a, b) => b.rank - a.rank).map(entry) };
+}
 import { indexFile, IndexStore } from './indexDatabase';
 import type { IndexRecord } from './indexRegistry';
 import { IndexDigests, IndexRowQueries, type ExampleRow, type StatRow } from './indexRows';
@@ -176,10 +184,21 @@ export class FeatureIndexReader {
       top: examples.filter((e) => e.kind === -1).map(inContext),
       intervals,
       histogram: { lower: 0, upper: stat.max, counts: hist ? Array.from(new Uint32Array(Uint8Array.from(hist).buffer)) : new Array(HISTOGRAM_BINS).fill(0) },
-      logits: logitRows.length ? { positive: logitRows.filter((r) => r.rank >= 0).map(entry), negative: logitRows.filter((r) => r.rank < 0).sort((a, b) => b.rank - a.rank).map(entry) } : null,
+      logits: logitsOf(logitRows.filter((r) => r.rank > -OTHER_LOGIT_RANK && r.rank < OTHER_LOGIT_RANK), entry),
       similar: of('similar'),
       correlated: of('correlated'),
+      crosscoder: this.crosscoderFacts(feature, logitsOf(logitRows.filter((r) => r.rank >= OTHER_LOGIT_RANK || r.rank <= -OTHER_LOGIT_RANK), entry)),
     };
+  }
+
+  /** Crosscoder indexes: the latent's two decoders (index meta "crosscoder"), else null. */
+  private crosscoderFacts(feature: number, logitsA: FeatureDetail['logits']): CrosscoderFeatureFacts | null {
+    const facts = this.store.optionalMeta<CrosscoderIndexFacts>('crosscoder');
+    if (!facts) return null;
+    const normA = facts.normA[feature];
+    const normB = facts.normB[feature];
+    const dn = deltaNorm(normA, normB);
+    return { modelA: facts.modelA, modelB: facts.modelB, hookA: facts.hookA, hookB: facts.hookB, normA, normB, deltaNorm: Number.isNaN(dn) ? null : dn, cosAb: facts.cosAb[feature] ?? null, logitsA };
   }
 
   /**

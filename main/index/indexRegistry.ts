@@ -21,6 +21,8 @@ export interface IndexProvenance {
   textColumn: string | null;
   bos: boolean;
   contextSize: number;
+  /** Crosscoder indexes: model A (the index's model is B). */
+  modelA?: InputIdentity;
 }
 
 export interface IndexRecord extends Omit<FeatureIndexInfo, 'stale'> {

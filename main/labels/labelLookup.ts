@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { databasePath, openDatabase, type Db } from '../db/connection';
-import { SAE_WEIGHTS_FILE } from '../formats/saeConfig';
 import { IndexRegistry } from '../index/indexRegistry';
 import { FeatureLabelStore } from './featureLabelStore';
-import { knownSaeKey, rememberDigest, saeContentKey } from './saeContentKey';
+import { isLabelledWeights, knownSaeKey, rememberDigest, saeContentKey } from './saeContentKey';
 
 function names(db: Db, key: string): Map<number, string> {
   try {
@@ -30,7 +29,7 @@ export function knownLabelNames(db: Db, saeDir: string): Map<number, string> {
   if (!key) {
     try {
       for (const rec of new IndexRegistry(db).list()) {
-        const weights = rec.provenance.sae.files.find((f) => path.basename(f.file) === SAE_WEIGHTS_FILE);
+        const weights = rec.provenance.sae.files.find((f) => isLabelledWeights(f.file));
         if (path.resolve(rec.saePath) === dir && weights) rememberDigest(db, weights);
       }
     } catch {

@@ -10,11 +10,11 @@ import { DEMO_BUNDLE_VERSION, demoBundlePaths, readyDemoBundle } from '../demo/d
 import { readDemoBundleManifest } from '../demo/bundleManifest';
 import { FEATURE_LABELS_FILE } from '../demo/demoSae';
 import { WorkbenchError } from '../errors';
-import { readSaeConfig, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { readSaeConfig } from '../formats/saeConfig';
 import { IndexRegistry } from '../index/indexRegistry';
 import { FeatureLabelStore, normalizeLabel, normalizeNote } from './featureLabelStore';
 import { readLabelFile } from './labelFile';
-import { keyFromProvenance, rememberDigest, saeContentKey } from './saeContentKey';
+import { isLabelledWeights, keyFromProvenance, rememberDigest, saeContentKey } from './saeContentKey';
 
 export interface LabelSaeRef {
   sae?: string;
@@ -57,7 +57,7 @@ export async function resolveLabelSae(db: Db, ref: LabelSaeRef): Promise<Resolve
   if (ref.index !== undefined) {
     const rec = new IndexRegistry(db).require(ref.index);
     let key = keyFromProvenance(rec.provenance.sae);
-    if (key) rememberDigest(db, rec.provenance.sae.files.find((f) => path.basename(f.file) === SAE_WEIGHTS_FILE)!);
+    if (key) rememberDigest(db, rec.provenance.sae.files.find((f) => isLabelledWeights(f.file))!);
     else key = await saeContentKey(rec.saePath, db);
     let neuronpediaId: string | null = null;
     try {

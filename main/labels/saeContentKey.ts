@@ -21,6 +21,7 @@ import type { Db } from '../db/connection';
 import { WorkbenchError } from '../errors';
 import { fileAbsence, openReadStream } from '../formats/openedFile';
 import { SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { CROSSCODER_WEIGHTS_FILE } from '../formats/crosscoder';
 import type { FileFingerprint, InputIdentity } from '../provenance/inputFiles';
 
 export const SAE_KEY_PREFIX = 'sha256:';
@@ -78,9 +79,21 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The weights file a folder's labels are keyed by: a crosscoder's crosscoder_weights.safetensors, else sae_weights.safetensors. */
+export function weightsFileIn(saeDir: string): string {
+  const cc = path.join(saeDir, CROSSCODER_WEIGHTS_FILE);
+  return fs.existsSync(cc) ? cc : path.join(saeDir, SAE_WEIGHTS_FILE);
+}
+
+/** Whether a provenance file is the one labels are keyed by. */
+export function isLabelledWeights(file: string): boolean {
+  const name = path.basename(file);
+  return name === SAE_WEIGHTS_FILE || name === CROSSCODER_WEIGHTS_FILE;
+}
+
 /** The label key of the SAE in `saeDir` (hashing its weights unless this file version was hashed before). */
 export async function saeContentKey(saeDir: string, db: Db | null): Promise<string> {
-  const id = identityOf(path.join(saeDir, SAE_WEIGHTS_FILE));
+  const id = identityOf(weightsFileIn(saeDir));
   const known = cachedDigest(db, id);
   if (known) return `${SAE_KEY_PREFIX}${known}`;
   const digest = await hashFile(id.file);
@@ -105,7 +118,7 @@ export function rememberDigest(db: Db | null, fingerprint: FileFingerprint): voi
 /** The key of the SAE in `saeDir` when this version of its weights was hashed before, else null (never hashes). */
 export function knownSaeKey(saeDir: string, db: Db | null): string | null {
   try {
-    const digest = cachedDigest(db, identityOf(path.join(saeDir, SAE_WEIGHTS_FILE)));
+    const digest = cachedDigest(db, identityOf(weightsFileIn(saeDir)));
     return digest ? `${SAE_KEY_PREFIX}${digest}` : null;
   } catch {
     return null;
@@ -114,7 +127,7 @@ export function knownSaeKey(saeDir: string, db: Db | null): string | null {
 
 /** The key of the SAE an index was built from, as its provenance recorded it (no hashing). */
 export function keyFromProvenance(sae: InputIdentity): string | null {
-  const weights = sae.files.find((f) => path.basename(f.file) === SAE_WEIGHTS_FILE);
+  const weights = sae.files.find((f) => isLabelledWeights(f.file));
   return weights ? `${SAE_KEY_PREFIX}${weights.sha256}` : null;
 }
 

@@ -4,6 +4,7 @@ import { DEMO_BUNDLE_MANIFEST, readDemoBundleManifest } from '../demo/bundleMani
 import { hubCachePathOf } from '../formats/hubCachePath';
 import { readModelConfig } from '../formats/models/registry';
 import { readSaeConfig } from '../formats/saeConfig';
+import { looksLikeCrosscoderFolder, readCrosscoderConfig } from '../formats/crosscoder';
 
 /**
  * THE display identity of models, SAEs, datasets and result files, derived here once and shown
@@ -83,6 +84,14 @@ export function trainedWithOf(cfg: unknown): string | null {
  * An unreadable cfg leaves the name alone.
  */
 export function saeLabelOfFolder(dir: string): string {
+  if (looksLikeCrosscoderFolder(dir)) {
+    try {
+      const c = readCrosscoderConfig(dir);
+      return crosscoderIdentityLabel(dir, { modelNameA: c.modelA, modelNameB: c.modelB, dSae: c.dSae, k: c.k });
+    } catch {
+      return identityLabel('crosscoder', dir);
+    }
+  }
   const bundle = new BundleFinder().find(dir);
   try {
     const cfg = readSaeConfig(dir);
@@ -137,7 +146,7 @@ function sourceDetail(item: LibraryItem, bundle: BundleRef | null): string {
   if (s.type === 'hub') return `HF ${s.repoType} ${s.repoId} @ ${s.refs.length ? s.refs.join(', ') : s.commit.slice(0, 8)}`;
   const hub = hubCachePathOf(item.path);
   if (hub) return `HF ${hub.repoType} ${hub.repoId} @ ${hub.commit.slice(0, 8)}`;
-  return `${item.kind === 'model' || item.kind === 'sae' ? 'folder' : 'file'} ${item.path}`;
+  return `${item.kind === 'model' || item.kind === 'sae' || item.kind === 'crosscoder' ? 'folder' : 'file'} ${item.path}`;
 }
 
 function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
@@ -147,13 +156,27 @@ function keyOf(item: LibraryItem, bundle: BundleRef | null): string {
   return `path:${item.path}`;
 }
 
+/**
+ * `crosscoder demo-standard ↔ demo-adhd · 256 latents · k 8 (<folder>)`: both models and the size,
+ * then the folder (a job's own folder, named "crosscoder", by its run's folder).
+ */
+export function crosscoderIdentityLabel(dir: string, c: { modelNameA: string | null; modelNameB: string | null; dSae: number | null; k: number | null }): string {
+  const base = path.basename(dir);
+  const folder = base === 'crosscoder' ? `${path.basename(path.dirname(dir))}/${base}` : base;
+  const models = c.modelNameA && c.modelNameB ? `${c.modelNameA} ↔ ${c.modelNameB}` : 'models unknown';
+  return `crosscoder ${models}${c.dSae ? ` · ${c.dSae} latents` : ''}${c.k ? ` · k ${c.k}` : ''} (${folder})`;
+}
+
 /** The identity of one item on its own (no clash resolution): for callers outside the Library. */
 export function identityOf(item: LibraryItem, finder = new BundleFinder()): ItemIdentity {
   const bundle = finder.find(item.path);
   const s = item.kind === 'sae' ? item.sae : null;
+  const c = item.kind === 'crosscoder' ? item.crosscoder : null;
   const label = s
     ? saeIdentityLabel(item.path, { ...factsOf(item), dSae: s.dSae, k: s.k, architecture: s.architecture, trainedWith: s.trainedWith ?? null }, bundle)
-    : identityLabel(item.kind, item.path, factsOf(item));
+    : c
+      ? crosscoderIdentityLabel(item.path, c)
+      : identityLabel(item.kind, item.path, factsOf(item));
   return { label, detail: sourceDetail(item, bundle), key: keyOf(item, bundle), bundle };
 }
 

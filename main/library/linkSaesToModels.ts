@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { LibraryItem, SaeLinkEvidence, SaeModelLink, SaeSummary } from '../../preload/api';
+import type { CrosscoderSummary, LibraryItem, SaeLinkEvidence, SaeModelLink, SaeSummary } from '../../preload/api';
 import { linkEvidenceText } from '../../preload/api';
 
 /** Links the user made by hand: SAE folder -> model folder (absolute paths). */
@@ -21,11 +21,27 @@ export function linkSaesToModels(items: LibraryItem[], manual: ManualLinks = new
   const models = items.filter((i) => i.kind === 'model');
   const byPath = new Map(models.map((m) => [m.path, m]));
   return items.map((item) => {
+    if (item.kind === 'crosscoder' && item.crosscoder) return linkCrosscoder(item, item.crosscoder, models, byPath);
     if (item.kind !== 'sae' || !item.sae) return item;
     const link = linkOne(item, item.sae, models, byPath, manual);
     const groupModel = link.modelLabel ?? item.sae.variant ?? 'unknown model';
     return { ...item, sae: { ...item.sae, modelItemId: link.modelItemId, groupModel, link } };
   });
+}
+
+/**
+ * A crosscoder reads two models: each side is linked by the rules above (its cfg names both
+ * models, so model_name decides), with the crosscoder's d_in against each model's d_model.
+ */
+function linkCrosscoder(item: LibraryItem, cc: CrosscoderSummary, models: LibraryItem[], byPath: Map<string, LibraryItem>): LibraryItem {
+  const side = (modelName: string | null): SaeModelLink => {
+    const asSae: Omit<SaeSummary, 'link'> = {
+      architecture: null, dIn: cc.dIn, dSae: cc.dSae, k: cc.k, hookName: null, layer: null, modelName, variant: null,
+      modelItemId: null, groupModel: '', cfgGeneration: null, dtype: null, normalizeActivations: null, hasSparsity: false,
+    };
+    return linkOne(item, asSae, models, byPath, new Map());
+  };
+  return { ...item, crosscoder: { ...cc, linkA: side(cc.modelNameA), linkB: side(cc.modelNameB) } };
 }
 
 function linkOne(item: LibraryItem, sae: Omit<SaeSummary, 'link'>, models: LibraryItem[], byPath: Map<string, LibraryItem>, manual: ManualLinks): SaeModelLink {

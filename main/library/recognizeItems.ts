@@ -6,6 +6,8 @@ import { datasetFileInfo, datasetFormatOf } from '../formats/datasetFiles';
 import { DirectoryWalk, type WalkEntry } from '../formats/directoryWalk';
 import { readTextFile } from '../formats/openedFile';
 import { SAE_CFG_FILE, SAE_WEIGHTS_FILE } from '../formats/saeConfig';
+import { looksLikeCrosscoderFolder } from '../formats/crosscoder';
+import { describeCrosscoderDirectory } from './describeCrosscoder';
 import { describeModelDirectory } from './describeModel';
 import { describeSaeDirectory, NOT_LINKED_YET } from './describeSae';
 import { pendingIdentity } from './identity';
@@ -40,7 +42,8 @@ const WEIGHT_FILE = /\.(safetensors|bin|pt|pth)$/;
 
 /**
  * Walk a folder (an HF snapshot or a folder the user added) and recognise what the Library can
- * use: sae_lens SAE directories (cfg.json + sae_weights.safetensors), model directories
+ * use: sae_lens SAE directories (cfg.json + sae_weights.safetensors), crosscoder folders (cfg.json
+ * "batchtopk_crosscoder" + crosscoder_weights.safetensors), model directories
  * (config.json + weights), datasets and JSON result files. Symlinks are followed (HF snapshots
  * link into blobs/) through one bounded walk (main/formats/directoryWalk): a symlink loop is
  * skipped and reported, as a problem of the item it sits in or, outside any item, in `problems`.
@@ -76,6 +79,13 @@ export function recognizeTree(root: string, options: RecognizeOptions, problems:
     const byName = new Map(entries.map((e) => [e.name, e]));
     const display = rel === '' ? (options.datasetRepo?.name ?? path.basename(root)) : path.basename(rel);
     for (const e of entries) if (e.type === 'other' && !e.name.startsWith('.')) problems.push(`${e.abs} is not a regular file or folder (a FIFO, socket or device); skipped`);
+    if (!options.datasetRepo && byName.get(SAE_CFG_FILE)?.type === 'file' && looksLikeCrosscoderFolder(dir)) {
+      const seen = walk.problems.length;
+      const tree = walk.treeSize(entries, depth);
+      const { crosscoder, problems: own } = describeCrosscoderDirectory(dir);
+      items.push({ ...base('crosscoder', display, dir, rel, tree.size, tree.files), crosscoder, problems: unique([...own, ...walk.problems.splice(seen)]) });
+      return;
+    }
     if (!options.datasetRepo && byName.get(SAE_CFG_FILE)?.type === 'file' && (byName.has(SAE_WEIGHTS_FILE) || cfgLooksLikeSae(path.join(dir, SAE_CFG_FILE)))) {
       const seen = walk.problems.length;
       const tree = walk.treeSize(entries, depth);

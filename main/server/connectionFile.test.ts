@@ -36,7 +36,8 @@ describe('serve --headless and the connection file', () => {
     expect(info).toMatchObject({ format: CONNECTION_FORMAT, pid: served.child.pid, home, headless: true, url: `ws://127.0.0.1:${info.port}/api` });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(fs.statSync(connectionFilePath(home)).mode & 0o777).toBe(0o600);
-    expect(served.output()).toContain(`Serving the API (headless) on ws://127.0.0.1:${info.port}/api`);
+    // The file is written before the line is printed: wait for the line rather than race it.
+    await expect.poll(() => served.output(), { timeout: 10_000 }).toContain(`Serving the API (headless) on ws://127.0.0.1:${info.port}/api`);
     expect(await isHealthy(info.port)).toBe(true);
     expect((await httpGet(info.port, '/')).status).toBe(404);
     const reply = await new Promise<{ ok: boolean; result: { version: string } }>((resolve, reject) => {

@@ -34,6 +34,11 @@ export interface StreamOptions {
   device: DeviceChoice;
   /** Windows per model call. */
   modelBatch?: number;
+  /**
+   * A second model run on the very same windows (crosscoders: paired activations per token, same
+   * tokenizer); its hooks' rows come out under `keys` (one per hook), next to the first model's.
+   */
+  partner?: { model: TransformerWeights; hooks: string[]; keys: string[] };
   onSkip?: (s: SkippedRow) => void;
 }
 
@@ -146,19 +151,27 @@ export class ActivationStream {
         this.position = { document: item.document, window: item.window + 1, row: 0, epoch: this.position.epoch };
       }
     }
-    const d = this.o.model.config.dModel;
-    const hooks = Object.fromEntries(this.o.hooks.map((h) => [h, new Float32Array(count * d)]));
+    const hooks: Record<string, Float32Array> = {};
+    await this.fill(this.o.model, this.o.hooks, this.o.hooks, segments, count, hooks);
+    if (this.o.partner) await this.fill(this.o.partner.model, this.o.partner.hooks, this.o.partner.keys, segments, count, hooks);
+    return { rows: count, hooks, end: this.position };
+  }
+
+  /** Run `model` over the segments' windows and copy its hooks' rows (BOS left out) into `into[keys[i]]`. */
+  private async fill(model: TransformerWeights, hookNames: string[], keys: string[], segments: { item: WindowItem; from: number; n: number }[], count: number, into: Record<string, Float32Array>): Promise<void> {
+    const d = model.config.dModel;
+    const hooks = Object.fromEntries(keys.map((k) => [k, (into[k] = new Float32Array(count * d))]));
     const batch = Math.max(1, this.o.modelBatch ?? 32);
     let row = 0;
     for (let s = 0; s < segments.length; s += batch) {
       const part = segments.slice(s, s + batch);
-      const run = await runModel(this.o.model, part.map((g) => g.item.tokens.tokens), this.o.hooks, { device: this.o.device, batchSize: batch });
+      const run = await runModel(model, part.map((g) => g.item.tokens.tokens), hookNames, { device: this.o.device, batchSize: batch });
       // A non-finite activation would reach the SAE as a NaN loss several steps later; name its source here.
-      for (const h of this.o.hooks) part.forEach((g, i) => requireFiniteOutputs({ [h]: run.hooks[h][i] }, `the model pass feeding training (document ${g.item.document}, window ${g.item.window})`));
+      for (const h of hookNames) part.forEach((g, i) => requireFiniteOutputs({ [h]: run.hooks[h][i] }, `the model pass feeding training (${model.config.name}, document ${g.item.document}, window ${g.item.window})`));
       part.forEach((g, i) => {
-        for (const h of this.o.hooks) {
+        for (const [hi, h] of hookNames.entries()) {
           const src = run.hooks[h][i].data;
-          const dst = hooks[h];
+          const dst = hooks[keys[hi]];
           for (let r = 0; r < g.n; r++) {
             const p = g.item.rowPositions[g.from + r];
             dst.set(src.subarray(p * d, (p + 1) * d), (row + r) * d);
@@ -167,7 +180,6 @@ export class ActivationStream {
         row += g.n;
       });
     }
-    return { rows: count, hooks, end: this.position };
   }
 
   /** Rows available from the cursor on, counting up to `limit` (tokenizing only; the cursor stays). */

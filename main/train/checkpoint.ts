@@ -24,6 +24,8 @@ export interface IntervalSums {
   totalVar: number;
   l0: number;
   gradNorm: number;
+  /** Crosscoders: each model's sse and centred sum of squares (per-model FVE). */
+  models?: { sse: number; totalVar: number }[];
 }
 
 export function emptyInterval(): IntervalSums {
@@ -59,6 +61,8 @@ export interface RunCheckpoint {
   /** Training wall time so far (throughput figures across restarts). */
   elapsedMs: number;
   saes: SaeRunState[];
+  /** Crosscoders: each model's input scale s_m, estimated before training (a resume keeps them). */
+  normScales?: number[];
 }
 
 export function checkpointPath(runDir: string): string {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LrSweepTrial } from '../../preload/contract/train';
-import { bestTrial, LR_SWEEP_MAX_EXTENSIONS, nextSweepLr, sweepTrialSteps } from './lrSweep';
+import { WorkbenchError } from '../errors';
+import { bestTrial, LR_SWEEP_MAX_EXTENSIONS, nextSweepLr, runLrSweep, sweepTrialSteps } from './lrSweep';
+import { NonFiniteStep } from './saeTrainerGroup';
 
 /** Walk the sweep against an FVE curve over lr: the lrs tried, in order. */
 function walk(baseLr: number, fveAt: (lr: number) => number | null): number[] {
@@ -44,5 +46,41 @@ describe('lr sweep plan', () => {
     expect(sweepTrialSteps(100)).toBe(50);
     expect(sweepTrialSteps(4000)).toBe(1000);
     expect(sweepTrialSteps(100_000)).toBe(2000);
+  });
+
+  it('runLrSweep trains and scores each trial, ranks a diverged one last, counts extensions and picks the best', async () => {
+    const events: string[] = [];
+    const result = await runLrSweep({
+      baseLr: 1e-3,
+      // Better up to 8e-3, which diverges.
+      train: async (lr) => {
+        if (lr > 5e-3) throw new NonFiniteStep(7, 'h', Number.NaN);
+        return lr;
+      },
+      score: async (_lr, trained) => trained * 100,
+      trialDone: () => events.push('done'),
+      extended: () => events.push('extended'),
+      log: (level, message) => events.push(`${level}: ${message}`),
+      subject: 'the sweep',
+      allDivergedHint: 'lower --lr',
+    });
+    expect(result.trials.map((t) => t.lr)).toEqual([0.25e-3, 0.5e-3, 1e-3, 2e-3, 4e-3, 8e-3]);
+    expect(result.trials.at(-1)!.fve).toBeNull();
+    expect(result.lr).toBe(4e-3);
+    expect(events.filter((e) => e === 'done')).toHaveLength(6);
+    expect(events.filter((e) => e === 'extended')).toHaveLength(1);
+    expect(events.some((e) => e.startsWith('warn: lr sweep: lr 0.00800 diverged (loss NaN at step 7)'))).toBe(true);
+  });
+
+  it('runLrSweep: when every trial diverges the error names the lowest lr; other errors pass through', async () => {
+    const driver = (train: (lr: number) => Promise<number>) => ({
+      baseLr: 1e-3, train, score: async () => 0, trialDone: () => {}, extended: () => {}, log: () => {},
+      subject: "the crosscoder's sweep", allDivergedHint: 'lower --lr',
+    });
+    const diverged = await runLrSweep(driver(async () => { throw new NonFiniteStep(1, 'h', Infinity); })).catch((e: unknown) => e);
+    expect(diverged).toBeInstanceOf(WorkbenchError);
+    expect((diverged as WorkbenchError).code).toBe('TRAIN_NONFINITE_LOSS');
+    expect((diverged as WorkbenchError).message).toBe("Every lr of the crosscoder's sweep diverged (lowest 0.0000313).");
+    await expect(runLrSweep(driver(async () => { throw new Error('disk full'); }))).rejects.toThrow('disk full');
   });
 });

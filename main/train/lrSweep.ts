@@ -8,6 +8,8 @@
  * A trial that diverges ranks below every finite one, which also ends an upward extension.
  */
 import { LR_SWEEP_MULTIPLIERS, type LrSweepTrial } from '../../preload/contract/train';
+import { WorkbenchError } from '../errors';
+import { NonFiniteStep } from './saeTrainerGroup';
 
 /** At most this many trials beyond the first five (a factor 2^3 = 8 past either edge). */
 export const LR_SWEEP_MAX_EXTENSIONS = 3;
@@ -52,4 +54,51 @@ export function nextSweepLr(trials: readonly LrSweepTrial[], baseLr: number): nu
   if (best.lr === hi) return hi * 2;
   if (best.lr === lo) return lo / 2;
   return null;
+}
+
+/** What a trainer lends the sweep: how to run one trial and how to score it. */
+export interface LrSweepDriver<Trained> {
+  baseLr: number;
+  /** Trains the run's first trial steps at lr from the run's start; throws NonFiniteStep when it diverges. */
+  train(lr: number): Promise<Trained>;
+  /** Held-out score of a finished trial, higher is better (the trainer logs its own detail). */
+  score(lr: number, trained: Trained): Promise<number>;
+  /** Once per trial, diverged or not: the trial's steps are done (progress bookkeeping). */
+  trialDone(): void;
+  /** Before each trial beyond the first five: the sweep has grown by one trial. */
+  extended(): void;
+  log(level: 'info' | 'warn', message: string): void;
+  /** How a message names the sweep, e.g. "the sweep" or "the crosscoder's sweep". */
+  subject: string;
+  /** The hint when every trial diverged. */
+  allDivergedHint: string;
+}
+
+/**
+ * Walks the sweep's plan: trials until nextSweepLr says done, a diverging lr ranked last (an answer,
+ * not a failure), then the best trial's lr. Every trainer's sweep runs through here, so they agree.
+ */
+export async function runLrSweep<Trained>(d: LrSweepDriver<Trained>): Promise<{ lr: number; trials: LrSweepTrial[] }> {
+  const trials: LrSweepTrial[] = [];
+  for (let lr = nextSweepLr(trials, d.baseLr); lr !== null; lr = nextSweepLr(trials, d.baseLr)) {
+    if (trials.length >= LR_SWEEP_MULTIPLIERS.length) {
+      d.extended();
+      d.log('info', `lr sweep: the best trial is at the ${lr > d.baseLr ? 'top' : 'bottom'} of the range; trying lr ${lr.toPrecision(3)} too.`);
+    }
+    let trained: Trained | null = null;
+    try {
+      trained = await d.train(lr);
+    } catch (err) {
+      if (!(err instanceof NonFiniteStep)) throw err;
+      d.log('warn', `lr sweep: lr ${lr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
+    } finally {
+      d.trialDone();
+    }
+    trials.push({ lr, fve: trained === null ? null : await d.score(lr, trained) });
+  }
+  const best = bestTrial(trials);
+  if (!best) {
+    throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of ${d.subject} diverged (lowest ${Math.min(...trials.map((t) => t.lr)).toPrecision(3)}).`, d.allDivergedHint);
+  }
+  return { lr: best.lr, trials };
 }

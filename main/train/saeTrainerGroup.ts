@@ -8,6 +8,7 @@ import { deadPercent, fveFromSums } from '../evals/saeMetrics';
 import type { TrainMetricPoint } from '../../preload/contract/train';
 import { emptyInterval, type SaeRunState } from './checkpoint';
 import { cloneTensors, freshTrainState, type SaeShape } from './saeParams';
+import { pairedInput } from './crosscoderInputs';
 import { SaeStepRunner, type StepSpec } from './stepRunner';
 import { NO_POSITIVE_ACT, type SaeActivation } from './trainStepGraph';
 
@@ -20,6 +21,11 @@ export interface GroupOptions {
   auxCoefficient: number;
   deadWindowSteps: number;
   topkThresholdLr: number;
+  /**
+   * A crosscoder (trainStepGraph's crosscoderModels = 2): the one trainer reads the batch's two
+   * models' rows under `keys`, each divided by its model's scale, side by side.
+   */
+  crosscoder?: { keys: [string, string]; scales: [number, number] };
 }
 
 /** A step whose loss was NaN or Inf: nothing was committed. */
@@ -50,7 +56,7 @@ export class SaeTrainerGroup {
   ) {}
 
   static async create(hooks: string[], states: SaeRunState[], o: GroupOptions): Promise<SaeTrainerGroup> {
-    const spec: StepSpec = { dIn: o.shape.dIn, dSae: o.shape.dSae, k: o.k, activation: o.activation, batchSize: o.batchSize, formulation: 'sparse', beta1: 0.9, beta2: 0.999, clipNorm: 1 };
+    const spec: StepSpec = { dIn: o.shape.dIn, dSae: o.shape.dSae, k: o.k, activation: o.activation, batchSize: o.batchSize, formulation: 'sparse', beta1: 0.9, beta2: 0.999, clipNorm: 1, ...(o.crosscoder ? { crosscoderModels: 2 } : {}) };
     const runners: SaeStepRunner[] = [];
     for (const s of states) runners.push(await SaeStepRunner.create(spec, s.train, o.device));
     return new SaeTrainerGroup(hooks, runners, states, o);
@@ -77,7 +83,8 @@ export class SaeTrainerGroup {
     for (const [h, hook] of this.hooks.entries()) {
       const s = this.run[h];
       const t0 = performance.now();
-      const res = await this.runners[h].step(batch[hook], { lr, t: step + 1, dead: this.deadLatents(h), auxCoefficient: this.o.auxCoefficient });
+      const x = this.o.crosscoder ? pairedInput(batch, this.o.crosscoder, this.o.shape.dIn / 2) : batch[hook];
+      const res = await this.runners[h].step(x, { lr, t: step + 1, dead: this.deadLatents(h), auxCoefficient: this.o.auxCoefficient });
       const dt = performance.now() - t0;
       this.stepMs += dt;
       this.intervalStepMs += dt;
@@ -99,6 +106,13 @@ export class SaeTrainerGroup {
       iv.totalVar += res.stats.total_var;
       iv.l0 += res.stats.l0_sum;
       iv.gradNorm += res.stats.grad_norm;
+      if (res.modelStats) {
+        iv.models ??= Array.from({ length: res.modelStats.length / 2 }, () => ({ sse: 0, totalVar: 0 }));
+        iv.models.forEach((m, i) => {
+          m.sse += res.modelStats![2 * i];
+          m.totalVar += res.modelStats![2 * i + 1];
+        });
+      }
     }
   }
 
@@ -126,6 +140,7 @@ export class SaeTrainerGroup {
         step_tokens_per_s: this.intervalStepMs > 0 ? (tokens * this.hooks.length) / (this.intervalStepMs / 1000) : 0,
         elapsed_s: elapsedS,
         phase,
+        ...(iv.models ? { fve_a: fveFromSums(iv.models[0].sse, iv.models[0].totalVar), fve_b: fveFromSums(iv.models[1].sse, iv.models[1].totalVar) } : {}),
       };
     });
     for (const s of this.run) s.interval = emptyInterval();
@@ -138,7 +153,7 @@ export class SaeTrainerGroup {
   snapshot(): SaeRunState[] {
     return this.run.map((s, h) => {
       const live = this.runners[h].state();
-      return { train: { params: cloneTensors(live.params), m: cloneTensors(live.m), v: cloneTensors(live.v) }, sinceFired: Float64Array.from(s.sinceFired), fireCount: Float64Array.from(s.fireCount), threshold: s.threshold, interval: { ...s.interval } };
+      return { train: { params: cloneTensors(live.params), m: cloneTensors(live.m), v: cloneTensors(live.v) }, sinceFired: Float64Array.from(s.sinceFired), fireCount: Float64Array.from(s.fireCount), threshold: s.threshold, interval: { ...s.interval, ...(s.interval.models ? { models: s.interval.models.map((m) => ({ ...m })) } : {}) } };
     });
   }
 

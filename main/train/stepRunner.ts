@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../errors';
 import { createSessionWithFallback, type DeviceChoice, type EpReport } from '../engine/executionProviders';
 import { PARAM_NAMES, paramShape, type ParamName, type SaeTensors, type SaeTrainState } from './saeParams';
-import { buildTrainStepGraph, gradName, momentInput, newName, paramInput, STAT_NAMES, TRAIN_INPUTS, type StatName, type TrainStepSpec } from './trainStepGraph';
+import { buildTrainStepGraph, gradName, MODEL_STAT_NAMES, momentInput, newName, paramInput, STAT_NAMES, TRAIN_INPUTS, type StatName, type TrainStepSpec } from './trainStepGraph';
 
 export const ADAM_EPS = 1e-8;
 
@@ -36,6 +36,8 @@ export interface StepResult {
   fireCounts: Float32Array;
   /** Raw gradients, when the spec asked to expose them (tests). */
   gradients?: SaeTensors;
+  /** Crosscoders: per model [sse, total_var] (MODEL_STAT_NAMES), model after model. */
+  modelStats?: Float32Array;
 }
 
 /** sae_lens' AuxK settings: k_aux = d_in / 2 (at most n_dead), loss scale min(n_dead / (d_in / 2), 1). */
@@ -65,6 +67,7 @@ export class SaeStepRunner {
   private readonly stats = slot(new Float32Array(STAT_NAMES.length), [STAT_NAMES.length]);
   private readonly fire: Slot;
   private readonly grads: Map<ParamName, Slot> | null;
+  private readonly modelStats: Slot | null;
   private auxSession: ort.InferenceSession | null = null;
 
   private constructor(
@@ -78,6 +81,7 @@ export class SaeStepRunner {
     this.current = new Map(stateNames().map((s) => [s.name, slot(Float32Array.from(state[s.part][s.param]), shape(s.param))]));
     this.spare = new Map(stateNames().map((s) => [s.name, slot(new Float32Array(state[s.part][s.param].length), shape(s.param))]));
     this.fire = slot(new Float32Array(spec.dSae), [spec.dSae]);
+    this.modelStats = spec.crosscoderModels ? slot(new Float32Array(spec.crosscoderModels * MODEL_STAT_NAMES.length), [spec.crosscoderModels, MODEL_STAT_NAMES.length]) : null;
     this.grads = spec.exposeGradients ? new Map(PARAM_NAMES.map((p) => [p, slot(new Float32Array(shape(p).reduce((a, b) => a * b, 1)), shape(p))])) : null;
   }
 
@@ -113,12 +117,13 @@ export class SaeStepRunner {
     const fetches: Record<string, ort.Tensor> = { stats: this.stats.tensor, fire_counts: this.fire.tensor };
     for (const [name, s] of this.spare) fetches[newName(name)] = s.tensor;
     if (this.grads) for (const [p, s] of this.grads) fetches[gradName(p)] = s.tensor;
+    if (this.modelStats) fetches.model_stats = this.modelStats.tensor;
     await (await this.sessionFor(aux)).run(feeds, fetches);
     const stats = Object.fromEntries(STAT_NAMES.map((n, i) => [n, this.stats.data[i]])) as Record<StatName, number>;
     const finite = Number.isFinite(stats.mse) && Number.isFinite(stats.aux) && Number.isFinite(stats.grad_norm);
     if (finite) [this.current, this.spare] = [this.spare, this.current];
     const gradients = this.grads ? (Object.fromEntries([...this.grads].map(([p, s]) => [p, Float32Array.from(s.data)])) as SaeTensors) : undefined;
-    return { finite, stats, fireCounts: this.fire.data, gradients };
+    return { finite, stats, fireCounts: this.fire.data, gradients, ...(this.modelStats ? { modelStats: this.modelStats.data } : {}) };
   }
 
   /** The committed state (views of the live buffers: copy before the next step if kept). */

@@ -29,8 +29,8 @@ import { foldedThreshold, foldedWeights, writeSaeLensFolders, type SaeExport } f
 import { initialDecoderBias, inputScaleFor, scaleRowsInPlace } from './inputStatistics';
 import { planOutput } from '../outputs/outputPath';
 import { PARAMS_FILE, saeFoldersOutput, type TrainOutputRule } from './trainOutput';
-import { freshRunState, NonFiniteStep, SaeTrainerGroup } from './saeTrainerGroup';
-import { bestTrial, nextSweepLr, sweepTrialSteps } from './lrSweep';
+import { freshRunState, NonFiniteStep, SaeTrainerGroup, type GroupOptions } from './saeTrainerGroup';
+import { bestTrial, runLrSweep, sweepTrialSteps } from './lrSweep';
 import { ShufflingBuffer } from './shufflingBuffer';
 import { prepareTraining, type TrainSetup } from './trainSetup';
 
@@ -129,7 +129,7 @@ function streamOptions(setup: TrainSetup, ctx: TrainRunContext): StreamOptions {
   };
 }
 
-interface Phase {
+export interface Phase {
   label: string;
   steps: number;
   lr: number;
@@ -143,6 +143,12 @@ interface Phase {
   /** A pause was asked for before step `step`: checkpoint here (pause = checkpoint and stop). */
   onPause?(step: number, group: SaeTrainerGroup): Promise<void>;
 }
+
+/** What a phase needs of a run's setup (SAE runs, and crosscoder runs with `crosscoder`). */
+export type PhaseSetup = Pick<TrainSetup, 'hooks' | 'shape' | 'deadWindowSteps'> & {
+  params: Pick<TrainSaeParams, 'k' | 'architecture' | 'batchSize' | 'device' | 'auxCoefficient' | 'topkThresholdLr' | 'lrWarmupSteps' | 'lrDecaySteps' | 'lrEnd'>;
+  crosscoder?: GroupOptions['crosscoder'];
+};
 
 /**
  * Training rows the input scale and the initial b_dec are estimated from: the first batches of the
@@ -182,7 +188,7 @@ function startStates(setup: TrainSetup, start: StartingPoint): SaeRunState[] {
 }
 
 /** Train `phase.steps` steps; returns the final states. */
-async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
+export async function trainPhase(setup: PhaseSetup, ctx: Pick<TrainRunContext, 'stopRequested'>, metrics: MetricsLog, phase: Phase, elapsedBefore: number): Promise<SaeRunState[]> {
   const p = setup.params;
   const group = await SaeTrainerGroup.create(setup.hooks, phase.states, {
     shape: setup.shape,
@@ -193,6 +199,7 @@ async function trainPhase(setup: TrainSetup, ctx: TrainRunContext, metrics: Metr
     auxCoefficient: p.auxCoefficient,
     deadWindowSteps: setup.deadWindowSteps,
     topkThresholdLr: p.topkThresholdLr,
+    crosscoder: setup.crosscoder,
   });
   const schedule = { lr: phase.lr, warmupSteps: p.lrWarmupSteps, decaySteps: p.lrDecaySteps, lrEnd: p.lrEnd, totalSteps: phase.steps };
   const logEvery = Math.max(1, Math.floor(phase.steps / POINTS_PER_CURVE));
@@ -297,48 +304,37 @@ export async function runTrainSae(params: TrainSaeParams, ctx: TrainRunContext):
   let lr = cp?.lr ?? setup.lr;
   let sweep: LrSweepTrial[] | null = cp?.sweep ?? null;
   if (p.lrSweep && !cp) {
-    sweep = [];
-    // One trial: the run's first trialSteps steps at its lr; a diverging lr is an answer (it ranks last), not a failure.
-    const trial = async (trialLr: number): Promise<number | null> => {
-      let states: SaeRunState[];
-      try {
-        states = await trainPhase(setup, ctx, metrics, {
-          label: `sweep lr=${trialLr.toPrecision(3)}`,
-          steps: trialSteps,
-          lr: trialLr,
-          states: startStates(setup, start!),
-          startStep: 0,
-          buffer: bufferFor(trainStart),
-          inputScales,
-          afterStep: async (step, group) => {
-            epReport ||= group.report.running;
-            if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
-          },
-        }, 0);
-      } catch (err) {
-        if (!(err instanceof NonFiniteStep)) throw err;
-        ctx.log('warn', `lr sweep: lr ${trialLr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
-        return null;
-      } finally {
-        doneBefore += trialSteps;
-      }
-      const evals = await evaluateSaes(setup.model, saesFor(setup, states, trialSteps, inputScales), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
-      const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
-      ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${trialSteps} steps.`);
-      return fve;
-    };
-    for (let trialLr = nextSweepLr(sweep, setup.lr); trialLr !== null; trialLr = nextSweepLr(sweep, setup.lr)) {
-      if (sweep.length >= LR_SWEEP_MULTIPLIERS.length) {
-        sweepSteps += trialSteps;
-        ctx.log('info', `lr sweep: the best trial is at the ${trialLr > setup.lr ? 'top' : 'bottom'} of the range; trying lr ${trialLr.toPrecision(3)} too.`);
-      }
-      sweep.push({ lr: trialLr, fve: await trial(trialLr) });
-    }
-    const best = bestTrial(sweep);
-    if (!best) {
-      throw new WorkbenchError('TRAIN_NONFINITE_LOSS', `Every lr of the sweep diverged (lowest ${Math.min(...sweep.map((t) => t.lr)).toPrecision(3)}).`, 'Start again with a much lower --lr, or check the model: activations too large for float32 overflow.');
-    }
-    lr = best.lr;
+    const trialPhase = (trialLr: number) => trainPhase(setup, ctx, metrics, {
+      label: `sweep lr=${trialLr.toPrecision(3)}`,
+      steps: trialSteps,
+      lr: trialLr,
+      states: startStates(setup, start!),
+      startStep: 0,
+      buffer: bufferFor(trainStart),
+      inputScales,
+      afterStep: async (step, group) => {
+        epReport ||= group.report.running;
+        if (step % 5 === 0) ctx.progress((0.95 * (doneBefore + step)) / allSteps(), `lr sweep: trial lr=${trialLr.toPrecision(3)}, step ${step}/${trialSteps}`);
+      },
+    }, 0);
+    const result = await runLrSweep({
+      baseLr: setup.lr,
+      train: trialPhase,
+      score: async (trialLr, states) => {
+        const evals = await evaluateSaes(setup.model, saesFor(setup, states, trialSteps, inputScales), { windows: evalSet.windows, bos: setup.prependBos }, { device: p.device, reconstructionOnly: true });
+        const fve = evals.reduce((a, e) => a + e.metrics.fve, 0) / evals.length;
+        ctx.log('info', `lr sweep: lr ${trialLr.toPrecision(3)} -> held-out FVE ${fve.toFixed(4)} after ${trialSteps} steps.`);
+        return fve;
+      },
+      trialDone: () => { doneBefore += trialSteps; },
+      extended: () => { sweepSteps += trialSteps; },
+      log: (level, message) => ctx.log(level, message),
+      subject: 'the sweep',
+      allDivergedHint: 'Start again with a much lower --lr, or check the model: activations too large for float32 overflow.',
+    });
+    sweep = result.trials;
+    lr = result.lr;
+    const best = bestTrial(sweep)!;
     ctx.log('info', `lr sweep: training with lr ${lr.toPrecision(3)} (held-out FVE ${best.fve!.toFixed(4)} in its trial).`);
   }
 

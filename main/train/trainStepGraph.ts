@@ -44,11 +44,21 @@ export interface TrainStepSpec {
   clipNorm: number;
   /** Tests: also output the raw (unclipped) gradients as grad_<param>. */
   exposeGradients?: boolean;
+  /**
+   * A crosscoder over this many models (issue 19; float64 reference in
+   * reference/crosscoderStepReference.ts): each input row is the models' activations side by
+   * side, dIn / models each, and each decoder row the models' decoders side by side. Then the
+   * selection norm is the SUM of the per-model decoder norms, the encoder reads x as it is (no
+   * b_dec subtracted), and "model_stats" gives each model's sse and total_var.
+   */
+  crosscoderModels?: number;
 }
 
 /** Per-step scalars the graph returns in "stats", in this order. */
 export const STAT_NAMES = ['mse', 'aux', 'sse', 'total_var', 'l0_sum', 'grad_norm', 'min_positive_act', 'capped_tokens'] as const;
 export type StatName = (typeof STAT_NAMES)[number];
+/** Per model of a crosscoder, the scalars in "model_stats" [models, 2], in this order. */
+export const MODEL_STAT_NAMES = ['sse', 'total_var'] as const;
 /** min_positive_act when no latent fired. */
 export const NO_POSITIVE_ACT = 3e38;
 
@@ -147,7 +157,7 @@ function sparseDecode(g: GraphBuilder, t: { x: Value; c: Value; idx: Value; W_de
 
 export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const { dIn, dSae } = spec;
-  const g = new GraphBuilder(`train-${spec.activation}-${spec.formulation}${spec.auxK ? '-auxk' : ''}`);
+  const g = new GraphBuilder(`train-${spec.crosscoderModels ? 'crosscoder-' : ''}${spec.activation}-${spec.formulation}${spec.auxK ? '-auxk' : ''}`);
   const B = spec.batchSize;
   const x = g.input(TRAIN_INPUTS.x, 'float32', [B, dIn]);
   const adamStep = g.input(TRAIN_INPUTS.adamStep, 'float32', []);
@@ -164,8 +174,9 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const invB = 1 / B;
 
   // Forward.
-  const s = g.sub(x, P.b_dec);
-  const nrm = g.sqrt(g.reduceSumSquare(P.W_dec, [1], false)); // [F]
+  const models = spec.crosscoderModels ?? 0;
+  const s = models ? x : g.sub(x, P.b_dec);
+  const nrm = models ? crosscoderNorms(g, P.W_dec, models, dSae, dIn) : g.sqrt(g.reduceSumSquare(P.W_dec, [1], false)); // [F]
   // pre * n = s @ (n * W_encT)^T + n * b_enc: scaling the F encoder rows costs F x d, not B x F.
   const hp = g.gemm(s, g.mul(P.W_encT, g.unsqueeze(nrm, [1])), g.mul(P.b_enc, nrm), true); // [B, F]: the one dense GEMM
   const sel = select(g, spec, hp);
@@ -232,8 +243,8 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
     grad.b_enc = scatterAddDistinctRows(g, grad.b_enc, deadRows, reduceSumAxis0(g, dPreD));
   }
   // s = x - b_dec feeds every encoder row: dL/db_dec = sum_b dL/dx_hat - (dL/db_enc) @ W_encT.
-  const viaEncoder = g.reshape(g.matmul(g.unsqueeze(grad.b_enc, [0]), P.W_encT), g.ints([dIn]));
-  grad.b_dec = g.sub(reduceSumAxis0(g, gOut), viaEncoder);
+  const viaEncoder = models ? null : g.reshape(g.matmul(g.unsqueeze(grad.b_enc, [0]), P.W_encT), g.ints([dIn]));
+  grad.b_dec = viaEncoder ? g.sub(reduceSumAxis0(g, gOut), viaEncoder) : reduceSumAxis0(g, gOut);
 
   // Clipping by the global norm (torch: coef = max_norm / (norm + 1e-6), clamped at 1), folded
   // into Adam's moment updates.
@@ -258,9 +269,22 @@ export function buildTrainStepGraph(spec: TrainStepSpec): GraphBuilder {
   const stats: Record<StatName, Value> = { mse, aux, sse, total_var: totalVar, l0_sum: l0Sum, grad_norm: gradNorm, min_positive_act: minPositive, capped_tokens: sel.capped ?? g.scalar(0) };
   g.output(g.concat(STAT_NAMES.map((n) => g.unsqueeze(stats[n], [0])), 0), 'stats', 'float32', [STAT_NAMES.length]);
   g.output(fireCounts, 'fire_counts', 'float32', [dSae]);
+  if (models) g.output(modelStats(g, e, xc, models, B, dIn), 'model_stats', 'float32', [models, MODEL_STAT_NAMES.length]);
   return g;
 }
 
+/** Sum over the models of each latent's decoder norm: W_dec [F, M * d] -> [F]. */
+function crosscoderNorms(g: GraphBuilder, W_dec: Value, models: number, dSae: number, dIn: number): Value {
+  const perModel = g.sqrt(g.reduceSumSquare(g.reshape(W_dec, g.ints([dSae, models, dIn / models])), [2], false)); // [F, M]
+  return g.op('ReduceSum', [perModel, g.ints([1])], { keepdims: { int: 0 } })[0];
+}
+
+/** Each model's sse and centred sum of squares over the batch: [M, 2]. */
+function modelStats(g: GraphBuilder, e: Value, xc: Value, models: number, B: number, dIn: number): Value {
+  const perModel = (v: Value) => g.reduceSumSquare(g.reshape(v, g.ints([B, models, dIn / models])), [0, 2], true); // [1, M, 1]
+  return g.reshape(g.concat([perModel(e), perModel(xc)], 2), g.ints([models, MODEL_STAT_NAMES.length]));
+}
+
 export function trainStepKey(spec: TrainStepSpec): string {
-  return `train|${spec.activation}|${spec.formulation}|${spec.dIn}x${spec.dSae}|k${spec.k}|b${spec.batchSize}|aux${spec.auxK}|${spec.beta1},${spec.beta2},${spec.clipNorm}|g${spec.exposeGradients ?? false}`;
+  return `train|${spec.crosscoderModels ? `crosscoder${spec.crosscoderModels}|` : ''}${spec.activation}|${spec.formulation}|${spec.dIn}x${spec.dSae}|k${spec.k}|b${spec.batchSize}|aux${spec.auxK}|${spec.beta1},${spec.beta2},${spec.clipNorm}|g${spec.exposeGradients ?? false}`;
 }

@@ -84,6 +84,7 @@ export const SteerPanel = z
     sae: Path.describe('SAE folder whose feature gives the direction (from this model or, when the residual bases are shared, another one)'),
     saeModel: Path.optional().describe("The model the SAE was trained on, when it is not this panel's model (the direction is then carried over)"),
     feature: FeatureId.describe('Feature of the SAE'),
+    decoder: z.enum(['a', 'b']).optional().describe("When `sae` is a crosscoder: which of its decoders gives the direction, W_dec[A] or W_dec[B] in that model's units (default: the side of the panel's model). Crosscoders steer by add or replace; ablating a latent needs both models at once."),
     intervention: z
       .enum(STEER_INTERVENTIONS)
       .default('add')

@@ -12,7 +12,8 @@ const Path = z.string().min(1).max(4096);
 export const IndexBuildParamsSchema = z
   .object({
     modelPath: Path.describe('Model folder (HF GPT-2/NeoX/Llama or TransformerLens) whose activations are indexed.'),
-    saePaths: z.array(Path).min(1).max(16).describe('sae_lens SAE folders on that model; several hooks share one model pass that stops at the deepest.'),
+    saePaths: z.array(Path).min(1).max(16).describe('sae_lens SAE folders on that model; several hooks share one model pass that stops at the deepest. Or ONE crosscoder folder: then modelPath is its model B and modelAPath its model A.'),
+    modelAPath: Path.optional().describe('Crosscoders: model A\'s folder (both models run on the same windows). When not given: the folder cfg.json records (model_a_path).'),
     datasetPath: Path.describe('Dataset: a .txt (one document per line), .jsonl/.json/.parquet (one per row), or a folder of such files.'),
     textColumn: z.string().min(1).max(256).optional().describe('Column holding the text; detected when left empty ("text" first).'),
     maxTokens: z.number().int().min(1).max(1e10).optional().describe('Stop after this many indexed tokens (BOS not counted).'),
@@ -123,6 +124,24 @@ export interface FeatureDetail {
   logits: { positive: LogitEntry[]; negative: LogitEntry[] } | null;
   similar: FeatureNeighbour[];
   correlated: FeatureNeighbour[];
+  /**
+   * Crosscoder indexes: the latent's two decoders. `logits` above is model B's decoder @ B's W_U;
+   * `logitsA` model A's @ A's W_U; Δnorm and the decoder cosine as in the analysis.
+   */
+  crosscoder?: CrosscoderFeatureFacts | null;
+}
+
+export interface CrosscoderFeatureFacts {
+  modelA: string;
+  modelB: string;
+  hookA: string;
+  hookB: string;
+  normA: number;
+  normB: number;
+  /** null where both decoders are zero. */
+  deltaNorm: number | null;
+  cosAb: number | null;
+  logitsA: { positive: LogitEntry[]; negative: LogitEntry[] } | null;
 }
 
 export interface FeatureSearchHit {

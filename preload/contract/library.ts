@@ -4,7 +4,7 @@ import { LibraryItemIdSchema } from './ids';
 import type { ItemIdentity, SaeModelLink } from './identity';
 import type { JobView } from './jobs';
 
-export const LibraryItemKinds = ['model', 'sae', 'dataset', 'result'] as const;
+export const LibraryItemKinds = ['model', 'sae', 'crosscoder', 'dataset', 'result'] as const;
 export type LibraryItemKind = (typeof LibraryItemKinds)[number];
 
 /** Where an item was found: a snapshot of the HF cache, or a folder/file the user added. */
@@ -49,6 +49,21 @@ export interface SaeSummary {
   hasSparsity: boolean;
 }
 
+/** A crosscoder folder (cfg.json architecture "batchtopk_crosscoder"): one dictionary over two models. */
+export interface CrosscoderSummary {
+  dIn: number | null;
+  dSae: number | null;
+  k: number | null;
+  hookNameA: string | null;
+  hookNameB: string | null;
+  /** cfg model_a / model_b: the models' names. */
+  modelNameA: string | null;
+  modelNameB: string | null;
+  /** The Library models it reads, each linked by the same evidence rules as an SAE's. */
+  linkA: SaeModelLink;
+  linkB: SaeModelLink;
+}
+
 export interface ModelSummary {
   architecture: string | null;
   /** The name the config gives the model (HF `_name_or_path`, TransformerLens `model_name`), if any. */
@@ -90,6 +105,8 @@ export interface LibraryItem {
   sizeBytes: number;
   fileCount: number;
   sae: SaeSummary | null;
+  /** Set for crosscoder items (absent in catalogs scanned before crosscoders existed). */
+  crosscoder?: CrosscoderSummary | null;
   model: ModelSummary | null;
   dataset: DatasetSummary | null;
   result: ResultSummary | null;

@@ -129,6 +129,9 @@ export interface TrainMetricPoint {
   elapsed_s: number;
   /** Which part of the run: an lr-sweep trial ("sweep lr=...") or the run itself ("train"). */
   phase: string;
+  /** Crosscoders (one point for the pair): each model's FVE over the interval; `fve` pools both. */
+  fve_a?: number;
+  fve_b?: number;
 }
 
 export interface GateOutcome {

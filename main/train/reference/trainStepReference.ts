@@ -203,6 +203,17 @@ export function referenceStep(
   const p = to64(state.params);
   const loss = referenceLoss(spec, p, x, B, options.dead, options.auxCoefficient);
   const grad = referenceGradients(spec, p, x, B, options.dead, options.auxCoefficient);
+  return { ...clippedAdam(spec, p, state, grad, options), mse: loss.mse, aux: loss.aux };
+}
+
+/** torch clip_grad_norm_ over every gradient, then torch Adam (bias-corrected, step t >= 1); updates `p` in place. */
+export function clippedAdam(
+  spec: Pick<ReferenceSpec, 'beta1' | 'beta2' | 'eps' | 'clipNorm'>,
+  p: Tensors64,
+  state: { m: SaeTensors; v: SaeTensors },
+  grad: Tensors64,
+  options: { lr: number; t: number },
+): { params: Tensors64; m: Tensors64; v: Tensors64; gradNorm: number } {
   let sq = 0;
   for (const n of PARAM_NAMES) for (const v of grad[n]) sq += v * v;
   const gradNorm = Math.sqrt(sq);
@@ -220,5 +231,5 @@ export function referenceStep(
       p[n][i] -= (options.lr / bc1) * (m[n][i] / denom);
     }
   }
-  return { params: p, m, v, gradNorm, mse: loss.mse, aux: loss.aux };
+  return { params: p, m, v, gradNorm };
 }

@@ -6,6 +6,7 @@ import { DiffView } from '../components/compare/DiffView';
 import { DensityScatter, ScoreHistogram } from '../components/compare/MatchCharts';
 import { MatchTable, matchRows } from '../components/compare/MatchTable';
 import { OverlayPanel } from '../components/compare/OverlayPanel';
+import { CrosscoderTab } from '../components/compare/CrosscoderTab';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FeatureView, featureHref } from '../components/features/FeatureView';
 import { useFeature } from '../components/features/useFeature';
@@ -17,7 +18,13 @@ import '../components/features/features.css';
 import '../components/compare/compare.css';
 
 const DEFAULT_THRESHOLD: Record<'activation' | 'decoder', number> = { activation: 0.3, decoder: 0.7 };
-type Tab = 'diff' | 'matches' | 'overlay';
+type Tab = 'diff' | 'matches' | 'overlay' | 'crosscoder';
+const TABS: { key: Tab; label: string }[] = [
+  { key: 'diff', label: 'Condition diff' },
+  { key: 'matches', label: 'Matches' },
+  { key: 'overlay', label: 'Outside diff' },
+  { key: 'crosscoder', label: 'Crosscoder' },
+];
 
 function label(i: FeatureIndexInfo): string {
   return `${featureIndexLabel(i)}${i.summary ? ` · ${i.summary.tokens.toLocaleString('en-US')} tokens` : ''}`;
@@ -159,12 +166,34 @@ export function ComparePage() {
   const select = (f: number) => setParams({ sel: f });
   const active = (j: JobView | null) => j !== null && !['completed', 'failed', 'cancelled', 'interrupted'].includes(j.state);
 
+  const tabNav = (
+    <nav className="tabs" aria-label="Compare views">
+      {TABS.map((t) => (
+        <a key={t.key} href={routeHref('compare', { ...Object.fromEntries(params.entries()), tab: t.key })} className={t.key === tab ? 'tab active' : 'tab'} aria-current={t.key === tab ? 'page' : undefined}>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+
+  // The crosscoder tab reads one crosscoder over both models: it needs no pair of SAE indexes.
+  if (tab === 'crosscoder') {
+    return (
+      <section className="page compare-page">
+        <h1>Compare</h1>
+        {tabNav}
+        <CrosscoderTab params={params} setParams={setParams} />
+      </section>
+    );
+  }
+
   if (indexes !== null && ready.length < 2) {
     return (
       <section className="page compare-page">
         <h1>Compare</h1>
         <p className="muted">
           Compare needs two finished feature indexes, one per model, built on the same dataset. Build them on the <a href={routeHref('features')}>Features</a> page (New index → both models).
+          Or read a crosscoder, one dictionary over both models, on the <a href={routeHref('compare', { tab: 'crosscoder' })}>Crosscoder</a> tab.
         </p>
       </section>
     );
@@ -228,13 +257,7 @@ export function ComparePage() {
 
       {ia && ib && (
         <>
-          <nav className="tabs" aria-label="Compare views">
-            {(['diff', 'matches', 'overlay'] as Tab[]).map((t) => (
-              <a key={t} href={routeHref('compare', { ...Object.fromEntries(params.entries()), tab: t })} className={t === tab ? 'tab active' : 'tab'} aria-current={t === tab ? 'page' : undefined}>
-                {t === 'diff' ? 'Condition diff' : t === 'matches' ? 'Matches' : 'Outside diff'}
-              </a>
-            ))}
-          </nav>
+          {tabNav}
 
           {tab === 'diff' && (
             <div className="panel">

@@ -19,7 +19,7 @@ function prefillOf(params: URLSearchParams): ExperimentPrefill | null {
   const kind = params.get('new');
   if (!kind || !(kind in EXPERIMENT_JOB_KINDS)) return null;
   const get = (k: string) => params.get(k) ?? undefined;
-  return { kind: kind as ExperimentKind, model: get('model'), sae: get('sae'), saeModel: get('saeModel'), modelB: get('modelB'), features: get('features'), dataset: get('dataset'), condition: get('condition'), metric: get('metric') };
+  return { kind: kind as ExperimentKind, model: get('model'), sae: get('sae'), saeModel: get('saeModel'), modelB: get('modelB'), features: get('features'), dataset: get('dataset'), condition: get('condition'), metric: get('metric'), decoder: get('decoder') };
 }
 
 function JobItem({ job, selected }: { job: JobView; selected: boolean }) {
@@ -121,7 +121,7 @@ export function ExperimentsPage() {
           ))}
         </nav>
         <div className="experiment-main">
-          <ExperimentForm key={formSeed.current.key} prefill={formSeed.current.prefill} onQueued={(j) => setParams({ job: j.id, file: null, new: null, model: null, sae: null, saeModel: null, modelB: null, features: null, dataset: null, condition: null, metric: null }, { push: true })} />
+          <ExperimentForm key={formSeed.current.key} prefill={formSeed.current.prefill} onQueued={(j) => setParams({ job: j.id, file: null, new: null, model: null, sae: null, saeModel: null, modelB: null, features: null, dataset: null, condition: null, metric: null, decoder: null }, { push: true })} />
           {job && <JobResult job={job} />}
           {!job && jobId && listing && <p className="muted">There is no experiment {jobId} (it may have been removed in the Queue).</p>}
           {file && <SeedArtifactView item={file} />}

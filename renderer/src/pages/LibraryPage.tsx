@@ -8,7 +8,7 @@ import { AddFolderForm } from '../components/library/AddFolderForm';
 import { ArtifactViewer } from '../components/library/ArtifactViewer';
 import { HubAddPanel } from '../components/library/HubAddPanel';
 import { ItemDetail } from '../components/library/ItemDetail';
-import { DatasetsTable, ModelsTable, ResultsTable, SaeGroups } from '../components/library/LibraryTables';
+import { CrosscodersTable, DatasetsTable, ModelsTable, ResultsTable, SaeGroups } from '../components/library/LibraryTables';
 import { MasterDetail } from '../components/MasterDetail';
 import { formatTime } from '../format';
 import { usePageParams } from '../router';
@@ -71,6 +71,11 @@ export function LibraryPage() {
         <LibrarySection title="SAEs" count={of('sae').length} level={headingLevel}>
           <SaeGroups items={of('sae')} {...props} />
         </LibrarySection>
+        {of('crosscoder').length > 0 && (
+          <LibrarySection title="Crosscoders" count={of('crosscoder').length} level={headingLevel}>
+            <CrosscodersTable items={of('crosscoder')} {...props} />
+          </LibrarySection>
+        )}
         <LibrarySection title="Datasets" count={of('dataset').length} level={headingLevel}>
           <DatasetsTable items={of('dataset')} {...props} />
         </LibrarySection>
@@ -161,7 +166,7 @@ function stepRow(d: 1 | -1, current: string | null, choose: (id: string) => void
 function matchesFilter(item: LibraryItem, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const text = [item.kind, item.identity.label, item.identity.detail, item.sae?.hookName, item.sae?.groupModel, item.model?.architecture].filter(Boolean).join(' ').toLowerCase();
+  const text = [item.kind, item.identity.label, item.identity.detail, item.sae?.hookName, item.sae?.groupModel, item.crosscoder?.hookNameA, item.crosscoder?.modelNameA, item.crosscoder?.modelNameB, item.model?.architecture].filter(Boolean).join(' ').toLowerCase();
   return words.every((w) => text.includes(w));
 }
 

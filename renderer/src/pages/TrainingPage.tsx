@@ -12,6 +12,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { EvalPanel } from '../components/training/EvalPanel';
 import { RunDetail, runLabel } from '../components/training/RunDetail';
 import { TrainForm } from '../components/training/TrainForm';
+import { CrosscoderTraining } from '../components/training/CrosscoderTraining';
 import { usePageParams } from '../router';
 import '../components/training/training.css';
 
@@ -60,7 +61,8 @@ export function TrainingPage() {
   useEvent('library.changed', () => void loadSources(), [loadSources]);
   useEvent('job.removed', () => reload(), [reload]);
 
-  const formShown = params.get('new') === '1' || (formOpen ?? runs.length === 0);
+  // Opened for a crosscoder (its form below), the SAE form starts folded.
+  const formShown = params.get('new') === '1' || (formOpen ?? (runs.length === 0 && !params.get('crosscoder') && !params.get('ccRun')));
   const run = runs.find((r) => r.job.id === selected) ?? null;
   const toggleOverlay = (id: string) => setParams({ overlay: (overlay.includes(id) ? overlay.filter((o) => o !== id) : [...overlay, id]).join(',') });
 
@@ -126,6 +128,8 @@ export function TrainingPage() {
         </table>
       )}
       {run && <RunDetail run={run} overlay={runs.filter((r) => overlay.includes(r.job.id))} onError={setError} />}
+      <h2 className="section-title">Crosscoders</h2>
+      <CrosscoderTraining sources={sources} onError={setError} />
       <EvalPanel sources={sources} evaluations={evaluations} onError={setError} initial={{ model: params.get('evalModel') ?? undefined, sae: params.get('evalSae') ?? undefined }} />
     </section>
   );

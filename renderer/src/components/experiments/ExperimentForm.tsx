@@ -20,6 +20,8 @@ export interface ExperimentPrefill {
   dataset?: string;
   condition?: string;
   metric?: string;
+  /** A crosscoder in `sae`: which decoder gives the direction. */
+  decoder?: string;
 }
 
 interface PanelDraft {
@@ -29,6 +31,8 @@ interface PanelDraft {
   feature: string;
   intervention: 'add' | 'replace' | 'ablate';
   strengths: string;
+  /** '' for an SAE; 'a' or 'b' for a crosscoder latent (which decoder). */
+  decoder?: '' | 'a' | 'b';
 }
 
 interface ProbeDraft {
@@ -126,7 +130,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
   const [mode, setMode] = useState<'zero' | 'mean'>('zero');
   // Steer.
   const firstFeature = prefill?.features?.split(',')[0]?.trim() ?? '';
-  const [panels, setPanels] = useState<PanelDraft[]>([{ model: prefill?.model ?? '', sae: prefill?.sae ?? '', saeModel: prefill?.saeModel ?? '', feature: firstFeature, intervention: 'add', strengths: '' }]);
+  const [panels, setPanels] = useState<PanelDraft[]>([{ model: prefill?.model ?? '', sae: prefill?.sae ?? '', saeModel: prefill?.saeModel ?? '', feature: firstFeature, intervention: 'add', strengths: '', decoder: prefill?.decoder === 'a' || prefill?.decoder === 'b' ? prefill.decoder : '' }]);
   const [otherModel, setOtherModel] = useState(prefill?.modelB ?? '');
   const [steerAt, setSteerAt] = useState<'all' | 'condition'>(prefill?.condition ? 'condition' : 'all');
   const [prompt, setPrompt] = useState('');
@@ -200,7 +204,7 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
           if (!p.model || !p.sae || p.feature.trim() === '') return `Panel ${i + 1}: choose a model, an SAE and a feature.`;
           const strengths = p.strengths.trim() === '' ? undefined : list(p.strengths, false);
           if (strengths === null) return `Panel ${i + 1}: strengths are numbers separated by commas (or empty for the default).`;
-          out.push({ model: p.model, sae: p.sae, ...(p.saeModel && p.saeModel !== p.model ? { saeModel: p.saeModel } : {}), feature: Number(p.feature), intervention: p.intervention, ...(strengths ? { strengths } : {}) });
+          out.push({ model: p.model, sae: p.sae, ...(p.saeModel && p.saeModel !== p.model ? { saeModel: p.saeModel } : {}), feature: Number(p.feature), intervention: p.intervention, ...(p.decoder ? { decoder: p.decoder } : {}), ...(strengths ? { strengths } : {}) });
         }
         return {
           kind: EXPERIMENT_JOB_KINDS.steer,
@@ -334,6 +338,18 @@ export function ExperimentForm({ prefill, onQueued }: { prefill: ExperimentPrefi
                   <Select half label="SAE trained on" name={`Panel ${i + 1} SAE trained on`} value={p.saeModel} onChange={(v) => setPanel(i, { saeModel: v })} options={modelOptions} placeholder="this panel's model" />
                   <Select wide label="SAE (gives the direction)" name={`Panel ${i + 1} SAE`} value={p.sae} onChange={(v) => setPanel(i, { sae: v })} options={saeOptions(p.saeModel || p.model)} placeholder="SAE…" />
                   <Text label="Feature" name={`Panel ${i + 1} feature`} value={p.feature} onChange={(v) => setPanel(i, { feature: v })} />
+                  {p.decoder && (
+                    <Select
+                      label="Crosscoder decoder"
+                      name={`Panel ${i + 1} decoder`}
+                      value={p.decoder}
+                      onChange={(v) => setPanel(i, { decoder: v as PanelDraft['decoder'] })}
+                      options={[
+                        { value: 'a', label: 'W_dec^A (model A)' },
+                        { value: 'b', label: 'W_dec^B (model B)' },
+                      ]}
+                    />
+                  )}
                   <Select
                     label="Intervention"
                     name={`Panel ${i + 1} intervention`}

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import { featureIndexLabel, type FeatureDetail, type FeatureIndexInfo, type FeatureNeighbour, type LogitEntry } from '../../../../preload/api';
+import { featureIndexLabel, type CrosscoderFeatureFacts, type FeatureDetail, type FeatureIndexInfo, type FeatureNeighbour, type LogitEntry } from '../../../../preload/api';
 import { routeHref } from '../../router';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { displayToken } from '../prompt/featureColor';
@@ -97,6 +97,38 @@ function Histogram({ detail }: { detail: FeatureDetail }) {
 /** One feature as sae_vis / Neuronpedia show it, in their order. */
 /** `neighbourHref` says where a similar/correlated feature opens (default: this index's page; a side pane keeps the main one). */
 /** `pairWith`: the feature shown beside this one, whose decoder cosine with this one is shown. */
+/** A crosscoder latent's two decoders: where it writes (Δnorm), how long each is and how alike. */
+function CrosscoderFacts({ facts }: { facts: CrosscoderFeatureFacts }) {
+  const band = facts.deltaNorm === null ? 'writes nothing' : facts.deltaNorm <= 0.1 ? 'A-only' : facts.deltaNorm >= 0.9 ? 'B-only' : facts.deltaNorm >= 0.4 && facts.deltaNorm <= 0.6 ? 'shared' : facts.deltaNorm > 0.6 ? 'leans to B' : 'leans to A';
+  return (
+    <section className="feature-section crosscoder-facts" aria-label="Crosscoder decoders">
+      <h3>
+        Crosscoder latent: decoder A ({facts.modelA}) and decoder B ({facts.modelB})
+      </h3>
+      <dl className="feature-stats">
+        <div>
+          <dt>Δnorm</dt>
+          <dd title="0.5 ((||d_B|| - ||d_A||) / max + 1): 0 = only A, 1 = only B">
+            {facts.deltaNorm === null ? '–' : facts.deltaNorm.toFixed(3)} <span className="muted small">{band}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>||W_dec^A||</dt>
+          <dd>{facts.normA.toFixed(3)}</dd>
+        </div>
+        <div>
+          <dt>||W_dec^B||</dt>
+          <dd>{facts.normB.toFixed(3)}</dd>
+        </div>
+        <div>
+          <dt>cos(W_dec^A, W_dec^B)</dt>
+          <dd>{facts.cosAb === null ? '–' : facts.cosAb.toFixed(3)}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
 export function FeatureView({ detail, index, actions, neighbourHref, pairWith }: { detail: FeatureDetail; index: FeatureIndexInfo | null; actions?: React.ReactNode; neighbourHref?: (feature: number) => string; pairWith?: { sae: string; feature: number; label: string } | null }) {
   const d = detail;
   const dead = d.fireCount === 0;
@@ -141,6 +173,7 @@ export function FeatureView({ detail, index, actions, neighbourHref, pairWith }:
           <dd>{d.decoderNorm.toFixed(3)}</dd>
         </div>
       </dl>
+      {d.crosscoder && <CrosscoderFacts facts={d.crosscoder} />}
       {index?.stale && <div className="warn-text small">This index may be out of date: {index.stale}</div>}
       {dead ? (
         <p className="muted">This feature never fired on the {d.tokens.toLocaleString('en-US')} indexed tokens (dead on this dataset).</p>
@@ -192,13 +225,27 @@ export function FeatureView({ detail, index, actions, neighbourHref, pairWith }:
           {dead ? <p className="muted small">No firings.</p> : <Histogram detail={d} />}
         </section>
         <section className="feature-section logits" aria-label="Logit effects">
+          {d.crosscoder && <h3>Model B's decoder ({d.crosscoder.modelB})</h3>}
           {d.logits ? (
             <div className="logit-pair">
-              <LogitTable title="Promotes (W_dec · W_U)" entries={d.logits.positive} />
+              <LogitTable title={d.crosscoder ? 'Promotes (W_dec^B · W_U^B)' : 'Promotes (W_dec · W_U)'} entries={d.logits.positive} />
               <LogitTable title="Suppresses" entries={d.logits.negative} />
             </div>
           ) : (
             <p className="muted small">No logit effects for this hook.</p>
+          )}
+          {d.crosscoder && (
+            <>
+              <h3>Model A's decoder ({d.crosscoder.modelA})</h3>
+              {d.crosscoder.logitsA ? (
+                <div className="logit-pair">
+                  <LogitTable title="Promotes (W_dec^A · W_U^A)" entries={d.crosscoder.logitsA.positive} />
+                  <LogitTable title="Suppresses" entries={d.crosscoder.logitsA.negative} />
+                </div>
+              ) : (
+                <p className="muted small">No logit effects for model A's hook.</p>
+              )}
+            </>
           )}
         </section>
       </div>
@@ -206,7 +253,7 @@ export function FeatureView({ detail, index, actions, neighbourHref, pairWith }:
         <Neighbours title="Similar features (decoder cosine)" items={d.similar} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="cosine" labels={names} />
         <Neighbours title="Correlated features (activation Pearson)" items={d.correlated} href={neighbourHref ?? ((f) => featureHref(d.indexId, f))} scoreLabel="r" labels={names} />
       </div>
-      {index && <DirectionPanel sae={index.saePath} feature={d.feature} pairWith={pairWith} />}
+      {index && !d.crosscoder && <DirectionPanel sae={index.saePath} feature={d.feature} pairWith={pairWith} />}
     </article>
   );
 }

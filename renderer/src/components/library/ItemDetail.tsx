@@ -18,6 +18,12 @@ function actionLinks(item: LibraryItem): { label: string; href: string; title: s
       verify,
     ];
   }
+  if (item.kind === 'crosscoder') {
+    return [
+      { label: 'Analyse on Compare', href: routeHref('compare', { tab: 'crosscoder', crosscoder: item.path }), title: 'Relative decoder norms (A-only, shared, B-only latents), latent scaling and the agreement with the SAE-based diff' },
+      verify,
+    ];
+  }
   if (item.kind === 'model') return [{ label: 'Open in Prompt', href: routeHref('prompt', { a: item.path }), title: 'Run text through this model and one of its SAEs' }, verify];
   if (item.kind === 'dataset') return [verify];
   return [];
@@ -60,6 +66,20 @@ export function ItemDetail({ item, models, onClose }: { item: LibraryItem; model
       ['dtype', s.dtype],
       ['normalize_activations', s.normalizeActivations],
       ['sparsity.safetensors', s.hasSparsity ? 'yes' : 'no'],
+    );
+  }
+  if (item.crosscoder) {
+    const c = item.crosscoder;
+    rows.push(
+      ['model A', c.linkA.modelLabel ?? c.modelNameA],
+      ['link A', c.linkA.reason],
+      ['hook A', c.hookNameA, { mono: true }],
+      ['model B', c.linkB.modelLabel ?? c.modelNameB],
+      ['link B', c.linkB.reason],
+      ['hook B', c.hookNameB, { mono: true }],
+      ['d_in', c.dIn],
+      ['d_sae', c.dSae],
+      ['k', c.k],
     );
   }
   if (item.model) {

@@ -147,6 +147,22 @@ export function SaeGroups({ items, onSelect, selectedId }: TableProps) {
   );
 }
 
+const crosscoderColumns: Column[] = [
+  nameColumn('Crosscoder'),
+  { header: 'Model A', cell: (i) => i.crosscoder?.linkA.modelLabel ?? i.crosscoder?.modelNameA ?? '–', title: (i) => i.crosscoder?.linkA.reason },
+  { header: 'Model B', cell: (i) => i.crosscoder?.linkB.modelLabel ?? i.crosscoder?.modelNameB ?? '–', title: (i) => i.crosscoder?.linkB.reason },
+  { header: 'Hook', className: 'mono', cell: (i) => (i.crosscoder?.hookNameA === i.crosscoder?.hookNameB ? i.crosscoder?.hookNameA : `${i.crosscoder?.hookNameA} / ${i.crosscoder?.hookNameB}`) ?? '–' },
+  { header: 'd_in', numeric: true, cell: (i) => num(i.crosscoder?.dIn) },
+  { header: 'd_sae', numeric: true, cell: (i) => num(i.crosscoder?.dSae) },
+  { header: 'k', numeric: true, cell: (i) => num(i.crosscoder?.k) },
+  sizeColumn,
+];
+
+/** Crosscoders: one dictionary over two models, each side linked to its Library model. */
+export function CrosscodersTable(props: TableProps) {
+  return <ItemTable label="Crosscoders" columns={crosscoderColumns} {...props} />;
+}
+
 const datasetColumns: Column[] = [
   nameColumn('Dataset'),
   { header: 'Formats', cell: (i) => i.dataset?.formats.join(', ') },

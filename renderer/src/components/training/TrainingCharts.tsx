@@ -20,13 +20,16 @@ export interface ChartSeries {
   points: TrainMetricPoint[];
 }
 
-type MetricKey = 'loss' | 'mse' | 'aux' | 'fve' | 'l0' | 'dead_pct' | 'lr' | 'tokens_per_s' | 'grad_norm';
+type MetricKey = 'loss' | 'mse' | 'aux' | 'fve' | 'fve_a' | 'fve_b' | 'l0' | 'dead_pct' | 'lr' | 'tokens_per_s' | 'grad_norm';
 
-const METRICS: { key: MetricKey; title: string; log?: boolean; smooth: boolean; format: string }[] = [
+/** `optional` panels (a crosscoder's per-model FVE) are drawn only when some run has their points. */
+const METRICS: { key: MetricKey; title: string; log?: boolean; smooth: boolean; format: string; optional?: boolean }[] = [
   { key: 'loss', title: 'Loss (MSE + AuxK)', log: true, smooth: true, format: '~g' },
   { key: 'mse', title: 'MSE', log: true, smooth: true, format: '~g' },
   { key: 'aux', title: 'AuxK loss', smooth: true, format: '~g' },
   { key: 'fve', title: 'FVE (training batches)', smooth: true, format: '~g' },
+  { key: 'fve_a', title: 'FVE of model A (crosscoder)', smooth: true, format: '~g', optional: true },
+  { key: 'fve_b', title: 'FVE of model B (crosscoder)', smooth: true, format: '~g', optional: true },
   { key: 'l0', title: 'L0', smooth: true, format: '~g' },
   { key: 'dead_pct', title: 'Dead latents %', smooth: false, format: '~g' },
   { key: 'lr', title: 'Learning rate', smooth: false, format: '~g' },
@@ -65,9 +68,10 @@ export function TrainingCharts({ series, height = 170 }: { series: ChartSeries[]
     const out: Record<MetricKey, { raw: Row[]; smooth: Row[] }> = Object.fromEntries(METRICS.map((m) => [m.key, { raw: [], smooth: [] }])) as never;
     for (const m of METRICS) {
       for (const s of series) {
-        const pts = s.points.filter((p) => Number.isFinite(p[m.key]) && (!m.log || p[m.key] > 0));
+        const value = (p: TrainMetricPoint) => p[m.key] ?? Number.NaN;
+        const pts = s.points.filter((p) => Number.isFinite(value(p)) && (!m.log || value(p) > 0));
         const xs = pts.map((p) => (xAxis === 'step' ? p.step : p.tokens));
-        const ys = pts.map((p) => p[m.key]);
+        const ys = pts.map(value);
         const sm = m.smooth ? smoothSeries(ys, smoothing) : ys;
         xs.forEach((x, i) => {
           out[m.key].raw.push({ series: s.label, x, y: ys[i] });
@@ -105,7 +109,7 @@ export function TrainingCharts({ series, height = 170 }: { series: ChartSeries[]
         <p className="muted small">No points yet: the first appear after the first logging interval.</p>
       ) : (
         <div className="chart-grid">
-          {METRICS.map((m) => (
+          {METRICS.filter((m) => !m.optional || data[m.key].raw.length > 0).map((m) => (
             <div key={m.key} className="chart-panel">
               <div className="chart-title">{m.title}</div>
               <PlotFigure
