@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import type { CudaSetupReport } from '../../preload/api';
 import { WorkbenchError } from '../errors';
 
 /** The files onnxruntime-node's install script places for cuda12 (its install-metadata.js), beside the binding. */
@@ -28,21 +29,6 @@ export const CUDA_SYSTEM_LIBRARIES: readonly { soname: string; what: string }[] 
   { soname: 'libcufft.so.11', what: 'cuFFT (CUDA 12)' },
   { soname: 'libcudnn.so.9', what: 'cuDNN 9' },
 ];
-
-export interface CudaSetupReport {
-  /** linux/x64 is the only platform onnxruntime-node ships a CUDA provider for. */
-  platform: string;
-  /** Where onnxruntime-node keeps its native libraries (the provider files go there). */
-  bindingDir: string;
-  /** Whether this call ran the installer (false: the files were there and --reinstall was not asked). */
-  installed: boolean;
-  providerFiles: { file: string; present: boolean; bytes: number | null }[];
-  systemLibraries: { soname: string; what: string; found: string | null }[];
-  /** Provider files in place and every system library found: `--device cuda` can load (given a driver and a GPU). */
-  ready: boolean;
-  /** One sentence: what is missing and what to do, or that CUDA is ready to be tried. */
-  next: string;
-}
 
 /** The onnxruntime-node package folder this app loads. */
 export function onnxruntimePackageDir(): string {
@@ -85,18 +71,53 @@ export function findSystemLibraries(dirs: readonly string[]): CudaSetupReport['s
   });
 }
 
-/** Runs onnxruntime-node's install script for cuda12; its output lines go to `onLine`. */
-export async function runOnnxruntimeInstaller(packageDir: string, options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<void> {
+/**
+ * The installer's environment: cuda12 asked for, downloads in our own temp folder, the usual proxy
+ * variables passed on (the installer reaches the network through global-agent, which reads only
+ * its GLOBAL_AGENT_* names), and no npm_* variables. The installer (1.2x) parses "cuda12" into "no
+ * flag" (its parseInstallFlag falls off its switch), and without a flag it exits at once when npm's
+ * variables say it runs in the package's own folder, as they do under `npx` or `npm run`. Without
+ * a flag it installs the linux/x64 default, which is cuda12, when a file is missing: so this app
+ * makes a file missing for --reinstall (runOnnxruntimeInstaller sets the old ones aside).
+ */
+export function installerEnv(env: NodeJS.ProcessEnv, tmp: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!/^npm_/i.test(k) && v !== undefined) out[k] = v;
+  Object.assign(out, { ONNXRUNTIME_NODE_INSTALL: 'cuda12', TMPDIR: tmp, ELECTRON_RUN_AS_NODE: '1' });
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
+  if (proxy && !env.GLOBAL_AGENT_HTTPS_PROXY) out.GLOBAL_AGENT_HTTPS_PROXY = proxy;
+  const noProxy = env.NO_PROXY ?? env.no_proxy;
+  if (noProxy && !env.GLOBAL_AGENT_NO_PROXY) out.GLOBAL_AGENT_NO_PROXY = noProxy;
+  return out;
+}
+
+/** Every file the installer's cuda12 manifest places (install-metadata.js); TensorRT's is fetched too, though this app never asks for that EP. */
+const INSTALLER_FILES = [...CUDA_PROVIDER_FILES, 'libonnxruntime_providers_tensorrt.so'];
+
+/**
+ * Runs onnxruntime-node's install script for cuda12; its output lines go to `onLine`. With
+ * `reinstall`, the files already there are set aside first (the installer only fetches when one is
+ * missing) and put back if the install fails, so a failed reinstall leaves what worked before.
+ */
+export async function runOnnxruntimeInstaller(packageDir: string, bindingDir: string, options: { reinstall?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<void> {
   const script = path.join(packageDir, 'script', 'install.js');
   if (!fs.existsSync(script)) throw new WorkbenchError('CUDA_INSTALLER_MISSING', `onnxruntime-node's install script ${script} is missing.`, 'Reinstall the app\'s dependencies (npm ci), then run `sae-workbench setup cuda` again.');
   // The installer downloads into os.tmpdir(): a folder of our own, removed afterwards whatever happens.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-wb-cuda-setup-'));
+  // Beside the files (a rename never crosses file systems), so putting them back cannot fail half-way.
+  const aside = path.join(bindingDir, `.cuda-setup-previous-${process.pid}`);
+  const setAside = options.reinstall ? INSTALLER_FILES.filter((f) => fs.existsSync(path.join(bindingDir, f))) : [];
+  if (setAside.length > 0) {
+    fs.mkdirSync(aside, { recursive: true });
+    for (const f of setAside) fs.renameSync(path.join(bindingDir, f), path.join(aside, f));
+  }
+  let succeeded = false;
   const tail: string[] = [];
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [script], {
         cwd: packageDir,
-        env: { ...process.env, ...options.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12', TMPDIR: tmp },
+        env: installerEnv({ ...process.env, ...options.env }, tmp),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30 * 60_000);
@@ -118,8 +139,16 @@ export async function runOnnxruntimeInstaller(packageDir: string, options: { env
       });
     });
     if (code !== 0) throw installFailure(tail);
+    succeeded = true;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+    if (setAside.length > 0) {
+      for (const f of setAside) {
+        const target = path.join(bindingDir, f);
+        if (!succeeded || !fs.existsSync(target)) fs.renameSync(path.join(aside, f), target);
+      }
+      fs.rmSync(aside, { recursive: true, force: true });
+    }
   }
 }
 
@@ -127,9 +156,9 @@ export async function runOnnxruntimeInstaller(packageDir: string, options: { env
 function installFailure(tail: string[]): WorkbenchError {
   const text = tail.join('\n');
   const why = tail.find((l) => /Error/.test(l)) ?? tail[tail.length - 1] ?? 'it exited without a message';
-  let hint = 'See its output above; run `sae-workbench setup cuda` again once it is fixed.';
+  let hint = 'See the installer\'s output (the lines above, or the job\'s log); run `sae-workbench setup cuda` again once it is fixed.';
   if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/.test(text)) {
-    hint = 'It downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from api.nuget.org: this machine needs to reach it (behind a proxy, set GLOBAL_AGENT_HTTPS_PROXY or HTTPS_PROXY), or run the command on a machine that can and copy the two provider files beside libonnxruntime.so.1.';
+    hint = 'It downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from api.nuget.org: this machine needs to reach it (behind a proxy, set HTTPS_PROXY), or run the command on a machine that can and copy the two provider files beside libonnxruntime.so.1.';
   } else if (/certificate|CERT_|self.signed/i.test(text)) {
     hint = 'A proxy that re-signs TLS needs its CA certificate: set NODE_EXTRA_CA_CERTS=<ca.pem> and run it again.';
   }
@@ -138,7 +167,7 @@ function installFailure(tail: string[]): WorkbenchError {
 
 function nextStep(report: Omit<CudaSetupReport, 'next' | 'ready'>): string {
   const missingFiles = report.providerFiles.filter((f) => !f.present).map((f) => f.file);
-  if (missingFiles.length > 0) return `The CUDA provider files are missing (${missingFiles.join(', ')}): run \`sae-workbench setup cuda\`.`;
+  if (missingFiles.length > 0) return `The CUDA provider files are missing (${missingFiles.join(', ')}): run \`sae-workbench setup cuda\` (or Settings > Install CUDA provider).`;
   const missing = report.systemLibraries.filter((l) => !l.found);
   if (missing.length > 0) {
     return `The CUDA provider is installed, but the loader cannot find ${missing.map((l) => `${l.soname} (${l.what})`).join(', ')}: install CUDA 12.x and cuDNN 9.x (NVIDIA's packages, or pip's nvidia-cuda-runtime-cu12, nvidia-cublas-cu12, nvidia-cudnn-cu12 ...) and put their lib folders on LD_LIBRARY_PATH.`;
@@ -157,7 +186,7 @@ export async function setupCuda(options: { install: boolean; reinstall?: boolean
   let installed = false;
   const before = providerFiles(bindingDir);
   if (options.install && (options.reinstall || before.some((f) => !f.present))) {
-    await runOnnxruntimeInstaller(packageDir, { env: options.env, onLine: options.onLine });
+    await runOnnxruntimeInstaller(packageDir, bindingDir, { reinstall: options.reinstall, env: options.env, onLine: options.onLine });
     installed = true;
   }
   const files = providerFiles(bindingDir);
