@@ -90,6 +90,25 @@ describe('Crosscoders in the UI', () => {
     await pageSettled(page);
     await latentView.scrollIntoViewIfNeeded();
     await screenshot(page, 'crosscoder-latent-page');
+
+    // Bands are editable: narrower ones run the analysis again, and the latents leaning to B become the B-only band.
+    await page.getByText(/^Bands: A-only ≤ 0\.1/).click();
+    await page.getByLabel('Band: Shared to').fill('0.55');
+    await page.getByLabel('Band: B-only from').fill('0.5');
+    await expect(page.getByText('The bands must not overlap').isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Analyse with these bands' }).isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Band: B-only from').fill('0.6');
+    await page.getByRole('button', { name: 'Analyse with these bands' }).click();
+    const bOnlyTab = page.getByRole('button', { name: 'B-only (Δnorm ≥ 0.6)' });
+    await bOnlyTab.waitFor({ timeout: 180_000 });
+    await bOnlyTab.click();
+    const bOnlyRows = page.getByLabel('Crosscoder latents').locator('tbody tr');
+    await bOnlyRows.first().waitFor();
+    expect(await bOnlyRows.count()).toBeGreaterThan(0);
+    for (const dnText of await bOnlyRows.locator('td:nth-child(2)').allInnerTexts()) expect(Number(dnText)).toBeGreaterThanOrEqual(0.6);
+    await expect(page.getByRole('group', { name: 'Crosscoder bands' }).innerText()).resolves.toMatch(/[1-9]\d*\s*B-only/);
+    await pageSettled(page);
+    await screenshot(page, 'crosscoder-edited-bands');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -35,8 +35,9 @@ export const crosscoderHandlers: HandlerTable<CrosscoderMethods> = {
       const params = TrainCrosscoderParamsSchema.safeParse(job.params);
       return params.success ? [{ job, params: params.data, result: job.state === 'completed' ? (job.result as CrosscoderTrainResult) : null }] : [];
     }),
-  'crosscoder.analysis': ({ crosscoder }, s): CrosscoderAnalysisView => {
-    const job = analysesOf(s, crosscoder)[0] ?? null;
+  'crosscoder.analysis': ({ crosscoder, job: wanted }, s): CrosscoderAnalysisView => {
+    const all = analysesOf(s, crosscoder);
+    const job = (wanted ? all.find((j) => j.id === wanted) : undefined) ?? all[0] ?? null;
     return { job, analysis: job?.state === 'completed' ? readAnalysis(runDir(s.home, job.id)) : null };
   },
   'crosscoder.analyse': (params, s) => {

@@ -204,7 +204,7 @@ export const crosscoderContract = {
   /** Crosscoder training runs (train.crosscoder jobs), newest first. Curves: train.metrics with the job id. */
   'crosscoder.runs': method<CrosscoderRunView[]>()(z.object({}).strict()),
   /** The newest analysis of a crosscoder folder (and its job while it runs). */
-  'crosscoder.analysis': method<CrosscoderAnalysisView>()(z.object({ crosscoder: path }).strict()),
+  'crosscoder.analysis': method<CrosscoderAnalysisView>()(z.object({ crosscoder: path, job: JobIdSchema.optional().describe('One analysis of it (e.g. the one with bands the user picked); default the newest.') }).strict()),
   /** Queue an analysis (crosscoder.analyse), or return the finished one asked for with the same params. */
   'crosscoder.analyse': method<JobView>()(CrosscoderAnalyseParamsSchema),
   /** The crosscoder's latents at a finished condition diff's condition, beside the diff's B features: do the two methods agree? */

@@ -9,20 +9,21 @@
  */
 import * as Plot from '@observablehq/plot';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { COMPARE_DIFF_JOB_KIND, CROSSCODER_ANALYSE_KIND, INDEX_BUILD_JOB_KIND, type CrosscoderAgreement, type CrosscoderAnalysisView, type CrosscoderLatentRow, type FeatureIndexInfo, type JobView, type LibraryItem } from '../../../../preload/api';
+import { COMPARE_DIFF_JOB_KIND, CROSSCODER_ANALYSE_KIND, INDEX_BUILD_JOB_KIND, type CrosscoderAgreement, type CrosscoderAnalysisView, type CrosscoderBands, type CrosscoderLatentRow, type FeatureIndexInfo, type JobView, type LibraryItem } from '../../../../preload/api';
 import { useClient, useEvent } from '../../client/context';
 import { routeHref, type RouteParams } from '../../router';
 import { PlotFigure, themeColor } from '../charts/PlotFigure';
 import { ErrorBanner } from '../ErrorBanner';
+import { CrosscoderBandEditor } from './CrosscoderBandEditor';
 import { FeatureView } from '../features/FeatureView';
 import { useFeature } from '../features/useFeature';
 import { ProgressBar } from '../ProgressBar';
 
 type Band = 'b-only' | 'a-only' | 'leans-b' | 'live';
-const BANDS: { key: Band; label: string }[] = [
-  { key: 'b-only', label: 'B-only (Δnorm ≥ 0.9)' },
-  { key: 'a-only', label: 'A-only (Δnorm ≤ 0.1)' },
-  { key: 'leans-b', label: 'Leaning to B (Δnorm > 0.6)' },
+const bandTabs = (b: CrosscoderBands): { key: Band; label: string }[] => [
+  { key: 'b-only', label: `B-only (Δnorm ≥ ${b.bOnlyMin})` },
+  { key: 'a-only', label: `A-only (Δnorm ≤ ${b.aOnlyMax})` },
+  { key: 'leans-b', label: `Leaning to B (Δnorm > ${b.sharedMax})` },
   { key: 'live', label: 'All live latents' },
 ];
 
@@ -195,10 +196,12 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
   }, [client]);
   const loadIndexes = useCallback(() => client.call('index.list', {}).then(setIndexes, setError), [client]);
   useEffect(() => void loadIndexes(), [loadIndexes]);
+  // The analysis shown: the one last asked for here (its bands), else the newest.
+  const analysisJob = params.get('ccjob');
   const load = useCallback(() => {
     if (!chosen) return setView(null);
-    client.call('crosscoder.analysis', { crosscoder: chosen }).then(setView, setError);
-  }, [client, chosen]);
+    client.call('crosscoder.analysis', { crosscoder: chosen, ...(analysisJob ? { job: analysisJob } : {}) }).then(setView, setError);
+  }, [client, chosen, analysisJob]);
   useEffect(() => load(), [load]);
   useEvent(
     'job.updated',
@@ -213,11 +216,12 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
   );
   const index = useMemo(() => indexes.find((i) => i.saePath === chosen && i.state === 'ready') ?? null, [indexes, chosen]);
   const feature = useFeature(index?.id ?? null, latent);
+  const bandsOfView = view?.analysis?.bands ?? null;
   useEffect(() => {
     setAgreement(null);
     if (!index || !diffJobId) return;
-    client.call('crosscoder.agreement', { crosscoderIndex: index.id, diffJobId }).then(setAgreement, setError);
-  }, [client, index, diffJobId]);
+    client.call('crosscoder.agreement', { crosscoderIndex: index.id, diffJobId, ...(bandsOfView ? { bands: bandsOfView } : {}) }).then(setAgreement, setError);
+  }, [client, index, diffJobId, bandsOfView]);
 
   const a = view?.analysis ?? null;
   const leaningB = useMemo(() => (a ? a.latents.filter((l) => !(a.deadLatents ?? []).includes(l.latent) && (l.delta_norm ?? 0) > a.bands.sharedMax).length : 0), [a]);
@@ -230,7 +234,17 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
     return [...pick].sort((x, y) => (y.delta_norm ?? 0) - (x.delta_norm ?? 0) || x.latent - y.latent);
   }, [a, band, dead]);
 
-  const analyse = () => chosen && client.call('crosscoder.analyse', { crosscoder: chosen }).then((job) => setView((v) => ({ job, analysis: v?.analysis ?? null })), setError);
+  // Again with the analysis' own bands unless new ones are given: "Analyse again" never resets them.
+  const analyse = (bands?: CrosscoderBands) => {
+    const use = bands ?? view?.analysis?.bands;
+    return (
+      chosen &&
+      client.call('crosscoder.analyse', { crosscoder: chosen, ...(use ? { bands: use } : {}) }).then((job) => {
+        setView((v) => ({ job, analysis: v?.analysis ?? null }));
+        setParams({ ccjob: job.id });
+      }, setError)
+    );
+  };
   const buildIndex = () => {
     if (!a || !chosen || !a.modelPathB || !a.dataset) return;
     client.call('index.build', { modelPath: a.modelPathB, ...(a.modelPathA ? { modelAPath: a.modelPathA } : {}), saePaths: [chosen], datasetPath: a.dataset, maxDocuments: 1000 }).then(setBuildJob, setError);
@@ -242,7 +256,7 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <label className="picker-row">
         <span className="picker-caption">Crosscoder</span>
-        <select aria-label="Crosscoder" value={chosen ?? ''} onChange={(e) => setParams({ crosscoder: e.target.value || null, cl: null, band: null })}>
+        <select aria-label="Crosscoder" value={chosen ?? ''} onChange={(e) => setParams({ crosscoder: e.target.value || null, cl: null, band: null, ccjob: null })}>
           <option value="">Choose…</option>
           {chosen && items && !items.some((i) => i.path === chosen) && <option value={chosen}>{chosen}</option>}
           {items?.map((i) => (
@@ -296,12 +310,13 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
               Analyse again
             </button>
           </div>
+          <CrosscoderBandEditor bands={a.bands} busy={active(view!.job)} onApply={(b) => void analyse(b)} />
           <div className="chart-row">
             <DeltaNormHistogram view={view!} onPick={(b) => setParams({ band: b })} />
             <SharedCosine view={view!} />
           </div>
           <nav className="tabs small" aria-label="Latent band">
-            {BANDS.map((b) => (
+            {bandTabs(a.bands).map((b) => (
               <button key={b.key} className={b.key === band ? 'tab active' : 'tab'} aria-pressed={b.key === band} onClick={() => setParams({ band: b.key })}>
                 {b.label}
               </button>
