@@ -117,6 +117,15 @@ describe('app shell in browser mode', () => {
     expect(await running.textContent()).toBe('CPU');
     const tried = page.getByRole('table', { name: 'Providers tried' });
     await expect(tried.textContent()).resolves.toMatch(/CUDA\s*skipped/);
+    // The opt-in CUDA provider: what is missing and the button that installs it (the install itself is tested against a fixture NuGet in main/setup).
+    const cuda = page.getByRole('region', { name: 'CUDA provider' }).or(page.locator('[aria-label="CUDA provider"]'));
+    await cuda.getByTestId('cuda-next').waitFor({ timeout: 30_000 });
+    await expect(cuda.getByRole('table', { name: 'CUDA provider files' }).textContent()).resolves.toMatch(/libonnxruntime_providers_cuda\.so\s*missing/);
+    await expect(cuda.getByRole('table', { name: 'CUDA system libraries' }).textContent()).resolves.toMatch(/libcudnn\.so\.9\s*cuDNN 9\s*not found/);
+    await expect(cuda.getByTestId('cuda-next').textContent()).resolves.toContain('setup cuda');
+    await expect(cuda.getByRole('button', { name: 'Install CUDA provider' }).isEnabled()).resolves.toBe(true);
+    await cuda.scrollIntoViewIfNeeded();
+    await screenshot(page, 'settings-cuda-provider');
     expect(errors).toEqual([]);
     await page.close();
   });

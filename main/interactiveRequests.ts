@@ -26,6 +26,11 @@ export const interactiveRequests = {
     timeoutMs: 120_000,
     run: async (p: { device: DeviceChoice }) => (await import('./engine/deviceProbe')).probeDevice(p.device),
   },
+  /** Whether the CUDA provider files and their system libraries are in place (reads the ld.so cache: not on the core's loop). */
+  'engine.cudaStatus': {
+    timeoutMs: 30_000,
+    run: async () => (await import('./setup/cudaSetup')).setupCuda({ install: false }),
+  },
   /** The CLI's `acts` for API clients (notebooks): hook activations as tensors. */
   'engine.acts': {
     timeoutMs: 600_000,

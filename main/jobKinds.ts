@@ -13,7 +13,8 @@ import { indexBuildJob, indexMergeJob } from './index/indexJob';
 import { JobKindTable } from './jobs/registry';
 import { libraryScanJob } from './library/scanJob';
 import { verifyFilesJob } from './library/verifyFilesJob';
+import { setupCudaJob } from './setup/cudaSetupJob';
 import { trainSaeJob } from './train/trainJob';
 import { trainCrosscoderJob } from './train/crosscoderJob';
 
-export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, indexMergeJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, trainCrosscoderJob, crosscoderAnalyseJob, evalSaeJob]);
+export const jobKinds = new JobKindTable([verifyFilesJob, libraryScanJob, hubDownloadJob, demoBundleJob, indexBuildJob, indexMergeJob, compareMatchJob, compareDiffJob, ...experimentJobs, trainSaeJob, trainCrosscoderJob, crosscoderAnalyseJob, evalSaeJob, setupCudaJob]);

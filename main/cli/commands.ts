@@ -15,6 +15,7 @@ import { libraryCommand } from './libraryCommand';
 import { probeCommand } from './probeCommand';
 import { pullCommand } from './pullCommand';
 import { serveCommand } from './serveCommand';
+import { setupCommand } from './setupCommand';
 import { steerCommand } from './steerCommand';
 import { swapCommand } from './swapCommand';
 import { trainCommand } from './trainCommand';
@@ -22,4 +23,4 @@ import { crosscoderCommand } from './crosscoderCommand';
 import { crosscoderLatentsCommand } from './crosscoderLatentsCommand';
 
 /** Every `sae-workbench` command, in the order --help lists them. */
-export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, crosscoderCommand, crosscoderLatentsCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand, clusterCommand];
+export const commands: CliCommand[] = [serveCommand, jobsCommand, libraryCommand, pullCommand, inspectCommand, actsCommand, encodeCommand, indexCommand, featureCommand, labelCommand, matchCommand, diffCommand, trainCommand, crosscoderCommand, crosscoderLatentsCommand, evalCommand, demoCommand, ablateCommand, steerCommand, swapCommand, probeCommand, clusterCommand, setupCommand];

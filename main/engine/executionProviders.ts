@@ -38,7 +38,7 @@ function cleanReason(err: unknown): string {
 
 /** What the user can do when an EP cannot start: shown next to ORT's reason. */
 export const EP_REQUIREMENTS: Record<ExecutionProvider, string> = {
-  cuda: 'CUDA needs an NVIDIA driver and the CUDA 12 provider libraries of onnxruntime-node (libonnxruntime_providers_cuda.so, fetched by its install script, which this install skips).',
+  cuda: 'CUDA needs an NVIDIA driver, CUDA 12 and cuDNN 9, and the CUDA provider libraries of onnxruntime-node (libonnxruntime_providers_cuda.so), which the default install skips: `sae-workbench setup cuda` (or Settings > Install CUDA provider) fetches them and checks the rest.',
   webgpu: 'WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1, Debian package libvulkan1).',
   cpu: 'CPU always works unless the graph itself is invalid.',
 };

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { featureIndexLabel, MATCH_METHODS, type DiffResult, type FeatureIndexInfo, type FeatureListing, type JobView, type MatchMethodChoice, type MatchResult } from '../../../preload/api';
-import { useClient, useEvent } from '../client/context';
+import { useClient } from '../client/context';
+import { useJob } from '../client/useJob';
 import { ConditionEditor } from '../components/compare/ConditionEditor';
 import { DiffView } from '../components/compare/DiffView';
 import { DensityScatter, ScoreHistogram } from '../components/compare/MatchCharts';
@@ -55,18 +56,6 @@ function IndexPicker({ side, caption, value, indexes, onChange }: { side: 'a' | 
 function numberOr(text: string, fallback: number): number {
   const x = Number(text);
   return text.trim() !== '' && Number.isFinite(x) ? x : fallback;
-}
-
-/** Follows a job by id: its latest view, from the queue's events. */
-function useJob(id: string | null): JobView | null {
-  const client = useClient();
-  const [job, setJob] = useState<JobView | null>(null);
-  useEffect(() => {
-    setJob(null);
-    if (id) client.call('jobs.get', { id }).then(setJob, () => setJob(null));
-  }, [client, id]);
-  useEvent('job.updated', (j) => j.id === id && setJob(j), [id]);
-  return job;
 }
 
 /** Two SAEs side by side: which features of B have a counterpart in A, and what B does at a token condition that A does not. */

@@ -3,6 +3,7 @@ import { THEMES, type AppInfo, type HubSettings, type ThemeChoice } from '../../
 import { useClient } from '../client/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { endpointSavePatch, isPlainHttp, tokenDeliveryNote } from '../components/settings/endpointToken';
+import { CudaSetupPanel } from '../components/settings/CudaSetupPanel';
 import { ExecutionProviderPanel } from '../components/settings/ExecutionProviderPanel';
 import { ClusterPanel } from '../components/settings/ClusterPanel';
 import '../components/library/library.css';
@@ -192,6 +193,7 @@ export function SettingsPage() {
         )}
       </div>
       <ExecutionProviderPanel />
+      <CudaSetupPanel />
       <ClusterPanel />
     </section>
   );
