@@ -3,7 +3,7 @@
 #   bash bench/gpu.sh [OUT_DIR]
 # It needs the project installed (npm ci) and, for CUDA, `sae-workbench setup cuda` done once (the
 # provider comes from NuGet; a machine without the network needs the two provider files copied
-# beside libonnxruntime.so.1, see README "GPU"). Every section runs on CPU first in the same run, so
+# beside libonnxruntime.so.1, as the README's CUDA provider paragraph says). Every section runs on CPU first in the same run, so
 # the ratios compare like with like. Nothing stops at a failing provider: its line says why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
