@@ -213,6 +213,29 @@ describe('jobs on a Slurm cluster', () => {
     expectSameWeights(path.join(reference, HOOK), path.join(home, 'runs', job.id, 'saes', HOOK));
   }, 360_000);
 
+  it('the ssh connection drops while the job runs: the queue keeps asking, less often, and follows it to the end when the login node answers again', async () => {
+    const job = await call<JobView>(core, 'jobs.add', { kind: 'train.sae', params: trainParams(), target: 'login' });
+    await waitForJob(core, job.id, (j) => j.remote?.slurmState === 'RUNNING', 120_000);
+    const messages = async () => (await call<{ message: string }[]>(core, 'jobs.logs', { id: job.id, limit: 5000 })).map((l) => l.message);
+    await sshd.interrupt();
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(await messages()).some((m) => /cannot reach the cluster.*Following it again when the cluster answers/.test(m))) {
+        if (Date.now() > deadline) throw new Error(`no "cannot reach" line while ssh was down: ${(await messages()).slice(-5).join(' | ')}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // Down is not failed: the job runs on, on the cluster.
+      expect((await call<JobView>(core, 'jobs.get', { id: job.id })).state).toBe('running');
+    } finally {
+      await sshd.resume();
+    }
+    const done = await waitForJob(core, job.id, (j) => j.state === 'completed', 240_000);
+    expect(done.attempts).toBe(1);
+    expect(await messages()).toContain(`ssh ${sshd.host} answers again.`);
+    expectSameWeights(path.join(reference, HOOK), path.join(home, 'runs', job.id, 'saes', HOOK));
+    expectSameCurve(path.join(home, 'runs', job.id));
+  }, 360_000);
+
   it('a job near its time limit checkpoints on USR1; a TIMEOUT is resubmitted from the checkpoint as often as the profile allows', async () => {
     // A one-minute limit with USR1 40 s before it: every submission runs about 20 s, never the whole job
     // (a million steps: no machine finishes them in 40 s; 20k steps, once, did on a quiet one).

@@ -19,6 +19,10 @@ export interface SshServer {
   host: 'wb-login';
   badKeyHost: 'wb-badkey';
   downHost: 'wb-down';
+  /** The network drops: every open connection (multiplexed masters too) is cut and the port refuses, until `resume`. */
+  interrupt(): Promise<void>;
+  /** The server is back on the same port with the same keys. */
+  resume(): Promise<void>;
   stop(): void;
 }
 
@@ -68,26 +72,50 @@ export async function startSshServer(env: Record<string, string>): Promise<SshSe
       '',
     ].join('\n'),
   );
-  const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', sshdConfig], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let sshd: ChildProcess;
   let stderr = '';
-  sshd.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const launch = () => {
+    stderr = '';
+    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', sshdConfig], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  };
   const stop = () => {
     sshd.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const probe = await new Promise<number>((resolve) => {
-      const c = spawn('ssh', ['-F', config, '-o', 'BatchMode=yes', 'wb-login', 'true'], { stdio: 'ignore' });
-      c.on('close', (code) => resolve(code ?? 1));
-    });
-    if (probe === 0) break;
-    if (sshd.exitCode !== null || Date.now() > deadline) {
-      stop();
-      throw new Error(`The test sshd did not start on 127.0.0.1:${port} (exit ${sshd.exitCode}): ${stderr}`);
+  const untilAnswers = async () => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const probe = await new Promise<number>((resolve) => {
+        const c = spawn('ssh', ['-F', config, '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', 'wb-login', 'true'], { stdio: 'ignore' });
+        c.on('close', (code) => resolve(code ?? 1));
+      });
+      if (probe === 0) return;
+      if (sshd.exitCode !== null || Date.now() > deadline) {
+        stop();
+        throw new Error(`The test sshd did not start on 127.0.0.1:${port} (exit ${sshd.exitCode}): ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 300));
     }
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  };
+  // A connection is served by a child of the listener: cutting the children drops every session.
+  const interrupt = async () => {
+    const listener = sshd;
+    const exited = new Promise((r) => listener.once('exit', r));
+    try {
+      execFileSync('pkill', ['-TERM', '-P', String(listener.pid)], { stdio: 'ignore' });
+    } catch {
+      // No open connection: nothing to cut.
+    }
+    listener.kill('SIGTERM');
+    await exited;
+  };
+  const resume = async () => {
+    launch();
+    await untilAnswers();
+  };
+  launch();
+  await untilAnswers();
   process.env[SSH_CONFIG_ENV] = config;
-  return { dir, config, host: 'wb-login', badKeyHost: 'wb-badkey', downHost: 'wb-down', stop };
+  return { dir, config, host: 'wb-login', badKeyHost: 'wb-badkey', downHost: 'wb-down', interrupt, resume, stop };
 }
