@@ -71,6 +71,16 @@ describe('inspectDirectory', () => {
     const text = await runCli(['inspect', dir], { stdout: (l) => lines.push(l), stderr: (l) => lines.push(l) }).then(() => lines.join('\n'));
     expect(text).toMatch(/^Crosscoder  crosscoder demo-standard ↔ demo-adhd · 16 latents · k 2 \(cc\/crosscoder\)  \(batchtopk_crosscoder, k=2, d_in 8, d_sae 16\)/);
     expect(text).toContain('Model B     demo-adhd, hook blocks.2.hook_mlp_out, inputs divided by');
+    // A damaged weights file or a tensor the loader refuses are listed too, with what cfg.json said.
+    const truncated = writeCrosscoderDir(join(root, 'cc-truncated'), randomCrosscoder(8, 16, 2, 3));
+    writeFileSync(join(truncated, 'crosscoder_weights.safetensors'), 'abc');
+    const t = inspectDirectory(truncated) as { kind: string; dIn: number; problems: string[] };
+    expect([t.kind, t.dIn]).toEqual(['crosscoder', 8]);
+    expect(t.problems).toEqual([expect.stringMatching(/^crosscoder_weights\.safetensors cannot be read: /)]);
+    const cc = randomCrosscoder(8, 16, 2, 4);
+    const extra = writeCrosscoderDir(join(root, 'cc-extra'), cc);
+    writeSafetensors(join(extra, 'crosscoder_weights.safetensors'), { W_enc: { dtype: 'F32', shape: [2, 8, 16], data: cc.W_enc.data }, b_enc: { dtype: 'F32', shape: [16], data: cc.b_enc.data }, W_dec: { dtype: 'F32', shape: [2, 16, 8], data: cc.W_dec.data }, b_dec: { dtype: 'F32', shape: [2, 8], data: cc.b_dec.data }, threshold: { dtype: 'F32', shape: [16], data: cc.threshold.data }, scale: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } });
+    expect((inspectDirectory(extra) as { problems: string[] }).problems).toEqual(['crosscoder_weights.safetensors holds tensors a crosscoder does not have: scale (the loader refuses it)']);
     // A cfg that disagrees with the weights is listed, not thrown.
     const odd = writeCrosscoderDir(join(root, 'cc-odd'), randomCrosscoder(8, 16, 2, 2), { d_sae: 12 });
     expect((inspectDirectory(odd) as { problems: string[] }).problems).toContain('W_enc is [2, 8, 16] but cfg.json implies [2, 8, 12]');

@@ -131,29 +131,45 @@ function shapeText(s: readonly number[]): string {
 /**
  * A dictionary's weights file against the shapes its cfg.json implies (header only), plus
  * non-finite values: the problems, and the dtypes it holds. `alias` names a tensor's other
- * spelling (sae_lens' log_threshold for threshold).
+ * spelling (sae_lens' log_threshold for threshold); `exact` lists tensors the format does not have.
  */
-function weightFileProblems(weights: string, what: string, expected: Record<string, number[]>, alias: Record<string, string> = {}): { problems: string[]; weightDtypes: string[] } {
+function weightFileProblems(weights: string, what: string, expected: Record<string, number[]>, options: { alias?: Record<string, string>; exact?: boolean } = {}): { problems: string[]; weightDtypes: string[] } {
+  const { alias = {}, exact = false } = options;
   const file = basename(weights);
   const absent = fileAbsence(weights);
   if (absent?.kind === 'missing') return { problems: [`${file} is missing: the ${what} cannot be loaded; download or copy it (again) with its weights`], weightDtypes: [] };
   if (absent) return { problems: [`${file} ${absent.text}: the ${what} cannot be loaded; replace the link with the weights file (or download the ${what} again)`], weightDtypes: [] };
-  const header = readSafetensorsHeader(weights);
+  // A damaged file is a problem to list, not a reason to lose what cfg.json said.
+  let header: ReturnType<typeof readSafetensorsHeader>;
+  try {
+    header = readSafetensorsHeader(weights);
+  } catch (err) {
+    return { problems: [`${file} cannot be read: ${(err as Error).message}`], weightDtypes: [] };
+  }
   const problems: string[] = [];
+  if (exact) {
+    const extra = header.entries.map((e) => e.name).filter((n) => !(n in expected));
+    if (extra.length > 0) problems.push(`${file} holds tensors a ${what} does not have: ${extra.join(', ')} (the loader refuses it)`);
+  }
   for (const [name, shape] of Object.entries(expected)) {
     const e = header.entries.find((x) => x.name === name) ?? (alias[name] ? header.entries.find((x) => x.name === alias[name]) : undefined);
     if (!e) problems.push(`${file} has no ${name} (expected ${shapeText(shape)})`);
     else if (shapeText(e.shape) !== shapeText(shape)) problems.push(`${e.name} is ${shapeText(e.shape)} but cfg.json implies ${shapeText(shape)}`);
   }
-  const nonFinite = nonFiniteProblem(weights);
-  if (nonFinite) problems.push(nonFinite);
+  try {
+    const nonFinite = nonFiniteProblem(weights);
+    if (nonFinite) problems.push(nonFinite);
+  } catch (err) {
+    problems.push(`${file}: its values cannot be read: ${(err as Error).message}`);
+  }
   return { problems, weightDtypes: [...new Set(header.entries.map((e) => e.dtype))].sort() };
 }
 
 /** cfg.json read by the format's own reader (an invalid one throws, as an SAE's does), the weights' header checked against it. */
 function inspectCrosscoder(dir: string): CrosscoderInspection {
   const c = readCrosscoderConfig(dir);
-  const { problems, weightDtypes } = weightFileProblems(join(dir, CROSSCODER_WEIGHTS_FILE), 'crosscoder', crosscoderTensorShapes(c.dIn, c.dSae));
+  // Exactly these tensors: loadCrosscoder refuses any other.
+  const { problems, weightDtypes } = weightFileProblems(join(dir, CROSSCODER_WEIGHTS_FILE), 'crosscoder', crosscoderTensorShapes(c.dIn, c.dSae), { exact: true });
   return {
     kind: 'crosscoder',
     path: dir,
@@ -178,7 +194,7 @@ function inspectSae(dir: string): SaeInspection {
   const cfg = readSaeConfig(dir);
   const expected: Record<string, number[]> = { W_enc: [cfg.dIn, cfg.dSae], W_dec: [cfg.dSae, cfg.dIn], b_enc: [cfg.dSae], b_dec: [cfg.dIn] };
   if (cfg.architecture === 'jumprelu') expected.threshold = [cfg.dSae];
-  const { problems, weightDtypes } = weightFileProblems(join(dir, SAE_WEIGHTS_FILE), 'SAE', expected, { threshold: 'log_threshold' });
+  const { problems, weightDtypes } = weightFileProblems(join(dir, SAE_WEIGHTS_FILE), 'SAE', expected, { alias: { threshold: 'log_threshold' } });
   return {
     kind: 'sae',
     path: dir,

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../errors';
 import { CUDA_SYSTEM_LIBRARIES, onnxruntimePackageDir, setupCuda } from './cudaSetup';
+import { spawnSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 const realPackage = onnxruntimePackageDir();
@@ -35,6 +36,8 @@ let proxyUrl: string;
 const tunnels: string[] = [];
 const sockets = new Set<net.Socket>();
 const requests: string[] = [];
+/** While set, the nupkg download hangs (a stalled network), so a test can stop the installer part-way. */
+let stallNupkg = false;
 
 function listen(server: http.Server | https.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
@@ -80,6 +83,7 @@ beforeAll(async () => {
     if (req.url === '/v3/index.json') return json({ version: '3.0.0', resources: [{ '@id': 'https://api.nuget.org/v3-flatcontainer/', '@type': 'PackageBaseAddress/3.0.0' }] });
     if (req.url === `/v3-flatcontainer/${PACKAGE}/index.json`) return json({ versions: ['1.0.0', version] });
     if (req.url === `/v3-flatcontainer/${PACKAGE}/${version}/${PACKAGE}.${version}.nupkg`) {
+      if (stallNupkg) return;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': nupkg.length });
       return res.end(nupkg);
     }
@@ -219,6 +223,47 @@ describe('setup cuda', () => {
     expect((err as WorkbenchError).code).toBe('CUDA_INSTALL_FAILED');
     expect((err as WorkbenchError).hint).toContain('NODE_EXTRA_CA_CERTS');
   }, 60_000);
+
+  it('a reinstall stopped part-way (Ctrl-C, a cancelled job) puts the previous files back and leaves nothing behind', async () => {
+    const pkg = freshPackage('reinstall-stopped');
+    const bindingDir = path.join(pkg, 'bin', 'napi-v6', 'linux', 'x64');
+    for (const [file, data] of Object.entries(FIXTURE_FILES)) fs.writeFileSync(path.join(bindingDir, file), data);
+    const listing = fs.readdirSync(bindingDir).sort();
+    const stop = new AbortController();
+    stallNupkg = true;
+    try {
+      const run = setupCuda({ install: true, reinstall: true, packageDir: pkg, platform: 'linux/x64', env: envFor(), searchDirs: [], signal: stop.signal, onLine: (l) => l.startsWith('Downloading') && stop.abort() });
+      await expect(run).rejects.toMatchObject({ code: 'CUDA_SETUP_STOPPED' });
+    } finally {
+      stallNupkg = false;
+    }
+    expect(fs.readdirSync(bindingDir).sort()).toEqual(listing);
+    for (const [file, data] of Object.entries(FIXTURE_FILES)) expect(fs.readFileSync(path.join(bindingDir, file)).equals(data)).toBe(true);
+  }, 60_000);
+
+  it('files a killed reinstall left aside are put back, and a setup still running elsewhere is not raced', async () => {
+    const pkg = freshPackage('leftover');
+    const bindingDir = path.join(pkg, 'bin', 'napi-v6', 'linux', 'x64');
+    // A process that is gone: its pid names the folder it left.
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    const aside = path.join(bindingDir, `.cuda-setup-previous-${gone}`);
+    fs.mkdirSync(aside);
+    for (const [file, data] of Object.entries(FIXTURE_FILES)) fs.writeFileSync(path.join(aside, file), data);
+    fs.writeFileSync(path.join(bindingDir, '.cuda-setup.lock'), `${gone}\n`);
+    const tunnelsBefore = tunnels.length;
+    const report = await setupCuda({ install: true, packageDir: pkg, platform: 'linux/x64', env: envFor(), searchDirs: [] });
+    expect(report.installed).toBe(false);
+    expect(report.providerFiles.every((f) => f.present)).toBe(true);
+    expect(tunnels.length).toBe(tunnelsBefore);
+    expect(fs.existsSync(aside)).toBe(false);
+    for (const [file, data] of Object.entries(FIXTURE_FILES)) expect(fs.readFileSync(path.join(bindingDir, file)).equals(data)).toBe(true);
+    // The stale lock was taken over and released by a reinstall; one held by a live process refuses.
+    await setupCuda({ install: true, reinstall: true, packageDir: pkg, platform: 'linux/x64', env: envFor(), searchDirs: [] });
+    expect(fs.existsSync(path.join(bindingDir, '.cuda-setup.lock'))).toBe(false);
+    fs.writeFileSync(path.join(bindingDir, '.cuda-setup.lock'), `${process.ppid}\n`);
+    await expect(setupCuda({ install: true, reinstall: true, packageDir: pkg, platform: 'linux/x64', env: envFor(), searchDirs: [] })).rejects.toMatchObject({ code: 'CUDA_SETUP_BUSY' });
+    for (const [file, data] of Object.entries(FIXTURE_FILES)) expect(fs.readFileSync(path.join(bindingDir, file)).equals(data)).toBe(true);
+  }, 120_000);
 
   it('refuses platforms without a CUDA build, and a package whose installer is gone', async () => {
     await expect(setupCuda({ install: false, platform: 'darwin/arm64' })).rejects.toMatchObject({ code: 'CUDA_UNSUPPORTED_PLATFORM' });

@@ -94,33 +94,111 @@ export function installerEnv(env: NodeJS.ProcessEnv, tmp: string): NodeJS.Proces
 /** Every file the installer's cuda12 manifest places (install-metadata.js); TensorRT's is fetched too, though this app never asks for that EP. */
 const INSTALLER_FILES = [...CUDA_PROVIDER_FILES, 'libonnxruntime_providers_tensorrt.so'];
 
+const LOCK_FILE = '.cuda-setup.lock';
+const ASIDE_PREFIX = '.cuda-setup-previous-';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One setup at a time per binding folder (the CLI and a Settings job could race): a lock file
+ * holding the pid, taken over when that process is gone.
+ */
+function takeLock(bindingDir: string): () => void {
+  const lock = path.join(bindingDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+        throw new WorkbenchError('CUDA_SETUP_BUSY', `Another CUDA setup (process ${holder}) is installing into ${bindingDir}.`, 'Wait for it to finish (the Queue shows a Settings install), then check again.');
+      }
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new WorkbenchError('CUDA_SETUP_BUSY', `Could not take the setup lock ${lock}.`, 'Run `sae-workbench setup cuda` again.');
+}
+
+/**
+ * Files a killed reinstall set aside (its process gone before it could put them back): each is
+ * restored where no newer one took its place, then the folder goes. Only our own folders are read.
+ */
+export function recoverSetAsideFiles(bindingDir: string): string[] {
+  const restored: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(bindingDir);
+  } catch {
+    return restored;
+  }
+  for (const name of entries) {
+    const pid = Number(name.slice(ASIDE_PREFIX.length));
+    if (!name.startsWith(ASIDE_PREFIX) || !Number.isInteger(pid) || (pid !== process.pid && processAlive(pid))) continue;
+    const aside = path.join(bindingDir, name);
+    for (const f of INSTALLER_FILES) {
+      const from = path.join(aside, f);
+      if (fs.existsSync(from) && !fs.existsSync(path.join(bindingDir, f))) {
+        fs.renameSync(from, path.join(bindingDir, f));
+        restored.push(f);
+      }
+    }
+    fs.rmSync(aside, { recursive: true, force: true });
+  }
+  return restored;
+}
+
 /**
  * Runs onnxruntime-node's install script for cuda12; its output lines go to `onLine`. With
  * `reinstall`, the files already there are set aside first (the installer only fetches when one is
- * missing) and put back if the install fails, so a failed reinstall leaves what worked before.
+ * missing) and put back if the install fails or is stopped (`signal`), so a failed reinstall leaves
+ * what worked before; a process killed meanwhile leaves them for recoverSetAsideFiles.
  */
-export async function runOnnxruntimeInstaller(packageDir: string, bindingDir: string, options: { reinstall?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<void> {
+export async function runOnnxruntimeInstaller(packageDir: string, bindingDir: string, options: { reinstall?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
   const script = path.join(packageDir, 'script', 'install.js');
   if (!fs.existsSync(script)) throw new WorkbenchError('CUDA_INSTALLER_MISSING', `onnxruntime-node's install script ${script} is missing.`, 'Reinstall the app\'s dependencies (npm ci), then run `sae-workbench setup cuda` again.');
+  fs.mkdirSync(bindingDir, { recursive: true });
+  const unlock = takeLock(bindingDir);
+  const restored = recoverSetAsideFiles(bindingDir);
+  if (restored.length > 0) options.onLine?.(`Put back ${restored.join(', ')}, set aside by a setup that was stopped.`);
   // The installer downloads into os.tmpdir(): a folder of our own, removed afterwards whatever happens.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sae-wb-cuda-setup-'));
-  // Beside the files (a rename never crosses file systems), so putting them back cannot fail half-way.
-  const aside = path.join(bindingDir, `.cuda-setup-previous-${process.pid}`);
-  const setAside = options.reinstall ? INSTALLER_FILES.filter((f) => fs.existsSync(path.join(bindingDir, f))) : [];
-  if (setAside.length > 0) {
-    fs.mkdirSync(aside, { recursive: true });
-    for (const f of setAside) fs.renameSync(path.join(bindingDir, f), path.join(aside, f));
-  }
+  // Beside the files (a rename never crosses file systems).
+  const aside = path.join(bindingDir, `${ASIDE_PREFIX}${process.pid}`);
+  const setAside: string[] = [];
   let succeeded = false;
   const tail: string[] = [];
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   try {
+    if (options.reinstall) {
+      for (const f of INSTALLER_FILES) {
+        if (!fs.existsSync(path.join(bindingDir, f))) continue;
+        fs.mkdirSync(aside, { recursive: true });
+        fs.renameSync(path.join(bindingDir, f), path.join(aside, f));
+        setAside.push(f);
+      }
+    }
+    let timedOut = false;
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [script], {
         cwd: packageDir,
         env: installerEnv({ ...process.env, ...options.env }, tmp),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30 * 60_000);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      const stop = () => child.kill('SIGKILL');
+      options.signal?.addEventListener('abort', stop, { once: true });
       const lines = (chunk: Buffer) => {
         for (const line of chunk.toString('utf8').split('\n')) {
           const l = line.trimEnd();
@@ -135,20 +213,22 @@ export async function runOnnxruntimeInstaller(packageDir: string, bindingDir: st
       child.on('error', reject);
       child.on('close', (c) => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', stop);
         resolve(c);
       });
     });
+    if (options.signal?.aborted) throw new WorkbenchError('CUDA_SETUP_STOPPED', 'The CUDA setup was stopped before the installer finished.', 'Nothing changed: the files that were there are back. Run it again when you are ready.');
+    if (timedOut) throw new WorkbenchError('CUDA_INSTALL_FAILED', `onnxruntime-node's CUDA installer did not finish within ${Math.round(timeoutMs / 60_000)} minutes (last line: ${tail[tail.length - 1] ?? 'none'}).`, 'A slow or stalled download: check the connection (or the proxy) and run it again.');
     if (code !== 0) throw installFailure(tail);
     succeeded = true;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (setAside.length > 0) {
-      for (const f of setAside) {
-        const target = path.join(bindingDir, f);
-        if (!succeeded || !fs.existsSync(target)) fs.renameSync(path.join(aside, f), target);
-      }
-      fs.rmSync(aside, { recursive: true, force: true });
+    for (const f of setAside) {
+      const target = path.join(bindingDir, f);
+      if (!succeeded || !fs.existsSync(target)) fs.renameSync(path.join(aside, f), target);
     }
+    fs.rmSync(aside, { recursive: true, force: true });
+    unlock();
   }
 }
 
@@ -176,7 +256,7 @@ function nextStep(report: Omit<CudaSetupReport, 'next' | 'ready'>): string {
 }
 
 /** Check, and install when asked or needed: the whole `setup cuda`. */
-export async function setupCuda(options: { install: boolean; reinstall?: boolean; packageDir?: string; platform?: string; env?: NodeJS.ProcessEnv; searchDirs?: string[]; onLine?: (line: string) => void } = { install: true }): Promise<CudaSetupReport> {
+export async function setupCuda(options: { install: boolean; reinstall?: boolean; packageDir?: string; platform?: string; env?: NodeJS.ProcessEnv; searchDirs?: string[]; onLine?: (line: string) => void; signal?: AbortSignal } = { install: true }): Promise<CudaSetupReport> {
   const platform = options.platform ?? `${os.platform()}/${os.arch()}`;
   if (platform !== 'linux/x64') {
     throw new WorkbenchError('CUDA_UNSUPPORTED_PLATFORM', `onnxruntime-node has no CUDA provider for ${platform}; it ships one for linux/x64 only.`, 'Use --device webgpu (bundled) or cpu on this machine.');
@@ -184,9 +264,11 @@ export async function setupCuda(options: { install: boolean; reinstall?: boolean
   const packageDir = options.packageDir ?? onnxruntimePackageDir();
   const bindingDir = bindingDirOf(packageDir, platform);
   let installed = false;
+  // A reinstall killed before it could put the old files back left them aside: they count again.
+  if (options.install) recoverSetAsideFiles(bindingDir);
   const before = providerFiles(bindingDir);
   if (options.install && (options.reinstall || before.some((f) => !f.present))) {
-    await runOnnxruntimeInstaller(packageDir, bindingDir, { reinstall: options.reinstall, env: options.env, onLine: options.onLine });
+    await runOnnxruntimeInstaller(packageDir, bindingDir, { reinstall: options.reinstall, env: options.env, onLine: options.onLine, signal: options.signal });
     installed = true;
   }
   const files = providerFiles(bindingDir);

@@ -15,14 +15,22 @@ export const setupCudaJob = defineJobKind({
   async run(ctx, p) {
     const { setupCuda } = await import('./cudaSetup');
     ctx.progress(null, 'Running onnxruntime-node\'s installer (downloads about 300 MB from api.nuget.org)');
-    const report = await setupCuda({
-      install: true,
-      reinstall: p.reinstall,
-      onLine: (line) => {
-        ctx.log('info', line);
-        ctx.progress(null, line);
-      },
-    });
+    let report;
+    try {
+      report = await setupCuda({
+        install: true,
+        reinstall: p.reinstall,
+        // Pause or cancel stops the installer and puts the previous files back before the job ends.
+        signal: ctx.signal,
+        onLine: (line) => {
+          ctx.log('info', line);
+          ctx.progress(null, line);
+        },
+      });
+    } catch (err) {
+      ctx.throwIfStopped();
+      throw err;
+    }
     for (const l of report.systemLibraries) ctx.log(l.found ? 'info' : 'warn', `${l.soname} (${l.what}): ${l.found ?? 'not found'}`);
     ctx.log(report.ready ? 'info' : 'warn', report.next);
     // The queue asked once whether a GPU works (its first GPU job) and keeps that answer; processes that loaded ORT keep their providers.

@@ -85,16 +85,16 @@ export async function runLrSweep<Trained>(d: LrSweepDriver<Trained>): Promise<{ 
       d.extended();
       d.log('info', `lr sweep: the best trial is at the ${lr > d.baseLr ? 'top' : 'bottom'} of the range; trying lr ${lr.toPrecision(3)} too.`);
     }
-    let trained: Trained | null = null;
+    let trial: { trained: Trained } | null = null;
     try {
-      trained = await d.train(lr);
+      trial = { trained: await d.train(lr) };
     } catch (err) {
       if (!(err instanceof NonFiniteStep)) throw err;
       d.log('warn', `lr sweep: lr ${lr.toPrecision(3)} diverged (loss ${err.value} at step ${err.step}).`);
     } finally {
       d.trialDone();
     }
-    trials.push({ lr, fve: trained === null ? null : await d.score(lr, trained) });
+    trials.push({ lr, fve: trial === null ? null : await d.score(lr, trial.trained) });
   }
   const best = bestTrial(trials);
   if (!best) {

@@ -25,7 +25,9 @@ const same = (x: CrosscoderBands, y: CrosscoderBands) => FIELDS.every(({ key }) 
  */
 export function CrosscoderBandEditor({ bands, busy, onApply }: { bands: CrosscoderBands; busy: boolean; onApply: (bands: CrosscoderBands) => void }) {
   const [draft, setDraft] = useState<Record<keyof CrosscoderBands, string>>(() => asText(bands));
-  useEffect(() => setDraft(asText(bands)), [bands]);
+  // Reset the draft when the bands in force change, not when an unrelated reload hands the same values again.
+  const key = bandsSummary(bands);
+  useEffect(() => setDraft(asText(bands)), [key]);
   const parsed = Object.fromEntries(FIELDS.map(({ key }) => [key, draft[key].trim() === '' ? Number.NaN : Number(draft[key])])) as CrosscoderBands;
   const problem = bandsProblem(parsed);
   return (

@@ -216,7 +216,9 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
   );
   const index = useMemo(() => indexes.find((i) => i.saePath === chosen && i.state === 'ready') ?? null, [indexes, chosen]);
   const feature = useFeature(index?.id ?? null, latent);
-  const bandsOfView = view?.analysis?.bands ?? null;
+  // By value: a reload handing the same bands again must not clear and re-fetch the agreement.
+  const bandsKey = view?.analysis?.bands ? JSON.stringify(view.analysis.bands) : null;
+  const bandsOfView = useMemo(() => (bandsKey ? (JSON.parse(bandsKey) as CrosscoderBands) : null), [bandsKey]);
   useEffect(() => {
     setAgreement(null);
     if (!index || !diffJobId) return;
@@ -236,7 +238,8 @@ export function CrosscoderTab({ params, setParams }: { params: URLSearchParams; 
 
   // Again with the analysis' own bands unless new ones are given: "Analyse again" never resets them.
   const analyse = (bands?: CrosscoderBands) => {
-    const use = bands ?? view?.analysis?.bands;
+    // A failed analysis has no result: its job's params still say which bands were asked for.
+    const use = bands ?? view?.analysis?.bands ?? (view?.job?.params as { bands?: CrosscoderBands } | undefined)?.bands;
     return (
       chosen &&
       client.call('crosscoder.analyse', { crosscoder: chosen, ...(use ? { bands: use } : {}) }).then((job) => {

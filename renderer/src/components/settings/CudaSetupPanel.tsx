@@ -24,6 +24,13 @@ export function CudaSetupPanel({ onInstalled }: { onInstalled?: () => void }) {
     client.call('engine.cudaStatus', {}).then(setReport, setError);
   }, [client]);
   useEffect(check, [check]);
+  // An install queued earlier (another visit to this page, another window) is followed, not raced.
+  useEffect(() => {
+    client.call('jobs.list', {}).then((jobs) => {
+      const active = jobs.find((j) => j.kind === SETUP_CUDA_KIND && !FINISHED.has(j.state));
+      if (active) setJobId((current) => current ?? active.id);
+    }, setError);
+  }, [client]);
 
   const finished = job !== null && FINISHED.has(job.state);
   useEffect(() => {
@@ -90,7 +97,7 @@ export function CudaSetupPanel({ onInstalled }: { onInstalled?: () => void }) {
         </>
       )}
       {running && <ProgressBar value={job.progress} label={job.progressMessage ?? 'Queued'} />}
-      {job?.state === 'completed' && <p className="ok-text">Installed. Restart the app so the queue and the engine pick up the CUDA provider.</p>}
+      {job?.state === 'completed' && (job.result as CudaSetupReport | null)?.installed && <p className="ok-text">Installed. Restart the app so the queue and the engine pick up the CUDA provider.</p>}
       <div className="toolbar">
         <button type="button" className="primary" disabled={running || !report} onClick={() => void install()}>
           {filesPresent ? 'Reinstall CUDA provider' : 'Install CUDA provider'}
