@@ -69,7 +69,7 @@ interface Snapshot {
   metrics: { total: number; lines: string[] } | null;
   jobDirMissing: boolean;
   /** For a job that splits: the array's task states (empty once Slurm forgets it) and each part's status. */
-  array: { states: string[]; parts: (NodeStatus | null)[] } | null;
+  array: { states: string[]; parts: (NodeStatus | null)[]; logs: NodeLogLine[][] } | null;
 }
 
 class SlurmJobHandle implements WorkerHandle {
@@ -341,6 +341,12 @@ class SlurmJobHandle implements WorkerHandle {
           }
         }
       }
+      // Each part's own log, as it runs: a shard that fails says why here, not only on the cluster.
+      const partLogLines = snap.array ? snap.array.logs.map((lines, i) => (this.info!.partLogLines?.[i] ?? 0) + lines.length) : this.info!.partLogLines;
+      snap.array?.logs.forEach((lines, i) => {
+        for (const l of lines) this.log(l.level, `[part ${i + 1}] ${l.message}`);
+        if (lines.length > 0) changed = true;
+      });
       if (!s && snap.array) {
         // The parts run, the join waits: their progress is the job's (the join's own comes after).
         const parts = snap.array.parts;
@@ -360,7 +366,7 @@ class SlurmJobHandle implements WorkerHandle {
         }
       }
       const slurm = snap.slurm;
-      const next: RemoteJobInfo = { ...this.info!, logLines: this.info!.logLines + snap.log.length };
+      const next: RemoteJobInfo = { ...this.info!, logLines: this.info!.logLines + snap.log.length, ...(partLogLines ? { partLogLines } : {}) };
       if (slurm) Object.assign(next, { slurmState: slurm.state, reason: slurm.reason, node: slurm.node ?? next.node });
       if (JSON.stringify(next) !== JSON.stringify(this.info)) {
         if (slurm && slurm.state !== this.info!.slurmState) this.log('info', `Slurm job ${next.slurmJobId}: ${slurm.state}${slurm.reason ? ` (${slurm.reason})` : ''}${slurm.node ? ` on ${slurm.node}` : ''}.`);
@@ -458,6 +464,7 @@ class SlurmJobHandle implements WorkerHandle {
             `echo ${mark}-ARRAY`,
             `squeue -h -t all -j ${sq(info.arrayJobId)} -o '%T' 2>/dev/null`,
             ...Array.from({ length: info.parts ?? 0 }, (_, i) => `echo ${mark}-PART${i}; cat ${PARTS_DIR}/${i}/${STATUS_FILE} 2>/dev/null; echo`),
+            ...Array.from({ length: info.parts ?? 0 }, (_, i) => `echo ${mark}-PARTLOG${i}; tail -n +${(info.partLogLines?.[i] ?? 0) + 1} ${PARTS_DIR}/${i}/${LOG_FILE} 2>/dev/null | head -n 2000`),
           ]
         : []),
     ].join('\n');
@@ -472,16 +479,20 @@ class SlurmJobHandle implements WorkerHandle {
       return out.slice(from, end < 0 ? undefined : end);
     };
     const head = out.slice(0, Math.max(0, at('STATUS')));
-    const logText = section('LOG', 'METRICS');
-    const log: NodeLogLine[] = [];
-    for (const line of logText.split('\n')) {
-      if (!line) continue;
-      try {
-        log.push(JSON.parse(line) as NodeLogLine);
-      } catch {
-        break;
+    // Complete lines only: one cut off mid-write is read again next time.
+    const logLines = (text: string) => {
+      const lines: NodeLogLine[] = [];
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          lines.push(JSON.parse(line) as NodeLogLine);
+        } catch {
+          break;
+        }
       }
-    }
+      return lines;
+    };
+    const log = logLines(section('LOG', 'METRICS'));
     const metricsText = section('METRICS', info.arrayJobId ? 'ARRAY' : null);
     const array = info.arrayJobId
       ? {
@@ -489,7 +500,8 @@ class SlurmJobHandle implements WorkerHandle {
             .split('\n')
             .map((l) => l.trim().split(/\s+/)[0])
             .filter(Boolean),
-          parts: Array.from({ length: info.parts ?? 0 }, (_, i) => parseStatus(section(`PART${i}`, i + 1 < (info.parts ?? 0) ? `PART${i + 1}` : null).trim())),
+          parts: Array.from({ length: info.parts ?? 0 }, (_, i) => parseStatus(section(`PART${i}`, i + 1 < (info.parts ?? 0) ? `PART${i + 1}` : 'PARTLOG0').trim())),
+          logs: Array.from({ length: info.parts ?? 0 }, (_, i) => logLines(section(`PARTLOG${i}`, i + 1 < (info.parts ?? 0) ? `PARTLOG${i + 1}` : null))),
         }
       : null;
     let metrics: Snapshot['metrics'] = null;

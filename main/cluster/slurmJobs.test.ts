@@ -289,6 +289,14 @@ describe('jobs on a Slurm cluster', () => {
     expect(cluster.slurm('squeue', ['-h', '-t', 'all', '-j', job.remote!.arrayJobId!, '-o', '%T']).trim().split('\n')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     const list = JSON.parse((await runCliCaptured(['index', 'list', '--json', '--home', home])).out) as { id: string; state: string }[];
     expect(list.find((i) => i.id === b.index_ids[0])?.state).toBe('ready');
+    // Each shard's own log came home into the job's log, named by its part.
+    const reader = createCore({ home, frontDoor: 'test' });
+    try {
+      const logs = (await call<{ message: string }[]>(reader, 'jobs.logs', { id: job.id, limit: 5000 })).map((l) => l.message);
+      for (const part of [1, 2, 3]) expect(logs.some((m) => m.startsWith(`[part ${part}] `)), `part ${part}'s log`).toBe(true);
+    } finally {
+      await reader.close();
+    }
   }, 300_000);
 
   it('through ssh with copied inputs: they go to the work folder, sha256 checked, and the index brought home names them where they are here', async () => {

@@ -97,6 +97,8 @@ export interface RemoteJobInfo {
   arrayJobId?: string | null;
   /** How many parts the array has. */
   parts?: number | null;
+  /** Lines of each part's log (parts/<i>/log.jsonl) copied into this job's log so far, as "[part i] ...". */
+  partLogLines?: number[] | null;
 }
 
 const Name = z.string().regex(CLUSTER_NAME_PATTERN, 'not a cluster profile name');
