@@ -276,18 +276,7 @@ export class JobScheduler {
     const now = Date.now();
     const handle = job.target ? this.openRemote(job) : this.spawner.spawn(job.id);
     if (!handle) return;
-    const r: RunningJob = {
-      handle,
-      remote: Boolean(job.target),
-      resource: job.resource,
-      attemptStartedAt: now,
-      elapsedBefore: job.elapsedMs,
-      eta: new AttemptEta(),
-      lastProgressWrite: 0,
-      pendingProgress: null,
-      stopRequested: null,
-      outcome: null,
-    };
+    const r = runningJob(handle, job, Boolean(job.target), now);
     this.running.set(job.id, r);
     this.transition(
       job.id,
@@ -318,18 +307,7 @@ export class JobScheduler {
   private attachRemote(job: JobView): void {
     const handle = this.openRemote(job);
     if (!handle) return;
-    const r: RunningJob = {
-      handle,
-      remote: true,
-      resource: job.resource,
-      attemptStartedAt: job.attemptStartedAt ?? Date.now(),
-      elapsedBefore: job.elapsedMs,
-      eta: new AttemptEta(),
-      lastProgressWrite: 0,
-      pendingProgress: null,
-      stopRequested: null,
-      outcome: null,
-    };
+    const r = runningJob(handle, job, true, job.attemptStartedAt ?? Date.now());
     this.running.set(job.id, r);
     this.log(job.id, 'info', `Following it again on cluster "${job.target}"${job.remote?.slurmJobId ? ` (Slurm job ${job.remote.slurmJobId})` : ''}.`);
     this.follow(job, r, true);
@@ -525,4 +503,9 @@ export class JobScheduler {
   private wrongState(job: JobView, verb: string): WorkbenchError {
     return new WorkbenchError('JOB_WRONG_STATE', `"${job.title}" is ${job.state} and cannot be ${verb}.`);
   }
+}
+
+/** A job's bookkeeping from the attempt's start: a fresh start and a cluster job followed again after a restart begin alike. */
+function runningJob(handle: WorkerHandle, job: JobView, remote: boolean, attemptStartedAt: number): RunningJob {
+  return { handle, remote, resource: job.resource, attemptStartedAt, elapsedBefore: job.elapsedMs, eta: new AttemptEta(), lastProgressWrite: 0, pendingProgress: null, stopRequested: null, outcome: null };
 }
